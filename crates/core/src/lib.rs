@@ -1,0 +1,15 @@
+//! genqueue-core: the queue of image generations on Replicate, without a window.
+//!
+//! - [`store`]: the SQLite store (generations, tokens, counters) and the token pool's claims.
+//! - [`replicate`]: our client for Replicate's HTTP API v1.
+//! - [`secrets`]: where token secrets live (the OS keyring).
+//! - [`model`]: the domain types every shell shares.
+//!
+//! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
+
+pub mod model;
+pub mod replicate;
+pub mod secrets;
+pub mod store;
+
+pub use model::*;

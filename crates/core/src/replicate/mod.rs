@@ -1,0 +1,1 @@
+//! Replicate HTTP API v1 client. (being written)

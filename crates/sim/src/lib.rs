@@ -1,0 +1,1 @@
+//! replicate-sim (being written)
