@@ -1,1 +1,237 @@
-//! SQLite store. (being written)
+//! The SQLite store: generations, tokens, settings, counters, and the token
+//! pool's claims.
+//!
+//! One file (`genqueue.db` in the data folder), opened in WAL mode with
+//! `foreign_keys=ON`, `synchronous=NORMAL` and a 5 s busy timeout. The schema is
+//! the numbered SQL files in `migrations/` at the repository root, embedded in
+//! the binary and applied in order on open (the version is SQLite's
+//! `user_version`). Timestamps are stored as UTC text with fixed millisecond
+//! precision, so values read back lose anything finer than a millisecond.
+//!
+//! [`Store`] is cheap to clone (an `Arc` inside) and can be shared between
+//! threads. Its methods are synchronous and short (indexed queries on one
+//! connection); callers on an async runtime may call them directly for reads
+//! and wrap batches in `spawn_blocking`. Methods where time matters take `now`
+//! instead of reading the clock.
+//!
+//! - [`generations`]: queue rows, lists, counters, the engine's write path.
+//! - [`tokens`]: token rows (never the secret) and their request counters.
+//! - [`pool`]: which token a generation runs on ([`Store::claim_token`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
+
+mod codec;
+mod error;
+pub mod generations;
+pub mod pool;
+pub mod tokens;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::StoreError;
+pub use generations::ListQuery;
+pub use pool::{ClaimOutcome, WaitReason};
+pub use tokens::RequestOutcome;
+
+/// The migrations, in order; migration N brings the schema to version N.
+const MIGRATION_LIST: &[M<'static>] =
+    &[M::up(include_str!("../../../../migrations/0001_init.sql"))];
+
+/// The schema version this build writes (SQLite `user_version` after migrating).
+pub const SCHEMA_VERSION: usize = MIGRATION_LIST.len();
+
+/// How long a statement waits for another connection's lock before failing
+/// with [`StoreError::Locked`].
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite store. Clone it freely: clones share one connection.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    /// The file, or `None` in memory.
+    path: Option<PathBuf>,
+    /// What error messages show: the file, or `:memory:`.
+    shown: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.shown)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`, creating its parent folders,
+    /// and migrates it to [`SCHEMA_VERSION`].
+    ///
+    /// Errors: [`StoreError::CannotOpen`] (folder or file cannot be created),
+    /// [`StoreError::Locked`], [`StoreError::ReadOnly`], [`StoreError::Corrupt`]
+    /// ("not a database"), [`StoreError::DiskFull`], [`StoreError::TooNew`]
+    /// (written by a newer Genqueue), [`StoreError::Migration`].
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with_timeout(path, BUSY_TIMEOUT)
+    }
+
+    /// [`Store::open`] with another busy timeout (tests of lock errors).
+    pub(crate) fn open_with_timeout(path: &Path, busy: Duration) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::CannotOpen {
+                path: path.to_path_buf(),
+                reason: format!("cannot create the folder {}: {e}", parent.display()),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::from_sqlite(path, e))?;
+        Self::init(conn, Some(path.to_path_buf()), busy)
+    }
+
+    /// A fresh, migrated database in memory. For unit tests only: nothing persists.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()
+            .map_err(|e| StoreError::from_sqlite(Path::new(":memory:"), e))?;
+        Self::init(conn, None, BUSY_TIMEOUT)
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    fn init(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        busy: Duration,
+    ) -> Result<Store, StoreError> {
+        let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
+        let at = |e: rusqlite::Error| StoreError::from_sqlite(&shown, e);
+        conn.busy_timeout(busy).map_err(at)?;
+        // Reading the header here reports a foreign file as Corrupt before anything else.
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(at)?;
+        if found > SCHEMA_VERSION as i64 {
+            return Err(StoreError::TooNew {
+                path: shown,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        // In memory the answer is "memory"; on a file it is "wal".
+        let _mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(at)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(at)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(at)?;
+        Migrations::from_slice(MIGRATION_LIST)
+            .to_latest(&mut conn)
+            .map_err(|e| migration_error(&shown, found, e))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                path,
+                shown,
+            }),
+        })
+    }
+
+    /// Runs `f` on the connection; errors get the path and their typed kind.
+    ///
+    /// The lock is held for the whole of `f`, so `f` must not call the store.
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A panic inside `f` rolled its transaction back (Transaction's Drop),
+        // so the connection is still usable: ignore the poison.
+        let mut conn = self
+            .inner
+            .conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(&mut conn).map_err(|e| e.at(&self.inner.shown))
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`): it takes the
+    /// database's write lock first, so a read-modify-write inside cannot race
+    /// another connection. Commits if `f` returns `Ok`, rolls back otherwise.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+
+    /// The value stored under `key` in the settings table (e.g. `"paused"`), if any.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.with_conn(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    /// Stores `value` under `key`, replacing any previous value.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])?;
+            Ok(())
+        })
+    }
+
+    /// Removes `key` from the settings table; `true` if it was there.
+    pub fn remove_setting(&self, key: &str) -> Result<bool, StoreError> {
+        self.with_conn(|conn| {
+            Ok(conn
+                .prepare_cached("DELETE FROM settings WHERE key = ?1")?
+                .execute([key])?
+                > 0)
+        })
+    }
+}
+
+fn migration_error(path: &Path, found: i64, err: rusqlite_migration::Error) -> StoreError {
+    match err {
+        rusqlite_migration::Error::RusqliteError { err, .. } => {
+            match StoreError::from_sqlite(path, err) {
+                StoreError::Sqlite { source, .. } => StoreError::Migration {
+                    path: path.to_path_buf(),
+                    reason: source.to_string(),
+                },
+                typed => typed,
+            }
+        }
+        rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        ) => StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        },
+        other => StoreError::Migration {
+            path: path.to_path_buf(),
+            reason: other.to_string(),
+        },
+    }
+}

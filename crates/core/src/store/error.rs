@@ -1,0 +1,194 @@
+//! [`StoreError`]: what can go wrong with the SQLite store, in words a person can act on.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::ErrorCode;
+use uuid::Uuid;
+
+use crate::model::GenerationStatus;
+
+/// An error from the [`Store`](super::Store).
+///
+/// Every variant about the database file carries its path (`:memory:` for an
+/// in-memory store) and a message that says what to do. [`StoreError::code`]
+/// gives a stable name for the UI to branch on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another program (or another Genqueue) held the database for longer than
+    /// the busy timeout (5 s). SQLite `SQLITE_BUSY` / `SQLITE_LOCKED`.
+    #[error(
+        "the database {} is locked by another program (another Genqueue window or a tool \
+         holding it open) and stayed locked for more than 5 seconds; close that program and try again",
+        .path.display()
+    )]
+    Locked { path: PathBuf },
+
+    /// The file (or its folder) cannot be written. SQLite `SQLITE_READONLY`.
+    #[error(
+        "the database {} is read-only, so Genqueue cannot save anything; check that the file \
+         and its folder are writable by you and that the disk is not mounted read-only",
+        .path.display()
+    )]
+    ReadOnly { path: PathBuf },
+
+    /// The file is not a SQLite database or is damaged. SQLite `SQLITE_NOTADB` / `SQLITE_CORRUPT`.
+    #[error(
+        "{} is not a Genqueue database or is damaged (SQLite: file is not a database); \
+         move it aside (keep it if you want to recover it) and start Genqueue again to create a new one",
+        .path.display()
+    )]
+    Corrupt { path: PathBuf },
+
+    /// The disk (or the database's size limit) is full. SQLite `SQLITE_FULL`.
+    #[error(
+        "the disk holding the database {} is full; free some space and try again",
+        .path.display()
+    )]
+    DiskFull { path: PathBuf },
+
+    /// The file or its folder could not be created or opened.
+    #[error("cannot open the database {}: {reason}", .path.display())]
+    CannotOpen { path: PathBuf, reason: String },
+
+    /// The file was written by a newer Genqueue: its schema version is past the
+    /// last migration this build knows.
+    #[error(
+        "the database {} was written by a newer version of Genqueue (schema version {found}, \
+         this version knows up to {supported}); update Genqueue, or move the file aside to start afresh",
+        .path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: usize,
+    },
+
+    /// Applying a migration failed (any other cause than the ones above).
+    #[error("cannot update the database {} to the current schema: {reason}", .path.display())]
+    Migration { path: PathBuf, reason: String },
+
+    /// No generation or token with this id.
+    #[error("no {what} with id {id}")]
+    NotFound { what: &'static str, id: Uuid },
+
+    /// The operation needs a pending generation (claim, release).
+    #[error("generation {id} is {status}, not pending")]
+    NotPending { id: Uuid, status: GenerationStatus },
+
+    /// A caller passed a value the store refuses (an empty label, a concurrency out of 1..=16…).
+    #[error("{0}")]
+    Invalid(String),
+
+    /// A stored value could not be read back (bad JSON, bad timestamp): the file was edited by hand
+    /// or by a buggy build.
+    #[error("unreadable data in the database {}: {reason}", .path.display())]
+    Data { path: PathBuf, reason: String },
+
+    /// Any other SQLite error.
+    #[error("database error in {}: {source}", .path.display())]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// A stable snake_case name for the UI to branch on: `store_locked`,
+    /// `store_read_only`, `store_corrupt`, `store_disk_full`, `store_cannot_open`,
+    /// `store_too_new`, `store_migration`, `not_found`, `not_pending`, `invalid`,
+    /// `store_data`, `store_sqlite`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Locked { .. } => "store_locked",
+            Self::ReadOnly { .. } => "store_read_only",
+            Self::Corrupt { .. } => "store_corrupt",
+            Self::DiskFull { .. } => "store_disk_full",
+            Self::CannotOpen { .. } => "store_cannot_open",
+            Self::TooNew { .. } => "store_too_new",
+            Self::Migration { .. } => "store_migration",
+            Self::NotFound { .. } => "not_found",
+            Self::NotPending { .. } => "not_pending",
+            Self::Invalid(_) => "invalid",
+            Self::Data { .. } => "store_data",
+            Self::Sqlite { .. } => "store_sqlite",
+        }
+    }
+
+    /// Builds the typed error for a rusqlite error on the database at `path`.
+    pub(crate) fn from_sqlite(path: &Path, err: rusqlite::Error) -> Self {
+        let path = path.to_path_buf();
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &err {
+            return Self::Data {
+                path,
+                reason: inner.to_string(),
+            };
+        }
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Locked { path },
+            Some(ErrorCode::ReadOnly) => Self::ReadOnly { path },
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Self::Corrupt { path },
+            Some(ErrorCode::DiskFull) => Self::DiskFull { path },
+            Some(ErrorCode::CannotOpen) => Self::CannotOpen {
+                path,
+                reason: err.to_string(),
+            },
+            _ => Self::Sqlite { path, source: err },
+        }
+    }
+
+    /// Attaches `path` to an error built without one (inside a transaction).
+    pub(crate) fn at(self, path: &Path) -> Self {
+        match self {
+            Self::Sqlite { source, .. } => Self::from_sqlite(path, source),
+            Self::Data { reason, .. } => Self::Data {
+                path: path.to_path_buf(),
+                reason,
+            },
+            other => other,
+        }
+    }
+
+    pub(crate) fn not_found(what: &'static str, id: Uuid) -> Self {
+        Self::NotFound { what, id }
+    }
+}
+
+/// Inside the store, rusqlite errors become [`StoreError::Sqlite`] with an empty
+/// path; [`StoreError::at`] classifies them and sets the path at the boundary.
+impl From<rusqlite::Error> for StoreError {
+    fn from(source: rusqlite::Error) -> Self {
+        Self::Sqlite {
+            path: PathBuf::new(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_err(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn sqlite_codes_map_to_typed_errors_with_the_path() {
+        let p = Path::new("/data/genqueue.db");
+        let e = StoreError::from_sqlite(p, sqlite_err(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(e, StoreError::DiskFull { .. }), "{e:?}");
+        assert!(e.to_string().contains("/data/genqueue.db"));
+        assert!(e.to_string().contains("free some space"));
+        assert_eq!(e.code(), "store_disk_full");
+        let e = StoreError::from_sqlite(p, sqlite_err(rusqlite::ffi::SQLITE_BUSY));
+        assert!(matches!(e, StoreError::Locked { .. }));
+        let e = StoreError::from_sqlite(p, sqlite_err(rusqlite::ffi::SQLITE_READONLY));
+        assert!(matches!(e, StoreError::ReadOnly { .. }));
+        let e = StoreError::from_sqlite(p, sqlite_err(rusqlite::ffi::SQLITE_NOTADB));
+        assert!(matches!(e, StoreError::Corrupt { .. }));
+        let e = StoreError::from(sqlite_err(rusqlite::ffi::SQLITE_CORRUPT)).at(p);
+        assert!(matches!(e, StoreError::Corrupt { .. }));
+    }
+}

@@ -1,0 +1,199 @@
+//! The token pool: which token a generation runs on (shared/DESIGN.md, "Token pool").
+//!
+//! A slot is a generation row: a token's slots in use are the generations with
+//! its `token_id` whose status is pending or processing. A terminal status or
+//! [`Store::release_token`] frees the slot, so no count can drift or leak
+//! across a crash. Claims run in one `BEGIN IMMEDIATE` transaction, so two
+//! claimers (threads or processes) never take the same slot.
+
+use std::fmt;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{to_ms, ts, uuid_text};
+use super::generations::load;
+use super::tokens::{load_token, load_tokens};
+use super::{Store, StoreError};
+use crate::model::{GenerationId, GenerationStatus, Token};
+
+/// Why no token can take a generation now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// No token is configured: the user must add one.
+    NoTokens,
+    /// Every token is disabled: the user must fix or enable one.
+    AllDisabled,
+    /// Every usable token runs as many generations as it may; a slot frees
+    /// when one of them ends (no known time).
+    AllBusy,
+    /// Every usable token with a free slot cools down after a 429; the wait
+    /// ends at the earliest `cooldown_until`.
+    CoolingDown,
+}
+
+impl WaitReason {
+    /// A sentence for the user, with the time the wait ends (if known) in `tz`:
+    /// "Every token is cooling down after Replicate's rate limit; next try at 14:02:10".
+    pub fn sentence<Tz: TimeZone>(&self, until: Option<DateTime<Utc>>, tz: &Tz) -> String
+    where
+        Tz::Offset: fmt::Display,
+    {
+        match until {
+            Some(t) if *self == WaitReason::CoolingDown => format!(
+                "{}; next try at {}",
+                self,
+                t.with_timezone(tz).format("%H:%M:%S")
+            ),
+            _ => self.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for WaitReason {
+    /// The sentence without a time (see [`WaitReason::sentence`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WaitReason::NoTokens => "No Replicate token is set up; add one in Settings to start",
+            WaitReason::AllDisabled => {
+                "Every token is disabled; check them in Settings and enable one to continue"
+            }
+            WaitReason::AllBusy => {
+                "Every token is running as many generations as it may; waiting for one to finish"
+            }
+            WaitReason::CoolingDown => "Every token is cooling down after Replicate's rate limit",
+        })
+    }
+}
+
+/// What [`Store::claim_token`] decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ClaimOutcome {
+    /// The generation now holds this token (its `in_flight` and `last_used_at`
+    /// already count the claim).
+    Claimed(Token),
+    /// No token can take it now. `until`: when to try again, if known (the
+    /// earliest cooldown end for [`WaitReason::CoolingDown`]; `None` otherwise).
+    Wait {
+        reason: WaitReason,
+        until: Option<DateTime<Utc>>,
+    },
+}
+
+impl ClaimOutcome {
+    /// The claimed token, if any.
+    pub fn token(&self) -> Option<&Token> {
+        match self {
+            ClaimOutcome::Claimed(t) => Some(t),
+            ClaimOutcome::Wait { .. } => None,
+        }
+    }
+}
+
+/// The pool's choice among `tokens` at `now` (pure: no database).
+///
+/// Usable = active, not cooling down (`cooldown_until` unset or ≤ `now`), and
+/// `in_flight < max_concurrency`. Among usable tokens: least recently used
+/// (never used first), then fewest requests, then id.
+pub fn choose(
+    tokens: &[Token],
+    now: DateTime<Utc>,
+) -> Result<&Token, (WaitReason, Option<DateTime<Utc>>)> {
+    if tokens.is_empty() {
+        return Err((WaitReason::NoTokens, None));
+    }
+    let active: Vec<&Token> = tokens.iter().filter(|t| t.active).collect();
+    if active.is_empty() {
+        return Err((WaitReason::AllDisabled, None));
+    }
+    let free: Vec<&Token> = active
+        .into_iter()
+        .filter(|t| t.in_flight < t.max_concurrency)
+        .collect();
+    let cooling = |t: &Token| t.cooldown_until.is_some_and(|c| c > now);
+    let best = free.iter().copied().filter(|t| !cooling(t)).min_by(|a, b| {
+        // `None < Some(_)`: a token never used comes first.
+        (a.last_used_at, a.request_count, a.id).cmp(&(b.last_used_at, b.request_count, b.id))
+    });
+    match best {
+        Some(t) => Ok(t),
+        None if free.is_empty() => Err((WaitReason::AllBusy, None)),
+        None => Err((
+            WaitReason::CoolingDown,
+            free.iter().filter_map(|t| t.cooldown_until).min(),
+        )),
+    }
+}
+
+impl Store {
+    /// Gives the pending generation `id` a token slot, in one write transaction
+    /// (`BEGIN IMMEDIATE`): picks with [`choose`], sets the generation's
+    /// `token_id` (and `updated_at = now`) and the token's `last_used_at = now`.
+    /// A generation that already holds a token gets that token back.
+    ///
+    /// Errors: [`StoreError::NotFound`] (no such generation),
+    /// [`StoreError::NotPending`] (it holds no token and is not pending).
+    pub fn claim_token(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.write(|tx| {
+            let g = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
+            if let Some(token_id) = g.token_id {
+                // Still there: `ON DELETE SET NULL` clears the id of a removed token.
+                if let Some(token) = load_token(tx, token_id)? {
+                    return Ok(ClaimOutcome::Claimed(token));
+                }
+            }
+            if g.status != GenerationStatus::Pending {
+                return Err(StoreError::NotPending {
+                    id,
+                    status: g.status,
+                });
+            }
+            let tokens = load_tokens(tx)?;
+            let token_id = match choose(&tokens, now) {
+                Ok(t) => t.id,
+                Err((reason, until)) => return Ok(ClaimOutcome::Wait { reason, until }),
+            };
+            let now_text = ts(to_ms(now));
+            tx.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?
+                .execute([uuid_text(token_id), now_text.clone()])?;
+            tx.prepare_cached(
+                "UPDATE generations SET token_id = ?2, updated_at = ?3 WHERE id = ?1",
+            )?
+            .execute([uuid_text(id), uuid_text(token_id), now_text])?;
+            let token = load_token(tx, token_id)?
+                .ok_or_else(|| StoreError::not_found("token", token_id))?;
+            Ok(ClaimOutcome::Claimed(token))
+        })
+    }
+
+    /// Frees the slot of a pending generation: `token_id` and `create_sent_at`
+    /// become NULL, so it can be dispatched again (on any token). Does nothing
+    /// if it holds no token.
+    ///
+    /// Errors: [`StoreError::NotFound`]; [`StoreError::NotPending`] for a
+    /// generation past pending (its prediction belongs to its token for good).
+    pub fn release_token(&self, id: GenerationId) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let g = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
+            if g.status != GenerationStatus::Pending {
+                return Err(StoreError::NotPending {
+                    id,
+                    status: g.status,
+                });
+            }
+            if g.token_id.is_some() || g.create_sent_at.is_some() {
+                tx.prepare_cached(
+                    "UPDATE generations SET token_id = NULL, create_sent_at = NULL WHERE id = ?1",
+                )?
+                .execute([uuid_text(id)])?;
+            }
+            Ok(())
+        })
+    }
+}
