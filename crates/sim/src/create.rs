@@ -1,0 +1,458 @@
+//! `POST /v1/models/{owner}/{name}/predictions` and `POST /v1/predictions`.
+//!
+//! Body checks follow Replicate: unknown top-level fields are refused
+//! (changelog 2024-05-01, "additional_property_not_allowed"), `input` is
+//! required, `version` may be `owner/name` (official models only),
+//! `owner/name:version_id` or a bare version id (OpenAPI,
+//! `schemas_version_prediction_request`). Headers: `Prefer: wait[=N]`
+//! (N in 1..=60) and `Cancel-After` (at least 5 s).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::Duration as Span;
+use rand::Rng;
+use serde_json::{Map, Value, json};
+
+use crate::catalogue::{self, FLUX_ASPECT_RATIOS, Model, Sizing};
+use crate::config::{Behaviour, parse_duration};
+use crate::faults::FaultKind;
+use crate::gate::{Caller, PredictionFaults};
+use crate::images::Format;
+use crate::prediction::{Ending, OutputFile, Prediction};
+use crate::problem::{self, problem};
+use crate::schema::validate::{self, InvalidField};
+use crate::state::{Shared, seed_of};
+use crate::stats::canonical_json;
+
+fn invalid(errors: &[InvalidField]) -> Response {
+    let fields: Vec<Value> = errors.iter().map(InvalidField::to_json).collect();
+    problem(
+        422,
+        "Input validation failed",
+        &validate::detail(errors),
+        Some(json!({"invalid_fields": fields})),
+    )
+}
+
+fn invalid_version() -> Response {
+    problem(
+        422,
+        "Invalid version or not permitted",
+        "The specified version does not exist (or perhaps you don't have permission to use it?)",
+        None,
+    )
+}
+
+fn parse_body(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, Response> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        problem(
+            400,
+            "Invalid request body",
+            &format!("The request body is not valid JSON: {e}"),
+            None,
+        )
+    })?;
+    let Value::Object(map) = value else {
+        let error = InvalidField {
+            kind: "invalid_type",
+            field: "(root)".into(),
+            description: "Invalid type. Expected: object".into(),
+        };
+        return Err(invalid(&[error]));
+    };
+    let mut errors = Vec::new();
+    for name in allowed
+        .iter()
+        .filter(|n| matches!(**n, "input" | "version"))
+    {
+        if !map.contains_key(*name) {
+            errors.push(InvalidField {
+                kind: "required",
+                field: "(root)".into(),
+                description: format!("{name} is required"),
+            });
+        }
+    }
+    for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        errors.push(InvalidField {
+            kind: "additional_property_not_allowed",
+            field: "(root)".into(),
+            description: format!("Additional property {key} is not allowed"),
+        });
+    }
+    if errors.is_empty() {
+        Ok(map)
+    } else {
+        Err(invalid(&errors))
+    }
+}
+
+const MODEL_FIELDS: &[&str] = &["input", "stream", "webhook", "webhook_events_filter"];
+const VERSION_FIELDS: &[&str] = &[
+    "version",
+    "input",
+    "stream",
+    "webhook",
+    "webhook_events_filter",
+    "webhook_completed",
+];
+
+/// `POST /v1/models/{owner}/{name}/predictions`.
+pub async fn for_model(
+    State(shared): State<Arc<Shared>>,
+    Path((owner, name)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
+    Extension(faults): Extension<PredictionFaults>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(model) = catalogue::find(&shared.models, &owner, &name).cloned() else {
+        return problem::not_found();
+    };
+    let mut map = match parse_body(&body, MODEL_FIELDS) {
+        Ok(map) => map,
+        Err(response) => return response,
+    };
+    let version = if model.official {
+        "hidden".to_string()
+    } else {
+        model.version_id.to_string()
+    };
+    let input = map.remove("input").unwrap_or(Value::Null);
+    create(
+        &shared, &caller, &model, version, input, &headers, &faults.0,
+    )
+    .await
+}
+
+/// `POST /v1/predictions` with `version`.
+pub async fn for_version(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Extension(faults): Extension<PredictionFaults>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut map = match parse_body(&body, VERSION_FIELDS) {
+        Ok(map) => map,
+        Err(response) => return response,
+    };
+    let Some(version) = map
+        .get("version")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return invalid_version();
+    };
+    let resolved = match version.split_once(':') {
+        Some((full, id)) => full
+            .split_once('/')
+            .and_then(|(o, n)| catalogue::find(&shared.models, o, n))
+            .filter(|m| m.version_id == id)
+            .map(|m| (m.clone(), id.to_string())),
+        None => match version.split_once('/') {
+            Some((o, n)) => catalogue::find(&shared.models, o, n)
+                .filter(|m| m.official)
+                .map(|m| (m.clone(), "hidden".into())),
+            None => catalogue::find_version(&shared.models, &version)
+                .map(|m| (m.clone(), version.clone())),
+        },
+    };
+    let Some((model, shown)) = resolved else {
+        return invalid_version();
+    };
+    let input = map.remove("input").unwrap_or(Value::Null);
+    create(&shared, &caller, &model, shown, input, &headers, &faults.0).await
+}
+
+/// `Prefer: wait` → hold seconds (sim time); `Ok(None)` without the header.
+fn parse_prefer(headers: &HeaderMap) -> Result<Option<u64>, Response> {
+    let Some(value) = headers.get("prefer") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let bad = || {
+        problem(
+            422,
+            "Invalid Prefer header",
+            "Prefer must match ^wait(=([1-9]|[1-9][0-9]|60))?$",
+            None,
+        )
+    };
+    match text.strip_prefix("wait") {
+        Some("") => Ok(Some(60)),
+        Some(rest) => match rest.strip_prefix('=').and_then(|n| n.parse::<u64>().ok()) {
+            Some(n) if (1..=60).contains(&n) && !rest[1..].starts_with('0') => Ok(Some(n)),
+            _ => Err(bad()),
+        },
+        None => Err(bad()),
+    }
+}
+
+fn parse_cancel_after(headers: &HeaderMap) -> Result<Option<Duration>, Response> {
+    let Some(value) = headers.get("cancel-after") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    match parse_duration(text) {
+        Some(d) if d >= Duration::from_secs(5) => Ok(Some(d)),
+        Some(_) => Err(problem(
+            422,
+            "Invalid Cancel-After header",
+            "The minimum allowed duration is 5 seconds.",
+            None,
+        )),
+        None => Err(problem(
+            422,
+            "Invalid Cancel-After header",
+            &format!("Cannot parse {text:?} as a duration such as 30s, 5m or 1h30m."),
+            None,
+        )),
+    }
+}
+
+fn outputs_of(shared: &Shared, model: &Model, input: &Value) -> (Vec<OutputFile>, Option<String>) {
+    let get = |field: &str| {
+        model
+            .input_or_default(input, field)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let count = get("num_outputs").as_u64().unwrap_or(1).clamp(1, 4) as usize;
+    let (width, height, format, failure) = match model.sizing {
+        Sizing::Flux => {
+            let ratio = get("aspect_ratio");
+            let (_, w, h) = FLUX_ASPECT_RATIOS
+                .iter()
+                .find(|(k, _, _)| Some(*k) == ratio.as_str())
+                .copied()
+                .unwrap_or(FLUX_ASPECT_RATIOS[0]);
+            let (w, h) = if get("megapixels").as_str() == Some("0.25") {
+                (w / 2, h / 2)
+            } else {
+                (w, h)
+            };
+            let format = get("output_format")
+                .as_str()
+                .and_then(Format::from_input)
+                .unwrap_or(Format::Webp);
+            (i64::from(w), i64::from(h), format, None)
+        }
+        Sizing::Sdxl => {
+            let (w, h) = (
+                get("width").as_i64().unwrap_or(1024),
+                get("height").as_i64().unwrap_or(1024),
+            );
+            let failure = if w <= 0 || h <= 0 {
+                Some(format!(
+                    "ValueError: width and height must be positive, got {w}x{h}"
+                ))
+            } else if w * h > 2048 * 2048 {
+                Some(format!(
+                    "CUDA out of memory. Tried to allocate {:.2} GiB (GPU 0; 39.39 GiB total capacity)",
+                    (w * h) as f64 * 40.0 / 1e9
+                ))
+            } else {
+                None
+            };
+            (w, h, Format::Png, failure)
+        }
+    };
+    let scale = shared.config.image_scale.max(0.0);
+    let size = |v: i64| ((v.clamp(1, 4096) as f64 * scale).round() as u32).max(8);
+    let quality = get("output_quality").as_u64().unwrap_or(80).min(100) as u8;
+    let file = OutputFile {
+        width: size(width),
+        height: size(height),
+        format,
+        quality,
+    };
+    (vec![file; count], failure)
+}
+
+async fn create(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    model: &Model,
+    version: String,
+    input: Value,
+    headers: &HeaderMap,
+    faults: &[FaultKind],
+) -> Response {
+    if caller.behaviour == Behaviour::OutOfCredit {
+        return problem::no_credit();
+    }
+    let errors = validate::validate(&model.schema, &input);
+    if !errors.is_empty() {
+        return invalid(&errors);
+    }
+    let wait = match parse_prefer(headers) {
+        Ok(wait) => wait,
+        Err(response) => return response,
+    };
+    let cancel_after = match parse_cancel_after(headers) {
+        Ok(d) => d,
+        Err(response) => return response,
+    };
+    let (outputs, size_failure) = outputs_of(shared, model, &input);
+    let now = shared.now();
+    let id = {
+        let mut inner = shared.lock();
+        let timing = shared.config.timing.clone();
+        let boot = shared.scaled(inner.draw_delay(&timing.boot, true));
+        let run = shared.scaled(inner.draw_delay(&timing.predict, false));
+        let seed = seed_of(&input).unwrap_or_else(|| inner.rng.random_range(0..65536));
+        let mut ending = Ending::Succeed;
+        let mut stuck = false;
+        if let Some(message) = size_failure {
+            ending = Ending::Fail {
+                after: 0.05,
+                message,
+            };
+        }
+        for fault in faults {
+            match fault {
+                FaultKind::FailPrediction { message } => {
+                    ending = Ending::Fail {
+                        after: 0.2 + 0.6 * inner.draw(),
+                        message: message.clone(),
+                    }
+                }
+                FaultKind::InterruptPrediction => ending = Ending::Interrupted,
+                FaultKind::StuckStarting => stuck = true,
+                _ => {}
+            }
+        }
+        let id = inner.new_id();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        let get = |f: &str| {
+            model
+                .input_or_default(&input, f)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let prediction = Prediction {
+            id: id.clone(),
+            seq,
+            owner: caller.username.clone(),
+            model: model.full_name(),
+            version,
+            input_key: canonical_json(&input),
+            prompt: get("prompt").as_str().unwrap_or_default().to_string(),
+            steps: get("num_inference_steps")
+                .as_u64()
+                .unwrap_or(4)
+                .clamp(1, 500) as u32,
+            input,
+            seed,
+            outputs,
+            created_at: now,
+            boot: (!stuck).then_some(boot),
+            run: run.max(Span::milliseconds(1)),
+            ending,
+            deadline: cancel_after.map(|d| now + shared.scaled(d)),
+            canceled_at: None,
+        };
+        inner.insert(prediction);
+        id
+    };
+    let Some(hold) = wait else {
+        return respond(shared, &id, StatusCode::CREATED, false).await;
+    };
+    let until = tokio::time::Instant::now()
+        + shared
+            .scaled(Duration::from_secs(hold))
+            .to_std()
+            .unwrap_or_default();
+    loop {
+        let terminal = {
+            let now = shared.now();
+            let inner = shared.lock();
+            inner
+                .predictions
+                .get(&id)
+                .is_none_or(|p| p.view(now).is_terminal())
+        };
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        if terminal || left.is_zero() {
+            let status = if terminal {
+                StatusCode::CREATED
+            } else {
+                StatusCode::ACCEPTED
+            };
+            return respond(shared, &id, status, true).await;
+        }
+        tokio::time::sleep(left.min(Duration::from_millis(20))).await;
+    }
+}
+
+/// The create answer, with outputs inlined as `data:` URIs in wait mode.
+async fn respond(shared: &Arc<Shared>, id: &str, status: StatusCode, waited: bool) -> Response {
+    let now = shared.now();
+    let (prediction, view, removed) = {
+        let inner = shared.lock();
+        let Some(p) = inner.predictions.get(id).cloned() else {
+            return problem::not_found();
+        };
+        let view = p.view(now);
+        let removed = shared.removed(&inner, &view, now);
+        (p, view, removed)
+    };
+    let mut inline = None;
+    if waited && shared.config.inline_outputs_in_wait && view.status == "succeeded" && !removed {
+        let mut uris = Vec::new();
+        for (index, file) in prediction.outputs.iter().enumerate() {
+            let Some(bytes) = crate::routes::file_bytes(shared, &prediction, index).await else {
+                continue;
+            };
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bytes.as_slice());
+            uris.push(format!("data:{};base64,{encoded}", file.format.mime()));
+        }
+        inline = Some((uris, shared.config.wait_answers_processing));
+    }
+    let body = prediction.to_json(&view, &shared.base, removed, inline);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn prefer(value: &str) -> Result<Option<u64>, u16> {
+        let mut headers = HeaderMap::new();
+        headers.insert("prefer", HeaderValue::from_str(value).unwrap());
+        parse_prefer(&headers).map_err(|r| r.status().as_u16())
+    }
+
+    #[test]
+    fn prefer_wait_follows_the_openapi_pattern() {
+        assert_eq!(prefer("wait"), Ok(Some(60)));
+        assert_eq!(prefer("wait=5"), Ok(Some(5)));
+        assert_eq!(prefer("wait=60"), Ok(Some(60)));
+        assert_eq!(prefer("wait=61"), Err(422));
+        assert_eq!(prefer("wait=05"), Err(422));
+        assert_eq!(prefer("respond-async"), Err(422));
+    }
+
+    #[test]
+    fn top_level_typos_are_refused() {
+        let response = parse_body(br#"{"inptu": {}}"#, MODEL_FIELDS).unwrap_err();
+        assert_eq!(response.status(), 422);
+        assert!(parse_body(br#"{"input": {}}"#, MODEL_FIELDS).is_ok());
+        assert_eq!(parse_body(b"{", MODEL_FIELDS).unwrap_err().status(), 400);
+    }
+}

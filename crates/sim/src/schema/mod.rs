@@ -1,0 +1,3 @@
+//! Model input schemas: validation of a prediction's `input`.
+
+pub mod validate;

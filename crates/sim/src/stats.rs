@@ -1,0 +1,139 @@
+//! What the simulator has seen: `GET /_sim/stats` and `SimHandle::stats()`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Counts for one distinct input.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputStats {
+    /// `owner/name` of the model of the latest prediction with this input.
+    pub model: String,
+    /// Predictions created with this input.
+    pub created: u64,
+    /// Of those, how many are `succeeded` now.
+    pub succeeded: u64,
+}
+
+/// A snapshot of the counters. JSON shape (all maps sorted by key):
+///
+/// ```json
+/// {"requests_total": 12,
+///  "requests_by_endpoint": {"GET /v1/predictions/{id}": 9, "POST /v1/models/{owner}/{name}/predictions": 3},
+///  "requests_by_token": {"…9f2c": 12},
+///  "creates_total": 3, "throttled_total": 0, "downloads_total": 2,
+///  "predictions_by_input": {"{\"prompt\":\"a cat\"}": {"model": "black-forest-labs/flux-schnell", "created": 1, "succeeded": 1}},
+///  "live_by_status": {"processing": 1, "succeeded": 2},
+///  "faults_injected": {"drop_after_action": 1}}
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Every request seen (API, files, not `/_sim`).
+    pub requests_total: u64,
+    /// Requests per route pattern, e.g. `GET /v1/predictions/{id}`.
+    pub requests_by_endpoint: BTreeMap<String, u64>,
+    /// Requests per token fingerprint ([`fingerprint`]); `none` without a token.
+    pub requests_by_token: BTreeMap<String, u64>,
+    /// Predictions created.
+    pub creates_total: u64,
+    /// 429 answers (rate limits and injected storms).
+    pub throttled_total: u64,
+    /// Output files served whole or in part.
+    pub downloads_total: u64,
+    /// Per canonical input JSON ([`canonical_json`] of the `input` object).
+    pub predictions_by_input: BTreeMap<String, InputStats>,
+    /// Predictions per current status.
+    pub live_by_status: BTreeMap<String, u64>,
+    /// Faults fired per kind label.
+    pub faults_injected: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// Counts for `input` (zeros if never seen).
+    pub fn for_input(&self, input: &Value) -> InputStats {
+        self.predictions_by_input
+            .get(&canonical_json(input))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Requests to one route pattern.
+    pub fn requests_to(&self, endpoint: &str) -> u64 {
+        self.requests_by_endpoint
+            .get(endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Predictions currently in `status`.
+    pub fn live(&self, status: &str) -> u64 {
+        self.live_by_status.get(status).copied().unwrap_or(0)
+    }
+}
+
+/// JSON with object keys sorted at every level and no spaces, so equal
+/// inputs give equal strings whatever their key order.
+pub fn canonical_json(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<_> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        Value::String((*k).clone()),
+                        canonical_json(&map[*k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(canonical_json)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A token's public name: `…` and its last 4 characters (fewer for short
+/// tokens, so that at most half of a token is ever shown).
+pub fn fingerprint(token: &str) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    let shown = 4.min(chars.len() / 2);
+    format!(
+        "…{}",
+        chars[chars.len() - shown..].iter().collect::<String>()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_ignores_key_order() {
+        let a = json!({"b": 1, "a": {"y": [1, {"d": 2, "c": 3}], "x": "s"}});
+        let b = json!({"a": {"x": "s", "y": [1, {"c": 3, "d": 2}]}, "b": 1});
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_eq!(
+            canonical_json(&json!({"b": 1, "a": "x"})),
+            r#"{"a":"x","b":1}"#
+        );
+    }
+
+    #[test]
+    fn fingerprints_never_show_the_whole_token() {
+        assert_eq!(fingerprint("abcdefghij"), "…ghij");
+        assert_eq!(fingerprint("abc"), "…c");
+        assert_eq!(fingerprint(""), "…");
+    }
+}
