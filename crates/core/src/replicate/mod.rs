@@ -1,1 +1,38 @@
-//! Replicate HTTP API v1 client. (being written)
+//! Our client for Replicate's HTTP API v1.
+//!
+//! - [`client`]: [`ReplicateClient`], one per app, shared by every token.
+//! - [`prediction`]: predictions read tolerantly, their statuses and outputs.
+//! - [`error`]: [`ApiError`], sorted by what the engine should do.
+//! - [`schema`] and [`validate`]: a model's input form, and checking input against it.
+//! - [`progress`]: tqdm progress from logs; [`time`]: tolerant timestamps.
+//!
+//! Wire facts come from Replicate's HTTP API docs and its official clients
+//! (replicate-python, replicate-javascript); each item says which.
+//! replicate-sim is written independently and shares nothing with this module.
+
+pub mod account;
+pub mod client;
+pub mod error;
+pub mod output;
+pub mod prediction;
+pub mod progress;
+pub mod schema;
+pub mod time;
+mod transport;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use account::Account;
+pub use client::{ReplicateClient, format_cancel_after};
+pub use error::{ApiError, ApiErrorKind, parse_resets_in, parse_retry_after};
+pub use output::{OutputRef, decode_data_uri};
+pub use prediction::{
+    CreatePrediction, Prediction, PredictionPage, PredictionStatus, UnexpectedBody, Urls,
+};
+pub use progress::{Progress, parse_progress};
+pub use schema::{FieldKind, InputField, InputForm, Model, ModelVersion, SchemaError};
+pub use time::parse_timestamp;
+pub use transport::{MAX_ERROR_BYTES, MAX_JSON_BYTES, MAX_PREDICTION_BYTES};
+pub use validate::InputProblem;
