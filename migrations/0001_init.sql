@@ -68,6 +68,9 @@ CREATE INDEX generations_prediction ON generations (prediction_id) WHERE predict
 -- Dispatch order: pending without a token, by priority then age.
 CREATE INDEX generations_dispatch ON generations (priority DESC, created_at ASC, id ASC)
     WHERE status = 'pending' AND token_id IS NULL;
+-- When the engine must wake: the earliest retry time among those.
+CREATE INDEX generations_next_attempt ON generations (next_attempt_at)
+    WHERE status = 'pending' AND token_id IS NULL AND next_attempt_at IS NOT NULL;
 -- Token slots in use: active generations holding a token.
 CREATE INDEX generations_token_slots ON generations (token_id)
     WHERE token_id IS NOT NULL AND status IN ('pending', 'processing');

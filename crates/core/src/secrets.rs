@@ -80,7 +80,8 @@ impl Secret {
 
     /// The last 4 characters, for the user to tell tokens apart.
     pub fn fingerprint(&self) -> String {
-        self.0[self.0.len() - 4..].to_owned()
+        let skip = self.0.chars().count().saturating_sub(4);
+        self.0.chars().skip(skip).collect()
     }
 }
 

@@ -512,7 +512,8 @@ impl Store {
             let raw: Option<String> = conn
                 .prepare_cached(
                     "SELECT min(next_attempt_at) FROM generations \
-                     WHERE status = 'pending' AND token_id IS NULL",
+                     WHERE status = 'pending' AND token_id IS NULL \
+                     AND next_attempt_at IS NOT NULL",
                 )?
                 .query_row([], |r| r.get(0))?;
             raw.map(|r| {
