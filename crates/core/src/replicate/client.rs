@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::redirect::Policy;
 use reqwest::{Method, Url};
 use serde_json::{Value, json};
 
@@ -53,12 +54,27 @@ impl fmt::Debug for ReplicateClient {
     }
 }
 
+/// The API client follows no redirect (Replicate's API answers none, and a
+/// redirect must not carry the token anywhere). The download client follows
+/// up to 5, never from https down to http; reqwest itself drops the
+/// `Authorization` header when a redirect changes host or port.
 fn build(read_timeout: Option<Duration>) -> Result<reqwest::Client, ApiError> {
     let mut b = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(USER_AGENT);
-    if let Some(t) = read_timeout {
-        b = b.read_timeout(t);
+    match read_timeout {
+        None => b = b.redirect(Policy::none()),
+        Some(t) => {
+            b = b.read_timeout(t).redirect(Policy::custom(|attempt| {
+                let downgrade = attempt.url().scheme() == "http"
+                    && attempt.previous().iter().any(|u| u.scheme() == "https");
+                if downgrade || attempt.previous().len() > 5 {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            }));
+        }
     }
     b.build()
         .map_err(|e| ApiError::new(ApiErrorKind::Connect, format!("cannot set up HTTP: {e}")))
@@ -470,10 +486,7 @@ fn auth_value(token: &Secret) -> Result<HeaderValue, ApiError> {
 }
 
 fn redact(e: ApiError, token: Option<&Secret>) -> ApiError {
-    match token {
-        Some(t) => e.redact(t.expose()),
-        None => e,
-    }
+    e.redact(token.map(Secret::expose).unwrap_or_default())
 }
 
 fn decode_error(status: u16, e: UnexpectedBody) -> ApiError {

@@ -181,15 +181,16 @@ impl ApiError {
         self.detail.as_deref().or(self.title.as_deref())
     }
 
-    /// Replaces every occurrence of `secret` in the texts (a server or proxy
-    /// may echo request headers back).
+    /// Replaces `secret`, and anything shaped like a Replicate token
+    /// ([`crate::redact::redact`]), in the texts: a server or proxy may echo
+    /// request headers back.
     pub(crate) fn redact(mut self, secret: &str) -> Self {
-        if secret.is_empty() {
-            return self;
-        }
         for text in [&mut self.title, &mut self.detail].into_iter().flatten() {
-            if text.contains(secret) {
+            if !secret.is_empty() && text.contains(secret) {
                 *text = text.replace(secret, "<redacted>");
+            }
+            if let std::borrow::Cow::Owned(masked) = crate::redact::redact(text) {
+                *text = masked;
             }
         }
         self

@@ -1,6 +1,7 @@
 //! Tests of the Replicate client: fixtures copied from Replicate's docs and
 //! clients, and HTTP tests against a scripted loopback server.
 
+mod download;
 mod fixtures;
 mod forms;
 mod http;
