@@ -27,6 +27,7 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
 mod codec;
 mod error;
+mod generation_rows;
 pub mod generations;
 pub mod pool;
 pub mod tokens;

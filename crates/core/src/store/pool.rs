@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{to_ms, ts, uuid_text};
-use super::generations::load;
+use super::generation_rows::load;
 use super::tokens::{load_token, load_tokens};
 use super::{Store, StoreError};
 use crate::model::{GenerationId, GenerationStatus, Token};

@@ -1,0 +1,166 @@
+//! KeyringSecretStore against a real Secret Service (gnome-keyring in a private
+//! D-Bus session).
+//!
+//! The tests that need the keyring run only when `GENQUEUE_KEYRING_TESTS=1`,
+//! which `scripts/with-keyring.sh` sets after starting and unlocking
+//! gnome-keyring:
+//!
+//! ```sh
+//! scripts/with-keyring.sh cargo test -p genqueue-core --test keyring
+//! ```
+//!
+//! The "no Secret Service" test runs everywhere: it re-runs this binary in a
+//! child process whose `DBUS_SESSION_BUS_ADDRESS` points nowhere.
+
+use std::process::Command;
+
+use genqueue_core::secrets::{KeyringSecretStore, Secret, SecretError, SecretStore};
+use uuid::Uuid;
+
+/// Keyring service for tests, apart from the app's own entries.
+const TEST_SERVICE: &str = "app.genqueue.desktop.tests";
+
+fn keyring_tests_enabled() -> bool {
+    let on = std::env::var("GENQUEUE_KEYRING_TESTS").as_deref() == Ok("1");
+    if !on {
+        eprintln!("skipped: run inside scripts/with-keyring.sh (GENQUEUE_KEYRING_TESTS=1)");
+    }
+    on
+}
+
+/// A token-shaped secret made at run time (no literal token in the sources).
+fn fake_secret() -> Secret {
+    let body: String = Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(30)
+        .collect();
+    Secret::parse(&format!("r{}_{body}", 8)).unwrap()
+}
+
+/// Looks the entry up from outside, with libsecret's `secret-tool`, as another
+/// program would (keyring 3 stores `service` and `username` attributes).
+/// `None` if secret-tool is not installed; `Some(None)` if there is no entry.
+fn secret_tool_lookup(id: Uuid) -> Option<Option<String>> {
+    let out = match Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            TEST_SERVICE,
+            "username",
+            &id.to_string(),
+        ])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("secret-tool not installed (package libsecret-tools): outside check skipped");
+            return None;
+        }
+        Err(e) => panic!("secret-tool: {e}"),
+    };
+    Some(
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()),
+    )
+}
+
+#[test]
+fn secret_round_trips_through_the_real_keyring() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let store = KeyringSecretStore::new(TEST_SERVICE);
+    let id = Uuid::new_v4();
+    let first = fake_secret();
+    store.set(id, &first).unwrap();
+    assert_eq!(store.get(id).unwrap(), first);
+    if let Some(seen) = secret_tool_lookup(id) {
+        assert_eq!(
+            seen.as_deref(),
+            Some(first.expose()),
+            "secret-tool sees the same entry"
+        );
+    }
+
+    let second = fake_secret();
+    store.set(id, &second).unwrap();
+    assert_eq!(store.get(id).unwrap(), second, "set replaces");
+
+    // A new store value (as after a restart) reads the same entry.
+    assert_eq!(
+        KeyringSecretStore::new(TEST_SERVICE).get(id).unwrap(),
+        second
+    );
+
+    store.delete(id).unwrap();
+    assert_eq!(store.get(id), Err(SecretError::NotFound(id)));
+    store.delete(id).unwrap(); // deleting again is fine
+    if let Some(seen) = secret_tool_lookup(id) {
+        assert_eq!(seen, None, "the entry is gone for other programs too");
+    }
+}
+
+#[test]
+fn each_token_has_its_own_entry() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let store = KeyringSecretStore::new(TEST_SERVICE);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let (sa, sb) = (fake_secret(), fake_secret());
+    store.set(a, &sa).unwrap();
+    store.set(b, &sb).unwrap();
+    assert_eq!(store.get(a).unwrap(), sa);
+    assert_eq!(store.get(b).unwrap(), sb);
+    store.delete(a).unwrap();
+    assert_eq!(store.get(b).unwrap(), sb);
+    assert_eq!(store.get(a).unwrap_err().code(), "secret_not_found");
+    store.delete(b).unwrap();
+}
+
+/// Child side of [`no_secret_service_is_reported_as_unavailable`]: does
+/// nothing unless the parent set `GENQUEUE_KEYRING_CHILD`.
+#[test]
+fn child_without_secret_service() {
+    if std::env::var_os("GENQUEUE_KEYRING_CHILD").is_none() {
+        return;
+    }
+    let store = KeyringSecretStore::new(TEST_SERVICE);
+    let err = store.set(Uuid::new_v4(), &fake_secret()).unwrap_err();
+    println!("CODE={}", err.code());
+    println!("MESSAGE={err}");
+}
+
+#[test]
+fn no_secret_service_is_reported_as_unavailable() {
+    let exe = std::env::current_exe().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(exe)
+        .args([
+            "--exact",
+            "child_without_secret_service",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("GENQUEUE_KEYRING_CHILD", "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", dir.path().join("no-bus-here").display()),
+        )
+        .env_remove("GENQUEUE_KEYRING_TESTS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("CODE=keyring_unavailable"), "{stdout}");
+    let message = stdout.lines().find(|l| l.starts_with("MESSAGE=")).unwrap();
+    assert!(message.contains("gnome-keyring"), "{message}");
+    assert!(message.contains("install and start"), "{message}");
+}
