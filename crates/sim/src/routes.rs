@@ -254,15 +254,19 @@ async fn download(
     let mime = prediction.outputs[index].format.mime();
     let length = bytes.len();
     let body = if truncate.is_some() {
-        let half = bytes[..length / 2].to_vec();
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
-            Ok(half),
+        // Half the bytes, a pause so they reach the client with the headers,
+        // then an error: hyper closes the connection mid-body.
+        use futures_util::StreamExt;
+        let half =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes[..length / 2].to_vec())]);
+        let cut = futures_util::stream::once(async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             Err(std::io::Error::new(
                 std::io::ErrorKind::ConnectionReset,
                 "truncated",
-            )),
-        ];
-        Body::from_stream(futures_util::stream::iter(chunks))
+            ))
+        });
+        Body::from_stream(half.chain(cut))
     } else {
         Body::from(bytes.as_ref().clone())
     };
