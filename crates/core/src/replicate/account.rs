@@ -12,8 +12,11 @@ pub struct Account {
     /// `user` or `organization` (the wire's `type`).
     #[serde(alias = "type")]
     pub kind: String,
+    /// The account's handle (`acme`): the `owner` of its models.
     pub username: String,
+    /// The display name, if set.
     pub name: Option<String>,
+    /// The linked GitHub profile, if any.
     pub github_url: Option<String>,
 }
 

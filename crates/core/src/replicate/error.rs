@@ -72,6 +72,7 @@ impl ApiErrorKind {
 /// echoes back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// What went wrong, for the engine to branch on.
     pub kind: ApiErrorKind,
     /// The HTTP status, when an answer arrived.
     pub status: Option<u16>,

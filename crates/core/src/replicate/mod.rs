@@ -12,6 +12,7 @@
 
 pub mod account;
 pub mod client;
+mod download;
 pub mod error;
 pub mod output;
 pub mod prediction;

@@ -21,7 +21,12 @@ pub enum OutputRef {
     /// declared media type, or the one recognised from the bytes when the
     /// declared one is missing or `application/octet-stream` (PNG, JPEG,
     /// WebP, GIF).
-    Data { mime: String, bytes: Vec<u8> },
+    Data {
+        /// The media type (`image/webp`).
+        mime: String,
+        /// The decoded file.
+        bytes: Vec<u8>,
+    },
 }
 
 /// Collects the files in `output`: every string that is an http(s) URL or a

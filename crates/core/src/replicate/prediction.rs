@@ -45,7 +45,9 @@ pub enum PredictionStatus {
     Starting,
     /// The model's `predict()` is running.
     Processing,
+    /// Finished with output.
     Succeeded,
+    /// The model raised an error (see [`Prediction::error`]), or ran past 30 minutes.
     Failed,
     /// Canceled by its creator, or by a `Cancel-After` deadline while running (one l).
     Canceled,
@@ -130,11 +132,13 @@ pub struct Urls {
 /// them; read it in Rust).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prediction {
+    /// Replicate's prediction id (e.g. `gm3qorzdhgbfurvjtvhg6dckhu`).
     pub id: String,
     /// `owner/name`.
     pub model: Option<String>,
     /// The version id (64 hex characters), when given.
     pub version: Option<String>,
+    /// The wire status, unknown ones kept.
     pub status: PredictionStatus,
     /// The input as Replicate kept it; `null` once data is removed.
     pub input: Value,
@@ -142,10 +146,16 @@ pub struct Prediction {
     pub output: Value,
     /// The model's error: the string, or an object rendered as JSON text.
     pub error: Option<String>,
+    /// The model's printed output so far (tqdm bars included); `None` when null or missing.
     pub logs: Option<String>,
+    /// When it was created, started running and ended (UTC); `None` when
+    /// missing or not a timestamp.
     pub created_at: Option<DateTime<Utc>>,
+    /// See `created_at`.
     pub started_at: Option<DateTime<Utc>>,
+    /// See `created_at`.
     pub completed_at: Option<DateTime<Utc>>,
+    /// Where to read, cancel, stream or view it.
     pub urls: Urls,
     /// `metrics.predict_time`: seconds the model ran (not queue time).
     pub predict_time: Option<f64>,
@@ -160,6 +170,7 @@ pub struct Prediction {
 /// A page of `GET /predictions`: newest first, 100 a page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictionPage {
+    /// This page's predictions, newest first.
     pub results: Vec<Prediction>,
     /// The next page's full URL, to pass back to
     /// [`ReplicateClient::list_predictions`](super::ReplicateClient::list_predictions) as is.

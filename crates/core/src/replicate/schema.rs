@@ -21,8 +21,11 @@ use super::prediction::{UnexpectedBody, kind_of, str_field};
 /// A model, from `GET /models/{owner}/{name}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Model {
+    /// The owning account (`black-forest-labs`).
     pub owner: String,
+    /// The model's name (`flux-schnell`).
     pub name: String,
+    /// One line about the model, if any.
     pub description: Option<String>,
     /// `None` when the model has no published version.
     pub latest_version: Option<ModelVersion>,
@@ -33,16 +36,20 @@ pub struct Model {
 pub struct ModelVersion {
     /// 64 hex characters.
     pub id: String,
+    /// The version's OpenAPI document; the form is in `components.schemas.Input`.
     pub openapi_schema: Value,
 }
 
 /// Why a model has no input form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemaError {
+    /// `latest_version` is null.
     #[error("the model has no published version, so its inputs are unknown")]
     NoVersion,
+    /// No `components.schemas.Input`.
     #[error("the model's schema describes no input (components.schemas.Input is missing)")]
     NoInput,
+    /// A `$ref` that points nowhere or loops, or `properties` that is not an object.
     #[error("the model's input schema is malformed: {0}")]
     Malformed(String),
 }
@@ -57,14 +64,21 @@ pub struct InputForm {
 /// One input of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputField {
+    /// The input key sent to Replicate (`num_outputs`).
     pub name: String,
+    /// A label (`Num Outputs`), if the schema gives one.
     pub title: Option<String>,
+    /// Help text, if any.
     pub description: Option<String>,
+    /// What values it takes.
     pub kind: FieldKind,
+    /// The value the model uses when the input is left out.
     pub default: Option<Value>,
     /// Inclusive bounds for numbers (`minimum`, `maximum`).
     pub minimum: Option<f64>,
+    /// See `minimum`.
     pub maximum: Option<f64>,
+    /// Listed in the schema's `required`.
     pub required: bool,
     /// `x-order`; `i64::MAX` when the schema gives none.
     pub order: i64,
@@ -76,13 +90,18 @@ pub struct InputField {
 pub enum FieldKind {
     /// `format` is e.g. `uri` for file inputs.
     String {
+        /// The JSON schema `format`, if any.
         format: Option<String>,
     },
+    /// A whole number.
     Integer,
+    /// Any number.
     Number,
+    /// `true` or `false`.
     Boolean,
     /// One of `choices` (strings or numbers).
     Enum {
+        /// The allowed values, in schema order.
         choices: Vec<Value>,
     },
     /// Lists, objects, anything else: sent as given.

@@ -86,16 +86,26 @@ pub fn from_reqwest(err: reqwest::Error, status: Option<u16>) -> ApiError {
         ApiErrorKind::Transport
     };
     let err = err.without_url();
-    let mut text = err.to_string();
+    let mut chain = vec![err.to_string()];
     let mut source = err.source();
     while let Some(cause) = source {
-        let c = cause.to_string();
-        if !text.contains(&c) {
-            text.push_str(": ");
-            text.push_str(&c);
-        }
+        chain.push(cause.to_string());
         source = cause.source();
     }
+    // reqwest and hyper wrap the cause in generic layers; keep the cause.
+    let generic = |c: &String| {
+        c.starts_with("error sending request")
+            || c.starts_with("client error (")
+            || c.starts_with("error decoding response body")
+            || c.starts_with("request or response body error")
+    };
+    let mut parts: Vec<String> = chain.iter().filter(|c| !generic(c)).cloned().collect();
+    parts.dedup_by(|b, a| a.contains(b.as_str()));
+    let text = if parts.is_empty() {
+        chain.join(": ")
+    } else {
+        parts.join(": ")
+    };
     ApiError {
         status,
         ..ApiError::new(kind, text)
