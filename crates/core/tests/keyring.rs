@@ -20,6 +20,14 @@ use uuid::Uuid;
 /// Keyring service for tests, apart from the app's own entries.
 const TEST_SERVICE: &str = "app.genqueue.desktop.tests";
 
+/// The keyring tests share one keyring, and one of them locks it for a moment:
+/// they take turns.
+static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    KEYRING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn keyring_tests_enabled() -> bool {
     let on = std::env::var("GENQUEUE_KEYRING_TESTS").as_deref() == Ok("1");
     if !on {
@@ -72,6 +80,7 @@ fn secret_round_trips_through_the_real_keyring() {
     if !keyring_tests_enabled() {
         return;
     }
+    let _turn = take_turn();
     let store = KeyringSecretStore::new(TEST_SERVICE);
     let id = Uuid::new_v4();
     let first = fake_secret();
@@ -108,6 +117,7 @@ fn each_token_has_its_own_entry() {
     if !keyring_tests_enabled() {
         return;
     }
+    let _turn = take_turn();
     let store = KeyringSecretStore::new(TEST_SERVICE);
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let (sa, sb) = (fake_secret(), fake_secret());
@@ -163,4 +173,87 @@ fn no_secret_service_is_reported_as_unavailable() {
     let message = stdout.lines().find(|l| l.starts_with("MESSAGE=")).unwrap();
     assert!(message.contains("gnome-keyring"), "{message}");
     assert!(message.contains("install and start"), "{message}");
+}
+
+/// Locks gnome-keyring's login collection through the Secret Service API.
+fn lock_login_collection() {
+    let status = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+/// Unlocks it again without a prompt, through gnome-keyring's own
+/// `UnlockWithMasterPassword` (the password `scripts/with-keyring.sh` set).
+fn unlock_login_collection() {
+    use dbus::Path;
+    use dbus::arg::Variant;
+    use dbus::blocking::Connection;
+    let conn = Connection::new_session().unwrap();
+    let timeout = std::time::Duration::from_secs(10);
+    let service = conn.with_proxy(
+        "org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        timeout,
+    );
+    let (_, session): (Variant<String>, Path) = service
+        .method_call(
+            "org.freedesktop.Secret.Service",
+            "OpenSession",
+            ("plain", Variant(String::new())),
+        )
+        .unwrap();
+    let secret = (
+        session,
+        Vec::<u8>::new(),
+        b"genqueue-test-keyring".to_vec(),
+        "text/plain",
+    );
+    let login = Path::from("/org/freedesktop/secrets/collection/login");
+    let () = service
+        .method_call(
+            "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+            "UnlockWithMasterPassword",
+            (login, secret),
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_locked_keyring_says_to_unlock_it() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let _turn = take_turn();
+    // With a display, gnome-keyring would show an unlock prompt and wait for a person.
+    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        eprintln!("skipped: a display is set, the unlock prompt would wait for a person");
+        return;
+    }
+    let store = KeyringSecretStore::new(TEST_SERVICE);
+    let id = Uuid::new_v4();
+    store.set(id, &fake_secret()).unwrap();
+    lock_login_collection();
+    let result = store.get(id);
+    unlock_login_collection(); // before asserting: other tests share the keyring
+    let err = result.unwrap_err();
+    assert_eq!(err.code(), "keyring_locked", "{err}");
+    assert!(
+        err.to_string().contains("unlock your login keyring"),
+        "{err}"
+    );
+    store.get(id).unwrap();
+    store.delete(id).unwrap();
 }
