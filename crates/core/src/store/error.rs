@@ -156,7 +156,7 @@ impl StoreError {
 }
 
 /// Inside the store, rusqlite errors become [`StoreError::Sqlite`] with an empty
-/// path; [`StoreError::at`] classifies them and sets the path at the boundary.
+/// path; `StoreError::at` classifies them and sets the path at the boundary.
 impl From<rusqlite::Error> for StoreError {
     fn from(source: rusqlite::Error) -> Self {
         Self::Sqlite {

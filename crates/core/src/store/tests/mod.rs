@@ -12,6 +12,12 @@ mod open;
 mod pool;
 mod tokens;
 
+/// The store is shared between the engine's tasks and the shell's threads.
+const _: fn() = || {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<Store>();
+};
+
 /// A fixed start time: tests pass time in.
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 1, 14, 0, 0).unwrap()
