@@ -3,11 +3,20 @@
 //! - [`store`]: the SQLite store (generations, tokens, counters) and the token pool's claims.
 //! - [`replicate`]: our client for Replicate's HTTP API v1.
 //! - [`secrets`]: where token secrets live (the OS keyring).
+//! - [`queue`]: the operations a shell calls (submit, cancel, retry, tokens…).
+//! - [`engine`]: dispatching, following, saving outputs; one per data folder.
+//! - [`events`]: what changed, announced after the store holds it.
 //! - [`model`]: the domain types every shell shares.
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
+pub mod engine;
+pub mod events;
 pub mod model;
+pub mod paths;
+pub mod presets;
+pub mod queue;
+pub mod redact;
 pub mod replicate;
 pub mod secrets;
 pub mod store;

@@ -76,7 +76,9 @@ impl fmt::Display for GenerationStatus {
 
 /// Error for a status name that is not one of the five.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown generation status {0:?} (expected pending, processing, completed, failed or cancelled)")]
+#[error(
+    "unknown generation status {0:?} (expected pending, processing, completed, failed or cancelled)"
+)]
 pub struct UnknownStatus(pub String);
 
 impl FromStr for GenerationStatus {

@@ -31,6 +31,7 @@ mod generation_rows;
 pub mod generations;
 pub mod pool;
 pub mod tokens;
+mod watch;
 
 #[cfg(test)]
 mod tests;
@@ -41,8 +42,12 @@ pub use pool::{ClaimOutcome, WaitReason};
 pub use tokens::RequestOutcome;
 
 /// The migrations, in order; migration N brings the schema to version N.
-const MIGRATION_LIST: &[M<'static>] =
-    &[M::up(include_str!("../../../../migrations/0001_init.sql"))];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("../../../../migrations/0001_init.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0002_updated_index.sql"
+    )),
+];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).
 pub const SCHEMA_VERSION: usize = MIGRATION_LIST.len();

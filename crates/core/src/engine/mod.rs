@@ -1,0 +1,351 @@
+//! The queue engine: dispatches pending generations onto free token slots,
+//! follows each prediction to its end, saves the outputs.
+//!
+//! One engine runs per data folder (an OS file lock on `engine.lock`
+//! enforces it). Every step is written to the store before it is acted on,
+//! so a kill at any moment loses nothing and bills nothing twice: at start
+//! the engine follows again what was running, reconciles creates whose
+//! answer was lost (through the token's prediction list, never by creating
+//! blindly), and dispatches the rest.
+//!
+//! The engine listens to the queue's own events (a submit, a resume, a token
+//! enabled) and, for changes made by another process on the same folder
+//! (`genq submit` while the app runs), to SQLite's `data_version`, checked
+//! twice a second — a local read, never a request to Replicate.
+
+mod download;
+mod run;
+mod schedule;
+
+use std::fs::File;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use download::{DownloadError, sniff_extension};
+pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
+
+use crate::events::Event;
+use crate::model::{GenerationId, GenerationStatus};
+use crate::queue::Queue;
+use crate::store::{ClaimOutcome, StoreError};
+
+/// File in the data folder that the running engine holds locked.
+pub const LOCK_FILE: &str = "engine.lock";
+
+/// How the engine behaves. `Default` is what the app and `genq` use.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Create attempts per generation before it fails (429s and
+    /// refused tokens do not count: they move to another token).
+    pub max_attempts: u32,
+    /// `Prefer: wait=N` on creates (1–60 s): the answer comes when the
+    /// prediction ends, if within N seconds — one request for a fast model.
+    pub create_wait: Option<u8>,
+    /// Size cap of one output file, in bytes.
+    pub max_output_bytes: u64,
+    /// How often another process's writes are looked for (a local read).
+    pub external_check: Duration,
+    /// First backoff after a transient failure; doubles, jittered.
+    pub retry_base: Duration,
+    /// Longest backoff.
+    pub retry_cap: Duration,
+    /// Wait after an unknown-outcome create before listing the token's
+    /// predictions, so that a slow create has landed.
+    pub reconcile_grace: Duration,
+    /// Status reads scheduling.
+    pub schedule: PollSchedule,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_attempts: 5,
+            create_wait: Some(60),
+            max_output_bytes: 200_000_000,
+            external_check: Duration::from_millis(500),
+            retry_base: Duration::from_secs(1),
+            retry_cap: Duration::from_secs(60),
+            reconcile_grace: Duration::from_secs(2),
+            schedule: PollSchedule::default(),
+        }
+    }
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "another Genqueue engine (the desktop app or `genq run`) is already running on {0}; \
+         queued generations will be run by it"
+    )]
+    AlreadyRunning(String),
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub(crate) struct Shared {
+    pub queue: Queue,
+    pub config: EngineConfig,
+    pub wake: Notify,
+    pub stop: CancellationToken,
+    pub run_times: Mutex<RunTimes>,
+    /// Generations with a task driving them right now.
+    pub driving: Mutex<std::collections::HashSet<GenerationId>>,
+}
+
+/// A running engine. Dropping it stops dispatching (like [`Engine::shutdown`]
+/// without waiting).
+pub struct Engine {
+    shared: Arc<Shared>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _lock: File,
+}
+
+impl Engine {
+    /// Takes the data folder's engine lock and starts dispatching on the
+    /// current tokio runtime.
+    ///
+    /// Errors: [`EngineError::AlreadyRunning`] when another process holds the lock.
+    pub fn start(queue: Queue, config: EngineConfig) -> Result<Engine, EngineError> {
+        let path = queue.data_dir().join(LOCK_FILE);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| EngineError::Lock {
+                path: path.display().to_string(),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(EngineError::AlreadyRunning(
+                    queue.data_dir().display().to_string(),
+                ));
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(EngineError::Lock {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        }
+        let shared = Arc::new(Shared {
+            queue,
+            config,
+            wake: Notify::new(),
+            stop: CancellationToken::new(),
+            run_times: Mutex::new(RunTimes::default()),
+            driving: Mutex::new(Default::default()),
+        });
+        let task = tokio::spawn(dispatch_loop(shared.clone()));
+        Ok(Engine {
+            shared,
+            task: Some(task),
+            _lock: lock,
+        })
+    }
+
+    /// The queue this engine drives.
+    pub fn queue(&self) -> &Queue {
+        &self.shared.queue
+    }
+
+    /// Asks the dispatcher to look at the queue now.
+    pub fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Stops dispatching and every task. Work in flight stays recorded and
+    /// resumes at the next start; nothing is lost.
+    pub async fn shutdown(mut self) {
+        self.shared.stop.cancel();
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// Resolves when no generation is pending or processing.
+    pub async fn wait_idle(&self) -> Result<(), StoreError> {
+        let mut rx = self.shared.queue.events().subscribe();
+        loop {
+            if self.shared.queue.store().counters()?.active == 0 {
+                return Ok(());
+            }
+            tokio::select! {
+                _ = rx.recv() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shared.stop.cancel();
+    }
+}
+
+/// The dispatcher: recovers in-flight work, then assigns pending generations
+/// to token slots whenever something may have changed.
+async fn dispatch_loop(shared: Arc<Shared>) {
+    let mut tasks: JoinSet<()> = JoinSet::new();
+    if let Err(e) = recover(&shared, &mut tasks).await {
+        tracing::error!(error = %e, "could not resume in-flight generations");
+    }
+    let mut events = shared.queue.events().subscribe();
+    let mut data_version = shared.queue.store().data_version().unwrap_or(0);
+    let mut check = tokio::time::interval(shared.config.external_check);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut wake_at: Option<DateTime<Utc>> = None;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            dirty = false;
+            wake_at = match dispatch(&shared, &mut tasks).await {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::error!(error = %e, "dispatch failed");
+                    Some(Utc::now() + Duration::from_secs(1))
+                }
+            };
+        }
+        let sleep = match wake_at {
+            Some(t) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            None => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            _ = shared.stop.cancelled() => break,
+            _ = shared.wake.notified() => dirty = true,
+            _ = tokio::time::sleep(sleep) => dirty = true,
+            ev = events.recv() => dirty = matters_to_dispatch(&ev),
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => dirty = true,
+            _ = check.tick() => {
+                if let Ok(v) = shared.queue.store().data_version() {
+                    if v != data_version {
+                        data_version = v;
+                        external_change(&shared, &mut tasks).await;
+                        dirty = true;
+                    }
+                }
+            }
+        }
+    }
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Whether an event may let the dispatcher start something: new work, a freed
+/// slot, a token back in the pool, a resume. Progress of running generations
+/// and request counts on busy tokens do not.
+fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvError>) -> bool {
+    match ev {
+        Ok(Event::GenerationChanged(g)) => g.status != GenerationStatus::Processing,
+        Ok(Event::TokenChanged(t)) => t.active && t.in_flight < t.max_concurrency,
+        Ok(Event::CountersChanged(_)) => false,
+        _ => true,
+    }
+}
+
+/// Another process wrote to the store: announce what it changed, and take
+/// over in-flight rows (another engine that stopped) — the lock guarantees no
+/// other engine runs now.
+async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
+    if let Ok(counters) = shared.queue.store().counters() {
+        shared.queue.events().send(Event::CountersChanged(counters));
+    }
+    if let Ok(rows) = shared
+        .queue
+        .store()
+        .recently_changed(Utc::now() - Duration::from_secs(5))
+    {
+        for g in rows {
+            shared
+                .queue
+                .events()
+                .send(Event::GenerationChanged(g.summary()));
+        }
+    }
+    let _ = recover(shared, tasks).await;
+}
+
+/// Starts a task for every in-flight generation that has none.
+async fn recover(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<(), StoreError> {
+    for g in shared.queue.store().in_flight()? {
+        let Some(token_id) = g.token_id else { continue };
+        spawn_driver(shared, tasks, g.id, token_id);
+    }
+    Ok(())
+}
+
+fn spawn_driver(
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<()>,
+    id: GenerationId,
+    token_id: crate::model::TokenId,
+) {
+    if !shared.driving.lock().unwrap().insert(id) {
+        return;
+    }
+    let s = shared.clone();
+    tasks.spawn(async move {
+        let stop = s.stop.clone();
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = run::drive(&s, id, token_id) => {}
+        }
+        s.driving.lock().unwrap().remove(&id);
+        s.wake.notify_one();
+    });
+}
+
+/// One dispatch pass. Returns when the dispatcher should look again at the
+/// latest (a backoff or a cooldown ending), if anything is waiting on time.
+async fn dispatch(
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<()>,
+) -> Result<Option<DateTime<Utc>>, crate::queue::QueueError> {
+    let store = shared.queue.store();
+    let mut wake_at = store.earliest_next_attempt()?;
+    if shared.queue.is_paused()? {
+        return Ok(None);
+    }
+    'outer: loop {
+        let now = Utc::now();
+        let ready = store.next_dispatchable(now, 32)?;
+        if ready.is_empty() {
+            break;
+        }
+        for g in ready {
+            match store.claim_token(g.id, now)? {
+                ClaimOutcome::Claimed(token) => {
+                    spawn_driver(shared, tasks, g.id, token.id);
+                }
+                ClaimOutcome::Wait { reason, until } => {
+                    let text = reason.sentence(until, &chrono::Local);
+                    if g.wait_reason.as_deref() != Some(text.as_str()) {
+                        let g = store.update_generation(g.id, |g| g.wait_reason = Some(text))?;
+                        shared.queue.announce(&g)?;
+                    }
+                    if let Some(u) = until {
+                        wake_at = Some(wake_at.map_or(u, |w| w.min(u)));
+                    }
+                    break 'outer;
+                }
+            }
+        }
+    }
+    Ok(wake_at)
+}

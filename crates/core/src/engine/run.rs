@@ -1,0 +1,786 @@
+//! One generation's journey on its claimed token: create (or reconcile a
+//! create whose answer was lost), follow, save the outputs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::Shared;
+use super::download::{self, DownloadError};
+use super::schedule::{Observation, jittered_backoff};
+use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenId};
+use crate::replicate::{
+    ApiError, ApiErrorKind, CreatePrediction, OutputRef, Prediction, PredictionStatus,
+};
+use crate::secrets::Secret;
+
+/// How far back from `create_sent_at` a listed prediction may have been
+/// created and still be ours (clock skew between us and Replicate).
+const RECONCILE_SKEW: Duration = Duration::from_secs(120);
+/// Pages of the token's prediction list read when reconciling.
+const RECONCILE_PAGES: usize = 3;
+/// Consecutive failed status reads before a generation is given up.
+const MAX_READ_FAILURES: u32 = 30;
+/// Download attempts for one prediction's outputs.
+const DOWNLOAD_ATTEMPTS: u32 = 4;
+
+type Result<T> = std::result::Result<T, crate::queue::QueueError>;
+
+/// Drives one generation until it is terminal or back in the pending queue.
+pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) {
+    if let Err(e) = drive_inner(s, id, token_id).await {
+        tracing::error!(generation = %id, error = %e, "a generation's task failed");
+        // Give the slot back and try later: nothing is lost, the row holds the state.
+        let now = Utc::now();
+        let backoff = s.config.retry_base * 5;
+        let _ = s.queue.store().update_generation(id, |g| {
+            if g.status == GenerationStatus::Pending && g.create_sent_at.is_none() {
+                g.token_id = None;
+                g.next_attempt_at = Some(now + backoff);
+                g.wait_reason = Some(format!("Retrying after an internal error: {e}"));
+            }
+        });
+    }
+}
+
+async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Result<()> {
+    let Some(g) = s.queue.store().get_generation(id)? else {
+        return Ok(());
+    };
+    let secret = match s.queue.secret(token_id).await {
+        Ok(secret) => secret,
+        Err(e) => {
+            // Without its secret the token is useless; a prediction it owns cannot be followed.
+            let t = s.queue.store().disable_token(
+                token_id,
+                &format!("Its secret cannot be read: {e}"),
+                Utc::now(),
+            )?;
+            s.queue.events().send(crate::events::Event::TokenChanged(t));
+            if g.status == GenerationStatus::Pending && g.create_sent_at.is_none() {
+                release(s, id, None, None)?;
+            } else {
+                fail(
+                    s,
+                    id,
+                    ErrorKind::Other,
+                    format!(
+                        "The token that owns this prediction cannot be read from the keyring: {e}"
+                    ),
+                )?;
+            }
+            return Ok(());
+        }
+    };
+    let prediction = if g.prediction_id.is_some() {
+        None
+    } else if g.create_sent_at.is_some() {
+        match reconcile(s, &g, token_id, &secret).await? {
+            Some(p) => Some(p),
+            None => return Ok(()),
+        }
+    } else if g.status == GenerationStatus::Pending {
+        match create(s, &g, token_id, &secret).await? {
+            Some(p) => Some(p),
+            None => return Ok(()),
+        }
+    } else {
+        return Ok(());
+    };
+    let g = match prediction {
+        Some(p) => match adopt(s, id, &p, token_id, &secret).await? {
+            Some(g) => {
+                if p.status.is_terminal() {
+                    return finish(s, &g, p, &secret).await;
+                }
+                g
+            }
+            None => return Ok(()),
+        },
+        None => g,
+    };
+    follow(s, &g, token_id, &secret).await
+}
+
+/// Sends the create, recording it first so a kill cannot lose track of it.
+/// `None`: the generation went back to the queue or ended.
+async fn create(
+    s: &Arc<Shared>,
+    g: &Generation,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<Option<Prediction>> {
+    wait_cooldown(s, token_id).await?;
+    let now = Utc::now();
+    let g = s.queue.store().update_generation(g.id, |g| {
+        if g.status == GenerationStatus::Pending {
+            g.create_sent_at = Some(now);
+            g.attempts += 1;
+            g.wait_reason = None;
+            g.next_attempt_at = None;
+        }
+    })?;
+    if g.status != GenerationStatus::Pending {
+        return Ok(None); // cancelled before we sent anything
+    }
+    s.queue.announce(&g)?;
+    let req = CreatePrediction {
+        model: g.model.clone(),
+        input: g.input.clone(),
+        wait: s.config.create_wait,
+        cancel_after: None,
+    };
+    let res = s.queue.client().create_prediction(secret, &req).await;
+    record(s, token_id, &res);
+    match res {
+        Ok(p) => Ok(Some(p)),
+        Err(e) => on_create_error(s, &g, token_id, secret, e).await,
+    }
+}
+
+async fn on_create_error(
+    s: &Arc<Shared>,
+    g: &Generation,
+    token_id: TokenId,
+    secret: &Secret,
+    e: ApiError,
+) -> Result<Option<Prediction>> {
+    let now = Utc::now();
+    match e.kind {
+        ApiErrorKind::RateLimited => {
+            cool_down(s, token_id, &e)?;
+            undo_attempt(s, g.id)?;
+            release(s, g.id, None, None)?;
+            Ok(None)
+        }
+        ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden | ApiErrorKind::PaymentRequired => {
+            let why = match e.kind {
+                ApiErrorKind::PaymentRequired => {
+                    format!("Replicate says this account has no credit left: {e}")
+                }
+                _ => format!("Replicate refused this token: {e}"),
+            };
+            let t = s.queue.store().disable_token(token_id, &why, now)?;
+            s.queue.events().send(crate::events::Event::TokenChanged(t));
+            undo_attempt(s, g.id)?;
+            release(s, g.id, None, None)?;
+            Ok(None)
+        }
+        ApiErrorKind::Invalid => {
+            let msg = e.detail.clone().unwrap_or_else(|| e.to_string());
+            fail(
+                s,
+                g.id,
+                ErrorKind::InputRejected,
+                format!("Replicate rejected the input: {msg}"),
+            )?;
+            Ok(None)
+        }
+        ApiErrorKind::NotFound => {
+            fail(
+                s,
+                g.id,
+                ErrorKind::Other,
+                format!("Replicate has no model {} ({e})", g.model),
+            )?;
+            Ok(None)
+        }
+        ApiErrorKind::Connect => {
+            // Never reached the server: nothing was created, nothing billed.
+            undo_attempt(s, g.id)?;
+            let n = g.attempts;
+            let at = now + jittered_backoff(s.config.retry_base, n, s.config.retry_cap);
+            release(
+                s,
+                g.id,
+                Some(at),
+                Some(format!(
+                    "Cannot reach Replicate ({e}); next try at {}",
+                    at.format("%H:%M:%S")
+                )),
+            )?;
+            Ok(None)
+        }
+        _ if e.may_have_acted() => {
+            // The prediction may exist: look before creating again.
+            tokio::time::sleep(s.config.reconcile_grace).await;
+            let g = s
+                .queue
+                .store()
+                .get_generation(g.id)?
+                .ok_or(crate::queue::QueueError::GenerationNotFound(g.id))?;
+            match reconcile_with(s, &g, token_id, secret, Some(&e)).await? {
+                Some(p) => Ok(Some(p)),
+                None => Ok(None),
+            }
+        }
+        _ => {
+            fail(
+                s,
+                g.id,
+                ErrorKind::Other,
+                format!("Replicate answered the create with an error: {e}"),
+            )?;
+            Ok(None)
+        }
+    }
+}
+
+/// After a restart: a create was sent but its answer never stored.
+async fn reconcile(
+    s: &Arc<Shared>,
+    g: &Generation,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<Option<Prediction>> {
+    reconcile_with(s, g, token_id, secret, None).await
+}
+
+/// Looks for the prediction a create with an unknown outcome may have made,
+/// in the token's own list (Replicate has no idempotency key). Found: it is
+/// ours. Surely absent: back to the queue with a backoff, or failed when the
+/// attempts are spent. Unsure (the list itself fails): try again later,
+/// never create.
+async fn reconcile_with(
+    s: &Arc<Shared>,
+    g: &Generation,
+    token_id: TokenId,
+    secret: &Secret,
+    cause: Option<&ApiError>,
+) -> Result<Option<Prediction>> {
+    let sent = g.create_sent_at.unwrap_or(g.created_at);
+    let since = sent - RECONCILE_SKEW;
+    let mut failures = 0u32;
+    'retry: loop {
+        wait_cooldown(s, token_id).await?;
+        let mut page: Option<String> = None;
+        for _ in 0..RECONCILE_PAGES {
+            let res = s
+                .queue
+                .client()
+                .list_predictions(secret, page.as_deref())
+                .await;
+            record(s, token_id, &res);
+            let p = match res {
+                Ok(p) => p,
+                Err(e) => {
+                    if e.kind == ApiErrorKind::RateLimited {
+                        cool_down(s, token_id, &e)?;
+                    } else if matches!(e.kind, ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden)
+                    {
+                        let t = s.queue.store().disable_token(
+                            token_id,
+                            &format!("Replicate refused this token: {e}"),
+                            Utc::now(),
+                        )?;
+                        s.queue.events().send(crate::events::Event::TokenChanged(t));
+                        fail(
+                            s,
+                            g.id,
+                            ErrorKind::Other,
+                            format!(
+                                "The create's answer was lost and its token was then refused ({e}), so whether a prediction was made cannot be checked"
+                            ),
+                        )?;
+                        return Ok(None);
+                    }
+                    failures += 1;
+                    let d =
+                        jittered_backoff(s.config.retry_base, failures.min(6), s.config.retry_cap);
+                    let at = Utc::now() + d;
+                    set_wait_reason(
+                        s,
+                        g.id,
+                        format!(
+                            "Checking whether Replicate received the request ({e}); next look at {}",
+                            at.format("%H:%M:%S")
+                        ),
+                    )?;
+                    tokio::time::sleep(d).await;
+                    continue 'retry;
+                }
+            };
+            let mut older = false;
+            for pred in p.results {
+                let Some(created) = pred.created_at else {
+                    continue;
+                };
+                if created < since {
+                    older = true;
+                    continue;
+                }
+                if pred.input == g.input
+                    && model_matches(&pred, g)
+                    && s.queue
+                        .store()
+                        .generation_by_prediction(&pred.id)?
+                        .is_none()
+                {
+                    tracing::info!(generation = %g.id, prediction = %pred.id, "found the prediction of a create whose answer was lost");
+                    return Ok(Some(pred));
+                }
+            }
+            match p.next {
+                Some(next) if !older => page = Some(next),
+                _ => break,
+            }
+        }
+        break;
+    }
+    // Surely not created.
+    let now = Utc::now();
+    if g.attempts >= s.config.max_attempts {
+        let why = cause
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "the app stopped while sending it".into());
+        fail(
+            s,
+            g.id,
+            ErrorKind::RetriesExhausted,
+            format!(
+                "Gave up after {} attempts; the last one failed: {why}",
+                g.attempts
+            ),
+        )?;
+    } else {
+        let at = now + jittered_backoff(s.config.retry_base, g.attempts, s.config.retry_cap);
+        let why = cause
+            .map(|e| format!("Replicate answered with an error ({e})"))
+            .unwrap_or_else(|| "The app stopped while sending it".into());
+        release(
+            s,
+            g.id,
+            Some(at),
+            Some(format!("{why}; next try at {}", at.format("%H:%M:%S"))),
+        )?;
+    }
+    Ok(None)
+}
+
+fn model_matches(p: &Prediction, g: &Generation) -> bool {
+    match (&g.model.version, &p.version, &p.model) {
+        (Some(v), Some(pv), _) => pv == v,
+        (_, _, Some(m)) => *m == g.model_name,
+        _ => true,
+    }
+}
+
+/// Stores the prediction's id: from now on the generation is `processing`
+/// and owned by `token_id`. A generation cancelled meanwhile gets its
+/// prediction cancelled on Replicate. `None`: nothing more to do.
+async fn adopt(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    p: &Prediction,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<Option<Generation>> {
+    let now = Utc::now();
+    let g = s.queue.store().update_generation(id, |g| {
+        g.prediction_id = Some(p.id.clone());
+        g.create_sent_at = None;
+        g.token_id = Some(token_id);
+        g.replicate_status = Some(p.status.as_str().to_owned());
+        if g.status == GenerationStatus::Pending {
+            g.status = GenerationStatus::Processing;
+            g.started_at = p.started_at.or(Some(now));
+        }
+        g.progress = p.progress().map(|x| x.percent);
+        g.wait_reason = None;
+    })?;
+    if g.status == GenerationStatus::Cancelled {
+        if !p.status.is_terminal() {
+            let res = s.queue.client().cancel_prediction(secret, &p.id).await;
+            record(s, token_id, &res);
+        }
+        s.queue.announce(&g)?;
+        return Ok(None);
+    }
+    s.queue.announce(&g)?;
+    Ok(Some(g))
+}
+
+/// Reads the prediction on the schedule until it is terminal.
+async fn follow(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Secret) -> Result<()> {
+    let Some(pid) = g.prediction_id.clone() else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let mut obs = Observation::default();
+    let mut last_progress: Option<(Instant, u8)> = None;
+    let mut first = true;
+    let mut failures = 0u32;
+    loop {
+        obs.elapsed = started.elapsed();
+        obs.expected = s.run_times.lock().unwrap().median(&g.model_name);
+        let delay = if first
+            && g.replicate_status.as_deref() == Some("processing")
+            && obs.expected.is_none()
+        {
+            s.config.schedule.first
+        } else {
+            s.config.schedule.next_delay(&obs)
+        };
+        first = false;
+        tokio::time::sleep(delay).await;
+        wait_cooldown(s, token_id).await?;
+        // Cancelled (by this process or another) or deleted: stop following.
+        match s.queue.store().get_generation(g.id)? {
+            Some(row) if row.status == GenerationStatus::Processing => {}
+            _ => return Ok(()),
+        }
+        let res = s.queue.client().get_prediction(secret, &pid).await;
+        record(s, token_id, &res);
+        let p = match res {
+            Ok(p) => {
+                failures = 0;
+                p
+            }
+            Err(e) => match e.kind {
+                ApiErrorKind::NotFound => {
+                    return fail(s, g.id, ErrorKind::OutputsExpired, "This prediction can no longer be found on Replicate (expired on Replicate)".into());
+                }
+                ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden => {
+                    let t = s.queue.store().disable_token(
+                        token_id,
+                        &format!("Replicate refused this token: {e}"),
+                        Utc::now(),
+                    )?;
+                    s.queue.events().send(crate::events::Event::TokenChanged(t));
+                    return fail(
+                        s,
+                        g.id,
+                        ErrorKind::Other,
+                        format!(
+                            "The token that owns this prediction was refused by Replicate, so its result cannot be read: {e}"
+                        ),
+                    );
+                }
+                ApiErrorKind::RateLimited => {
+                    cool_down(s, token_id, &e)?;
+                    continue;
+                }
+                _ => {
+                    failures += 1;
+                    if failures >= MAX_READ_FAILURES {
+                        return fail(
+                            s,
+                            g.id,
+                            ErrorKind::RetriesExhausted,
+                            format!(
+                                "Lost contact with Replicate while following the prediction: {e}"
+                            ),
+                        );
+                    }
+                    tokio::time::sleep(jittered_backoff(
+                        s.config.retry_base,
+                        failures.min(5),
+                        s.config.retry_cap,
+                    ))
+                    .await;
+                    continue;
+                }
+            },
+        };
+        if p.status.is_terminal() {
+            return finish(s, g, p, secret).await;
+        }
+        // Update what the user sees only when it changed.
+        let progress = p.progress();
+        let pct = progress.map(|x| x.percent);
+        obs.starting = p.status == PredictionStatus::Starting;
+        let now_i = Instant::now();
+        if let Some(pc) = pct {
+            if let Some((t0, p0)) = last_progress {
+                if pc > p0 {
+                    let dt = now_i.duration_since(t0).as_secs_f64();
+                    if dt > 0.0 {
+                        obs.percent_per_sec = Some((pc - p0) as f64 / dt);
+                    }
+                }
+            }
+            if last_progress.is_none_or(|(_, p0)| pc != p0) {
+                last_progress = Some((now_i, pc));
+            }
+            obs.percent = Some(pc);
+        }
+        let expected_passed = obs.expected.is_some_and(|e| obs.elapsed >= e);
+        if obs.starting || expected_passed || obs.percent_per_sec.is_none() {
+            obs.misses += 1;
+        }
+        let status = p.status.as_str().to_owned();
+        let row = s.queue.store().get_generation(g.id)?;
+        if let Some(row) = row {
+            if row.progress != pct
+                || row.replicate_status.as_deref() != Some(status.as_str())
+                || (row.started_at.is_none() && p.started_at.is_some())
+            {
+                let g2 = s.queue.store().update_generation(g.id, |r| {
+                    if r.status == GenerationStatus::Processing {
+                        r.progress = pct.or(r.progress);
+                        r.replicate_status = Some(status.clone());
+                        if p.started_at.is_some() {
+                            r.started_at = p.started_at;
+                        }
+                    }
+                })?;
+                s.queue.announce(&g2)?;
+            }
+        }
+    }
+}
+
+/// A terminal prediction: save outputs (succeeded) or record the end.
+async fn finish(s: &Arc<Shared>, g: &Generation, p: Prediction, secret: &Secret) -> Result<()> {
+    let status = p.status.as_str().to_owned();
+    match p.status {
+        PredictionStatus::Succeeded => {
+            if let (Some(a), Some(b)) = (p.started_at, p.completed_at) {
+                if let Ok(d) = (b - a).to_std() {
+                    s.run_times.lock().unwrap().record(&g.model_name, d);
+                }
+            }
+            let outputs = p.outputs();
+            if outputs.is_empty() {
+                let why = if p.data_removed || p.output.is_null() {
+                    (ErrorKind::OutputsExpired, "The prediction succeeded, but its outputs expired on Replicate before they could be saved".to_owned())
+                } else {
+                    (
+                        ErrorKind::Other,
+                        "The prediction succeeded but returned no file".to_owned(),
+                    )
+                };
+                return fail_with_status(s, g.id, why.0, why.1, Some(status));
+            }
+            let dir = s.queue.output_dir(g.id);
+            let mut attempt = 0;
+            let names = loop {
+                attempt += 1;
+                match download::save_outputs(
+                    s.queue.client(),
+                    &outputs,
+                    &dir,
+                    secret,
+                    s.config.max_output_bytes,
+                )
+                .await
+                {
+                    Ok(n) => break n,
+                    Err(e) if e.is_transient() && attempt < DOWNLOAD_ATTEMPTS => {
+                        tracing::warn!(generation = %g.id, error = %e, "output download failed; retrying");
+                        tokio::time::sleep(jittered_backoff(
+                            s.config.retry_base,
+                            attempt,
+                            s.config.retry_cap,
+                        ))
+                        .await;
+                    }
+                    Err(e) => {
+                        download::clean_partials(&dir).await;
+                        let kind = match e {
+                            DownloadError::Expired => ErrorKind::OutputsExpired,
+                            _ => ErrorKind::DownloadFailed,
+                        };
+                        let msg = match e {
+                            DownloadError::Expired => "The prediction succeeded, but its outputs expired on Replicate before they could be saved".to_owned(),
+                            e => format!("The prediction succeeded, but saving its outputs failed: {e}"),
+                        };
+                        return fail_with_status(s, g.id, kind, msg, Some(status));
+                    }
+                }
+            };
+            let rel: Vec<String> = names
+                .iter()
+                .map(|n| format!("{}/{}/{}", crate::queue::OUTPUTS_DIR, g.id, n))
+                .collect();
+            let urls: Vec<String> = outputs
+                .iter()
+                .filter_map(|o| match o {
+                    OutputRef::Url(u) => Some(u.clone()),
+                    OutputRef::Data { .. } => None,
+                })
+                .collect();
+            let now = Utc::now();
+            let g2 = s.queue.store().update_generation(g.id, |r| {
+                if r.status == GenerationStatus::Processing {
+                    r.status = GenerationStatus::Completed;
+                    r.output_files = rel.clone();
+                    r.output_urls = urls.clone();
+                    r.completed_at = Some(now);
+                    r.progress = Some(100);
+                    r.replicate_status = Some(status.clone());
+                    r.error = None;
+                    r.error_kind = None;
+                    if r.started_at.is_none() {
+                        r.started_at = p.started_at;
+                    }
+                }
+            })?;
+            s.queue.announce(&g2)?;
+            Ok(())
+        }
+        PredictionStatus::Failed => {
+            let err = p
+                .error
+                .clone()
+                .unwrap_or_else(|| "the model failed without saying why".into());
+            let fresh = s.queue.store().get_generation(g.id)?;
+            let attempts = fresh.as_ref().map_or(g.attempts, |r| r.attempts);
+            if is_platform_interruption(&err) && attempts < s.config.max_attempts {
+                // Replicate's own hiccup, not the input's fault: run it again.
+                let at = Utc::now()
+                    + jittered_backoff(s.config.retry_base, attempts, s.config.retry_cap);
+                let g2 = s.queue.store().update_generation(g.id, |r| {
+                    if r.status == GenerationStatus::Processing {
+                        r.status = GenerationStatus::Pending;
+                        r.prediction_id = None;
+                        r.token_id = None;
+                        r.progress = None;
+                        r.replicate_status = Some(status.clone());
+                        r.next_attempt_at = Some(at);
+                        r.wait_reason = Some(format!(
+                            "Replicate interrupted the prediction ({err}); next try at {}",
+                            at.format("%H:%M:%S")
+                        ));
+                    }
+                })?;
+                s.queue.announce(&g2)?;
+                return Ok(());
+            }
+            fail_with_status(
+                s,
+                g.id,
+                ErrorKind::ModelFailed,
+                format!("The model failed: {err}"),
+                Some(status),
+            )
+        }
+        PredictionStatus::Aborted => fail_with_status(
+            s,
+            g.id,
+            ErrorKind::Aborted,
+            "Replicate aborted the prediction before it started (its deadline passed)".into(),
+            Some(status),
+        ),
+        PredictionStatus::Canceled => {
+            let now = Utc::now();
+            let g2 = s.queue.store().update_generation(g.id, |r| {
+                if r.status.is_active() {
+                    r.status = GenerationStatus::Cancelled;
+                    r.completed_at = Some(now);
+                }
+                r.replicate_status = Some(status.clone());
+            })?;
+            s.queue.announce(&g2)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Replicate's platform errors that say to run the prediction again.
+fn is_platform_interruption(err: &str) -> bool {
+    let e = err.to_ascii_lowercase();
+    e.contains("please retry") || e.contains("(code: pa)")
+}
+
+fn fail(s: &Arc<Shared>, id: GenerationId, kind: ErrorKind, msg: String) -> Result<()> {
+    fail_with_status(s, id, kind, msg, None)
+}
+
+fn fail_with_status(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    kind: ErrorKind,
+    msg: String,
+    replicate_status: Option<String>,
+) -> Result<()> {
+    let now = Utc::now();
+    let g = s.queue.store().update_generation(id, |g| {
+        if g.status.is_active() {
+            g.status = GenerationStatus::Failed;
+            g.error = Some(msg.clone());
+            g.error_kind = Some(kind);
+            g.completed_at = Some(now);
+            g.create_sent_at = None;
+            g.wait_reason = None;
+            g.next_attempt_at = None;
+            if replicate_status.is_some() {
+                g.replicate_status = replicate_status.clone();
+            }
+        }
+    })?;
+    s.queue.announce(&g)
+}
+
+/// Back to the pending queue without a token (the slot frees).
+fn release(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    next_attempt_at: Option<DateTime<Utc>>,
+    reason: Option<String>,
+) -> Result<()> {
+    let g = s.queue.store().update_generation(id, |g| {
+        g.token_id = None;
+        g.create_sent_at = None;
+        if g.status == GenerationStatus::Pending {
+            g.next_attempt_at = next_attempt_at;
+            g.wait_reason = reason.clone();
+        }
+    })?;
+    s.queue.announce(&g)
+}
+
+fn undo_attempt(s: &Arc<Shared>, id: GenerationId) -> Result<()> {
+    s.queue
+        .store()
+        .update_generation(id, |g| g.attempts = g.attempts.saturating_sub(1))?;
+    Ok(())
+}
+
+fn set_wait_reason(s: &Arc<Shared>, id: GenerationId, reason: String) -> Result<()> {
+    let g = s
+        .queue
+        .store()
+        .update_generation(id, |g| g.wait_reason = Some(reason))?;
+    s.queue.announce(&g)
+}
+
+/// A 429: no request on this token before the reset Replicate announced
+/// (else an exponential, jittered delay from the token's recent 429s).
+fn cool_down(s: &Arc<Shared>, token_id: TokenId, e: &ApiError) -> Result<()> {
+    let streak = s
+        .queue
+        .store()
+        .get_token(token_id)?
+        .map_or(0, |t| t.rate_limited_count.min(6) as u32);
+    let d = e.retry_after.unwrap_or_else(|| {
+        jittered_backoff(Duration::from_secs(2), streak, Duration::from_secs(60))
+    });
+    let until = Utc::now() + d;
+    let t = s.queue.store().set_cooldown(token_id, until)?;
+    s.queue.events().send(crate::events::Event::TokenChanged(t));
+    Ok(())
+}
+
+/// Sleeps while the token cools down after a 429.
+async fn wait_cooldown(s: &Arc<Shared>, token_id: TokenId) -> Result<()> {
+    loop {
+        let Some(t) = s.queue.store().get_token(token_id)? else {
+            return Ok(());
+        };
+        match t.cooldown_until {
+            Some(until) if until > Utc::now() => {
+                let d = (until - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                tokio::time::sleep(d).await;
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+fn record<T>(s: &Arc<Shared>, token_id: TokenId, res: &std::result::Result<T, ApiError>) {
+    s.queue
+        .record_request(token_id, crate::queue::request_outcome(res), Utc::now());
+}

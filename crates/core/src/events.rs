@@ -1,0 +1,63 @@
+//! Events: what changed in the queue, announced after the store holds it.
+//!
+//! One tagged enum (`{"type": "...", "data": ...}` on the wire) on a tokio
+//! broadcast channel. Every shell listens: the desktop app forwards them to
+//! the window, the tray and the notifier; `genq watch` prints them. Events
+//! carry whole summaries and never a secret.
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::model::{Counters, GenerationId, GenerationSummary, Token, TokenId};
+
+/// A change in the queue, sent after the store has it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// A generation was created or changed; the whole summary as it is now.
+    GenerationChanged(GenerationSummary),
+    /// A generation was deleted.
+    GenerationRemoved { id: GenerationId },
+    /// The counters after a change (`seq` orders them).
+    CountersChanged(Counters),
+    /// A token was added or changed (label, state, figures). No secret.
+    TokenChanged(Token),
+    /// A token was removed.
+    TokenRemoved { id: TokenId },
+    /// Dispatching was paused or resumed.
+    QueueChanged { paused: bool },
+}
+
+/// Capacity of the broadcast channel: a listener this far behind gets
+/// `RecvError::Lagged` and should reload (list + counters) instead.
+pub const EVENT_CAPACITY: usize = 4096;
+
+/// The sending side of the event channel. Cloning shares the channel.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Event>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    /// A channel with [`EVENT_CAPACITY`] slots.
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(EVENT_CAPACITY);
+        Self { tx }
+    }
+
+    /// Sends to every current listener; with none, the event is dropped.
+    pub fn send(&self, event: Event) {
+        let _ = self.tx.send(event);
+    }
+
+    /// A new listener that sees every event sent from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,37 @@
+//! Where Genqueue keeps its data on this machine.
+
+use std::path::PathBuf;
+
+/// The app identifier: the Tauri bundle identifier, the keyring service
+/// name and the data folder's name.
+pub const APP_IDENTIFIER: &str = "app.genqueue.desktop";
+
+/// Environment variable that overrides the data folder (`genq` and the app).
+pub const DATA_DIR_ENV: &str = "GENQUEUE_DATA_DIR";
+
+/// The data folder shared by the desktop app and `genq`:
+/// `$GENQUEUE_DATA_DIR` if set, else the OS app-data folder —
+/// `~/.local/share/app.genqueue.desktop` on Linux (what Tauri's
+/// `app_data_dir()` gives), `~/Library/Application Support/app.genqueue.desktop`
+/// on macOS, `%APPDATA%\app.genqueue.desktop` on Windows.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| {
+                let h = PathBuf::from(h);
+                if cfg!(target_os = "macos") {
+                    h.join("Library/Application Support")
+                } else {
+                    h.join(".local/share")
+                }
+            })
+        })
+        .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join(APP_IDENTIFIER)
+}

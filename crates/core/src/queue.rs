@@ -1,0 +1,539 @@
+//! The queue's operations, usable from any process that opens the data folder.
+//!
+//! [`Queue`] is what the shells call: submit, cancel, retry, delete, mark
+//! viewed, pause, and the token pool's management. It writes the store first,
+//! then announces the change on its [`EventBus`]. Dispatching is not here:
+//! that is the [`crate::engine`], of which one runs per data folder. A
+//! `genq submit` while the desktop app runs only queues; the app's engine
+//! picks the work up.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::events::{Event, EventBus};
+use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, Token, TokenId};
+use crate::replicate::{Account, ApiError, ApiErrorKind, ReplicateClient};
+use crate::secrets::{Secret, SecretError, SecretStore};
+use crate::store::{ListQuery, Store, StoreError};
+
+/// File name of the SQLite store inside the data folder.
+pub const DB_FILE: &str = "genqueue.db";
+/// Folder of saved outputs inside the data folder: `outputs/<generation id>/<n>.<ext>`.
+pub const OUTPUTS_DIR: &str = "outputs";
+/// Settings key of the paused flag ("1" = paused).
+pub const PAUSED_KEY: &str = "paused";
+
+/// Everything that can go wrong in a queue operation. `code()` is stable for
+/// the UI to branch on; `Display` is a sentence for people. Never holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("no generation with id {0}")]
+    GenerationNotFound(GenerationId),
+    #[error("no token with id {0}")]
+    TokenNotFound(TokenId),
+    #[error("the prompt is empty")]
+    EmptyPrompt,
+    #[error("this token is already in the pool as \"{0}\"")]
+    DuplicateToken(String),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl QueueError {
+    /// A stable, snake_case code for the UI and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(_) => "store",
+            Self::Secret(e) => e.code(),
+            Self::Api(e) => e.code(),
+            Self::GenerationNotFound(_) => "generation_not_found",
+            Self::TokenNotFound(_) => "token_not_found",
+            Self::EmptyPrompt => "empty_prompt",
+            Self::DuplicateToken(_) => "duplicate_token",
+            Self::InvalidState(_) => "invalid_state",
+            Self::Io { .. } => "io",
+        }
+    }
+}
+
+/// The `{code, message}` shape in which errors cross to a UI or a script.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&QueueError> for ErrorPayload {
+    fn from(e: &QueueError) -> Self {
+        ErrorPayload {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Handle on one data folder's queue. Cheap to clone.
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    data_dir: PathBuf,
+    store: Store,
+    secrets: Arc<dyn SecretStore>,
+    client: ReplicateClient,
+    events: EventBus,
+    /// Secrets read from the keyring, kept for the life of the process so the
+    /// hot path does not hit D-Bus. Removed with the token.
+    secret_cache: Mutex<HashMap<TokenId, Arc<Secret>>>,
+}
+
+impl Queue {
+    /// Opens (creating if needed) the store at `<data_dir>/genqueue.db`.
+    ///
+    /// `api_base` is Replicate's base URL (`https://api.replicate.com/v1`) or a
+    /// simulator's. Errors: the folder cannot be created, the store cannot be
+    /// opened (locked, read-only, corrupt), the URL is malformed.
+    pub fn open(
+        data_dir: &Path,
+        api_base: &str,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Queue, QueueError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| QueueError::Io {
+            context: format!("cannot create the data folder {}", data_dir.display()),
+            source,
+        })?;
+        let store = Store::open(&data_dir.join(DB_FILE))?;
+        let client = ReplicateClient::new(api_base)?;
+        Ok(Self::from_parts(
+            data_dir.to_owned(),
+            store,
+            client,
+            secrets,
+        ))
+    }
+
+    /// Assembles a queue from parts (tests use a short client timeout).
+    pub fn from_parts(
+        data_dir: PathBuf,
+        store: Store,
+        client: ReplicateClient,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Queue {
+        Queue {
+            inner: Arc::new(Inner {
+                data_dir,
+                store,
+                secrets,
+                client,
+                events: EventBus::new(),
+                secret_cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub fn client(&self) -> &ReplicateClient {
+        &self.inner.client
+    }
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+    /// `<data_dir>/outputs/<id>`: where a generation's files are saved.
+    pub fn output_dir(&self, id: GenerationId) -> PathBuf {
+        self.inner.data_dir.join(OUTPUTS_DIR).join(id.to_string())
+    }
+
+    // ---- generations -------------------------------------------------------
+
+    /// Queues one generation and announces it. Errors: empty prompt, store.
+    pub fn submit(&self, new: NewGeneration) -> Result<Generation, QueueError> {
+        Ok(self.submit_batch(vec![new])?.remove(0))
+    }
+
+    /// Queues several generations in one transaction (a batch) and announces them.
+    pub fn submit_batch(&self, news: Vec<NewGeneration>) -> Result<Vec<Generation>, QueueError> {
+        if news.iter().any(|n| n.prompt.trim().is_empty()) {
+            return Err(QueueError::EmptyPrompt);
+        }
+        let rows = self.store().insert_generations(&news, Utc::now())?;
+        for g in &rows {
+            self.events().send(Event::GenerationChanged(g.summary()));
+        }
+        self.announce_counters()?;
+        Ok(rows)
+    }
+
+    pub fn get(&self, id: GenerationId) -> Result<Generation, QueueError> {
+        self.store()
+            .get_generation(id)?
+            .ok_or(QueueError::GenerationNotFound(id))
+    }
+
+    pub fn list(&self, q: &ListQuery) -> Result<Vec<crate::model::GenerationSummary>, QueueError> {
+        Ok(self.store().list_generations(q)?)
+    }
+
+    /// Marks one generation viewed (idempotent) and announces it.
+    pub fn mark_viewed(&self, id: GenerationId) -> Result<Generation, QueueError> {
+        let g = self
+            .store()
+            .mark_viewed(id, Utc::now())?
+            .ok_or(QueueError::GenerationNotFound(id))?;
+        self.announce(&g)?;
+        Ok(g)
+    }
+
+    /// Marks every generation viewed; returns how many changed.
+    pub fn mark_all_viewed(&self) -> Result<usize, QueueError> {
+        let ids = self.store().mark_all_viewed(Utc::now())?;
+        for id in &ids {
+            if let Some(g) = self.store().get_generation(*id)? {
+                self.events().send(Event::GenerationChanged(g.summary()));
+            }
+        }
+        self.announce_counters()?;
+        Ok(ids.len())
+    }
+
+    /// Cancels a generation.
+    ///
+    /// Pending: cancelled at once (a create already in flight is cancelled on
+    /// Replicate by the engine when its answer arrives). Processing:
+    /// Replicate's cancel with the owning token, then cancelled here.
+    /// Terminal: an `invalid_state` error.
+    pub async fn cancel(&self, id: GenerationId) -> Result<Generation, QueueError> {
+        let g = self.get(id)?;
+        match g.status {
+            GenerationStatus::Pending => {}
+            GenerationStatus::Processing => {
+                if let (Some(pid), Some(tid)) = (&g.prediction_id, g.token_id) {
+                    let secret = self.secret(tid).await?;
+                    match self.client().cancel_prediction(&secret, pid).await {
+                        Ok(_) => {}
+                        // Already gone on Replicate: nothing left to stop.
+                        Err(e) if e.kind == ApiErrorKind::NotFound => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            s => {
+                return Err(QueueError::InvalidState(format!(
+                    "this generation is already {s}; only pending or processing ones can be cancelled"
+                )));
+            }
+        }
+        let now = Utc::now();
+        let g = self.store().update_generation(id, |g| {
+            if g.status.is_active() {
+                g.status = GenerationStatus::Cancelled;
+                g.completed_at = Some(now);
+                g.wait_reason = None;
+                g.next_attempt_at = None;
+            }
+        })?;
+        self.announce(&g)?;
+        Ok(g)
+    }
+
+    /// Queues a new generation with the same model and input as a failed or
+    /// cancelled one, linked to it by `retried_from`.
+    pub fn retry(&self, id: GenerationId) -> Result<Generation, QueueError> {
+        let g = self.get(id)?;
+        if !matches!(
+            g.status,
+            GenerationStatus::Failed | GenerationStatus::Cancelled
+        ) {
+            return Err(QueueError::InvalidState(format!(
+                "this generation is {}; only failed or cancelled ones can be retried",
+                g.status
+            )));
+        }
+        self.submit(NewGeneration {
+            model: g.model.clone(),
+            prompt: g.prompt.clone(),
+            input: g.input.clone(),
+            priority: g.priority,
+            batch_id: g.batch_id,
+            retried_from: Some(g.id),
+        })
+    }
+
+    /// Deletes a generation that is not running, and its saved files.
+    pub fn delete(&self, id: GenerationId) -> Result<(), QueueError> {
+        let g = self.get(id)?;
+        if g.status == GenerationStatus::Processing {
+            return Err(QueueError::InvalidState(
+                "this generation is running; cancel it before deleting it".into(),
+            ));
+        }
+        self.store().delete_generation(id)?;
+        let dir = self.output_dir(id);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|source| QueueError::Io {
+                context: format!(
+                    "deleted the generation, but not its folder {}",
+                    dir.display()
+                ),
+                source,
+            })?;
+        }
+        self.events().send(Event::GenerationRemoved { id });
+        self.announce_counters()?;
+        Ok(())
+    }
+
+    /// Sets a pending generation's priority (higher runs first).
+    pub fn set_priority(&self, id: GenerationId, priority: i64) -> Result<Generation, QueueError> {
+        let g = self
+            .store()
+            .update_generation(id, |g| g.priority = priority)?;
+        self.announce(&g)?;
+        Ok(g)
+    }
+
+    /// Stops dispatching new generations (running ones go on). Survives restart.
+    pub fn pause(&self) -> Result<(), QueueError> {
+        self.store().set_setting(PAUSED_KEY, "1")?;
+        self.events().send(Event::QueueChanged { paused: true });
+        Ok(())
+    }
+
+    /// Resumes dispatching.
+    pub fn resume(&self) -> Result<(), QueueError> {
+        self.store().set_setting(PAUSED_KEY, "0")?;
+        self.events().send(Event::QueueChanged { paused: false });
+        Ok(())
+    }
+
+    pub fn is_paused(&self) -> Result<bool, QueueError> {
+        Ok(self.store().setting(PAUSED_KEY)?.as_deref() == Some("1"))
+    }
+
+    pub fn counters(&self) -> Result<crate::model::Counters, QueueError> {
+        Ok(self.store().counters()?)
+    }
+
+    /// Announces a generation's current row and the counters.
+    pub fn announce(&self, g: &Generation) -> Result<(), QueueError> {
+        self.events().send(Event::GenerationChanged(g.summary()));
+        self.announce_counters()
+    }
+
+    pub(crate) fn announce_counters(&self) -> Result<(), QueueError> {
+        let c = self.store().counters()?;
+        self.events().send(Event::CountersChanged(c));
+        Ok(())
+    }
+
+    /// A model's description and input schema, read with the least recently
+    /// used active token (`GET /models/{owner}/{name}`).
+    ///
+    /// Errors: `no_token` when the pool has no active token; Replicate's
+    /// answer otherwise (`not_found` for an unknown model).
+    pub async fn model(
+        &self,
+        model: &crate::model::ModelRef,
+    ) -> Result<crate::replicate::Model, QueueError> {
+        let token = self
+            .tokens()?
+            .into_iter()
+            .filter(|t| t.active)
+            .min_by_key(|t| t.last_used_at)
+            .ok_or_else(|| {
+                QueueError::InvalidState(
+                    "add a Replicate token first: reading a model needs one".into(),
+                )
+            })?;
+        let secret = self.secret(token.id).await?;
+        let res = self
+            .client()
+            .get_model(&secret, &model.owner, &model.name)
+            .await;
+        self.record_request(token.id, request_outcome(&res), Utc::now());
+        Ok(res?)
+    }
+
+    // ---- tokens ------------------------------------------------------------
+
+    /// The pool's tokens, with their figures. No secret.
+    pub fn tokens(&self) -> Result<Vec<Token>, QueueError> {
+        Ok(self.store().list_tokens()?)
+    }
+
+    /// Adds a token: trims and checks the pasted text, refuses one already in
+    /// the pool, validates it with `GET /account` (the answer's username is
+    /// returned), stores the secret in the keyring, then the row.
+    ///
+    /// Errors: `malformed` text, `duplicate_token`, Replicate's refusal
+    /// (`unauthorized`…), an unreachable server, a keyring that is missing or locked.
+    pub async fn add_token(&self, label: &str, raw: &str) -> Result<(Token, Account), QueueError> {
+        let secret = Secret::parse(raw)?;
+        for t in self.tokens()? {
+            if t.fingerprint == secret.fingerprint() {
+                if let Ok(existing) = self.secret(t.id).await {
+                    if existing.expose() == secret.expose() {
+                        return Err(QueueError::DuplicateToken(t.label));
+                    }
+                }
+            }
+        }
+        let account = self.client().account(&secret).await?;
+        let label = match label.trim() {
+            "" => account.username.clone(),
+            l => l.to_owned(),
+        };
+        let now = Utc::now();
+        let token = self
+            .store()
+            .insert_token(&label, &secret.fingerprint(), now)?;
+        let secrets = self.inner.secrets.clone();
+        let stored = {
+            let secret = secret.clone();
+            let id = token.id;
+            tokio::task::spawn_blocking(move || secrets.set(id, &secret))
+                .await
+                .expect("keyring task panicked")
+        };
+        if let Err(e) = stored {
+            // No row without its secret.
+            self.store().remove_token(token.id)?;
+            return Err(e.into());
+        }
+        self.inner
+            .secret_cache
+            .lock()
+            .unwrap()
+            .insert(token.id, Arc::new(secret));
+        self.events().send(Event::TokenChanged(token.clone()));
+        Ok((token, account))
+    }
+
+    /// Checks a token again with `GET /account`; on success it is enabled
+    /// (a disabled token returns to the pool this way).
+    pub async fn revalidate_token(&self, id: TokenId) -> Result<(Token, Account), QueueError> {
+        let secret = self.secret(id).await?;
+        let now = Utc::now();
+        match self.client().account(&secret).await {
+            Ok(account) => {
+                let t = self.store().enable_token(id, now)?;
+                self.events().send(Event::TokenChanged(t.clone()));
+                Ok((t, account))
+            }
+            Err(e) => {
+                if matches!(e.kind, ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden) {
+                    let t = self.store().disable_token(id, &e.to_string(), now)?;
+                    self.events().send(Event::TokenChanged(t));
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    pub fn enable_token(&self, id: TokenId) -> Result<Token, QueueError> {
+        let t = self.store().enable_token(id, Utc::now())?;
+        self.events().send(Event::TokenChanged(t.clone()));
+        Ok(t)
+    }
+
+    pub fn disable_token(&self, id: TokenId, reason: &str) -> Result<Token, QueueError> {
+        let t = self.store().disable_token(id, reason, Utc::now())?;
+        self.events().send(Event::TokenChanged(t.clone()));
+        Ok(t)
+    }
+
+    pub fn rename_token(&self, id: TokenId, label: &str) -> Result<Token, QueueError> {
+        let t = self.store().rename_token(id, label.trim())?;
+        self.events().send(Event::TokenChanged(t.clone()));
+        Ok(t)
+    }
+
+    pub fn set_token_concurrency(&self, id: TokenId, n: u32) -> Result<Token, QueueError> {
+        let t = self.store().set_max_concurrency(id, n)?;
+        self.events().send(Event::TokenChanged(t.clone()));
+        Ok(t)
+    }
+
+    /// Removes a token: its secret from the keyring, then its row. Generations
+    /// it ran keep their history.
+    pub async fn remove_token(&self, id: TokenId) -> Result<(), QueueError> {
+        let secrets = self.inner.secrets.clone();
+        let deleted = tokio::task::spawn_blocking(move || secrets.delete(id))
+            .await
+            .expect("keyring task panicked");
+        match deleted {
+            Ok(()) | Err(SecretError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.inner.secret_cache.lock().unwrap().remove(&id);
+        if !self.store().remove_token(id)? {
+            return Err(QueueError::TokenNotFound(id));
+        }
+        self.events().send(Event::TokenRemoved { id });
+        Ok(())
+    }
+
+    /// The secret of a token, from the cache or the keyring (off the async threads).
+    pub async fn secret(&self, id: TokenId) -> Result<Arc<Secret>, QueueError> {
+        if let Some(s) = self.inner.secret_cache.lock().unwrap().get(&id) {
+            return Ok(s.clone());
+        }
+        let secrets = self.inner.secrets.clone();
+        let s = tokio::task::spawn_blocking(move || secrets.get(id))
+            .await
+            .expect("keyring task panicked")?;
+        let s = Arc::new(s);
+        self.inner
+            .secret_cache
+            .lock()
+            .unwrap()
+            .insert(id, s.clone());
+        Ok(s)
+    }
+
+    /// Records one request's outcome on a token and announces the token.
+    pub(crate) fn record_request(
+        &self,
+        id: TokenId,
+        outcome: crate::store::RequestOutcome,
+        now: DateTime<Utc>,
+    ) {
+        match self.store().record_request(id, outcome, now) {
+            Ok(t) => self.events().send(Event::TokenChanged(t)),
+            Err(e) => tracing::warn!(token = %id, error = %e, "could not record a request"),
+        }
+    }
+}
+
+/// How a request's result counts on its token.
+pub(crate) fn request_outcome<T>(res: &Result<T, ApiError>) -> crate::store::RequestOutcome {
+    use crate::store::RequestOutcome;
+    match res {
+        Ok(_) => RequestOutcome::Ok,
+        Err(e) if e.kind == ApiErrorKind::RateLimited => RequestOutcome::RateLimited,
+        Err(e) if e.kind == ApiErrorKind::NotFound => RequestOutcome::Ok,
+        Err(_) => RequestOutcome::Error,
+    }
+}
