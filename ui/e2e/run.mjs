@@ -1,0 +1,7 @@
+// `npm run e2e`: every Playwright test of the UI against the mocked backend.
+import { runAll } from "./harness.mjs";
+import "./seed.spec.mjs";
+import "./tokens.spec.mjs";
+import "./screens.spec.mjs";
+
+await runAll();

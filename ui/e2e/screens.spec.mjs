@@ -1,0 +1,67 @@
+// Screenshots of every main screen (light, dark, small window) into test-artifacts/.
+import { test, until } from "./harness.mjs";
+
+const themes = [
+  { suffix: "light", colorScheme: "light" },
+  { suffix: "dark", colorScheme: "dark" },
+];
+
+for (const { suffix, colorScheme } of themes) {
+  test(`screens (${suffix})`, async ({ page, open, shot }) => {
+    await open("scenario=ready&clock=manual", "/", { colorScheme });
+    await page.locator(".settings-grid").waitFor();
+    await page.getByLabel("Prompt", { exact: true }).fill("Misty mountain valley at sunrise, golden light over layered ridges");
+    await shot(`create-${suffix}`);
+
+    await page.getByTestId("queue-counter").click();
+    await page.locator(".queue-item").first().waitFor();
+    await shot(`dropdown-${suffix}`);
+    await page.keyboard.press("Escape");
+
+    await open("scenario=ready&clock=manual", "/result/gen_0003", { colorScheme });
+    await page.locator(".output img").nth(3).waitFor();
+    await until("images decoded", () => page.locator(".output img").evaluateAll((imgs) => imgs.every((i) => i.complete && i.naturalWidth > 1)));
+    await shot(`result-completed-${suffix}`);
+
+    await page.locator(".output").first().click();
+    await page.locator(".lightbox img").waitFor();
+    await shot(`result-full-size-${suffix}`);
+    await page.keyboard.press("Escape");
+
+    await open("scenario=ready&clock=manual", "/result/gen_0006", { colorScheme });
+    await page.getByTestId("status-panel").waitFor();
+    await shot(`result-running-${suffix}`);
+
+    await open("scenario=ready&clock=manual", "/result/gen_0005", { colorScheme });
+    await page.locator(".failure").waitFor();
+    await shot(`result-failed-${suffix}`);
+
+    await open("scenario=ready&clock=manual", "/history", { colorScheme });
+    await page.locator(".history-row").first().waitFor();
+    await shot(`history-${suffix}`);
+
+    await open("scenario=ready&clock=manual", "/tokens", { colorScheme });
+    await page.locator(".token").first().waitFor();
+    await shot(`tokens-${suffix}`);
+
+    await open("scenario=first-run&clock=manual", "/", { colorScheme });
+    await page.getByRole("heading", { name: "Welcome to Genqueue" }).waitFor();
+    await shot(`first-run-${suffix}`);
+  });
+}
+
+test("screens (small window)", async ({ page, open, shot }) => {
+  const small = { width: 420, height: 760 };
+  await open("scenario=ready&clock=manual", "/", small);
+  await page.locator(".settings-grid").waitFor();
+  await shot("small-create");
+  await page.getByTestId("queue-counter").click();
+  await page.locator(".queue-item").first().waitFor();
+  await shot("small-dropdown");
+  await open("scenario=ready&clock=manual", "/result/gen_0003", small);
+  await page.locator(".output img").first().waitFor();
+  await shot("small-result");
+  await open("scenario=ready&clock=manual", "/tokens", small);
+  await page.locator(".token").first().waitFor();
+  await shot("small-tokens");
+});

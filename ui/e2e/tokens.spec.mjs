@@ -1,0 +1,67 @@
+// First run, tokens, and errors from commands.
+import { assert, test, until } from "./harness.mjs";
+
+test("first run without tokens: explains tokens, adds one, app opens", async ({ page, open }) => {
+  await open("scenario=first-run&clock=manual");
+  await page.getByRole("heading", { name: "Welcome to Genqueue" }).waitFor();
+  assert(await page.getByRole("link", { name: /replicate.com\/account\/api-tokens/ }).isVisible(), "link to the tokens page");
+  assert((await page.getByRole("navigation").count()) === 0, "no navigation before a token");
+  const secret = page.getByLabel("API token");
+  assert((await secret.getAttribute("type")) === "password", "secret is a password field");
+  await page.getByLabel("Label").fill("Mine");
+  await secret.fill("r8_abcdefghijklmnopqrstuvwxyz0123");
+  await page.getByRole("button", { name: "Add token" }).click();
+  await page.getByRole("heading", { name: "Create" }).waitFor();
+  await page.getByRole("link", { name: "Tokens" }).click();
+  await page.locator(".token", { hasText: "Mine" }).waitFor();
+  const html = await page.content();
+  assert(!html.includes("r8_abcdefghijklmnopqrstuvwxyz0123"), "the secret is not shown again");
+  assert(html.includes("••••0123"), "the fingerprint is shown");
+});
+
+test("first run: the offline demo marks the app Demo", async ({ page, open }) => {
+  await open("scenario=first-run&clock=manual");
+  await page.getByRole("button", { name: "Try the offline demo" }).click();
+  await page.getByRole("heading", { name: "Create" }).waitFor();
+  assert(await page.locator(".badge-demo").isVisible(), "Demo badge in the header");
+});
+
+test("tokens: a refused token shows the error message and code", async ({ page, open }) => {
+  await open("scenario=empty&clock=manual", "/tokens");
+  await page.getByLabel("API token").fill("r8_bad_bad_bad_bad_bad_bad_bad_bad");
+  await page.getByRole("button", { name: "Add token" }).click();
+  const error = page.locator('.token-form [role="alert"]');
+  await until("error", async () => (await error.textContent()).includes("Replicate refused this token"));
+  assert((await error.getAttribute("data-code")) === "token_rejected", "error code kept");
+  assert((await page.getByLabel("API token").inputValue()) === "", "secret field cleared");
+});
+
+test("tokens: added token shows the account username; disable and remove", async ({ page, open }) => {
+  await open("scenario=empty&clock=manual", "/tokens");
+  await page.getByLabel("Label").fill("Second");
+  await page.getByLabel("API token").fill("r8_0123456789abcdefghijklmnopqrs");
+  await page.getByRole("button", { name: "Add token" }).click();
+  await until("username", async () => (await page.locator(".token-added").textContent()).includes("ada"));
+  const row = page.locator(".token", { hasText: "Second" });
+  await row.getByRole("switch").click();
+  await until("off", async () => (await row.locator(".badge").textContent()) === "Off");
+  await row.getByRole("button", { name: /Remove token Second/ }).click();
+  await row.getByRole("button", { name: "Remove", exact: true }).click();
+  await until("removed", async () => (await page.locator(".token", { hasText: "Second" }).count()) === 0);
+});
+
+test("create: errors from commands and the form show inline", async ({ page, open }) => {
+  await open("scenario=empty&clock=manual");
+  await page.getByRole("button", { name: /^Create/ }).click();
+  await page.getByText("Describe the image you want.").waitFor();
+  await page.getByLabel("Model (owner/name)").fill("nobody/nothing");
+  await until("model error", async () => (await page.locator("#model-help").textContent()).includes("Replicate has no model nobody/nothing"));
+  // Every token disabled → the create answers {code: "no_token"} with a way out.
+  await page.evaluate(() => window.__fake.tokens.forEach((t) => (t.active = false)));
+  await page.getByRole("button", { name: "FLUX Schnell" }).click();
+  await page.getByLabel("Prompt", { exact: true }).fill("anything");
+  await page.getByRole("button", { name: /^Create/ }).click();
+  const notice = page.locator('.notice-error[data-code="no_token"]');
+  await notice.waitFor();
+  assert(await notice.getByRole("link", { name: "Add a token" }).isVisible(), "link to the Tokens page");
+});

@@ -1,0 +1,36 @@
+// Puts a FakeBackend behind `@tauri-apps/api`: commands through mockIPC,
+// events through the mocked event plugin, file URLs through convertFileSrc.
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { QUEUE_EVENT } from "../src/backend";
+import { CommandError, FakeBackend, type FakeOptions } from "./fakeBackend";
+
+type Internals = { convertFileSrc?: (path: string, protocol?: string) => string };
+
+export function installFakeBackend(options: FakeOptions = {}): FakeBackend {
+  const fake = new FakeBackend(options);
+  mockIPC(
+    (cmd, payload) => {
+      try {
+        // A structured copy, as the IPC would make: the UI never shares objects with the fake.
+        const answer = fake.handle(cmd, (payload ?? {}) as Record<string, unknown>);
+        return answer === undefined ? null : JSON.parse(JSON.stringify(answer));
+      } catch (error) {
+        if (error instanceof CommandError) throw error.payload;
+        throw { code: "internal", message: String(error) };
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  fake.onEvent((event) => {
+    void emit(QUEUE_EVENT, JSON.parse(JSON.stringify(event)));
+  });
+  const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
+  internals.convertFileSrc = (path: string) => fake.files.get(path) ?? `asset://localhost/${encodeURIComponent(path)}`;
+  return fake;
+}
+
+export function uninstallFakeBackend(fake: FakeBackend): void {
+  fake.stop();
+  clearMocks();
+}

@@ -1,0 +1,98 @@
+// GenerationsQueue (the seed's name): the dropdown under the ⟳ N counter with
+// the 5 latest unviewed generations. A click marks one viewed and opens it.
+import { useEffect, useRef, type KeyboardEvent } from "react";
+import { useNavigate } from "react-router";
+import { useGenerations } from "../context/GenerationsContext";
+import { isActive } from "../lib/generation";
+import { elapsedMs, formatDuration, useNow } from "../lib/time";
+import { ProgressBar } from "./ProgressBar";
+import { StatusIcon } from "./StatusIcon";
+
+export const QUEUE_SIZE = 5;
+
+export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocus: boolean) => void }) {
+  const { unviewedGenerations, unviewedCount, markAsViewed, markAllViewed } = useGenerations();
+  const navigate = useNavigate();
+  const latest = unviewedGenerations.slice(0, QUEUE_SIZE);
+  const now = useNow(1000, latest.some((g) => isActive(g.status)));
+  const panel = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    panel.current?.querySelector<HTMLElement>(".queue-item")?.focus();
+  }, []);
+
+  const open = (genId: string) => {
+    markAsViewed(genId).catch((error: unknown) => console.error("mark_viewed failed", error));
+    onClose(false);
+    navigate(`/result/${genId}`);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      onClose(true);
+      return;
+    }
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+    const items = Array.from(panel.current?.querySelectorAll<HTMLElement>(".queue-item, .queue-footer button") ?? []);
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    const next = e.key === "ArrowDown" ? Math.min(items.length - 1, at + 1) : Math.max(0, at - 1);
+    items[next]?.focus();
+    e.preventDefault();
+  };
+
+  const more = unviewedCount - latest.length;
+  return (
+    <div className="queue" id={id} ref={panel} role="dialog" aria-label="Unviewed generations" onKeyDown={onKeyDown}>
+      <div className="queue-head">
+        <span>Unviewed</span>
+        <span className="queue-count">{unviewedCount}</span>
+      </div>
+      {latest.length === 0 ? (
+        <p className="queue-empty">Nothing new.</p>
+      ) : (
+        <ul className="queue-list">
+          {latest.map((g) => (
+            <li key={g.id}>
+              <button type="button" className="queue-item" data-id={g.id} onClick={() => open(g.id)}>
+                <StatusIcon status={g.status} />
+                <span className="queue-body">
+                  <span className="queue-line">
+                    <span className="queue-model">{g.model_name}</span>
+                    <span className="queue-time">{formatDuration(elapsedMs(g, now))}</span>
+                  </span>
+                  <span className="queue-prompt">{g.prompt_excerpt || "(no prompt)"}</span>
+                  {isActive(g.status) && <ProgressBar value={g.progress} />}
+                  {g.status === "failed" && g.error && <span className="queue-error">{g.error}</span>}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {more > 0 && <p className="queue-more">and {more} more</p>}
+      <div className="queue-footer">
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          onClick={() => {
+            markAllViewed().catch((error: unknown) => console.error("mark_all_viewed failed", error));
+            onClose(true);
+          }}
+        >
+          Mark all viewed
+        </button>
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          onClick={() => {
+            onClose(false);
+            navigate("/history");
+          }}
+        >
+          View all
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+// Preset models as chips, plus any owner/name[:version] typed by hand.
+import type { ModelPreset } from "../bindings";
+
+export const MODEL_PATTERN = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*(:[0-9a-f]{6,})?$/;
+
+export const FALLBACK_PRESETS: ModelPreset[] = [
+  { label: "FLUX Schnell", model: "black-forest-labs/flux-schnell", description: "Fastest FLUX: good images in about a second." },
+  { label: "FLUX Dev", model: "black-forest-labs/flux-dev", description: "Higher quality FLUX for careful work." },
+  { label: "SDXL", model: "stability-ai/sdxl", description: "Stable Diffusion XL, many styles." },
+];
+
+export function ModelPicker({
+  presets,
+  model,
+  error,
+  onChange,
+}: {
+  presets: ModelPreset[];
+  model: string;
+  error: string | null;
+  onChange: (model: string) => void;
+}) {
+  const current = presets.find((p) => p.model === model);
+  return (
+    <div className={`field field-wide${error ? " field-invalid" : ""}`}>
+      <span className="field-label" id="model-label">
+        Model
+      </span>
+      <div className="chips" role="group" aria-labelledby="model-label">
+        {presets.map((p) => (
+          <button key={p.model} type="button" className="chip" aria-pressed={p.model === model} title={p.model} onClick={() => onChange(p.model)}>
+            {p.label}
+          </button>
+        ))}
+      </div>
+      <input
+        className="input input-mono"
+        aria-label="Model (owner/name)"
+        aria-describedby="model-help"
+        placeholder="owner/name, e.g. black-forest-labs/flux-schnell"
+        spellCheck={false}
+        autoCapitalize="off"
+        autoCorrect="off"
+        value={model}
+        onChange={(e) => onChange(e.target.value.trim())}
+      />
+      <div id="model-help" className="field-help">
+        {error ? <span className="field-error">{error}</span> : current ? current.description : "Any public model on Replicate, as owner/name (optionally :version)."}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+// GenerationsContext (the seed's name): the generations list and the counters,
+// fed by ONE initial load and then only by queue events — never by polling.
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
+import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
+import type { Generation, GenerationSummary, QueueEvent } from "../bindings";
+import { newestFirst, toSummary } from "../lib/generation";
+import { generationsReducer, initialGenerationsState, viewOf } from "./generationsState";
+
+/** How many of the newest generations the initial load reads (plus every unviewed one up to the same limit). */
+export const INITIAL_LIMIT = 50;
+
+export type GenerationsContextValue = {
+  generations: GenerationSummary[];
+  activeCount: number;
+  unviewedCount: number;
+  unviewedGenerations: GenerationSummary[];
+  /** Shows created (or retried) generations at once, before any event. */
+  addGeneration: (created: Generation | Generation[]) => void;
+  /** Marks one generation viewed now and tells the Rust side. */
+  markAsViewed: (id: string) => Promise<void>;
+  markAllViewed: () => Promise<void>;
+  loaded: boolean;
+  loadError: BackendError | null;
+};
+
+const GenerationsContext = createContext<GenerationsContextValue | null>(null);
+
+export function GenerationsProvider({ children }: { children: ReactNode }) {
+  const [state, dispatch] = useReducer(generationsReducer, initialGenerationsState);
+  const [loadError, setLoadError] = useState<BackendError | null>(null);
+  const buffered = useRef<QueueEvent[] | null>([]);
+
+  useEffect(() => {
+    let live = true;
+    buffered.current = [];
+    // Listen first, load second: events that arrive during the load are kept
+    // and replayed over it, so nothing falls between the two.
+    const stop = onQueueEvent((event) => {
+      if (buffered.current) buffered.current.push(event);
+      else dispatch({ type: "event", event, now: Date.now() });
+    });
+    Promise.all([
+      backend.getCounters(),
+      backend.listGenerations({ limit: INITIAL_LIMIT }),
+      backend.listGenerations({ limit: INITIAL_LIMIT, unviewedOnly: true }),
+    ]).then(
+      ([counters, latest, unviewed]) => {
+        if (!live) return;
+        dispatch({ type: "loaded", summaries: [...unviewed, ...latest], counters, now: Date.now() });
+        const pending = buffered.current ?? [];
+        buffered.current = null;
+        for (const event of pending) dispatch({ type: "event", event, now: Date.now() });
+      },
+      (error: unknown) => {
+        if (live) setLoadError(toBackendError(error));
+      },
+    );
+    return () => {
+      live = false;
+      stop();
+    };
+  }, []);
+
+  const addGeneration = useCallback((created: Generation | Generation[]) => {
+    const list = Array.isArray(created) ? created : [created];
+    dispatch({ type: "added", summaries: list.map(toSummary), now: Date.now() });
+  }, []);
+
+  const markAsViewed = useCallback(async (id: string) => {
+    dispatch({ type: "viewed_locally", id, now: Date.now() });
+    try {
+      const summary = await backend.markViewed(id);
+      dispatch({ type: "summary_received", summary });
+    } catch (error) {
+      dispatch({ type: "view_failed", id });
+      throw toBackendError(error);
+    }
+  }, []);
+
+  const markAllViewed = useCallback(async () => {
+    await backend.markAllViewed();
+    dispatch({ type: "all_viewed_locally", now: Date.now() });
+  }, []);
+
+  const value = useMemo<GenerationsContextValue>(
+    () => ({ ...viewOf(state, newestFirst), addGeneration, markAsViewed, markAllViewed, loaded: state.loaded, loadError }),
+    [state, addGeneration, markAsViewed, markAllViewed, loadError],
+  );
+  return <GenerationsContext.Provider value={value}>{children}</GenerationsContext.Provider>;
+}
+
+export function useGenerations(): GenerationsContextValue {
+  const value = useContext(GenerationsContext);
+  if (!value) throw new Error("useGenerations() outside <GenerationsProvider>");
+  return value;
+}

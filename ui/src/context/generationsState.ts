@@ -1,0 +1,163 @@
+// The state behind GenerationsContext, as a pure reducer.
+//
+// The counters come from the Rust side (`Counters`, one initial load then
+// `counters_changed` events). What the user just did (create, mark viewed)
+// shows at once through an overlay of per-generation adjustments. An
+// adjustment is dropped by the first `counters_changed` that follows the
+// `generation_changed` event showing the same change (the Rust side emits
+// the row event before the counters event of one store change), so neither
+// the event order nor the command answer's order can count a change twice.
+import type { Counters, GenerationSummary, QueueEvent } from "../bindings";
+import { isActive } from "../lib/generation";
+
+/** How long an unconfirmed adjustment may wait before a counters event drops it anyway. */
+export const OVERLAY_TTL_MS = 5000;
+
+type Adjustment = {
+  kind: "created" | "viewed" | "all_viewed";
+  unviewed: number;
+  active: number;
+  confirmed: boolean;
+  at: number;
+};
+
+export type GenerationsState = {
+  loaded: boolean;
+  byId: Record<string, GenerationSummary>;
+  counters: Counters | null;
+  overlay: Record<string, Adjustment>;
+};
+
+export type GenerationsAction =
+  | { type: "loaded"; summaries: GenerationSummary[]; counters: Counters; now: number }
+  | { type: "event"; event: QueueEvent; now: number }
+  | { type: "added"; summaries: GenerationSummary[]; now: number }
+  | { type: "viewed_locally"; id: string; now: number }
+  | { type: "view_failed"; id: string }
+  | { type: "all_viewed_locally"; now: number }
+  | { type: "summary_received"; summary: GenerationSummary };
+
+export const initialGenerationsState: GenerationsState = { loaded: false, byId: {}, counters: null, overlay: {} };
+
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!(key in record)) return record;
+  const next = { ...record };
+  delete next[key];
+  return next;
+}
+
+function onRowChanged(state: GenerationsState, summary: GenerationSummary): GenerationsState {
+  const byId = { ...state.byId, [summary.id]: summary };
+  const adj = state.overlay[summary.id];
+  if (!adj || adj.confirmed) return { ...state, byId };
+  const shows = adj.kind === "created" || (adj.kind === "viewed" && summary.viewed);
+  const overlay = shows ? { ...state.overlay, [summary.id]: { ...adj, confirmed: true } } : state.overlay;
+  return { ...state, byId, overlay };
+}
+
+function onCounters(state: GenerationsState, counters: Counters, now: number): GenerationsState {
+  if (state.counters && counters.seq < state.counters.seq) return state;
+  const overlay: Record<string, Adjustment> = {};
+  for (const [id, adj] of Object.entries(state.overlay)) {
+    if (!adj.confirmed && now - adj.at < OVERLAY_TTL_MS) overlay[id] = adj;
+  }
+  return { ...state, counters, overlay };
+}
+
+function onEvent(state: GenerationsState, event: QueueEvent, now: number): GenerationsState {
+  switch (event.type) {
+    case "generation_changed":
+      return onRowChanged(state, event.data);
+    case "generation_removed":
+      return { ...state, byId: without(state.byId, event.data.id), overlay: without(state.overlay, event.data.id) };
+    case "counters_changed":
+      return onCounters(state, event.data, now);
+    default:
+      return state;
+  }
+}
+
+export function generationsReducer(state: GenerationsState, action: GenerationsAction): GenerationsState {
+  switch (action.type) {
+    case "loaded": {
+      // Events that arrived during the load are replayed after this action.
+      const byId: Record<string, GenerationSummary> = {};
+      for (const s of action.summaries) byId[s.id] = s;
+      return { ...state, loaded: true, byId: { ...byId, ...state.byId }, counters: action.counters };
+    }
+    case "event":
+      return onEvent(state, action.event, action.now);
+    case "added": {
+      let { byId, overlay } = state;
+      for (const s of action.summaries) {
+        if (byId[s.id]) continue; // its event came first: the counters follow on their own
+        byId = { ...byId, [s.id]: s };
+        overlay = {
+          ...overlay,
+          [s.id]: { kind: "created", unviewed: s.viewed ? 0 : 1, active: isActive(s.status) ? 1 : 0, confirmed: false, at: action.now },
+        };
+      }
+      return { ...state, byId, overlay };
+    }
+    case "viewed_locally": {
+      const current = state.byId[action.id];
+      if (!current || current.viewed) return state;
+      const created = state.overlay[action.id];
+      // Viewing a generation whose creation is not yet counted cancels its +1.
+      const overlay =
+        created && created.kind === "created" && !created.confirmed
+          ? { ...state.overlay, [action.id]: { ...created, unviewed: 0 } }
+          : { ...state.overlay, [action.id]: { kind: "viewed" as const, unviewed: -1, active: 0, confirmed: false, at: action.now } };
+      return { ...state, byId: { ...state.byId, [action.id]: { ...current, viewed: true } }, overlay };
+    }
+    case "view_failed": {
+      const current = state.byId[action.id];
+      const adj = state.overlay[action.id];
+      const byId = current ? { ...state.byId, [action.id]: { ...current, viewed: false } } : state.byId;
+      const overlay = adj?.kind === "viewed" ? without(state.overlay, action.id) : adj ? { ...state.overlay, [action.id]: { ...adj, unviewed: 1 } } : state.overlay;
+      return { ...state, byId, overlay };
+    }
+    case "all_viewed_locally": {
+      const byId: Record<string, GenerationSummary> = {};
+      for (const [id, s] of Object.entries(state.byId)) byId[id] = s.viewed ? s : { ...s, viewed: true };
+      const overlay: Record<string, Adjustment> = {};
+      for (const [id, adj] of Object.entries(state.overlay)) overlay[id] = { ...adj, unviewed: 0 };
+      // The call has returned: the next counters event already counts it.
+      overlay["*all"] = { kind: "all_viewed", unviewed: -(state.counters?.unviewed ?? 0), active: 0, confirmed: true, at: action.now };
+      return { ...state, byId, overlay };
+    }
+    case "summary_received":
+      return { ...state, byId: { ...state.byId, [action.summary.id]: action.summary } };
+  }
+}
+
+export type GenerationsView = {
+  generations: GenerationSummary[];
+  activeCount: number;
+  unviewedCount: number;
+  unviewedGenerations: GenerationSummary[];
+};
+
+export function viewOf(state: GenerationsState, order: (a: GenerationSummary, b: GenerationSummary) => number): GenerationsView {
+  const generations = Object.values(state.byId).sort(order);
+  const unviewedGenerations = generations.filter((g) => !g.viewed);
+  let unviewed: number;
+  let active: number;
+  if (state.counters) {
+    unviewed = state.counters.unviewed;
+    active = state.counters.active;
+    for (const adj of Object.values(state.overlay)) {
+      unviewed += adj.unviewed;
+      active += adj.active;
+    }
+  } else {
+    unviewed = unviewedGenerations.length;
+    active = generations.filter((g) => isActive(g.status)).length;
+  }
+  return {
+    generations,
+    activeCount: Math.max(0, active),
+    unviewedCount: Math.max(0, unviewed),
+    unviewedGenerations,
+  };
+}

@@ -1,0 +1,77 @@
+// Values of a model's settings form (built from its input schema): defaults,
+// checks before create, and the `input` object sent with create_generation.
+import type { InputField } from "../bindings";
+
+export type FormValues = Record<string, unknown>;
+
+/** Fields the page asks for itself (the prompt textarea), not in the settings form. */
+export const OWN_FIELDS = new Set(["prompt"]);
+
+export function settingsFields(fields: InputField[]): InputField[] {
+  return fields.filter((f) => !OWN_FIELDS.has(f.name)).sort((a, b) => a.order - b.order);
+}
+
+export function defaultsOf(fields: InputField[]): FormValues {
+  const values: FormValues = {};
+  for (const f of fields) if (f.default !== null && f.default !== undefined) values[f.name] = f.default;
+  return values;
+}
+
+export function fieldLabel(f: InputField): string {
+  if (f.title) return f.title;
+  const words = f.name.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function isBounded(f: InputField): boolean {
+  return f.minimum !== null && f.maximum !== null;
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === "";
+}
+
+/** Problems by field name; empty when the values can be sent. */
+export function validate(fields: InputField[], values: FormValues): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const f of fields) {
+    const v = values[f.name];
+    if (isEmpty(v)) {
+      if (f.required && !OWN_FIELDS.has(f.name)) errors[f.name] = `${fieldLabel(f)} is required.`;
+      continue;
+    }
+    if (f.kind.type === "integer" || f.kind.type === "number") {
+      if (typeof v !== "number" || Number.isNaN(v)) errors[f.name] = "Enter a number.";
+      else if (f.kind.type === "integer" && !Number.isInteger(v)) errors[f.name] = "Enter a whole number.";
+      else if (f.minimum !== null && v < f.minimum) errors[f.name] = `At least ${f.minimum}.`;
+      else if (f.maximum !== null && v > f.maximum) errors[f.name] = `At most ${f.maximum}.`;
+    }
+    if (f.kind.type === "other" && typeof v === "string") {
+      try {
+        JSON.parse(v);
+      } catch {
+        errors[f.name] = "Enter valid JSON.";
+      }
+    }
+  }
+  return errors;
+}
+
+/** The `input` for create_generation: every set value (defaults included), JSON fields parsed. */
+export function toInput(fields: InputField[], values: FormValues): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = values[f.name];
+    if (isEmpty(v) || OWN_FIELDS.has(f.name)) continue;
+    input[f.name] = f.kind.type === "other" && typeof v === "string" ? JSON.parse(v) : v;
+  }
+  return input;
+}
+
+/** A readable value for "Default: …" and the settings list. */
+export function showValue(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "boolean") return v ? "On" : "Off";
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}

@@ -1,0 +1,175 @@
+// Result /result/:id — the images, the prompt, the model and settings, the
+// status (and the reason of a failure), the times, and what can be done next.
+import { useEffect, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { backend, toBackendError, type BackendError } from "../backend";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFacts";
+import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
+import { OutputImages } from "../components/OutputImages";
+import { useGenerations } from "../context/GenerationsContext";
+import { isActive } from "../lib/generation";
+import { useGeneration } from "../lib/useGeneration";
+
+export function ResultPage() {
+  const { id = "" } = useParams();
+  const navigate = useNavigate();
+  const { addGeneration, markAsViewed } = useGenerations();
+  const { generation: g, error: loadError, replace } = useGeneration(id);
+  const [error, setError] = useState<BackendError | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  const unviewed = g !== null && !g.viewed;
+  useEffect(() => {
+    if (unviewed) markAsViewed(id).catch((e: unknown) => console.error("mark_viewed failed", e));
+  }, [unviewed, id, markAsViewed]);
+
+  useEffect(() => {
+    setError(null);
+    setNote(null);
+    setConfirmDelete(false);
+  }, [id]);
+
+  const act = async (what: () => Promise<void>) => {
+    setError(null);
+    setNote(null);
+    try {
+      await what();
+    } catch (e) {
+      setError(toBackendError(e));
+    }
+  };
+
+  if (loadError) {
+    return (
+      <div className="page">
+        <h1>Generation</h1>
+        <ErrorNotice error={loadError.code === "not_found" ? { code: loadError.code, message: "This generation no longer exists." } : loadError} />
+        <Link to="/history">Back to history</Link>
+      </div>
+    );
+  }
+  if (!g) {
+    return (
+      <div className="page page-loading" aria-busy="true">
+        <span className="spinner" aria-hidden="true" /> Loading…
+      </div>
+    );
+  }
+
+  const save = (index: number) =>
+    act(async () => {
+      const path = await backend.saveOutputAs(g.id, index);
+      if (path) setNote(`Saved to ${path}`);
+    });
+
+  return (
+    <div className="page page-result">
+      <div className="result-main">
+        <OutputImages generation={g} onSave={save} />
+      </div>
+      <aside className="result-side">
+        <div className="result-title">
+          <h1>{g.model_name}</h1>
+          {g.model.version && <span className="mono small muted" title={g.model.version}>{g.model.version.slice(0, 12)}</span>}
+        </div>
+        <StatusPanel generation={g} />
+
+        <div className="actions" role="group" aria-label="Actions">
+          {isActive(g.status) && (
+            <button type="button" className="btn" onClick={() => act(async () => replace(await backend.cancelGeneration(g.id)))}>
+              <StopIcon /> Cancel
+            </button>
+          )}
+          {!isActive(g.status) && (
+            <button
+              type="button"
+              className="btn"
+              onClick={() =>
+                act(async () => {
+                  const again = await backend.retryGeneration(g.id);
+                  addGeneration(again);
+                  navigate(`/result/${again.id}`);
+                })
+              }
+            >
+              <RetryIcon /> {g.status === "completed" ? "Run again" : "Retry"}
+            </button>
+          )}
+          {g.output_files.length > 0 && (
+            <button type="button" className="btn" onClick={() => act(() => backend.openOutputFolder(g.id))}>
+              <FolderIcon /> Open folder
+            </button>
+          )}
+          {g.output_files.length > 0 && (
+            <button type="button" className="btn" onClick={() => void save(0)}>
+              Save as…
+            </button>
+          )}
+        </div>
+        <ErrorNotice error={error} onDismiss={() => setError(null)} />
+        {note && (
+          <div className="notice notice-ok" role="status">
+            {note}
+          </div>
+        )}
+
+        <section className="side-section">
+          <div className="section-head">
+            <h2>Prompt</h2>
+            <button
+              type="button"
+              className="btn btn-link btn-sm"
+              onClick={() =>
+                act(async () => {
+                  await navigator.clipboard.writeText(g.prompt);
+                  setNote("Prompt copied.");
+                })
+              }
+            >
+              <CopyIcon /> Copy prompt
+            </button>
+          </div>
+          <p className="prompt-text">{g.prompt}</p>
+        </section>
+        <section className="side-section">
+          <h2>Settings</h2>
+          <SettingsList generation={g} />
+        </section>
+        <section className="side-section">
+          <h2>Times</h2>
+          <TimesList generation={g} />
+        </section>
+        {!isActive(g.status) && (
+          <div className="danger-zone">
+            {confirmDelete ? (
+              <>
+                <span>Delete this generation and its files?</span>
+                <button
+                  type="button"
+                  className="btn btn-danger btn-sm"
+                  onClick={() =>
+                    act(async () => {
+                      await backend.deleteGeneration(g.id);
+                      navigate("/history");
+                    })
+                  }
+                >
+                  Delete
+                </button>
+                <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirmDelete(false)}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirmDelete(true)}>
+                <TrashIcon /> Delete…
+              </button>
+            )}
+          </div>
+        )}
+      </aside>
+    </div>
+  );
+}
