@@ -50,6 +50,7 @@ export async function runAll() {
   const built = Date.now();
   let failed = 0;
   const only = process.env.E2E_ONLY;
+  let loads = 0;
   for (const t of tests) {
     if (only && !t.name.includes(only)) continue;
     const page = await browser.newPage();
@@ -60,7 +61,8 @@ export async function runAll() {
     const open = async (query, route = "/", { width = 1200, height = 800, colorScheme = "light" } = {}) => {
       await page.setViewportSize({ width, height });
       await page.emulateMedia({ colorScheme, reducedMotion: "no-preference" });
-      await page.goto(`${base}/mock.html?${query}#${route}`);
+      // A new query each time: a full load with a fresh fake backend, not a hash change.
+      await page.goto(`${base}/mock.html?${query}&load=${++loads}#${route}`);
       await page.locator(".header").waitFor();
     };
     const t0 = Date.now();

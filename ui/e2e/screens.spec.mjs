@@ -15,6 +15,7 @@ for (const { suffix, colorScheme } of themes) {
 
     await page.getByTestId("queue-counter").click();
     await page.locator(".queue-item").first().waitFor();
+    await page.waitForTimeout(250); // the pop-in animation
     await shot(`dropdown-${suffix}`);
     await page.keyboard.press("Escape");
 
@@ -57,6 +58,7 @@ test("screens (small window)", async ({ page, open, shot }) => {
   await shot("small-create");
   await page.getByTestId("queue-counter").click();
   await page.locator(".queue-item").first().waitFor();
+  await page.waitForTimeout(250);
   await shot("small-dropdown");
   await open("scenario=ready&clock=manual", "/result/gen_0003", small);
   await page.locator(".output img").first().waitFor();

@@ -7,6 +7,12 @@ import { ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
 import { ProgressBar } from "./ProgressBar";
 
+const EMPTY_TEXT: Partial<Record<Generation["status"], string>> = {
+  completed: "The model returned no images.",
+  failed: "No images: the generation failed.",
+  cancelled: "No images: cancelled before it finished.",
+};
+
 function expectedOutputs(g: Generation): number {
   const n = g.input.num_outputs ?? g.settings.num_outputs;
   return typeof n === "number" && n > 0 ? Math.min(n, 8) : 1;
@@ -21,7 +27,7 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
       return (
         <div className="outputs-empty">
           <ImageIcon />
-          <span>No images{generation.status === "completed" ? " were returned" : ""}.</span>
+          <span>{EMPTY_TEXT[generation.status] ?? "No images."}</span>
         </div>
       );
     }

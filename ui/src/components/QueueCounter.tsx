@@ -3,6 +3,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useGenerations } from "../context/GenerationsContext";
 import { GenerationsQueue } from "./GenerationsQueue";
+import { CounterArrowIcon } from "./icons";
 
 export function QueueCounter() {
   const { unviewedCount, activeCount } = useGenerations();
@@ -37,8 +38,9 @@ export function QueueCounter() {
         onClick={() => setOpen((o) => !o)}
       >
         <span className={`counter-glyph${activeCount > 0 ? " spinning" : ""}`} aria-hidden="true" data-testid="counter-glyph">
-          ⟳
+          <CounterArrowIcon />
         </span>
+        <span className="visually-hidden">⟳ </span>
         <span className="counter-n" data-testid="counter-n">{unviewedCount}</span>
       </button>
       {open && (

@@ -25,6 +25,9 @@ export const PlayIcon = () => <Svg><path d="m7 4 13 8-13 8z" /></Svg>;
 export const ImageIcon = () => <Svg size={20}><rect x="3" y="4" width="18" height="16" rx="2" /><circle cx="9" cy="10" r="2" /><path d="m21 17-5-5-9 8" /></Svg>;
 export const ExternalIcon = () => <Svg size={14}><path d="M14 4h6v6" /><path d="M20 4 10 14" /><path d="M19 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1h5" /></Svg>;
 
+/** The ⟳ of the counter: a circular arrow (the glyph itself is missing from many fonts). */
+export const CounterArrowIcon = () => <Svg size={15}><path d="M20 12a8 8 0 1 1-2.34-5.66" /><path d="M20 4v5h-5" /></Svg>;
+
 /** The app mark: a stack of three frames. */
 export function LogoMark() {
   return (

@@ -135,6 +135,17 @@ export function CreatePage() {
           )}
         </section>
 
+        <ErrorNotice error={submitError} onDismiss={() => setSubmitError(null)} />
+        {queued && !submitError && (
+          <div className="notice notice-ok" role="status">
+            <span>
+              Queued {queued.length === 1 ? "1 generation" : `${queued.length} generations`}.
+            </span>
+            <Link className="notice-action" to={`/result/${queued[0].id}`}>
+              Open
+            </Link>
+          </div>
+        )}
         <div className="create-footer">
           <div className="count">
             <label htmlFor="count" className="field-label">
@@ -163,17 +174,6 @@ export function CreatePage() {
             <kbd className="kbd">Ctrl ↵</kbd>
           </button>
         </div>
-        <ErrorNotice error={submitError} onDismiss={() => setSubmitError(null)} />
-        {queued && !submitError && (
-          <div className="notice notice-ok" role="status">
-            <span>
-              Queued {queued.length === 1 ? "1 generation" : `${queued.length} generations`}.
-            </span>
-            <Link className="notice-action" to={`/result/${queued[0].id}`}>
-              Open
-            </Link>
-          </div>
-        )}
       </form>
     </div>
   );

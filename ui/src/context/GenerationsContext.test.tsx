@@ -1,0 +1,78 @@
+import { act, renderHook } from "@testing-library/react";
+import type { ReactNode } from "react";
+import { describe, expect, it } from "vitest";
+import { backend } from "../backend";
+import { fakeBackend, settle } from "../test-utils";
+import { GenerationsProvider, useGenerations } from "./GenerationsContext";
+
+const wrapper = ({ children }: { children: ReactNode }) => <GenerationsProvider>{children}</GenerationsProvider>;
+
+async function mounted() {
+  const hook = renderHook(() => useGenerations(), { wrapper });
+  await settle();
+  return hook;
+}
+
+describe("GenerationsContext / useGenerations", () => {
+  it("loads once: the counters and the latest and unviewed generations", async () => {
+    const fake = fakeBackend("ready");
+    const { result } = await mounted();
+    expect(result.current.loaded).toBe(true);
+    expect(result.current.unviewedCount).toBe(5);
+    expect(result.current.activeCount).toBe(2);
+    expect(result.current.generations).toHaveLength(7);
+    expect(result.current.unviewedGenerations.map((g) => g.prompt_excerpt.split(" ")[0])).toEqual(["Neon", "Isometric", "A", "Desert", "Misty"]);
+    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(["get_counters", "list_generations", "list_generations"]);
+  });
+
+  it("goes +1 the moment a generation is added, before any event", async () => {
+    const fake = fakeBackend("empty", { eventDelayMs: 60_000 });
+    const { result } = await mounted();
+    expect(result.current.unviewedCount).toBe(0);
+    const created = await backend.createGeneration({ model: "black-forest-labs/flux-schnell", prompt: "a cat", input: {}, count: 2 });
+    act(() => result.current.addGeneration(created));
+    expect(result.current.unviewedCount).toBe(2);
+    expect(result.current.activeCount).toBe(2);
+    expect(result.current.unviewedGenerations[0].prompt_excerpt).toBe("a cat");
+    fake.stop();
+  });
+
+  it("goes −1 on markAsViewed and tells the backend", async () => {
+    const fake = fakeBackend("ready");
+    const { result } = await mounted();
+    const id = result.current.unviewedGenerations[2].id;
+    await act(() => result.current.markAsViewed(id));
+    expect(result.current.unviewedCount).toBe(4);
+    expect(result.current.unviewedGenerations.map((g) => g.id)).not.toContain(id);
+    expect(fake.generations.get(id)?.viewed).toBe(true);
+    await settle();
+    expect(result.current.unviewedCount).toBe(4);
+  });
+
+  it("follows events: progress, completion, new generations, removal — without polling", async () => {
+    const fake = fakeBackend("ready");
+    const { result } = await mounted();
+    const callsAfterLoad = fake.calls.length;
+    act(() => fake.progress("gen_0006", 70));
+    expect(result.current.generations.find((g) => g.id === "gen_0006")?.progress).toBe(70);
+    act(() => fake.complete("gen_0006"));
+    expect(result.current.generations.find((g) => g.id === "gen_0006")?.status).toBe("completed");
+    expect(result.current.activeCount).toBe(1);
+    act(() => {
+      fake.save(fake.newGeneration("stability-ai/sdxl", "made by genq", {}));
+    });
+    expect(result.current.unviewedCount).toBe(6);
+    await act(() => backend.deleteGeneration("gen_0001"));
+    expect(result.current.generations.some((g) => g.id === "gen_0001")).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.calls.slice(callsAfterLoad).map((c) => c.cmd)).toEqual(["delete_generation"]);
+  });
+
+  it("mark all viewed hides the counter", async () => {
+    fakeBackend("ready");
+    const { result } = await mounted();
+    await act(() => result.current.markAllViewed());
+    expect(result.current.unviewedCount).toBe(0);
+    expect(result.current.unviewedGenerations).toHaveLength(0);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import type { Counters, GenerationSummary, QueueEvent } from "../bindings";
+import { newestFirst } from "../lib/generation";
+import { generationsReducer, initialGenerationsState, OVERLAY_TTL_MS, viewOf, type GenerationsAction, type GenerationsState } from "./generationsState";
+
+const summary = (id: string, extra: Partial<GenerationSummary> = {}): GenerationSummary => ({
+  id,
+  model_name: "black-forest-labs/flux-schnell",
+  status: "pending",
+  created_at: `2026-01-01T00:00:${id.padStart(2, "0")}Z`,
+  output_urls: [],
+  output_files: [],
+  prompt_excerpt: `prompt ${id}`,
+  started_at: null,
+  completed_at: null,
+  viewed: false,
+  progress: null,
+  replicate_status: null,
+  error: null,
+  error_kind: null,
+  wait_reason: null,
+  next_attempt_at: null,
+  priority: 0,
+  batch_id: null,
+  retried_from: null,
+  ...extra,
+});
+const counters = (seq: number, unviewed: number, active: number): Counters => ({ active, unviewed, pending: active, processing: 0, completed: 0, failed: 0, cancelled: 0, seq });
+const ev = (event: QueueEvent, now = 0): GenerationsAction => ({ type: "event", event, now });
+const run = (actions: GenerationsAction[], from: GenerationsState = initialGenerationsState) => actions.reduce(generationsReducer, from);
+const view = (s: GenerationsState) => viewOf(s, newestFirst);
+
+const loaded = run([{ type: "loaded", summaries: [], counters: counters(1, 0, 0), now: 0 }]);
+
+describe("generationsReducer counters", () => {
+  it("counts a created generation at once when its answer comes before its events", () => {
+    const s = run([{ type: "added", summaries: [summary("1")], now: 0 }], loaded);
+    expect(view(s).unviewedCount).toBe(1);
+    expect(view(s).activeCount).toBe(1);
+    const after = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], s);
+    expect(view(after).unviewedCount).toBe(1);
+    expect(view(after).activeCount).toBe(1);
+  });
+
+  it("does not count twice when the events come before the create answer", () => {
+    const s = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) }), { type: "added", summaries: [summary("1")], now: 0 }], loaded);
+    expect(view(s).unviewedCount).toBe(1);
+  });
+
+  it("keeps an unconfirmed +1 across counters that predate the create", () => {
+    const s = run([{ type: "added", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, 10)], loaded);
+    expect(view(s).unviewedCount).toBe(1);
+  });
+
+  it("drops a stale adjustment after the TTL", () => {
+    const s = run([{ type: "added", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, OVERLAY_TTL_MS + 1)], loaded);
+    expect(view(s).unviewedCount).toBe(0);
+  });
+
+  it("marks viewed at once, −1, whatever the order of answer and events", () => {
+    const base = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], loaded);
+    const clicked = run([{ type: "viewed_locally", id: "1", now: 0 }], base);
+    expect(view(clicked).unviewedCount).toBe(0);
+    expect(view(clicked).unviewedGenerations).toHaveLength(0);
+    const eventsFirst = run([ev({ type: "generation_changed", data: summary("1", { viewed: true }) }), ev({ type: "counters_changed", data: counters(3, 0, 1) }), { type: "summary_received", summary: summary("1", { viewed: true }) }], clicked);
+    expect(view(eventsFirst).unviewedCount).toBe(0);
+    const answerFirst = run([{ type: "summary_received", summary: summary("1", { viewed: true }) }, ev({ type: "generation_changed", data: summary("1", { viewed: true }) }), ev({ type: "counters_changed", data: counters(3, 0, 1) })], clicked);
+    expect(view(answerFirst).unviewedCount).toBe(0);
+  });
+
+  it("puts the generation back when marking it viewed fails", () => {
+    const base = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], loaded);
+    const s = run([{ type: "viewed_locally", id: "1", now: 0 }, { type: "view_failed", id: "1" }], base);
+    expect(view(s).unviewedCount).toBe(1);
+    expect(view(s).unviewedGenerations.map((g) => g.id)).toEqual(["1"]);
+  });
+
+  it("ignores counters older than the ones it has", () => {
+    const s = run([ev({ type: "counters_changed", data: counters(5, 3, 0) }), ev({ type: "counters_changed", data: counters(4, 9, 9) })], loaded);
+    expect(view(s).unviewedCount).toBe(3);
+  });
+
+  it("removes a generation on generation_removed", () => {
+    const s = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "generation_removed", data: { id: "1" } })], loaded);
+    expect(view(s).generations).toHaveLength(0);
+  });
+
+  it("lists newest first", () => {
+    const s = run(["3", "1", "2"].map((id) => ev({ type: "generation_changed", data: summary(id) })), loaded);
+    expect(view(s).generations.map((g) => g.id)).toEqual(["3", "2", "1"]);
+  });
+});
