@@ -36,11 +36,14 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
     }
     case "boolean":
       return (
-        <label className="switch">
+        // A span, not a label: the field's own <label> names the switch; the input covers the track.
+        <span className="switch">
           <input {...common} type="checkbox" role="switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
           <span className="switch-track" aria-hidden="true" />
-          <span className="switch-text">{value === true ? "On" : "Off"}</span>
-        </label>
+          <span className="switch-text" aria-hidden="true">
+            {value === true ? "On" : "Off"}
+          </span>
+        </span>
       );
     case "integer":
     case "number": {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { fakeBackend } from "./test-utils";
+import { backend, BackendError, fileUrl, joinDataPath, toBackendError } from "./backend";
+
+describe("backend", () => {
+  it("turns a command's {code, message} into a BackendError", async () => {
+    fakeBackend("empty");
+    const error = await backend.addToken("x", "r8_bad_bad_bad_bad_bad_bad").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error).toMatchObject({ code: "token_rejected", message: expect.stringContaining("Replicate refused") });
+  });
+
+  it("keeps strings and unknown rejections readable", () => {
+    expect(toBackendError("boom")).toMatchObject({ code: "other", message: "boom" });
+    expect(toBackendError(42)).toMatchObject({ code: "other", message: "Something went wrong." });
+  });
+
+  it("joins data-dir paths for either separator", () => {
+    expect(joinDataPath("/data/app", "outputs/g1/0.webp")).toBe("/data/app/outputs/g1/0.webp");
+    expect(joinDataPath("/data/app/", "outputs/g1/0.webp")).toBe("/data/app/outputs/g1/0.webp");
+    expect(joinDataPath("C:\\Users\\ada\\AppData\\genqueue", "outputs/g1/0.webp")).toBe("C:\\Users\\ada\\AppData\\genqueue\\outputs\\g1\\0.webp");
+  });
+
+  it("makes file URLs through convertFileSrc once the data dir is known", async () => {
+    const fake = fakeBackend("ready");
+    await backend.appInfo();
+    const rel = fake.generations.get("gen_0003")!.output_files[0];
+    expect(fileUrl(rel)).toMatch(/^data:image\//);
+  });
+});
