@@ -1,5 +1,6 @@
 // Full-size view of one output image; ←/→ between images, Esc closes.
 import { useEffect, useRef } from "react";
+import { createPortal } from "react-dom";
 import { ChevronLeftIcon, ChevronRightIcon, CloseIcon, SaveIcon } from "./icons";
 
 export function Lightbox({
@@ -31,7 +32,8 @@ export function Lightbox({
     return () => window.removeEventListener("keydown", onKey);
   }, [index, urls.length, onClose, onIndex]);
 
-  return (
+  // A portal: above the sticky header whatever stacking context the page makes.
+  return createPortal(
     <div className="lightbox" role="dialog" aria-modal="true" aria-label={`Image ${index + 1} of ${urls.length}`} onClick={onClose}>
       <img src={urls[index]} alt={`Output ${index + 1}, full size`} onClick={(e) => e.stopPropagation()} />
       <div className="lightbox-bar" onClick={(e) => e.stopPropagation()}>
@@ -55,6 +57,7 @@ export function Lightbox({
           <CloseIcon />
         </button>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
