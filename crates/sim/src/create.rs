@@ -7,6 +7,8 @@
 //! `schemas_version_prediction_request`). Headers: `Prefer: wait[=N]`
 //! (N in 1..=60) and `Cancel-After` (at least 5 s).
 
+#![allow(clippy::result_large_err)] // Err is the ready HTTP answer.
+
 use std::sync::Arc;
 use std::time::Duration;
 

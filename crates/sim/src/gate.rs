@@ -103,10 +103,10 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
         match kind {
             FaultKind::Slow { delay } => tokio::time::sleep(delay).await,
             FaultKind::RevokeToken => {
-                if let Some(t) = &token {
-                    if let Some(account) = shared.lock().tokens.get_mut(t) {
-                        account.revoked = true;
-                    }
+                if let Some(t) = &token
+                    && let Some(account) = shared.lock().tokens.get_mut(t)
+                {
+                    account.revoked = true;
                 }
             }
             FaultKind::DropBeforeAction => {

@@ -21,6 +21,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod catalogue;
 pub mod config;
 mod control;
@@ -29,7 +31,7 @@ pub mod faults;
 mod gate;
 pub mod images;
 pub mod limits;
-pub mod prediction;
+mod prediction;
 mod problem;
 mod routes;
 pub mod schema;

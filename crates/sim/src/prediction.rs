@@ -114,10 +114,10 @@ impl Prediction {
                 end = Some((d, status, None));
             }
         }
-        if let Some(c) = self.canceled_at {
-            if end.as_ref().is_none_or(|(e, _, _)| c < *e) {
-                end = Some((c, "canceled", None));
-            }
+        if let Some(c) = self.canceled_at
+            && end.as_ref().is_none_or(|(e, _, _)| c < *e)
+        {
+            end = Some((c, "canceled", None));
         }
         let steps_at = |t: DateTime<Utc>| -> u32 {
             let Some(s) = start else { return 0 };

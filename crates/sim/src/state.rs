@@ -15,7 +15,7 @@ use crate::config::{AccountConfig, Behaviour, Delay, SimConfig};
 use crate::faults::FaultBook;
 use crate::limits::Bucket;
 use crate::prediction::{Prediction, View};
-use crate::stats::{InputStats, Stats};
+use crate::stats::Stats;
 
 /// A known token.
 #[derive(Clone, Debug)]
@@ -49,6 +49,9 @@ pub struct Inner {
     pub next_seq: u64,
 }
 
+/// Encoded output files by (prediction id, output index).
+pub type FileCache = HashMap<(String, usize), Arc<Vec<u8>>>;
+
 /// State shared by every request.
 pub struct Shared {
     pub config: SimConfig,
@@ -56,7 +59,7 @@ pub struct Shared {
     /// `http://host:port`.
     pub base: String,
     pub inner: Mutex<Inner>,
-    pub files: Mutex<HashMap<(String, usize), Arc<Vec<u8>>>>,
+    pub files: Mutex<FileCache>,
 }
 
 impl Shared {
@@ -130,7 +133,7 @@ impl Shared {
                 stats
                     .predictions_by_input
                     .entry(p.input_key.clone())
-                    .or_insert_with(InputStats::default)
+                    .or_default()
                     .succeeded += 1;
             }
         }

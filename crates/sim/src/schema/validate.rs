@@ -115,53 +115,53 @@ fn check_simple(
     value: &Value,
     errors: &mut Vec<InvalidField>,
 ) {
-    if let Some(expected) = schema["type"].as_str() {
-        if !type_matches(expected, value) {
-            errors.push(InvalidField {
-                kind: "invalid_type",
-                field: field.to_string(),
-                description: format!(
-                    "Invalid type. Expected: {expected}, given: {}",
-                    type_name(value)
-                ),
-            });
-            return;
-        }
+    if let Some(expected) = schema["type"].as_str()
+        && !type_matches(expected, value)
+    {
+        errors.push(InvalidField {
+            kind: "invalid_type",
+            field: field.to_string(),
+            description: format!(
+                "Invalid type. Expected: {expected}, given: {}",
+                type_name(value)
+            ),
+        });
+        return;
     }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.contains(value) {
-            let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
-            errors.push(InvalidField {
-                kind: "enum",
-                field: field.to_string(),
-                description: format!("{name} must be one of the following: {}", list.join(", ")),
-            });
-        }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        errors.push(InvalidField {
+            kind: "enum",
+            field: field.to_string(),
+            description: format!("{name} must be one of the following: {}", list.join(", ")),
+        });
     }
     if let Some(number) = value.as_f64() {
-        if let Some(min) = schema["minimum"].as_f64() {
-            if number < min {
-                errors.push(InvalidField {
-                    kind: "number_gte",
-                    field: field.to_string(),
-                    description: format!(
-                        "Must be greater than or equal to {}",
-                        show_number(&schema["minimum"])
-                    ),
-                });
-            }
+        if let Some(min) = schema["minimum"].as_f64()
+            && number < min
+        {
+            errors.push(InvalidField {
+                kind: "number_gte",
+                field: field.to_string(),
+                description: format!(
+                    "Must be greater than or equal to {}",
+                    show_number(&schema["minimum"])
+                ),
+            });
         }
-        if let Some(max) = schema["maximum"].as_f64() {
-            if number > max {
-                errors.push(InvalidField {
-                    kind: "number_lte",
-                    field: field.to_string(),
-                    description: format!(
-                        "Must be less than or equal to {}",
-                        show_number(&schema["maximum"])
-                    ),
-                });
-            }
+        if let Some(max) = schema["maximum"].as_f64()
+            && number > max
+        {
+            errors.push(InvalidField {
+                kind: "number_lte",
+                field: field.to_string(),
+                description: format!(
+                    "Must be less than or equal to {}",
+                    show_number(&schema["maximum"])
+                ),
+            });
         }
     }
 }
