@@ -1,0 +1,285 @@
+//! The command line (clap): global options, commands, flags, and the help
+//! texts that document exit codes and `--json` shapes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use genqueue_core::GenerationStatus;
+use genqueue_core::paths::DATA_DIR_ENV;
+use genqueue_core::replicate::ReplicateClient;
+use uuid::Uuid;
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// Environment variable for Replicate's API base URL (`--api-base`).
+pub const API_BASE_ENV: &str = "REPLICATE_API_BASE";
+
+const ABOUT: &str = "Genqueue's queue of Replicate image generations, from the command line.\n\n\
+Same engine and same data folder as the desktop app: `genq submit` while the app \
+(or `genq run`) is open only queues, and that engine picks the work up within a second.";
+
+const AFTER_HELP: &str = "\
+JSON (--json) is stable for scripts; shapes are the core's serde types:
+  Generation   {id, model_name, model:{owner,name,version}, status, prompt,
+                settings, input, output_urls, output_files, created_at,
+                started_at, completed_at, viewed, viewed_at, prediction_id,
+                token_id, replicate_status, error, error_kind, progress,
+                priority, attempts, next_attempt_at, wait_reason,
+                create_sent_at, batch_id, retried_from, updated_at}
+  Summary      what `ls --json` lists: Generation without model, prompt,
+               settings, input and engine bookkeeping, plus prompt_excerpt
+  Token        {id, label, fingerprint, active, disabled_reason, disabled_at,
+                last_used_at, request_count, error_count, rate_limited_count,
+                cooldown_until, max_concurrency, in_flight, created_at}
+Statuses: pending, processing, completed, failed, cancelled. Times are RFC 3339
+UTC. output_files are relative to the data folder (`outputs/<id>/<n>.<ext>`).
+
+Logs: RUST_LOG (e.g. RUST_LOG=genqueue_core=debug) to stderr, tokens masked.
+";
+
+/// `genq`: the command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "genq",
+    version,
+    about = ABOUT,
+    after_help = format!("{AFTER_HELP}\n{EXIT_CODES_HELP}"),
+)]
+pub struct Cli {
+    /// The data folder (store, outputs); default: the desktop app's.
+    #[arg(long, global = true, env = DATA_DIR_ENV, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Replicate's API base URL (a simulator's for tests and demos).
+    #[arg(
+        long,
+        global = true,
+        env = API_BASE_ENV,
+        value_name = "URL",
+        default_value = ReplicateClient::DEFAULT_BASE_URL
+    )]
+    pub api_base: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Manage the pool of Replicate API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Queue generations (checked against the model's schema first).
+    Submit(SubmitArgs),
+    /// List generations, newest first.
+    Ls(LsArgs),
+    /// Show one generation in full.
+    Show {
+        /// The generation's id (a UUID, as `genq ls` prints it).
+        id: Uuid,
+        /// Print the Generation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Live view of the queue: a progress bar per active generation and the ⟳ line.
+    Watch {
+        /// Print one snapshot and exit (no live redraw).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Cancel a pending or processing generation.
+    Cancel {
+        /// The generation's id.
+        id: Uuid,
+    },
+    /// Queue again a failed or cancelled generation (same model and input).
+    Retry {
+        /// The generation's id.
+        id: Uuid,
+        /// Print the new Generation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a generation that is not running, and its files.
+    Rm {
+        /// The generation's id.
+        id: Uuid,
+    },
+    /// Stop dispatching new generations (running ones go on).
+    Pause,
+    /// Dispatch again after `genq pause`.
+    Resume,
+    /// Mark a generation (or all) viewed: it leaves the ⟳ count.
+    #[command(arg_required_else_help = true)]
+    MarkViewed {
+        /// The generation's id.
+        #[arg(conflicts_with = "all", required_unless_present = "all")]
+        id: Option<Uuid>,
+        /// Every generation.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Run the engine in the foreground until the queue is empty (Ctrl-C stops cleanly).
+    Run(RunArgs),
+    /// Run a few generations against a built-in Replicate simulator (no account needed).
+    Demo(DemoArgs),
+}
+
+/// `genq tokens …`
+#[derive(Subcommand, Debug)]
+pub enum TokensCommand {
+    /// Add a token: read from stdin (or a hidden prompt), checked with Replicate,
+    /// stored in the OS keyring. Never pass it as an argument.
+    Add {
+        /// A name to tell tokens apart (default: the account's username).
+        #[arg(long)]
+        label: Option<String>,
+        /// Generations this token may run at once (1–16).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<u32>,
+        /// Print {"token": Token, "account": {kind, username, name, github_url}}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the tokens and their figures (never the secret).
+    List {
+        /// Print an array of Token.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a token again with Replicate; a good answer enables it.
+    Check {
+        /// Token id, label or fingerprint (last 4 characters).
+        token: String,
+    },
+    /// Put a disabled token back into the pool.
+    Enable {
+        /// Token id, label or fingerprint.
+        token: String,
+    },
+    /// Take a token out of the pool (running generations finish on it).
+    Disable {
+        /// Token id, label or fingerprint.
+        token: String,
+        /// Why (shown in `tokens list`).
+        #[arg(long, default_value = "disabled with genq")]
+        reason: String,
+    },
+    /// Remove a token: its secret from the keyring, then its row.
+    Rm {
+        /// Token id, label or fingerprint.
+        token: String,
+    },
+}
+
+/// `genq submit …`
+#[derive(Args, Debug)]
+#[command(after_help = "\
+--json prints an array of Generation (after the wait, with --wait).
+With --wait, the engine runs in this process unless the desktop app or
+`genq run` already drives the data folder; then genq follows the store.")]
+pub struct SubmitArgs {
+    /// The model: owner/name or owner/name:version.
+    #[arg(long, short)]
+    pub model: String,
+    /// The prompt.
+    #[arg(long, short, conflicts_with = "prompts_file", required_unless_present = "prompts_file")]
+    pub prompt: Option<String>,
+    /// A file with one prompt a line (blank lines skipped); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub prompts_file: Option<PathBuf>,
+    /// A model input, typed from the schema: `num_outputs=2`, `go_fast=false`. Repeatable.
+    #[arg(long = "input", short, value_name = "KEY=VALUE")]
+    pub inputs: Vec<String>,
+    /// Generations of each prompt.
+    #[arg(long, short = 'n', default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub count: u32,
+    /// Higher runs first.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub priority: i64,
+    /// Wait until they end and print where the files are.
+    #[arg(long, short)]
+    pub wait: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `genq ls …`
+#[derive(Args, Debug)]
+#[command(after_help = "--json prints an array of Summary (see `genq --help`).")]
+pub struct LsArgs {
+    /// Only this status (repeatable): pending, processing, completed, failed, cancelled.
+    #[arg(long, short)]
+    pub status: Vec<GenerationStatus>,
+    /// How many (at most 1000).
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: usize,
+    /// Only generations not viewed yet.
+    #[arg(long)]
+    pub unviewed: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `genq run …`
+#[derive(Args, Debug)]
+#[command(after_help = "\
+--json prints one event per line as it happens: {\"type\": T, \"data\": …} with T
+one of generation_changed (a Summary), generation_removed ({id}),
+counters_changed, token_changed (a Token), token_removed ({id}),
+queue_changed ({paused}).")]
+pub struct RunArgs {
+    /// Keep running when the queue is empty (until Ctrl-C).
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Print events as JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `genq demo …`
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// How many generations to run.
+    #[arg(long, short = 'n', default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub count: u32,
+    /// Where to keep the demo's store and images (default: a new temporary folder,
+    /// kept afterwards). Never the app's own data folder.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Simulated time scale: 1 = real-looking speed, 0.1 = ten times faster.
+    #[arg(long, default_value_t = 0.5)]
+    pub time_scale: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn prompt_and_prompts_file_are_exclusive() {
+        let r = Cli::try_parse_from([
+            "genq",
+            "submit",
+            "-m",
+            "a/b",
+            "-p",
+            "x",
+            "--prompts-file",
+            "f",
+        ]);
+        assert!(r.is_err());
+        let r = Cli::try_parse_from(["genq", "submit", "-m", "a/b"]);
+        assert!(r.is_err());
+    }
+}

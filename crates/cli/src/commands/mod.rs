@@ -1,0 +1,35 @@
+//! One file per command; [`run`] dispatches the parsed command line.
+
+mod demo;
+mod ls;
+mod manage;
+mod run;
+mod show;
+mod submit;
+mod tokens;
+mod wait;
+mod watch;
+
+use crate::args::{Cli, Command};
+use crate::context::Context;
+use crate::exit::CliResult;
+
+/// Runs the command and returns how the process should exit.
+pub async fn run(cli: Cli) -> CliResult {
+    let ctx = Context::from_cli(&cli);
+    match cli.command {
+        Command::Tokens(cmd) => tokens::run(&ctx, cmd).await,
+        Command::Submit(args) => submit::run(&ctx, args).await,
+        Command::Ls(args) => ls::run(&ctx, args),
+        Command::Show { id, json } => show::run(&ctx, id, json),
+        Command::Watch { once } => watch::run(&ctx, once).await,
+        Command::Cancel { id } => manage::cancel(&ctx, id).await,
+        Command::Retry { id, json } => manage::retry(&ctx, id, json),
+        Command::Rm { id } => manage::delete(&ctx, id),
+        Command::Pause => manage::pause(&ctx, true),
+        Command::Resume => manage::pause(&ctx, false),
+        Command::MarkViewed { id, all } => manage::mark_viewed(&ctx, id, all),
+        Command::Run(args) => run::run(&ctx, args).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}

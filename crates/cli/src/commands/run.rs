@@ -1,0 +1,140 @@
+//! `genq run [--follow]`: the engine in the foreground.
+//!
+//! Runs until no generation is active (or forever with `--follow`),
+//! printing a line as each generation starts and ends (or every event as a
+//! JSON line with `--json`). Ctrl-C or SIGTERM stops it cleanly: the engine
+//! records every step before acting, so work in flight resumes at the next
+//! start. If the desktop app or another `genq run` holds the folder, exit 5.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use genqueue_core::engine::{Engine, EngineConfig};
+use genqueue_core::events::Event;
+use genqueue_core::queue::Queue;
+use genqueue_core::store::ListQuery;
+use genqueue_core::{GenerationId, GenerationStatus};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::args::RunArgs;
+use crate::context::Context;
+use crate::exit::{CliError, CliResult, Exit};
+use crate::output::{ended_line, excerpt, print_json_line, println_out};
+use crate::signal::stop_requested;
+
+/// How often the counters are read to notice an empty queue.
+const TICK: Duration = Duration::from_millis(500);
+
+/// Runs `genq run`.
+pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
+    let queue = ctx.open()?;
+    let stop = stop_requested();
+    tokio::pin!(stop);
+    let mut events = queue.events().subscribe();
+    let engine = Engine::start(queue.clone(), EngineConfig::default())?;
+    let active_tokens = queue.tokens()?.iter().filter(|t| t.active).count();
+    eprintln!(
+        "genq: engine running on {} with {active_tokens} active token{}{}; Ctrl-C stops it",
+        queue.data_dir().display(),
+        if active_tokens == 1 { "" } else { "s" },
+        if args.follow { ", following new work" } else { "" },
+    );
+    // What was active at start, so that its end is reported (see `report`).
+    let mut last: HashMap<GenerationId, GenerationStatus> = queue
+        .list(&ListQuery {
+            limit: genqueue_core::store::generations::MAX_LIST_LIMIT,
+            statuses: vec![GenerationStatus::Pending, GenerationStatus::Processing],
+            ..ListQuery::default()
+        })?
+        .into_iter()
+        .map(|g| (g.id, g.status))
+        .collect();
+    let result = loop {
+        if !args.follow {
+            if let Some(end) = finished(&queue)? {
+                break end;
+            }
+        }
+        tokio::select! {
+            _ = &mut stop => {
+                let left = queue.counters()?.active;
+                eprintln!(
+                    "genq: stopped; {left} active generation{} stay recorded and resume at the next start",
+                    if left == 1 { "" } else { "s" }
+                );
+                break Ok(Exit::Ok);
+            }
+            ev = events.recv() => match ev {
+                Ok(ev) => report(&queue, &ev, &mut last, args.json)?,
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break Err(CliError::other("the engine's events stopped")),
+            },
+            _ = tokio::time::sleep(TICK) => {}
+        }
+    };
+    engine.shutdown().await;
+    result
+}
+
+/// Without `--follow`: `Some` when the run should end — nothing active
+/// (exit 0), or nothing can start (paused: exit 0 with a note; no active
+/// token: exit 4).
+fn finished(queue: &Queue) -> CliResult<Option<CliResult>> {
+    let c = queue.counters()?;
+    if c.active == 0 {
+        return Ok(Some(Ok(Exit::Ok)));
+    }
+    if c.processing > 0 {
+        return Ok(None);
+    }
+    if queue.is_paused()? {
+        eprintln!(
+            "genq: the queue is paused; {} pending generation{} left (`genq resume`)",
+            c.pending,
+            if c.pending == 1 { "" } else { "s" }
+        );
+        return Ok(Some(Ok(Exit::Ok)));
+    }
+    if !queue.tokens()?.iter().any(|t| t.active) {
+        return Ok(Some(Err(CliError::token(format!(
+            "no active token, so {} pending generation{} cannot start; add one with `genq tokens add`",
+            c.pending,
+            if c.pending == 1 { "" } else { "s" }
+        )))));
+    }
+    Ok(None)
+}
+
+/// Prints an event: as a JSON line, or as text when a generation starts
+/// processing or ends.
+fn report(
+    queue: &Queue,
+    ev: &Event,
+    last: &mut HashMap<GenerationId, GenerationStatus>,
+    json: bool,
+) -> CliResult<()> {
+    if json {
+        return print_json_line(ev);
+    }
+    let Event::GenerationChanged(g) = ev else {
+        return Ok(());
+    };
+    // A terminal row is reported only if this run saw it active: another
+    // process marking old generations viewed re-announces them.
+    let before = last.insert(g.id, g.status);
+    if before == Some(g.status) || (g.status.is_terminal() && before.is_none()) {
+        return Ok(());
+    }
+    match g.status {
+        GenerationStatus::Processing => println_out(&format!(
+            "⟳ {} processing: {}",
+            g.id,
+            excerpt(&g.prompt_excerpt, 60)
+        )),
+        s if s.is_terminal() => {
+            let full = queue.get(g.id)?;
+            println_out(&ended_line(queue.data_dir(), &full))
+        }
+        _ => Ok(()),
+    }
+}

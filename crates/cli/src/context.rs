@@ -1,0 +1,47 @@
+//! Opening the data folder's queue the way every command does.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use genqueue_core::paths::{APP_IDENTIFIER, default_data_dir};
+use genqueue_core::queue::Queue;
+use genqueue_core::secrets::{KeyringSecretStore, SecretStore};
+
+use crate::args::Cli;
+use crate::exit::{CliError, CliResult};
+
+/// Where the queue lives and which Replicate it talks to.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// `--data-dir`, `$GENQUEUE_DATA_DIR`, or the desktop app's folder.
+    pub data_dir: PathBuf,
+    /// `--api-base`, `$REPLICATE_API_BASE`, or Replicate's.
+    pub api_base: String,
+}
+
+impl Context {
+    /// The context from the global options.
+    pub fn from_cli(cli: &Cli) -> Context {
+        Context {
+            data_dir: cli.data_dir.clone().unwrap_or_else(default_data_dir),
+            api_base: cli.api_base.clone(),
+        }
+    }
+
+    /// Opens the queue with token secrets in the OS keyring (service
+    /// [`APP_IDENTIFIER`], as the desktop app does).
+    pub fn open(&self) -> CliResult<Queue> {
+        let secrets: Arc<dyn SecretStore> = Arc::new(KeyringSecretStore::new(APP_IDENTIFIER));
+        self.open_with(secrets)
+    }
+
+    /// Opens the queue with another secret store (the demo's in-memory one).
+    pub fn open_with(&self, secrets: Arc<dyn SecretStore>) -> CliResult<Queue> {
+        Queue::open(&self.data_dir, &self.api_base, secrets).map_err(|e| match e {
+            genqueue_core::queue::QueueError::Api(a) => {
+                CliError::invalid(format!("invalid --api-base {:?}: {a}", self.api_base))
+            }
+            other => other.into(),
+        })
+    }
+}
