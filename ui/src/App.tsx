@@ -1,4 +1,6 @@
-import { HashRouter, Navigate, Route, Routes } from "react-router";
+import { useEffect } from "react";
+import { HashRouter, Navigate, Route, Routes, useNavigate } from "react-router";
+import { onNavigate } from "./backend";
 import { ErrorNotice } from "./components/ErrorNotice";
 import { Header } from "./components/Header";
 import { AppProvider, useApp } from "./context/AppContext";
@@ -8,6 +10,20 @@ import { FirstRunPage } from "./pages/FirstRunPage";
 import { HistoryPage } from "./pages/HistoryPage";
 import { ResultPage } from "./pages/ResultPage";
 import { TokensPage } from "./pages/TokensPage";
+
+/** Shows the pages the app asks for (tray and notification clicks). */
+function NavigationFollower() {
+  const navigate = useNavigate();
+  useEffect(
+    () =>
+      onNavigate((path) => {
+        if (path === "") window.location.reload();
+        else navigate(path);
+      }),
+    [navigate],
+  );
+  return null;
+}
 
 /** The window's content; needs a router around it (HashRouter in the app, MemoryRouter in tests). */
 export function AppShell() {
@@ -43,6 +59,7 @@ export function AppShell() {
   }
   return (
     <>
+      <NavigationFollower />
       <Header />
       <main>
         <Routes>

@@ -123,6 +123,32 @@ export function onQueueEvent(handler: (event: QueueEvent) => void): () => void {
   };
 }
 
+/** Name of the event by which the app asks the window to show a page. */
+export const NAVIGATE_EVENT = "navigate";
+
+/**
+ * Follows the app's page requests (a tray or notification click opens a
+ * result: `{path: "/result/<id>"}`; an empty path asks for a full reload,
+ * e.g. after the queue was swapped for the demo's). Returns a stop function.
+ */
+export function onNavigate(handler: (path: string) => void): () => void {
+  let stopped = false;
+  let unlisten: (() => void) | null = null;
+  listen<{ path: string }>(NAVIGATE_EVENT, (event) => {
+    if (!stopped) handler(event.payload.path);
+  }).then(
+    (stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    },
+    (error: unknown) => console.error("navigate listener failed", error),
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
 /** Joins a data-dir-relative path ("outputs/<id>/0.webp") with the data dir. */
 export function joinDataPath(dir: string, relPath: string): string {
   const sep = dir.includes("\\") && !dir.includes("/") ? "\\" : "/";

@@ -1,0 +1,155 @@
+//! The event bridge: the queue's events go to the window (`queue-event`),
+//! the tray (count, icon, menu) and the notifier (a generation ended while
+//! the window was not focused).
+//!
+//! The window never polls: it loads once, then follows `queue-event`.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use genqueue_core::events::Event;
+use genqueue_core::model::{GenerationId, GenerationStatus, GenerationSummary};
+use genqueue_core::queue::Queue;
+use genqueue_core::store::ListQuery;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::state::AppState;
+
+/// Name of the event carrying every queue change to the window.
+pub const QUEUE_EVENT: &str = "queue-event";
+/// Name of the event asking the window to show a page (`{"path": "/result/<id>"}`).
+pub const NAVIGATE_EVENT: &str = "navigate";
+/// Tray refreshes are coalesced to at most one per this interval.
+const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
+/// Generations listed in the tray menu.
+const TRAY_LATEST: usize = 5;
+
+/// Payload of [`NAVIGATE_EVENT`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Navigate {
+    pub path: String,
+}
+
+/// Shows the window on a generation's result page and marks it viewed.
+pub fn open_result<R: Runtime>(app: &AppHandle<R>, id: GenerationId) {
+    crate::tray::show_main(app);
+    let _ = app.emit(NAVIGATE_EVENT, Navigate { path: format!("/result/{id}") });
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let q = app.state::<AppState>().queue().await;
+        if let Err(e) = q.mark_viewed(id) {
+            tracing::warn!(error = %e, "could not mark a generation viewed from the tray");
+        }
+    });
+}
+
+/// Runs for the life of the app, following queue swaps (the demo).
+pub async fn run<R: Runtime>(app: AppHandle<R>) {
+    let mut queues = app.state::<AppState>().watch_queue();
+    loop {
+        let queue = queues.borrow_and_update().clone();
+        refresh_tray(&app, &queue);
+        tokio::select! {
+            _ = follow(&app, &queue) => {}
+            changed = queues.changed() => {
+                if changed.is_err() { return; }
+                // A new queue: tell the window to reload everything.
+                let _ = app.emit(NAVIGATE_EVENT, Navigate { path: String::new() });
+            }
+        }
+    }
+}
+
+async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
+    let mut rx = queue.events().subscribe();
+    // Generations seen active: their end is worth a notification.
+    let mut active: HashSet<GenerationId> = queue
+        .list(&ListQuery {
+            limit: 500,
+            statuses: vec![GenerationStatus::Pending, GenerationStatus::Processing],
+            unviewed_only: false,
+            before: None,
+        })
+        .map(|v| v.into_iter().map(|g| g.id).collect())
+        .unwrap_or_default();
+    let mut tray_due: Option<tokio::time::Instant> = None;
+    loop {
+        let sleep = async {
+            match tray_due {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Ok(ev) => {
+                    let _ = app.emit(QUEUE_EVENT, &ev);
+                    match &ev {
+                        Event::GenerationChanged(g) => {
+                            if g.status.is_active() {
+                                active.insert(g.id);
+                            } else if active.remove(&g.id) {
+                                notify_end(app, g);
+                            }
+                        }
+                        Event::GenerationRemoved { id } => { active.remove(id); }
+                        _ => {}
+                    }
+                    if matches!(ev, Event::CountersChanged(_) | Event::QueueChanged { .. }) && tray_due.is_none() {
+                        tray_due = Some(tokio::time::Instant::now() + TRAY_DEBOUNCE);
+                    }
+                }
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "the window fell behind the queue's events; it reloads");
+                    let _ = app.emit(NAVIGATE_EVENT, Navigate { path: String::new() });
+                    tray_due = Some(tokio::time::Instant::now());
+                }
+                Err(RecvError::Closed) => return,
+            },
+            _ = sleep => {
+                tray_due = None;
+                refresh_tray(app, queue);
+            }
+        }
+    }
+}
+
+fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
+    let (Ok(c), Ok(paused)) = (queue.counters(), queue.is_paused()) else { return };
+    let latest = queue
+        .list(&ListQuery { limit: TRAY_LATEST, statuses: vec![], unviewed_only: true, before: None })
+        .unwrap_or_default();
+    if let Err(e) = crate::tray::update(app, &c, &latest, paused) {
+        tracing::warn!(error = %e, "could not update the tray");
+    }
+}
+
+/// A native notification when a generation ends while the window is not focused.
+fn notify_end<R: Runtime>(app: &AppHandle<R>, g: &GenerationSummary) {
+    let focused = app
+        .get_webview_window("main")
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(false);
+    if focused {
+        return;
+    }
+    let (title, body) = match g.status {
+        GenerationStatus::Completed => {
+            let n = g.output_files.len();
+            (
+                format!("Generation ready: {n} image{}", if n == 1 { "" } else { "s" }),
+                g.prompt_excerpt.chars().take(120).collect::<String>(),
+            )
+        }
+        GenerationStatus::Failed => (
+            "Generation failed".to_owned(),
+            g.error.clone().unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
+        ),
+        _ => return,
+    };
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(error = %e, "could not show a notification");
+    }
+}

@@ -1,0 +1,297 @@
+//! The commands the window calls. Each is a thin translation onto
+//! `genqueue_core::queue::Queue`; errors cross as `{code, message}`.
+//!
+//! The seed's two endpoints are `list_generations` (`limit`, default 50) and
+//! `get_generation`, with the seed's JSON shapes, extended, never renamed.
+
+use genqueue_core::model::{
+    Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, ModelRef,
+    NewGeneration, Token, TokenId,
+};
+use genqueue_core::presets::{ModelPreset, PRESETS};
+use genqueue_core::replicate::{Account, InputForm};
+use genqueue_core::store::ListQuery;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+/// Most generations one create may queue (the "number of images" field).
+pub const MAX_COUNT: u32 = 50;
+
+/// What the window needs to know about the app.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    pub version: String,
+    /// The data folder; `output_files` are relative to it.
+    pub data_dir: String,
+    /// True while the offline demo runs (replicate-sim inside the app).
+    pub demo: bool,
+    pub api_base: String,
+    pub paused: bool,
+    /// False when another process (`genq run`) drives this folder.
+    pub engine_running: bool,
+}
+
+pub(crate) async fn app_info_of(state: &AppState) -> CommandResult<AppInfo> {
+    let b = state.backend().await;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: b.data_dir.display().to_string(),
+        demo: b.demo.is_some(),
+        api_base: b.api_base.clone(),
+        paused: b.queue.is_paused()?,
+        engine_running: b.engine.is_some(),
+    })
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    app_info_of(&state).await
+}
+
+/// The seed's list: newest first, `limit` items (default 50, at most 500).
+#[tauri::command]
+pub async fn list_generations(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+    statuses: Option<Vec<GenerationStatus>>,
+    unviewed_only: Option<bool>,
+    before: Option<GenerationId>,
+) -> CommandResult<Vec<GenerationSummary>> {
+    let q = ListQuery {
+        limit: limit.unwrap_or(50).clamp(1, 500) as usize,
+        statuses: statuses.unwrap_or_default(),
+        unviewed_only: unviewed_only.unwrap_or(false),
+        before,
+    };
+    Ok(state.queue().await.list(&q)?)
+}
+
+/// The seed's detail: adds `prompt`, `settings` and everything else.
+#[tauri::command]
+pub async fn get_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<Generation> {
+    Ok(state.queue().await.get(id)?)
+}
+
+#[tauri::command]
+pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters> {
+    Ok(state.queue().await.counters()?)
+}
+
+/// Queues `count` generations (default 1) of one prompt on one model.
+///
+/// `input` holds the model's other inputs; the prompt is put into it. When
+/// the model's schema is known the input is checked against it first, so a
+/// bad value is refused here, not after a round trip.
+#[tauri::command]
+pub async fn create_generation(
+    state: State<'_, AppState>,
+    model: String,
+    prompt: String,
+    input: Option<serde_json::Map<String, serde_json::Value>>,
+    count: Option<u32>,
+) -> CommandResult<Vec<Generation>> {
+    let model: ModelRef = model.parse().map_err(|e: genqueue_core::model::InvalidModelRef| {
+        CommandError::new("invalid_model", e.to_string())
+    })?;
+    if prompt.trim().is_empty() {
+        return Err(CommandError::new("empty_prompt", "Type a prompt first."));
+    }
+    let count = count.unwrap_or(1);
+    if !(1..=MAX_COUNT).contains(&count) {
+        return Err(CommandError::new(
+            "invalid_count",
+            format!("The number of generations must be between 1 and {MAX_COUNT}."),
+        ));
+    }
+    let mut input = input.unwrap_or_default();
+    input.insert("prompt".into(), serde_json::Value::String(prompt.clone()));
+    let input = serde_json::Value::Object(input);
+    let queue = state.queue().await;
+    if let Some(form) = cached_form(&state, &model) {
+        if let Err(problems) = form.validate(&input) {
+            let msg = problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ");
+            return Err(CommandError::new("invalid_input", msg));
+        }
+    }
+    let batch_id = (count > 1).then(uuid::Uuid::now_v7);
+    let news = (0..count)
+        .map(|_| NewGeneration {
+            model: model.clone(),
+            prompt: prompt.clone(),
+            input: input.clone(),
+            priority: 0,
+            batch_id,
+            retried_from: None,
+        })
+        .collect();
+    Ok(queue.submit_batch(news)?)
+}
+
+fn cached_form(state: &AppState, model: &ModelRef) -> Option<InputForm> {
+    let forms = state.forms.lock().unwrap();
+    let v = forms.get(&model.name_path())?;
+    serde_json::from_value(v.get("form")?.clone()).ok()
+}
+
+#[tauri::command]
+pub async fn mark_viewed(state: State<'_, AppState>, id: GenerationId) -> CommandResult<GenerationSummary> {
+    Ok(state.queue().await.mark_viewed(id)?.summary())
+}
+
+#[tauri::command]
+pub async fn mark_all_viewed(state: State<'_, AppState>) -> CommandResult<usize> {
+    Ok(state.queue().await.mark_all_viewed()?)
+}
+
+#[tauri::command]
+pub async fn cancel_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<Generation> {
+    Ok(state.queue().await.cancel(id).await?)
+}
+
+#[tauri::command]
+pub async fn retry_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<Generation> {
+    Ok(state.queue().await.retry(id)?)
+}
+
+#[tauri::command]
+pub async fn delete_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<()> {
+    Ok(state.queue().await.delete(id)?)
+}
+
+#[tauri::command]
+pub async fn pause_queue(state: State<'_, AppState>) -> CommandResult<()> {
+    Ok(state.queue().await.pause()?)
+}
+
+#[tauri::command]
+pub async fn resume_queue(state: State<'_, AppState>) -> CommandResult<()> {
+    Ok(state.queue().await.resume()?)
+}
+
+#[tauri::command]
+pub async fn list_tokens(state: State<'_, AppState>) -> CommandResult<Vec<Token>> {
+    Ok(state.queue().await.tokens()?)
+}
+
+/// A token with the Replicate account it belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenWithAccount {
+    pub token: Token,
+    pub account: Account,
+}
+
+/// Adds a token after Replicate accepted it. The secret is never returned.
+#[tauri::command]
+pub async fn add_token(state: State<'_, AppState>, label: String, secret: String) -> CommandResult<TokenWithAccount> {
+    let (token, account) = state.queue().await.add_token(&label, &secret).await?;
+    Ok(TokenWithAccount { token, account })
+}
+
+#[tauri::command]
+pub async fn remove_token(state: State<'_, AppState>, id: TokenId) -> CommandResult<()> {
+    Ok(state.queue().await.remove_token(id).await?)
+}
+
+#[tauri::command]
+pub async fn set_token_enabled(state: State<'_, AppState>, id: TokenId, enabled: bool) -> CommandResult<Token> {
+    let q = state.queue().await;
+    Ok(if enabled { q.enable_token(id)? } else { q.disable_token(id, "Disabled by you")? })
+}
+
+#[tauri::command]
+pub async fn revalidate_token(state: State<'_, AppState>, id: TokenId) -> CommandResult<TokenWithAccount> {
+    let (token, account) = state.queue().await.revalidate_token(id).await?;
+    Ok(TokenWithAccount { token, account })
+}
+
+#[tauri::command]
+pub fn list_presets() -> Vec<ModelPreset> {
+    PRESETS.to_vec()
+}
+
+/// A model's description and its input form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelForm {
+    pub model: String,
+    pub description: Option<String>,
+    pub form: InputForm,
+}
+
+/// Reads a model's input schema from Replicate (once per model and session).
+#[tauri::command]
+pub async fn get_model_form(state: State<'_, AppState>, model: String) -> CommandResult<ModelForm> {
+    let model: ModelRef = model.parse().map_err(|e: genqueue_core::model::InvalidModelRef| {
+        CommandError::new("invalid_model", e.to_string())
+    })?;
+    if let Some(v) = state.forms.lock().unwrap().get(&model.name_path()) {
+        if let Ok(f) = serde_json::from_value::<ModelForm>(v.clone()) {
+            return Ok(f);
+        }
+    }
+    let m = state.queue().await.model(&model).await?;
+    let form = m
+        .input_form()
+        .map_err(|e| CommandError::new("schema", format!("This model's input schema cannot be read: {e}")))?;
+    let out = ModelForm { model: model.name_path(), description: m.description.clone(), form };
+    if let Ok(v) = serde_json::to_value(&out) {
+        state.forms.lock().unwrap().insert(model.name_path(), v);
+    }
+    Ok(out)
+}
+
+/// Starts the offline demo: replicate-sim inside the app, demo tokens, a
+/// separate data folder. Returns the new app info (`demo: true`).
+#[tauri::command]
+pub async fn start_demo(app: AppHandle, state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    crate::demo::start(&app, &state).await?;
+    app_info_of(&state).await
+}
+
+/// Opens a generation's output folder in the file manager.
+#[tauri::command]
+pub async fn open_output_folder(app: AppHandle, state: State<'_, AppState>, id: GenerationId) -> CommandResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let dir = state.queue().await.output_dir(id);
+    if !dir.exists() {
+        return Err(CommandError::new("no_outputs", "This generation has no saved files yet."));
+    }
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| CommandError::new("open", format!("Cannot open the folder: {e}")))
+}
+
+/// Asks where to save output `index` of a generation and copies it there.
+/// Returns the chosen path, or `null` when the user cancelled.
+#[tauri::command]
+pub async fn save_output_as(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: GenerationId,
+    index: usize,
+) -> CommandResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let q = state.queue().await;
+    let g = q.get(id)?;
+    let rel = g
+        .output_files
+        .get(index)
+        .ok_or_else(|| CommandError::new("no_outputs", "This generation has no such file."))?;
+    let src = q.data_dir().join(rel);
+    let name = src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let suggested = format!("genqueue-{}-{name}", &id.to_string()[..8]);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_file_name(&suggested).save_file(move |p| {
+        let _ = tx.send(p);
+    });
+    let Some(dest) = rx.await.ok().flatten() else { return Ok(None) };
+    let dest = dest
+        .into_path()
+        .map_err(|e| CommandError::new("save", format!("That place cannot be written: {e}")))?;
+    tokio::fs::copy(&src, &dest)
+        .await
+        .map_err(|e| CommandError::new("save", format!("Cannot save to {}: {e}", dest.display())))?;
+    Ok(Some(dest.display().to_string()))
+}

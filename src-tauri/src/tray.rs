@@ -1,0 +1,167 @@
+//! The system tray: icon (idle or active), title and tooltip with `⟳ N`, and
+//! a menu with the latest unviewed generations, Pause/Resume, Show, Quit.
+//!
+//! Where the platform shows no tray title (most Linux panels show the
+//! appindicator label, some do not; Windows never), the count is still in
+//! the tooltip and in the menu's first line.
+
+use genqueue_core::model::{Counters, GenerationStatus, GenerationSummary};
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+
+/// Tray id.
+pub const TRAY_ID: &str = "main";
+/// Menu item ids.
+const SHOW: &str = "show";
+const QUIT: &str = "quit";
+const PAUSE: &str = "pause";
+const RESUME: &str = "resume";
+const COUNT_LINE: &str = "count";
+/// Prefix of a generation's menu item id: `gen:<uuid>`.
+const GEN_PREFIX: &str = "gen:";
+
+const IDLE_ICON: &[u8] = include_bytes!("../../icons/tray-idle.png");
+const ACTIVE_ICON: &[u8] = include_bytes!("../../icons/tray-active.png");
+
+/// The `⟳ N` text: empty at zero, as in the header.
+pub fn count_text(c: &Counters) -> String {
+    if c.unviewed == 0 { String::new() } else { format!("⟳ {}", c.unviewed) }
+}
+
+/// The tooltip: the count and what runs.
+pub fn tooltip_text(c: &Counters, paused: bool) -> String {
+    let mut s = format!("Genqueue — {} unviewed", c.unviewed);
+    if c.active > 0 {
+        s.push_str(&format!(", {} running or queued", c.active));
+    }
+    if paused {
+        s.push_str(" (paused)");
+    }
+    s
+}
+
+fn status_mark(s: GenerationStatus) -> &'static str {
+    match s {
+        GenerationStatus::Pending | GenerationStatus::Processing => "⟳",
+        GenerationStatus::Completed => "✓",
+        GenerationStatus::Failed => "✗",
+        GenerationStatus::Cancelled => "—",
+    }
+}
+
+fn menu_label(g: &GenerationSummary) -> String {
+    let mut p: String = g.prompt_excerpt.chars().take(40).collect();
+    if g.prompt_excerpt.chars().count() > 40 {
+        p.push('…');
+    }
+    let model = g.model_name.rsplit('/').next().unwrap_or(&g.model_name);
+    format!("{} {p} ({model})", status_mark(g.status))
+}
+
+fn build_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    c: &Counters,
+    latest: &[GenerationSummary],
+    paused: bool,
+) -> tauri::Result<Menu<R>> {
+    let count_line = if c.unviewed == 0 {
+        "No unviewed generations".to_owned()
+    } else {
+        format!("⟳ {} unviewed", c.unviewed)
+    };
+    let mut m = MenuBuilder::new(app)
+        .item(&MenuItemBuilder::with_id(COUNT_LINE, count_line).enabled(false).build(app)?);
+    for g in latest {
+        m = m.item(&MenuItemBuilder::with_id(format!("{GEN_PREFIX}{}", g.id), menu_label(g)).build(app)?);
+    }
+    m = m.separator();
+    m = if paused {
+        m.item(&MenuItemBuilder::with_id(RESUME, "Resume queue").build(app)?)
+    } else {
+        m.item(&MenuItemBuilder::with_id(PAUSE, "Pause queue").build(app)?)
+    };
+    m.item(&MenuItemBuilder::with_id(SHOW, "Show window").build(app)?)
+        .separator()
+        .item(&MenuItemBuilder::with_id(QUIT, "Quit Genqueue").build(app)?)
+        .build()
+}
+
+/// Creates the tray. Without a StatusNotifierWatcher on the session bus it
+/// builds without error and is simply invisible (PLATFORM.md).
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
+    let menu = build_menu(app, &Counters::default(), &[], false)?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(Image::from_bytes(IDLE_ICON)?)
+        .tooltip("Genqueue")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .build(app)
+}
+
+/// Refreshes icon, title, tooltip and menu after a change.
+pub fn update<R: Runtime>(
+    app: &AppHandle<R>,
+    c: &Counters,
+    latest: &[GenerationSummary],
+    paused: bool,
+) -> tauri::Result<()> {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return Ok(()) };
+    let icon = if c.active > 0 { ACTIVE_ICON } else { IDLE_ICON };
+    tray.set_icon(Some(Image::from_bytes(icon)?))?;
+    let text = count_text(c);
+    tray.set_title(if text.is_empty() { None } else { Some(text) })?;
+    tray.set_tooltip(Some(tooltip_text(c, paused)))?;
+    tray.set_menu(Some(build_menu(app, c, latest, paused)?))?;
+    Ok(())
+}
+
+/// Shows, unminimizes and focuses the main window.
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        SHOW => show_main(app),
+        QUIT => app.exit(0),
+        PAUSE | RESUME => {
+            let app = app.clone();
+            let pause = id == PAUSE;
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<crate::state::AppState>();
+                let q = state.queue().await;
+                let r = if pause { q.pause() } else { q.resume() };
+                if let Err(e) = r {
+                    tracing::error!(error = %e, "pause/resume from the tray failed");
+                }
+            });
+        }
+        other => {
+            if let Some(id) = other.strip_prefix(GEN_PREFIX).and_then(|s| s.parse().ok()) {
+                crate::bridge::open_result(app, id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_is_hidden_at_zero_and_shown_otherwise() {
+        let mut c = Counters::default();
+        assert_eq!(count_text(&c), "");
+        c.unviewed = 3;
+        assert_eq!(count_text(&c), "⟳ 3");
+        c.active = 1;
+        assert_eq!(tooltip_text(&c, true), "Genqueue — 3 unviewed, 1 running or queued (paused)");
+    }
+}
