@@ -185,7 +185,12 @@ pub struct SubmitArgs {
     #[arg(long, short)]
     pub model: String,
     /// The prompt.
-    #[arg(long, short, conflicts_with = "prompts_file", required_unless_present = "prompts_file")]
+    #[arg(
+        long,
+        short,
+        conflicts_with = "prompts_file",
+        required_unless_present = "prompts_file"
+    )]
     pub prompt: Option<String>,
     /// A file with one prompt a line (blank lines skipped); `-` reads stdin.
     #[arg(long, value_name = "FILE")]

@@ -35,7 +35,9 @@ pub fn println_out(line: &str) -> CliResult<()> {
 
 /// `2025-08-05 17:12:44` in local time.
 pub fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// `text` cut to `max` characters, with `…` when cut; newlines become spaces.

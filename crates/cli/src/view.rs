@@ -105,8 +105,7 @@ impl LiveView {
     /// `active`; bars of generations no longer listed are removed.
     pub fn update(&mut self, header: String, active: &[GenerationSummary]) {
         self.header.set_message(header);
-        let listed: std::collections::HashSet<GenerationId> =
-            active.iter().map(|g| g.id).collect();
+        let listed: std::collections::HashSet<GenerationId> = active.iter().map(|g| g.id).collect();
         self.bars.retain(|id, bar| {
             let keep = listed.contains(id);
             if !keep {

@@ -149,9 +149,8 @@ fn demo_dir(given: Option<&Path>) -> CliResult<PathBuf> {
                     d.display()
                 )));
             }
-            std::fs::create_dir_all(d).map_err(|e| {
-                CliError::other(format!("cannot create {}: {e}", d.display()))
-            })?;
+            std::fs::create_dir_all(d)
+                .map_err(|e| CliError::other(format!("cannot create {}: {e}", d.display())))?;
             d.to_owned()
         }
         None => tempfile::Builder::new()

@@ -37,7 +37,11 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         "genq: engine running on {} with {active_tokens} active token{}{}; Ctrl-C stops it",
         queue.data_dir().display(),
         if active_tokens == 1 { "" } else { "s" },
-        if args.follow { ", following new work" } else { "" },
+        if args.follow {
+            ", following new work"
+        } else {
+            ""
+        },
     );
     // What was active at start, so that its end is reported (see `report`).
     let mut last: HashMap<GenerationId, GenerationStatus> = queue

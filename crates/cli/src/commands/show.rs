@@ -48,7 +48,10 @@ fn describe(g: &Generation, token: Option<&str>, data_dir: &std::path::Path) -> 
         }
     };
     let settings = g.settings.as_object().filter(|m| !m.is_empty());
-    opt("settings", settings.map(|m| serde_json::Value::Object(m.clone()).to_string()));
+    opt(
+        "settings",
+        settings.map(|m| serde_json::Value::Object(m.clone()).to_string()),
+    );
     opt("progress", g.progress.map(|p| format!("{p}%")));
     opt("waiting", g.wait_reason.clone());
     opt(
@@ -62,7 +65,10 @@ fn describe(g: &Generation, token: Option<&str>, data_dir: &std::path::Path) -> 
     opt("started", g.started_at.map(local_time));
     opt("ended", g.completed_at.map(local_time));
     opt("viewed", g.viewed_at.map(local_time));
-    opt("priority", (g.priority != 0).then(|| g.priority.to_string()));
+    opt(
+        "priority",
+        (g.priority != 0).then(|| g.priority.to_string()),
+    );
     opt("attempts", (g.attempts > 0).then(|| g.attempts.to_string()));
     opt("token", token.map(str::to_owned));
     opt("prediction", g.prediction_id.clone());

@@ -125,9 +125,9 @@ pub fn read_prompts(prompt: Option<&str>, file: Option<&Path>) -> CliResult<Vec<
 pub fn split_inputs(raw: &[String]) -> CliResult<Vec<(String, String)>> {
     raw.iter()
         .map(|pair| {
-            let (k, v) = pair.split_once('=').ok_or_else(|| {
-                CliError::invalid(format!("--input {pair:?} is not key=value"))
-            })?;
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| CliError::invalid(format!("--input {pair:?} is not key=value")))?;
             let k = k.trim();
             if k.is_empty() {
                 return Err(CliError::invalid(format!("--input {pair:?} has no key")));

@@ -138,7 +138,9 @@ fn token_line(t: &Token) -> String {
         t.request_count,
         t.error_count,
         t.rate_limited_count,
-        t.last_used_at.map(local_time).unwrap_or_else(|| "never".into()),
+        t.last_used_at
+            .map(local_time)
+            .unwrap_or_else(|| "never".into()),
         note
     )
 }

@@ -50,7 +50,11 @@ pub async fn wait_for(queue: &Queue, ids: &[GenerationId], json: bool) -> CliRes
             break Ok(rows);
         }
         let paused = queue.is_paused()?;
-        if paused && !rows.iter().any(|g| g.status == GenerationStatus::Processing) {
+        if paused
+            && !rows
+                .iter()
+                .any(|g| g.status == GenerationStatus::Processing)
+        {
             break Err(CliError::other(format!(
                 "the queue is paused, so {} generation{} will not start; `genq resume` to run them",
                 rows.len() - done,
@@ -93,9 +97,7 @@ pub async fn wait_for(queue: &Queue, ids: &[GenerationId], json: bool) -> CliRes
     if json {
         print_json(&rows)?;
     }
-    let all_completed = rows
-        .iter()
-        .all(|g| g.status == GenerationStatus::Completed);
+    let all_completed = rows.iter().all(|g| g.status == GenerationStatus::Completed);
     Ok(if all_completed {
         Exit::Ok
     } else {
