@@ -35,7 +35,12 @@ pub struct Navigate {
 /// Shows the window on a generation's result page and marks it viewed.
 pub fn open_result<R: Runtime>(app: &AppHandle<R>, id: GenerationId) {
     crate::tray::show_main(app);
-    let _ = app.emit(NAVIGATE_EVENT, Navigate { path: format!("/result/{id}") });
+    let _ = app.emit(
+        NAVIGATE_EVENT,
+        Navigate {
+            path: format!("/result/{id}"),
+        },
+    );
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let q = app.state::<AppState>().queue().await;
@@ -117,9 +122,16 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
 }
 
 fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
-    let (Ok(c), Ok(paused)) = (queue.counters(), queue.is_paused()) else { return };
+    let (Ok(c), Ok(paused)) = (queue.counters(), queue.is_paused()) else {
+        return;
+    };
     let latest = queue
-        .list(&ListQuery { limit: TRAY_LATEST, statuses: vec![], unviewed_only: true, before: None })
+        .list(&ListQuery {
+            limit: TRAY_LATEST,
+            statuses: vec![],
+            unviewed_only: true,
+            before: None,
+        })
         .unwrap_or_default();
     if let Err(e) = crate::tray::update(app, &c, &latest, paused) {
         tracing::warn!(error = %e, "could not update the tray");
@@ -139,13 +151,18 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, g: &GenerationSummary) {
         GenerationStatus::Completed => {
             let n = g.output_files.len();
             (
-                format!("Generation ready: {n} image{}", if n == 1 { "" } else { "s" }),
+                format!(
+                    "Generation ready: {n} image{}",
+                    if n == 1 { "" } else { "s" }
+                ),
                 g.prompt_excerpt.chars().take(120).collect::<String>(),
             )
         }
         GenerationStatus::Failed => (
             "Generation failed".to_owned(),
-            g.error.clone().unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
+            g.error
+                .clone()
+                .unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
         ),
         _ => return,
     };

@@ -22,6 +22,7 @@ pub const MAX_COUNT: u32 = 50;
 
 /// What the window needs to know about the app.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppInfo {
     pub version: String,
     /// The data folder; `output_files` are relative to it.
@@ -71,7 +72,10 @@ pub async fn list_generations(
 
 /// The seed's detail: adds `prompt`, `settings` and everything else.
 #[tauri::command]
-pub async fn get_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<Generation> {
+pub async fn get_generation(
+    state: State<'_, AppState>,
+    id: GenerationId,
+) -> CommandResult<Generation> {
     Ok(state.queue().await.get(id)?)
 }
 
@@ -93,9 +97,11 @@ pub async fn create_generation(
     input: Option<serde_json::Map<String, serde_json::Value>>,
     count: Option<u32>,
 ) -> CommandResult<Vec<Generation>> {
-    let model: ModelRef = model.parse().map_err(|e: genqueue_core::model::InvalidModelRef| {
-        CommandError::new("invalid_model", e.to_string())
-    })?;
+    let model: ModelRef = model
+        .parse()
+        .map_err(|e: genqueue_core::model::InvalidModelRef| {
+            CommandError::new("invalid_model", e.to_string())
+        })?;
     if prompt.trim().is_empty() {
         return Err(CommandError::new("empty_prompt", "Type a prompt first."));
     }
@@ -112,7 +118,11 @@ pub async fn create_generation(
     let queue = state.queue().await;
     if let Some(form) = cached_form(&state, &model) {
         if let Err(problems) = form.validate(&input) {
-            let msg = problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ");
+            let msg = problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
             return Err(CommandError::new("invalid_input", msg));
         }
     }
@@ -137,7 +147,10 @@ fn cached_form(state: &AppState, model: &ModelRef) -> Option<InputForm> {
 }
 
 #[tauri::command]
-pub async fn mark_viewed(state: State<'_, AppState>, id: GenerationId) -> CommandResult<GenerationSummary> {
+pub async fn mark_viewed(
+    state: State<'_, AppState>,
+    id: GenerationId,
+) -> CommandResult<GenerationSummary> {
     Ok(state.queue().await.mark_viewed(id)?.summary())
 }
 
@@ -147,12 +160,18 @@ pub async fn mark_all_viewed(state: State<'_, AppState>) -> CommandResult<usize>
 }
 
 #[tauri::command]
-pub async fn cancel_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<Generation> {
+pub async fn cancel_generation(
+    state: State<'_, AppState>,
+    id: GenerationId,
+) -> CommandResult<Generation> {
     Ok(state.queue().await.cancel(id).await?)
 }
 
 #[tauri::command]
-pub async fn retry_generation(state: State<'_, AppState>, id: GenerationId) -> CommandResult<Generation> {
+pub async fn retry_generation(
+    state: State<'_, AppState>,
+    id: GenerationId,
+) -> CommandResult<Generation> {
     Ok(state.queue().await.retry(id)?)
 }
 
@@ -178,6 +197,7 @@ pub async fn list_tokens(state: State<'_, AppState>) -> CommandResult<Vec<Token>
 
 /// A token with the Replicate account it belongs to.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TokenWithAccount {
     pub token: Token,
     pub account: Account,
@@ -185,7 +205,11 @@ pub struct TokenWithAccount {
 
 /// Adds a token after Replicate accepted it. The secret is never returned.
 #[tauri::command]
-pub async fn add_token(state: State<'_, AppState>, label: String, secret: String) -> CommandResult<TokenWithAccount> {
+pub async fn add_token(
+    state: State<'_, AppState>,
+    label: String,
+    secret: String,
+) -> CommandResult<TokenWithAccount> {
     let (token, account) = state.queue().await.add_token(&label, &secret).await?;
     Ok(TokenWithAccount { token, account })
 }
@@ -196,13 +220,24 @@ pub async fn remove_token(state: State<'_, AppState>, id: TokenId) -> CommandRes
 }
 
 #[tauri::command]
-pub async fn set_token_enabled(state: State<'_, AppState>, id: TokenId, enabled: bool) -> CommandResult<Token> {
+pub async fn set_token_enabled(
+    state: State<'_, AppState>,
+    id: TokenId,
+    enabled: bool,
+) -> CommandResult<Token> {
     let q = state.queue().await;
-    Ok(if enabled { q.enable_token(id)? } else { q.disable_token(id, "Disabled by you")? })
+    Ok(if enabled {
+        q.enable_token(id)?
+    } else {
+        q.disable_token(id, "Disabled by you")?
+    })
 }
 
 #[tauri::command]
-pub async fn revalidate_token(state: State<'_, AppState>, id: TokenId) -> CommandResult<TokenWithAccount> {
+pub async fn revalidate_token(
+    state: State<'_, AppState>,
+    id: TokenId,
+) -> CommandResult<TokenWithAccount> {
     let (token, account) = state.queue().await.revalidate_token(id).await?;
     Ok(TokenWithAccount { token, account })
 }
@@ -214,6 +249,7 @@ pub fn list_presets() -> Vec<ModelPreset> {
 
 /// A model's description and its input form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ModelForm {
     pub model: String,
     pub description: Option<String>,
@@ -223,19 +259,28 @@ pub struct ModelForm {
 /// Reads a model's input schema from Replicate (once per model and session).
 #[tauri::command]
 pub async fn get_model_form(state: State<'_, AppState>, model: String) -> CommandResult<ModelForm> {
-    let model: ModelRef = model.parse().map_err(|e: genqueue_core::model::InvalidModelRef| {
-        CommandError::new("invalid_model", e.to_string())
-    })?;
+    let model: ModelRef = model
+        .parse()
+        .map_err(|e: genqueue_core::model::InvalidModelRef| {
+            CommandError::new("invalid_model", e.to_string())
+        })?;
     if let Some(v) = state.forms.lock().unwrap().get(&model.name_path()) {
         if let Ok(f) = serde_json::from_value::<ModelForm>(v.clone()) {
             return Ok(f);
         }
     }
     let m = state.queue().await.model(&model).await?;
-    let form = m
-        .input_form()
-        .map_err(|e| CommandError::new("schema", format!("This model's input schema cannot be read: {e}")))?;
-    let out = ModelForm { model: model.name_path(), description: m.description.clone(), form };
+    let form = m.input_form().map_err(|e| {
+        CommandError::new(
+            "schema",
+            format!("This model's input schema cannot be read: {e}"),
+        )
+    })?;
+    let out = ModelForm {
+        model: model.name_path(),
+        description: m.description.clone(),
+        form,
+    };
     if let Ok(v) = serde_json::to_value(&out) {
         state.forms.lock().unwrap().insert(model.name_path(), v);
     }
@@ -252,11 +297,18 @@ pub async fn start_demo(app: AppHandle, state: State<'_, AppState>) -> CommandRe
 
 /// Opens a generation's output folder in the file manager.
 #[tauri::command]
-pub async fn open_output_folder(app: AppHandle, state: State<'_, AppState>, id: GenerationId) -> CommandResult<()> {
+pub async fn open_output_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: GenerationId,
+) -> CommandResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let dir = state.queue().await.output_dir(id);
     if !dir.exists() {
-        return Err(CommandError::new("no_outputs", "This generation has no saved files yet."));
+        return Err(CommandError::new(
+            "no_outputs",
+            "This generation has no saved files yet.",
+        ));
     }
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)
@@ -280,18 +332,26 @@ pub async fn save_output_as(
         .get(index)
         .ok_or_else(|| CommandError::new("no_outputs", "This generation has no such file."))?;
     let src = q.data_dir().join(rel);
-    let name = src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = src
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let suggested = format!("genqueue-{}-{name}", &id.to_string()[..8]);
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().set_file_name(&suggested).save_file(move |p| {
-        let _ = tx.send(p);
-    });
-    let Some(dest) = rx.await.ok().flatten() else { return Ok(None) };
+    app.dialog()
+        .file()
+        .set_file_name(&suggested)
+        .save_file(move |p| {
+            let _ = tx.send(p);
+        });
+    let Some(dest) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
     let dest = dest
         .into_path()
         .map_err(|e| CommandError::new("save", format!("That place cannot be written: {e}")))?;
-    tokio::fs::copy(&src, &dest)
-        .await
-        .map_err(|e| CommandError::new("save", format!("Cannot save to {}: {e}", dest.display())))?;
+    tokio::fs::copy(&src, &dest).await.map_err(|e| {
+        CommandError::new("save", format!("Cannot save to {}: {e}", dest.display()))
+    })?;
     Ok(Some(dest.display().to_string()))
 }

@@ -48,14 +48,21 @@ pub async fn start(app: &AppHandle, state: &AppState) -> CommandResult<()> {
         return Ok(());
     }
     let tokens: Vec<String> = (0..DEMO_TOKENS).map(|_| demo_token()).collect();
-    let sim = Sim::start(demo_config(&tokens))
-        .await
-        .map_err(|e| CommandError::new("demo", format!("The offline demo cannot start its server: {e}")))?;
+    let sim = Sim::start(demo_config(&tokens)).await.map_err(|e| {
+        CommandError::new(
+            "demo",
+            format!("The offline demo cannot start its server: {e}"),
+        )
+    })?;
     let base = sim.base_url();
     let data_dir = default_data_dir().join("demo");
     if data_dir.exists() {
-        std::fs::remove_dir_all(&data_dir)
-            .map_err(|e| CommandError::new("demo", format!("Cannot reset the demo folder {}: {e}", data_dir.display())))?;
+        std::fs::remove_dir_all(&data_dir).map_err(|e| {
+            CommandError::new(
+                "demo",
+                format!("Cannot reset the demo folder {}: {e}", data_dir.display()),
+            )
+        })?;
     }
     let dir = data_dir.clone();
     state

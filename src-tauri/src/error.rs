@@ -15,14 +15,20 @@ pub struct CommandError {
 
 impl CommandError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        CommandError { code: code.to_owned(), message: message.into() }
+        CommandError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
 impl From<QueueError> for CommandError {
     fn from(e: QueueError) -> Self {
         let p = ErrorPayload::from(&e);
-        CommandError { code: p.code, message: p.message }
+        CommandError {
+            code: p.code,
+            message: p.message,
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`state`]: the queue and engine the app holds;
 //! - [`logging`]: the log file.
 
+pub mod bindings;
 pub mod bridge;
 pub mod commands;
 pub mod demo;
@@ -38,7 +39,10 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
-            let log_dir = app.path().app_log_dir().unwrap_or_else(|_| default_data_dir().join("logs"));
+            let log_dir = app
+                .path()
+                .app_log_dir()
+                .unwrap_or_else(|_| default_data_dir().join("logs"));
             logging::init(&log_dir);
             let data_dir = default_data_dir();
             let api_base = std::env::var(API_BASE_ENV)
@@ -47,8 +51,14 @@ pub fn run() {
                 .unwrap_or_else(|| ReplicateClient::DEFAULT_BASE_URL.to_owned());
             tracing::info!(data_dir = %data_dir.display(), %api_base, "starting Genqueue");
             let secrets = Arc::new(KeyringSecretStore::new(APP_IDENTIFIER));
-            let backend = Backend::start(data_dir.clone(), api_base, secrets, None)
-                .map_err(|e| format!("Genqueue cannot open its data folder {}: {}", data_dir.display(), e.message))?;
+            let backend =
+                Backend::start(data_dir.clone(), api_base, secrets, None).map_err(|e| {
+                    format!(
+                        "Genqueue cannot open its data folder {}: {}",
+                        data_dir.display(),
+                        e.message
+                    )
+                })?;
             allow_outputs(app.handle(), &data_dir);
             app.manage(AppState::new(backend));
             tray::create(app.handle())?;
@@ -84,7 +94,10 @@ pub fn run() {
 }
 
 /// Lets the webview load images from `<data_dir>/outputs` and nothing else.
-pub(crate) fn allow_outputs<R: tauri::Runtime>(app: &tauri::AppHandle<R>, data_dir: &std::path::Path) {
+pub(crate) fn allow_outputs<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    data_dir: &std::path::Path,
+) {
     let outputs = data_dir.join(genqueue_core::queue::OUTPUTS_DIR);
     let _ = std::fs::create_dir_all(&outputs);
     if let Err(e) = app.asset_protocol_scope().allow_directory(&outputs, true) {

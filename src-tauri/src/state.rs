@@ -47,7 +47,13 @@ impl Backend {
             }
             Err(e) => return Err(CommandError::new("engine", e.to_string())),
         };
-        Ok(Backend { queue, engine, demo, data_dir, api_base })
+        Ok(Backend {
+            queue,
+            engine,
+            demo,
+            data_dir,
+            api_base,
+        })
     }
 }
 
@@ -62,7 +68,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(backend: Backend) -> AppState {
         let (queue_tx, _) = watch::channel(backend.queue.clone());
-        AppState { backend: RwLock::new(backend), queue_tx, forms: Mutex::new(HashMap::new()) }
+        AppState {
+            backend: RwLock::new(backend),
+            queue_tx,
+            forms: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The queue the window shows now.

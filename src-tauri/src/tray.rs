@@ -27,7 +27,11 @@ const ACTIVE_ICON: &[u8] = include_bytes!("../../icons/tray-active.png");
 
 /// The `⟳ N` text: empty at zero, as in the header.
 pub fn count_text(c: &Counters) -> String {
-    if c.unviewed == 0 { String::new() } else { format!("⟳ {}", c.unviewed) }
+    if c.unviewed == 0 {
+        String::new()
+    } else {
+        format!("⟳ {}", c.unviewed)
+    }
 }
 
 /// The tooltip: the count and what runs.
@@ -71,10 +75,15 @@ fn build_menu<R: Runtime>(
     } else {
         format!("⟳ {} unviewed", c.unviewed)
     };
-    let mut m = MenuBuilder::new(app)
-        .item(&MenuItemBuilder::with_id(COUNT_LINE, count_line).enabled(false).build(app)?);
+    let mut m = MenuBuilder::new(app).item(
+        &MenuItemBuilder::with_id(COUNT_LINE, count_line)
+            .enabled(false)
+            .build(app)?,
+    );
     for g in latest {
-        m = m.item(&MenuItemBuilder::with_id(format!("{GEN_PREFIX}{}", g.id), menu_label(g)).build(app)?);
+        m = m.item(
+            &MenuItemBuilder::with_id(format!("{GEN_PREFIX}{}", g.id), menu_label(g)).build(app)?,
+        );
     }
     m = m.separator();
     m = if paused {
@@ -108,7 +117,9 @@ pub fn update<R: Runtime>(
     latest: &[GenerationSummary],
     paused: bool,
 ) -> tauri::Result<()> {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return Ok(()) };
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return Ok(());
+    };
     let icon = if c.active > 0 { ACTIVE_ICON } else { IDLE_ICON };
     tray.set_icon(Some(Image::from_bytes(icon)?))?;
     let text = count_text(c);
@@ -162,6 +173,9 @@ mod tests {
         c.unviewed = 3;
         assert_eq!(count_text(&c), "⟳ 3");
         c.active = 1;
-        assert_eq!(tooltip_text(&c, true), "Genqueue — 3 unviewed, 1 running or queued (paused)");
+        assert_eq!(
+            tooltip_text(&c, true),
+            "Genqueue — 3 unviewed, 1 running or queued (paused)"
+        );
     }
 }

@@ -32,7 +32,7 @@ const fail = (code: string, message: string): never => {
 type Args = Record<string, unknown>;
 
 export class FakeBackend {
-  info: AppInfo = { version: "0.1.0", data_dir: DATA_DIR, demo: false, api_base: "https://api.replicate.com/v1", paused: false };
+  info: AppInfo = { version: "0.1.0", data_dir: DATA_DIR, demo: false, api_base: "https://api.replicate.com/v1", paused: false, engine_running: true };
   generations = new Map<string, Generation>();
   tokens = new Map<string, Token>();
   files = new Map<string, string>();
@@ -321,7 +321,7 @@ export class FakeBackend {
   }
 
   private account(): Account {
-    return { type: "user", username: "ada", name: "Ada Lovelace", github_url: null };
+    return { kind: "user", username: "ada", name: "Ada Lovelace", github_url: null };
   }
 
   private list(args: Args): GenerationSummary[] {

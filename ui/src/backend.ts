@@ -4,18 +4,20 @@
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
-  Account,
   AppInfo,
   Counters,
   ErrorPayload,
   Generation,
   GenerationStatus,
   GenerationSummary,
-  InputForm,
+  ModelForm,
   ModelPreset,
   QueueEvent,
   Token,
+  TokenWithAccount,
 } from "./bindings";
+
+export type { ModelForm, TokenWithAccount };
 
 /** The Tauri event that carries every `QueueEvent`. */
 export const QUEUE_EVENT = "queue-event";
@@ -64,8 +66,6 @@ export type ListGenerationsArgs = {
   before?: string;
 };
 export type CreateGenerationArgs = { model: string; prompt: string; input: Record<string, unknown>; count: number };
-export type TokenWithAccount = { token: Token; account: Account };
-export type ModelForm = { model: string; description: string | null; form: InputForm };
 
 let dataDir: string | null = null;
 

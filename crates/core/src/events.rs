@@ -13,6 +13,7 @@ use crate::model::{Counters, GenerationId, GenerationSummary, Token, TokenId};
 /// A change in the queue, sent after the store has it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "QueueEvent"))]
 pub enum Event {
     /// A generation was created or changed; the whole summary as it is now.
     GenerationChanged(GenerationSummary),

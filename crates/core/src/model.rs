@@ -28,6 +28,7 @@ pub type TokenId = Uuid;
 /// | `cancelled`  | `canceled`                |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum GenerationStatus {
     Pending,
     Processing,
@@ -95,6 +96,7 @@ impl FromStr for GenerationStatus {
 /// [`Generation::error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ErrorKind {
     /// 400/422 from Replicate: the input broke the model's schema.
     InputRejected,
@@ -152,6 +154,7 @@ impl ErrorKind {
 /// Without a version the create goes to `POST /models/{owner}/{name}/predictions`
 /// (official models); with one, to `POST /predictions` with `version`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelRef {
     pub owner: String,
     pub name: String,
@@ -228,6 +231,7 @@ pub struct NewGeneration {
 
 /// One generation as stored: the seed's fields plus what the engine needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Generation {
     pub id: GenerationId,
     /// `owner/name` (seed field).
@@ -236,8 +240,10 @@ pub struct Generation {
     pub status: GenerationStatus,
     pub prompt: String,
     /// The input without the prompt (seed field `settings`).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub settings: serde_json::Value,
     /// The full input sent to Replicate.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub input: serde_json::Value,
     /// Output URLs as Replicate gave them (seed field); data URIs are not kept here.
     pub output_urls: Vec<String>,
@@ -280,6 +286,7 @@ pub const PROMPT_EXCERPT_CHARS: usize = 200;
 /// What lists and events carry: everything the queue UI shows, without the
 /// full input. Items of the seed's `list_generations`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GenerationSummary {
     pub id: GenerationId,
     pub model_name: String,
@@ -333,6 +340,7 @@ impl Generation {
 /// The queue's counters. `active` = pending + processing; `unviewed` is the `⟳ N`.
 /// `seq` grows by one at every change, so a listener can drop stale copies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counters {
     pub active: u64,
     pub unviewed: u64,
@@ -347,6 +355,7 @@ pub struct Counters {
 /// A Replicate API token as the store knows it. The secret is never here:
 /// it lives in the OS keyring under the token's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Token {
     pub id: TokenId,
     pub label: String,

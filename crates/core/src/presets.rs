@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// A model the picker offers by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelPreset {
     /// What the picker shows ("FLUX Schnell").
     pub label: &'static str,

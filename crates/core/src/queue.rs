@@ -43,6 +43,8 @@ pub enum QueueError {
     TokenNotFound(TokenId),
     #[error("the prompt is empty")]
     EmptyPrompt,
+    #[error("add a Replicate token first: {0}")]
+    NoToken(String),
     #[error("this token is already in the pool as \"{0}\"")]
     DuplicateToken(String),
     #[error("{0}")]
@@ -62,9 +64,9 @@ impl QueueError {
             Self::Store(_) => "store",
             Self::Secret(e) => e.code(),
             Self::Api(e) => e.code(),
-            Self::GenerationNotFound(_) => "generation_not_found",
-            Self::TokenNotFound(_) => "token_not_found",
+            Self::GenerationNotFound(_) | Self::TokenNotFound(_) => "not_found",
             Self::EmptyPrompt => "empty_prompt",
+            Self::NoToken(_) => "no_token",
             Self::DuplicateToken(_) => "duplicate_token",
             Self::InvalidState(_) => "invalid_state",
             Self::Io { .. } => "io",
@@ -74,6 +76,7 @@ impl QueueError {
 
 /// The `{code, message}` shape in which errors cross to a UI or a script.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorPayload {
     pub code: String,
     pub message: String,
@@ -363,9 +366,7 @@ impl Queue {
             .filter(|t| t.active)
             .min_by_key(|t| t.last_used_at)
             .ok_or_else(|| {
-                QueueError::InvalidState(
-                    "add a Replicate token first: reading a model needs one".into(),
-                )
+                QueueError::NoToken("reading a model's settings needs an active token".into())
             })?;
         let secret = self.secret(token.id).await?;
         let res = self

@@ -8,6 +8,7 @@ use super::prediction::{UnexpectedBody, str_field};
 /// The account a token belongs to (`GET /account`; a cheap token check that
 /// says nothing of credit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     /// `user` or `organization` (the wire's `type`).
     #[serde(alias = "type")]

@@ -56,6 +56,7 @@ pub enum SchemaError {
 
 /// The inputs a model takes, in the order its form shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InputForm {
     /// Sorted by `x-order`, then name; fields without `x-order` come last.
     pub fields: Vec<InputField>,
@@ -63,6 +64,7 @@ pub struct InputForm {
 
 /// One input of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InputField {
     /// The input key sent to Replicate (`num_outputs`).
     pub name: String,
@@ -73,6 +75,7 @@ pub struct InputField {
     /// What values it takes.
     pub kind: FieldKind,
     /// The value the model uses when the input is left out.
+    #[cfg_attr(feature = "ts", ts(type = "unknown | null"))]
     pub default: Option<Value>,
     /// Inclusive bounds for numbers (`minimum`, `maximum`).
     pub minimum: Option<f64>,
@@ -87,6 +90,7 @@ pub struct InputField {
 /// The type of an input, resolved through `$ref`, `allOf` and `anyOf`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FieldKind {
     /// `format` is e.g. `uri` for file inputs.
     String {
@@ -102,6 +106,7 @@ pub enum FieldKind {
     /// One of `choices` (strings or numbers).
     Enum {
         /// The allowed values, in schema order.
+        #[cfg_attr(feature = "ts", ts(type = "unknown[]"))]
         choices: Vec<Value>,
     },
     /// Lists, objects, anything else: sent as given.
