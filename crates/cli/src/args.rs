@@ -26,8 +26,10 @@ JSON (--json) is stable for scripts; shapes are the core's serde types:
                 token_id, replicate_status, error, error_kind, progress,
                 priority, attempts, next_attempt_at, wait_reason,
                 create_sent_at, batch_id, retried_from, updated_at}
-  Summary      what `ls --json` lists: Generation without model, prompt,
-               settings, input and engine bookkeeping, plus prompt_excerpt
+  Summary      (`ls --json`) {id, model_name, status, created_at, output_urls,
+                output_files, prompt_excerpt, started_at, completed_at,
+                viewed, progress, replicate_status, error, error_kind,
+                wait_reason, next_attempt_at, priority, batch_id, retried_from}
   Token        {id, label, fingerprint, active, disabled_reason, disabled_at,
                 last_used_at, request_count, error_count, rate_limited_count,
                 cooldown_until, max_concurrency, in_flight, created_at}

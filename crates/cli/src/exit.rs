@@ -112,13 +112,17 @@ pub fn api_exit(e: &ApiError) -> Exit {
 
 impl From<QueueError> for CliError {
     fn from(e: QueueError) -> Self {
+        // Variants named here; any other (the core may add some) by its code.
         let exit = match &e {
-            QueueError::Store(_) | QueueError::Io { .. } => Exit::Error,
-            QueueError::Secret(_) => Exit::Token,
+            QueueError::Secret(_)
+            | QueueError::TokenNotFound(_)
+            | QueueError::DuplicateToken(_) => Exit::Token,
             QueueError::Api(a) => api_exit(a),
-            QueueError::GenerationNotFound(_) => Exit::InvalidInput,
-            QueueError::TokenNotFound(_) | QueueError::DuplicateToken(_) => Exit::Token,
-            QueueError::EmptyPrompt | QueueError::InvalidState(_) => Exit::InvalidInput,
+            QueueError::GenerationNotFound(_)
+            | QueueError::EmptyPrompt
+            | QueueError::InvalidState(_) => Exit::InvalidInput,
+            _ if e.code() == "no_token" => Exit::Token,
+            _ => Exit::Error,
         };
         CliError::new(exit, e.to_string())
     }

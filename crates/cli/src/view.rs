@@ -80,12 +80,12 @@ impl LiveView {
         let multi = MultiProgress::with_draw_target(target);
         let header = multi.add(ProgressBar::new_spinner());
         header.set_style(
-            ProgressStyle::with_template("{spinner} {msg}")
+            ProgressStyle::with_template("{spinner} {wide_msg}")
                 .expect("valid template")
                 .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "),
         );
         header.enable_steady_tick(Duration::from_millis(120));
-        let style = ProgressStyle::with_template("  {prefix} [{bar:30}] {pos:>3}% {msg}")
+        let style = ProgressStyle::with_template("  {prefix} [{bar:30}] {pos:>3}% {wide_msg}")
             .expect("valid template")
             .progress_chars("#> ");
         LiveView {

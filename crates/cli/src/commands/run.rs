@@ -54,10 +54,10 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         .map(|g| (g.id, g.status))
         .collect();
     let result = loop {
-        if !args.follow {
-            if let Some(end) = finished(&queue)? {
-                break end;
-            }
+        if !args.follow
+            && let Some(end) = finished(&queue)?
+        {
+            break end;
         }
         tokio::select! {
             _ = &mut stop => {

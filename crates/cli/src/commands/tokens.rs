@@ -148,10 +148,10 @@ fn token_line(t: &Token) -> String {
 /// Finds a token by id, exact label, or fingerprint (last 4 characters).
 fn resolve(queue: &Queue, which: &str) -> CliResult<Token> {
     let tokens = queue.tokens()?;
-    if let Ok(id) = which.parse::<uuid::Uuid>() {
-        if let Some(t) = tokens.iter().find(|t| t.id == id) {
-            return Ok(t.clone());
-        }
+    if let Ok(id) = which.parse::<uuid::Uuid>()
+        && let Some(t) = tokens.iter().find(|t| t.id == id)
+    {
+        return Ok(t.clone());
     }
     let by_label: Vec<&Token> = tokens.iter().filter(|t| t.label == which).collect();
     let matches = if by_label.is_empty() {

@@ -26,14 +26,19 @@ const TICK: Duration = Duration::from_millis(200);
 pub async fn wait_for(queue: &Queue, ids: &[GenerationId], json: bool) -> CliResult {
     let stop = stop_requested();
     tokio::pin!(stop);
-    let engine = match Engine::start(queue.clone(), EngineConfig::default()) {
-        Ok(e) => Some(e),
-        Err(EngineError::AlreadyRunning(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let mut engine = None;
     let mut view = LiveView::new(false);
     let mut printed = std::collections::HashSet::new();
     let outcome = loop {
+        // Run the engine here unless another one drives the folder; if that
+        // one stops (the app closed) while we wait, take over.
+        if engine.is_none() {
+            match Engine::start(queue.clone(), EngineConfig::default()) {
+                Ok(e) => engine = Some(e),
+                Err(EngineError::AlreadyRunning(_)) => {}
+                Err(e) => break Err(e.into()),
+            }
+        }
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             rows.push(queue.get(*id)?);
