@@ -479,7 +479,21 @@ impl Queue {
 
     /// Removes a token: its secret from the keyring, then its row. Generations
     /// it ran keep their history.
+    ///
+    /// Refused (`invalid_state`) while the token holds running generations:
+    /// their predictions belong to its account and only it can follow them.
     pub async fn remove_token(&self, id: TokenId) -> Result<(), QueueError> {
+        let token = self
+            .store()
+            .get_token(id)?
+            .ok_or(QueueError::TokenNotFound(id))?;
+        if token.in_flight > 0 {
+            return Err(QueueError::InvalidState(format!(
+                "\"{}\" is running {} generation(s) whose results only it can read; \
+                 disable it now and remove it once they have finished",
+                token.label, token.in_flight
+            )));
+        }
         let secrets = self.inner.secrets.clone();
         let deleted = tokio::task::spawn_blocking(move || secrets.delete(id))
             .await
