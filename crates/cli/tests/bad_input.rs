@@ -152,3 +152,23 @@ async fn inputs_that_break_the_schema_are_refused_and_queue_nothing() {
     }
     assert!(env.ls().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_generation_ids_are_invalid_input() {
+    let env = Env::start(1).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    for args in [
+        vec!["show", id.as_str()],
+        vec!["cancel", id.as_str()],
+        vec!["retry", id.as_str()],
+    ] {
+        let out = env.genq(&args, None).await;
+        assert_refused(&out, INVALID_INPUT, &id);
+    }
+    let out = env.genq(&["show", "not-an-id"], None).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a malformed id is a usage error"
+    );
+}
