@@ -15,4 +15,4 @@ echo "== building the UI"
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 
 echo "== building and starting the app"
-exec cargo run -p genqueue-app --features custom-protocol "$@"
+exec cargo run -p genqueue-app "$@"

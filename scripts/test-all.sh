@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test of the project: Rust unit and scenario tests (with a real
-# Secret Service in a private D-Bus session), then the UI's tests when the UI
-# exists. Exits non-zero on the first failure.
+# Runs every test of the project:
+#   1. the UI: install, build (the app embeds ui/dist), Vitest and Playwright;
+#   2. Rust: unit tests, scenarios against replicate-sim, the CLI, with the
+#      real Secret Service in a private D-Bus session;
+#   3. the real window under Xvfb through WebDriver.
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== UI: install and build"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
 
 echo "== cargo build (workspace, all targets)"
 cargo build --workspace --all-targets --locked
@@ -11,8 +17,7 @@ cargo build --workspace --all-targets --locked
 echo "== cargo test (inside a private D-Bus session with gnome-keyring)"
 scripts/with-keyring.sh cargo test --workspace --locked
 
-if [ -f ui/package.json ]; then
-  echo "== UI tests"
-  (cd ui && npm ci --no-audit --no-fund && npm test)
-fi
+echo "== UI tests (Vitest, Playwright in Chromium)"
+(cd ui && npm test)
+
 echo "== all tests passed"
