@@ -20,4 +20,5 @@ scripts/with-keyring.sh cargo test --workspace --locked
 echo "== UI tests (Vitest, Playwright in Chromium)"
 (cd ui && npm test)
 
+scripts/window-tests.sh
 echo "== all tests passed"

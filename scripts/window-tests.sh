@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# WebDriver tests of Genqueue's real window (tests/window/).
+#
+# Builds the UI and the app against the built UI (custom-protocol), then,
+# inside its own Xvfb display and a private D-Bus session:
+#   - gnome-keyring (secrets, unlocked with a throw-away password),
+#   - dunst (the notification daemon) and dbus-monitor watching
+#     org.freedesktop.Notifications into a log,
+#   - status-notifier-watcher (so the tray item registers and can be read
+#     over D-Bus), when installed,
+#   - tauri-driver (which starts WebKitWebDriver, which starts the app),
+# and runs the Node tests (node --test + webdriverio) against them.
+# Screenshots and logs go to test-artifacts/window/.
+#
+# Every background process is started in its own process group and the
+# whole group is stopped on exit, failure or interrupt. Run time after the
+# builds: about a minute.
+#
+# Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
+# gnome-keyring, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
+# haskell-status-notifier-item-utils; node + npm; tauri-driver (installed
+# here with cargo if missing).
+#
+# Env: WINDOW_TESTS_SKIP_BUILD=1 skips the builds (the binary and ui/dist
+# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+ARTIFACTS="$ROOT/test-artifacts/window"
+# The binary under test is a private copy: a plain `cargo build` of the
+# workspace (another terminal, test-all.sh) rewrites target/debug/genqueue
+# without custom-protocol, and that binary loads the dev server instead.
+APP="$ROOT/target/window-tests/genqueue"
+
+# ---------------------------------------------------------------- inner part
+# Runs inside dbus-run-session (see the end of this file).
+if [ "${1:-}" = "--inside-session" ]; then
+  shift
+  pgids=()
+  # bg NAME CMD...: starts CMD in a new session (its own process group),
+  # output to $ARTIFACTS/NAME.log.
+  bg() {
+    local name="$1"
+    shift
+    setsid "$@" >"$ARTIFACTS/$name.log" 2>&1 &
+    pgids+=("$!")
+  }
+  cleanup_inner() {
+    local status=$?
+    local i
+    for ((i = ${#pgids[@]} - 1; i >= 0; i--)); do
+      kill -TERM -- "-${pgids[i]}" 2>/dev/null || true
+    done
+    sleep 0.5
+    for ((i = ${#pgids[@]} - 1; i >= 0; i--)); do
+      kill -KILL -- "-${pgids[i]}" 2>/dev/null || true
+      wait "${pgids[i]}" 2>/dev/null || true
+    done
+    exit "$status"
+  }
+  trap cleanup_inner EXIT
+  trap 'exit 130' INT TERM
+
+  wait_for() { # wait_for SECONDS DESCRIPTION CMD...
+    local t="$1" what="$2"
+    shift 2
+    local deadline=$((SECONDS + t))
+    until "$@" >/dev/null 2>&1; do
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        echo "window-tests: timed out waiting for $what" >&2
+        return 1
+      fi
+      sleep 0.1
+    done
+  }
+  has_name() {
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+      org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'
+  }
+
+  # Secret Service: gnome-keyring in the foreground, unlocked from stdin.
+  bg gnome-keyring sh -c 'printf %s genqueue-window-tests | exec gnome-keyring-daemon --foreground --unlock --components=secrets'
+  wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
+
+  # Notifications: a daemon that really displays them, and a monitor.
+  bg dunst dunst
+  wait_for 10 "dunst on the bus" has_name org.freedesktop.Notifications
+  bg dbus-monitor dbus-monitor --session "interface='org.freedesktop.Notifications'"
+  export NOTIFY_LOG="$ARTIFACTS/dbus-monitor.log"
+
+  # Tray: a StatusNotifierWatcher, so the app's tray item registers.
+  if command -v status-notifier-watcher >/dev/null 2>&1; then
+    bg status-notifier-watcher status-notifier-watcher
+    wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
+    export SNI_WATCHER=1
+  else
+    echo "window-tests: status-notifier-watcher not installed (haskell-status-notifier-item-utils): the tray is not checked" >&2
+    export SNI_WATCHER=0
+  fi
+
+  # tauri-driver on a free port (and WebKitWebDriver on another).
+  read -r port native_port < <(node -e '
+    const net = require("net");
+    const free = () => new Promise((ok) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
+    (async () => console.log(await free(), await free()))();')
+  bg tauri-driver tauri-driver --port "$port" --native-port "$native_port"
+  wait_for 20 "tauri-driver on port $port" curl -sf "http://127.0.0.1:$port/status"
+  export WEBDRIVER_PORT="$port"
+
+  status=0
+  (cd tests/window && timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
+    node --test --test-concurrency=1 --test-reporter=spec window.test.mjs) || status=$?
+  if [ "$status" -eq 124 ]; then echo "window-tests: the tests timed out" >&2; fi
+  exit "$status"
+fi
+
+# ---------------------------------------------------------------- outer part
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "window-tests: $1 not found; install $2" >&2
+    exit 127
+  fi
+}
+need Xvfb xvfb
+need WebKitWebDriver webkit2gtk-driver
+need dbus-run-session dbus
+need dbus-monitor dbus
+need gnome-keyring-daemon gnome-keyring
+need dunst dunst
+need gdbus libglib2.0-bin
+need xdotool xdotool
+need import imagemagick
+need node nodejs
+need npm npm
+need setsid util-linux
+need curl curl
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/tauri-driver" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "== cargo install tauri-driver"
+    cargo install tauri-driver --locked
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+
+if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
+  echo "== window tests: build the UI"
+  if [ ! -d ui/node_modules ]; then (cd ui && npm ci --no-audit --no-fund); fi
+  (cd ui && npm run build)
+  echo "== window tests: build the app against the built UI"
+  cargo build -p genqueue-app --features custom-protocol --locked
+  mkdir -p "$(dirname "$APP")"
+  cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
+fi
+[ -x "$APP" ] || { echo "window-tests: $APP missing (build it first)" >&2; exit 1; }
+if [ ! -d tests/window/node_modules ] || [ tests/window/package-lock.json -nt tests/window/node_modules/.package-lock.json ]; then
+  # --ignore-scripts: webdriverio's optional driver downloaders are not needed.
+  (cd tests/window && npm ci --no-audit --no-fund --ignore-scripts)
+fi
+
+rm -rf "$ARTIFACTS"
+mkdir -p "$ARTIFACTS"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/genqueue-window.XXXXXX")"
+xvfb_pid=""
+cleanup_outer() {
+  local status=$?
+  if [ -n "$xvfb_pid" ]; then
+    kill -TERM "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup_outer EXIT
+trap 'exit 130' INT TERM
+
+# Xvfb on a free display (it writes the number it took to fd 3).
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$tmp/display" 2>"$ARTIFACTS/xvfb.log" &
+xvfb_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$tmp/display" ] && break
+  sleep 0.1
+done
+[ -s "$tmp/display" ] || { echo "window-tests: Xvfb did not start (see $ARTIFACTS/xvfb.log)" >&2; exit 1; }
+export DISPLAY=":$(head -n1 "$tmp/display")"
+echo "== window tests on DISPLAY=$DISPLAY"
+
+mkdir -p "$tmp/xdg/data" "$tmp/xdg/cache" "$tmp/xdg/config" "$tmp/xdg/runtime" "$tmp/genqueue-data"
+chmod 700 "$tmp/xdg/runtime"
+status=0
+env XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache" \
+  XDG_CONFIG_HOME="$tmp/xdg/config" XDG_RUNTIME_DIR="$tmp/xdg/runtime" \
+  NO_AT_BRIDGE=1 GENQUEUE_DATA_DIR="$tmp/genqueue-data" \
+  GENQUEUE_APP="$APP" ARTIFACTS="$ARTIFACTS" \
+  dbus-run-session -- "$0" --inside-session || status=$?
+if [ "$status" -eq 0 ]; then
+  echo "== window tests passed (screenshots in test-artifacts/window/)"
+else
+  echo "== window tests FAILED (status $status; logs and screenshots in test-artifacts/window/)" >&2
+fi
+exit "$status"

@@ -1,0 +1,106 @@
+// Reads the app's tray item (a StatusNotifierItem, made by libayatana-
+// appindicator through Tauri's tray-icon) over the session bus with gdbus:
+// the watcher's registered items, then the item's properties and its
+// exported menu (com.canonical.dbusmenu).
+import { execFile as execFileCb } from "node:child_process";
+import { promisify } from "node:util";
+
+const execFile = promisify(execFileCb);
+
+async function gdbus(dest, path, method, ...args) {
+  const { stdout } = await execFile("gdbus", ["call", "--session", "--timeout", "3", "--dest", dest, "--object-path", path, "--method", method, ...args]);
+  return stdout;
+}
+
+/** Unescapes a GVariant text string literal body. */
+function unquote(s) {
+  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e) => (e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : e === "n" ? "\n" : e));
+}
+
+/** String values in GVariant text, in order. */
+function strings(text) {
+  return [...text.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => unquote(m[1]));
+}
+
+/** The registered items as [bus name, object path] pairs. */
+export async function registeredItems() {
+  const out = await gdbus(
+    "org.kde.StatusNotifierWatcher",
+    "/StatusNotifierWatcher",
+    "org.freedesktop.DBus.Properties.Get",
+    "org.kde.StatusNotifierWatcher",
+    "RegisteredStatusNotifierItems",
+  );
+  const found = [];
+  for (const s of strings(out)) {
+    const i = s.indexOf("/");
+    if (i > 0) {
+      found.push([s.slice(0, i), s.slice(i)]);
+      continue;
+    }
+    // Only a bus name (status-notifier-watcher keeps the sender alone):
+    // find the object that implements the item interface.
+    const path = await findItemPath(s, "/");
+    if (path) found.push([s, path]);
+  }
+  return found;
+}
+
+/** Depth-first search for an object implementing org.kde.StatusNotifierItem. */
+async function findItemPath(bus, path, depth = 0) {
+  if (depth > 8) return null;
+  const { stdout } = await execFile("gdbus", ["introspect", "--session", "--dest", bus, "--object-path", path]);
+  if (stdout.includes("interface org.kde.StatusNotifierItem ")) return path;
+  for (const m of stdout.matchAll(/^\s*node (\S+) \{/gm)) {
+    const child = m[1].startsWith("/") ? m[1] : `${path === "/" ? "" : path}/${m[1]}`;
+    const hit = await findItemPath(bus, child, depth + 1);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+function prop(all, name) {
+  // GetAll's answer: ({'Name': <value>, ...},)
+  const m = all.match(new RegExp(`'${name}': <((?:[^<>]|<[^<>]*>)*)>`));
+  return m ? m[1] : null;
+}
+
+/**
+ * The app's tray item: { title, label, tooltip, status, menu } where label is
+ * the appindicator label (what panels show as the tray title), tooltip the
+ * ToolTip's title and text, menu the labels of the exported menu's items.
+ * Null when no item is registered.
+ */
+export async function readTray() {
+  const items = await registeredItems();
+  for (const [bus, path] of items) {
+    const all = await gdbus(bus, path, "org.freedesktop.DBus.Properties.GetAll", "org.kde.StatusNotifierItem");
+    const str = (name) => {
+      const v = prop(all, name);
+      return v === null ? null : (strings(v)[0] ?? "");
+    };
+    const tooltipRaw = prop(all, "ToolTip");
+    const tooltip = tooltipRaw === null ? null : strings(tooltipRaw).filter((s) => s !== "").join(" — ");
+    const menuPath = (prop(all, "Menu") ?? "").match(/objectpath '([^']*)'|'([^']*)'/);
+    let menu = [];
+    const mp = menuPath ? menuPath[1] ?? menuPath[2] : null;
+    if (mp && mp !== "/") {
+      const layout = await gdbus(bus, mp, "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]");
+      menu = [...layout.matchAll(/'label': <'((?:[^'\\]|\\.)*)'>/g)].map((m) => unquote(m[1]));
+    }
+    return {
+      id: str("Id"),
+      title: str("Title"),
+      label: str("XAyatanaLabel"),
+      status: str("Status"),
+      tooltip,
+      menu,
+    };
+  }
+  return null;
+}
+
+/** The count text a panel shows: the appindicator label, else the title. */
+export function trayText(t) {
+  return t.label ?? t.title ?? "";
+}

@@ -1,0 +1,363 @@
+// WebDriver tests of Genqueue's real window: tauri-driver + WebKitWebDriver
+// drive the built app under Xvfb, in a private D-Bus session with
+// gnome-keyring, dunst, dbus-monitor and a StatusNotifierWatcher, all set up
+// by scripts/window-tests.sh (run this file through it, not alone).
+//
+// One app session runs the steps in order, as a new user would: first run,
+// offline demo, create, watch the counter, open the result, then a batch of
+// three while the window is not focused (notifications).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile as execFileCb } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { remote } from "webdriverio";
+import { readTray, trayText } from "./tray.mjs";
+
+const execFile = promisify(execFileCb);
+
+const APP = must("GENQUEUE_APP");
+const ARTIFACTS = must("ARTIFACTS");
+const PORT = Number(must("WEBDRIVER_PORT"));
+const NOTIFY_LOG = must("NOTIFY_LOG");
+const SNI_WATCHER = process.env.SNI_WATCHER === "1";
+
+/** Time allowed for a demo generation (3–8 s predicted) to complete. */
+const COMPLETE_MS = 30_000;
+/** "At once": the counter must change within this after the click. */
+const AT_ONCE_MS = 2_000;
+/** The tray is refreshed after a short debounce. */
+const TRAY_MS = 5_000;
+
+function must(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run scripts/window-tests.sh`);
+  return v;
+}
+
+/** @type {WebdriverIO.Browser} */
+let browser;
+let shotNo = 0;
+
+async function shot(name) {
+  shotNo += 1;
+  const file = `${ARTIFACTS}/${String(shotNo).padStart(2, "0")}-${name}.png`;
+  await browser.saveScreenshot(file);
+  return file;
+}
+
+/** A screenshot of the whole X screen (what a person would see, window frame-less under Xvfb). */
+async function screenShot(name) {
+  shotNo += 1;
+  await execFile("import", ["-window", "root", `${ARTIFACTS}/${String(shotNo).padStart(2, "0")}-${name}-screen.png`]);
+}
+
+const counter = () => browser.$("[data-testid=queue-counter]");
+const counterN = () => browser.$("[data-testid=counter-n]");
+const glyph = () => browser.$("[data-testid=counter-glyph]");
+
+/** The counter's number, or 0 when it is hidden (it is not rendered at 0). */
+async function counterValue() {
+  const c = await counter();
+  if (!(await c.isExisting())) return 0;
+  return Number((await (await counterN()).getText()).trim());
+}
+
+async function spinning() {
+  const g = await glyph();
+  if (!(await g.isExisting())) return false;
+  return (await g.getAttribute("class")).split(/\s+/).includes("spinning");
+}
+
+/** Polls fn until it returns a truthy value; returns it with the time taken. */
+async function until(fn, timeoutMs, what, intervalMs = 50) {
+  const t0 = Date.now();
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return { value: last, ms: Date.now() - t0 };
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Notify calls seen on the session bus so far (dbus-monitor's log). */
+function notifications() {
+  if (!existsSync(NOTIFY_LOG)) return [];
+  const log = readFileSync(NOTIFY_LOG, "utf8");
+  // Each call: "method call ... member=Notify" then its arguments, one a line:
+  // app name, replaces id, icon, summary (title), body, ...
+  return log
+    .split(/\n(?=method call|method return|signal|error)/)
+    .filter((b) => /^method call .*member=Notify\b/.test(b))
+    .map((b) => {
+      const strings = [...b.matchAll(/^\s+string "((?:[^"\\]|\\.)*)"$/gm)].map((m) => m[1]);
+      return { app: strings[0], title: strings[2], body: strings[3] };
+    });
+}
+
+/** The X window id of the app's window (xdotool; its title is "Genqueue"). */
+async function appWindowId() {
+  const { stdout } = await execFile("xdotool", ["search", "--onlyvisible", "--name", "^Genqueue$"]);
+  const ids = stdout.trim().split("\n").filter(Boolean);
+  assert.ok(ids.length > 0, "the app's X window was not found");
+  return ids[0];
+}
+
+/** Is the app's window focused, as GTK (and so Tauri's is_focused) sees it? */
+async function windowHasFocus() {
+  return browser.execute(() => document.hasFocus());
+}
+
+/**
+ * Takes the keyboard focus away from the window: a small plain X window
+ * (ImageMagick's `display` of a 1×1 image) is mapped and given the input
+ * focus. Returns a function that closes it and gives the focus back.
+ */
+async function unfocusWindow() {
+  const { spawn } = await import("node:child_process");
+  const other = spawn("display", ["-title", "focus-thief", "-geometry", "60x60+1200+720", "xc:gray"], { stdio: "ignore", detached: true });
+  const { value: otherId } = await until(
+    async () => {
+      try {
+        const { stdout } = await execFile("xdotool", ["search", "--onlyvisible", "--name", "focus-thief"]);
+        return stdout.trim().split("\n")[0];
+      } catch {
+        return null;
+      }
+    },
+    10_000,
+    "the focus-thief window",
+    100,
+  );
+  await execFile("xdotool", ["windowfocus", "--sync", otherId]);
+  return async () => {
+    try {
+      process.kill(-other.pid, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+    await execFile("xdotool", ["windowfocus", "--sync", await appWindowId()]).catch(() => {});
+  };
+}
+
+before(async () => {
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: PORT,
+    logLevel: "warn",
+    connectionRetryCount: 0,
+    connectionRetryTimeout: 60_000,
+    capabilities: {
+      "tauri:options": { application: APP },
+      "wdio:enforceWebDriverClassic": true,
+    },
+  });
+  await browser.setTimeout({ implicit: 0 });
+});
+
+after(async () => {
+  if (browser) {
+    await shot("last").catch(() => {});
+    await browser.deleteSession().catch(() => {});
+  }
+});
+
+describe("Genqueue's window", () => {
+  let firstId;
+
+  test("first run without tokens shows the first-run screen", async () => {
+    const h1 = await browser.$(".page-first-run h1");
+    try {
+      await h1.waitForDisplayed({ timeout: 20_000 });
+    } catch (e) {
+      const text = await browser.execute(() => document.body?.innerText ?? "").catch(() => "");
+      if (/localhost/.test(text)) {
+        throw new Error(`the window loads a dev server (${JSON.stringify(text.slice(0, 100))}): the binary was built without --features custom-protocol`);
+      }
+      throw e;
+    }
+    assert.equal(await h1.getText(), "Welcome to Genqueue");
+    assert.equal(await browser.getTitle(), "Genqueue");
+    const demo = await browser.$("button=Try the offline demo");
+    assert.ok(await demo.isDisplayed(), "the offline demo button is shown");
+    assert.ok(await (await browser.$("a*=replicate.com/account/api-tokens")).isDisplayed(), "it says where to get a token");
+    assert.equal(await counterValue(), 0, "no counter on the first-run screen");
+    await shot("first-run");
+    await screenShot("first-run");
+  });
+
+  test("the offline demo starts: create page with the Demo badge", async () => {
+    await (await browser.$("button=Try the offline demo")).click();
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.waitForDisplayed({ timeout: 20_000 });
+    assert.ok(await (await browser.$(".badge-demo")).isDisplayed(), "the header says Demo");
+    assert.equal(await counterValue(), 0);
+    if (SNI_WATCHER) {
+      const tray = await until(() => readTray(), TRAY_MS, "the tray item on the bus");
+      console.log(`tray at start: ${JSON.stringify(tray.value)}`);
+    }
+    // The model's settings come from the (simulated) schema.
+    await (await browser.$(".settings .field, .settings-loading")).waitForExist({ timeout: 10_000 }).catch(() => {});
+    await shot("demo-create-page");
+  });
+
+  test("create one generation: ⟳ 1 at once, spinning; it completes and the spinner stops", async () => {
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.setValue("A lighthouse on a cliff at dusk, window test");
+    const create = await browser.$("form.create-form button[type=submit]");
+    assert.match(await create.getText(), /^Create(?! \d)/);
+    await create.click();
+    const { ms } = await until(async () => (await counterValue()) === 1, AT_ONCE_MS, "the counter to show 1");
+    console.log(`counter showed 1 after ${ms} ms`);
+    assert.ok(await spinning(), "the ⟳ spins while the generation is active");
+    const anim = await browser.execute(() => getComputedStyle(document.querySelector("[data-testid=counter-glyph]")).animationName);
+    assert.notEqual(anim, "none", "the spinning glyph has a CSS animation");
+    assert.ok(await (await browser.$(".notice-ok*=Queued 1 generation")).isDisplayed(), "the create page says it was queued");
+    await shot("created-counter-1-spinning");
+
+    if (SNI_WATCHER) {
+      const { value: tray } = await until(async () => {
+        const t = await readTray();
+        return t && trayText(t) === "⟳ 1" ? t : null;
+      }, TRAY_MS, "the tray to read ⟳ 1");
+      console.log(`tray while running: ${JSON.stringify(tray)}`);
+    }
+
+    const done = await until(async () => !(await spinning()), COMPLETE_MS, "the generation to complete (spinner stops)", 200);
+    console.log(`spinner stopped ${done.ms} ms after the counter showed 1`);
+    assert.equal(await counterValue(), 1, "still ⟳ 1 (unviewed) after completion");
+    await shot("completed-counter-1-still");
+  });
+
+  test("dropdown → click → result page with the image shown, counter gone", async () => {
+    await (await counter()).click();
+    const item = await browser.$(".queue .queue-item");
+    await item.waitForDisplayed({ timeout: 5_000 });
+    firstId = await item.getAttribute("data-id");
+    assert.match(firstId, /^[0-9a-f-]{36}$/);
+    await shot("dropdown-open");
+    // textContent: WebKitWebDriver's element text leaves out the ellipsized
+    // (overflow: hidden) spans although they are on screen.
+    const itemText = await item.getProperty("textContent");
+    assert.ok(itemText.includes("A lighthouse on a cliff"), `the dropdown shows the prompt excerpt (item text: ${JSON.stringify(itemText)})`);
+    assert.equal(await (await item.$(".status-icon")).getAttribute("data-status"), "completed", "the dropdown item shows ✓ completed");
+    await item.click();
+
+    await until(async () => (await browser.getUrl()).endsWith(`#/result/${firstId}`), 5_000, "the result page's URL");
+    const img = await browser.$(".page-result img");
+    await img.waitForExist({ timeout: 10_000 });
+    const { value: sizes } = await until(
+      () =>
+        browser.execute(() => {
+          const imgs = [...document.querySelectorAll(".page-result .outputs img")];
+          if (imgs.length === 0 || imgs.some((i) => !i.complete || i.naturalWidth === 0)) return null;
+          return imgs.map((i) => ({ src: i.src, w: i.naturalWidth, h: i.naturalHeight, shownW: i.clientWidth }));
+        }),
+      10_000,
+      "every output image to load (naturalWidth > 0)",
+      100,
+    );
+    console.log(`result images: ${JSON.stringify(sizes)}`);
+    for (const s of sizes) {
+      assert.ok(s.w > 0 && s.h > 0, `image ${s.src} loaded`);
+      assert.ok(s.shownW > 0, `image ${s.src} is laid out`);
+    }
+    await until(async () => (await counterValue()) === 0, 3_000, "the counter to disappear (0)");
+    assert.ok((await (await browser.$(".page-result .prompt-text")).getText()).includes("A lighthouse on a cliff"));
+    await shot("result-page");
+    await screenShot("result-page");
+
+    if (SNI_WATCHER) {
+      const { value: tray } = await until(async () => {
+        const t = await readTray();
+        return t && trayText(t) === "" ? t : null;
+      }, TRAY_MS, "the tray's count to clear");
+      console.log(`tray after viewing: ${JSON.stringify(tray)}`);
+    }
+  });
+
+  test("three at once while the window is unfocused: ⟳ 3, a notification each, a click drops the count", async () => {
+    await (await browser.$("nav.nav").$("a=Create")).click();
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.waitForDisplayed({ timeout: 5_000 });
+    await prompt.setValue("Three foxes in the snow, window test");
+    await (await browser.$("button[aria-label='One image more']")).click();
+    await (await browser.$("button[aria-label='One image more']")).click();
+    const create = await browser.$("form.create-form button[type=submit]");
+    assert.match(await create.getText(), /^Create 3/);
+
+    const before = notifications().length;
+    assert.ok(await windowHasFocus(), "the window has the focus before the test takes it away");
+    await create.click();
+    const { ms } = await until(async () => (await counterValue()) === 3, AT_ONCE_MS, "the counter to show 3");
+    console.log(`counter showed 3 after ${ms} ms`);
+    assert.ok(await spinning());
+
+    const refocus = await unfocusWindow();
+    try {
+      await until(async () => !(await windowHasFocus()), 5_000, "the window to lose the focus");
+      if (SNI_WATCHER) {
+        await until(async () => {
+          const t = await readTray();
+          return t && trayText(t) === "⟳ 3";
+        }, TRAY_MS, "the tray to read ⟳ 3");
+      }
+      await until(async () => !(await spinning()), COMPLETE_MS, "the three generations to complete", 200);
+      const { value: seen } = await until(
+        () => {
+          const n = notifications().slice(before);
+          return n.length >= 3 ? n : null;
+        },
+        5_000,
+        "three Notify calls on the session bus",
+        100,
+      );
+      console.log(`notifications: ${JSON.stringify(seen)}`);
+      for (const n of seen) {
+        assert.match(n.title, /^Generation ready: 1 image$/);
+        assert.ok(n.body.includes("Three foxes in the snow"), `notification body: ${n.body}`);
+      }
+      await screenShot("unfocused-with-notifications");
+    } finally {
+      await refocus();
+    }
+
+    assert.equal(await counterValue(), 3);
+    await (await counter()).click();
+    const items = await browser.$$(".queue .queue-item");
+    assert.equal(items.length, 3, "the dropdown lists the three");
+    await shot("dropdown-three");
+    await items[1].click();
+    await until(async () => (await counterValue()) === 2, 3_000, "the counter to drop to 2");
+    if (SNI_WATCHER) {
+      await until(async () => {
+        const t = await readTray();
+        return t && trayText(t) === "⟳ 2";
+      }, TRAY_MS, "the tray to read ⟳ 2");
+    }
+    await shot("after-click-counter-2");
+  });
+
+  test("the first generation, focused, sent no notification", () => {
+    const all = notifications();
+    assert.ok(!all.some((n) => (n.body ?? "").includes("A lighthouse on a cliff")), "no notification while the window had the focus");
+  });
+
+  test("small window: the create page still fits", async () => {
+    await browser.setWindowSize(720, 520);
+    await (await browser.$("nav.nav").$("a=Create")).click();
+    await (await browser.$("textarea#prompt")).waitForDisplayed({ timeout: 5_000 });
+    const overflow = await browser.execute(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no horizontal scroll at 720×520 (overflow ${overflow}px)`);
+    await shot("small-window-create");
+    await (await counter()).click();
+    await shot("small-window-dropdown");
+  });
+});
