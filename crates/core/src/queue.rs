@@ -30,6 +30,7 @@ pub const PAUSED_KEY: &str = "paused";
 /// Everything that can go wrong in a queue operation. `code()` is stable for
 /// the UI to branch on; `Display` is a sentence for people. Never holds a secret.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum QueueError {
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -363,7 +364,7 @@ impl Queue {
         let token = self
             .tokens()?
             .into_iter()
-            .filter(|t| t.active)
+            .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= Utc::now()))
             .min_by_key(|t| t.last_used_at)
             .ok_or_else(|| {
                 QueueError::NoToken("reading a model's settings needs an active token".into())

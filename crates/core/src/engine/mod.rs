@@ -45,6 +45,7 @@ pub struct EngineConfig {
     pub max_attempts: u32,
     /// `Prefer: wait=N` on creates (1–60 s): the answer comes when the
     /// prediction ends, if within N seconds — one request for a fast model.
+    /// Short, because no progress can be read while the answer is held.
     pub create_wait: Option<u8>,
     /// Size cap of one output file, in bytes.
     pub max_output_bytes: u64,
@@ -65,7 +66,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             max_attempts: 5,
-            create_wait: Some(60),
+            create_wait: Some(5),
             max_output_bytes: 200_000_000,
             external_check: Duration::from_millis(500),
             retry_base: Duration::from_secs(1),
@@ -113,6 +114,22 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Whether an engine (this process's or another's) holds `data_dir`'s
+    /// lock right now. A shell that only queues uses it to tell the user
+    /// whether the work will be picked up.
+    pub fn is_running(data_dir: &std::path::Path) -> bool {
+        let Ok(f) = File::options().write(true).open(data_dir.join(LOCK_FILE)) else {
+            return false;
+        };
+        match f.try_lock() {
+            Ok(()) => {
+                let _ = f.unlock();
+                false
+            }
+            Err(_) => true,
+        }
+    }
+
     /// Takes the data folder's engine lock and starts dispatching on the
     /// current tokio runtime.
     ///
@@ -178,6 +195,10 @@ impl Engine {
     }
 
     /// Resolves when no generation is pending or processing.
+    ///
+    /// Pending generations that cannot run (the queue is paused, or no token
+    /// is active) keep it waiting: callers that must end then (`genq run`)
+    /// check those conditions themselves.
     pub async fn wait_idle(&self) -> Result<(), StoreError> {
         let mut rx = self.shared.queue.events().subscribe();
         loop {
@@ -318,6 +339,9 @@ async fn dispatch(
     tasks: &mut JoinSet<()>,
 ) -> Result<Option<DateTime<Utc>>, crate::queue::QueueError> {
     let store = shared.queue.store();
+    // In-flight generations whose task ended early (keyring locked, a
+    // transient store error) are picked up again here.
+    recover(shared, tasks).await?;
     let mut wake_at = store.earliest_next_attempt()?;
     if shared.queue.is_paused()? {
         return Ok(None);
@@ -329,7 +353,13 @@ async fn dispatch(
             break;
         }
         for g in ready {
-            match store.claim_token(g.id, now)? {
+            let claim = match store.claim_token(g.id, now) {
+                Ok(c) => c,
+                // Cancelled or deleted since it was listed: nothing to run.
+                Err(StoreError::NotPending { .. } | StoreError::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match claim {
                 ClaimOutcome::Claimed(token) => {
                     spawn_driver(shared, tasks, g.id, token.id);
                 }

@@ -13,7 +13,7 @@ use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenI
 use crate::replicate::{
     ApiError, ApiErrorKind, CreatePrediction, OutputRef, Prediction, PredictionStatus,
 };
-use crate::secrets::Secret;
+use crate::secrets::{Secret, SecretError};
 
 /// How far back from `create_sent_at` a listed prediction may have been
 /// created and still be ours (clock skew between us and Replicate).
@@ -41,6 +41,8 @@ pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) 
                 g.wait_reason = Some(format!("Retrying after an internal error: {e}"));
             }
         });
+        // In flight: not at once; the dispatcher resumes it on a later pass.
+        tokio::time::sleep(backoff).await;
     }
 }
 
@@ -50,11 +52,11 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
     };
     let secret = match s.queue.secret(token_id).await {
         Ok(secret) => secret,
-        Err(e) => {
+        Err(crate::queue::QueueError::Secret(SecretError::NotFound(_))) => {
             // Without its secret the token is useless; a prediction it owns cannot be followed.
             let t = s.queue.store().disable_token(
                 token_id,
-                &format!("Its secret cannot be read: {e}"),
+                "Its secret is missing from the system keyring; remove it and add it again",
                 Utc::now(),
             )?;
             s.queue.events().send(crate::events::Event::TokenChanged(t));
@@ -65,10 +67,23 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
                     s,
                     id,
                     ErrorKind::Other,
-                    format!(
-                        "The token that owns this prediction cannot be read from the keyring: {e}"
-                    ),
+                    "The token that owns this prediction is missing from the system keyring".into(),
                 )?;
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            // Locked or unreachable keyring: the user can fix it; wait, lose nothing.
+            let at = Utc::now() + s.config.retry_cap;
+            let why = format!(
+                "Cannot read the token from the system keyring ({e}); next try at {}",
+                at.format("%H:%M:%S")
+            );
+            if g.status == GenerationStatus::Pending && g.create_sent_at.is_none() {
+                release(s, id, Some(at), Some(why))?;
+            } else {
+                set_wait_reason(s, id, why)?;
+                tokio::time::sleep(s.config.retry_cap).await;
             }
             return Ok(());
         }
