@@ -353,18 +353,22 @@ impl Queue {
     }
 
     /// A model's description and input schema, read with the least recently
-    /// used active token (`GET /models/{owner}/{name}`).
+    /// used active token that is not cooling down: `GET /models/{owner}/{name}`,
+    /// and for a pinned version `GET /models/{owner}/{name}/versions/{id}`
+    /// (its schema then replaces the latest version's).
     ///
-    /// Errors: `no_token` when the pool has no active token; Replicate's
-    /// answer otherwise (`not_found` for an unknown model).
+    /// Errors: `no_token` when no token can be used; Replicate's answer
+    /// otherwise (`not_found` for an unknown model or version). A token
+    /// refused with 401/403 is disabled on the way.
     pub async fn model(
         &self,
         model: &crate::model::ModelRef,
     ) -> Result<crate::replicate::Model, QueueError> {
+        let now = Utc::now();
         let token = self
             .tokens()?
             .into_iter()
-            .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= Utc::now()))
+            .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= now))
             .min_by_key(|t| t.last_used_at)
             .ok_or_else(|| {
                 QueueError::NoToken("reading a model's settings needs an active token".into())
@@ -374,7 +378,32 @@ impl Queue {
             .client()
             .get_model(&secret, &model.owner, &model.name)
             .await;
-        self.record_request(token.id, request_outcome(&res), Utc::now());
+        let mut m = self.checked(token.id, res)?;
+        if let Some(v) = &model.version {
+            let res = self
+                .client()
+                .get_version(&secret, &model.owner, &model.name, v)
+                .await;
+            m.latest_version = Some(self.checked(token.id, res)?);
+        }
+        Ok(m)
+    }
+
+    /// Records a request's outcome on its token, disabling the token when
+    /// Replicate refused it (401/403).
+    fn checked<T>(&self, token: TokenId, res: Result<T, ApiError>) -> Result<T, QueueError> {
+        let now = Utc::now();
+        self.record_request(token, request_outcome(&res), now);
+        if let Err(e) = &res {
+            if matches!(e.kind, ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden) {
+                let t = self.store().disable_token(
+                    token,
+                    &format!("Replicate refused this token: {e}"),
+                    now,
+                )?;
+                self.events().send(Event::TokenChanged(t));
+            }
+        }
         Ok(res?)
     }
 

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::account::Account;
 use super::error::{ApiError, ApiErrorKind};
 use super::prediction::{CreatePrediction, Prediction, PredictionPage, UnexpectedBody};
-use super::schema::Model;
+use super::schema::{Model, ModelVersion};
 use super::transport::{
     MAX_ERROR_BYTES, MAX_JSON_BYTES, MAX_PREDICTION_BYTES, from_reqwest, read_capped, read_prefix,
 };
@@ -356,6 +356,31 @@ impl ReplicateClient {
             )
             .await?;
         Model::from_json(&decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
+    }
+
+    /// `GET /models/{owner}/{name}/versions/{id}`: one version of a model with
+    /// its `openapi_schema` (Replicate's "Get a model version" endpoint).
+    pub async fn get_version(
+        &self,
+        token: &Secret,
+        owner: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<ModelVersion, ApiError> {
+        let url = self.endpoint(&["models", owner, name, "versions", version]);
+        let (status, bytes) = self
+            .call(
+                token,
+                Method::GET,
+                &url,
+                None,
+                HeaderMap::new(),
+                self.timeout,
+                self.json_cap,
+                "get_version",
+            )
+            .await?;
+        ModelVersion::from_json(&decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
     }
 
     /// Sends one API request and reads the whole answer (capped). Non-2xx

@@ -113,6 +113,20 @@ pub enum FieldKind {
     Other,
 }
 
+impl ModelVersion {
+    /// Reads a version answer (`{"id", "openapi_schema", …}`) tolerantly.
+    pub fn from_json(raw: &Value) -> Result<ModelVersion, UnexpectedBody> {
+        let map = raw.as_object().ok_or_else(|| {
+            UnexpectedBody(format!("expected a version object, got {}", kind_of(raw)))
+        })?;
+        Ok(ModelVersion {
+            id: str_field(map, "id")
+                .ok_or_else(|| UnexpectedBody("the version has no id".into()))?,
+            openapi_schema: map.get("openapi_schema").cloned().unwrap_or(Value::Null),
+        })
+    }
+}
+
 impl Model {
     /// Reads a model answer tolerantly (only `owner` and `name` are needed;
     /// a `latest_version` without an id counts as none).
