@@ -98,18 +98,33 @@ if [ "${1:-}" = "--inside-session" ]; then
     export SNI_WATCHER=0
   fi
 
-  # tauri-driver on a free port (and WebKitWebDriver on another).
-  read -r port native_port < <(node -e '
+  # Four free loopback ports: two tauri-drivers and their WebKitWebDrivers.
+  read -r port_a native_a port_b native_b < <(node -e '
     const net = require("net");
-    const free = () => new Promise((ok) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
-    (async () => console.log(await free(), await free()))();')
-  bg tauri-driver tauri-driver --port "$port" --native-port "$native_port"
-  wait_for 20 "tauri-driver on port $port" curl -sf "http://127.0.0.1:$port/status"
-  export WEBDRIVER_PORT="$port"
+    const servers = [];
+    const free = () => new Promise((ok) => { const s = net.createServer(); servers.push(s); s.listen(0, "127.0.0.1", () => ok(s.address().port)); });
+    (async () => { const p = []; for (let i = 0; i < 4; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
+
+  # Driver A: the first run and the offline demo (light theme).
+  bg tauri-driver-a tauri-driver --port "$port_a" --native-port "$native_a"
+  # Driver B: a real token against replicate-sim, the Secret Service, a
+  # restart, in the dark theme; its own data folder.
+  sim_token="r8_windowtest$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  bg replicate-sim "$ROOT/target/debug/replicate-sim" --port 0 --image-scale 0.5 \
+    --token "$sim_token:ok:window-tester" --token "r8_windowtestrevoked000000000000:invalid:nobody"
+  wait_for 10 "replicate-sim to listen" grep -q "listening on" "$ARTIFACTS/replicate-sim.log"
+  sim_base="$(sed -n 's/^replicate-sim listening on //p' "$ARTIFACTS/replicate-sim.log" | head -n1)"
+  mkdir -p "$WINDOW_TMP/genqueue-data-b"
+  bg tauri-driver-b env GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-b" REPLICATE_API_BASE="$sim_base" \
+    GTK_THEME=Adwaita:dark tauri-driver --port "$port_b" --native-port "$native_b"
+  wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
+  wait_for 20 "tauri-driver on port $port_b" curl -sf "http://127.0.0.1:$port_b/status"
+  export WEBDRIVER_PORT="$port_a" WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
+    SIM_BAD_TOKEN="r8_windowtestrevoked000000000000" GENQUEUE_DATA_DIR_B="$WINDOW_TMP/genqueue-data-b"
 
   status=0
   (cd tests/window && timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
-    node --test --test-concurrency=1 --test-reporter=spec window.test.mjs) || status=$?
+    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs) || status=$?
   if [ "$status" -eq 124 ]; then echo "window-tests: the tests timed out" >&2; fi
   exit "$status"
 fi
@@ -150,10 +165,12 @@ if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
   (cd ui && npm run build)
   echo "== window tests: build the app against the built UI"
   cargo build -p genqueue-app --features custom-protocol --locked
+  cargo build -p replicate-sim --locked
   mkdir -p "$(dirname "$APP")"
   cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
 fi
 [ -x "$APP" ] || { echo "window-tests: $APP missing (build it first)" >&2; exit 1; }
+[ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
 if [ ! -d tests/window/node_modules ] || [ tests/window/package-lock.json -nt tests/window/node_modules/.package-lock.json ]; then
   # --ignore-scripts: webdriverio's optional driver downloaders are not needed.
   (cd tests/window && npm ci --no-audit --no-fund --ignore-scripts)
@@ -191,7 +208,7 @@ chmod 700 "$tmp/xdg/runtime"
 status=0
 env XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache" \
   XDG_CONFIG_HOME="$tmp/xdg/config" XDG_RUNTIME_DIR="$tmp/xdg/runtime" \
-  NO_AT_BRIDGE=1 GENQUEUE_DATA_DIR="$tmp/genqueue-data" \
+  NO_AT_BRIDGE=1 GENQUEUE_DATA_DIR="$tmp/genqueue-data" WINDOW_TMP="$tmp" ROOT="$ROOT" \
   GENQUEUE_APP="$APP" ARTIFACTS="$ARTIFACTS" \
   dbus-run-session -- "$0" --inside-session || status=$?
 if [ "$status" -eq 0 ]; then

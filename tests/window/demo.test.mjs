@@ -8,166 +8,21 @@
 // three while the window is not focused (notifications).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile as execFileCb } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { promisify } from "node:util";
-import { remote } from "webdriverio";
+import { cpSync } from "node:fs";
+import {
+  ARTIFACTS, AT_ONCE_MS, assertResultImagesShown, COMPLETE_MS, TRAY_MS, closeApp, counter, counterValue, execFile, notifications,
+  openApp, screenShot, shot, spinning, unfocusWindow, until, windowHasFocus,
+} from "./lib.mjs";
 import { readTray, trayText } from "./tray.mjs";
 
-const execFile = promisify(execFileCb);
-
-const APP = must("GENQUEUE_APP");
-const ARTIFACTS = must("ARTIFACTS");
-const PORT = Number(must("WEBDRIVER_PORT"));
-const NOTIFY_LOG = must("NOTIFY_LOG");
+const PORT = Number(process.env.WEBDRIVER_PORT);
 const SNI_WATCHER = process.env.SNI_WATCHER === "1";
 
-/** Time allowed for a demo generation (3–8 s predicted) to complete. */
-const COMPLETE_MS = 30_000;
-/** "At once": the counter must change within this after the click. */
-const AT_ONCE_MS = 2_000;
-/** The tray is refreshed after a short debounce. */
-const TRAY_MS = 5_000;
-
-function must(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run scripts/window-tests.sh`);
-  return v;
-}
-
-/** @type {WebdriverIO.Browser} */
 let browser;
-let shotNo = 0;
-
-async function shot(name) {
-  shotNo += 1;
-  const file = `${ARTIFACTS}/${String(shotNo).padStart(2, "0")}-${name}.png`;
-  await browser.saveScreenshot(file);
-  return file;
-}
-
-/** A screenshot of the whole X screen (what a person would see, window frame-less under Xvfb). */
-async function screenShot(name) {
-  shotNo += 1;
-  await execFile("import", ["-window", "root", `${ARTIFACTS}/${String(shotNo).padStart(2, "0")}-${name}-screen.png`]);
-}
-
-const counter = () => browser.$("[data-testid=queue-counter]");
-const counterN = () => browser.$("[data-testid=counter-n]");
-const glyph = () => browser.$("[data-testid=counter-glyph]");
-
-/** The counter's number, or 0 when it is hidden (it is not rendered at 0). */
-async function counterValue() {
-  const c = await counter();
-  if (!(await c.isExisting())) return 0;
-  return Number((await (await counterN()).getText()).trim());
-}
-
-async function spinning() {
-  const g = await glyph();
-  if (!(await g.isExisting())) return false;
-  return (await g.getAttribute("class")).split(/\s+/).includes("spinning");
-}
-
-/** Polls fn until it returns a truthy value; returns it with the time taken. */
-async function until(fn, timeoutMs, what, intervalMs = 50) {
-  const t0 = Date.now();
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return { value: last, ms: Date.now() - t0 };
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - t0 > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** Notify calls seen on the session bus so far (dbus-monitor's log). */
-function notifications() {
-  if (!existsSync(NOTIFY_LOG)) return [];
-  const log = readFileSync(NOTIFY_LOG, "utf8");
-  // Each call: "method call ... member=Notify" then its arguments, one a line:
-  // app name, replaces id, icon, summary (title), body, ...
-  return log
-    .split(/\n(?=method call|method return|signal|error)/)
-    .filter((b) => /^method call .*member=Notify\b/.test(b))
-    .map((b) => {
-      const strings = [...b.matchAll(/^\s+string "((?:[^"\\]|\\.)*)"$/gm)].map((m) => m[1]);
-      return { app: strings[0], title: strings[2], body: strings[3] };
-    });
-}
-
-/** The X window id of the app's window (xdotool; its title is "Genqueue"). */
-async function appWindowId() {
-  const { stdout } = await execFile("xdotool", ["search", "--onlyvisible", "--name", "^Genqueue$"]);
-  const ids = stdout.trim().split("\n").filter(Boolean);
-  assert.ok(ids.length > 0, "the app's X window was not found");
-  return ids[0];
-}
-
-/** Is the app's window focused, as GTK (and so Tauri's is_focused) sees it? */
-async function windowHasFocus() {
-  return browser.execute(() => document.hasFocus());
-}
-
-/**
- * Takes the keyboard focus away from the window: a small plain X window
- * (ImageMagick's `display` of a 1×1 image) is mapped and given the input
- * focus. Returns a function that closes it and gives the focus back.
- */
-async function unfocusWindow() {
-  const { spawn } = await import("node:child_process");
-  const other = spawn("display", ["-title", "focus-thief", "-geometry", "60x60+1200+720", "xc:gray"], { stdio: "ignore", detached: true });
-  const { value: otherId } = await until(
-    async () => {
-      try {
-        const { stdout } = await execFile("xdotool", ["search", "--onlyvisible", "--name", "focus-thief"]);
-        return stdout.trim().split("\n")[0];
-      } catch {
-        return null;
-      }
-    },
-    10_000,
-    "the focus-thief window",
-    100,
-  );
-  await execFile("xdotool", ["windowfocus", "--sync", otherId]);
-  return async () => {
-    try {
-      process.kill(-other.pid, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-    await execFile("xdotool", ["windowfocus", "--sync", await appWindowId()]).catch(() => {});
-  };
-}
-
 before(async () => {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: PORT,
-    logLevel: "warn",
-    connectionRetryCount: 0,
-    connectionRetryTimeout: 60_000,
-    capabilities: {
-      "tauri:options": { application: APP },
-      "wdio:enforceWebDriverClassic": true,
-    },
-  });
-  await browser.setTimeout({ implicit: 0 });
+  browser = await openApp(PORT, "demo-");
 });
-
-after(async () => {
-  if (browser) {
-    await shot("last").catch(() => {});
-    await browser.deleteSession().catch(() => {});
-  }
-});
+after(closeApp);
 
 describe("Genqueue's window", () => {
   let firstId;
@@ -251,27 +106,10 @@ describe("Genqueue's window", () => {
     await item.click();
 
     await until(async () => (await browser.getUrl()).endsWith(`#/result/${firstId}`), 5_000, "the result page's URL");
-    const img = await browser.$(".page-result img");
-    await img.waitForExist({ timeout: 10_000 });
-    const { value: sizes } = await until(
-      () =>
-        browser.execute(() => {
-          const imgs = [...document.querySelectorAll(".page-result .outputs img")];
-          if (imgs.length === 0 || imgs.some((i) => !i.complete || i.naturalWidth === 0)) return null;
-          return imgs.map((i) => ({ src: i.src, w: i.naturalWidth, h: i.naturalHeight, shownW: i.clientWidth }));
-        }),
-      10_000,
-      "every output image to load (naturalWidth > 0)",
-      100,
-    );
-    console.log(`result images: ${JSON.stringify(sizes)}`);
-    for (const s of sizes) {
-      assert.ok(s.w > 0 && s.h > 0, `image ${s.src} loaded`);
-      assert.ok(s.shownW > 0, `image ${s.src} is laid out`);
-    }
+    await assertResultImagesShown("result-page");
     await until(async () => (await counterValue()) === 0, 3_000, "the counter to disappear (0)");
+    cpSync(`${process.env.GENQUEUE_DATA_DIR}/demo/outputs`, `${ARTIFACTS}/demo-outputs`, { recursive: true });
     assert.ok((await (await browser.$(".page-result .prompt-text")).getText()).includes("A lighthouse on a cliff"));
-    await shot("result-page");
     await screenShot("result-page");
 
     if (SNI_WATCHER) {
