@@ -467,9 +467,9 @@ pub mod proxy {
         /// Answer 401 to a `/files/…` request without `Authorization`
         /// (a host that wants the token, as Replicate may).
         pub refuse_plain_files: bool,
-        /// Answer a `/files/…` request that carries `Authorization` with a
-        /// 302 to this origin (same path).
-        pub redirect_authorized_files_to: Option<String>,
+        /// Per prediction id: answer a `/files/…` request that carries
+        /// `Authorization` with a 302 to this origin (same path).
+        pub redirect_authorized_files_to: Option<FilesOrigin>,
         /// Per prediction id, where its output files are said to be.
         pub files_origin: Option<FilesOrigin>,
     }
@@ -578,7 +578,16 @@ pub mod proxy {
                     "Authentication credentials were not provided.",
                 );
             }
-            if let (Some(_), Some(to)) = (&authorization, &p.options.redirect_authorized_files_to) {
+            let id = path
+                .trim_start_matches("/files/")
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            let redirect = match (&authorization, &p.options.redirect_authorized_files_to) {
+                (Some(_), Some(choose)) => choose(id),
+                _ => None,
+            };
+            if let Some(to) = redirect {
                 return Response::builder()
                     .status(StatusCode::FOUND)
                     .header(header::LOCATION, format!("{to}{path}"))
