@@ -2,8 +2,10 @@
 // the queue events, and a little simulated Replicate (pending → processing
 // with progress → completed with pictures, or failed). Used by the Vitest
 // suite and by the Playwright build (mock.html); never by the real app.
-import type { Account, AppInfo, Counters, ErrorPayload, Generation, GenerationSummary, QueueEvent, Token } from "../src/bindings";
-import { excerpt, toSummary } from "../src/lib/generation";
+import type { Account, AppInfo, Counters, ErrorPayload, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
+import type { BatchSummary, BulkResult, HistoryPage, HistoryQuery, ModelRunTime, MoveTo, Settings } from "../src/bindings-pending";
+import { excerpt, isActive, toSummary } from "../src/lib/generation";
+import { Archive, ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { fakeImage } from "./fakeImages";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
 
@@ -19,6 +21,22 @@ export type FakeOptions = {
 };
 
 export const DATA_DIR = "/home/ada/.local/share/app.genqueue";
+
+/** The most generations one create may make (as MAX_COUNT on the Rust side). */
+export const MAX_CREATE = 50;
+
+const FINISHED: readonly GenerationStatus[] = ["completed", "failed", "cancelled"];
+
+/** Newest first, ties by id (the order of list_generations and list_history). */
+function newestFirst(a: Generation, b: Generation): number {
+  return a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1;
+}
+
+/** Dispatch order: higher priority first, then older first. */
+function dispatchOrder(a: Generation, b: Generation): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  return a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1;
+}
 
 class CommandError extends Error {
   constructor(readonly payload: ErrorPayload) {
@@ -37,6 +55,21 @@ export class FakeBackend {
   tokens = new Map<string, Token>();
   files = new Map<string, string>();
   calls: { cmd: string; args: Args }[] = [];
+  settings: Settings = {
+    notifications: "unfocused",
+    notify_queue_finished: true,
+    output_folder: null,
+    api_base: null,
+    retention_days: null,
+    theme: "system",
+    language: "system",
+    start_paused_after_crash: false,
+  };
+  /** A long finished history behind the live generations (scenario "history"). */
+  archive: Archive | null = null;
+  /** Milliseconds each list_history answer waits (a slow store), 0 = at once. */
+  historyDelayMs = 0;
+  private thumbs = new Map<string, string>();
   private seq = 0;
   private nextId: Record<string, number> = {};
   private timers = new Set<ReturnType<typeof setTimeout>>();
@@ -82,6 +115,10 @@ export class FakeBackend {
       c[g.status] += 1;
       if (g.status === "pending" || g.status === "processing") c.active += 1;
       if (!g.viewed) c.unviewed += 1;
+    }
+    if (this.archive) {
+      const a = this.archive.statusCounts();
+      for (const k of FINISHED) c[k] += a[k];
     }
     return c;
   }
@@ -206,17 +243,43 @@ export class FakeBackend {
     this.save({ ...g, status: "failed", replicate_status: "failed", error: message, error_kind: kind, completed_at: new Date().toISOString() });
   }
 
+  /** Token slots: the active tokens' concurrency. */
+  slots(): number {
+    return [...this.tokens.values()].filter((t) => t.active).reduce((n, t) => n + t.max_concurrency, 0);
+  }
+
+  /** Pending generations in the order they will run. */
+  dispatchList(): Generation[] {
+    return [...this.generations.values()].filter((g) => g.status === "pending").sort(dispatchOrder);
+  }
+
+  /** "auto": starts queued generations in dispatch order while slots are free and the queue runs. */
+  pump(): void {
+    if (this.options.clock === "manual" || this.info.paused) return;
+    let running = [...this.generations.values()].filter((g) => g.status === "processing").length;
+    for (const g of this.dispatchList()) {
+      if (running >= this.slots()) break;
+      running += 1;
+      this.run(g.id);
+    }
+  }
+
   private run(id: string): void {
     const step = this.options.stepMs ?? 400;
     const failing = this.generations.get(id)?.prompt.toLowerCase().includes("fail") ?? false;
-    this.later(step * 1.5, () => this.start(id));
+    this.start(id);
     for (let i = 1; i <= 8; i++) {
-      this.later(step * (1.5 + i), () => {
-        if (failing && i === 4) this.failGeneration(id);
-        else this.progress(id, Math.round((i / 8) * 100));
+      this.later(step * i, () => {
+        if (failing && i === 4) {
+          this.failGeneration(id);
+          this.pump();
+        } else this.progress(id, Math.round((i / 8) * 100));
       });
     }
-    this.later(step * 10, () => this.complete(id));
+    this.later(step * 8.5, () => {
+      this.complete(id);
+      this.pump();
+    });
   }
 
   // ---- the commands -------------------------------------------------------
@@ -254,25 +317,74 @@ export class FakeBackend {
         return { ...this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() }) };
       }
       case "retry_generation": {
-        const g = this.mustGet(String(args.id));
-        const again = this.save(this.newGeneration(`${g.model_name}${g.model.version ? `:${g.model.version}` : ""}`, g.prompt, g.settings, { retried_from: g.id }));
-        if (this.options.clock !== "manual") this.run(again.id);
-        return { ...again };
+        const again = this.retry(this.mustGet(String(args.id)));
+        this.pump();
+        return again;
       }
-      case "delete_generation": {
-        const id = String(args.id);
-        this.mustGet(id);
-        this.generations.delete(id);
-        this.seq += 1;
-        this.emit({ type: "generation_removed", data: { id } });
-        this.emit({ type: "counters_changed", data: this.counters() });
+      case "delete_generation":
+        this.remove(this.mustGet(String(args.id)).id);
         return null;
-      }
       case "pause_queue":
       case "resume_queue":
         this.info.paused = cmd === "pause_queue";
         this.emit({ type: "queue_changed", data: { paused: this.info.paused } });
+        this.pump();
         return null;
+      case "set_token_concurrency": {
+        const t = this.mustToken(String(args.id));
+        const n = Number(args.n);
+        if (!Number.isInteger(n) || n < 1 || n > 16) fail("invalid_concurrency", "Concurrency must be a whole number from 1 to 16.");
+        const saved = this.saveToken({ ...t, max_concurrency: n });
+        this.pump();
+        return saved;
+      }
+      case "list_history":
+        return this.listHistory((args.query ?? {}) as Partial<HistoryQuery>);
+      case "history_models":
+        return this.historyModels();
+      case "bulk_generations":
+        return this.bulk((args.ids ?? []) as string[], String(args.action));
+      case "clear_finished":
+        return this.clearFinished();
+      case "get_batch":
+        return this.batch(String(args.batchId));
+      case "cancel_batch": {
+        let n = 0;
+        for (const g of this.batchMembers(String(args.batchId))) {
+          if (!isActive(g.status)) continue;
+          this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() });
+          n += 1;
+        }
+        this.pump();
+        return n;
+      }
+      case "retry_batch": {
+        const again = this.current(this.batchMembers(String(args.batchId)))
+          .filter((g) => g.status === "failed" || g.status === "cancelled")
+          .map((g) => this.retry(g));
+        this.pump();
+        return again;
+      }
+      case "move_generation":
+        return this.move(String(args.id), String(args.to) as MoveTo);
+      case "reorder_pending": {
+        const ids = (args.ids ?? []) as string[];
+        const order = this.dispatchList();
+        for (const id of ids) if (!order.some((g) => g.id === id)) fail("not_pending", `Generation ${id} is not queued any more.`);
+        this.renumber([...ids.map((id) => order.find((g) => g.id === id)!), ...order.filter((g) => !ids.includes(g.id))]);
+        return null;
+      }
+      case "run_time_stats":
+        return this.runTimeStats();
+      case "get_settings":
+        return { ...this.settings };
+      case "set_settings": {
+        const next = args.settings as Settings;
+        if (next.api_base !== null && !/^https?:\/\/\S+$/.test(next.api_base)) fail("invalid_settings", "The API base URL must start with http:// or https://.");
+        if (next.retention_days !== null && (!Number.isInteger(next.retention_days) || next.retention_days < 1)) fail("invalid_settings", "Keep history for at least one day.");
+        this.settings = { ...next };
+        return { ...this.settings };
+      }
       case "list_tokens":
         return [...this.tokens.values()];
       case "add_token":
@@ -312,8 +424,204 @@ export class FakeBackend {
     }
   }
 
+  /** A live generation, or a row of the archive (built on demand). */
+  find(id: string): Generation | undefined {
+    const live = this.generations.get(id);
+    if (live || !this.archive) return live;
+    const i = this.archive.indexOf(id);
+    return i !== null && this.archive.has(i) ? this.archive.generation(i, (m, p, input, extra) => this.newGeneration(m, p, input, extra)) : undefined;
+  }
+
   private mustGet(id: string): Generation {
-    return this.generations.get(id) ?? fail("not_found", `No generation ${id}.`);
+    return this.find(id) ?? fail("not_found", `No generation ${id}.`);
+  }
+
+  /** The data URL behind a file path (archive thumbnails are drawn when first asked for). */
+  fileUrl(path: string): string | undefined {
+    const known = this.files.get(path) ?? this.thumbs.get(path);
+    if (known || !this.archive) return known;
+    const m = /\/outputs\/(arc_\d+)\/0\.webp$/.exec(path);
+    const i = m ? this.archive.indexOf(m[1]) : null;
+    if (i === null || !this.archive.has(i)) return undefined;
+    const url = fakeImage(`${this.archive.prompt(i)}#0`, 96, 96);
+    if (this.thumbs.size > 2000) this.thumbs.clear();
+    this.thumbs.set(path, url);
+    return url;
+  }
+
+  private remove(id: string): void {
+    const i = this.archive?.indexOf(id) ?? null;
+    if (i !== null && !this.generations.has(id)) this.archive?.remove(i);
+    else this.generations.delete(id);
+    this.seq += 1;
+    this.emit({ type: "generation_removed", data: { id } });
+    this.emit({ type: "counters_changed", data: this.counters() });
+  }
+
+  private retry(g: Generation): Generation {
+    const again = this.save(this.newGeneration(`${g.model_name}${g.model.version ? `:${g.model.version}` : ""}`, g.prompt, g.settings, { retried_from: g.id, batch_id: g.batch_id }));
+    return { ...again };
+  }
+
+  private listHistory(q: Partial<HistoryQuery>): HistoryPage | Promise<HistoryPage> {
+    const limit = Math.min(500, Math.max(1, q.limit ?? 100));
+    const statuses = q.statuses ?? [];
+    const from = q.from ? Date.parse(q.from) : -Infinity;
+    const to = q.to ? Date.parse(q.to) : Infinity;
+    const keep = (status: GenerationStatus, model: string, createdMs: number, prompt: () => string) =>
+      (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
+    const live = [...this.generations.values()].sort(newestFirst).filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt));
+    const items: GenerationSummary[] = [];
+    let liveAt = 0;
+    let archiveAt = 0;
+    const arc = this.archive;
+    if (q.before) {
+      const i = arc && !this.generations.has(q.before) ? arc.indexOf(q.before) : null;
+      if (i !== null) {
+        liveAt = live.length;
+        archiveAt = i + 1;
+      } else {
+        const at = live.findIndex((g) => g.id === q.before);
+        liveAt = at === -1 ? live.length : at + 1;
+      }
+    }
+    for (; liveAt < live.length && items.length <= limit; liveAt++) items.push(toSummary(live[liveAt]));
+    if (arc) {
+      // The archive is older than every live generation; skip what the range leaves out without building rows.
+      if (to !== Infinity) archiveAt = Math.max(archiveAt, arc.firstBefore(to + 1));
+      for (let i = archiveAt; i < arc.size && items.length <= limit; i++) {
+        if (!arc.has(i)) continue;
+        const created = arc.createdMs(i);
+        if (created < from) break;
+        if (!keep(arc.status(i), arc.model(i), created, () => arc.prompt(i))) continue;
+        items.push(toSummary(this.find(arc.id(i))!));
+      }
+    }
+    const more = items.length > limit;
+    const page: HistoryPage = { items: items.slice(0, limit), next_before: more ? items[limit - 1].id : null };
+    if (this.historyDelayMs <= 0) return page;
+    return new Promise((resolve) => this.later(this.historyDelayMs, () => resolve(page)));
+  }
+
+  private historyModels(): string[] {
+    const models = new Set([...this.generations.values()].map((g) => g.model_name));
+    if (this.archive) for (const m of Object.keys(ARCHIVE_RUN_SECONDS)) models.add(m);
+    return [...models].sort();
+  }
+
+  private bulk(ids: string[], action: string): BulkResult {
+    const result: BulkResult = { done: 0, failed: [] };
+    for (const id of ids) {
+      const g = this.find(id);
+      if (!g) {
+        result.failed.push({ id, message: `No generation ${id}.` });
+        continue;
+      }
+      if (action === "retry") {
+        if (isActive(g.status)) result.failed.push({ id, message: "It is still queued or running." });
+        else {
+          this.retry(g);
+          result.done += 1;
+        }
+      } else if (action === "delete") {
+        if (isActive(g.status)) result.failed.push({ id, message: "Cancel it before deleting it." });
+        else {
+          this.remove(id);
+          result.done += 1;
+        }
+      } else if (action === "mark_viewed") {
+        if (!g.viewed && this.generations.has(id)) this.save({ ...g, viewed: true, viewed_at: new Date().toISOString() });
+        result.done += 1;
+      } else if (action === "cancel") {
+        if (!isActive(g.status)) result.failed.push({ id, message: "Only a queued or running generation can be cancelled." });
+        else {
+          this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() });
+          result.done += 1;
+        }
+      } else fail("invalid_action", `Unknown bulk action ${action}.`);
+    }
+    this.pump();
+    return result;
+  }
+
+  private clearFinished(): number {
+    let n = 0;
+    for (const g of [...this.generations.values()]) {
+      if (!FINISHED.includes(g.status) || !g.viewed) continue;
+      this.generations.delete(g.id);
+      this.emit({ type: "generation_removed", data: { id: g.id } });
+      n += 1;
+    }
+    if (this.archive) n += this.archive.removeAll();
+    this.seq += 1;
+    this.emit({ type: "counters_changed", data: this.counters() });
+    return n;
+  }
+
+  private batchMembers(batchId: string): Generation[] {
+    return [...this.generations.values()].filter((g) => g.batch_id === batchId).sort((a, b) => -newestFirst(a, b));
+  }
+
+  /** A batch's members without those a later retry replaced. */
+  private current(members: Generation[]): Generation[] {
+    const replaced = new Set(members.map((g) => g.retried_from).filter(Boolean));
+    return members.filter((g) => !replaced.has(g.id));
+  }
+
+  private batch(batchId: string): BatchSummary {
+    const members = this.batchMembers(batchId);
+    if (members.length === 0) fail("not_found", `No batch ${batchId}.`);
+    const live = this.current(members);
+    const count = (s: GenerationStatus) => live.filter((g) => g.status === s).length;
+    return {
+      batch_id: batchId,
+      total: live.length,
+      completed: count("completed"),
+      failed: count("failed"),
+      cancelled: count("cancelled"),
+      active: live.filter((g) => isActive(g.status)).length,
+      generations: members.map(toSummary),
+    };
+  }
+
+  /** Gives the pending generations priorities so that dispatch order is `order`. */
+  private renumber(order: Generation[]): void {
+    order.forEach((g, i) => {
+      const priority = order.length - i;
+      if (g.priority !== priority) this.save({ ...g, priority });
+    });
+  }
+
+  private move(id: string, to: MoveTo): GenerationSummary {
+    const g = this.mustGet(id);
+    if (g.status !== "pending") fail("not_pending", "Only a queued generation can be moved.");
+    const order = this.dispatchList();
+    const at = order.findIndex((x) => x.id === id);
+    order.splice(at, 1);
+    const dest = to === "top" || to === "next" ? 0 : to === "up" ? Math.max(0, at - 1) : Math.min(order.length, at + 1);
+    order.splice(dest, 0, g);
+    this.renumber(order);
+    return toSummary(this.mustGet(id));
+  }
+
+  private runTimeStats(): ModelRunTime[] {
+    const byModel = new Map<string, number[]>();
+    const done = [...this.generations.values()].filter((g) => g.status === "completed" && g.started_at && g.completed_at).sort((a, b) => (a.completed_at! < b.completed_at! ? 1 : -1));
+    for (const g of done) {
+      const list = byModel.get(g.model_name) ?? [];
+      if (list.length < 20) list.push((Date.parse(g.completed_at!) - Date.parse(g.started_at!)) / 1000);
+      byModel.set(g.model_name, list);
+    }
+    const stats: ModelRunTime[] = [...byModel].map(([model_name, secs]) => {
+      const sorted = secs.sort((a, b) => a - b);
+      return { model_name, median_seconds: sorted[Math.floor(sorted.length / 2)], samples: sorted.length };
+    });
+    if (this.archive) {
+      for (const [model_name, median_seconds] of Object.entries(ARCHIVE_RUN_SECONDS)) {
+        if (!byModel.has(model_name)) stats.push({ model_name, median_seconds, samples: 20 });
+      }
+    }
+    return stats;
   }
 
   private mustToken(id: string): Token {
@@ -326,7 +634,13 @@ export class FakeBackend {
 
   private list(args: Args): GenerationSummary[] {
     const limit = typeof args.limit === "number" ? args.limit : 50;
-    let all = [...this.generations.values()].sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1));
+    let all = [...this.generations.values()].sort(args.order === "dispatch" ? (a, b) => {
+      // Queued ones in the order they will run, then the rest newest first.
+      const pa = a.status === "pending";
+      const pb = b.status === "pending";
+      if (pa !== pb) return pa ? -1 : 1;
+      return pa ? dispatchOrder(a, b) : newestFirst(a, b);
+    } : newestFirst);
     if (Array.isArray(args.statuses)) all = all.filter((g) => (args.statuses as string[]).includes(g.status));
     if (args.unviewedOnly === true) all = all.filter((g) => !g.viewed);
     if (typeof args.before === "string") {
@@ -338,18 +652,20 @@ export class FakeBackend {
 
   private create(args: Args): Generation[] {
     const model = String(args.model ?? "");
-    const prompt = String(args.prompt ?? "");
+    const prompts = Array.isArray(args.prompts) ? (args.prompts as string[]).map((p) => p.trim()).filter(Boolean) : null;
+    const list = prompts ?? [String(args.prompt ?? "")];
     const count = typeof args.count === "number" ? args.count : 1;
     const input = (args.input ?? {}) as Args;
     if (![...this.tokens.values()].some((t) => t.active)) fail("no_token", "No usable Replicate token: add one or enable one on the Tokens page.");
-    if (prompt.trim() === "") fail("invalid_input", "The prompt is empty.");
+    if (list.length === 0 || list.some((p) => p.trim() === "")) fail("empty_prompt", "Type a prompt first.");
+    if (list.length * count > MAX_CREATE) fail("invalid_count", `At most ${MAX_CREATE} generations at once.`);
     if (model.startsWith("nobody/")) fail("model_not_found", `Replicate has no model ${model}.`);
+    const batchId = list.length * count > 1 ? `batch_${this.id("b")}` : null;
     const created: Generation[] = [];
-    for (let i = 0; i < count; i++) {
-      const g = this.save(this.newGeneration(model, prompt, input));
-      created.push({ ...g });
-      if (this.options.clock !== "manual") this.run(g.id);
+    for (const prompt of list) {
+      for (let i = 0; i < count; i++) created.push({ ...this.save(this.newGeneration(model, prompt, input, { batch_id: batchId })) });
     }
+    this.pump();
     return created;
   }
 

@@ -10,10 +10,10 @@ type Internals = { convertFileSrc?: (path: string, protocol?: string) => string 
 export function installFakeBackend(options: FakeOptions = {}): FakeBackend {
   const fake = new FakeBackend(options);
   mockIPC(
-    (cmd, payload) => {
+    async (cmd, payload) => {
       try {
         // A structured copy, as the IPC would make: the UI never shares objects with the fake.
-        const answer = fake.handle(cmd, (payload ?? {}) as Record<string, unknown>);
+        const answer = await fake.handle(cmd, (payload ?? {}) as Record<string, unknown>);
         return answer === undefined ? null : JSON.parse(JSON.stringify(answer));
       } catch (error) {
         if (error instanceof CommandError) throw error.payload;
@@ -26,7 +26,7 @@ export function installFakeBackend(options: FakeOptions = {}): FakeBackend {
     void emit(QUEUE_EVENT, JSON.parse(JSON.stringify(event)));
   });
   const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
-  internals.convertFileSrc = (path: string) => fake.files.get(path) ?? `asset://localhost/${encodeURIComponent(path)}`;
+  internals.convertFileSrc = (path: string) => fake.fileUrl(path) ?? `asset://localhost/${encodeURIComponent(path)}`;
   return fake;
 }
 

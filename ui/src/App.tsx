@@ -1,14 +1,19 @@
 import { useEffect } from "react";
+import { useTranslation } from "react-i18next";
 import { HashRouter, Navigate, Route, Routes, useNavigate } from "react-router";
 import { onNavigate } from "./backend";
 import { ErrorNotice } from "./components/ErrorNotice";
 import { Header } from "./components/Header";
 import { AppProvider, useApp } from "./context/AppContext";
 import { GenerationsProvider } from "./context/GenerationsContext";
+import { QueueProvider } from "./context/QueueContext";
+import { SettingsProvider } from "./context/SettingsContext";
 import { CreatePage } from "./pages/CreatePage";
 import { FirstRunPage } from "./pages/FirstRunPage";
 import { HistoryPage } from "./pages/HistoryPage";
+import { QueuePage } from "./pages/QueuePage";
 import { ResultPage } from "./pages/ResultPage";
+import { SettingsPage } from "./pages/SettingsPage";
 import { TokensPage } from "./pages/TokensPage";
 
 /** Shows the pages the app asks for (tray and notification clicks). */
@@ -27,13 +32,14 @@ function NavigationFollower() {
 
 /** The window's content; needs a router around it (HashRouter in the app, MemoryRouter in tests). */
 export function AppShell() {
+  const { t } = useTranslation();
   const { loaded, loadError, tokens, info } = useApp();
   if (loadError) {
     return (
       <>
         <Header minimal />
         <main className="page">
-          <h1>Genqueue could not start</h1>
+          <h1>{t("app.couldNotStart")}</h1>
           <ErrorNotice error={loadError} />
         </main>
       </>
@@ -65,8 +71,10 @@ export function AppShell() {
         <Routes>
           <Route path="/" element={<CreatePage />} />
           <Route path="/result/:id" element={<ResultPage />} />
+          <Route path="/queue" element={<QueuePage />} />
           <Route path="/history" element={<HistoryPage />} />
           <Route path="/tokens" element={<TokensPage />} />
+          <Route path="/settings" element={<SettingsPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </main>
@@ -77,7 +85,11 @@ export function AppShell() {
 export function Providers({ children }: { children: React.ReactNode }) {
   return (
     <AppProvider>
-      <GenerationsProvider>{children}</GenerationsProvider>
+      <SettingsProvider>
+        <GenerationsProvider>
+          <QueueProvider>{children}</QueueProvider>
+        </GenerationsProvider>
+      </SettingsProvider>
     </AppProvider>
   );
 }

@@ -16,6 +16,7 @@ import type {
   Token,
   TokenWithAccount,
 } from "./bindings";
+import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ListOrder, ModelRunTime, MoveTo, Settings } from "./bindings-pending";
 
 export type { ModelForm, TokenWithAccount };
 
@@ -64,8 +65,18 @@ export type ListGenerationsArgs = {
   unviewedOnly?: boolean;
   /** Id of the last item already shown; the answer holds older ones. */
   before?: string;
+  /** "dispatch": pending ones in the order they will run (default "newest"). */
+  order?: ListOrder;
 };
-export type CreateGenerationArgs = { model: string; prompt: string; input: Record<string, unknown>; count: number };
+export type CreateGenerationArgs = {
+  model: string;
+  prompt: string;
+  input: Record<string, unknown>;
+  /** Per prompt when `prompts` is given. */
+  count: number;
+  /** A batch of several prompts (one generation per prompt × count); `prompt` is then ignored. */
+  prompts?: string[] | null;
+};
 
 let dataDir: string | null = null;
 
@@ -98,6 +109,20 @@ export const backend = {
     dataDir = info.data_dir;
     return info;
   },
+  setTokenConcurrency: (id: string, n: number) => call<Token>("set_token_concurrency", { id, n }),
+  listHistory: (query: HistoryQuery) => call<HistoryPage>("list_history", { query }),
+  historyModels: () => call<string[]>("history_models"),
+  bulkGenerations: (ids: string[], action: BulkAction) => call<BulkResult>("bulk_generations", { ids, action }),
+  clearFinished: () => call<number>("clear_finished"),
+  // Tauri turns the Rust parameter `batch_id` into the JS key `batchId` (as `unviewed_only` → `unviewedOnly`).
+  getBatch: (batchId: string) => call<BatchSummary>("get_batch", { batchId }),
+  cancelBatch: (batchId: string) => call<number>("cancel_batch", { batchId }),
+  retryBatch: (batchId: string) => call<Generation[]>("retry_batch", { batchId }),
+  moveGeneration: (id: string, to: MoveTo) => call<GenerationSummary>("move_generation", { id, to }),
+  reorderPending: (ids: string[]) => call<null>("reorder_pending", { ids }),
+  runTimeStats: () => call<ModelRunTime[]>("run_time_stats"),
+  getSettings: () => call<Settings>("get_settings"),
+  setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   openOutputFolder: (id: string) => call<void>("open_output_folder", { id }),
   saveOutputAs: (id: string, index: number) => call<string | null>("save_output_as", { id, index }),
   /** Opens an https link in the system browser (tauri-plugin-opener). */

@@ -2,6 +2,7 @@
 // once (it checks it with Replicate and keeps it in the OS keyring) and is
 // never shown again; the form forgets it as soon as the call returns.
 import { useState, type FormEvent } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { backend, BackendError, toBackendError } from "../backend";
 import type { Account, Token } from "../bindings";
 import { useApp } from "../context/AppContext";
@@ -9,6 +10,7 @@ import { useApp } from "../context/AppContext";
 const TOKEN_SHAPE = /^r8_[A-Za-z0-9]{20,}$/;
 
 export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: Token, account: Account) => void; compact?: boolean }) {
+  const { t } = useTranslation();
   const { upsertToken } = useApp();
   const [label, setLabel] = useState("");
   const [secret, setSecret] = useState("");
@@ -17,12 +19,12 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
   const [added, setAdded] = useState<{ label: string; username: string } | null>(null);
 
   const trimmed = secret.trim();
-  const shapeHint = trimmed !== "" && !TOKEN_SHAPE.test(trimmed) ? "Replicate tokens start with r8_ — check that the whole token was pasted." : null;
+  const shapeHint = trimmed !== "" && !TOKEN_SHAPE.test(trimmed) ? t("tokens.shapeHint") : null;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (trimmed === "") {
-      setError(new BackendError({ code: "empty", message: "Paste a token first." }));
+      setError(new BackendError({ code: "empty", message: t("tokens.pasteFirst") }));
       return;
     }
     setBusy(true);
@@ -46,13 +48,13 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
     <form className={`token-form${compact ? " token-form-compact" : ""}`} onSubmit={submit} noValidate>
       <div className="field">
         <label htmlFor="token-label" className="field-label">
-          Label
+          {t("tokens.label")}
         </label>
-        <input id="token-label" className="input" placeholder="Personal" value={label} maxLength={60} onChange={(e) => setLabel(e.target.value)} />
+        <input id="token-label" className="input" placeholder={t("tokens.labelPlaceholder")} value={label} maxLength={60} onChange={(e) => setLabel(e.target.value)} />
       </div>
       <div className={`field field-grow${error ? " field-invalid" : ""}`}>
         <label htmlFor="token-secret" className="field-label">
-          API token
+          {t("tokens.secret")}
         </label>
         <input
           id="token-secret"
@@ -74,16 +76,16 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
               {error.message}
             </span>
           ) : (
-            shapeHint ?? "Checked with Replicate, then kept in your system keyring. It is never shown again."
+            shapeHint ?? t("tokens.secretHelp")
           )}
         </div>
       </div>
       <button type="submit" className="btn btn-primary" disabled={busy}>
-        {busy ? "Checking…" : "Add token"}
+        {busy ? t("tokens.checking") : t("tokens.addBtn")}
       </button>
       {added && (
         <p className="notice notice-ok token-added" role="status">
-          Added “{added.label}” — signed in as <strong>{added.username}</strong>.
+          <Trans i18nKey="tokens.added" values={{ label: added.label, user: added.username }} components={{ b: <strong /> }} />
         </p>
       )}
     </form>

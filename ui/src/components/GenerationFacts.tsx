@@ -1,62 +1,71 @@
 // The facts beside a result: status, times, model, settings.
-import type { ErrorKind, Generation } from "../bindings";
-import { isActive, STATUS_LABEL } from "../lib/generation";
+import { useTranslation } from "react-i18next";
+import type { Generation } from "../bindings";
+import { useApp } from "../context/AppContext";
+import { useQueueEta } from "../context/QueueContext";
+import { isActive } from "../lib/generation";
 import { showValue } from "../lib/schemaValues";
-import { formatDateTime, formatDuration, runningMs, useNow } from "../lib/time";
+import { formatDateTime, formatDuration, formatEta, runningMs, useNow } from "../lib/time";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 
-export const ERROR_KIND_LABEL: Record<ErrorKind, string> = {
-  input_rejected: "Replicate rejected the input",
-  model_failed: "The model failed",
-  aborted: "Aborted before it started",
-  retries_exhausted: "Gave up after repeated errors",
-  outputs_expired: "The images expired on Replicate before they were saved",
-  download_failed: "Saving the images failed",
-  no_token: "No usable token",
-  other: "Failed",
-};
+/** "About 12s left", "Starts in about 40s…", or why it waits. */
+export function EtaLine({ generation: g }: { generation: { id: string; status: Generation["status"] } }) {
+  const { t } = useTranslation();
+  const { info } = useApp();
+  const eta = useQueueEta().byId.get(g.id);
+  if (g.status === "pending" && info?.paused) return <p className="small muted eta">{t("result.etaPaused")}</p>;
+  if (!eta || !isActive(g.status)) return null;
+  return (
+    <p className="small muted eta" data-testid="eta">
+      {g.status === "processing" ? t("result.eta", { d: formatEta(eta.doneIn) }) : t("result.etaPending", { d: formatEta(eta.startsIn), done: formatEta(eta.doneIn) })}
+    </p>
+  );
+}
 
 export function StatusPanel({ generation: g }: { generation: Generation }) {
+  const { t } = useTranslation();
   const now = useNow(1000, isActive(g.status));
   const running = runningMs(g, now);
   return (
     <div className={`status-panel status-panel-${g.status}`} data-testid="status-panel">
       <div className="status-line">
         <StatusIcon status={g.status} />
-        <strong>{STATUS_LABEL[g.status]}</strong>
+        <strong>{t(`status.${g.status}`)}</strong>
         {g.status === "processing" && g.progress !== null && <span className="muted">{Math.round(g.progress)}%</span>}
-        {g.replicate_status && g.replicate_status !== g.status && <span className="muted small">Replicate: {g.replicate_status}</span>}
+        {g.replicate_status && g.replicate_status !== g.status && <span className="muted small">{t("result.replicate", { status: g.replicate_status })}</span>}
       </div>
-      {isActive(g.status) && <ProgressBar value={g.progress} label="Generation progress" />}
+      {isActive(g.status) && <ProgressBar value={g.progress} label={t("common.generationProgress")} />}
       {g.status === "pending" && g.wait_reason && <p className="small muted">{g.wait_reason}</p>}
       {g.status === "failed" && (
         <div className="failure" role="alert">
-          <strong>{ERROR_KIND_LABEL[g.error_kind ?? "other"]}</strong>
+          <strong>{t(`errorKind.${g.error_kind ?? "other"}`)}</strong>
           {g.error && <p>{g.error}</p>}
         </div>
       )}
-      {running !== null && isActive(g.status) && <p className="small muted">Running for {formatDuration(running)}</p>}
+      {running !== null && isActive(g.status) && <p className="small muted">{t("result.runningFor", { d: formatDuration(running) })}</p>}
+      <EtaLine generation={g} />
     </div>
   );
 }
 
 export function TimesList({ generation: g }: { generation: Generation }) {
+  const { t } = useTranslation();
   const now = useNow(1000, isActive(g.status));
   const running = runningMs(g, now);
   return (
     <dl className="facts">
-      <dt>Queued</dt>
+      <dt>{t("result.queued")}</dt>
       <dd>{formatDateTime(g.created_at)}</dd>
-      <dt>Started</dt>
+      <dt>{t("result.started")}</dt>
       <dd>{formatDateTime(g.started_at)}</dd>
-      <dt>Finished</dt>
+      <dt>{t("result.finished")}</dt>
       <dd>{formatDateTime(g.completed_at)}</dd>
-      <dt>Running time</dt>
+      <dt>{t("result.runningTime")}</dt>
       <dd>{running === null ? "—" : formatDuration(running)}</dd>
       {g.attempts > 1 && (
         <>
-          <dt>Attempts</dt>
+          <dt>{t("result.attempts")}</dt>
           <dd>{g.attempts}</dd>
         </>
       )}
@@ -65,9 +74,10 @@ export function TimesList({ generation: g }: { generation: Generation }) {
 }
 
 export function SettingsList({ generation: g }: { generation: Generation }) {
+  const { t } = useTranslation();
   const source = Object.keys(g.settings).length > 0 ? g.settings : g.input;
   const entries = Object.entries(source).filter(([k]) => k !== "prompt");
-  if (entries.length === 0) return <p className="muted small">Model defaults.</p>;
+  if (entries.length === 0) return <p className="muted small">{t("result.modelDefaults")}</p>;
   return (
     <dl className="facts">
       {entries.map(([k, v]) => (

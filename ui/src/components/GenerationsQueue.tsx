@@ -1,16 +1,19 @@
 // GenerationsQueue (the seed's name): the dropdown under the ⟳ N counter with
 // the 5 latest unviewed generations. A click marks one viewed and opens it.
 import { useEffect, useRef, type KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { useGenerations } from "../context/GenerationsContext";
 import { isActive } from "../lib/generation";
 import { elapsedMs, formatDuration, useNow } from "../lib/time";
+import { EtaLine } from "./GenerationFacts";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 
 export const QUEUE_SIZE = 5;
 
 export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocus: boolean) => void }) {
+  const { t } = useTranslation();
   const { unviewedGenerations, unviewedCount, markAsViewed, markAllViewed } = useGenerations();
   const navigate = useNavigate();
   const latest = unviewedGenerations.slice(0, QUEUE_SIZE);
@@ -43,13 +46,13 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
 
   const more = unviewedCount - latest.length;
   return (
-    <div className="queue" id={id} ref={panel} role="dialog" aria-label="Unviewed generations" onKeyDown={onKeyDown}>
+    <div className="queue" id={id} ref={panel} role="dialog" aria-label={t("dropdown.label")} onKeyDown={onKeyDown}>
       <div className="queue-head">
-        <span>Unviewed</span>
+        <span>{t("dropdown.title")}</span>
         <span className="queue-count">{unviewedCount}</span>
       </div>
       {latest.length === 0 ? (
-        <p className="queue-empty">Nothing new.</p>
+        <p className="queue-empty">{t("dropdown.empty")}</p>
       ) : (
         <ul className="queue-list">
           {latest.map((g) => (
@@ -61,8 +64,9 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                     <span className="queue-model">{g.model_name}</span>
                     <span className="queue-time">{formatDuration(elapsedMs(g, now))}</span>
                   </span>
-                  <span className="queue-prompt">{g.prompt_excerpt || "(no prompt)"}</span>
+                  <span className="queue-prompt">{g.prompt_excerpt || t("common.noPrompt")}</span>
                   {isActive(g.status) && <ProgressBar value={g.progress} />}
+                  {isActive(g.status) && <EtaLine generation={g} />}
                   {g.status === "failed" && g.error && <span className="queue-error">{g.error}</span>}
                 </span>
               </button>
@@ -70,7 +74,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
           ))}
         </ul>
       )}
-      {more > 0 && <p className="queue-more">and {more} more</p>}
+      {more > 0 && <p className="queue-more">{t("dropdown.more", { count: more })}</p>}
       <div className="queue-footer">
         <button
           type="button"
@@ -80,7 +84,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
             onClose(true);
           }}
         >
-          Mark all viewed
+          {t("dropdown.markAll")}
         </button>
         <button
           type="button"
@@ -90,7 +94,17 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
             navigate("/history");
           }}
         >
-          View all
+          {t("dropdown.viewAll")}
+        </button>
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          onClick={() => {
+            onClose(false);
+            navigate("/queue");
+          }}
+        >
+          {t("dropdown.openQueue")}
         </button>
       </div>
     </div>

@@ -1,44 +1,82 @@
+import { useTranslation } from "react-i18next";
 import { NavLink } from "react-router";
 import { backend } from "../backend";
 import { useApp } from "../context/AppContext";
-import { LogoMark, PlayIcon } from "./icons";
+import { useQueue, useQueueEta } from "../context/QueueContext";
+import { formatEta } from "../lib/time";
+import { LogoMark, PauseIcon, PlayIcon } from "./icons";
 import { QueueCounter } from "./QueueCounter";
 
-/** The window header: name, Demo badge, navigation, paused state and the ⟳ N counter. */
-export function Header({ minimal = false }: { minimal?: boolean }) {
+/** Pause (an icon button) while the queue runs; "Paused — resume" while it is paused. */
+function PauseToggle() {
+  const { t } = useTranslation();
   const { info, setInfo } = useApp();
-  const resume = () => {
-    backend.resumeQueue().then(
-      () => info && setInfo({ ...info, paused: false }),
-      (error: unknown) => console.error("resume_queue failed", error),
+  if (!info) return null;
+  const set = (paused: boolean) => {
+    (paused ? backend.pauseQueue() : backend.resumeQueue()).then(
+      () => setInfo({ ...info, paused }),
+      (error: unknown) => console.error(paused ? "pause_queue failed" : "resume_queue failed", error),
     );
   };
+  if (info.paused) {
+    return (
+      <button type="button" className="pill pill-paused" onClick={() => set(false)} title={t("header.pausedTitle")} data-testid="resume-queue">
+        <PlayIcon /> {t("header.paused")}
+      </button>
+    );
+  }
+  return (
+    <button type="button" className="btn btn-icon btn-ghost header-pause" onClick={() => set(true)} aria-label={t("header.pause")} title={t("header.pauseTitle")} data-testid="pause-queue">
+      <PauseIcon />
+    </button>
+  );
+}
+
+/** "~3m 20s" until the whole queue is done, beside the Queue link. */
+function QueueEtaBadge() {
+  const { t } = useTranslation();
+  const { processing, pending } = useQueue();
+  const eta = useQueueEta();
+  if (processing.length + pending.length === 0 || eta.totalMs === null) return null;
+  return (
+    <span className="nav-eta" title={t("header.queueEta", { eta: formatEta(eta.totalMs) })} data-testid="header-eta">
+      {formatEta(eta.totalMs)}
+    </span>
+  );
+}
+
+/** The window header: name, Demo badge, navigation, pause/resume and the ⟳ N counter. */
+export function Header({ minimal = false }: { minimal?: boolean }) {
+  const { t } = useTranslation();
+  const { info } = useApp();
   return (
     <header className="header">
       <div className="brand">
         <LogoMark />
-        <span className="brand-name">Genqueue</span>
+        <span className="brand-name">{t("app.name")}</span>
         {info?.demo && (
-          <span className="badge badge-demo" title="Offline demo: a simulated Replicate on this computer, no real tokens or credit used">
-            Demo
+          <span className="badge badge-demo" title={t("app.demoTitle")}>
+            {t("app.demo")}
           </span>
         )}
       </div>
       {!minimal && (
-        <nav className="nav" aria-label="Main">
+        <nav className="nav" aria-label={t("nav.label")}>
           <NavLink to="/" end>
-            Create
+            {t("nav.create")}
           </NavLink>
-          <NavLink to="/history">History</NavLink>
-          <NavLink to="/tokens">Tokens</NavLink>
+          <NavLink to="/queue">
+            {t("nav.queue")}
+            <QueueEtaBadge />
+          </NavLink>
+          <NavLink to="/history">{t("nav.history")}</NavLink>
+          <NavLink to="/tokens">{t("nav.tokens")}</NavLink>
+          <NavLink to="/settings">{t("nav.settings")}</NavLink>
         </nav>
       )}
       <div className="header-end">
-        {info?.paused && (
-          <button type="button" className="pill pill-paused" onClick={resume} title="The queue is paused: nothing new is sent. Click to resume.">
-            <PlayIcon /> Paused — resume
-          </button>
-        )}
+        {!minimal && <PauseToggle />}
+        {minimal && info?.paused && <PauseToggle />}
         {!minimal && <QueueCounter />}
       </div>
     </header>

@@ -1,6 +1,7 @@
 // Full-size view of one output image; ←/→ between images, Esc closes.
 import { useEffect, useRef } from "react";
 import { createPortal } from "react-dom";
+import { useTranslation } from "react-i18next";
 import { ChevronLeftIcon, ChevronRightIcon, CloseIcon, SaveIcon } from "./icons";
 
 export function Lightbox({
@@ -16,6 +17,7 @@ export function Lightbox({
   onClose: () => void;
   onSave: (i: number) => void;
 }) {
+  const { t } = useTranslation();
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const back = document.activeElement as HTMLElement | null;
@@ -34,11 +36,11 @@ export function Lightbox({
 
   // A portal: above the sticky header whatever stacking context the page makes.
   return createPortal(
-    <div className="lightbox" role="dialog" aria-modal="true" aria-label={`Image ${index + 1} of ${urls.length}`} onClick={onClose}>
-      <img src={urls[index]} alt={`Output ${index + 1}, full size`} onClick={(e) => e.stopPropagation()} />
+    <div className="lightbox" role="dialog" aria-modal="true" aria-label={t("outputs.dialog", { n: index + 1, total: urls.length })} onClick={onClose}>
+      <img src={urls[index]} alt={t("outputs.altFull", { n: index + 1 })} onClick={(e) => e.stopPropagation()} />
       <div className="lightbox-bar" onClick={(e) => e.stopPropagation()}>
         {urls.length > 1 && (
-          <button type="button" className="btn btn-icon btn-on-dark" aria-label="Previous image" disabled={index === 0} onClick={() => onIndex(index - 1)}>
+          <button type="button" className="btn btn-icon btn-on-dark" aria-label={t("outputs.previous")} disabled={index === 0} onClick={() => onIndex(index - 1)}>
             <ChevronLeftIcon />
           </button>
         )}
@@ -46,14 +48,14 @@ export function Lightbox({
           {index + 1} / {urls.length}
         </span>
         {urls.length > 1 && (
-          <button type="button" className="btn btn-icon btn-on-dark" aria-label="Next image" disabled={index === urls.length - 1} onClick={() => onIndex(index + 1)}>
+          <button type="button" className="btn btn-icon btn-on-dark" aria-label={t("outputs.next")} disabled={index === urls.length - 1} onClick={() => onIndex(index + 1)}>
             <ChevronRightIcon />
           </button>
         )}
-        <button type="button" className="btn btn-icon btn-on-dark" aria-label="Save image as…" onClick={() => onSave(index)}>
+        <button type="button" className="btn btn-icon btn-on-dark" aria-label={t("outputs.save")} onClick={() => onSave(index)}>
           <SaveIcon />
         </button>
-        <button ref={closeRef} type="button" className="btn btn-icon btn-on-dark" aria-label="Close full-size view" onClick={onClose}>
+        <button ref={closeRef} type="button" className="btn btn-icon btn-on-dark" aria-label={t("outputs.close")} onClick={onClose}>
           <CloseIcon />
         </button>
       </div>

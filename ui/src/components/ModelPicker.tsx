@@ -1,4 +1,5 @@
 // Preset models as chips, plus any owner/name[:version] typed by hand.
+import { useTranslation } from "react-i18next";
 import type { ModelPreset } from "../bindings";
 
 export const MODEL_PATTERN = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*(:[0-9a-f]{6,})?$/;
@@ -20,11 +21,12 @@ export function ModelPicker({
   error: string | null;
   onChange: (model: string) => void;
 }) {
+  const { t } = useTranslation();
   const current = presets.find((p) => p.model === model);
   return (
     <div className={`field field-wide${error ? " field-invalid" : ""}`}>
       <span className="field-label" id="model-label">
-        Model
+        {t("model.label")}
       </span>
       <div className="chips" role="group" aria-labelledby="model-label">
         {presets.map((p) => (
@@ -35,9 +37,9 @@ export function ModelPicker({
       </div>
       <input
         className="input input-mono"
-        aria-label="Model (owner/name)"
+        aria-label={t("model.input")}
         aria-describedby="model-help"
-        placeholder="owner/name, e.g. black-forest-labs/flux-schnell"
+        placeholder={t("model.placeholder")}
         spellCheck={false}
         autoCapitalize="off"
         autoCorrect="off"
@@ -45,7 +47,7 @@ export function ModelPicker({
         onChange={(e) => onChange(e.target.value.trim())}
       />
       <div id="model-help" className="field-help">
-        {error ? <span className="field-error">{error}</span> : current ? current.description : "Any public model on Replicate, as owner/name (optionally :version)."}
+        {error ? <span className="field-error">{error}</span> : current ? current.description : t("model.help")}
       </div>
     </div>
   );

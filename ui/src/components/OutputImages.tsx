@@ -1,5 +1,6 @@
 // The outputs of a generation: local files as a grid, placeholders while running.
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { fileUrl } from "../backend";
 import type { Generation } from "../bindings";
 import { isActive } from "../lib/generation";
@@ -7,11 +8,11 @@ import { ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
 import { ProgressBar } from "./ProgressBar";
 
-const EMPTY_TEXT: Partial<Record<Generation["status"], string>> = {
-  completed: "The model returned no images.",
-  failed: "No images: the generation failed.",
-  cancelled: "No images: cancelled before it finished.",
-};
+const EMPTY_TEXT = {
+  completed: "outputs.noneCompleted",
+  failed: "outputs.noneFailed",
+  cancelled: "outputs.noneCancelled",
+} as const;
 
 function expectedOutputs(g: Generation): number {
   const n = g.input.num_outputs ?? g.settings.num_outputs;
@@ -19,6 +20,7 @@ function expectedOutputs(g: Generation): number {
 }
 
 export function OutputImages({ generation, onSave }: { generation: Generation; onSave: (index: number) => void }) {
+  const { t } = useTranslation();
   const [open, setOpen] = useState<number | null>(null);
   const urls = generation.output_files.map(fileUrl);
 
@@ -27,7 +29,7 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
       return (
         <div className="outputs-empty">
           <ImageIcon />
-          <span>{EMPTY_TEXT[generation.status] ?? "No images."}</span>
+          <span>{t(generation.status in EMPTY_TEXT ? EMPTY_TEXT[generation.status as keyof typeof EMPTY_TEXT] : "outputs.none")}</span>
         </div>
       );
     }
@@ -36,8 +38,8 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
         {Array.from({ length: expectedOutputs(generation) }, (_, i) => (
           <div key={i} className="output-placeholder" aria-hidden={i > 0}>
             <span className="spinner spinner-lg" aria-hidden="true" />
-            <span className="muted">{generation.status === "pending" ? "Waiting in the queue…" : generation.progress !== null ? `${Math.round(generation.progress)}%` : "Generating…"}</span>
-            {i === 0 && <ProgressBar value={generation.progress} label="Generation progress" />}
+            <span className="muted">{generation.status === "pending" ? t("outputs.waiting") : generation.progress !== null ? `${Math.round(generation.progress)}%` : t("outputs.generating")}</span>
+            {i === 0 && <ProgressBar value={generation.progress} label={t("common.generationProgress")} />}
           </div>
         ))}
       </div>
@@ -48,8 +50,8 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
     <>
       <div className={`outputs outputs-${Math.min(urls.length, 4)}`}>
         {urls.map((url, i) => (
-          <button key={url} type="button" className="output" aria-label={`Open image ${i + 1} full size`} onClick={() => setOpen(i)}>
-            <img src={url} alt={`Output ${i + 1}`} loading="lazy" />
+          <button key={url} type="button" className="output" aria-label={t("outputs.open", { n: i + 1 })} onClick={() => setOpen(i)}>
+            <img src={url} alt={t("outputs.alt", { n: i + 1 })} loading="lazy" />
           </button>
         ))}
       </div>

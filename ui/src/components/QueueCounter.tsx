@@ -1,11 +1,21 @@
 // The ⟳ N counter: N unviewed generations, ⟳ spinning while any is active,
-// hidden at 0. It opens the GenerationsQueue dropdown.
+// hidden at 0. It opens the GenerationsQueue dropdown; so does Alt+Q from
+// anywhere (with nothing unviewed, Alt+Q opens the Queue page instead).
 import { useEffect, useId, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
 import { useGenerations } from "../context/GenerationsContext";
 import { GenerationsQueue } from "./GenerationsQueue";
 import { CounterArrowIcon } from "./icons";
 
+/** Alt+Q (by key position, so it works whatever the keyboard layout). */
+export function isQueueShortcut(e: KeyboardEvent): boolean {
+  return e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.code === "KeyQ";
+}
+
 export function QueueCounter() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
   const { unviewedCount, activeCount } = useGenerations();
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
@@ -21,8 +31,19 @@ export function QueueCounter() {
     return () => document.removeEventListener("pointerdown", onPointer);
   }, [open]);
 
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!isQueueShortcut(e)) return;
+      e.preventDefault();
+      if (unviewedCount === 0) navigate("/queue");
+      else setOpen((o) => !o);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [unviewedCount, navigate]);
+
   if (unviewedCount === 0) return null;
-  const label = `${unviewedCount} unviewed generation${unviewedCount === 1 ? "" : "s"}${activeCount > 0 ? `, ${activeCount} in progress` : ""}`;
+  const label = activeCount > 0 ? `${t("counter.label", { count: unviewedCount })}, ${t("counter.active", { count: activeCount })}` : t("counter.label", { count: unviewedCount });
   return (
     <div className="counter-wrap" ref={wrap}>
       <button
@@ -30,7 +51,8 @@ export function QueueCounter() {
         type="button"
         className={`counter${open ? " counter-open" : ""}`}
         aria-label={label}
-        title={label}
+        title={`${label} (${t("counter.shortcut")})`}
+        aria-keyshortcuts="Alt+Q"
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}

@@ -1,5 +1,6 @@
 // One setting of a model, its widget chosen by the schema: enums → select,
 // bounded numbers → slider + number field, booleans → toggle, strings → input.
+import { useTranslation } from "react-i18next";
 import type { InputField } from "../bindings";
 import { fieldLabel, isBounded, showValue } from "../lib/schemaValues";
 
@@ -18,6 +19,7 @@ function parseNumber(raw: string): number | null {
 }
 
 function Widget({ field, value, onChange, inputId, describedBy }: Props & { inputId: string; describedBy: string }) {
+  const { t } = useTranslation();
   const common = { id: inputId, name: field.name, "aria-describedby": describedBy };
   const kind = field.kind;
   switch (kind.type) {
@@ -25,7 +27,7 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
       const at = kind.choices.findIndex((c) => c === value);
       return (
         <select {...common} className="input" value={at === -1 ? "" : String(at)} onChange={(e) => onChange(e.target.value === "" ? null : kind.choices[Number(e.target.value)])}>
-          {(at === -1 || !field.required) && <option value="">{at === -1 ? "Choose…" : "(not set)"}</option>}
+          {(at === -1 || !field.required) && <option value="">{at === -1 ? t("field.choose") : t("field.notSet")}</option>}
           {kind.choices.map((c, i) => (
             <option key={i} value={String(i)}>
               {showValue(c)}
@@ -41,7 +43,7 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
           <input {...common} type="checkbox" role="switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
           <span className="switch-track" aria-hidden="true" />
           <span className="switch-text" aria-hidden="true">
-            {value === true ? "On" : "Off"}
+            {value === true ? t("common.on") : t("common.off")}
           </span>
         </span>
       );
@@ -57,7 +59,7 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
           step={step(field)}
           min={field.minimum ?? undefined}
           max={field.maximum ?? undefined}
-          placeholder={field.default === null ? "Not set" : undefined}
+          placeholder={field.default === null ? t("field.notSetPlaceholder") : undefined}
           value={num === null ? "" : String(num)}
           onChange={(e) => onChange(parseNumber(e.target.value))}
         />
@@ -68,7 +70,7 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
           <input
             type="range"
             className="slider"
-            aria-label={`${fieldLabel(field)} slider`}
+            aria-label={t("field.slider", { label: fieldLabel(field) })}
             min={field.minimum ?? 0}
             max={field.maximum ?? 100}
             step={step(field)}
@@ -100,7 +102,7 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
         <input
           {...common}
           className="input input-mono"
-          placeholder="JSON value"
+          placeholder={t("field.json")}
           value={typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value)}
           onChange={(e) => onChange(e.target.value)}
         />
@@ -109,6 +111,7 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
 }
 
 export function SettingsField(props: Props) {
+  const { t } = useTranslation();
   const { field, error } = props;
   const inputId = `setting-${field.name}`;
   const helpId = `${inputId}-help`;
@@ -118,9 +121,9 @@ export function SettingsField(props: Props) {
       <div className="field-label-row">
         <label htmlFor={inputId} className="field-label">
           {fieldLabel(field)}
-          {field.required && <span className="required" aria-label="required"> *</span>}
+          {field.required && <span className="required" aria-label={t("field.required")}> *</span>}
         </label>
-        {field.default !== null && field.default !== undefined && <span className="field-default">Default: {showValue(field.default)}</span>}
+        {field.default !== null && field.default !== undefined && <span className="field-default">{t("field.default", { value: showValue(field.default) })}</span>}
       </div>
       <Widget {...props} inputId={inputId} describedBy={helpId} />
       <div id={helpId} className="field-help">

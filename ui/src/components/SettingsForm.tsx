@@ -1,3 +1,4 @@
+import { useTranslation } from "react-i18next";
 import type { InputField } from "../bindings";
 import type { FormValues } from "../lib/schemaValues";
 import { SettingsField } from "./SettingsField";
@@ -14,7 +15,8 @@ export function SettingsForm({
   errors: Record<string, string>;
   onChange: (name: string, value: unknown) => void;
 }) {
-  if (fields.length === 0) return <p className="muted">This model has no other settings.</p>;
+  const { t } = useTranslation();
+  if (fields.length === 0) return <p className="muted">{t("create.noSettings")}</p>;
   return (
     <div className="settings-grid">
       {fields.map((f) => (

@@ -1,5 +1,5 @@
+import { useTranslation } from "react-i18next";
 import type { GenerationStatus } from "../bindings";
-import { STATUS_LABEL } from "../lib/generation";
 
 const GLYPH: Record<GenerationStatus, string> = {
   pending: "",
@@ -11,9 +11,11 @@ const GLYPH: Record<GenerationStatus, string> = {
 
 /** Spinner while pending or processing, ✓ completed, ✗ failed, — cancelled. */
 export function StatusIcon({ status }: { status: GenerationStatus }) {
+  const { t } = useTranslation();
   const spinning = status === "pending" || status === "processing";
+  const label = t(`status.${status}`);
   return (
-    <span className={`status-icon status-${status}`} role="img" aria-label={STATUS_LABEL[status]} title={STATUS_LABEL[status]} data-status={status}>
+    <span className={`status-icon status-${status}`} role="img" aria-label={label} title={label} data-status={status}>
       {spinning ? <span className="spinner" aria-hidden="true" /> : <span aria-hidden="true">{GLYPH[status]}</span>}
     </span>
   );

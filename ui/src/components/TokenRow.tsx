@@ -1,17 +1,22 @@
 // One token: label, fingerprint, state and figures; enable/disable, check, remove.
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { backend, toBackendError, type BackendError } from "../backend";
 import type { Token } from "../bindings";
 import { useApp } from "../context/AppContext";
-import { formatAgo, formatDuration, useNow } from "../lib/time";
+import { formatAgo, formatDuration, formatNumber, useNow } from "../lib/time";
 
-function stateOf(t: Token, now: number): { label: string; tone: "ok" | "warn" | "bad" | "off" } {
-  if (!t.active) return t.disabled_reason ? { label: "Disabled", tone: "bad" } : { label: "Off", tone: "off" };
-  if (t.cooldown_until && Date.parse(t.cooldown_until) > now) return { label: "Cooling down", tone: "warn" };
-  return { label: "Active", tone: "ok" };
+type TokenState = "disabled" | "off" | "cooling" | "active";
+const TONE: Record<TokenState, "ok" | "warn" | "bad" | "off"> = { disabled: "bad", off: "off", cooling: "warn", active: "ok" };
+
+function stateOf(t: Token, now: number): TokenState {
+  if (!t.active) return t.disabled_reason ? "disabled" : "off";
+  if (t.cooldown_until && Date.parse(t.cooldown_until) > now) return "cooling";
+  return "active";
 }
 
 export function TokenRow({ token: t }: { token: Token }) {
+  const { t: tr } = useTranslation();
   const { upsertToken, dropToken } = useApp();
   const cooling = t.cooldown_until !== null && Date.parse(t.cooldown_until) > Date.now();
   const now = useNow(1000, cooling);
@@ -38,17 +43,19 @@ export function TokenRow({ token: t }: { token: Token }) {
       <div className="token-head">
         <div className="token-name">
           <strong>{t.label}</strong>
-          <span className="mono muted small" title="Last characters of the token">
+          <span className="mono muted small" title={tr("tokens.lastChars")}>
             ••••{t.fingerprint}
           </span>
-          <span className={`badge badge-${state.tone}`}>{state.label}</span>
+          <span className={`badge badge-${TONE[state]}`} data-state={state}>
+            {tr(`tokens.${state}`)}
+          </span>
         </div>
         <div className="token-actions">
-          <label className="switch" title={t.active ? "Stop using this token" : "Use this token again"}>
+          <label className="switch" title={t.active ? tr("tokens.stop") : tr("tokens.useAgain")}>
             <input
               type="checkbox"
               role="switch"
-              aria-label={`Use token ${t.label}`}
+              aria-label={tr("tokens.use", { label: t.label })}
               checked={t.active}
               disabled={busy}
               onChange={(e) => act(async () => upsertToken(await backend.setTokenEnabled(t.id, e.target.checked)))}
@@ -67,37 +74,41 @@ export function TokenRow({ token: t }: { token: Token }) {
               })
             }
           >
-            Check
+            {tr("tokens.check")}
           </button>
           {confirming ? (
             <>
               <button type="button" className="btn btn-danger btn-sm" disabled={busy} onClick={() => act(async () => { await backend.removeToken(t.id); dropToken(t.id); })}>
-                Remove
+                {tr("tokens.remove")}
               </button>
               <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirming(false)}>
-                Keep
+                {tr("common.keep")}
               </button>
             </>
           ) : (
-            <button type="button" className="btn btn-ghost btn-sm" aria-label={`Remove token ${t.label}…`} onClick={() => setConfirming(true)}>
-              Remove…
+            <button type="button" className="btn btn-ghost btn-sm" aria-label={tr("tokens.removeAsk", { label: t.label })} onClick={() => setConfirming(true)}>
+              {tr("tokens.removeBtn")}
             </button>
           )}
         </div>
       </div>
-      {confirming && <p className="small token-confirm">Remove “{t.label}”? Its secret is deleted from the keyring; generations already made stay.</p>}
+      {confirming && <p className="small token-confirm">{tr("tokens.removeConfirm", { label: t.label })}</p>}
       {!t.active && t.disabled_reason && <p className="token-reason small">{t.disabled_reason}</p>}
-      {state.label === "Cooling down" && t.cooldown_until && (
-        <p className="token-reason token-reason-warn small">Rate-limited by Replicate; back in {formatDuration(Date.parse(t.cooldown_until) - now)}.</p>
+      {state === "cooling" && t.cooldown_until && (
+        <p className="token-reason token-reason-warn small">{tr("tokens.rateLimited", { d: formatDuration(Date.parse(t.cooldown_until) - now) })}</p>
       )}
       <dl className="token-figures">
-        <div><dt>Requests</dt><dd>{t.request_count}</dd></div>
-        <div><dt>Errors</dt><dd>{t.error_count}</dd></div>
-        <div><dt>Rate-limited</dt><dd>{t.rate_limited_count}</dd></div>
-        <div><dt>Running</dt><dd>{t.in_flight} / {t.max_concurrency}</dd></div>
-        <div><dt>Last used</dt><dd>{formatAgo(t.last_used_at, now)}</dd></div>
+        <div><dt>{tr("tokens.requests")}</dt><dd>{formatNumber(t.request_count)}</dd></div>
+        <div><dt>{tr("tokens.errors")}</dt><dd>{formatNumber(t.error_count)}</dd></div>
+        <div><dt>{tr("tokens.rateLimitedCount")}</dt><dd>{formatNumber(t.rate_limited_count)}</dd></div>
+        <div><dt>{tr("tokens.running")}</dt><dd>{t.in_flight} / {t.max_concurrency}</dd></div>
+        <div><dt>{tr("tokens.lastUsed")}</dt><dd>{formatAgo(t.last_used_at, now)}</dd></div>
       </dl>
-      {account && <p className="small muted">Valid — signed in as <strong>{account}</strong>.</p>}
+      {account && (
+        <p className="small muted">
+          <Trans i18nKey="tokens.valid" values={{ user: account }} components={{ b: <strong /> }} />
+        </p>
+      )}
       {error && <p className="field-error small" role="alert" data-code={error.code}>{error.message}</p>}
     </li>
   );

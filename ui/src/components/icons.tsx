@@ -23,6 +23,12 @@ export const CheckIcon = () => <Svg><path d="m5 12 5 5 9-10" /></Svg>;
 export const PauseIcon = () => <Svg><path d="M9 5v14M15 5v14" /></Svg>;
 export const PlayIcon = () => <Svg><path d="m7 4 13 8-13 8z" /></Svg>;
 export const ImageIcon = () => <Svg size={20}><rect x="3" y="4" width="18" height="16" rx="2" /><circle cx="9" cy="10" r="2" /><path d="m21 17-5-5-9 8" /></Svg>;
+export const SearchIcon = () => <Svg><circle cx="11" cy="11" r="7" /><path d="m20 20-3.5-3.5" /></Svg>;
+export const GripIcon = () => <Svg><circle cx="9" cy="6" r="1" /><circle cx="15" cy="6" r="1" /><circle cx="9" cy="12" r="1" /><circle cx="15" cy="12" r="1" /><circle cx="9" cy="18" r="1" /><circle cx="15" cy="18" r="1" /></Svg>;
+export const ArrowUpIcon = () => <Svg><path d="M12 19V5" /><path d="m6 11 6-6 6 6" /></Svg>;
+export const ArrowDownIcon = () => <Svg><path d="M12 5v14" /><path d="m6 13 6 6 6-6" /></Svg>;
+export const ToTopIcon = () => <Svg><path d="M5 4h14" /><path d="M12 20V9" /><path d="m7 13 5-5 5 5" /></Svg>;
+export const NextIcon = () => <Svg><path d="m5 5 7 7-7 7" /><path d="m12 5 7 7-7 7" /></Svg>;
 export const ExternalIcon = () => <Svg size={14}><path d="M14 4h6v6" /><path d="M20 4 10 14" /><path d="M19 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1h5" /></Svg>;
 
 /** The ⟳ of the counter: a circular arrow (the glyph itself is missing from many fonts). */

@@ -1,3 +1,4 @@
+import { i18n } from "../i18n";
 import type { Generation, GenerationStatus, GenerationSummary } from "../bindings";
 
 export const ACTIVE_STATUSES: readonly GenerationStatus[] = ["pending", "processing"];
@@ -45,10 +46,9 @@ export function newestFirst(a: { created_at: string; id: string }, b: { created_
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-export const STATUS_LABEL: Record<GenerationStatus, string> = {
-  pending: "Queued",
-  processing: "Running",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+export const STATUSES: readonly GenerationStatus[] = ["pending", "processing", "completed", "failed", "cancelled"];
+
+/** "Queued", "Running"… in the current language. */
+export function statusLabel(status: GenerationStatus): string {
+  return i18n.t(`status.${status}`);
+}

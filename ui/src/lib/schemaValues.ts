@@ -1,6 +1,7 @@
 // Values of a model's settings form (built from its input schema): defaults,
 // checks before create, and the `input` object sent with create_generation.
 import type { InputField } from "../bindings";
+import { i18n } from "../i18n";
 
 export type FormValues = Record<string, unknown>;
 
@@ -37,20 +38,20 @@ export function validate(fields: InputField[], values: FormValues): Record<strin
   for (const f of fields) {
     const v = values[f.name];
     if (isEmpty(v)) {
-      if (f.required && !OWN_FIELDS.has(f.name)) errors[f.name] = `${fieldLabel(f)} is required.`;
+      if (f.required && !OWN_FIELDS.has(f.name)) errors[f.name] = i18n.t("field.isRequired", { label: fieldLabel(f) });
       continue;
     }
     if (f.kind.type === "integer" || f.kind.type === "number") {
-      if (typeof v !== "number" || Number.isNaN(v)) errors[f.name] = "Enter a number.";
-      else if (f.kind.type === "integer" && !Number.isInteger(v)) errors[f.name] = "Enter a whole number.";
-      else if (f.minimum !== null && v < f.minimum) errors[f.name] = `At least ${f.minimum}.`;
-      else if (f.maximum !== null && v > f.maximum) errors[f.name] = `At most ${f.maximum}.`;
+      if (typeof v !== "number" || Number.isNaN(v)) errors[f.name] = i18n.t("field.number");
+      else if (f.kind.type === "integer" && !Number.isInteger(v)) errors[f.name] = i18n.t("field.whole");
+      else if (f.minimum !== null && v < f.minimum) errors[f.name] = i18n.t("field.atLeast", { n: f.minimum });
+      else if (f.maximum !== null && v > f.maximum) errors[f.name] = i18n.t("field.atMost", { n: f.maximum });
     }
     if (f.kind.type === "other" && typeof v === "string") {
       try {
         JSON.parse(v);
       } catch {
-        errors[f.name] = "Enter valid JSON.";
+        errors[f.name] = i18n.t("field.validJson");
       }
     }
   }
@@ -71,7 +72,7 @@ export function toInput(fields: InputField[], values: FormValues): Record<string
 /** A readable value for "Default: …" and the settings list. */
 export function showValue(v: unknown): string {
   if (v === null || v === undefined) return "—";
-  if (typeof v === "boolean") return v ? "On" : "Off";
+  if (typeof v === "boolean") return i18n.t(v ? "common.on" : "common.off");
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 }

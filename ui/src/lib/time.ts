@@ -1,13 +1,20 @@
 import { useEffect, useState } from "react";
+import { i18n, locale } from "../i18n";
 
-/** "4s", "1m 05s", "2h 03m". */
+/** "4s", "1m 05s", "2h 03m" (and "4 с", "1 мин 05 с" in Russian). */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return i18n.t("duration.s", { s });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  if (m < 60) return i18n.t("duration.ms", { m, s: String(s % 60).padStart(2, "0") });
   const h = Math.floor(m / 60);
-  return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+  return i18n.t("duration.hm", { h, m: String(m % 60).padStart(2, "0") });
+}
+
+/** An estimate: "~1m 05s"; "any moment" when it is (about) due. */
+export function formatEta(ms: number): string {
+  if (ms < 1500) return i18n.t("duration.soon");
+  return i18n.t("duration.about", { d: formatDuration(ms) });
 }
 
 type Times = { created_at: string; started_at: string | null; completed_at: string | null };
@@ -26,29 +33,46 @@ export function runningMs(g: Times, now: number): number | null {
   return Math.max(0, to - Date.parse(g.started_at));
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const dayAndTime = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
-
-export function formatDateTime(iso: string | null): string {
-  return iso ? dateTime.format(new Date(iso)) : "—";
+// Intl formatters are costly to build: one per locale and style.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(name: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale()}|${name}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale(), options);
+    formatters.set(key, f);
+  }
+  return f;
 }
 
-/** "14:02" today, "Mar 3, 14:02" otherwise. */
+export function formatDateTime(iso: string | null): string {
+  return iso ? dateFormat("dateTime", { dateStyle: "medium", timeStyle: "medium" }).format(new Date(iso)) : "—";
+}
+
+/** "14:02" today, "Mar 3, 14:02" this year, "Mar 3, 2024" before. */
 export function formatWhen(iso: string, now: number = Date.now()): string {
   const d = new Date(iso);
   const today = new Date(now);
-  return d.toDateString() === today.toDateString() ? timeOnly.format(d) : dayAndTime.format(d);
+  if (d.toDateString() === today.toDateString()) return dateFormat("time", { timeStyle: "short" }).format(d);
+  if (d.getFullYear() === today.getFullYear()) return dateFormat("dayTime", { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" }).format(d);
+  return dateFormat("date", { dateStyle: "medium" }).format(d);
 }
 
-/** "just now", "5 min ago", "3 h ago", or a date. */
+/** "just now", "5 minutes ago", "3 hours ago", "yesterday" (Intl.RelativeTimeFormat), or a date. */
 export function formatAgo(iso: string | null, now: number = Date.now()): string {
-  if (!iso) return "never";
+  if (!iso) return i18n.t("common.never");
   const s = Math.round((now - Date.parse(iso)) / 1000);
-  if (s < 45) return "just now";
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  if (s < 45) return i18n.t("common.justNow");
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
+  if (s < 3600) return rtf.format(-Math.round(s / 60), "minute");
+  if (s < 86400) return rtf.format(-Math.round(s / 3600), "hour");
+  if (s < 7 * 86400) return rtf.format(-Math.round(s / 86400), "day");
   return formatWhen(iso, now);
+}
+
+/** A count with the locale's digit grouping ("100,000", "100 000"). */
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(locale()).format(n);
 }
 
 /** The current time, re-read every `everyMs` while `enabled` (a display clock, not a backend poll). */

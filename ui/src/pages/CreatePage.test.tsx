@@ -26,7 +26,7 @@ describe("CreatePage", () => {
     const create = fake.calls.find((c) => c.cmd === "create_generation");
     expect(create?.args).toMatchObject({ model: "black-forest-labs/flux-schnell", prompt: "a lighthouse", count: 2, input: { aspect_ratio: "16:9", num_outputs: 1, go_fast: true } });
     expect(create?.args.input).not.toHaveProperty("prompt");
-    expect(screen.getByRole("status")).toHaveTextContent("Queued 2 generations");
+    expect(screen.getByRole("status")).toHaveTextContent("Queued a batch of 2 generations");
     fake.stop();
   });
 

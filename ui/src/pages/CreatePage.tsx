@@ -1,5 +1,7 @@
-// Create: prompt, model, the model's settings, number of images. Ctrl+Enter creates.
+// Create: prompt (or several prompts, one a line: a batch), model, the model's
+// settings, number of images. Ctrl+Enter creates.
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
 import type { Generation, ModelPreset } from "../bindings";
@@ -11,12 +13,27 @@ import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "
 import { useModelForm } from "../lib/useModelForm";
 
 export const MAX_COUNT = 10;
+/** The most generations one create may queue (the Rust side's MAX_COUNT). */
+export const MAX_TOTAL = 50;
+
+type Mode = "one" | "many";
+
+/** The prompts of the several-prompts box: one a line, blank lines dropped. */
+export function promptLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
 
 export function CreatePage() {
+  const { t } = useTranslation();
   const { addGeneration } = useGenerations();
   const [presets, setPresets] = useState<ModelPreset[]>(FALLBACK_PRESETS);
   const [model, setModel] = useState(FALLBACK_PRESETS[0].model);
+  const [mode, setMode] = useState<Mode>("one");
   const [prompt, setPrompt] = useState("");
+  const [promptsText, setPromptsText] = useState("");
   const [count, setCount] = useState(1);
   const [values, setValues] = useState<FormValues>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -42,12 +59,15 @@ export function CreatePage() {
     setErrors({});
   }, [fields]);
 
-  const modelError = model === "" ? null : !MODEL_PATTERN.test(model) ? "Write the model as owner/name, e.g. stability-ai/sdxl." : schema.error?.message ?? null;
+  const lines = useMemo(() => promptLines(promptsText), [promptsText]);
+  const total = mode === "many" ? lines.length * count : count;
+  const modelError = model === "" ? null : !MODEL_PATTERN.test(model) ? t("model.badFormat") : schema.error?.message ?? null;
 
   const submit = async () => {
     if (busy) return;
     const fieldErrors = validate(fields, values);
-    const noPrompt = prompt.trim() === "" ? "Describe the image you want." : null;
+    const noPrompt =
+      mode === "one" ? (prompt.trim() === "" ? t("create.needPrompt") : null) : lines.length === 0 ? t("create.needPrompts") : total > MAX_TOTAL ? t("create.tooMany", { max: MAX_TOTAL }) : null;
     setErrors(fieldErrors);
     setPromptError(noPrompt);
     setSubmitError(null);
@@ -57,7 +77,11 @@ export function CreatePage() {
     }
     setBusy(true);
     try {
-      const created = await backend.createGeneration({ model, prompt: prompt.trim(), input: toInput(fields, values), count });
+      const input = toInput(fields, values);
+      const created =
+        mode === "one"
+          ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count })
+          : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count });
       addGeneration(created);
       setQueued(created);
     } catch (error) {
@@ -72,11 +96,22 @@ export function CreatePage() {
     void submit();
   };
 
+  const switchMode = (next: Mode) => {
+    if (next === mode) return;
+    // Carry what was typed over: the one prompt becomes the first line, and back.
+    if (next === "many" && promptsText.trim() === "" && prompt.trim() !== "") setPromptsText(prompt.trim());
+    if (next === "one" && prompt.trim() === "" && lines.length > 0) setPrompt(lines[0]);
+    setMode(next);
+    setPromptError(null);
+  };
+
+  const batchOf = queued && queued.length > 1 ? queued[0].batch_id : null;
+
   return (
     <div className="page page-create">
       <div className="page-head">
-        <h1>Create</h1>
-        <p className="lede">Describe an image and press Create. It runs in the background; the ⟳ counter above shows what is new.</p>
+        <h1>{t("create.title")}</h1>
+        <p className="lede">{t("create.lede")}</p>
       </div>
       <form
         ref={formRef}
@@ -90,69 +125,121 @@ export function CreatePage() {
         }}
         noValidate
       >
-        <div className={`field field-wide${promptError ? " field-invalid" : ""}`}>
-          <label htmlFor="prompt" className="field-label">
-            Prompt
-          </label>
-          <textarea
-            id="prompt"
-            className="input prompt-input"
-            rows={4}
-            autoFocus
-            placeholder="A lighthouse on a cliff at dusk, warm light, mist over the sea…"
-            aria-describedby="prompt-help"
-            value={prompt}
-            onChange={(e) => {
-              setPrompt(e.target.value);
-              if (promptError) setPromptError(null);
-            }}
-          />
-          <div id="prompt-help" className="field-help">
-            {promptError ? <span className="field-error">{promptError}</span> : "Ctrl+Enter creates from anywhere in this form."}
-          </div>
+        <div className="segmented" role="radiogroup" aria-label={t("create.mode")}>
+          {(["one", "many"] as const).map((m) => (
+            <button
+              key={m}
+              type="button"
+              role="radio"
+              aria-checked={mode === m}
+              tabIndex={mode === m ? 0 : -1}
+              className="segment"
+              onClick={() => switchMode(m)}
+              onKeyDown={(e) => {
+                if (e.key === "ArrowRight" || e.key === "ArrowLeft" || e.key === "ArrowDown" || e.key === "ArrowUp") {
+                  e.preventDefault();
+                  const other = m === "one" ? "many" : "one";
+                  switchMode(other);
+                  (e.currentTarget.parentElement?.querySelector(`[data-mode="${other}"]`) as HTMLElement | null)?.focus();
+                }
+              }}
+              data-mode={m}
+            >
+              {m === "one" ? t("create.modeOne") : t("create.modeMany")}
+            </button>
+          ))}
         </div>
+
+        {mode === "one" ? (
+          <div className={`field field-wide${promptError ? " field-invalid" : ""}`}>
+            <label htmlFor="prompt" className="field-label">
+              {t("create.prompt")}
+            </label>
+            <textarea
+              id="prompt"
+              className="input prompt-input"
+              rows={4}
+              autoFocus
+              placeholder={t("create.promptPlaceholder")}
+              aria-describedby="prompt-help"
+              value={prompt}
+              onChange={(e) => {
+                setPrompt(e.target.value);
+                if (promptError) setPromptError(null);
+              }}
+            />
+            <div id="prompt-help" className="field-help">
+              {promptError ? <span className="field-error">{promptError}</span> : t("create.promptHelp")}
+            </div>
+          </div>
+        ) : (
+          <div className={`field field-wide${promptError ? " field-invalid" : ""}`}>
+            <div className="field-label-row">
+              <label htmlFor="prompts" className="field-label">
+                {t("create.prompts")}
+              </label>
+              <span className="field-default" data-testid="batch-size">
+                {t("common.prompts", { count: lines.length })} · {t("common.generations", { count: total })}
+              </span>
+            </div>
+            <textarea
+              id="prompts"
+              className="input prompt-input prompts-input"
+              rows={6}
+              autoFocus
+              placeholder={t("create.promptsPlaceholder")}
+              aria-describedby="prompts-help"
+              value={promptsText}
+              onChange={(e) => {
+                setPromptsText(e.target.value);
+                if (promptError) setPromptError(null);
+              }}
+            />
+            <div id="prompts-help" className="field-help">
+              {promptError ? <span className="field-error">{promptError}</span> : t("create.promptsHelp")}
+            </div>
+          </div>
+        )}
 
         <ModelPicker presets={presets} model={model} error={modelError} onChange={setModel} />
 
         <section className="settings" aria-labelledby="settings-title">
           <div className="section-head">
-            <h2 id="settings-title">Settings</h2>
+            <h2 id="settings-title">{t("create.settings")}</h2>
             {fields.length > 0 && (
               <button type="button" className="btn btn-link btn-sm" onClick={() => setValues(defaultsOf(fields))}>
-                Reset to defaults
+                {t("create.resetDefaults")}
               </button>
             )}
           </div>
           {schema.form?.description && <p className="muted model-description">{schema.form.description}</p>}
           {schema.loading ? (
             <div className="settings-loading" aria-live="polite">
-              <span className="spinner" aria-hidden="true" /> Reading the model’s settings…
+              <span className="spinner" aria-hidden="true" /> {t("create.readingSettings")}
             </div>
           ) : schema.form ? (
             <SettingsForm fields={fields} values={values} errors={errors} onChange={(name, v) => setValues((old) => ({ ...old, [name]: v }))} />
           ) : (
-            <p className="muted">{schema.error ? "The settings appear once the model is found." : "Pick a model to see its settings."}</p>
+            <p className="muted">{schema.error ? t("create.settingsWhenFound") : t("create.pickModel")}</p>
           )}
         </section>
 
         <ErrorNotice error={submitError} onDismiss={() => setSubmitError(null)} />
         {queued && !submitError && (
           <div className="notice notice-ok" role="status">
-            <span>
-              Queued {queued.length === 1 ? "1 generation" : `${queued.length} generations`}.
-            </span>
+            <span>{batchOf ? t("create.queuedBatch", { count: queued.length }) : t("create.queued", { count: queued.length })}</span>
             <Link className="notice-action" to={`/result/${queued[0].id}`}>
-              Open
+              {t("create.open")}
             </Link>
           </div>
         )}
         <div className="create-footer">
           <div className="count">
             <label htmlFor="count" className="field-label">
-              Number of images
+              {mode === "one" ? t("create.count") : t("create.variants")}
             </label>
             <div className="stepper">
-              <button type="button" className="btn btn-icon" aria-label="One image fewer" disabled={count <= 1} onClick={() => setCount((c) => Math.max(1, c - 1))}>
+              <button type="button" className="btn btn-icon" aria-label={t("create.fewer")} disabled={count <= 1} onClick={() => setCount((c) => Math.max(1, c - 1))}>
                 −
               </button>
               <input
@@ -164,13 +251,13 @@ export function CreatePage() {
                 value={count}
                 onChange={(e) => setCount(Math.max(1, Math.min(MAX_COUNT, Math.round(Number(e.target.value) || 1))))}
               />
-              <button type="button" className="btn btn-icon" aria-label="One image more" disabled={count >= MAX_COUNT} onClick={() => setCount((c) => Math.min(MAX_COUNT, c + 1))}>
+              <button type="button" className="btn btn-icon" aria-label={t("create.more")} disabled={count >= MAX_COUNT} onClick={() => setCount((c) => Math.min(MAX_COUNT, c + 1))}>
                 +
               </button>
             </div>
           </div>
           <button type="submit" className="btn btn-primary btn-lg" disabled={busy}>
-            {busy ? "Queuing…" : count > 1 ? `Create ${count}` : "Create"}
+            {busy ? t("create.queuing") : total > 1 ? t("create.createN", { count: total }) : t("create.create")}
             <kbd className="kbd">Ctrl ↵</kbd>
           </button>
         </div>

@@ -1,6 +1,7 @@
 // First run (no tokens yet): what a Replicate API token is, where to get one,
 // a form to paste it, and the offline demo.
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { backend, toBackendError, type BackendError } from "../backend";
 import { AddTokenForm } from "../components/AddTokenForm";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -10,6 +11,7 @@ import { useApp } from "../context/AppContext";
 export const TOKENS_URL = "https://replicate.com/account/api-tokens";
 
 export function FirstRunPage() {
+  const { t } = useTranslation();
   const { setInfo, reloadTokens } = useApp();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
@@ -30,43 +32,46 @@ export function FirstRunPage() {
   return (
     <div className="page page-first-run">
       <div className="welcome card">
-        <h1>Welcome to Genqueue</h1>
-        <p className="lede">Queue image generations on Replicate and let them run in the background while you keep working.</p>
-        <h2>Connect your Replicate account</h2>
+        <h1>{t("firstRun.title")}</h1>
+        <p className="lede">{t("firstRun.lede")}</p>
+        <h2>{t("firstRun.connect")}</h2>
         <p>
-          Genqueue runs models on <strong>Replicate</strong> with your own <strong>API token</strong> — a key that lets this app start predictions on your account.
-          Replicate bills your account for what runs.
+          <Trans i18nKey="firstRun.explain" components={{ b: <strong /> }} />
         </p>
         <ol className="steps">
           <li>
-            Sign in at Replicate and open{" "}
-            <a
-              href={TOKENS_URL}
-              target="_blank"
-              rel="noreferrer"
-              onClick={(e) => {
-                e.preventDefault();
-                backend.openExternal(TOKENS_URL).catch(() => window.open(TOKENS_URL, "_blank", "noopener"));
+            <Trans
+              i18nKey="firstRun.step1"
+              components={{
+                site: (
+                  <a
+                    href={TOKENS_URL}
+                    target="_blank"
+                    rel="noreferrer"
+                    onClick={(e) => {
+                      e.preventDefault();
+                      backend.openExternal(TOKENS_URL).catch(() => window.open(TOKENS_URL, "_blank", "noopener"));
+                    }}
+                  />
+                ),
+                icon: <ExternalIcon />,
               }}
-            >
-              replicate.com/account/api-tokens <ExternalIcon />
-            </a>
-            .
+            />
           </li>
-          <li>Create a token (it starts with r8_) and copy it.</li>
-          <li>Paste it below. It is checked with Replicate and stored in your system keyring — never shown again.</li>
+          <li>{t("firstRun.step2")}</li>
+          <li>{t("firstRun.step3")}</li>
         </ol>
         <AddTokenForm compact />
         <div className="divider">
-          <span>or</span>
+          <span>{t("firstRun.or")}</span>
         </div>
         <div className="demo-offer">
           <div>
-            <h2>Just looking?</h2>
-            <p className="muted">The offline demo runs a simulated Replicate on this computer: no account, no cost, placeholder images.</p>
+            <h2>{t("firstRun.looking")}</h2>
+            <p className="muted">{t("firstRun.demoExplain")}</p>
           </div>
           <button type="button" className="btn" disabled={busy} onClick={() => void startDemo()}>
-            {busy ? "Starting…" : "Try the offline demo"}
+            {busy ? t("firstRun.starting") : t("firstRun.tryDemo")}
           </button>
         </div>
         <ErrorNotice error={error} onDismiss={() => setError(null)} />

@@ -1,8 +1,10 @@
 // Result /result/:id — the images, the prompt, the model and settings, the
 // status (and the reason of a failure), the times, and what can be done next.
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
+import { BatchPanel } from "../components/BatchPanel";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFacts";
 import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
@@ -12,6 +14,7 @@ import { isActive } from "../lib/generation";
 import { useGeneration } from "../lib/useGeneration";
 
 export function ResultPage() {
+  const { t } = useTranslation();
   const { id = "" } = useParams();
   const navigate = useNavigate();
   const { addGeneration, markAsViewed } = useGenerations();
@@ -44,16 +47,16 @@ export function ResultPage() {
   if (loadError) {
     return (
       <div className="page">
-        <h1>Generation</h1>
-        <ErrorNotice error={loadError.code === "not_found" ? { code: loadError.code, message: "This generation no longer exists." } : loadError} />
-        <Link to="/history">Back to history</Link>
+        <h1>{t("result.generation")}</h1>
+        <ErrorNotice error={loadError.code === "not_found" ? { code: loadError.code, message: t("errors.notFound") } : loadError} />
+        <Link to="/history">{t("result.back")}</Link>
       </div>
     );
   }
   if (!g) {
     return (
       <div className="page page-loading" aria-busy="true">
-        <span className="spinner" aria-hidden="true" /> Loading…
+        <span className="spinner" aria-hidden="true" /> {t("app.loading")}
       </div>
     );
   }
@@ -61,13 +64,14 @@ export function ResultPage() {
   const save = (index: number) =>
     act(async () => {
       const path = await backend.saveOutputAs(g.id, index);
-      if (path) setNote(`Saved to ${path}`);
+      if (path) setNote(t("result.savedTo", { path }));
     });
 
   return (
     <div className="page page-result">
       <div className="result-main">
         <OutputImages generation={g} onSave={save} />
+        {g.batch_id && <BatchPanel batchId={g.batch_id} currentId={g.id} />}
       </div>
       <aside className="result-side">
         <div className="result-title">
@@ -76,10 +80,10 @@ export function ResultPage() {
         </div>
         <StatusPanel generation={g} />
 
-        <div className="actions" role="group" aria-label="Actions">
+        <div className="actions" role="group" aria-label={t("result.actions")}>
           {isActive(g.status) && (
             <button type="button" className="btn" onClick={() => act(async () => replace(await backend.cancelGeneration(g.id)))}>
-              <StopIcon /> Cancel
+              <StopIcon /> {t("result.cancel")}
             </button>
           )}
           {!isActive(g.status) && (
@@ -94,17 +98,17 @@ export function ResultPage() {
                 })
               }
             >
-              <RetryIcon /> {g.status === "completed" ? "Run again" : "Retry"}
+              <RetryIcon /> {g.status === "completed" ? t("result.runAgain") : t("result.retry")}
             </button>
           )}
           {g.output_files.length > 0 && (
             <button type="button" className="btn" onClick={() => act(() => backend.openOutputFolder(g.id))}>
-              <FolderIcon /> Open folder
+              <FolderIcon /> {t("result.openFolder")}
             </button>
           )}
           {g.output_files.length > 0 && (
             <button type="button" className="btn" onClick={() => void save(0)}>
-              Save as…
+              {t("result.saveAs")}
             </button>
           )}
         </div>
@@ -117,35 +121,35 @@ export function ResultPage() {
 
         <section className="side-section">
           <div className="section-head">
-            <h2>Prompt</h2>
+            <h2>{t("result.prompt")}</h2>
             <button
               type="button"
               className="btn btn-link btn-sm"
               onClick={() =>
                 act(async () => {
                   await navigator.clipboard.writeText(g.prompt);
-                  setNote("Prompt copied.");
+                  setNote(t("result.copied"));
                 })
               }
             >
-              <CopyIcon /> Copy prompt
+              <CopyIcon /> {t("result.copyPrompt")}
             </button>
           </div>
           <p className="prompt-text">{g.prompt}</p>
         </section>
         <section className="side-section">
-          <h2>Settings</h2>
+          <h2>{t("result.settings")}</h2>
           <SettingsList generation={g} />
         </section>
         <section className="side-section">
-          <h2>Times</h2>
+          <h2>{t("result.times")}</h2>
           <TimesList generation={g} />
         </section>
         {!isActive(g.status) && (
           <div className="danger-zone">
             {confirmDelete ? (
               <>
-                <span>Delete this generation and its files?</span>
+                <span>{t("result.deleteAsk")}</span>
                 <button
                   type="button"
                   className="btn btn-danger btn-sm"
@@ -156,15 +160,15 @@ export function ResultPage() {
                     })
                   }
                 >
-                  Delete
+                  {t("common.delete")}
                 </button>
                 <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirmDelete(false)}>
-                  Keep
+                  {t("common.keep")}
                 </button>
               </>
             ) : (
               <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirmDelete(true)}>
-                <TrashIcon /> Delete…
+                <TrashIcon /> {t("result.deleteBtn")}
               </button>
             )}
           </div>
