@@ -2,6 +2,9 @@
 import { runAll } from "./harness.mjs";
 import "./seed.spec.mjs";
 import "./tokens.spec.mjs";
+import "./history.spec.mjs";
+import "./queue.spec.mjs";
+import "./settings.spec.mjs";
 import "./screens.spec.mjs";
 
 await runAll();

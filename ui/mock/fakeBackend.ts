@@ -443,9 +443,13 @@ export class FakeBackend {
     const m = /\/outputs\/(arc_\d+)\/0\.webp$/.exec(path);
     const i = m ? this.archive.indexOf(m[1]) : null;
     if (i === null || !this.archive.has(i)) return undefined;
-    const url = fakeImage(`${this.archive.prompt(i)}#0`, 96, 96);
-    if (this.thumbs.size > 2000) this.thumbs.clear();
-    this.thumbs.set(path, url);
+    // A few dozen pictures shared by every row, drawn once: what a scroll costs is the UI's, not the fake's.
+    const key = `thumb:${this.archive.prompt(i).split(",")[0]}`;
+    let url = this.thumbs.get(key);
+    if (!url) {
+      url = fakeImage(key, 96, 96);
+      this.thumbs.set(key, url);
+    }
     return url;
   }
 

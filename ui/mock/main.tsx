@@ -1,5 +1,6 @@
 // The Playwright entry (mock.html): the real app over a fake backend.
-//   mock.html?scenario=first-run|empty|ready&clock=auto|manual&eventDelay=ms&step=ms
+//   mock.html?scenario=first-run|empty|ready|busy|history&clock=auto|manual&eventDelay=ms&step=ms
+//            &language=system|en|ru&theme=system|light|dark&paused=1&historyDelay=ms
 import { mount } from "../src/mount";
 import type { FakeBackend } from "./fakeBackend";
 import { installFakeBackend } from "./install";
@@ -18,5 +19,11 @@ const fake = installFakeBackend({
   stepMs: Number(params.get("step") ?? 400),
 });
 seedScenario(fake, (params.get("scenario") as ScenarioName | null) ?? "ready");
+const language = params.get("language");
+if (language === "en" || language === "ru" || language === "system") fake.settings.language = language;
+const theme = params.get("theme");
+if (theme === "light" || theme === "dark" || theme === "system") fake.settings.theme = theme;
+if (params.get("paused") === "1") fake.info.paused = true;
+fake.historyDelayMs = Number(params.get("historyDelay") ?? 0);
 window.__fake = fake;
 mount();

@@ -221,3 +221,124 @@ description: string, };
 export type ModelForm = { model: string, description: string | null, form: InputForm, };
 
 export type TokenWithAccount = { token: Token, account: Account, };
+
+export type HistoryQuery = { 
+/**
+ * Words to find in prompts (FTS5, case- and accent-insensitive). Every
+ * word must appear, each as a word or the start of one (`ligh` finds
+ * "lighthouse"). Quotes, `*`, `-`, `:` and FTS5 keywords are plain text
+ * here: the words are quoted before they reach FTS5. `null`, empty or
+ * punctuation only: no text filter.
+ */
+text: string | null, 
+/**
+ * Only these statuses; empty means all.
+ */
+statuses: Array<GenerationStatus>, 
+/**
+ * Only this model (`owner/name`, as in `model_name`).
+ */
+model: string | null, 
+/**
+ * Created at or after this time (RFC 3339).
+ */
+from: string | null, 
+/**
+ * Created strictly before this time (RFC 3339).
+ */
+to: string | null, 
+/**
+ * Cursor: the id of the last item shown; the page holds the items after
+ * it. If it was deleted meanwhile, its UUID v7 time stands in.
+ */
+before: string | null, 
+/**
+ * Page size: default 100, at most 500 ([`DEFAULT_HISTORY_LIMIT`], [`MAX_HISTORY_LIMIT`]); 0 means the default.
+ */
+limit: number, };
+
+export type HistoryPage = { 
+/**
+ * Newest first (`created_at` descending, then id descending).
+ */
+items: Array<GenerationSummary>, 
+/**
+ * The cursor of the next page (the last item's id), or `null` when this
+ * page is the last.
+ */
+next_before: string | null, };
+
+export type BulkAction = "retry" | "delete" | "mark_viewed" | "cancel";
+
+export type BulkFailure = { id: string, message: string, };
+
+export type BulkResult = { done: number, failed: Array<BulkFailure>, };
+
+export type BatchSummary = { batch_id: string, 
+/**
+ * Generations in the batch (latest attempts only, see the module doc).
+ */
+total: number, completed: number, failed: number, cancelled: number, 
+/**
+ * Pending or processing.
+ */
+active: number, 
+/**
+ * Oldest first (`created_at`, then id); latest attempts only.
+ */
+generations: Array<GenerationSummary>, };
+
+export type MoveTo = "top" | "up" | "down" | "next";
+
+export type ListOrder = "newest" | "dispatch";
+
+export type ModelRunTime = { 
+/**
+ * `owner/name`.
+ */
+model_name: string, 
+/**
+ * Median of `completed_at - started_at`, in seconds, over the samples.
+ */
+median_seconds: number, 
+/**
+ * Completed generations measured (at most [`RUN_TIME_SAMPLES`], the latest).
+ */
+samples: number, };
+
+export type NotifyMode = "always" | "unfocused" | "never";
+
+export type ThemeChoice = "system" | "light" | "dark";
+
+export type LanguageChoice = "system" | "en" | "ru";
+
+export type Settings = { 
+/**
+ * Notifications for finished generations. Default `unfocused`.
+ */
+notifications: NotifyMode, 
+/**
+ * One notification when the whole queue has finished (nothing pending or
+ * processing any more). Default true.
+ */
+notify_queue_finished: boolean, 
+/**
+ * Absolute folder where new outputs are saved (`<folder>/<generation id>/`);
+ * `null` = `<data dir>/outputs`. Outputs already saved stay where they are.
+ */
+output_folder: string | null, 
+/**
+ * Replicate's base URL (a proxy); `null` = `https://api.replicate.com/v1`.
+ * The `REPLICATE_API_BASE` environment variable, when set, wins.
+ */
+api_base: string | null, 
+/**
+ * Finished generations older than this many days are deleted with their
+ * files (at start, then daily); `null` = keep forever. 1 to 36500.
+ */
+retention_days: number | null, theme: ThemeChoice, language: LanguageChoice, 
+/**
+ * Start with the queue paused when the last run did not shut down cleanly
+ * (a crash or a kill), so nothing is sent before the user looks. Default false.
+ */
+start_paused_after_crash: boolean, };

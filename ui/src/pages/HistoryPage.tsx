@@ -3,7 +3,7 @@
 // as it scrolls; filters, a debounced prompt search, multi-select actions and
 // "Clear finished". ↑/↓/PgUp/PgDn/Home/End move, Enter opens, Space selects.
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
@@ -42,7 +42,8 @@ function useCounters(): Counters | null {
   return counters;
 }
 
-function HistoryRow({
+/** One row; memoized, so that a scroll renders only the rows coming into view. */
+const HistoryRow = memo(function HistoryRow({
   g,
   index,
   selected,
@@ -83,7 +84,7 @@ function HistoryRow({
       </Link>
     </>
   );
-}
+});
 
 export function HistoryPage() {
   const { t } = useTranslation();
