@@ -83,8 +83,20 @@ describe("a real token, the keyring and a restart (dark theme, small window)", (
     await (await browser.$("form.create-form button[type=submit]")).click();
     await until(async () => (await counterValue()) === 1, AT_ONCE_MS, "the counter to show 1");
     assert.ok(await spinning());
+    // Observation for the report: is the "Queued" notice visible after a
+    // create in a small window, or under the sticky create bar?
+    const notice = await browser.execute(() => {
+      const n = document.querySelector(".create-form .notice-ok");
+      if (!n) return "absent";
+      const r = n.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return r.bottom > innerHeight ? `below the fold (top ${Math.round(r.top)} of ${innerHeight})` : n.contains(top) ? "visible" : `covered by .${top?.className}`;
+    });
+    console.log(`"Queued" notice after create at 800×600: ${notice}`);
+    await shot("after-create");
     await until(async () => !(await spinning()), COMPLETE_MS, "the generation to complete", 200);
-    await (await browser.$("a=Open")).click();
+    await (await counter()).click();
+    await (await browser.$(".queue .queue-item")).click();
     await assertResultImagesShown("result");
     await until(async () => (await counterValue()) === 0, 3_000, "the counter to disappear (0)");
   });
@@ -107,6 +119,20 @@ describe("a real token, the keyring and a restart (dark theme, small window)", (
     // The history keeps the generation from before the restart.
     await (await browser.$("nav.nav").$("a=History")).click();
     await until(() => browser.execute(() => document.querySelector("main")?.textContent.includes("A red bicycle against a blue wall")), 5_000, "the history to list the generation");
+    // Its thumbnail loads from the outputs folder too.
+    const { value: thumb } = await until(
+      () =>
+        browser.execute(() => {
+          const i = document.querySelector(".thumb img");
+          return i && i.complete && i.naturalWidth > 0 ? { w: i.naturalWidth, shown: i.clientWidth } : null;
+        }),
+      5_000,
+      "the history thumbnail to load",
+      100,
+    );
+    console.log(`history thumbnail: ${JSON.stringify(thumb)}`);
+    await browser.executeAsync((done) => document.querySelector(".thumb img").decode().then(() => done(), () => done()));
+    await new Promise((r) => setTimeout(r, 300));
     await shot("history");
     assert.equal(await (await counter()).isExisting(), false);
   });
