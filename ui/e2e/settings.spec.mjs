@@ -77,13 +77,13 @@ test("Russian: every page, plurals (1 генерация, 2 генерации, 
   await open("scenario=busy&clock=manual&language=ru", "/queue");
   await page.getByRole("heading", { name: "Очередь" }).waitFor();
   await page.locator('[data-testid="pending-list"] > li').first().waitFor();
-  await until("ETA in Russian", async () => /закончится примерно через ~/.test(await page.getByTestId("queue-total").textContent()));
+  await until("ETA in Russian", async () => /закончится через ~/.test(await page.getByTestId("queue-total").textContent()));
   await shot("ru-queue");
 
   await open("scenario=history&clock=manual&language=ru", "/history");
   await page.getByRole("heading", { name: "История" }).waitFor();
   await until("total", async () => /^100\s021 генерация$/.test(await page.getByTestId("history-count").textContent()));
-  await until("thumbnails", () => page.locator(".history-row .thumb img").evaluateAll((imgs) => imgs.length > 5 && imgs.every((i) => i.complete && i.naturalWidth > 1)));
+  await until("thumbnails", () => page.locator(".history-row .thumb img").evaluateAll((imgs) => imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 1)));
   // Dates in Russian: month names of the archive rows.
   await page.getByTestId("history-search").fill("маяк");
   await page.getByText("Под эти фильтры ничего не подходит.").waitFor();

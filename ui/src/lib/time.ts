@@ -11,10 +11,9 @@ export function formatDuration(ms: number): string {
   return i18n.t("duration.hm", { h, m: String(m % 60).padStart(2, "0") });
 }
 
-/** An estimate: "~1m 05s"; "any moment" when it is (about) due. */
+/** An estimate: "~1m 05s" (never below "~1s": it is a guess, not a countdown to zero). */
 export function formatEta(ms: number): string {
-  if (ms < 1500) return i18n.t("duration.soon");
-  return i18n.t("duration.about", { d: formatDuration(ms) });
+  return i18n.t("duration.about", { d: formatDuration(Math.max(1000, ms)) });
 }
 
 type Times = { created_at: string; started_at: string | null; completed_at: string | null };

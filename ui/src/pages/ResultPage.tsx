@@ -71,7 +71,6 @@ export function ResultPage() {
     <div className="page page-result">
       <div className="result-main">
         <OutputImages generation={g} onSave={save} />
-        {g.batch_id && <BatchPanel batchId={g.batch_id} currentId={g.id} />}
       </div>
       <aside className="result-side">
         <div className="result-title">
@@ -112,6 +111,7 @@ export function ResultPage() {
             </button>
           )}
         </div>
+        {g.batch_id && <BatchPanel batchId={g.batch_id} currentId={g.id} />}
         <ErrorNotice error={error} onDismiss={() => setError(null)} />
         {note && (
           <div className="notice notice-ok" role="status">
