@@ -526,3 +526,45 @@ async fn every_fault_mixed_on_five_tokens_ends_each_generation_rightly() {
     }
     still_runs(&w).await;
 }
+
+/// Two generations with the same input (what `genq submit -n 2` queues when
+/// no seed is given) on one token with two slots. A's create is dropped
+/// before the server acts; B's create is held by `Prefer: wait` while its
+/// prediction runs. A's reconcile lists the token's predictions, finds B's
+/// (same input, not linked yet) and adopts it: both end with one prediction,
+/// A's image never exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: reconcile adopts another generation's in-flight prediction with the same input (engine/run.rs reconcile_with)"]
+async fn identical_inputs_each_keep_their_own_prediction_after_a_lost_create() {
+    let sim = SimConfig {
+        timing: replicate_sim::Timing {
+            boot: replicate_sim::Delay::Fixed(Duration::from_millis(50)),
+            predict: replicate_sim::Delay::Fixed(Duration::from_millis(1500)),
+            time_scale: 1.0,
+        },
+        ..SimConfig::fast()
+    };
+    let mut w = World::new(1, sim).await;
+    w.queue.set_token_concurrency(w.token_ids[0], 2).unwrap();
+    w.sim.add_faults([
+        FaultRule::new(FaultKind::DropBeforeAction, Trigger::Nth(2)).on(Endpoint::Create)
+    ]);
+    w.start();
+    let same = || flux("a red fox in snow", json!({}));
+    let rows = w.queue.submit_batch(vec![same(), same()]).unwrap();
+    let ids: Vec<_> = rows.iter().map(|g| g.id).collect();
+    let rows = w.wait_terminal(&ids, LONG).await;
+    let stats = w.sim.stats();
+    eprintln!(
+        "identical inputs: {:?}, sim created {}",
+        rows.iter()
+            .map(|g| (g.status, g.prediction_id.clone(), g.attempts))
+            .collect::<Vec<_>>(),
+        stats.creates_total
+    );
+    assert_ne!(
+        rows[0].prediction_id, rows[1].prediction_id,
+        "two generations share one prediction: the user asked for two images and has one"
+    );
+    all_completed(&rows);
+}
