@@ -5,12 +5,16 @@
 #[cfg(test)]
 mod tests {
     use genqueue_core::events::Event;
+    use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
         Counters, ErrorKind, Generation, GenerationStatus, GenerationSummary, ModelRef, Token,
     };
     use genqueue_core::presets::ModelPreset;
+    use genqueue_core::priority::ListOrder;
     use genqueue_core::queue::ErrorPayload;
     use genqueue_core::replicate::{Account, FieldKind, InputField, InputForm};
+    use genqueue_core::settings::{LanguageChoice, NotifyMode, Settings, ThemeChoice};
+    use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
     use ts_rs::{Config, TS};
 
     use crate::commands::{AppInfo, ModelForm, TokenWithAccount};
@@ -44,6 +48,19 @@ mod tests {
             decl::<ModelPreset>(&cfg),
             decl::<ModelForm>(&cfg),
             decl::<TokenWithAccount>(&cfg),
+            decl::<HistoryQuery>(&cfg),
+            decl::<HistoryPage>(&cfg),
+            decl::<BulkAction>(&cfg),
+            decl::<BulkFailure>(&cfg),
+            decl::<BulkResult>(&cfg),
+            decl::<BatchSummary>(&cfg),
+            decl::<MoveTo>(&cfg),
+            decl::<ListOrder>(&cfg),
+            decl::<ModelRunTime>(&cfg),
+            decl::<NotifyMode>(&cfg),
+            decl::<ThemeChoice>(&cfg),
+            decl::<LanguageChoice>(&cfg),
+            decl::<Settings>(&cfg),
         ];
         format!("{HEADER}\n{}", parts.join("\n"))
     }

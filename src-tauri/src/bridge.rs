@@ -1,6 +1,8 @@
 //! The event bridge: the queue's events go to the window (`queue-event`),
-//! the tray (count, icon, menu) and the notifier (a generation ended while
-//! the window was not focused).
+//! the tray (count, icon, menu) and the notifier: a generation ended, and
+//! the whole queue finished, as the `notifications` and
+//! `notify_queue_finished` settings say (read at each notification, so a
+//! change applies at once).
 //!
 //! The window never polls: it loads once, then follows `queue-event`.
 
@@ -10,6 +12,7 @@ use std::time::Duration;
 use genqueue_core::events::Event;
 use genqueue_core::model::{GenerationId, GenerationStatus, GenerationSummary};
 use genqueue_core::queue::Queue;
+use genqueue_core::settings::{NotifyMode, Settings};
 use genqueue_core::store::ListQuery;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -80,6 +83,9 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
         .map(|v| v.into_iter().map(|g| g.id).collect())
         .unwrap_or_default();
     let mut tray_due: Option<tokio::time::Instant> = None;
+    // Ends seen since the queue was last idle, for the "queue finished" notification.
+    let mut run = RunTally::default();
+    let mut was_active = queue.counters().map(|c| c.active > 0).unwrap_or(false);
     loop {
         let sleep = async {
             match tray_due {
@@ -96,10 +102,18 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
                             if g.status.is_active() {
                                 active.insert(g.id);
                             } else if active.remove(&g.id) {
-                                notify_end(app, g);
+                                run.count(g.status);
+                                notify_end(app, queue, g);
                             }
                         }
                         Event::GenerationRemoved { id } => { active.remove(id); }
+                        Event::CountersChanged(c) => {
+                            if was_active && c.active == 0 {
+                                notify_queue_finished(app, queue, &run);
+                                run = RunTally::default();
+                            }
+                            was_active = c.active > 0;
+                        }
                         _ => {}
                     }
                     if matches!(ev, Event::CountersChanged(_) | Event::QueueChanged { .. }) && tray_due.is_none() {
@@ -138,13 +152,81 @@ fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     }
 }
 
-/// A native notification when a generation ends while the window is not focused.
-fn notify_end<R: Runtime>(app: &AppHandle<R>, g: &GenerationSummary) {
-    let focused = app
-        .get_webview_window("main")
+/// Generations that ended since the queue was last idle.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunTally {
+    pub completed: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+}
+
+impl RunTally {
+    fn count(&mut self, status: GenerationStatus) {
+        match status {
+            GenerationStatus::Completed => self.completed += 1,
+            GenerationStatus::Failed => self.failed += 1,
+            GenerationStatus::Cancelled => self.cancelled += 1,
+            _ => {}
+        }
+    }
+}
+
+fn focused<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.get_webview_window("main")
         .and_then(|w| w.is_focused().ok())
-        .unwrap_or(false);
-    if focused {
+        .unwrap_or(false)
+}
+
+/// Whether a generation's end is shown, per the `notifications` setting.
+pub fn should_notify_end(mode: NotifyMode, window_focused: bool) -> bool {
+    match mode {
+        NotifyMode::Always => true,
+        NotifyMode::Unfocused => !window_focused,
+        NotifyMode::Never => false,
+    }
+}
+
+/// Whether "the queue has finished" is shown: `notify_queue_finished` on,
+/// something completed or failed in this run (not only cancellations), and
+/// the window not focused, unless `notifications` is `always`. (With
+/// `notifications: never` this one still shows: it has its own switch.)
+pub fn should_notify_queue_finished(s: &Settings, run: &RunTally, window_focused: bool) -> bool {
+    s.notify_queue_finished
+        && run.completed + run.failed > 0
+        && (s.notifications == NotifyMode::Always || !window_focused)
+}
+
+/// "Queue finished: 12 ready, 1 failed".
+pub fn queue_finished_text(run: &RunTally) -> (String, String) {
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![plural(run.completed, "image ready", "images ready")];
+    if run.failed > 0 {
+        parts.push(format!("{} failed", run.failed));
+    }
+    if run.cancelled > 0 {
+        parts.push(format!("{} cancelled", run.cancelled));
+    }
+    ("Queue finished".to_owned(), parts.join(", "))
+}
+
+fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &RunTally) {
+    let s = queue.settings().unwrap_or_default();
+    if !should_notify_queue_finished(&s, run, focused(app)) {
+        return;
+    }
+    let (title, body) = queue_finished_text(run);
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(error = %e, "could not show a notification");
+    }
+}
+
+/// A native notification when a generation ends, per the `notifications` setting.
+fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSummary) {
+    let mode = queue
+        .settings()
+        .map(|s| s.notifications)
+        .unwrap_or_default();
+    if !should_notify_end(mode, focused(app)) {
         return;
     }
     let (title, body) = match g.status {
@@ -168,5 +250,46 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, g: &GenerationSummary) {
     };
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!(error = %e, "could not show a notification");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notification_modes_follow_the_setting_and_the_focus() {
+        assert!(should_notify_end(NotifyMode::Always, true));
+        assert!(should_notify_end(NotifyMode::Unfocused, false));
+        assert!(!should_notify_end(NotifyMode::Unfocused, true));
+        assert!(!should_notify_end(NotifyMode::Never, false));
+    }
+
+    #[test]
+    fn queue_finished_needs_its_switch_real_work_and_usually_no_focus() {
+        let done = RunTally {
+            completed: 3,
+            failed: 1,
+            cancelled: 0,
+        };
+        let only_cancelled = RunTally {
+            cancelled: 2,
+            ..RunTally::default()
+        };
+        let on = Settings::default();
+        assert!(should_notify_queue_finished(&on, &done, false));
+        assert!(!should_notify_queue_finished(&on, &done, true));
+        assert!(!should_notify_queue_finished(&on, &only_cancelled, false));
+        let always = Settings {
+            notifications: NotifyMode::Always,
+            ..Settings::default()
+        };
+        assert!(should_notify_queue_finished(&always, &done, true));
+        let off = Settings {
+            notify_queue_finished: false,
+            ..Settings::default()
+        };
+        assert!(!should_notify_queue_finished(&off, &done, false));
+        assert_eq!(queue_finished_text(&done).1, "3 images ready, 1 failed");
     }
 }

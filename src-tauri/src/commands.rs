@@ -3,12 +3,23 @@
 //!
 //! The seed's two endpoints are `list_generations` (`limit`, default 50) and
 //! `get_generation`, with the seed's JSON shapes, extended, never renamed.
+//!
+//! - [`history`]: the history page, bulk actions, "Clear finished", running times;
+//! - [`batches`]: a batch's progress, cancel and retry;
+//! - [`priority`]: moving pending generations, drag-and-drop reorder;
+//! - [`settings`]: reading and applying the settings.
+
+pub mod batches;
+pub mod history;
+pub mod priority;
+pub mod settings;
 
 use genqueue_core::model::{
     Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, ModelRef,
     NewGeneration, Token, TokenId,
 };
 use genqueue_core::presets::{ModelPreset, PRESETS};
+use genqueue_core::priority::ListOrder;
 use genqueue_core::replicate::{Account, InputForm};
 use genqueue_core::store::ListQuery;
 use serde::{Deserialize, Serialize};
@@ -17,8 +28,10 @@ use tauri::{AppHandle, State};
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 
-/// Most generations one create may queue (the "number of images" field).
+/// Most generations one create may queue per prompt (the "number of images" field).
 pub const MAX_COUNT: u32 = 50;
+/// Most generations one create may queue in all (prompts × count).
+pub const MAX_BATCH: usize = 1000;
 
 /// What the window needs to know about the app.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +66,10 @@ pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
 }
 
 /// The seed's list: newest first, `limit` items (default 50, at most 500).
+///
+/// `order: "dispatch"` lists pending generations in the order they will run
+/// instead (those whose create is under way first); `statuses` and
+/// `unviewed_only` do not apply then, and `before` is the last id shown.
 #[tauri::command]
 pub async fn list_generations(
     state: State<'_, AppState>,
@@ -60,14 +77,20 @@ pub async fn list_generations(
     statuses: Option<Vec<GenerationStatus>>,
     unviewed_only: Option<bool>,
     before: Option<GenerationId>,
+    order: Option<ListOrder>,
 ) -> CommandResult<Vec<GenerationSummary>> {
+    let limit = limit.unwrap_or(50).clamp(1, 500) as usize;
+    let queue = state.queue().await;
+    if order == Some(ListOrder::Dispatch) {
+        return Ok(queue.list_dispatch_order(limit, before)?);
+    }
     let q = ListQuery {
-        limit: limit.unwrap_or(50).clamp(1, 500) as usize,
+        limit,
         statuses: statuses.unwrap_or_default(),
         unviewed_only: unviewed_only.unwrap_or(false),
         before,
     };
-    Ok(state.queue().await.list(&q)?)
+    Ok(queue.list(&q)?)
 }
 
 /// The seed's detail: adds `prompt`, `settings` and everything else.
@@ -84,11 +107,17 @@ pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters>
     Ok(state.queue().await.counters()?)
 }
 
-/// Queues `count` generations (default 1) of one prompt on one model.
+/// Queues `count` generations (default 1, at most 50) of one prompt on one
+/// model; or, with `prompts`, `count` generations of each prompt (`prompt` is
+/// then ignored; each item may hold several lines, one prompt a line, blank
+/// lines dropped; at most 1000 generations in all). When more than one
+/// generation is queued they share one `batch_id` (see `get_batch`).
 ///
 /// `input` holds the model's other inputs; the prompt is put into it. When
 /// the model's schema is known the input is checked against it first, so a
 /// bad value is refused here, not after a round trip.
+///
+/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`.
 #[tauri::command]
 pub async fn create_generation(
     state: State<'_, AppState>,
@@ -96,13 +125,25 @@ pub async fn create_generation(
     prompt: String,
     input: Option<serde_json::Map<String, serde_json::Value>>,
     count: Option<u32>,
+    prompts: Option<Vec<String>>,
 ) -> CommandResult<Vec<Generation>> {
     let model: ModelRef = model
         .parse()
         .map_err(|e: genqueue_core::model::InvalidModelRef| {
             CommandError::new("invalid_model", e.to_string())
         })?;
-    if prompt.trim().is_empty() {
+    let prompts: Vec<String> = match prompts {
+        Some(list) => list
+            .iter()
+            .flat_map(|p| p.lines())
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None if prompt.trim().is_empty() => Vec::new(),
+        None => vec![prompt],
+    };
+    if prompts.is_empty() {
         return Err(CommandError::new("empty_prompt", "Type a prompt first."));
     }
     let count = count.unwrap_or(1);
@@ -112,12 +153,22 @@ pub async fn create_generation(
             format!("The number of generations must be between 1 and {MAX_COUNT}."),
         ));
     }
-    let mut input = input.unwrap_or_default();
-    input.insert("prompt".into(), serde_json::Value::String(prompt.clone()));
-    let input = serde_json::Value::Object(input);
+    let total = prompts.len() * count as usize;
+    if total > MAX_BATCH {
+        return Err(CommandError::new(
+            "invalid_count",
+            format!("That would queue {total} generations at once; the most is {MAX_BATCH}."),
+        ));
+    }
+    let input = input.unwrap_or_default();
+    let with_prompt = |p: &str| {
+        let mut input = input.clone();
+        input.insert("prompt".into(), serde_json::Value::String(p.to_owned()));
+        serde_json::Value::Object(input)
+    };
     let queue = state.queue().await;
     if let Some(form) = cached_form(&state, &model) {
-        if let Err(problems) = form.validate(&input) {
+        if let Err(problems) = form.validate(&with_prompt(&prompts[0])) {
             let msg = problems
                 .iter()
                 .map(|p| p.to_string())
@@ -126,17 +177,21 @@ pub async fn create_generation(
             return Err(CommandError::new("invalid_input", msg));
         }
     }
-    let batch_id = (count > 1).then(uuid::Uuid::now_v7);
-    let news = (0..count)
-        .map(|_| NewGeneration {
-            model: model.clone(),
-            prompt: prompt.clone(),
-            input: input.clone(),
-            priority: 0,
-            batch_id,
-            retried_from: None,
-        })
-        .collect();
+    let batch_id = (total > 1).then(uuid::Uuid::now_v7);
+    let mut news = Vec::with_capacity(total);
+    for p in &prompts {
+        let input = with_prompt(p);
+        for _ in 0..count {
+            news.push(NewGeneration {
+                model: model.clone(),
+                prompt: p.clone(),
+                input: input.clone(),
+                priority: 0,
+                batch_id,
+                retried_from: None,
+            });
+        }
+    }
     Ok(queue.submit_batch(news)?)
 }
 
@@ -233,6 +288,23 @@ pub async fn set_token_enabled(
     })
 }
 
+/// How many generations a token may run at once (1 to 16); returns the token.
+/// Errors: `invalid_concurrency` when `n` is out of range; `store` for an unknown id.
+#[tauri::command]
+pub async fn set_token_concurrency(
+    state: State<'_, AppState>,
+    id: TokenId,
+    n: u32,
+) -> CommandResult<Token> {
+    if !(1..=16).contains(&n) {
+        return Err(CommandError::new(
+            "invalid_concurrency",
+            format!("A token runs 1 to 16 generations at once, not {n}."),
+        ));
+    }
+    Ok(state.queue().await.set_token_concurrency(id, n)?)
+}
+
 #[tauri::command]
 pub async fn revalidate_token(
     state: State<'_, AppState>,
@@ -303,7 +375,8 @@ pub async fn open_output_folder(
     id: GenerationId,
 ) -> CommandResult<()> {
     use tauri_plugin_opener::OpenerExt;
-    let dir = state.queue().await.output_dir(id);
+    let q = state.queue().await;
+    let dir = q.files_dir(&q.get(id)?);
     if !dir.exists() {
         return Err(CommandError::new(
             "no_outputs",

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use genqueue_core::paths::{APP_IDENTIFIER, default_data_dir};
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::KeyringSecretStore;
+use genqueue_core::settings::Settings;
 use tauri::Manager;
 
 use crate::state::{AppState, Backend};
@@ -45,10 +46,8 @@ pub fn run() {
                 .unwrap_or_else(|_| default_data_dir().join("logs"));
             logging::init(&log_dir);
             let data_dir = default_data_dir();
-            let api_base = std::env::var(API_BASE_ENV)
-                .ok()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| ReplicateClient::DEFAULT_BASE_URL.to_owned());
+            let settings = read_settings(&data_dir);
+            let api_base = api_base(&settings);
             tracing::info!(data_dir = %data_dir.display(), %api_base, "starting Genqueue");
             let secrets = Arc::new(KeyringSecretStore::new(APP_IDENTIFIER));
             let backend =
@@ -60,6 +59,7 @@ pub fn run() {
                     )
                 })?;
             allow_outputs(app.handle(), &data_dir);
+            allow_output_folder(app.handle(), &settings);
             app.manage(AppState::new(backend));
             tray::create(app.handle())?;
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
@@ -83,14 +83,71 @@ pub fn run() {
             commands::remove_token,
             commands::set_token_enabled,
             commands::revalidate_token,
+            commands::set_token_concurrency,
             commands::list_presets,
             commands::get_model_form,
             commands::start_demo,
             commands::open_output_folder,
             commands::save_output_as,
+            commands::history::list_history,
+            commands::history::history_models,
+            commands::history::bulk_generations,
+            commands::history::clear_finished,
+            commands::history::run_time_stats,
+            commands::batches::get_batch,
+            commands::batches::cancel_batch,
+            commands::batches::retry_batch,
+            commands::priority::move_generation,
+            commands::priority::reorder_pending,
+            commands::settings::get_settings,
+            commands::settings::set_settings,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running Genqueue");
+        .build(tauri::generate_context!())
+        .expect("error while building Genqueue")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Stop the engine so its clean shutdown is recorded (else the
+                // next start would count as "after a crash").
+                if let Some(state) = app.try_state::<AppState>() {
+                    tauri::async_runtime::block_on(state.shutdown());
+                }
+            }
+        });
+}
+
+/// The settings stored in `data_dir`, or the defaults if they cannot be read
+/// (the queue's own open reports that error).
+fn read_settings(data_dir: &std::path::Path) -> Settings {
+    genqueue_core::store::Store::open(&data_dir.join(genqueue_core::queue::DB_FILE))
+        .and_then(|s| s.settings())
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the settings; using the defaults");
+            Settings::default()
+        })
+}
+
+/// Replicate's base URL: `$REPLICATE_API_BASE` if set, else the `api_base`
+/// setting, else Replicate's own.
+pub(crate) fn api_base(settings: &Settings) -> String {
+    std::env::var(API_BASE_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| settings.api_base.clone())
+        .unwrap_or_else(|| ReplicateClient::DEFAULT_BASE_URL.to_owned())
+}
+
+/// Lets the webview load images from the `output_folder` setting, if any
+/// (output files saved there are stored with absolute paths).
+pub(crate) fn allow_output_folder<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    settings: &Settings,
+) {
+    let Some(dir) = &settings.output_folder else {
+        return;
+    };
+    if let Err(e) = app.asset_protocol_scope().allow_directory(dir, true) {
+        tracing::error!(error = %e, folder = %dir, "cannot allow the output folder to the window");
+    }
 }
 
 /// Lets the webview load images from `<data_dir>/outputs` and nothing else.

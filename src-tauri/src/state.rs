@@ -90,6 +90,14 @@ impl AppState {
         self.queue_tx.subscribe()
     }
 
+    /// Stops the engine (at quit), so that its clean shutdown is recorded.
+    pub async fn shutdown(&self) {
+        let mut b = self.backend.write().await;
+        if let Some(e) = b.engine.take() {
+            e.shutdown().await;
+        }
+    }
+
     /// Replaces the backend (stopping the old engine first) and tells the bridge.
     pub async fn swap(&self, make: impl FnOnce() -> CommandResult<Backend>) -> CommandResult<()> {
         let mut b = self.backend.write().await;

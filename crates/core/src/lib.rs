@@ -7,18 +7,25 @@
 //! - [`engine`]: dispatching, following, saving outputs; one per data folder.
 //! - [`events`]: what changed, announced after the store holds it.
 //! - [`model`]: the domain types every shell shares.
+//! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
+//!   batches, and the order pending generations run in.
+//! - [`settings`]: the user's settings (stored as JSON in the store).
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
+pub mod batches;
 pub mod engine;
 pub mod events;
+pub mod history;
 pub mod model;
 pub mod paths;
 pub mod presets;
+pub mod priority;
 pub mod queue;
 pub mod redact;
 pub mod replicate;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 
 pub use model::*;

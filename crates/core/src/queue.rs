@@ -42,6 +42,10 @@ pub enum QueueError {
     GenerationNotFound(GenerationId),
     #[error("no token with id {0}")]
     TokenNotFound(TokenId),
+    #[error("no batch with id {0}")]
+    BatchNotFound(uuid::Uuid),
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
     #[error("the prompt is empty")]
     EmptyPrompt,
     #[error("add a Replicate token first: {0}")]
@@ -65,7 +69,10 @@ impl QueueError {
             Self::Store(_) => "store",
             Self::Secret(e) => e.code(),
             Self::Api(e) => e.code(),
-            Self::GenerationNotFound(_) | Self::TokenNotFound(_) => "not_found",
+            Self::GenerationNotFound(_) | Self::TokenNotFound(_) | Self::BatchNotFound(_) => {
+                "not_found"
+            }
+            Self::Settings(_) => "invalid_settings",
             Self::EmptyPrompt => "empty_prompt",
             Self::NoToken(_) => "no_token",
             Self::DuplicateToken(_) => "duplicate_token",
@@ -165,9 +172,48 @@ impl Queue {
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
     }
-    /// `<data_dir>/outputs/<id>`: where a generation's files are saved.
+    /// Where the keyring secrets are read (to reopen the queue elsewhere).
+    pub fn secrets(&self) -> Arc<dyn SecretStore> {
+        self.inner.secrets.clone()
+    }
+    /// `<outputs root>/<id>`: where a generation's files are saved now. The
+    /// root is the `output_folder` setting, else `<data_dir>/outputs`. Files
+    /// saved earlier may be elsewhere: their paths are in `output_files`.
     pub fn output_dir(&self, id: GenerationId) -> PathBuf {
-        self.inner.data_dir.join(OUTPUTS_DIR).join(id.to_string())
+        let settings = self.store().settings().unwrap_or_default();
+        settings
+            .outputs_root(&self.inner.data_dir)
+            .join(id.to_string())
+    }
+    /// The folder holding a generation's saved files: that of its first
+    /// output file, else [`Queue::output_dir`].
+    pub fn files_dir(&self, g: &Generation) -> PathBuf {
+        g.output_files
+            .first()
+            .and_then(|f| {
+                crate::settings::resolve_output_path(&self.inner.data_dir, f)
+                    .parent()
+                    .map(Path::to_path_buf)
+            })
+            .unwrap_or_else(|| self.output_dir(g.id))
+    }
+
+    // ---- settings ----------------------------------------------------------
+
+    /// The settings, defaults filled in.
+    pub fn settings(&self) -> Result<crate::settings::Settings, QueueError> {
+        Ok(self.store().settings()?)
+    }
+
+    /// Validates, normalises and stores the settings; returns them as stored.
+    /// Errors: `invalid_settings` (see [`crate::settings::Settings::validated`]).
+    pub fn set_settings(
+        &self,
+        s: crate::settings::Settings,
+    ) -> Result<crate::settings::Settings, QueueError> {
+        let s = s.validated()?;
+        self.store().set_settings(&s)?;
+        Ok(s)
     }
 
     // ---- generations -------------------------------------------------------
@@ -294,19 +340,10 @@ impl Queue {
             ));
         }
         self.store().delete_generation(id)?;
-        let dir = self.output_dir(id);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|source| QueueError::Io {
-                context: format!(
-                    "deleted the generation, but not its folder {}",
-                    dir.display()
-                ),
-                source,
-            })?;
-        }
+        let removed = self.remove_output_files(id, &g.output_files);
         self.events().send(Event::GenerationRemoved { id });
         self.announce_counters()?;
-        Ok(())
+        removed
     }
 
     /// Sets a pending generation's priority (higher runs first).

@@ -36,6 +36,11 @@ use crate::store::{ClaimOutcome, StoreError};
 
 /// File in the data folder that the running engine holds locked.
 pub const LOCK_FILE: &str = "engine.lock";
+/// Settings key set to `"1"` while an engine runs and `"0"` once it stopped
+/// cleanly: found at `"1"` at start, the last run crashed or was killed.
+pub const RUNNING_KEY: &str = "engine_running";
+/// How often the retention setting is applied (and once at start).
+pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How the engine behaves. `Default` is what the app and `genq` use.
 #[derive(Debug, Clone)]
@@ -110,6 +115,7 @@ pub(crate) struct Shared {
 pub struct Engine {
     shared: Arc<Shared>,
     task: Option<tokio::task::JoinHandle<()>>,
+    after_crash: bool,
     _lock: File,
 }
 
@@ -159,6 +165,20 @@ impl Engine {
                 });
             }
         }
+        let after_crash = queue.store().setting(RUNNING_KEY)?.as_deref() == Some("1");
+        if after_crash {
+            tracing::warn!("the last run did not shut down cleanly");
+            if queue.store().settings()?.start_paused_after_crash
+                && !queue.is_paused().unwrap_or(true)
+            {
+                tracing::info!("starting paused after a crash (setting start_paused_after_crash)");
+                queue.pause().map_err(|e| match e {
+                    crate::queue::QueueError::Store(e) => e,
+                    e => StoreError::Invalid(e.to_string()),
+                })?;
+            }
+        }
+        queue.store().set_setting(RUNNING_KEY, "1")?;
         let shared = Arc::new(Shared {
             queue,
             config,
@@ -171,8 +191,15 @@ impl Engine {
         Ok(Engine {
             shared,
             task: Some(task),
+            after_crash,
             _lock: lock,
         })
+    }
+
+    /// True when this engine found that the last run did not shut down
+    /// cleanly (see [`RUNNING_KEY`]).
+    pub fn started_after_crash(&self) -> bool {
+        self.after_crash
     }
 
     /// The queue this engine drives.
@@ -216,6 +243,10 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.shared.stop.cancel();
+        // A clean stop: the next start is not "after a crash".
+        if let Err(e) = self.shared.queue.store().set_setting(RUNNING_KEY, "0") {
+            tracing::warn!(error = %e, "could not record the engine's clean shutdown");
+        }
     }
 }
 
@@ -232,6 +263,9 @@ async fn dispatch_loop(shared: Arc<Shared>) {
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wake_at: Option<DateTime<Utc>> = None;
     let mut dirty = true;
+    // The first tick is immediate: retention applies at start, then daily.
+    let mut retention = tokio::time::interval(RETENTION_EVERY);
+    retention.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if dirty {
             dirty = false;
@@ -253,6 +287,13 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             _ = tokio::time::sleep(sleep) => dirty = true,
             ev = events.recv() => dirty = matters_to_dispatch(&ev),
             Some(_) = tasks.join_next(), if !tasks.is_empty() => dirty = true,
+            _ = retention.tick() => {
+                let q = shared.queue.clone();
+                let res = tokio::task::spawn_blocking(move || q.apply_retention(Utc::now())).await;
+                if let Ok(Err(e)) = res {
+                    tracing::warn!(error = %e, "could not apply the history retention");
+                }
+            }
             _ = check.tick() => {
                 if let Ok(v) = shared.queue.store().data_version() {
                     if v != data_version {

@@ -605,9 +605,11 @@ async fn finish(s: &Arc<Shared>, g: &Generation, p: Prediction, secret: &Secret)
                     }
                 }
             };
+            // Relative to the data folder when inside it (the default), absolute otherwise
+            // (an output folder elsewhere): what `output_files` documents.
             let rel: Vec<String> = names
                 .iter()
-                .map(|n| format!("{}/{}/{}", crate::queue::OUTPUTS_DIR, g.id, n))
+                .map(|n| crate::settings::stored_output_path(s.queue.data_dir(), &dir.join(n)))
                 .collect();
             let urls: Vec<String> = outputs
                 .iter()

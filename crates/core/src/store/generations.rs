@@ -223,9 +223,11 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Generation>, StoreError> {
         self.with_conn(|conn| {
+            // Named: the per-status history index would otherwise tempt the planner into a sort.
             load_many(
                 conn,
-                "WHERE status = 'pending' AND token_id IS NULL \
+                "INDEXED BY generations_dispatch \
+                 WHERE status = 'pending' AND token_id IS NULL \
                  AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
                  ORDER BY priority DESC, created_at ASC, id ASC LIMIT ?2",
                 (ts(now), i64::try_from(limit).unwrap_or(i64::MAX)),

@@ -17,6 +17,10 @@
 //! - [`generations`]: queue rows, lists, counters, the engine's write path.
 //! - [`tokens`]: token rows (never the secret) and their request counters.
 //! - [`pool`]: which token a generation runs on ([`Store::claim_token`]).
+//! - [`history`]: the history page (filters, FTS5 search, cursor), models,
+//!   running times, bulk deletions.
+//! - [`priority`]: dispatch order and moving pending generations in it.
+//! - [`batches`]: a batch's progress.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -25,20 +29,26 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
+pub mod batches;
 mod codec;
 mod error;
 mod generation_rows;
 pub mod generations;
+pub mod history;
 pub mod pool;
+pub mod priority;
 pub mod tokens;
 mod watch;
 
 #[cfg(test)]
 mod tests;
 
+pub use batches::BatchSummary;
 pub use error::StoreError;
 pub use generations::ListQuery;
+pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use pool::{ClaimOutcome, WaitReason};
+pub use priority::MoveTo;
 pub use tokens::RequestOutcome;
 
 /// The migrations, in order; migration N brings the schema to version N.
@@ -47,6 +57,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/0002_updated_index.sql"
     )),
+    M::up(include_str!("../../../../migrations/0003_history.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

@@ -463,7 +463,8 @@ fn hot_queries_use_their_indexes() {
             "generations_unviewed",
         ),
         (
-            "SELECT id FROM generations WHERE status = 'pending' AND token_id IS NULL \
+            "SELECT id FROM generations INDEXED BY generations_dispatch \
+             WHERE status = 'pending' AND token_id IS NULL \
              AND (next_attempt_at IS NULL OR next_attempt_at <= 'x') \
              ORDER BY priority DESC, created_at ASC, id ASC LIMIT 5",
             "generations_dispatch",

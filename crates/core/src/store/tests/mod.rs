@@ -8,8 +8,11 @@ use super::Store;
 use crate::model::{Counters, NewGeneration};
 
 mod generations;
+mod history;
 mod open;
 mod pool;
+mod priority;
+mod settings;
 mod tokens;
 
 /// The store is shared between the engine's tasks and the shell's threads.

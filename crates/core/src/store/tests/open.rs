@@ -38,7 +38,20 @@ fn fresh_file_is_created_with_its_folders_and_migrated() {
             Ok(names.collect::<Result<_, _>>()?)
         })
         .unwrap();
-    assert_eq!(tables, ["counters", "generations", "settings", "tokens"]);
+    assert_eq!(
+        tables,
+        [
+            "counters",
+            "generations",
+            "generations_fts",
+            "generations_fts_config",
+            "generations_fts_data",
+            "generations_fts_docsize",
+            "generations_fts_idx",
+            "settings",
+            "tokens"
+        ]
+    );
 }
 
 #[test]

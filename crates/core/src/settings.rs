@@ -1,0 +1,200 @@
+//! The user's settings: one JSON object in the store's `settings` table
+//! (key [`SETTINGS_KEY`]), read with defaults for every missing field, so
+//! older and newer builds read each other's settings.
+//!
+//! Effects live with their owners: the engine reads `output_folder`,
+//! `retention_days` and `start_paused_after_crash`; the desktop shell reads
+//! `notifications`, `notify_queue_finished` and `api_base` (and applies
+//! `api_base` by reopening the queue); the UI reads `theme` and `language`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Store, StoreError};
+
+/// Key of the settings object in the `settings` table.
+pub const SETTINGS_KEY: &str = "app_settings";
+/// Longest retention accepted, in days (100 years).
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
+
+/// When a finished generation shows a native notification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum NotifyMode {
+    Always,
+    /// Only while the window is not focused (the default).
+    #[default]
+    Unfocused,
+    Never,
+}
+
+/// The UI's colour theme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ThemeChoice {
+    /// Follow the OS.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The UI's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum LanguageChoice {
+    /// Follow the OS locale.
+    #[default]
+    System,
+    En,
+    Ru,
+}
+
+/// Everything the settings page edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Settings {
+    /// Notifications for finished generations. Default `unfocused`.
+    pub notifications: NotifyMode,
+    /// One notification when the whole queue has finished (nothing pending or
+    /// processing any more). Default true.
+    pub notify_queue_finished: bool,
+    /// Absolute folder where new outputs are saved (`<folder>/<generation id>/`);
+    /// `null` = `<data dir>/outputs`. Outputs already saved stay where they are.
+    pub output_folder: Option<String>,
+    /// Replicate's base URL (a proxy); `null` = `https://api.replicate.com/v1`.
+    /// The `REPLICATE_API_BASE` environment variable, when set, wins.
+    pub api_base: Option<String>,
+    /// Finished generations older than this many days are deleted with their
+    /// files (at start, then daily); `null` = keep forever. 1 to 36500.
+    pub retention_days: Option<u32>,
+    pub theme: ThemeChoice,
+    pub language: LanguageChoice,
+    /// Start with the queue paused when the last run did not shut down cleanly
+    /// (a crash or a kill), so nothing is sent before the user looks. Default false.
+    pub start_paused_after_crash: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            notifications: NotifyMode::default(),
+            notify_queue_finished: true,
+            output_folder: None,
+            api_base: None,
+            retention_days: None,
+            theme: ThemeChoice::default(),
+            language: LanguageChoice::default(),
+            start_paused_after_crash: false,
+        }
+    }
+}
+
+/// Why settings were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the output folder must be an absolute path, not {0:?}")]
+    RelativeOutputFolder(String),
+    #[error("the output folder {path} cannot be created: {reason}")]
+    OutputFolder { path: String, reason: String },
+    #[error("the API base URL {0:?} is not an http(s) URL")]
+    BadApiBase(String),
+    #[error("history retention must be 1 to {MAX_RETENTION_DAYS} days, not {0}")]
+    BadRetention(u32),
+}
+
+impl Settings {
+    /// Checks and normalises: blank strings become `null`, the URL loses a
+    /// trailing `/`, the output folder is created if missing.
+    ///
+    /// Errors: a relative or uncreatable output folder, a URL that is not
+    /// http(s), a retention of 0 or above [`MAX_RETENTION_DAYS`].
+    pub fn validated(mut self) -> Result<Settings, SettingsError> {
+        let blank_to_none =
+            |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        self.output_folder = blank_to_none(self.output_folder);
+        self.api_base = blank_to_none(self.api_base).map(|s| s.trim_end_matches('/').to_owned());
+        if let Some(dir) = &self.output_folder {
+            let p = Path::new(dir);
+            if !p.is_absolute() {
+                return Err(SettingsError::RelativeOutputFolder(dir.clone()));
+            }
+            std::fs::create_dir_all(p).map_err(|e| SettingsError::OutputFolder {
+                path: dir.clone(),
+                reason: e.to_string(),
+            })?;
+        }
+        if let Some(base) = &self.api_base {
+            let ok = reqwest::Url::parse(base)
+                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .unwrap_or(false);
+            if !ok {
+                return Err(SettingsError::BadApiBase(base.clone()));
+            }
+        }
+        if let Some(d) = self.retention_days {
+            if !(1..=MAX_RETENTION_DAYS).contains(&d) {
+                return Err(SettingsError::BadRetention(d));
+            }
+        }
+        Ok(self)
+    }
+
+    /// Where new outputs of this data folder go: the output folder, or
+    /// `<data_dir>/outputs`.
+    pub fn outputs_root(&self, data_dir: &Path) -> PathBuf {
+        match &self.output_folder {
+            Some(dir) => PathBuf::from(dir),
+            None => data_dir.join(crate::queue::OUTPUTS_DIR),
+        }
+    }
+}
+
+impl Store {
+    /// The settings, with defaults for anything missing. A stored value that
+    /// is not a JSON object of the right shape reads as the defaults (logged).
+    pub fn settings(&self) -> Result<Settings, StoreError> {
+        Ok(match self.setting(SETTINGS_KEY)? {
+            None => Settings::default(),
+            Some(raw) => serde_json::from_str(&raw).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "stored settings are unreadable; using the defaults");
+                Settings::default()
+            }),
+        })
+    }
+
+    /// Stores the settings as given (validate them first with [`Settings::validated`]).
+    pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
+        let raw = serde_json::to_string(s).unwrap_or_else(|_| "{}".into());
+        self.set_setting(SETTINGS_KEY, &raw)
+    }
+}
+
+/// Where a stored output path (relative to the data folder, or absolute)
+/// is on disk.
+pub fn resolve_output_path(data_dir: &Path, stored: &str) -> PathBuf {
+    let p = Path::new(stored);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        data_dir.join(p)
+    }
+}
+
+/// How a saved file is stored in `output_files`: relative to the data folder
+/// (with `/`) when inside it, absolute otherwise.
+pub fn stored_output_path(data_dir: &Path, file: &Path) -> String {
+    match file.strip_prefix(data_dir) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => file.display().to_string(),
+    }
+}

@@ -1,0 +1,429 @@
+//! The history page: every generation, newest first, filtered by status,
+//! model, date and words of the prompt (SQLite FTS5), paged by cursor; the
+//! distinct models; recent running times per model; and the deletions behind
+//! "Clear finished" and the retention setting.
+//!
+//! Each page is answered from index ranges of at most one page each (or from
+//! a small FTS5 match set), whatever the number of rows: [`Store::history`]
+//! names the index for each filter instead of leaving the choice to SQLite's
+//! planner, which has no statistics to choose with.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{get_opt_ts, get_uuid, ts, uuid_text};
+use super::generation_rows::{SUMMARY_COLUMNS, summary_from_row};
+use super::{Store, StoreError};
+use crate::model::{GenerationId, GenerationStatus, GenerationSummary, PROMPT_EXCERPT_CHARS};
+
+/// Page size of [`HistoryQuery`] when the caller gives none.
+pub const DEFAULT_HISTORY_LIMIT: u32 = 100;
+/// Largest page [`Store::history`] returns.
+pub const MAX_HISTORY_LIMIT: u32 = 500;
+/// Completed generations per model that [`Store::run_time_stats`] looks at.
+pub const RUN_TIME_SAMPLES: usize = 20;
+
+/// With at most this many prompts matching the search, the page is read
+/// from the match set and sorted; with more, the newest-first index is walked
+/// and each row checked against the match set (it fills a page quickly).
+const FTS_SORT_MAX: i64 = 4000;
+/// What the history page asks for. Every filter is optional; they combine with AND.
+///
+/// JSON: `{text, statuses, model, from, to, before, limit}`; missing fields take
+/// their defaults (no filter, `limit` 100).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryQuery {
+    /// Words to find in prompts (FTS5, case- and accent-insensitive). Every
+    /// word must appear, each as a word or the start of one (`ligh` finds
+    /// "lighthouse"). Quotes, `*`, `-`, `:` and FTS5 keywords are plain text
+    /// here: the words are quoted before they reach FTS5. `null`, empty or
+    /// punctuation only: no text filter.
+    pub text: Option<String>,
+    /// Only these statuses; empty means all.
+    pub statuses: Vec<GenerationStatus>,
+    /// Only this model (`owner/name`, as in `model_name`).
+    pub model: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Created strictly before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Cursor: the id of the last item shown; the page holds the items after
+    /// it. If it was deleted meanwhile, its UUID v7 time stands in.
+    pub before: Option<GenerationId>,
+    /// Page size: default 100, at most 500 ([`DEFAULT_HISTORY_LIMIT`], [`MAX_HISTORY_LIMIT`]); 0 means the default.
+    pub limit: u32,
+}
+
+impl Default for HistoryQuery {
+    fn default() -> Self {
+        HistoryQuery {
+            text: None,
+            statuses: Vec::new(),
+            model: None,
+            from: None,
+            to: None,
+            before: None,
+            limit: DEFAULT_HISTORY_LIMIT,
+        }
+    }
+}
+
+/// One page of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryPage {
+    /// Newest first (`created_at` descending, then id descending).
+    pub items: Vec<GenerationSummary>,
+    /// The cursor of the next page (the last item's id), or `null` when this
+    /// page is the last.
+    pub next_before: Option<GenerationId>,
+}
+
+/// A model's recent running time, for ETAs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ModelRunTime {
+    /// `owner/name`.
+    pub model_name: String,
+    /// Median of `completed_at - started_at`, in seconds, over the samples.
+    pub median_seconds: f64,
+    /// Completed generations measured (at most [`RUN_TIME_SAMPLES`], the latest).
+    pub samples: u32,
+}
+
+/// A deleted generation's id and saved files (as stored in `output_files`),
+/// for the caller to remove the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedRow {
+    pub id: GenerationId,
+    pub output_files: Vec<String>,
+}
+
+/// Turns what a person typed into a safe FTS5 query: each whitespace-separated
+/// word becomes a quoted string with a prefix star (`"ligh"*`), inner quotes
+/// doubled, so no character of the input is FTS5 syntax. Words without a
+/// letter or digit (which the tokenizer would drop anyway) are left out.
+/// `None` when nothing searchable remains.
+pub fn fts_query(text: &str) -> Option<String> {
+    // Control characters (NUL included) end an FTS5 string early: they become spaces.
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// The index that holds one status's rows newest first.
+fn status_index(s: GenerationStatus) -> &'static str {
+    match s {
+        GenerationStatus::Completed => "generations_completed_newest",
+        GenerationStatus::Failed => "generations_failed_newest",
+        GenerationStatus::Cancelled => "generations_cancelled_newest",
+        // (status, created_at): the few rows with equal times are sorted by id.
+        GenerationStatus::Pending | GenerationStatus::Processing => "generations_active",
+    }
+}
+
+/// A WHERE clause under construction, with its parameters.
+#[derive(Clone, Default)]
+struct Where {
+    terms: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Where {
+    fn push(&mut self, term: impl Into<String>, params: impl IntoIterator<Item = Value>) {
+        self.terms.push(term.into());
+        self.params.extend(params);
+    }
+    fn sql(&self) -> String {
+        if self.terms.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.terms.join(" AND "))
+        }
+    }
+}
+
+const FTS_SET: &str = "rowid IN (SELECT rowid FROM generations_fts WHERE generations_fts MATCH ?)";
+const NEWEST: &str = " ORDER BY created_at DESC, id DESC LIMIT ?";
+
+impl Store {
+    /// One page of the history (see [`HistoryQuery`]); fast at any size.
+    ///
+    /// How each page is read (SQLite's planner has no statistics to choose with):
+    /// - a search matching few prompts: those rows by rowid, then sorted;
+    /// - one or more statuses: each status's own newest-first index range
+    ///   (at most `limit` rows each), merged;
+    /// - a model: its newest-first index range;
+    /// - otherwise the newest-first index; a search matching many prompts
+    ///   filters that walk through the match set, which fills a page fast.
+    ///
+    /// The other filters apply to the rows read.
+    pub fn history(&self, q: &HistoryQuery) -> Result<HistoryPage, StoreError> {
+        let limit = match q.limit {
+            0 => DEFAULT_HISTORY_LIMIT,
+            n => n.min(MAX_HISTORY_LIMIT),
+        } as usize;
+        let fts = q.text.as_deref().and_then(fts_query);
+        let mut statuses = q.statuses.clone();
+        statuses.sort_by_key(|s| s.as_str());
+        statuses.dedup();
+        // All five statuses is no filter.
+        if statuses.len() == GenerationStatus::ALL.len() {
+            statuses.clear();
+        }
+        let cols = SUMMARY_COLUMNS.replace("?PROMPT?", &PROMPT_EXCERPT_CHARS.to_string());
+        let fetch = Value::from(limit as i64 + 1);
+        self.with_conn(|conn| {
+            // Filters every plan applies; `+col` keeps them from competing with the chosen index.
+            let mut common = Where::default();
+            if let Some(from) = q.from {
+                common.push("created_at >= ?", [ts(from).into()]);
+            }
+            if let Some(to) = q.to {
+                common.push("created_at < ?", [ts(to).into()]);
+            }
+            if let Some(before) = q.before {
+                common.push(
+                    "(created_at, id) < (?, ?)",
+                    [cursor_time(conn, before)?.into(), uuid_text(before).into()],
+                );
+            }
+            let few_matches = match &fts {
+                Some(m) => count_matches(conn, m, FTS_SORT_MAX)? < FTS_SORT_MAX,
+                None => false,
+            };
+            if let Some(m) = &fts {
+                common.push(FTS_SET, [m.clone().into()]);
+            }
+            let status_in = |w: &mut Where, col: &str| {
+                if !statuses.is_empty() {
+                    let marks = vec!["?"; statuses.len()].join(", ");
+                    w.push(
+                        format!("{col} IN ({marks})"),
+                        statuses.iter().map(|s| Value::from(s.as_str().to_owned())),
+                    );
+                }
+            };
+            let model_is = |w: &mut Where, col: &str| {
+                if let Some(model) = &q.model {
+                    w.push(format!("{col} = ?"), [model.clone().into()]);
+                }
+            };
+            let (sql, params) = if few_matches {
+                let mut w = common.clone();
+                status_in(&mut w, "+status");
+                model_is(&mut w, "+model_name");
+                let sql = format!(
+                    "SELECT {cols} FROM generations NOT INDEXED{}{NEWEST}",
+                    w.sql()
+                );
+                let mut p = w.params;
+                p.push(fetch);
+                (sql, p)
+            } else if !statuses.is_empty() {
+                let mut parts = Vec::new();
+                let mut p = Vec::new();
+                for s in &statuses {
+                    let mut w = common.clone();
+                    // A literal, not a parameter: only then can SQLite use a partial index.
+                    w.push(format!("status = '{}'", s.as_str()), []);
+                    model_is(&mut w, "+model_name");
+                    parts.push(format!(
+                        "SELECT * FROM (SELECT {cols} FROM generations INDEXED BY {}{}{NEWEST})",
+                        status_index(*s),
+                        w.sql()
+                    ));
+                    p.extend(w.params);
+                    p.push(fetch.clone());
+                }
+                let sql = format!("{}{NEWEST}", parts.join(" UNION ALL "));
+                p.push(fetch);
+                (sql, p)
+            } else {
+                let mut w = common.clone();
+                let index = if q.model.is_some() {
+                    model_is(&mut w, "model_name");
+                    "generations_model_newest"
+                } else {
+                    "generations_newest"
+                };
+                let sql = format!(
+                    "SELECT {cols} FROM generations INDEXED BY {index}{}{NEWEST}",
+                    w.sql()
+                );
+                let mut p = w.params;
+                p.push(fetch);
+                (sql, p)
+            };
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut items: Vec<GenerationSummary> = stmt
+                .query_map(params_from_iter(params), summary_from_row)?
+                .collect::<Result<_, _>>()?;
+            let next_before = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(|g| g.id)
+            } else {
+                None
+            };
+            Ok(HistoryPage { items, next_before })
+        })
+    }
+
+    /// The distinct `model_name` values (`owner/name`), sorted; one index
+    /// seek per model, not a scan.
+    pub fn history_models(&self) -> Result<Vec<String>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "WITH RECURSIVE m(name) AS ( \
+                   SELECT min(model_name) FROM generations \
+                   UNION ALL \
+                   SELECT (SELECT min(model_name) FROM generations WHERE model_name > m.name) \
+                   FROM m WHERE m.name IS NOT NULL) \
+                 SELECT name FROM m WHERE name IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Per model, the median running time (`completed_at - started_at`) of its
+    /// last [`RUN_TIME_SAMPLES`] completed generations (by `completed_at`).
+    /// Models without a measurable completed generation are left out.
+    pub fn run_time_stats(&self) -> Result<Vec<ModelRunTime>, StoreError> {
+        let models = self.history_models()?;
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT started_at, completed_at FROM generations INDEXED BY generations_model_done \
+                 WHERE model_name = ?1 AND status = 'completed' \
+                 ORDER BY completed_at DESC LIMIT ?2",
+            )?;
+            let mut out = Vec::new();
+            for model in models {
+                let mut secs: Vec<f64> = stmt
+                    .query_map((model.as_str(), RUN_TIME_SAMPLES as i64), |r| {
+                        Ok((
+                            get_opt_ts(r, "started_at")?,
+                            get_opt_ts(r, "completed_at")?,
+                        ))
+                    })?
+                    .filter_map(|r| match r {
+                        Ok((Some(a), Some(b))) if b >= a => {
+                            Some(Ok((b - a).num_milliseconds() as f64 / 1000.0))
+                        }
+                        Ok(_) => None,
+                        Err(e) => Some(Err(e)),
+                    })
+                    .collect::<Result<_, _>>()?;
+                if secs.is_empty() {
+                    continue;
+                }
+                secs.sort_by(f64::total_cmp);
+                let n = secs.len();
+                let median = if n % 2 == 1 {
+                    secs[n / 2]
+                } else {
+                    (secs[n / 2 - 1] + secs[n / 2]) / 2.0
+                };
+                out.push(ModelRunTime {
+                    model_name: model,
+                    median_seconds: median,
+                    samples: n as u32,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Deletes every finished (completed, failed, cancelled) generation that
+    /// has been viewed, in one transaction; returns what was deleted so the
+    /// caller removes the files.
+    pub fn delete_finished_viewed(&self) -> Result<Vec<DeletedRow>, StoreError> {
+        self.delete_returning(
+            "DELETE FROM generations \
+             WHERE status IN ('completed', 'failed', 'cancelled') AND viewed = 1 \
+             RETURNING id, output_files",
+            vec![],
+        )
+    }
+
+    /// Deletes every finished generation that finished (`completed_at`, else
+    /// `created_at`) before `cutoff`, viewed or not: the retention setting.
+    pub fn delete_finished_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<DeletedRow>, StoreError> {
+        self.delete_returning(
+            "DELETE FROM generations \
+             WHERE status IN ('completed', 'failed', 'cancelled') \
+             AND coalesce(completed_at, created_at) < ?1 \
+             RETURNING id, output_files",
+            vec![ts(cutoff).into()],
+        )
+    }
+
+    fn delete_returning(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<DeletedRow>, StoreError> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare(sql)?;
+            let rows = stmt.query_map(params_from_iter(params), |r| {
+                let files: String = r.get("output_files")?;
+                Ok(DeletedRow {
+                    id: get_uuid(r, "id")?,
+                    output_files: serde_json::from_str(&files).unwrap_or_default(),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Rebuilds the FTS5 index of prompts from the table (after a VACUUM,
+    /// which may renumber rowids; see `migrations/0003_history.sql`).
+    pub fn rebuild_search_index(&self) -> Result<(), StoreError> {
+        self.with_conn(|conn| {
+            conn.execute(
+                "INSERT INTO generations_fts (generations_fts) VALUES ('rebuild')",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// How many prompts match, counting no further than `cap`.
+fn count_matches(conn: &Connection, m: &str, cap: i64) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM generations_fts \
+             WHERE generations_fts MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row((m, cap), |r| r.get(0))?)
+}
+
+/// The `created_at` text of a cursor: its row's, or its UUID v7 time if deleted.
+pub(crate) fn cursor_time(conn: &Connection, id: GenerationId) -> Result<String, StoreError> {
+    let created: Option<String> = conn
+        .prepare_cached("SELECT created_at FROM generations WHERE id = ?1")?
+        .query_row([uuid_text(id)], |r| r.get(0))
+        .optional()?;
+    Ok(created.unwrap_or_else(|| {
+        let at = id
+            .get_timestamp()
+            .map(|t| t.to_unix())
+            .and_then(|(s, n)| DateTime::from_timestamp(s as i64, n))
+            .unwrap_or_default();
+        ts(at)
+    }))
+}

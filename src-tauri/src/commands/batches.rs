@@ -1,0 +1,33 @@
+//! Batch commands: a batch's progress, cancelling or retrying all of it.
+//! (Queueing a batch is `create_generation` with `count` > 1 or `prompts`.)
+
+use genqueue_core::model::Generation;
+use genqueue_core::store::BatchSummary;
+use tauri::State;
+use uuid::Uuid;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// `{batch_id, total, completed, failed, cancelled, active, generations}`,
+/// generations oldest first; a retried generation counts by its retry.
+/// Errors: `not_found`.
+#[tauri::command]
+pub async fn get_batch(state: State<'_, AppState>, batch_id: Uuid) -> CommandResult<BatchSummary> {
+    Ok(state.queue().await.batch(batch_id)?)
+}
+
+/// Cancels the batch's pending and processing generations; returns how many.
+#[tauri::command]
+pub async fn cancel_batch(state: State<'_, AppState>, batch_id: Uuid) -> CommandResult<usize> {
+    Ok(state.queue().await.cancel_batch(batch_id).await?)
+}
+
+/// Retries the batch's failed and cancelled generations; returns the new ones.
+#[tauri::command]
+pub async fn retry_batch(
+    state: State<'_, AppState>,
+    batch_id: Uuid,
+) -> CommandResult<Vec<Generation>> {
+    Ok(state.queue().await.retry_batch(batch_id)?)
+}
