@@ -94,8 +94,7 @@ test("history: keyboard moves, Space selects, Enter opens; multi-select retry, m
   await rows(page).first().focus();
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("ArrowDown");
-  let focused = await page.evaluate(() => document.activeElement.closest("[data-index]")?.dataset.index);
-  assert(focused === "2", `arrow keys move focus, at ${focused}`);
+  await until("arrow keys move focus to row 2", async () => (await page.evaluate(() => document.activeElement.closest("[data-index]")?.dataset.index)) === "2");
   await page.keyboard.press("Space");
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Shift+Space");

@@ -75,13 +75,13 @@ test("Russian: every page, plurals (1 генерация, 2 генерации, 
   assert(/^\d+ непросмотренн(ая|ые|ых) генераци(я|и|й), \d+ выполня/.test(counter), `counter label: ${counter}`);
 
   await open("scenario=busy&clock=manual&language=ru", "/queue");
-  await page.getByRole("heading", { name: "Очередь" }).waitFor();
+  await page.getByRole("heading", { name: "Очередь", exact: true }).waitFor();
   await page.locator('[data-testid="pending-list"] > li').first().waitFor();
   await until("ETA in Russian", async () => /закончится через ~/.test(await page.getByTestId("queue-total").textContent()));
   await shot("ru-queue");
 
   await open("scenario=history&clock=manual&language=ru", "/history");
-  await page.getByRole("heading", { name: "История" }).waitFor();
+  await page.getByRole("heading", { name: "История", exact: true }).waitFor();
   await until("total", async () => /^100\s021 генерация$/.test(await page.getByTestId("history-count").textContent()));
   await until("thumbnails", () => page.locator(".history-row .thumb img").evaluateAll((imgs) => imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 1)));
   // Dates in Russian: month names of the archive rows.
@@ -95,12 +95,12 @@ test("Russian: every page, plurals (1 генерация, 2 генерации, 
   await shot("ru-history");
 
   await open("scenario=ready&clock=manual&language=ru", "/tokens");
-  await page.getByRole("heading", { name: "Токены" }).waitFor();
+  await page.getByRole("heading", { name: "Токены", exact: true }).waitFor();
   await until("relative time", async () => (await page.locator(".token-figures").first().textContent()).includes("4 минуты назад"));
   await shot("ru-tokens");
 
   await open("scenario=ready&clock=manual&language=ru", "/settings");
-  await page.getByRole("heading", { name: "Настройки" }).waitFor();
+  await page.getByRole("heading", { name: "Настройки", exact: true }).waitFor();
   await shot("ru-settings");
 
   await open("scenario=ready&clock=manual&language=ru", "/result/gen_0003");

@@ -3,7 +3,7 @@
 // with progress → completed with pictures, or failed). Used by the Vitest
 // suite and by the Playwright build (mock.html); never by the real app.
 import type { Account, AppInfo, Counters, ErrorPayload, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
-import type { BatchSummary, BulkResult, HistoryPage, HistoryQuery, ModelRunTime, MoveTo, Settings } from "../src/bindings-pending";
+import type { BatchSummary, BulkResult, HistoryPage, HistoryQuery, ModelRunTime, MoveTo, Settings } from "../src/bindings";
 import { excerpt, isActive, toSummary } from "../src/lib/generation";
 import { Archive, ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { fakeImage } from "./fakeImages";
@@ -22,8 +22,9 @@ export type FakeOptions = {
 
 export const DATA_DIR = "/home/ada/.local/share/app.genqueue";
 
-/** The most generations one create may make (as MAX_COUNT on the Rust side). */
-export const MAX_CREATE = 50;
+/** The most generations one create may make (MAX_BATCH on the Rust side), and per prompt (MAX_COUNT). */
+export const MAX_CREATE = 1000;
+export const MAX_PER_PROMPT = 50;
 
 const FINISHED: readonly GenerationStatus[] = ["completed", "failed", "cancelled"];
 
@@ -662,7 +663,8 @@ export class FakeBackend {
     const input = (args.input ?? {}) as Args;
     if (![...this.tokens.values()].some((t) => t.active)) fail("no_token", "No usable Replicate token: add one or enable one on the Tokens page.");
     if (list.length === 0 || list.some((p) => p.trim() === "")) fail("empty_prompt", "Type a prompt first.");
-    if (list.length * count > MAX_CREATE) fail("invalid_count", `At most ${MAX_CREATE} generations at once.`);
+    if (count < 1 || count > MAX_PER_PROMPT) fail("invalid_count", `The number of generations must be between 1 and ${MAX_PER_PROMPT}.`);
+    if (list.length * count > MAX_CREATE) fail("invalid_count", `That would queue ${list.length * count} generations at once; the most is ${MAX_CREATE}.`);
     if (model.startsWith("nobody/")) fail("model_not_found", `Replicate has no model ${model}.`);
     const batchId = list.length * count > 1 ? `batch_${this.id("b")}` : null;
     const created: Generation[] = [];

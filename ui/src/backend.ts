@@ -16,7 +16,7 @@ import type {
   Token,
   TokenWithAccount,
 } from "./bindings";
-import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ListOrder, ModelRunTime, MoveTo, Settings } from "./bindings-pending";
+import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ListOrder, ModelRunTime, MoveTo, Settings } from "./bindings";
 
 export type { ModelForm, TokenWithAccount };
 

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
-import type { BatchSummary } from "../bindings-pending";
+import type { BatchSummary } from "../bindings";
 import { useGenerations } from "../context/GenerationsContext";
 import { useQueueEta } from "../context/QueueContext";
 import { isActive, toSummary } from "../lib/generation";

@@ -5,7 +5,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
-import type { ModelRunTime, MoveTo } from "../bindings-pending";
+import type { ModelRunTime, MoveTo } from "../bindings";
 import { computeEta, type QueueEta } from "../lib/eta";
 import { useNow } from "../lib/time";
 import { useApp } from "./AppContext";

@@ -2,7 +2,7 @@
 // the two that act on the window at once: the theme and the language.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { backend, toBackendError, type BackendError } from "../backend";
-import type { Settings, ThemeChoice } from "../bindings-pending";
+import type { Settings, ThemeChoice } from "../bindings";
 import { applyLanguage } from "../i18n";
 
 export const DEFAULT_SETTINGS: Settings = {

@@ -4,7 +4,7 @@
 // (navigator.language) unless the user picked one in Settings.
 import i18next from "i18next";
 import { initReactI18next } from "react-i18next";
-import type { LanguageChoice } from "../bindings-pending";
+import type { LanguageChoice } from "../bindings";
 import { en } from "./en";
 import { ru } from "./ru";
 

@@ -3,7 +3,7 @@
 // queued generation when it frees up; a generation takes the median running
 // time of its model (run_time_stats), a running one what is left of it.
 import type { GenerationSummary } from "../bindings";
-import type { ModelRunTime } from "../bindings-pending";
+import type { ModelRunTime } from "../bindings";
 
 export type EtaInput = {
   /** Running generations (any order). */

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationStatus, GenerationSummary } from "../bindings";
-import type { HistoryQuery } from "../bindings-pending";
+import type { HistoryQuery } from "../bindings";
 
 export const HISTORY_PAGE = 200;
 

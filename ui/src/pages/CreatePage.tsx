@@ -13,8 +13,8 @@ import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "
 import { useModelForm } from "../lib/useModelForm";
 
 export const MAX_COUNT = 10;
-/** The most generations one create may queue (the Rust side's MAX_COUNT). */
-export const MAX_TOTAL = 50;
+/** The most generations one create may queue (the Rust side's MAX_BATCH). */
+export const MAX_TOTAL = 1000;
 
 type Mode = "one" | "many";
 

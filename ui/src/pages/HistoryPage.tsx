@@ -8,7 +8,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { Counters, GenerationStatus, GenerationSummary } from "../bindings";
-import type { BulkAction } from "../bindings-pending";
+import type { BulkAction } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { ImageIcon, SearchIcon } from "../components/icons";
 import { ProgressBar } from "../components/ProgressBar";

@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
-import type { MoveTo } from "../bindings-pending";
+import type { MoveTo } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { ArrowDownIcon, ArrowUpIcon, GripIcon, NextIcon, PauseIcon, PlayIcon, StopIcon, ToTopIcon } from "../components/icons";
 import { ProgressBar } from "../components/ProgressBar";

@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { backend, toBackendError, type BackendError } from "../backend";
 import type { Token } from "../bindings";
-import type { LanguageChoice, NotifyMode, Settings, ThemeChoice } from "../bindings-pending";
+import type { LanguageChoice, NotifyMode, Settings, ThemeChoice } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { useApp } from "../context/AppContext";
 import { useSettings } from "../context/SettingsContext";
