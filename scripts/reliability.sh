@@ -21,9 +21,10 @@ tests=()
 for f in tests/tests/reliability_*.rs; do
   tests+=(--test "$(basename "$f" .rs)")
 done
+log="${TMPDIR:-/tmp}/genqueue-reliability.log"
 start=$(date +%s)
-scripts/with-keyring.sh cargo test -p genqueue-tests --locked "${tests[@]}" "$@" -- --nocapture 2>&1 |
-  grep -E --line-buffered '^(test |running|kill|kill-and-restart|load|  list|  counters|  create|secrets|genq secrets|mixed|5xx|drops|slow|revoked|failing|truncated|full disk|locked|read-only|test result)' || true
-status=${PIPESTATUS[0]}
-echo "== reliability suite (full size): $(( $(date +%s) - start )) s, exit $status"
+status=0
+scripts/with-keyring.sh cargo test -p genqueue-tests --locked --no-fail-fast "${tests[@]}" "$@" -- --nocapture >"$log" 2>&1 || status=$?
+grep -E '^(test |kill|kill-and-restart|load|  list|  counters|  create|secrets|genq secrets|mixed|5xx|drops|slow|revoked|failing|truncated|full disk|locked|read-only|identical|expired|test result)|panicked' "$log" || true
+echo "== reliability suite (full size): $(( $(date +%s) - start )) s, exit $status; whole output in $log"
 exit "$status"
