@@ -8,16 +8,23 @@
 #     org.freedesktop.Notifications into a log,
 #   - status-notifier-watcher (so the tray item registers and can be read
 #     over D-Bus), when installed,
-#   - tauri-driver (which starts WebKitWebDriver, which starts the app),
+#   - replicate-sim on a free loopback port, with one good and one refused
+#     token,
+#   - two tauri-drivers (each starts WebKitWebDriver, which starts the app):
+#     A for tests/window/demo.test.mjs (first run, offline demo, counter,
+#     result, tray, notifications), B for token.test.mjs (a real token
+#     against replicate-sim through REPLICATE_API_BASE, the keyring, a
+#     restart; GTK_THEME=Adwaita:dark, small window), each with its own
+#     GENQUEUE_DATA_DIR,
 # and runs the Node tests (node --test + webdriverio) against them.
 # Screenshots and logs go to test-artifacts/window/.
 #
 # Every background process is started in its own process group and the
 # whole group is stopped on exit, failure or interrupt. Run time after the
-# builds: about a minute.
+# builds: about a minute (two app sessions, eleven tests).
 #
 # Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
-# gnome-keyring, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
+# gnome-keyring, libsecret-tools, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
 # haskell-status-notifier-item-utils; node + npm; tauri-driver (installed
 # here with cargo if missing).
 #
@@ -122,9 +129,16 @@ if [ "${1:-}" = "--inside-session" ]; then
   export WEBDRIVER_PORT="$port_a" WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
     SIM_BAD_TOKEN="r8_windowtestrevoked000000000000" GENQUEUE_DATA_DIR_B="$WINDOW_TMP/genqueue-data-b"
 
+  # The tests run in the background (their own group, like the rest) and
+  # are waited for, so that a signal runs the clean-up at once.
+  cd tests/window
+  bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
+    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs
+  node_pid=$!
+  tail -n +1 -f --pid="$node_pid" "$ARTIFACTS/node.log" &
   status=0
-  (cd tests/window && timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
-    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs) || status=$?
+  wait "$node_pid" || status=$?
+  wait $! 2>/dev/null || true
   if [ "$status" -eq 124 ]; then echo "window-tests: the tests timed out" >&2; fi
   exit "$status"
 fi
@@ -145,6 +159,8 @@ need dunst dunst
 need gdbus libglib2.0-bin
 need xdotool xdotool
 need import imagemagick
+need convert imagemagick
+need secret-tool libsecret-tools
 need node nodejs
 need npm npm
 need setsid util-linux
@@ -180,8 +196,23 @@ rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/genqueue-window.XXXXXX")"
 xvfb_pid=""
+session_pid=""
+inner_pid() { pgrep -P "$session_pid" -f -- "--inside-session" 2>/dev/null | head -n1; }
 cleanup_outer() {
   local status=$?
+  if [ -n "$session_pid" ]; then
+    # Interrupted: stop the inner script first (it stops what it started),
+    # then the session bus.
+    local inner
+    inner="$(inner_pid || true)"
+    if [ -n "$inner" ]; then kill -TERM "$inner" 2>/dev/null || true; fi
+    for _ in $(seq 1 50); do
+      [ -n "$inner" ] && kill -0 "$inner" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -TERM "$session_pid" 2>/dev/null || true
+    wait "$session_pid" 2>/dev/null || true
+  fi
   if [ -n "$xvfb_pid" ]; then
     kill -TERM "$xvfb_pid" 2>/dev/null || true
     wait "$xvfb_pid" 2>/dev/null || true
@@ -205,12 +236,15 @@ echo "== window tests on DISPLAY=$DISPLAY"
 
 mkdir -p "$tmp/xdg/data" "$tmp/xdg/cache" "$tmp/xdg/config" "$tmp/xdg/runtime" "$tmp/genqueue-data"
 chmod 700 "$tmp/xdg/runtime"
-status=0
 env XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache" \
   XDG_CONFIG_HOME="$tmp/xdg/config" XDG_RUNTIME_DIR="$tmp/xdg/runtime" \
   NO_AT_BRIDGE=1 GENQUEUE_DATA_DIR="$tmp/genqueue-data" WINDOW_TMP="$tmp" ROOT="$ROOT" \
   GENQUEUE_APP="$APP" ARTIFACTS="$ARTIFACTS" \
-  dbus-run-session -- "$0" --inside-session || status=$?
+  dbus-run-session -- "$0" --inside-session &
+session_pid=$!
+status=0
+wait "$session_pid" || status=$?
+session_pid=""
 if [ "$status" -eq 0 ]; then
   echo "== window tests passed (screenshots in test-artifacts/window/)"
 else

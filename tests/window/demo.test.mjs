@@ -199,6 +199,14 @@ describe("Genqueue's window", () => {
     await (await browser.$("textarea#prompt")).waitForDisplayed({ timeout: 5_000 });
     const overflow = await browser.execute(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `no horizontal scroll at 720×520 (overflow ${overflow}px)`);
+    const header = await browser.execute(() => {
+      const h = document.querySelector("header").getBoundingClientRect();
+      const c = document.querySelector("[data-testid=queue-counter]").getBoundingClientRect();
+      const nav = document.querySelector("nav.nav").getBoundingClientRect();
+      return { viewport: document.documentElement.clientWidth, inner: innerWidth, header: [h.left, h.right], counter: [c.left, c.right], nav: [nav.left, nav.right], headerScroll: document.querySelector("header").scrollWidth - document.querySelector("header").clientWidth };
+    });
+    console.log(`header at 720×520: ${JSON.stringify(header)}`);
+    assert.ok(header.counter[1] <= header.viewport, `the ⟳ counter is inside the window at 720 px (${JSON.stringify(header)})`);
     await shot("small-window-create");
     await (await counter()).click();
     await (await browser.$(".queue .queue-item")).waitForDisplayed({ timeout: 5_000 });
