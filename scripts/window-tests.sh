@@ -132,6 +132,7 @@ if [ "${1:-}" = "--inside-session" ]; then
   # The tests run in the background (their own group, like the rest) and
   # are waited for, so that a signal runs the clean-up at once.
   cd tests/window
+  : >"$ARTIFACTS/node.log" # exists before tail follows it
   bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
     node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs
   node_pid=$!
