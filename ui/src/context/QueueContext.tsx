@@ -10,7 +10,8 @@ import { computeEta, type QueueEta } from "../lib/eta";
 import { useNow } from "../lib/time";
 import { useApp } from "./AppContext";
 
-export const QUEUE_LIMIT = 1000;
+/** The most list_generations answers at once (the Rust side clamps to 500). */
+export const QUEUE_LIMIT = 500;
 
 export type QueueContextValue = {
   processing: GenerationSummary[];
