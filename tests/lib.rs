@@ -262,6 +262,23 @@ pub fn genq_bin() -> std::path::PathBuf {
         "{} is missing: build it with `cargo build -p genq` (cargo test --workspace builds it)",
         bin.display()
     );
+    // A binary older than the sources would test yesterday's engine (and
+    // may not know today's schema): refuse it.
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let newest = ["crates/core/src", "crates/cli/src", "migrations"]
+        .iter()
+        .flat_map(|d| files_under(&root.join(d)))
+        .filter_map(|f| std::fs::metadata(&f).and_then(|m| m.modified()).ok())
+        .max();
+    if let (Some(built), Some(newest)) = (built, newest) {
+        assert!(
+            built >= newest,
+            "{} is older than the sources of genq: rebuild it with `cargo build -p genq` \
+             (cargo test --workspace and scripts/reliability.sh do)",
+            bin.display()
+        );
+    }
     bin
 }
 
