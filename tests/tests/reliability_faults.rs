@@ -539,7 +539,7 @@ async fn every_fault_mixed_on_five_tokens_ends_each_generation_rightly() {
 /// (same input, not linked yet) and adopts it: both end with one prediction,
 /// A's image never exists.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: reconcile adopts another generation's in-flight prediction with the same input (engine/run.rs reconcile_with)"]
+
 async fn identical_inputs_each_keep_their_own_prediction_after_a_lost_create() {
     let sim = SimConfig {
         timing: replicate_sim::Timing {
@@ -581,7 +581,7 @@ async fn identical_inputs_each_keep_their_own_prediction_after_a_lost_create() {
 /// and creates again: the first prediction, already succeeded, was billed
 /// for nothing (seen in the mixed run with expiry every 2.5 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: reconcile after the prediction's data was removed creates a second, billed prediction"]
+
 async fn a_lost_create_reconciled_after_its_data_expired_is_not_billed_twice() {
     let mut w = World::new(1, SimConfig::fast()).await;
     w.config.reconcile_grace = Duration::from_millis(800);

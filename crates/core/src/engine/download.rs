@@ -29,6 +29,9 @@ pub enum DownloadError {
     /// Fewer bytes than announced: the connection was cut.
     #[error("an output download was cut short ({got} of {expected} bytes)")]
     Truncated { got: u64, expected: u64 },
+    /// The server sent an empty file.
+    #[error("an output arrived empty (0 bytes)")]
+    Empty,
     /// Writing the file failed (disk full, permissions…).
     #[error("cannot write {path}: {source}")]
     Write {
@@ -44,7 +47,10 @@ pub enum DownloadError {
 impl DownloadError {
     /// Another attempt may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Transient(_) | Self::Truncated { .. })
+        matches!(
+            self,
+            Self::Transient(_) | Self::Truncated { .. } | Self::Empty
+        )
     }
 }
 
@@ -129,6 +135,9 @@ pub async fn save_outputs(
         let part = dir.join(format!(".{i}.part"));
         let ext = match out {
             OutputRef::Data { bytes, .. } => {
+                if bytes.is_empty() {
+                    return Err(DownloadError::Empty);
+                }
                 if bytes.len() as u64 > max_bytes {
                     return Err(DownloadError::TooLarge(max_bytes / 1_000_000));
                 }
@@ -212,6 +221,9 @@ async fn fetch_to(
         if got != expected {
             return Err(DownloadError::Truncated { got, expected });
         }
+    }
+    if got == 0 {
+        return Err(DownloadError::Empty);
     }
     Ok(sniff_extension(&head))
 }

@@ -106,6 +106,8 @@ pub(crate) struct Shared {
     pub wake: Notify,
     pub stop: CancellationToken,
     pub run_times: Mutex<RunTimes>,
+    /// Generations whose create request is on the wire, awaiting its answer.
+    pub creating: Mutex<std::collections::HashSet<GenerationId>>,
     /// Generations with a task driving them right now.
     pub driving: Mutex<std::collections::HashSet<GenerationId>>,
 }
@@ -185,6 +187,7 @@ impl Engine {
             wake: Notify::new(),
             stop: CancellationToken::new(),
             run_times: Mutex::new(RunTimes::default()),
+            creating: Mutex::new(Default::default()),
             driving: Mutex::new(Default::default()),
         });
         let task = tokio::spawn(dispatch_loop(shared.clone()));

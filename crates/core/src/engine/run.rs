@@ -146,7 +146,9 @@ async fn create(
         wait: s.config.create_wait,
         cancel_after: None,
     };
+    s.creating.lock().unwrap().insert(g.id);
     let res = s.queue.client().create_prediction(secret, &req).await;
+    s.creating.lock().unwrap().remove(&g.id);
     record(s, token_id, &res);
     match res {
         Ok(p) => Ok(Some(p)),
@@ -266,8 +268,12 @@ async fn reconcile_with(
 ) -> Result<Option<Prediction>> {
     let sent = g.create_sent_at.unwrap_or(g.created_at);
     let since = sent - RECONCILE_SKEW;
+    let until = sent + RECONCILE_SKEW;
     let mut failures = 0u32;
+    let mut candidates: Vec<Prediction>;
     'retry: loop {
+        candidates = Vec::new();
+        wait_for_siblings(s, g, token_id).await?;
         wait_cooldown(s, token_id).await?;
         let mut page: Option<String> = None;
         for _ in 0..RECONCILE_PAGES {
@@ -325,15 +331,14 @@ async fn reconcile_with(
                     older = true;
                     continue;
                 }
-                if pred.input == g.input
-                    && model_matches(&pred, g)
+                if created <= until
+                    && could_be_ours(&pred, g)
                     && s.queue
                         .store()
                         .generation_by_prediction(&pred.id)?
                         .is_none()
                 {
-                    tracing::info!(generation = %g.id, prediction = %pred.id, "found the prediction of a create whose answer was lost");
-                    return Ok(Some(pred));
+                    candidates.push(pred);
                 }
             }
             match p.next {
@@ -342,6 +347,11 @@ async fn reconcile_with(
             }
         }
         break;
+    }
+    // The oldest match is the one closest to our create.
+    if let Some(pred) = candidates.into_iter().min_by_key(|p| p.created_at) {
+        tracing::info!(generation = %g.id, prediction = %pred.id, "found the prediction of a create whose answer was lost");
+        return Ok(Some(pred));
     }
     // Surely not created.
     let now = Utc::now();
@@ -371,6 +381,38 @@ async fn reconcile_with(
         )?;
     }
     Ok(None)
+}
+
+/// Whether a listed prediction may be the one our lost create made: same
+/// model and same input — or, once Replicate removed its data (after an hour,
+/// `input` then reads `{}`), same model alone: adopting it bills nothing
+/// more, whereas creating again would bill twice.
+fn could_be_ours(p: &Prediction, g: &Generation) -> bool {
+    let removed = p.data_removed && p.input.as_object().is_none_or(|m| m.is_empty());
+    model_matches(p, g) && (p.input == g.input || removed)
+}
+
+/// Before reconciling, waits for the other creates on the same token with
+/// the same model and input whose outcome is pending: those still awaiting
+/// their answer (their prediction would look like ours), and those reconciling
+/// that were sent earlier (they pick first). Without this, two generations
+/// with one input could take one prediction between them.
+async fn wait_for_siblings(s: &Arc<Shared>, g: &Generation, token_id: TokenId) -> Result<()> {
+    let me = (g.create_sent_at, g.id);
+    loop {
+        let blocked = s.queue.store().in_flight()?.into_iter().any(|o| {
+            o.id != g.id
+                && o.token_id == Some(token_id)
+                && o.create_sent_at.is_some()
+                && o.model == g.model
+                && o.input == g.input
+                && (s.creating.lock().unwrap().contains(&o.id) || (o.create_sent_at, o.id) < me)
+        });
+        if !blocked {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 fn model_matches(p: &Prediction, g: &Generation) -> bool {

@@ -130,6 +130,9 @@ impl StoreError {
             Some(ErrorCode::ReadOnly) => Self::ReadOnly { path },
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Self::Corrupt { path },
             Some(ErrorCode::DiskFull) => Self::DiskFull { path },
+            // On a read-only disk or file, SQLite says only "unable to open
+            // database file" (WAL needs to write its -shm): name the cause.
+            Some(ErrorCode::CannotOpen) if not_writable(&path) => Self::ReadOnly { path },
             Some(ErrorCode::CannotOpen) => Self::CannotOpen {
                 path,
                 reason: err.to_string(),
@@ -191,4 +194,19 @@ mod tests {
         let e = StoreError::from(sqlite_err(rusqlite::ffi::SQLITE_CORRUPT)).at(p);
         assert!(matches!(e, StoreError::Corrupt { .. }));
     }
+}
+
+/// Whether an existing database file cannot be opened for writing (a
+/// read-only mount, or no write permission on it).
+fn not_writable(path: &Path) -> bool {
+    path.exists()
+        && std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .is_err_and(|e| {
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                )
+            })
 }

@@ -58,6 +58,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../../../migrations/0002_updated_index.sql"
     )),
     M::up(include_str!("../../../../migrations/0003_history.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0004_unique_prediction.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).
