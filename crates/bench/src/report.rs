@@ -93,7 +93,7 @@ fn git_state() -> serde_json::Value {
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_owned())
     };
     let dirty = git(&["status", "--porcelain", "--", "../core", "../sim"]).map(|s| {
         s.lines()

@@ -51,6 +51,9 @@ pub struct Side {
     pub sum_calls: u64,
     /// Σ per-generation calls equals the sim's create + read totals.
     pub counts_add_up: bool,
+    /// Requests to every other endpoint in the run (e.g. list, for a
+    /// reconcile after a create whose answer was lost), all clients.
+    pub other_endpoints: std::collections::BTreeMap<String, u64>,
 }
 
 /// Measures the engine side of `w` for `ids` after they all ended.
@@ -106,56 +109,119 @@ pub async fn measure_engine(w: &World, ids: &[GenerationId], scale: f64) -> Side
         status_reads: reads,
         downloads,
         sum_calls,
+        other_endpoints: stats
+            .requests_by_endpoint
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "POST /v1/models/{owner}/{name}/predictions"
+                        | "GET /v1/predictions/{id}"
+                        | "GET /files/{id}/{name}"
+                )
+            })
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v - w.baseline.requests_by_endpoint.get(k).copied().unwrap_or(0),
+                )
+            })
+            .filter(|(_, v)| *v > 0)
+            .collect(),
         counts_add_up: sum_calls + foreign == creates + reads,
     }
 }
 
+/// One configuration compared.
+pub struct Variant {
+    pub name: String,
+    pub config: EngineConfig,
+    /// The sim answers a `Prefer: wait` create that finished `succeeded`
+    /// (not `processing` with output). Emulates an engine that reads at
+    /// once after such an answer, less that one read (≈ 1 ms on loopback).
+    pub wait_answers_succeeded: bool,
+}
+
 /// The configurations compared (real-time values; scaled for tiny runs).
-pub fn variants() -> Vec<(&'static str, EngineConfig)> {
+/// The first is `EngineConfig::default()`.
+pub fn variants() -> Vec<Variant> {
     let base = EngineConfig::default();
+    let wait = |w: Option<u8>| match w {
+        Some(n) => format!("wait={n}"),
+        None => "no wait".to_owned(),
+    };
     let no_wait = EngineConfig {
         create_wait: None,
         ..base.clone()
     };
+    let eager = PollSchedule {
+        min: Duration::from_millis(100),
+        max: Duration::from_secs(2),
+        starting_max: Duration::from_secs(5),
+        first: Duration::from_millis(250),
+        growth: 1.3,
+    };
+    let lazy = PollSchedule {
+        min: Duration::from_millis(500),
+        max: Duration::from_secs(30),
+        starting_max: Duration::from_secs(30),
+        first: Duration::from_secs(2),
+        growth: 2.0,
+    };
+    let v = |name: String, config: EngineConfig| Variant {
+        name,
+        config,
+        wait_answers_succeeded: false,
+    };
+    let wait60 = EngineConfig {
+        create_wait: Some(60),
+        ..base.clone()
+    };
+    let capped = |max_secs: u64| PollSchedule {
+        max: Duration::from_secs(max_secs),
+        ..PollSchedule::default()
+    };
     vec![
-        ("default (wait=60)", base.clone()),
-        ("no wait, default schedule", no_wait.clone()),
-        (
-            "no wait, eager (min 100ms, first 250ms, max 2s, ×1.3)",
+        v(
+            format!("default ({})", wait(base.create_wait)),
+            base.clone(),
+        ),
+        v("wait=60, default schedule".to_owned(), wait60.clone()),
+        v("no wait, default schedule".to_owned(), no_wait.clone()),
+        v(
+            "no wait, eager (min 100ms, first 250ms, max 2s, x1.3)".to_owned(),
             EngineConfig {
-                schedule: PollSchedule {
-                    min: Duration::from_millis(100),
-                    max: Duration::from_secs(2),
-                    starting_max: Duration::from_secs(5),
-                    first: Duration::from_millis(250),
-                    growth: 1.3,
-                },
+                schedule: eager,
                 ..no_wait.clone()
             },
         ),
-        (
-            "no wait, lazy (min 500ms, first 2s, max 30s, ×2)",
+        v(
+            "no wait, lazy (min 500ms, first 2s, max 30s, x2)".to_owned(),
             EngineConfig {
-                schedule: PollSchedule {
-                    min: Duration::from_millis(500),
-                    max: Duration::from_secs(30),
-                    starting_max: Duration::from_secs(30),
-                    first: Duration::from_secs(2),
-                    growth: 2.0,
-                },
+                schedule: lazy,
                 ..no_wait
             },
         ),
-        (
-            "wait=60, max 1s (caps the read after a wait answer)",
+        v(
+            format!("{}, max 1s", wait(base.create_wait)),
             EngineConfig {
-                schedule: PollSchedule {
-                    max: Duration::from_secs(1),
-                    ..PollSchedule::default()
-                },
+                schedule: capped(1),
                 ..base
             },
         ),
+        Variant {
+            name: "what-if: wait=60 + read at once after a wait answer".to_owned(),
+            config: wait60.clone(),
+            wait_answers_succeeded: true,
+        },
+        Variant {
+            name: "what-if: wait=60 + read at once, max 2s".to_owned(),
+            config: EngineConfig {
+                schedule: capped(2),
+                ..wait60
+            },
+            wait_answers_succeeded: true,
+        },
     ]
 }
 
@@ -170,10 +236,14 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     let n = size.pick(8, 200);
     let limit = Duration::from_secs(size.pick(60, 900));
     let mut worlds = Vec::new();
-    for (name, config) in variants() {
-        let mut w = World::new(realistic_sim(size), n, 0, 1, &[]).await?;
-        w.start(scale_config(&config, scale))?;
-        worlds.push((name, w));
+    for v in variants() {
+        let sim = SimConfig {
+            wait_answers_processing: !v.wait_answers_succeeded,
+            ..realistic_sim(size)
+        };
+        let mut w = World::new(sim, n, 0, 1, &[]).await?;
+        w.start(scale_config(&v.config, scale))?;
+        worlds.push((v.name, w));
     }
     let t0 = Instant::now();
     let mut ids = Vec::new();
@@ -185,6 +255,7 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     let wall = t0.elapsed().as_secs_f64();
     let mut rows = Vec::new();
     for ((name, w), ids) in worlds.iter_mut().zip(&ids) {
+        let name = name.as_str();
         w.stop().await;
         let side = measure_engine(w, ids, scale).await;
         r.check(
