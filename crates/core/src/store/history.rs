@@ -155,19 +155,105 @@ impl Where {
 
 const FTS_SET: &str = "rowid IN (SELECT rowid FROM generations_fts WHERE generations_fts MATCH ?)";
 const NEWEST: &str = " ORDER BY created_at DESC, id DESC LIMIT ?";
+/// First chunk of the walk that checks many search matches against an
+/// index range; each next chunk doubles, up to [`WALK_CHUNK_MAX`].
+const WALK_CHUNK_MIN: usize = 256;
+const WALK_CHUNK_MAX: usize = 8192;
+
+/// The filters of a page other than the search, and the index that reads them.
+struct Plan<'a> {
+    statuses: &'a [GenerationStatus],
+    model: Option<&'a str>,
+    /// `created_at` bounds (`from` inclusive, `to` exclusive), as stored text.
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl Plan<'_> {
+    /// `SELECT <select> … ORDER BY created_at DESC, id DESC LIMIT ?` over the
+    /// rows after `after` (a `(created_at, id)` cursor) that pass the
+    /// filters, plus `extra` terms; read from the index that suits the filters:
+    /// each status's own index (merged), else the model's, else the newest.
+    fn sql(
+        &self,
+        select: &str,
+        after: Option<&(String, String)>,
+        extra: &Where,
+        limit: usize,
+    ) -> (String, Vec<Value>) {
+        let mut common = Where::default();
+        if let Some(from) = &self.from {
+            common.push("created_at >= ?", [from.clone().into()]);
+        }
+        if let Some(to) = &self.to {
+            common.push("created_at < ?", [to.clone().into()]);
+        }
+        if let Some((c, id)) = after {
+            common.push(
+                "(created_at, id) < (?, ?)",
+                [c.clone().into(), id.clone().into()],
+            );
+        }
+        common.terms.extend(extra.terms.iter().cloned());
+        common.params.extend(extra.params.iter().cloned());
+        let fetch = Value::from(limit as i64);
+        if self.statuses.is_empty() {
+            let mut w = common;
+            let index = match self.model {
+                Some(m) => {
+                    w.push("model_name = ?", [m.to_owned().into()]);
+                    "generations_model_newest"
+                }
+                None => "generations_newest",
+            };
+            let sql = format!(
+                "SELECT {select} FROM generations INDEXED BY {index}{}{NEWEST}",
+                w.sql()
+            );
+            let mut p = w.params;
+            p.push(fetch);
+            return (sql, p);
+        }
+        let mut parts = Vec::new();
+        let mut p = Vec::new();
+        for s in self.statuses {
+            let mut w = common.clone();
+            // A literal, not a parameter: only then can SQLite use a partial index.
+            w.push(format!("status = '{}'", s.as_str()), []);
+            if s.is_active() {
+                // SQLite sees that a query fits a partial index only when it
+                // repeats the index's own WHERE term.
+                w.push("status IN ('pending', 'processing')", []);
+            }
+            if let Some(m) = self.model {
+                w.push("+model_name = ?", [m.to_owned().into()]);
+            }
+            parts.push(format!(
+                "SELECT * FROM (SELECT {select} FROM generations INDEXED BY {}{}{NEWEST})",
+                status_index(*s),
+                w.sql()
+            ));
+            p.extend(w.params);
+            p.push(fetch.clone());
+        }
+        p.push(fetch);
+        (format!("{}{NEWEST}", parts.join(" UNION ALL ")), p)
+    }
+}
 
 impl Store {
     /// One page of the history (see [`HistoryQuery`]); fast at any size.
     ///
     /// How each page is read (SQLite's planner has no statistics to choose with):
-    /// - a search matching few prompts: those rows by rowid, then sorted;
-    /// - one or more statuses: each status's own newest-first index range
-    ///   (at most `limit` rows each), merged;
-    /// - a model: its newest-first index range;
-    /// - otherwise the newest-first index; a search matching many prompts
-    ///   filters that walk through the match set, which fills a page fast.
-    ///
-    /// The other filters apply to the rows read.
+    /// - no search: one or more statuses read each status's own newest-first
+    ///   index range (at most a page each), merged; a model, its index range;
+    ///   otherwise the newest-first index;
+    /// - a search matching few prompts (under 4,000): those rows by rowid,
+    ///   filtered and sorted;
+    /// - a search matching many: the same index ranges as without a search,
+    ///   walked in growing chunks (rowid, time and id only, from the index);
+    ///   each chunk keeps the rows FTS5 matches within the chunk's rowid
+    ///   range, until a page is full. Many matches fill a page in a chunk or two.
     pub fn history(&self, q: &HistoryQuery) -> Result<HistoryPage, StoreError> {
         let limit = match q.limit {
             0 => DEFAULT_HISTORY_LIMIT,
@@ -181,94 +267,73 @@ impl Store {
         if statuses.len() == GenerationStatus::ALL.len() {
             statuses.clear();
         }
+        let plan = Plan {
+            statuses: &statuses,
+            model: q.model.as_deref(),
+            from: q.from.map(ts),
+            to: q.to.map(ts),
+        };
         let cols = SUMMARY_COLUMNS.replace("?PROMPT?", &PROMPT_EXCERPT_CHARS.to_string());
-        let fetch = Value::from(limit as i64 + 1);
         self.with_conn(|conn| {
-            // Filters every plan applies; `+col` keeps them from competing with the chosen index.
-            let mut common = Where::default();
-            if let Some(from) = q.from {
-                common.push("created_at >= ?", [ts(from).into()]);
-            }
-            if let Some(to) = q.to {
-                common.push("created_at < ?", [ts(to).into()]);
-            }
-            if let Some(before) = q.before {
-                common.push(
-                    "(created_at, id) < (?, ?)",
-                    [cursor_time(conn, before)?.into(), uuid_text(before).into()],
-                );
-            }
-            let few_matches = match &fts {
-                Some(m) => count_matches(conn, m, FTS_SORT_MAX)? < FTS_SORT_MAX,
-                None => false,
+            let before = match q.before {
+                Some(id) => Some((cursor_time(conn, id)?, uuid_text(id))),
+                None => None,
             };
-            if let Some(m) = &fts {
-                common.push(FTS_SET, [m.clone().into()]);
-            }
-            let status_in = |w: &mut Where, col: &str| {
-                if !statuses.is_empty() {
-                    let marks = vec!["?"; statuses.len()].join(", ");
-                    w.push(
-                        format!("{col} IN ({marks})"),
-                        statuses.iter().map(|s| Value::from(s.as_str().to_owned())),
-                    );
+            let mut items: Vec<GenerationSummary> = match &fts {
+                None => {
+                    let (sql, params) =
+                        plan.sql(&cols, before.as_ref(), &Where::default(), limit + 1);
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    stmt.query_map(params_from_iter(params), summary_from_row)?
+                        .collect::<Result<_, _>>()?
                 }
-            };
-            let model_is = |w: &mut Where, col: &str| {
-                if let Some(model) = &q.model {
-                    w.push(format!("{col} = ?"), [model.clone().into()]);
-                }
-            };
-            let (sql, params) = if few_matches {
-                let mut w = common.clone();
-                status_in(&mut w, "+status");
-                model_is(&mut w, "+model_name");
-                let sql = format!(
-                    "SELECT {cols} FROM generations NOT INDEXED{}{NEWEST}",
-                    w.sql()
-                );
-                let mut p = w.params;
-                p.push(fetch);
-                (sql, p)
-            } else if !statuses.is_empty() {
-                let mut parts = Vec::new();
-                let mut p = Vec::new();
-                for s in &statuses {
-                    let mut w = common.clone();
-                    // A literal, not a parameter: only then can SQLite use a partial index.
-                    w.push(format!("status = '{}'", s.as_str()), []);
-                    model_is(&mut w, "+model_name");
-                    parts.push(format!(
-                        "SELECT * FROM (SELECT {cols} FROM generations INDEXED BY {}{}{NEWEST})",
-                        status_index(*s),
+                Some(m) if count_matches(conn, m, FTS_SORT_MAX)? < FTS_SORT_MAX => {
+                    // Few matches: read them by rowid, filter, sort.
+                    let mut w = Where::default();
+                    w.push(FTS_SET, [m.clone().into()]);
+                    if let Some((c, id)) = &before {
+                        w.push(
+                            "(created_at, id) < (?, ?)",
+                            [c.clone().into(), id.clone().into()],
+                        );
+                    }
+                    if let Some(from) = &plan.from {
+                        w.push("created_at >= ?", [from.clone().into()]);
+                    }
+                    if let Some(to) = &plan.to {
+                        w.push("created_at < ?", [to.clone().into()]);
+                    }
+                    if !statuses.is_empty() {
+                        let marks = vec!["?"; statuses.len()].join(", ");
+                        w.push(
+                            format!("+status IN ({marks})"),
+                            statuses.iter().map(|s| Value::from(s.as_str().to_owned())),
+                        );
+                    }
+                    if let Some(model) = &q.model {
+                        w.push("+model_name = ?", [model.clone().into()]);
+                    }
+                    let sql = format!(
+                        "SELECT {cols} FROM generations NOT INDEXED{}{NEWEST}",
                         w.sql()
-                    ));
-                    p.extend(w.params);
-                    p.push(fetch.clone());
+                    );
+                    let mut params = w.params;
+                    params.push((limit as i64 + 1).into());
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    stmt.query_map(params_from_iter(params), summary_from_row)?
+                        .collect::<Result<_, _>>()?
                 }
-                let sql = format!("{}{NEWEST}", parts.join(" UNION ALL "));
-                p.push(fetch);
-                (sql, p)
-            } else {
-                let mut w = common.clone();
-                let index = if q.model.is_some() {
-                    model_is(&mut w, "model_name");
-                    "generations_model_newest"
-                } else {
-                    "generations_newest"
-                };
-                let sql = format!(
-                    "SELECT {cols} FROM generations INDEXED BY {index}{}{NEWEST}",
-                    w.sql()
-                );
-                let mut p = w.params;
-                p.push(fetch);
-                (sql, p)
+                Some(m) => {
+                    let rowids = walk_matches(conn, &plan, m, before, limit + 1)?;
+                    let mut stmt = conn.prepare_cached(&format!(
+                        "SELECT {cols} FROM generations WHERE rowid = ?1"
+                    ))?;
+                    rowids
+                        .into_iter()
+                        .map(|r| stmt.query_row([r], summary_from_row))
+                        .collect::<Result<_, _>>()?
+                }
             };
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut items: Vec<GenerationSummary> = stmt
-                .query_map(params_from_iter(params), summary_from_row)?
-                .collect::<Result<_, _>>()?;
             let next_before = if items.len() > limit {
                 items.truncate(limit);
                 items.last().map(|g| g.id)
@@ -400,6 +465,61 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// The rowids of the first `want` rows (newest first, after `before`) that
+/// pass the plan's filters and match the search `m`: chunks of the plan's
+/// index range, each checked against the matches within its rowid range.
+fn walk_matches(
+    conn: &Connection,
+    plan: &Plan<'_>,
+    m: &str,
+    mut before: Option<(String, String)>,
+    want: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let mut out = Vec::with_capacity(want);
+    let mut chunk = WALK_CHUNK_MIN.max(want * 2);
+    let mut in_range = conn.prepare_cached(
+        "SELECT rowid FROM generations_fts WHERE generations_fts MATCH ?1 \
+         AND rowid >= ?2 AND rowid <= ?3",
+    )?;
+    loop {
+        let (sql, params) = plan.sql(
+            "rowid AS rid, created_at, id",
+            before.as_ref(),
+            &Where::default(),
+            chunk,
+        );
+        let rows: Vec<(i64, String, String)> = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(params), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let (Some(lo), Some(hi)) = (
+            rows.iter().map(|r| r.0).min(),
+            rows.iter().map(|r| r.0).max(),
+        ) else {
+            break;
+        };
+        let matched: std::collections::HashSet<i64> = in_range
+            .query_map((m, lo, hi), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for (rowid, _, _) in &rows {
+            if matched.contains(rowid) {
+                out.push(*rowid);
+                if out.len() == want {
+                    return Ok(out);
+                }
+            }
+        }
+        if rows.len() < chunk {
+            break;
+        }
+        before = rows.last().map(|(_, c, id)| (c.clone(), id.clone()));
+        chunk = (chunk * 2).min(WALK_CHUNK_MAX);
+    }
+    Ok(out)
 }
 
 /// How many prompts match, counting no further than `cap`.

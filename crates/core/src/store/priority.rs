@@ -166,8 +166,9 @@ impl Store {
             let after = match before {
                 None => {
                     let mut stmt = conn.prepare_cached(&format!(
-                        "SELECT {cols} FROM generations WHERE status = 'pending' \
-                         AND token_id IS NOT NULL ORDER BY created_at, id LIMIT ?1"
+                        "SELECT {cols} FROM generations INDEXED BY generations_token_slots \
+                         WHERE token_id IS NOT NULL AND status IN ('pending', 'processing') \
+                         AND status = 'pending' ORDER BY created_at, id LIMIT ?1"
                     ))?;
                     out.extend(
                         stmt.query_map([limit as i64], summary_from_row)?

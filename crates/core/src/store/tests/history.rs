@@ -230,6 +230,24 @@ fn filters_combine_and_the_cursor_pages_through_everything() {
         }),
         want(&|_, _, s| matches!(s, S::Failed | S::Completed))
     );
+    for one in S::ALL {
+        assert_eq!(
+            walk(HistoryQuery {
+                statuses: vec![one],
+                ..HistoryQuery::default()
+            }),
+            want(&|_, _, s| s == one),
+            "{one}"
+        );
+    }
+    assert_eq!(
+        walk(HistoryQuery {
+            statuses: vec![S::Pending, S::Failed],
+            model: Some("b/two".into()),
+            ..HistoryQuery::default()
+        }),
+        want(&|_, m, s| m == "b/two" && matches!(s, S::Pending | S::Failed))
+    );
     assert_eq!(
         walk(HistoryQuery {
             model: Some("a/one".into()),
@@ -273,6 +291,79 @@ fn filters_combine_and_the_cursor_pages_through_everything() {
         .unwrap();
     assert_eq!((page.items.len(), page.next_before), (60, None));
     assert_eq!(store.history_models().unwrap(), ["a/one", "b/two"]);
+}
+
+#[test]
+fn a_search_with_many_matches_pages_exactly_like_the_plain_filter() {
+    let (_dir, store) = file_store();
+    // Over 4,000 matches: the page is found by walking the index in chunks.
+    let news: Vec<_> = (0..5000)
+        .map(|i| {
+            let m = if i % 5 == 0 { "a/one" } else { "b/two" };
+            let extra = if i % 3 == 0 { "rare" } else { "plain" };
+            gen_on(m, &format!("common {extra} {i}"))
+        })
+        .collect();
+    let rows = store.insert_generations(&news, t0()).unwrap();
+    store
+        .with_conn(|c| {
+            c.execute(
+                "UPDATE generations SET status = CASE abs(random()) % 3 \
+                 WHEN 0 THEN 'completed' WHEN 1 THEN 'failed' ELSE 'pending' END, \
+                 created_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-05-01', \
+                   '+' || (abs(random()) % 100000) || ' seconds')",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 5000);
+    let walk = |q: HistoryQuery| -> Vec<Uuid> {
+        let mut out = Vec::new();
+        let mut q = HistoryQuery { limit: 300, ..q };
+        loop {
+            let page = store.history(&q).unwrap();
+            out.extend(ids_of(&page));
+            match page.next_before {
+                Some(c) => q.before = Some(c),
+                None => break,
+            }
+        }
+        out
+    };
+    // The same question without the search, filtered here by prompt.
+    let reference = |q: HistoryQuery, word: &str| -> Vec<Uuid> {
+        let all = walk(HistoryQuery { text: None, ..q });
+        all.into_iter()
+            .filter(|id| {
+                let g = store.get_generation(*id).unwrap().unwrap();
+                g.prompt.split(' ').any(|w| w.starts_with(word))
+            })
+            .collect()
+    };
+    for q in [
+        HistoryQuery::default(),
+        HistoryQuery {
+            statuses: vec![S::Failed, S::Pending],
+            ..HistoryQuery::default()
+        },
+        HistoryQuery {
+            model: Some("b/two".into()),
+            ..HistoryQuery::default()
+        },
+    ] {
+        let common = walk(HistoryQuery {
+            text: Some("common".into()),
+            ..q.clone()
+        });
+        assert_eq!(common, reference(q.clone(), "common"), "{q:?}");
+        let rare = walk(HistoryQuery {
+            text: Some("commo rare".into()),
+            ..q.clone()
+        });
+        let want: Vec<Uuid> = reference(q.clone(), "rare");
+        assert_eq!(rare, want, "{q:?}");
+    }
 }
 
 #[test]
