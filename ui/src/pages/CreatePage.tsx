@@ -224,16 +224,19 @@ export function CreatePage() {
           )}
         </section>
 
-        <ErrorNotice error={submitError} onDismiss={() => setSubmitError(null)} />
-        {queued && !submitError && (
-          <div className="notice notice-ok" role="status">
-            <span>{batchOf ? t("create.queuedBatch", { count: queued.length }) : t("create.queued", { count: queued.length })}</span>
-            <Link className="notice-action" to={`/result/${queued[0].id}`}>
-              {t("create.open")}
-            </Link>
-          </div>
-        )}
         <div className="create-footer">
+          {/* In the sticky footer, so the outcome of Create is seen without scrolling. */}
+          <div className="create-footer-notices">
+            <ErrorNotice error={submitError} onDismiss={() => setSubmitError(null)} />
+            {queued && !submitError && (
+              <div className="notice notice-ok" role="status">
+                <span>{batchOf ? t("create.queuedBatch", { count: queued.length }) : t("create.queued", { count: queued.length })}</span>
+                <Link className="notice-action" to={`/result/${queued[0].id}`}>
+                  {t("create.open")}
+                </Link>
+              </div>
+            )}
+          </div>
           <div className="count">
             <label htmlFor="count" className="field-label">
               {mode === "one" ? t("create.count") : t("create.variants")}

@@ -258,15 +258,20 @@ impl Store {
         })
     }
 
-    /// What a restart must resume or reconcile, oldest first: every generation
-    /// processing, and every pending one holding a token (a create claimed or
-    /// sent whose answer was not stored; see `create_sent_at`).
+    /// What a restart must resume or reconcile, oldest first: every active
+    /// generation holding a token — processing, or pending with a create
+    /// claimed or sent whose answer was not stored (see `create_sent_at`).
+    ///
+    /// Reads through the token-slots index, so it costs the number of slots
+    /// in use, not the number of pending generations (the engine calls it at
+    /// every dispatch pass). A processing generation whose token was removed
+    /// has no owner to follow it with and is not listed.
     pub fn in_flight(&self) -> Result<Vec<Generation>, StoreError> {
         self.with_conn(|conn| {
             load_many(
                 conn,
-                "WHERE status IN ('pending', 'processing') \
-                 AND (status = 'processing' OR token_id IS NOT NULL) \
+                "INDEXED BY generations_token_slots \
+                 WHERE token_id IS NOT NULL AND status IN ('pending', 'processing') \
                  ORDER BY created_at ASC, id ASC",
                 [],
             )

@@ -332,17 +332,30 @@ fn dispatch_order_is_priority_then_age_and_respects_next_attempt() {
 }
 
 #[test]
-fn in_flight_is_processing_plus_pending_holding_a_token() {
+fn in_flight_is_every_active_generation_holding_a_token() {
     let (_dir, store) = file_store();
     let token = store.insert_token("t", "abcd", t0()).unwrap();
     let rows = store
         .insert_generations(
-            &[new_gen("a"), new_gen("b"), new_gen("c"), new_gen("d")],
+            &[
+                new_gen("a"),
+                new_gen("b"),
+                new_gen("c"),
+                new_gen("d"),
+                new_gen("e"),
+            ],
             t0(),
         )
         .unwrap();
     store
-        .update_generation(rows[0].id, |g| g.status = S::Processing)
+        .update_generation(rows[0].id, |g| {
+            g.status = S::Processing;
+            g.token_id = Some(token.id);
+        })
+        .unwrap();
+    // Processing, but its token was removed: no owner can follow it.
+    store
+        .update_generation(rows[4].id, |g| g.status = S::Processing)
         .unwrap();
     store
         .update_generation(rows[1].id, |g| {
