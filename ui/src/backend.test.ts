@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fakeBackend } from "./test-utils";
-import { backend, BackendError, fileUrl, joinDataPath, toBackendError } from "./backend";
+import { backend, BackendError, fileUrl, isAbsolutePath, joinDataPath, toBackendError } from "./backend";
 
 describe("backend", () => {
   it("turns a command's {code, message} into a BackendError", async () => {
@@ -19,6 +19,13 @@ describe("backend", () => {
     expect(joinDataPath("/data/app", "outputs/g1/0.webp")).toBe("/data/app/outputs/g1/0.webp");
     expect(joinDataPath("/data/app/", "outputs/g1/0.webp")).toBe("/data/app/outputs/g1/0.webp");
     expect(joinDataPath("C:\\Users\\ada\\AppData\\genqueue", "outputs/g1/0.webp")).toBe("C:\\Users\\ada\\AppData\\genqueue\\outputs\\g1\\0.webp");
+  });
+
+  it("tells absolute paths (an output folder outside the data dir) from relative ones", () => {
+    expect(isAbsolutePath("/home/ada/Pictures/genqueue/g1/0.webp")).toBe(true);
+    expect(isAbsolutePath("D:\\Pictures\\g1\\0.webp")).toBe(true);
+    expect(isAbsolutePath("\\\\nas\\share\\0.webp")).toBe(true);
+    expect(isAbsolutePath("outputs/g1/0.webp")).toBe(false);
   });
 
   it("makes file URLs through convertFileSrc once the data dir is known", async () => {

@@ -183,6 +183,13 @@ export function joinDataPath(dir: string, relPath: string): string {
 
 /** A URL the webview can load for a file under the data dir. */
 export function fileUrl(relPath: string): string {
+  // Outputs saved in an output folder outside the data dir are stored absolute.
+  if (isAbsolutePath(relPath)) return convertFileSrc(relPath);
   if (dataDir === null) throw new Error("fileUrl before app_info: the data dir is unknown");
   return convertFileSrc(joinDataPath(dataDir, relPath));
+}
+
+/** `/…`, `C:\…` or `\\server\…`: a path that needs no data dir. */
+export function isAbsolutePath(path: string): boolean {
+  return path.startsWith("/") || path.startsWith("\\\\") || /^[A-Za-z]:[\\/]/.test(path);
 }
