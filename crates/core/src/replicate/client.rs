@@ -232,16 +232,7 @@ impl ReplicateClient {
     pub async fn get_prediction(&self, token: &Secret, id: &str) -> Result<Prediction, ApiError> {
         let url = self.endpoint(&["predictions", id]);
         let (status, bytes) = self
-            .call(
-                token,
-                Method::GET,
-                &url,
-                None,
-                HeaderMap::new(),
-                self.timeout,
-                self.prediction_cap,
-                "get_prediction",
-            )
+            .get(token, &url, self.prediction_cap, "get_prediction")
             .await?;
         parse_prediction(status, &bytes)
     }
@@ -303,16 +294,7 @@ impl ReplicateClient {
             }
         };
         let (status, bytes) = self
-            .call(
-                token,
-                Method::GET,
-                &url,
-                None,
-                HeaderMap::new(),
-                self.timeout,
-                self.prediction_cap,
-                "list_predictions",
-            )
+            .get(token, &url, self.prediction_cap, "list_predictions")
             .await?;
         PredictionPage::from_json(decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
     }
@@ -320,19 +302,8 @@ impl ReplicateClient {
     /// `GET /account`: who the token belongs to.
     pub async fn account(&self, token: &Secret) -> Result<Account, ApiError> {
         let url = self.endpoint(&["account"]);
-        let (status, bytes) = self
-            .call(
-                token,
-                Method::GET,
-                &url,
-                None,
-                HeaderMap::new(),
-                self.timeout,
-                self.json_cap,
-                "account",
-            )
-            .await?;
-        Account::from_json(&decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
+        self.get_json(token, &url, "account", |v| Account::from_json(v))
+            .await
     }
 
     /// `GET /models/{owner}/{name}`, with its latest version's schema.
@@ -343,19 +314,8 @@ impl ReplicateClient {
         name: &str,
     ) -> Result<Model, ApiError> {
         let url = self.endpoint(&["models", owner, name]);
-        let (status, bytes) = self
-            .call(
-                token,
-                Method::GET,
-                &url,
-                None,
-                HeaderMap::new(),
-                self.timeout,
-                self.json_cap,
-                "get_model",
-            )
-            .await?;
-        Model::from_json(&decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
+        self.get_json(token, &url, "get_model", |v| Model::from_json(v))
+            .await
     }
 
     /// `GET /models/{owner}/{name}/versions/{id}`: one version of a model with
@@ -368,19 +328,41 @@ impl ReplicateClient {
         version: &str,
     ) -> Result<ModelVersion, ApiError> {
         let url = self.endpoint(&["models", owner, name, "versions", version]);
-        let (status, bytes) = self
-            .call(
-                token,
-                Method::GET,
-                &url,
-                None,
-                HeaderMap::new(),
-                self.timeout,
-                self.json_cap,
-                "get_version",
-            )
-            .await?;
-        ModelVersion::from_json(&decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
+        self.get_json(token, &url, "get_version", |v| ModelVersion::from_json(v))
+            .await
+    }
+
+    /// `GET url`, the whole answer read up to `cap` bytes.
+    async fn get(
+        &self,
+        token: &Secret,
+        url: &str,
+        cap: usize,
+        op: &'static str,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        self.call(
+            token,
+            Method::GET,
+            url,
+            None,
+            HeaderMap::new(),
+            self.timeout,
+            cap,
+            op,
+        )
+        .await
+    }
+
+    /// `GET url` answered with a JSON object, read by `parse`.
+    async fn get_json<T>(
+        &self,
+        token: &Secret,
+        url: &str,
+        op: &'static str,
+        parse: impl FnOnce(&Value) -> Result<T, UnexpectedBody>,
+    ) -> Result<T, ApiError> {
+        let (status, bytes) = self.get(token, url, self.json_cap, op).await?;
+        parse(&decode_json(status, &bytes)?).map_err(|e| decode_error(status, e))
     }
 
     /// Sends one API request and reads the whole answer (capped). Non-2xx
