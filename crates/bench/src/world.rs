@@ -203,12 +203,12 @@ impl World {
         let mut polls = 0u32;
         while self.recorder.ended() < n {
             polls += 1;
-            if polls % 20 == 0 {
-                if let Ok(c) = self.queue.counters() {
-                    if c.active == 0 && (c.completed + c.failed + c.cancelled) as usize >= n {
-                        return true;
-                    }
-                }
+            if polls.is_multiple_of(20)
+                && self.queue.counters().is_ok_and(|c| {
+                    c.active == 0 && (c.completed + c.failed + c.cancelled) as usize >= n
+                })
+            {
+                return true;
             }
             if start.elapsed() > limit {
                 return false;

@@ -101,6 +101,11 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
         .at_most(1.0),
     );
     r.figure(Figure::new("429s", throttled as f64, "count"));
+    r.figure(Figure::new(
+        "first create answered after the batch submit",
+        created_at.first().copied().unwrap_or(f64::NAN),
+        "s",
+    ));
     r.check(
         format!("all {n} generations completed"),
         all && completed == n,
@@ -112,9 +117,11 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     );
     r.note(format!(
         "Limits {}/min per token, bucket {} per token, 50 ms predictions, {SLOTS} slots per token, \
-         Prefer: wait=60 (default). Ideal time: the first {burst} creates at once, the rest at the limit = {ideal:.1} s; \
+         create_wait {:?} (default). Ideal time: the first {burst} creates at once, the rest at the limit = {ideal:.1} s; \
          measured {wall:.1} s.",
-        limits.creates_per_min, limits.create_burst
+        limits.creates_per_min,
+        limits.create_burst,
+        EngineConfig::default().create_wait
     ));
     r.details = json!({
         "generations": n,
