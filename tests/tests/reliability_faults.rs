@@ -156,8 +156,21 @@ async fn rate_limit_storms_cool_tokens_down_and_they_come_back() {
         .filter(|t| t.rate_limited_count > 0)
         .collect();
     assert!(!cooled.is_empty(), "the storm hit some token");
-    // The storm ends: every cooled token serves again.
+    // The storm ends: once their cooldowns are over, every cooled token
+    // serves again (the least recently used is picked first).
     w.sim.set_faults([]);
+    let last_cooldown = w
+        .queue
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.cooldown_until)
+        .max();
+    if let Some(until) = last_cooldown {
+        if let Ok(d) = (until - Utc::now()).to_std() {
+            tokio::time::sleep(d + Duration::from_millis(50)).await;
+        }
+    }
     let rows = drain(&w, 9, "after the storm").await;
     all_completed(&rows);
     let now = Utc::now();

@@ -24,6 +24,8 @@ use crate::store::{ListQuery, Store, StoreError};
 pub const DB_FILE: &str = "genqueue.db";
 /// Folder of saved outputs inside the data folder: `outputs/<generation id>/<n>.<ext>`.
 pub const OUTPUTS_DIR: &str = "outputs";
+/// Most `generation_changed` events one batch sends (its newest rows).
+pub const BATCH_EVENTS: usize = 200;
 /// Settings key of the paused flag ("1" = paused).
 pub const PAUSED_KEY: &str = "paused";
 
@@ -229,7 +231,10 @@ impl Queue {
             return Err(QueueError::EmptyPrompt);
         }
         let rows = self.store().insert_generations(&news, Utc::now())?;
-        for g in &rows {
+        // A big batch would overrun the event channel: the newest ones are
+        // what a window shows; the counters carry the rest.
+        let skip = rows.len().saturating_sub(BATCH_EVENTS);
+        for g in &rows[skip..] {
             self.events().send(Event::GenerationChanged(g.summary()));
         }
         self.announce_counters()?;

@@ -49,9 +49,14 @@ pub struct EngineConfig {
     /// refused tokens do not count: they move to another token).
     pub max_attempts: u32,
     /// `Prefer: wait=N` on creates (1–60 s): the answer comes when the
-    /// prediction ends, if within N seconds — one request for a fast model.
-    /// Short, because no progress can be read while the answer is held.
+    /// prediction ends, if within N seconds — one create and one read for
+    /// most predictions, and the end seen at once (BENCHMARKS.md, scenario 2).
+    /// The price: no progress can be read while the answer is held.
     pub create_wait: Option<u8>,
+    /// Least time between two creates on one token: Replicate allows 600
+    /// creates a minute, so 100 ms; without it, every slot of a token fires
+    /// the moment its 429 cooldown ends and provokes the next 429.
+    pub min_create_interval: Duration,
     /// Size cap of one output file, in bytes.
     pub max_output_bytes: u64,
     /// How often another process's writes are looked for (a local read).
@@ -71,7 +76,8 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             max_attempts: 5,
-            create_wait: Some(5),
+            create_wait: Some(60),
+            min_create_interval: Duration::from_millis(100),
             max_output_bytes: 200_000_000,
             external_check: Duration::from_millis(500),
             retry_base: Duration::from_secs(1),
@@ -106,6 +112,8 @@ pub(crate) struct Shared {
     pub wake: Notify,
     pub stop: CancellationToken,
     pub run_times: Mutex<RunTimes>,
+    /// When each token may send its next create (pacing, see `min_create_interval`).
+    pub next_create: Mutex<std::collections::HashMap<crate::model::TokenId, tokio::time::Instant>>,
     /// Generations whose create request is on the wire, awaiting its answer.
     pub creating: Mutex<std::collections::HashSet<GenerationId>>,
     /// Generations with a task driving them right now.
@@ -188,6 +196,7 @@ impl Engine {
             stop: CancellationToken::new(),
             run_times: Mutex::new(RunTimes::default()),
             creating: Mutex::new(Default::default()),
+            next_create: Mutex::new(Default::default()),
             driving: Mutex::new(Default::default()),
         });
         let task = tokio::spawn(dispatch_loop(shared.clone()));
@@ -288,7 +297,17 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             _ = shared.stop.cancelled() => break,
             _ = shared.wake.notified() => dirty = true,
             _ = tokio::time::sleep(sleep) => dirty = true,
-            ev = events.recv() => dirty = matters_to_dispatch(&ev),
+            ev = events.recv() => {
+                // Many events come in bursts (a batch, progress): one pass for all.
+                dirty = matters_to_dispatch(&ev);
+                loop {
+                    match events.try_recv() {
+                        Ok(ev) => dirty |= matters_to_dispatch(&Ok(ev)),
+                        Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => dirty = true,
+                        Err(_) => break,
+                    }
+                }
+            }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => dirty = true,
             _ = retention.tick() => {
                 let q = shared.queue.clone();

@@ -103,19 +103,19 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
     } else {
         return Ok(());
     };
-    let g = match prediction {
+    let (g, last) = match prediction {
         Some(p) => match adopt(s, id, &p, token_id, &secret).await? {
             Some(g) => {
                 if p.status.is_terminal() {
-                    return finish(s, &g, p, &secret).await;
+                    return finish(s, &g, p, None, &secret).await;
                 }
-                g
+                (g, Some(p))
             }
             None => return Ok(()),
         },
-        None => g,
+        None => (g, None),
     };
-    follow(s, &g, token_id, &secret).await
+    follow(s, &g, last, token_id, &secret).await
 }
 
 /// Sends the create, recording it first so a kill cannot lose track of it.
@@ -127,6 +127,7 @@ async fn create(
     secret: &Secret,
 ) -> Result<Option<Prediction>> {
     wait_cooldown(s, token_id).await?;
+    pace_create(s, token_id).await;
     let now = Utc::now();
     let g = s.queue.store().update_generation(g.id, |g| {
         if g.status == GenerationStatus::Pending {
@@ -459,11 +460,39 @@ async fn adopt(
 }
 
 /// Reads the prediction on the schedule until it is terminal.
-async fn follow(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Secret) -> Result<()> {
+///
+/// `last` is the create's answer when it just came: with `Prefer: wait` it
+/// often says `processing` while already carrying the output, so the
+/// prediction has ended and the first read goes at once. Its inline (`data:`)
+/// outputs are kept and saved instead of downloading the same files again.
+async fn follow(
+    s: &Arc<Shared>,
+    g: &Generation,
+    last: Option<Prediction>,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<()> {
     let Some(pid) = g.prediction_id.clone() else {
         return Ok(());
     };
-    let started = Instant::now();
+    // Elapsed running time counts from Replicate's `started_at` when known.
+    let started = {
+        let since_start = last
+            .as_ref()
+            .and_then(|p| p.started_at)
+            .or(g.started_at)
+            .and_then(|t| (Utc::now() - t).to_std().ok())
+            .unwrap_or_default();
+        Instant::now()
+            .checked_sub(since_start)
+            .unwrap_or_else(Instant::now)
+    };
+    let output_ready = last.as_ref().is_some_and(|p| !p.output.is_null());
+    let mut inline: Vec<OutputRef> = last
+        .as_ref()
+        .map(|p| p.outputs())
+        .filter(|o| !o.is_empty() && o.iter().all(|o| matches!(o, OutputRef::Data { .. })))
+        .unwrap_or_default();
     let mut obs = Observation::default();
     let mut last_progress: Option<(Instant, u8)> = None;
     let mut first = true;
@@ -471,7 +500,9 @@ async fn follow(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Sec
     loop {
         obs.elapsed = started.elapsed();
         obs.expected = s.run_times.lock().unwrap().median(&g.model_name);
-        let delay = if first
+        let delay = if first && output_ready {
+            Duration::ZERO
+        } else if first
             && g.replicate_status.as_deref() == Some("processing")
             && obs.expected.is_none()
         {
@@ -541,7 +572,12 @@ async fn follow(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Sec
             },
         };
         if p.status.is_terminal() {
-            return finish(s, g, p, secret).await;
+            let inline = (!inline.is_empty()).then_some(std::mem::take(&mut inline));
+            return finish(s, g, p, inline, secret).await;
+        }
+        let data: Vec<OutputRef> = p.outputs();
+        if !data.is_empty() && data.iter().all(|o| matches!(o, OutputRef::Data { .. })) {
+            inline = data;
         }
         // Update what the user sees only when it changed.
         let progress = p.progress();
@@ -589,7 +625,15 @@ async fn follow(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Sec
 }
 
 /// A terminal prediction: save outputs (succeeded) or record the end.
-async fn finish(s: &Arc<Shared>, g: &Generation, p: Prediction, secret: &Secret) -> Result<()> {
+/// `inline`: the same outputs as `data:` URIs from an earlier answer, saved
+/// instead of `p`'s URLs when they are as many.
+async fn finish(
+    s: &Arc<Shared>,
+    g: &Generation,
+    p: Prediction,
+    inline: Option<Vec<OutputRef>>,
+    secret: &Secret,
+) -> Result<()> {
     let status = p.status.as_str().to_owned();
     match p.status {
         PredictionStatus::Succeeded => {
@@ -598,7 +642,14 @@ async fn finish(s: &Arc<Shared>, g: &Generation, p: Prediction, secret: &Secret)
                     s.run_times.lock().unwrap().record(&g.model_name, d);
                 }
             }
-            let outputs = p.outputs();
+            let mut outputs = p.outputs();
+            if let Some(inline) = inline {
+                if inline.len() == outputs.len() {
+                    // Kept for their URLs below; the bytes come from the inline copies.
+                    let urls = std::mem::replace(&mut outputs, inline);
+                    return save_and_complete(s, g, &p, outputs, urls, secret).await;
+                }
+            }
             if outputs.is_empty() {
                 let why = if p.data_removed || p.output.is_null() {
                     (ErrorKind::OutputsExpired, "The prediction succeeded, but its outputs expired on Replicate before they could be saved".to_owned())
@@ -610,74 +661,8 @@ async fn finish(s: &Arc<Shared>, g: &Generation, p: Prediction, secret: &Secret)
                 };
                 return fail_with_status(s, g.id, why.0, why.1, Some(status));
             }
-            let dir = s.queue.output_dir(g.id);
-            let mut attempt = 0;
-            let names = loop {
-                attempt += 1;
-                match download::save_outputs(
-                    s.queue.client(),
-                    &outputs,
-                    &dir,
-                    secret,
-                    s.config.max_output_bytes,
-                )
-                .await
-                {
-                    Ok(n) => break n,
-                    Err(e) if e.is_transient() && attempt < DOWNLOAD_ATTEMPTS => {
-                        tracing::warn!(generation = %g.id, error = %e, "output download failed; retrying");
-                        tokio::time::sleep(jittered_backoff(
-                            s.config.retry_base,
-                            attempt,
-                            s.config.retry_cap,
-                        ))
-                        .await;
-                    }
-                    Err(e) => {
-                        download::clean_partials(&dir).await;
-                        let kind = match e {
-                            DownloadError::Expired => ErrorKind::OutputsExpired,
-                            _ => ErrorKind::DownloadFailed,
-                        };
-                        let msg = match e {
-                            DownloadError::Expired => "The prediction succeeded, but its outputs expired on Replicate before they could be saved".to_owned(),
-                            e => format!("The prediction succeeded, but saving its outputs failed: {e}"),
-                        };
-                        return fail_with_status(s, g.id, kind, msg, Some(status));
-                    }
-                }
-            };
-            // Relative to the data folder when inside it (the default), absolute otherwise
-            // (an output folder elsewhere): what `output_files` documents.
-            let rel: Vec<String> = names
-                .iter()
-                .map(|n| crate::settings::stored_output_path(s.queue.data_dir(), &dir.join(n)))
-                .collect();
-            let urls: Vec<String> = outputs
-                .iter()
-                .filter_map(|o| match o {
-                    OutputRef::Url(u) => Some(u.clone()),
-                    OutputRef::Data { .. } => None,
-                })
-                .collect();
-            let now = Utc::now();
-            let g2 = s.queue.store().update_generation(g.id, |r| {
-                if r.status == GenerationStatus::Processing {
-                    r.status = GenerationStatus::Completed;
-                    r.output_files = rel.clone();
-                    r.output_urls = urls.clone();
-                    r.completed_at = Some(now);
-                    r.progress = Some(100);
-                    r.replicate_status = Some(status.clone());
-                    r.error = None;
-                    r.error_kind = None;
-                    if r.started_at.is_none() {
-                        r.started_at = p.started_at;
-                    }
-                }
-            })?;
-            s.queue.announce(&g2)?;
-            Ok(())
+            let url_refs = outputs.clone();
+            save_and_complete(s, g, &p, outputs, url_refs, secret).await
         }
         PredictionStatus::Failed => {
             let err = p
@@ -736,6 +721,89 @@ async fn finish(s: &Arc<Shared>, g: &Generation, p: Prediction, secret: &Secret)
         }
         _ => Ok(()),
     }
+}
+
+/// Saves a succeeded prediction's outputs (retrying transient failures) and
+/// marks the generation completed; or failed with the reason. `url_refs`
+/// are what Replicate listed (its https URLs are kept in `output_urls`);
+/// `outputs` what is saved — the same, or their inline copies.
+async fn save_and_complete(
+    s: &Arc<Shared>,
+    g: &Generation,
+    p: &Prediction,
+    outputs: Vec<OutputRef>,
+    url_refs: Vec<OutputRef>,
+    secret: &Secret,
+) -> Result<()> {
+    let status = p.status.as_str().to_owned();
+    let dir = s.queue.output_dir(g.id);
+    let mut attempt = 0;
+    let names = loop {
+        attempt += 1;
+        match download::save_outputs(
+            s.queue.client(),
+            &outputs,
+            &dir,
+            secret,
+            s.config.max_output_bytes,
+        )
+        .await
+        {
+            Ok(n) => break n,
+            Err(e) if e.is_transient() && attempt < DOWNLOAD_ATTEMPTS => {
+                tracing::warn!(generation = %g.id, error = %e, "output download failed; retrying");
+                tokio::time::sleep(jittered_backoff(
+                    s.config.retry_base,
+                    attempt,
+                    s.config.retry_cap,
+                ))
+                .await;
+            }
+            Err(e) => {
+                download::clean_partials(&dir).await;
+                let kind = match e {
+                    DownloadError::Expired => ErrorKind::OutputsExpired,
+                    _ => ErrorKind::DownloadFailed,
+                };
+                let msg = match e {
+                    DownloadError::Expired => "The prediction succeeded, but its outputs expired on Replicate before they could be saved".to_owned(),
+                    e => format!("The prediction succeeded, but saving its outputs failed: {e}"),
+                };
+                return fail_with_status(s, g.id, kind, msg, Some(status));
+            }
+        }
+    };
+    // Relative to the data folder when inside it (the default), absolute otherwise
+    // (an output folder elsewhere): what `output_files` documents.
+    let rel: Vec<String> = names
+        .iter()
+        .map(|n| crate::settings::stored_output_path(s.queue.data_dir(), &dir.join(n)))
+        .collect();
+    let urls: Vec<String> = url_refs
+        .iter()
+        .filter_map(|o| match o {
+            OutputRef::Url(u) => Some(u.clone()),
+            OutputRef::Data { .. } => None,
+        })
+        .collect();
+    let now = Utc::now();
+    let g2 = s.queue.store().update_generation(g.id, |r| {
+        if r.status == GenerationStatus::Processing {
+            r.status = GenerationStatus::Completed;
+            r.output_files = rel.clone();
+            r.output_urls = urls.clone();
+            r.completed_at = Some(now);
+            r.progress = Some(100);
+            r.replicate_status = Some(status.clone());
+            r.error = None;
+            r.error_kind = None;
+            if r.started_at.is_none() {
+                r.started_at = p.started_at;
+            }
+        }
+    })?;
+    s.queue.announce(&g2)?;
+    Ok(())
 }
 
 /// Replicate's platform errors that say to run the prediction again.
@@ -821,6 +889,23 @@ fn cool_down(s: &Arc<Shared>, token_id: TokenId, e: &ApiError) -> Result<()> {
     let t = s.queue.store().set_cooldown(token_id, until)?;
     s.queue.events().send(crate::events::Event::TokenChanged(t));
     Ok(())
+}
+
+/// Keeps creates on one token at least `min_create_interval` apart: takes the
+/// token's next turn and sleeps until it.
+async fn pace_create(s: &Arc<Shared>, token_id: TokenId) {
+    let turn = {
+        let mut next = s.next_create.lock().unwrap();
+        let now = tokio::time::Instant::now();
+        let turn = next
+            .get(&token_id)
+            .copied()
+            .filter(|t| *t > now)
+            .unwrap_or(now);
+        next.insert(token_id, turn + s.config.min_create_interval);
+        turn
+    };
+    tokio::time::sleep_until(turn).await;
 }
 
 /// Sleeps while the token cools down after a 429.

@@ -29,7 +29,7 @@ impl Default for PollSchedule {
     fn default() -> Self {
         PollSchedule {
             min: Duration::from_millis(150),
-            max: Duration::from_secs(10),
+            max: Duration::from_secs(2),
             starting_max: Duration::from_secs(15),
             first: Duration::from_millis(500),
             growth: 1.5,
@@ -141,11 +141,17 @@ mod tests {
     fn model_history_is_used_without_progress() {
         let s = PollSchedule::default();
         let o = Observation {
-            expected: Some(Duration::from_secs(5)),
-            elapsed: Duration::from_secs(1),
+            expected: Some(Duration::from_millis(1800)),
+            elapsed: Duration::from_millis(500),
             ..Default::default()
         };
-        assert_eq!(s.next_delay(&o), Duration::from_secs(4));
+        assert_eq!(s.next_delay(&o), Duration::from_millis(1300));
+        // A long guess is still read at least every `max`.
+        let o = Observation {
+            expected: Some(Duration::from_secs(60)),
+            ..o
+        };
+        assert_eq!(s.next_delay(&o), s.max);
     }
 
     #[test]
