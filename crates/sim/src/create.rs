@@ -375,13 +375,13 @@ async fn create(
             .to_std()
             .unwrap_or_default();
     loop {
-        let terminal = {
+        let (terminal, next_change) = {
             let now = shared.now();
             let inner = shared.lock();
-            inner
-                .predictions
-                .get(&id)
-                .is_none_or(|p| p.view(now).is_terminal())
+            match inner.predictions.get(&id) {
+                None => (true, None),
+                Some(p) => (p.view(now).is_terminal(), p.next_change_after(now)),
+            }
         };
         let left = until.saturating_duration_since(tokio::time::Instant::now());
         if terminal || left.is_zero() {
@@ -392,7 +392,15 @@ async fn create(
             };
             return respond(shared, &id, status, true).await;
         }
-        tokio::time::sleep(left.min(Duration::from_millis(20))).await;
+        // Sleep until the prediction's next scheduled change (its start, its
+        // end, a deadline) rather than in fixed steps, so the answer leaves as
+        // soon as it ends; at most 250 ms at a time, so that a cancel from
+        // another request is seen soon.
+        let step = next_change
+            .and_then(|t| (t - shared.now()).to_std().ok())
+            .unwrap_or(Duration::from_millis(20))
+            .clamp(Duration::from_millis(1), Duration::from_millis(250));
+        tokio::time::sleep(left.min(step)).await;
     }
 }
 

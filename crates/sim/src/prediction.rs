@@ -58,6 +58,33 @@ pub struct Prediction {
     pub canceled_at: Option<DateTime<Utc>>,
 }
 
+impl Prediction {
+    /// The next instant after `now` at which this prediction's status may
+    /// change on its own: when it starts, ends (succeeds or fails), or its
+    /// `Cancel-After` deadline passes. `None` when nothing is scheduled (it
+    /// is stuck, or already over).
+    pub fn next_change_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut times = Vec::with_capacity(3);
+        if let Some(boot) = self.boot {
+            let start = self.created_at + boot;
+            times.push(start);
+            match &self.ending {
+                Ending::Succeed => times.push(start + self.run),
+                Ending::Fail { after, .. } => {
+                    let ns = (self.run.num_nanoseconds().unwrap_or(0) as f64 * after) as i64;
+                    times.push(start + Span::nanoseconds(ns));
+                }
+                Ending::Interrupted => {}
+            }
+        }
+        times.extend(self.deadline);
+        if self.canceled_at.is_some() {
+            return None;
+        }
+        times.into_iter().filter(|t| *t > now).min()
+    }
+}
+
 /// The state of a prediction at one instant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct View {
@@ -393,6 +420,20 @@ mod tests {
         assert_eq!(at(&p, 0.6).started_at, None);
         p.deadline = Some(p.created_at + Span::seconds(2));
         assert_eq!(at(&p, 2.5).status, "canceled");
+    }
+
+    #[test]
+    fn the_next_change_is_the_start_then_the_end_then_nothing() {
+        let mut p = prediction();
+        let t = |secs: i64| p.created_at + Span::seconds(secs);
+        assert_eq!(p.next_change_after(t(0)), Some(t(1)));
+        assert_eq!(p.next_change_after(t(2)), Some(t(5)));
+        assert_eq!(p.next_change_after(t(6)), None);
+        p.deadline = Some(t(3));
+        assert_eq!(p.next_change_after(t(2)), Some(t(3)));
+        p.boot = None;
+        p.deadline = None;
+        assert_eq!(p.next_change_after(t(0)), None, "stuck in starting");
     }
 
     #[test]
