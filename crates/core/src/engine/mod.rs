@@ -53,9 +53,10 @@ pub struct EngineConfig {
     /// most predictions, and the end seen at once (BENCHMARKS.md, scenario 2).
     /// The price: no progress can be read while the answer is held.
     pub create_wait: Option<u8>,
-    /// Least time between two creates on one token: Replicate allows 600
-    /// creates a minute, so 100 ms; without it, every slot of a token fires
-    /// the moment its 429 cooldown ends and provokes the next 429.
+    /// Least time between two creates on one token for a minute after a 429
+    /// (Replicate allows 600 creates a minute: 100 ms). Without it every slot
+    /// of the token fires the moment its cooldown ends and provokes the next
+    /// 429; outside those minutes creates go at once and use the burst.
     pub min_create_interval: Duration,
     /// Size cap of one output file, in bytes.
     pub max_output_bytes: u64,
@@ -112,12 +113,20 @@ pub(crate) struct Shared {
     pub wake: Notify,
     pub stop: CancellationToken,
     pub run_times: Mutex<RunTimes>,
-    /// When each token may send its next create (pacing, see `min_create_interval`).
-    pub next_create: Mutex<std::collections::HashMap<crate::model::TokenId, tokio::time::Instant>>,
+    /// Tokens whose creates are paced after a 429 (see `min_create_interval`).
+    pub next_create: Mutex<std::collections::HashMap<crate::model::TokenId, Pacing>>,
     /// Generations whose create request is on the wire, awaiting its answer.
     pub creating: Mutex<std::collections::HashSet<GenerationId>>,
     /// Generations with a task driving them right now.
     pub driving: Mutex<std::collections::HashSet<GenerationId>>,
+}
+
+/// A token's create pacing after a 429: its next create may go at `next`;
+/// pacing ends at `until`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pacing {
+    pub next: tokio::time::Instant,
+    pub until: tokio::time::Instant,
 }
 
 /// A running engine. Dropping it stops dispatching (like [`Engine::shutdown`]

@@ -22,6 +22,8 @@ const RECONCILE_SKEW: Duration = Duration::from_secs(120);
 const RECONCILE_PAGES: usize = 3;
 /// Consecutive failed status reads before a generation is given up.
 const MAX_READ_FAILURES: u32 = 30;
+/// How long a token's creates stay paced after its cooldown ends.
+const PACED_AFTER_429: Duration = Duration::from_secs(60);
 /// Download attempts for one prediction's outputs.
 const DOWNLOAD_ATTEMPTS: u32 = 4;
 
@@ -888,21 +890,31 @@ fn cool_down(s: &Arc<Shared>, token_id: TokenId, e: &ApiError) -> Result<()> {
     let until = Utc::now() + d;
     let t = s.queue.store().set_cooldown(token_id, until)?;
     s.queue.events().send(crate::events::Event::TokenChanged(t));
+    let resume = tokio::time::Instant::now() + d;
+    s.next_create.lock().unwrap().insert(
+        token_id,
+        super::Pacing {
+            next: resume,
+            until: resume + PACED_AFTER_429,
+        },
+    );
     Ok(())
 }
 
-/// Keeps creates on one token at least `min_create_interval` apart: takes the
-/// token's next turn and sleeps until it.
+/// After a 429, keeps the token's creates at least `min_create_interval`
+/// apart for [`PACED_AFTER_429`]: its slots then come back one by one
+/// instead of all at once (which would spend the fresh budget in a burst and
+/// provoke the next 429). Otherwise creates go at once, so the account's
+/// burst allowance is used.
 async fn pace_create(s: &Arc<Shared>, token_id: TokenId) {
     let turn = {
-        let mut next = s.next_create.lock().unwrap();
+        let mut pacing = s.next_create.lock().unwrap();
         let now = tokio::time::Instant::now();
-        let turn = next
-            .get(&token_id)
-            .copied()
-            .filter(|t| *t > now)
-            .unwrap_or(now);
-        next.insert(token_id, turn + s.config.min_create_interval);
+        let Some(p) = pacing.get_mut(&token_id).filter(|p| p.until > now) else {
+            return;
+        };
+        let turn = p.next.max(now);
+        p.next = turn + s.config.min_create_interval;
         turn
     };
     tokio::time::sleep_until(turn).await;

@@ -30,6 +30,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
 pub mod batches;
+mod checkpoint;
 mod codec;
 mod error;
 mod generation_rows;
@@ -82,6 +83,8 @@ struct Inner {
     path: Option<PathBuf>,
     /// What error messages show: the file, or `:memory:`.
     shown: PathBuf,
+    /// The WAL checkpoint thread (files only); stops with the store.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -157,11 +160,18 @@ impl Store {
         Migrations::from_slice(MIGRATION_LIST)
             .to_latest(&mut conn)
             .map_err(|e| migration_error(&shown, found, e))?;
+        // Checkpoints run on a thread of their own, not inside a commit.
+        let checkpointer = path.clone().and_then(checkpoint::start);
+        if checkpointer.is_some() {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(at)?;
+        }
         Ok(Store {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 path,
                 shown,
+                _checkpointer: checkpointer,
             }),
         })
     }
