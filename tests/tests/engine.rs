@@ -419,3 +419,26 @@ async fn a_second_engine_on_the_same_folder_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_generation_whose_token_is_gone_fails_clearly_at_start() {
+    let mut w = World::new(1, SimConfig::fast()).await;
+    let g = w.submit("orphan", json!({}));
+    // As an older version could leave it: processing, its token row deleted.
+    w.queue
+        .store()
+        .update_generation(g.id, |r| {
+            r.status = GenerationStatus::Processing;
+            r.prediction_id = Some("gone".into());
+        })
+        .unwrap();
+    w.start();
+    let g = &w.wait_terminal(&[g.id], LONG).await[0];
+    assert_eq!(g.status, GenerationStatus::Failed);
+    assert!(
+        g.error.as_deref().unwrap().contains("token"),
+        "{:?}",
+        g.error
+    );
+    assert_eq!(w.queue.counters().unwrap().active, 0);
+}

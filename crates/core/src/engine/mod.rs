@@ -275,6 +275,7 @@ impl Drop for Engine {
 /// to token slots whenever something may have changed.
 async fn dispatch_loop(shared: Arc<Shared>) {
     let mut tasks: JoinSet<()> = JoinSet::new();
+    fail_orphans(&shared);
     if let Err(e) = recover(&shared, &mut tasks).await {
         tracing::error!(error = %e, "could not resume in-flight generations");
     }
@@ -372,6 +373,34 @@ async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
         }
     }
     let _ = recover(shared, tasks).await;
+}
+
+/// Ends the processing generations that no token can follow any more.
+fn fail_orphans(shared: &Arc<Shared>) {
+    let Ok(rows) = shared.queue.store().orphaned_processing() else {
+        return;
+    };
+    let now = Utc::now();
+    for g in rows {
+        let res = shared.queue.store().update_generation(g.id, |r| {
+            if r.status == GenerationStatus::Processing && r.token_id.is_none() {
+                r.status = GenerationStatus::Failed;
+                r.error_kind = Some(crate::model::ErrorKind::Other);
+                r.error = Some(
+                    "The token that owned this prediction was removed, so its result cannot be read; retry it to run it again".into(),
+                );
+                r.completed_at = Some(now);
+            }
+        });
+        match res {
+            Ok(g) => {
+                let _ = shared.queue.announce(&g);
+            }
+            Err(e) => {
+                tracing::warn!(generation = %g.id, error = %e, "could not end an orphaned generation")
+            }
+        }
+    }
 }
 
 /// Starts a task for every in-flight generation that has none.

@@ -31,6 +31,15 @@ impl Store {
         })
     }
 
+    /// Processing generations without a token: their token row was removed
+    /// (before removal was refused while in flight), so no account can follow
+    /// their prediction any more.
+    pub fn orphaned_processing(&self) -> Result<Vec<Generation>, StoreError> {
+        self.with_conn(|conn| {
+            load_many(conn, "WHERE status = 'processing' AND token_id IS NULL", [])
+        })
+    }
+
     /// The generation that holds Replicate prediction `prediction_id`, if any.
     pub fn generation_by_prediction(
         &self,
