@@ -2,7 +2,7 @@
 //! inserts and full-row updates, and the counters row.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, named_params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
 use super::StoreError;
@@ -172,6 +172,57 @@ pub(crate) fn new_row(new: &NewGeneration, now: DateTime<Utc>) -> Result<Generat
     })
 }
 
+/// Every column of a row as named SQL parameters (`:id`, `:model_name`, …),
+/// the one place that says how a [`Generation`] is stored.
+fn row_params(g: &Generation) -> Vec<(&'static str, Box<dyn ToSql + '_>)> {
+    vec![
+        (":id", Box::new(uuid_text(g.id))),
+        (":model_name", Box::new(&g.model_name)),
+        (":model", Box::new(json(&g.model))),
+        (":status", Box::new(g.status.as_str())),
+        (":prompt", Box::new(&g.prompt)),
+        (":settings", Box::new(json(&g.settings))),
+        (":input", Box::new(json(&g.input))),
+        (":output_urls", Box::new(json(&g.output_urls))),
+        (":output_files", Box::new(json(&g.output_files))),
+        (":created_at", Box::new(ts(g.created_at))),
+        (":started_at", Box::new(opt_ts(g.started_at))),
+        (":completed_at", Box::new(opt_ts(g.completed_at))),
+        (":viewed", Box::new(g.viewed)),
+        (":viewed_at", Box::new(opt_ts(g.viewed_at))),
+        (":prediction_id", Box::new(&g.prediction_id)),
+        (":token_id", Box::new(g.token_id.map(uuid_text))),
+        (":replicate_status", Box::new(&g.replicate_status)),
+        (":error", Box::new(&g.error)),
+        (":error_kind", Box::new(g.error_kind.map(ErrorKind::as_str))),
+        (":progress", Box::new(g.progress)),
+        (":priority", Box::new(g.priority)),
+        (":attempts", Box::new(g.attempts)),
+        (":next_attempt_at", Box::new(opt_ts(g.next_attempt_at))),
+        (":wait_reason", Box::new(&g.wait_reason)),
+        (":create_sent_at", Box::new(opt_ts(g.create_sent_at))),
+        (":batch_id", Box::new(g.batch_id.map(uuid_text))),
+        (":retried_from", Box::new(g.retried_from.map(uuid_text))),
+        (":updated_at", Box::new(ts(g.updated_at))),
+    ]
+}
+
+/// Binds `params` but the ones named in `skip` and runs `stmt`.
+fn execute_with(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: &[(&'static str, Box<dyn ToSql + '_>)],
+    skip: &[&str],
+) -> Result<(), StoreError> {
+    let bound: Vec<(&str, &dyn ToSql)> = params
+        .iter()
+        .filter(|(name, _)| !skip.contains(name))
+        .map(|(name, value)| (*name, value.as_ref() as &dyn ToSql))
+        .collect();
+    stmt.execute(bound.as_slice())?;
+    Ok(())
+}
+
+/// Inserts a new row.
 pub(crate) fn insert_row(conn: &Connection, g: &Generation) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO generations ({GENERATION_COLUMNS}) VALUES (:id, :model_name, :model, \
@@ -180,38 +231,7 @@ pub(crate) fn insert_row(conn: &Connection, g: &Generation) -> Result<(), StoreE
          :replicate_status, :error, :error_kind, :progress, :priority, :attempts, \
          :next_attempt_at, :wait_reason, :create_sent_at, :batch_id, :retried_from, :updated_at)"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    stmt.execute(named_params! {
-        ":id": uuid_text(g.id),
-        ":model_name": g.model_name,
-        ":model": json(&g.model),
-        ":status": g.status.as_str(),
-        ":prompt": g.prompt,
-        ":settings": json(&g.settings),
-        ":input": json(&g.input),
-        ":output_urls": json(&g.output_urls),
-        ":output_files": json(&g.output_files),
-        ":created_at": ts(g.created_at),
-        ":started_at": opt_ts(g.started_at),
-        ":completed_at": opt_ts(g.completed_at),
-        ":viewed": g.viewed,
-        ":viewed_at": opt_ts(g.viewed_at),
-        ":prediction_id": g.prediction_id,
-        ":token_id": g.token_id.map(uuid_text),
-        ":replicate_status": g.replicate_status,
-        ":error": g.error,
-        ":error_kind": g.error_kind.map(ErrorKind::as_str),
-        ":progress": g.progress,
-        ":priority": g.priority,
-        ":attempts": g.attempts,
-        ":next_attempt_at": opt_ts(g.next_attempt_at),
-        ":wait_reason": g.wait_reason,
-        ":create_sent_at": opt_ts(g.create_sent_at),
-        ":batch_id": g.batch_id.map(uuid_text),
-        ":retried_from": g.retried_from.map(uuid_text),
-        ":updated_at": ts(g.updated_at),
-    })?;
-    Ok(())
+    execute_with(&mut conn.prepare_cached(&sql)?, &row_params(g), &[])
 }
 
 /// Writes every column but `id` and `created_at`.
@@ -233,36 +253,7 @@ pub(crate) fn write_row(conn: &Connection, g: &Generation) -> Result<(), StoreEr
          create_sent_at = :create_sent_at, batch_id = :batch_id, retried_from = :retried_from, \
          updated_at = :updated_at WHERE id = :id",
     )?;
-    stmt.execute(named_params! {
-        ":id": uuid_text(g.id),
-        ":model_name": g.model_name,
-        ":model": json(&g.model),
-        ":status": g.status.as_str(),
-        ":prompt": g.prompt,
-        ":settings": json(&g.settings),
-        ":input": json(&g.input),
-        ":output_urls": json(&g.output_urls),
-        ":output_files": json(&g.output_files),
-        ":started_at": opt_ts(g.started_at),
-        ":completed_at": opt_ts(g.completed_at),
-        ":viewed": g.viewed,
-        ":viewed_at": opt_ts(g.viewed_at),
-        ":prediction_id": g.prediction_id,
-        ":token_id": g.token_id.map(uuid_text),
-        ":replicate_status": g.replicate_status,
-        ":error": g.error,
-        ":error_kind": g.error_kind.map(ErrorKind::as_str),
-        ":progress": g.progress,
-        ":priority": g.priority,
-        ":attempts": g.attempts,
-        ":next_attempt_at": opt_ts(g.next_attempt_at),
-        ":wait_reason": g.wait_reason,
-        ":create_sent_at": opt_ts(g.create_sent_at),
-        ":batch_id": g.batch_id.map(uuid_text),
-        ":retried_from": g.retried_from.map(uuid_text),
-        ":updated_at": ts(g.updated_at),
-    })?;
-    Ok(())
+    execute_with(&mut stmt, &row_params(g), &[":created_at"])
 }
 
 /// Reads the counters row (kept exact by triggers; O(1)).
