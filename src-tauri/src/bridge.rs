@@ -6,11 +6,12 @@
 //!
 //! The window never polls: it loads once, then follows `queue-event`.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use genqueue_core::events::Event;
 use genqueue_core::model::{GenerationId, GenerationStatus, GenerationSummary};
+
+use crate::endings::{Decision, Endings, RunTally};
 use genqueue_core::queue::Queue;
 use genqueue_core::settings::{NotifyMode, Settings};
 use genqueue_core::store::ListQuery;
@@ -72,20 +73,8 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
 
 async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let mut rx = queue.events().subscribe();
-    // Generations seen active: their end is worth a notification.
-    let mut active: HashSet<GenerationId> = queue
-        .list(&ListQuery {
-            limit: 500,
-            statuses: vec![GenerationStatus::Pending, GenerationStatus::Processing],
-            unviewed_only: false,
-            before: None,
-        })
-        .map(|v| v.into_iter().map(|g| g.id).collect())
-        .unwrap_or_default();
     let mut tray_due: Option<tokio::time::Instant> = None;
-    // Ends seen since the queue was last idle, for the "queue finished" notification.
-    let mut run = RunTally::default();
-    let mut was_active = queue.counters().map(|c| c.active > 0).unwrap_or(false);
+    let mut endings = Endings::new(queue.counters().map(|c| c.active > 0).unwrap_or(false));
     loop {
         let sleep = async {
             match tray_due {
@@ -97,24 +86,10 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
             ev = rx.recv() => match ev {
                 Ok(ev) => {
                     let _ = app.emit(QUEUE_EVENT, &ev);
-                    match &ev {
-                        Event::GenerationChanged(g) => {
-                            if g.status.is_active() {
-                                active.insert(g.id);
-                            } else if active.remove(&g.id) {
-                                run.count(g.status);
-                                notify_end(app, queue, g);
-                            }
-                        }
-                        Event::GenerationRemoved { id } => { active.remove(id); }
-                        Event::CountersChanged(c) => {
-                            if was_active && c.active == 0 {
-                                notify_queue_finished(app, queue, &run);
-                                run = RunTally::default();
-                            }
-                            was_active = c.active > 0;
-                        }
-                        _ => {}
+                    match endings.on_event(&ev) {
+                        Some(Decision::Ended(g)) => notify_end(app, queue, &g),
+                        Some(Decision::QueueFinished(run)) => notify_queue_finished(app, queue, &run),
+                        None => {}
                     }
                     if matches!(ev, Event::CountersChanged(_) | Event::QueueChanged { .. }) && tray_due.is_none() {
                         tray_due = Some(tokio::time::Instant::now() + TRAY_DEBOUNCE);
@@ -149,25 +124,6 @@ fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
         .unwrap_or_default();
     if let Err(e) = crate::tray::update(app, &c, &latest, paused) {
         tracing::warn!(error = %e, "could not update the tray");
-    }
-}
-
-/// Generations that ended since the queue was last idle.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RunTally {
-    pub completed: u32,
-    pub failed: u32,
-    pub cancelled: u32,
-}
-
-impl RunTally {
-    fn count(&mut self, status: GenerationStatus) {
-        match status {
-            GenerationStatus::Completed => self.completed += 1,
-            GenerationStatus::Failed => self.failed += 1,
-            GenerationStatus::Cancelled => self.cancelled += 1,
-            _ => {}
-        }
     }
 }
 

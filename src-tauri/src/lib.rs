@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod bridge;
 pub mod commands;
 pub mod demo;
+pub mod endings;
 pub mod error;
 pub mod logging;
 pub mod state;

@@ -17,6 +17,12 @@ use crate::model::{Counters, GenerationId, GenerationSummary, Token, TokenId};
 pub enum Event {
     /// A generation was created or changed; the whole summary as it is now.
     GenerationChanged(GenerationSummary),
+    /// A generation ended (completed, failed or cancelled: its `status` is
+    /// the outcome). Sent once per ending, right after the
+    /// `GenerationChanged` of the same row: listeners that act on an ending
+    /// (notifications, `--wait`) follow this one instead of comparing
+    /// snapshots.
+    GenerationEnded(GenerationSummary),
     /// A generation was deleted.
     GenerationRemoved { id: GenerationId },
     /// The counters after a change (`seq` orders them).

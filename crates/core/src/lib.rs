@@ -6,6 +6,8 @@
 //! - [`queue`]: the operations a shell calls (submit, cancel, retry, tokens…).
 //! - [`engine`]: dispatching, following, saving outputs; one per data folder.
 //! - [`events`]: what changed, announced after the store holds it.
+//! - [`lifecycle`]: a generation's transitions, each written once with its guard.
+//! - [`clock`]: the time the engine and the queue read (tests move it).
 //! - [`model`]: the domain types every shell shares.
 //! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
 //!   batches, and the order pending generations run in.
@@ -14,9 +16,11 @@
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
 pub mod batches;
+pub mod clock;
 pub mod engine;
 pub mod events;
 pub mod history;
+pub mod lifecycle;
 pub mod model;
 pub mod paths;
 pub mod presets;

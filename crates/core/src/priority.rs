@@ -1,8 +1,6 @@
 //! Priority on a [`Queue`]: moving pending generations in the dispatch order
 //! (see [`crate::store::priority`] for how the order is kept exact).
 
-use chrono::Utc;
-
 use crate::events::Event;
 use crate::model::{GenerationId, GenerationSummary};
 use crate::queue::{Queue, QueueError};
@@ -54,7 +52,7 @@ impl Queue {
     ) -> Result<GenerationSummary, QueueError> {
         let changed = self
             .store()
-            .move_pending(id, to, Utc::now())
+            .move_pending(id, to, self.now())
             .map_err(not_pending)?;
         self.announce_ids(&changed)?;
         Ok(self.get(id)?.summary())
@@ -68,7 +66,7 @@ impl Queue {
     pub fn reorder_pending(&self, ids: &[GenerationId]) -> Result<(), QueueError> {
         let changed = self
             .store()
-            .reorder_pending(ids, Utc::now())
+            .reorder_pending(ids, self.now())
             .map_err(not_pending)?;
         self.announce_ids(&changed)
     }

@@ -14,6 +14,12 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+mod commit;
+mod token_rules;
+
+pub use token_rules::{Verdict, verdict};
+
+use crate::clock::{Clock, SystemClock};
 use crate::events::{Event, EventBus};
 use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, Token, TokenId};
 use crate::replicate::{Account, ApiError, ApiErrorKind, ReplicateClient};
@@ -113,6 +119,7 @@ struct Inner {
     secrets: Arc<dyn SecretStore>,
     client: ReplicateClient,
     events: EventBus,
+    clock: Arc<dyn Clock>,
     /// Secrets read from the keyring, kept for the life of the process so the
     /// hot path does not hit D-Bus. Removed with the token.
     secret_cache: Mutex<HashMap<TokenId, Arc<Secret>>>,
@@ -157,9 +164,24 @@ impl Queue {
                 secrets,
                 client,
                 events: EventBus::new(),
+                clock: Arc::new(SystemClock),
                 secret_cache: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// The same queue reading time from `clock` (tests move it by hand).
+    /// Call it on a queue just made, before cloning it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Queue {
+        Arc::get_mut(&mut self.inner)
+            .expect("Queue::with_clock on a queue already shared")
+            .clock = clock;
+        self
+    }
+
+    /// Now, by the queue's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
     }
 
     pub fn store(&self) -> &Store {
@@ -230,7 +252,7 @@ impl Queue {
         if news.iter().any(|n| n.prompt.trim().is_empty()) {
             return Err(QueueError::EmptyPrompt);
         }
-        let rows = self.store().insert_generations(&news, Utc::now())?;
+        let rows = self.store().insert_generations(&news, self.now())?;
         // A big batch would overrun the event channel: the newest ones are
         // what a window shows; the counters carry the rest.
         let skip = rows.len().saturating_sub(BATCH_EVENTS);
@@ -255,7 +277,7 @@ impl Queue {
     pub fn mark_viewed(&self, id: GenerationId) -> Result<Generation, QueueError> {
         let g = self
             .store()
-            .mark_viewed(id, Utc::now())?
+            .mark_viewed(id, self.now())?
             .ok_or(QueueError::GenerationNotFound(id))?;
         self.announce(&g)?;
         Ok(g)
@@ -263,7 +285,7 @@ impl Queue {
 
     /// Marks every generation viewed; returns how many changed.
     pub fn mark_all_viewed(&self) -> Result<usize, QueueError> {
-        let ids = self.store().mark_all_viewed(Utc::now())?;
+        let ids = self.store().mark_all_viewed(self.now())?;
         for id in &ids {
             if let Some(g) = self.store().get_generation(*id)? {
                 self.events().send(Event::GenerationChanged(g.summary()));
@@ -300,17 +322,14 @@ impl Queue {
                 )));
             }
         }
-        let now = Utc::now();
-        let g = self.store().update_generation(id, |g| {
-            if g.status.is_active() {
-                g.status = GenerationStatus::Cancelled;
-                g.completed_at = Some(now);
-                g.wait_reason = None;
-                g.next_attempt_at = None;
-            }
-        })?;
-        self.announce(&g)?;
-        Ok(g)
+        Ok(self
+            .commit(
+                id,
+                crate::lifecycle::Transition::Cancel {
+                    replicate_status: None,
+                },
+            )?
+            .row)
     }
 
     /// Queues a new generation with the same model and input as a failed or
@@ -353,11 +372,9 @@ impl Queue {
 
     /// Sets a pending generation's priority (higher runs first).
     pub fn set_priority(&self, id: GenerationId, priority: i64) -> Result<Generation, QueueError> {
-        let g = self
-            .store()
-            .update_generation(id, |g| g.priority = priority)?;
-        self.announce(&g)?;
-        Ok(g)
+        Ok(self
+            .commit(id, crate::lifecycle::Transition::Prioritize { priority })?
+            .row)
     }
 
     /// Stops dispatching new generations (running ones go on). Survives restart.
@@ -406,7 +423,7 @@ impl Queue {
         &self,
         model: &crate::model::ModelRef,
     ) -> Result<crate::replicate::Model, QueueError> {
-        let now = Utc::now();
+        let now = self.now();
         let token = self
             .tokens()?
             .into_iter()
@@ -431,21 +448,10 @@ impl Queue {
         Ok(m)
     }
 
-    /// Records a request's outcome on its token, disabling the token when
-    /// Replicate refused it (401/403).
+    /// Records a request's outcome on its token and applies the token rules
+    /// ([`Queue::judge`]); the error itself goes back to the caller.
     fn checked<T>(&self, token: TokenId, res: Result<T, ApiError>) -> Result<T, QueueError> {
-        let now = Utc::now();
-        self.record_request(token, request_outcome(&res), now);
-        if let Err(e) = &res {
-            if matches!(e.kind, ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden) {
-                let t = self.store().disable_token(
-                    token,
-                    &format!("Replicate refused this token: {e}"),
-                    now,
-                )?;
-                self.events().send(Event::TokenChanged(t));
-            }
-        }
+        self.judge(token, &res)?;
         Ok(res?)
     }
 
@@ -478,7 +484,7 @@ impl Queue {
             "" => account.username.clone(),
             l => l.to_owned(),
         };
-        let now = Utc::now();
+        let now = self.now();
         let token = self
             .store()
             .insert_token(&label, &secret.fingerprint(), now)?;
@@ -508,31 +514,21 @@ impl Queue {
     /// (a disabled token returns to the pool this way).
     pub async fn revalidate_token(&self, id: TokenId) -> Result<(Token, Account), QueueError> {
         let secret = self.secret(id).await?;
-        let now = Utc::now();
-        match self.client().account(&secret).await {
-            Ok(account) => {
-                let t = self.store().enable_token(id, now)?;
-                self.events().send(Event::TokenChanged(t.clone()));
-                Ok((t, account))
-            }
-            Err(e) => {
-                if matches!(e.kind, ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden) {
-                    let t = self.store().disable_token(id, &e.to_string(), now)?;
-                    self.events().send(Event::TokenChanged(t));
-                }
-                Err(e.into())
-            }
-        }
+        let res = self.client().account(&secret).await;
+        let account = self.checked(id, res)?;
+        let t = self.store().enable_token(id, self.now())?;
+        self.events().send(Event::TokenChanged(t.clone()));
+        Ok((t, account))
     }
 
     pub fn enable_token(&self, id: TokenId) -> Result<Token, QueueError> {
-        let t = self.store().enable_token(id, Utc::now())?;
+        let t = self.store().enable_token(id, self.now())?;
         self.events().send(Event::TokenChanged(t.clone()));
         Ok(t)
     }
 
     pub fn disable_token(&self, id: TokenId, reason: &str) -> Result<Token, QueueError> {
-        let t = self.store().disable_token(id, reason, Utc::now())?;
+        let t = self.store().disable_token(id, reason, self.now())?;
         self.events().send(Event::TokenChanged(t.clone()));
         Ok(t)
     }
@@ -611,16 +607,5 @@ impl Queue {
             Ok(t) => self.events().send(Event::TokenChanged(t)),
             Err(e) => tracing::warn!(token = %id, error = %e, "could not record a request"),
         }
-    }
-}
-
-/// How a request's result counts on its token.
-pub(crate) fn request_outcome<T>(res: &Result<T, ApiError>) -> crate::store::RequestOutcome {
-    use crate::store::RequestOutcome;
-    match res {
-        Ok(_) => RequestOutcome::Ok,
-        Err(e) if e.kind == ApiErrorKind::RateLimited => RequestOutcome::RateLimited,
-        Err(e) if e.kind == ApiErrorKind::NotFound => RequestOutcome::Ok,
-        Err(_) => RequestOutcome::Error,
     }
 }

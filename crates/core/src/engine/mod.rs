@@ -13,9 +13,15 @@
 //! (`genq submit` while the app runs), to SQLite's `data_version`, checked
 //! twice a second — a local read, never a request to Replicate.
 
+mod create;
 mod download;
-mod run;
+mod drive;
+mod finish;
+mod follow;
+mod reconcile;
 mod schedule;
+mod steps;
+mod tokens;
 
 use std::fs::File;
 use std::sync::{Arc, Mutex};
@@ -295,12 +301,12 @@ async fn dispatch_loop(shared: Arc<Shared>) {
                 Ok(w) => w,
                 Err(e) => {
                     tracing::error!(error = %e, "dispatch failed");
-                    Some(Utc::now() + Duration::from_secs(1))
+                    Some(shared.queue.now() + Duration::from_secs(1))
                 }
             };
         }
         let sleep = match wake_at {
-            Some(t) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            Some(t) => (t - shared.queue.now()).to_std().unwrap_or(Duration::ZERO),
             None => Duration::from_secs(3600),
         };
         tokio::select! {
@@ -321,7 +327,7 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             Some(_) = tasks.join_next(), if !tasks.is_empty() => dirty = true,
             _ = retention.tick() => {
                 let q = shared.queue.clone();
-                let res = tokio::task::spawn_blocking(move || q.apply_retention(Utc::now())).await;
+                let res = tokio::task::spawn_blocking(move || q.apply_retention(q.now())).await;
                 if let Ok(Err(e)) = res {
                     tracing::warn!(error = %e, "could not apply the history retention");
                 }
@@ -363,7 +369,7 @@ async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
     if let Ok(rows) = shared
         .queue
         .store()
-        .recently_changed(Utc::now() - Duration::from_secs(5))
+        .recently_changed(shared.queue.now() - Duration::from_secs(5))
     {
         for g in rows {
             shared
@@ -380,25 +386,22 @@ fn fail_orphans(shared: &Arc<Shared>) {
     let Ok(rows) = shared.queue.store().orphaned_processing() else {
         return;
     };
-    let now = Utc::now();
     for g in rows {
-        let res = shared.queue.store().update_generation(g.id, |r| {
-            if r.status == GenerationStatus::Processing && r.token_id.is_none() {
-                r.status = GenerationStatus::Failed;
-                r.error_kind = Some(crate::model::ErrorKind::Other);
-                r.error = Some(
-                    "The token that owned this prediction was removed, so its result cannot be read; retry it to run it again".into(),
-                );
-                r.completed_at = Some(now);
-            }
-        });
-        match res {
-            Ok(g) => {
-                let _ = shared.queue.announce(&g);
-            }
-            Err(e) => {
-                tracing::warn!(generation = %g.id, error = %e, "could not end an orphaned generation")
-            }
+        // Only a processing row that lost its token fails; the guard of
+        // `Fail` keeps an ended one as it is.
+        if g.token_id.is_some() {
+            continue;
+        }
+        let res = shared.queue.commit(
+            g.id,
+            crate::lifecycle::Transition::Fail {
+                kind: crate::model::ErrorKind::Other,
+                message: "The token that owned this prediction was removed, so its result cannot be read; retry it to run it again".into(),
+                replicate_status: None,
+            },
+        );
+        if let Err(e) = res {
+            tracing::warn!(generation = %g.id, error = %e, "could not end an orphaned generation");
         }
     }
 }
@@ -426,7 +429,7 @@ fn spawn_driver(
         let stop = s.stop.clone();
         tokio::select! {
             _ = stop.cancelled() => {}
-            _ = run::drive(&s, id, token_id) => {}
+            _ = drive::drive(&s, id, token_id) => {}
         }
         s.driving.lock().unwrap().remove(&id);
         s.wake.notify_one();
@@ -448,7 +451,7 @@ async fn dispatch(
         return Ok(None);
     }
     'outer: loop {
-        let now = Utc::now();
+        let now = shared.queue.now();
         let ready = store.next_dispatchable(now, 32)?;
         if ready.is_empty() {
             break;
@@ -467,8 +470,10 @@ async fn dispatch(
                 ClaimOutcome::Wait { reason, until } => {
                     let text = reason.sentence(until, &chrono::Local);
                     if g.wait_reason.as_deref() != Some(text.as_str()) {
-                        let g = store.update_generation(g.id, |g| g.wait_reason = Some(text))?;
-                        shared.queue.announce(&g)?;
+                        shared.queue.commit(
+                            g.id,
+                            crate::lifecycle::Transition::Wait { reason: Some(text) },
+                        )?;
                     }
                     if let Some(u) = until {
                         wake_at = Some(wake_at.map_or(u, |w| w.min(u)));

@@ -39,6 +39,7 @@ pub mod history;
 pub mod pool;
 pub mod priority;
 pub mod tokens;
+mod transitions;
 mod watch;
 
 #[cfg(test)]

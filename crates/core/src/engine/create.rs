@@ -1,0 +1,119 @@
+//! The create step: record it, send it, and decide from the answer.
+
+use std::sync::Arc;
+
+use super::Shared;
+use super::reconcile;
+use super::schedule::jittered_backoff;
+use super::steps::{Result, fail, release};
+use super::tokens::{judge, pace_create, wait_cooldown};
+use crate::lifecycle::Transition;
+use crate::model::{ErrorKind, Generation, GenerationStatus, TokenId};
+use crate::queue::{QueueError, Verdict};
+use crate::replicate::{ApiError, CreatePrediction, Prediction};
+use crate::secrets::Secret;
+
+/// Sends the create, recording it first so a kill cannot lose track of it.
+/// `None`: the generation went back to the queue or ended.
+pub(super) async fn create(
+    s: &Arc<Shared>,
+    g: &Generation,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<Option<Prediction>> {
+    wait_cooldown(s, token_id).await?;
+    pace_create(s, token_id).await;
+    let sent = s.queue.commit(g.id, Transition::CreateSent)?;
+    if !sent.applied || sent.row.status != GenerationStatus::Pending {
+        return Ok(None); // cancelled before we sent anything
+    }
+    let g = sent.row;
+    let req = CreatePrediction {
+        model: g.model.clone(),
+        input: g.input.clone(),
+        wait: s.config.create_wait,
+        cancel_after: None,
+    };
+    s.creating.lock().unwrap().insert(g.id);
+    let res = s.queue.client().create_prediction(secret, &req).await;
+    s.creating.lock().unwrap().remove(&g.id);
+    let verdict = judge(s, token_id, &res)?;
+    match (res, verdict) {
+        (Ok(p), _) => Ok(Some(p)),
+        (Err(e), Some(v)) => on_create_error(s, &g, token_id, secret, e, v).await,
+        (Err(e), None) => Err(e.into()),
+    }
+}
+
+/// What a failed create means for its generation, from the token rules'
+/// verdict: nothing was made (another token, or later), it may have been
+/// made (reconcile), or it never will be (fail).
+async fn on_create_error(
+    s: &Arc<Shared>,
+    g: &Generation,
+    token_id: TokenId,
+    secret: &Secret,
+    e: ApiError,
+    v: Verdict,
+) -> Result<Option<Prediction>> {
+    match v {
+        // The token is out (disabled or cooling down): another one takes it.
+        Verdict::Disable { .. } | Verdict::CoolDown { .. } => {
+            release(s, g.id, None, None, true)?;
+            Ok(None)
+        }
+        Verdict::Rejected { detail } => {
+            fail(
+                s,
+                g.id,
+                ErrorKind::InputRejected,
+                format!("Replicate rejected the input: {detail}"),
+            )?;
+            Ok(None)
+        }
+        Verdict::NotFound => {
+            fail(
+                s,
+                g.id,
+                ErrorKind::Other,
+                format!("Replicate has no model {} ({e})", g.model),
+            )?;
+            Ok(None)
+        }
+        Verdict::NotSent => {
+            // Never reached the server: nothing was created, nothing billed.
+            let at = s.queue.now()
+                + jittered_backoff(s.config.retry_base, g.attempts, s.config.retry_cap);
+            release(
+                s,
+                g.id,
+                Some(at),
+                Some(format!(
+                    "Cannot reach Replicate ({e}); next try at {}",
+                    at.format("%H:%M:%S")
+                )),
+                true,
+            )?;
+            Ok(None)
+        }
+        Verdict::MaybeActed => {
+            // The prediction may exist: look before creating again.
+            tokio::time::sleep(s.config.reconcile_grace).await;
+            let g = s
+                .queue
+                .store()
+                .get_generation(g.id)?
+                .ok_or(QueueError::GenerationNotFound(g.id))?;
+            reconcile::reconcile(s, &g, token_id, secret, Some(&e)).await
+        }
+        Verdict::Other => {
+            fail(
+                s,
+                g.id,
+                ErrorKind::Other,
+                format!("Replicate answered the create with an error: {e}"),
+            )?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! One generation's journey on its claimed token: which step comes next —
+//! create ([`super::create`]), or reconcile a create whose answer was lost
+//! ([`super::reconcile`]), then follow ([`super::follow`]) and save the
+//! outputs ([`super::finish`]).
+
+use std::sync::Arc;
+
+use super::Shared;
+use super::steps::{Result, fail, release, set_wait_reason};
+use super::{create, finish, follow, reconcile};
+use crate::lifecycle::Transition;
+use crate::model::{ErrorKind, GenerationId, GenerationStatus, TokenId};
+use crate::queue::QueueError;
+use crate::secrets::SecretError;
+
+/// Drives one generation until it is terminal or back in the pending queue.
+pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) {
+    if let Err(e) = drive_inner(s, id, token_id).await {
+        tracing::error!(generation = %id, error = %e, "a generation's task failed");
+        // Give the slot back and try later: nothing is lost, the row holds the state.
+        let backoff = s.config.retry_base * 5;
+        let unsent = s
+            .queue
+            .store()
+            .get_generation(id)
+            .ok()
+            .flatten()
+            .is_some_and(|g| g.status == GenerationStatus::Pending && g.create_sent_at.is_none());
+        if unsent {
+            let _ = s.queue.commit(
+                id,
+                Transition::Release {
+                    next_attempt_at: Some(s.queue.now() + backoff),
+                    reason: Some(format!("Retrying after an internal error: {e}")),
+                    undo_attempt: false,
+                },
+            );
+        }
+        // In flight: not at once; the dispatcher resumes it on a later pass.
+        tokio::time::sleep(backoff).await;
+    }
+}
+
+async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Result<()> {
+    let Some(g) = s.queue.store().get_generation(id)? else {
+        return Ok(());
+    };
+    let unsent = g.status == GenerationStatus::Pending && g.create_sent_at.is_none();
+    let secret = match s.queue.secret(token_id).await {
+        Ok(secret) => secret,
+        Err(QueueError::Secret(SecretError::NotFound(_))) => {
+            // Without its secret the token is useless; a prediction it owns cannot be followed.
+            s.queue.disable_token(
+                token_id,
+                "Its secret is missing from the system keyring; remove it and add it again",
+            )?;
+            if unsent {
+                release(s, id, None, None, false)?;
+            } else {
+                fail(
+                    s,
+                    id,
+                    ErrorKind::Other,
+                    "The token that owns this prediction is missing from the system keyring".into(),
+                )?;
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            // Locked or unreachable keyring: the user can fix it; wait, lose nothing.
+            let at = s.queue.now() + s.config.retry_cap;
+            let why = format!(
+                "Cannot read the token from the system keyring ({e}); next try at {}",
+                at.format("%H:%M:%S")
+            );
+            if unsent {
+                release(s, id, Some(at), Some(why), false)?;
+            } else {
+                set_wait_reason(s, id, why)?;
+                tokio::time::sleep(s.config.retry_cap).await;
+            }
+            return Ok(());
+        }
+    };
+    let prediction = if g.prediction_id.is_some() {
+        None
+    } else if g.create_sent_at.is_some() {
+        match reconcile::reconcile(s, &g, token_id, &secret, None).await? {
+            Some(p) => Some(p),
+            None => return Ok(()),
+        }
+    } else if g.status == GenerationStatus::Pending {
+        match create::create(s, &g, token_id, &secret).await? {
+            Some(p) => Some(p),
+            None => return Ok(()),
+        }
+    } else {
+        return Ok(());
+    };
+    let (g, last) = match prediction {
+        Some(p) => match follow::adopt(s, id, &p, token_id, &secret).await? {
+            Some(g) => {
+                if p.status.is_terminal() {
+                    return finish::finish(s, &g, p, None, &secret).await;
+                }
+                (g, Some(p))
+            }
+            None => return Ok(()),
+        },
+        None => (g, None),
+    };
+    follow::follow(s, &g, last, token_id, &secret).await
+}

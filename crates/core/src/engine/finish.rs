@@ -1,0 +1,192 @@
+//! A prediction's end: save its outputs (succeeded) or record why it ended.
+
+use std::sync::Arc;
+
+use super::Shared;
+use super::download::{self, DownloadError};
+use super::schedule::jittered_backoff;
+use super::steps::{Result, fail_with_status};
+use crate::lifecycle::Transition;
+use crate::model::{ErrorKind, Generation};
+use crate::replicate::{OutputRef, Prediction, PredictionStatus};
+use crate::secrets::Secret;
+
+/// Download attempts for one prediction's outputs.
+const DOWNLOAD_ATTEMPTS: u32 = 4;
+/// Why a succeeded generation has no files.
+const OUTPUTS_EXPIRED: &str =
+    "The prediction succeeded, but its outputs expired on Replicate before they could be saved";
+
+/// A terminal prediction: save outputs (succeeded) or record the end.
+/// `inline`: the same outputs as `data:` URIs from an earlier answer, saved
+/// instead of `p`'s URLs when they are as many.
+pub(super) async fn finish(
+    s: &Arc<Shared>,
+    g: &Generation,
+    p: Prediction,
+    inline: Option<Vec<OutputRef>>,
+    secret: &Secret,
+) -> Result<()> {
+    let status = p.status.as_str().to_owned();
+    match p.status {
+        PredictionStatus::Succeeded => {
+            if let (Some(a), Some(b)) = (p.started_at, p.completed_at) {
+                if let Ok(d) = (b - a).to_std() {
+                    s.run_times.lock().unwrap().record(&g.model_name, d);
+                }
+            }
+            let mut outputs = p.outputs();
+            if let Some(inline) = inline {
+                if inline.len() == outputs.len() {
+                    // Kept for their URLs below; the bytes come from the inline copies.
+                    let urls = std::mem::replace(&mut outputs, inline);
+                    return save_and_complete(s, g, &p, outputs, urls, secret).await;
+                }
+            }
+            if outputs.is_empty() {
+                let (kind, why) = if p.data_removed || p.output.is_null() {
+                    (ErrorKind::OutputsExpired, OUTPUTS_EXPIRED)
+                } else {
+                    (
+                        ErrorKind::Other,
+                        "The prediction succeeded but returned no file",
+                    )
+                };
+                return fail_with_status(s, g.id, kind, why.to_owned(), Some(status));
+            }
+            let url_refs = outputs.clone();
+            save_and_complete(s, g, &p, outputs, url_refs, secret).await
+        }
+        PredictionStatus::Failed => {
+            let err = p
+                .error
+                .clone()
+                .unwrap_or_else(|| "the model failed without saying why".into());
+            let fresh = s.queue.store().get_generation(g.id)?;
+            let attempts = fresh.as_ref().map_or(g.attempts, |r| r.attempts);
+            if is_platform_interruption(&err) && attempts < s.config.max_attempts {
+                // Replicate's own hiccup, not the input's fault: run it again.
+                let at = s.queue.now()
+                    + jittered_backoff(s.config.retry_base, attempts, s.config.retry_cap);
+                s.queue.commit(
+                    g.id,
+                    Transition::Requeue {
+                        next_attempt_at: at,
+                        reason: format!(
+                            "Replicate interrupted the prediction ({err}); next try at {}",
+                            at.format("%H:%M:%S")
+                        ),
+                        replicate_status: status,
+                    },
+                )?;
+                return Ok(());
+            }
+            fail_with_status(
+                s,
+                g.id,
+                ErrorKind::ModelFailed,
+                format!("The model failed: {err}"),
+                Some(status),
+            )
+        }
+        PredictionStatus::Aborted => fail_with_status(
+            s,
+            g.id,
+            ErrorKind::Aborted,
+            "Replicate aborted the prediction before it started (its deadline passed)".into(),
+            Some(status),
+        ),
+        PredictionStatus::Canceled => {
+            s.queue.commit(
+                g.id,
+                Transition::Cancel {
+                    replicate_status: Some(status),
+                },
+            )?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Saves a succeeded prediction's outputs (retrying transient failures) and
+/// marks the generation completed; or failed with the reason. `url_refs`
+/// are what Replicate listed (its https URLs are kept in `output_urls`);
+/// `outputs` what is saved — the same, or their inline copies.
+async fn save_and_complete(
+    s: &Arc<Shared>,
+    g: &Generation,
+    p: &Prediction,
+    outputs: Vec<OutputRef>,
+    url_refs: Vec<OutputRef>,
+    secret: &Secret,
+) -> Result<()> {
+    let status = p.status.as_str().to_owned();
+    let dir = s.queue.output_dir(g.id);
+    let mut attempt = 0;
+    let names = loop {
+        attempt += 1;
+        match download::save_outputs(
+            s.queue.client(),
+            &outputs,
+            &dir,
+            secret,
+            s.config.max_output_bytes,
+        )
+        .await
+        {
+            Ok(n) => break n,
+            Err(e) if e.is_transient() && attempt < DOWNLOAD_ATTEMPTS => {
+                tracing::warn!(generation = %g.id, error = %e, "output download failed; retrying");
+                tokio::time::sleep(jittered_backoff(
+                    s.config.retry_base,
+                    attempt,
+                    s.config.retry_cap,
+                ))
+                .await;
+            }
+            Err(e) => {
+                download::clean_partials(&dir).await;
+                let (kind, msg) = match e {
+                    DownloadError::Expired => {
+                        (ErrorKind::OutputsExpired, OUTPUTS_EXPIRED.to_owned())
+                    }
+                    e => (
+                        ErrorKind::DownloadFailed,
+                        format!("The prediction succeeded, but saving its outputs failed: {e}"),
+                    ),
+                };
+                return fail_with_status(s, g.id, kind, msg, Some(status));
+            }
+        }
+    };
+    // Relative to the data folder when inside it (the default), absolute otherwise
+    // (an output folder elsewhere): what `output_files` documents.
+    let files: Vec<String> = names
+        .iter()
+        .map(|n| crate::settings::stored_output_path(s.queue.data_dir(), &dir.join(n)))
+        .collect();
+    let urls: Vec<String> = url_refs
+        .iter()
+        .filter_map(|o| match o {
+            OutputRef::Url(u) => Some(u.clone()),
+            OutputRef::Data { .. } => None,
+        })
+        .collect();
+    s.queue.commit(
+        g.id,
+        Transition::Complete {
+            files,
+            urls,
+            replicate_status: status,
+            started_at: p.started_at,
+        },
+    )?;
+    Ok(())
+}
+
+/// Replicate's platform errors that say to run the prediction again.
+fn is_platform_interruption(err: &str) -> bool {
+    let e = err.to_ascii_lowercase();
+    e.contains("please retry") || e.contains("(code: pa)")
+}

@@ -1,0 +1,216 @@
+//! Following a prediction: adopt it (the generation becomes `processing`),
+//! then read it on the schedule until it ends.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::Shared;
+use super::finish::finish;
+use super::schedule::{Observation, jittered_backoff};
+use super::steps::{Result, fail};
+use super::tokens::{judge, wait_cooldown};
+use crate::lifecycle::Transition;
+use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenId};
+use crate::queue::Verdict;
+use crate::replicate::{OutputRef, Prediction, PredictionStatus};
+use crate::secrets::Secret;
+
+/// Consecutive failed status reads before a generation is given up.
+const MAX_READ_FAILURES: u32 = 30;
+
+/// Stores the prediction's id: from now on the generation is `processing`
+/// and owned by `token_id`. A generation cancelled meanwhile gets its
+/// prediction cancelled on Replicate. `None`: nothing more to do.
+pub(super) async fn adopt(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    p: &Prediction,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<Option<Generation>> {
+    let done = s.queue.commit(
+        id,
+        Transition::Created {
+            prediction_id: p.id.clone(),
+            token_id,
+            replicate_status: p.status.as_str().to_owned(),
+            started_at: p.started_at,
+            progress: p.progress().map(|x| x.percent),
+        },
+    )?;
+    let g = done.row;
+    if g.status == GenerationStatus::Cancelled {
+        if !p.status.is_terminal() {
+            let res = s.queue.client().cancel_prediction(secret, &p.id).await;
+            judge(s, token_id, &res)?;
+        }
+        return Ok(None);
+    }
+    if !done.applied || g.status != GenerationStatus::Processing {
+        return Ok(None);
+    }
+    Ok(Some(g))
+}
+
+/// Reads the prediction on the schedule until it is terminal.
+///
+/// `last` is the create's answer when it just came: with `Prefer: wait` it
+/// often says `processing` while already carrying the output, so the
+/// prediction has ended and the first read goes at once. Its inline (`data:`)
+/// outputs are kept and saved instead of downloading the same files again.
+pub(super) async fn follow(
+    s: &Arc<Shared>,
+    g: &Generation,
+    last: Option<Prediction>,
+    token_id: TokenId,
+    secret: &Secret,
+) -> Result<()> {
+    let Some(pid) = g.prediction_id.clone() else {
+        return Ok(());
+    };
+    // Elapsed running time counts from Replicate's `started_at` when known.
+    let started = {
+        let since_start = last
+            .as_ref()
+            .and_then(|p| p.started_at)
+            .or(g.started_at)
+            .and_then(|t| (s.queue.now() - t).to_std().ok())
+            .unwrap_or_default();
+        Instant::now()
+            .checked_sub(since_start)
+            .unwrap_or_else(Instant::now)
+    };
+    let output_ready = last.as_ref().is_some_and(|p| !p.output.is_null());
+    let mut inline: Vec<OutputRef> = last
+        .as_ref()
+        .map(|p| p.outputs())
+        .filter(|o| !o.is_empty() && o.iter().all(|o| matches!(o, OutputRef::Data { .. })))
+        .unwrap_or_default();
+    let mut obs = Observation::default();
+    let mut last_progress: Option<(Instant, u8)> = None;
+    let mut first = true;
+    let mut failures = 0u32;
+    loop {
+        obs.elapsed = started.elapsed();
+        obs.expected = s.run_times.lock().unwrap().median(&g.model_name);
+        let delay = if first && output_ready {
+            Duration::ZERO
+        } else if first
+            && g.replicate_status.as_deref() == Some("processing")
+            && obs.expected.is_none()
+        {
+            s.config.schedule.first
+        } else {
+            s.config.schedule.next_delay(&obs)
+        };
+        first = false;
+        tokio::time::sleep(delay).await;
+        wait_cooldown(s, token_id).await?;
+        // Cancelled (by this process or another) or deleted: stop following.
+        let row = match s.queue.store().get_generation(g.id)? {
+            Some(row) if row.status == GenerationStatus::Processing => row,
+            _ => return Ok(()),
+        };
+        let res = s.queue.client().get_prediction(secret, &pid).await;
+        let verdict = judge(s, token_id, &res)?;
+        let p = match (res, verdict) {
+            (Ok(p), _) => {
+                failures = 0;
+                p
+            }
+            (Err(_), Some(Verdict::NotFound)) => {
+                return fail(
+                    s,
+                    g.id,
+                    ErrorKind::OutputsExpired,
+                    "This prediction can no longer be found on Replicate (expired on Replicate)"
+                        .into(),
+                );
+            }
+            (Err(e), Some(Verdict::Disable { .. })) => {
+                return fail(
+                    s,
+                    g.id,
+                    ErrorKind::Other,
+                    format!(
+                        "The token that owns this prediction was refused by Replicate, so its result cannot be read: {e}"
+                    ),
+                );
+            }
+            (Err(_), Some(Verdict::CoolDown { .. })) => continue,
+            (Err(e), _) => {
+                failures += 1;
+                if failures >= MAX_READ_FAILURES {
+                    return fail(
+                        s,
+                        g.id,
+                        ErrorKind::RetriesExhausted,
+                        format!("Lost contact with Replicate while following the prediction: {e}"),
+                    );
+                }
+                tokio::time::sleep(jittered_backoff(
+                    s.config.retry_base,
+                    failures.min(5),
+                    s.config.retry_cap,
+                ))
+                .await;
+                continue;
+            }
+        };
+        if p.status.is_terminal() {
+            let inline = (!inline.is_empty()).then_some(std::mem::take(&mut inline));
+            return finish(s, g, p, inline, secret).await;
+        }
+        let data: Vec<OutputRef> = p.outputs();
+        if !data.is_empty() && data.iter().all(|o| matches!(o, OutputRef::Data { .. })) {
+            inline = data;
+        }
+        let progress = p.progress().map(|x| x.percent);
+        observe_progress(&mut obs, &mut last_progress, &p, progress);
+        // Update what the user sees only when it changed.
+        let status = p.status.as_str();
+        if row.progress != progress
+            || row.replicate_status.as_deref() != Some(status)
+            || (row.started_at.is_none() && p.started_at.is_some())
+        {
+            s.queue.commit(
+                g.id,
+                Transition::Progress {
+                    progress,
+                    replicate_status: status.to_owned(),
+                    started_at: p.started_at,
+                },
+            )?;
+        }
+    }
+}
+
+/// Feeds one read into the schedule's observation: still starting, the
+/// progress rate from the logs, a guess that missed.
+fn observe_progress(
+    obs: &mut Observation,
+    last_progress: &mut Option<(Instant, u8)>,
+    p: &Prediction,
+    pct: Option<u8>,
+) {
+    obs.starting = p.status == PredictionStatus::Starting;
+    let now_i = Instant::now();
+    if let Some(pc) = pct {
+        if let Some((t0, p0)) = *last_progress {
+            if pc > p0 {
+                let dt = now_i.duration_since(t0).as_secs_f64();
+                if dt > 0.0 {
+                    obs.percent_per_sec = Some((pc - p0) as f64 / dt);
+                }
+            }
+        }
+        if last_progress.is_none_or(|(_, p0)| pc != p0) {
+            *last_progress = Some((now_i, pc));
+        }
+        obs.percent = Some(pc);
+    }
+    let expected_passed = obs.expected.is_some_and(|e| obs.elapsed >= e);
+    if obs.starting || expected_passed || obs.percent_per_sec.is_none() {
+        obs.misses += 1;
+    }
+}

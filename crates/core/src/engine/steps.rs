@@ -1,0 +1,67 @@
+//! The lifecycle transitions as the engine's steps take them: thin names
+//! over [`crate::queue::Queue::commit`], the one path that writes a
+//! generation's state and announces it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::Shared;
+use crate::lifecycle::Transition;
+use crate::model::{ErrorKind, GenerationId};
+
+pub(super) type Result<T> = std::result::Result<T, crate::queue::QueueError>;
+
+/// Ends the generation as failed, with the reason.
+pub(super) fn fail(s: &Arc<Shared>, id: GenerationId, kind: ErrorKind, msg: String) -> Result<()> {
+    fail_with_status(s, id, kind, msg, None)
+}
+
+/// [`fail`], keeping Replicate's status (`failed`, `aborted`…).
+pub(super) fn fail_with_status(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    kind: ErrorKind,
+    message: String,
+    replicate_status: Option<String>,
+) -> Result<()> {
+    s.queue.commit(
+        id,
+        Transition::Fail {
+            kind,
+            message,
+            replicate_status,
+        },
+    )?;
+    Ok(())
+}
+
+/// Back to the pending queue without a token (the slot frees).
+pub(super) fn release(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    next_attempt_at: Option<DateTime<Utc>>,
+    reason: Option<String>,
+    undo_attempt: bool,
+) -> Result<()> {
+    s.queue.commit(
+        id,
+        Transition::Release {
+            next_attempt_at,
+            reason,
+            undo_attempt,
+        },
+    )?;
+    Ok(())
+}
+
+/// Why it waits, shown to the user.
+pub(super) fn set_wait_reason(s: &Arc<Shared>, id: GenerationId, reason: String) -> Result<()> {
+    s.queue.commit(
+        id,
+        Transition::Wait {
+            reason: Some(reason),
+        },
+    )?;
+    Ok(())
+}

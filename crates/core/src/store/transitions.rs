@@ -1,0 +1,55 @@
+//! The lifecycle's write path: one [`Transition`] applied to one row in one
+//! write transaction (`BEGIN IMMEDIATE`), guarded by the states it may start
+//! from ([`crate::lifecycle`]). A server database does the same in one
+//! transaction with the row locked (`SELECT … FOR UPDATE`).
+
+use chrono::{DateTime, Utc};
+
+use super::generation_rows::{load, write_row};
+use super::{Store, StoreError};
+use crate::lifecycle::{Transition, Transitioned};
+use crate::model::GenerationId;
+
+impl Store {
+    /// Applies `t` to generation `id` at `now`, if its state allows it, and
+    /// returns the row as stored. Nothing is written when the state refuses
+    /// the transition or it changes nothing (`applied`/`ended` then say so).
+    ///
+    /// Errors: [`StoreError::NotFound`] if there is no such id; the store's own.
+    pub fn transition(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        now: DateTime<Utc>,
+    ) -> Result<Transitioned, StoreError> {
+        self.write(|tx| {
+            let before = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
+            let mut g = before.clone();
+            if !t.apply(&mut g, now) {
+                return Ok(Transitioned {
+                    row: before,
+                    applied: false,
+                    changed: false,
+                    ended: false,
+                });
+            }
+            if g == before {
+                return Ok(Transitioned {
+                    row: before,
+                    applied: true,
+                    changed: false,
+                    ended: false,
+                });
+            }
+            g.updated_at = now;
+            write_row(tx, &g)?;
+            let row = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
+            Ok(Transitioned {
+                ended: before.status.is_active() && !row.status.is_active(),
+                applied: true,
+                changed: true,
+                row,
+            })
+        })
+    }
+}

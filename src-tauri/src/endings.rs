@@ -1,0 +1,181 @@
+//! What the bridge decides from the queue's events: a generation ended
+//! (one decision per [`Event::GenerationEnded`], which the core sends once
+//! per ending), and the whole queue finished (the counters went from active
+//! to idle), with the tally of the run. No Tauri here: the bridge shows the
+//! notifications, tests feed events in.
+
+use genqueue_core::events::Event;
+use genqueue_core::model::{GenerationStatus, GenerationSummary};
+
+/// Generations that ended since the queue was last idle.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunTally {
+    pub completed: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+}
+
+impl RunTally {
+    fn count(&mut self, status: GenerationStatus) {
+        match status {
+            GenerationStatus::Completed => self.completed += 1,
+            GenerationStatus::Failed => self.failed += 1,
+            GenerationStatus::Cancelled => self.cancelled += 1,
+            _ => {}
+        }
+    }
+}
+
+/// A notification decision.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// This generation ended (its `status` is the outcome).
+    Ended(GenerationSummary),
+    /// Nothing is active any more; what ended in this run.
+    QueueFinished(RunTally),
+}
+
+/// Follows the events of one queue.
+#[derive(Debug, Default)]
+pub struct Endings {
+    run: RunTally,
+    was_active: bool,
+}
+
+impl Endings {
+    /// `active_now`: whether the queue had active generations when listening began.
+    pub fn new(active_now: bool) -> Self {
+        Endings {
+            run: RunTally::default(),
+            was_active: active_now,
+        }
+    }
+
+    /// The decision an event calls for, if any.
+    pub fn on_event(&mut self, ev: &Event) -> Option<Decision> {
+        match ev {
+            Event::GenerationEnded(g) => {
+                self.run.count(g.status);
+                Some(Decision::Ended(g.clone()))
+            }
+            Event::CountersChanged(c) => {
+                let finished = self.was_active && c.active == 0;
+                self.was_active = c.active > 0;
+                finished.then(|| Decision::QueueFinished(std::mem::take(&mut self.run)))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use genqueue_core::lifecycle::Transition;
+    use genqueue_core::model::{ErrorKind, ModelRef, NewGeneration};
+    use genqueue_core::queue::Queue;
+    use genqueue_core::replicate::ReplicateClient;
+    use genqueue_core::secrets::MemorySecretStore;
+    use genqueue_core::store::Store;
+    use serde_json::json;
+    use tokio::sync::broadcast::Receiver;
+
+    use super::*;
+
+    fn drain(rx: &mut Receiver<Event>, endings: &mut Endings, out: &mut Vec<Decision>) {
+        while let Ok(ev) = rx.try_recv() {
+            out.extend(endings.on_event(&ev));
+        }
+    }
+
+    /// 1,000 generations processing at once, then each ends (completed,
+    /// failed or cancelled): each end is decided exactly once, and the
+    /// queue's end once, with the right tally. (The bridge used to rebuild
+    /// endings from a set of the first 500 active rows.)
+    #[test]
+    fn a_thousand_active_generations_each_end_with_one_decision() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("genqueue.db")).unwrap();
+        let token = store.insert_token("t", "abcd", chrono::Utc::now()).unwrap();
+        let queue = Queue::from_parts(
+            dir.path().to_owned(),
+            store,
+            ReplicateClient::new("http://127.0.0.1:9/v1").unwrap(),
+            Arc::new(MemorySecretStore::new()),
+        );
+        let news: Vec<NewGeneration> = (0..1000)
+            .map(|i| NewGeneration {
+                model: "black-forest-labs/flux-schnell".parse::<ModelRef>().unwrap(),
+                prompt: format!("lighthouse {i}"),
+                input: json!({ "prompt": format!("lighthouse {i}") }),
+                priority: 0,
+                batch_id: None,
+                retried_from: None,
+            })
+            .collect();
+        let rows = queue.submit_batch(news).unwrap();
+        let mut rx = queue.events().subscribe();
+        let mut endings = Endings::new(true);
+        let mut decisions = Vec::new();
+        for (i, g) in rows.iter().enumerate() {
+            queue.commit(g.id, Transition::CreateSent).unwrap();
+            let t = Transition::Created {
+                prediction_id: format!("p{i}"),
+                token_id: token.id,
+                replicate_status: "processing".into(),
+                started_at: None,
+                progress: None,
+            };
+            queue.commit(g.id, t).unwrap();
+            drain(&mut rx, &mut endings, &mut decisions);
+        }
+        assert_eq!(queue.counters().unwrap().active, 1000);
+        assert!(decisions.is_empty(), "nothing ended yet: {decisions:?}");
+        for (i, g) in rows.iter().enumerate() {
+            let t = match i % 3 {
+                0 => Transition::Complete {
+                    files: vec![format!("outputs/{}/0.png", g.id)],
+                    urls: vec![],
+                    replicate_status: "succeeded".into(),
+                    started_at: None,
+                },
+                1 => Transition::Fail {
+                    kind: ErrorKind::ModelFailed,
+                    message: "The model failed: NSFW".into(),
+                    replicate_status: Some("failed".into()),
+                },
+                _ => Transition::Cancel {
+                    replicate_status: None,
+                },
+            };
+            queue.commit(g.id, t.clone()).unwrap();
+            // A second ending (a late read, a cancel racing the end) decides nothing.
+            queue.commit(g.id, t).unwrap();
+            drain(&mut rx, &mut endings, &mut decisions);
+        }
+        let ended: Vec<&GenerationSummary> = decisions
+            .iter()
+            .filter_map(|d| match d {
+                Decision::Ended(g) => Some(g),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ended.len(), 1000);
+        let ids: HashSet<_> = ended.iter().map(|g| g.id).collect();
+        assert_eq!(ids.len(), 1000, "one decision per generation");
+        let finished: Vec<&Decision> = decisions
+            .iter()
+            .filter(|d| matches!(d, Decision::QueueFinished(_)))
+            .collect();
+        assert_eq!(
+            finished,
+            vec![&Decision::QueueFinished(RunTally {
+                completed: 334,
+                failed: 333,
+                cancelled: 333
+            })]
+        );
+    }
+}
