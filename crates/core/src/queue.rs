@@ -120,6 +120,8 @@ struct Inner {
     client: ReplicateClient,
     events: EventBus,
     clock: Arc<dyn Clock>,
+    /// Endings announced lately (see `commit.rs`), so that none is announced twice.
+    ended: Mutex<HashMap<GenerationId, DateTime<Utc>>>,
     /// Secrets read from the keyring, kept for the life of the process so the
     /// hot path does not hit D-Bus. Removed with the token.
     secret_cache: Mutex<HashMap<TokenId, Arc<Secret>>>,
@@ -165,6 +167,7 @@ impl Queue {
                 client,
                 events: EventBus::new(),
                 clock: Arc::new(SystemClock),
+                ended: Mutex::new(HashMap::new()),
                 secret_cache: Mutex::new(HashMap::new()),
             }),
         }

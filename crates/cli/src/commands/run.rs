@@ -120,24 +120,22 @@ fn report(
     if json {
         return print_json_line(ev);
     }
-    let Event::GenerationChanged(g) = ev else {
-        return Ok(());
-    };
-    // A terminal row is reported only if this run saw it active: another
-    // process marking old generations viewed re-announces them.
-    let before = last.insert(g.id, g.status);
-    if before == Some(g.status) || (g.status.is_terminal() && before.is_none()) {
-        return Ok(());
-    }
-    match g.status {
-        GenerationStatus::Processing => println_out(&format!(
-            "⟳ {} processing: {}",
-            g.id,
-            excerpt(&g.prompt_excerpt, 60)
-        )),
-        s if s.is_terminal() => {
+    match ev {
+        // Once per ending, by construction (the core's lifecycle).
+        Event::GenerationEnded(g) => {
+            last.remove(&g.id);
             let full = queue.get(g.id)?;
             println_out(&ended_line(queue.data_dir(), &full))
+        }
+        Event::GenerationChanged(g) if g.status == GenerationStatus::Processing => {
+            if last.insert(g.id, g.status) == Some(g.status) {
+                return Ok(());
+            }
+            println_out(&format!(
+                "⟳ {} processing: {}",
+                g.id,
+                excerpt(&g.prompt_excerpt, 60)
+            ))
         }
         _ => Ok(()),
     }

@@ -363,20 +363,10 @@ fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvErr
 /// over in-flight rows (another engine that stopped) — the lock guarantees no
 /// other engine runs now.
 async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
-    if let Ok(counters) = shared.queue.store().counters() {
-        shared.queue.events().send(Event::CountersChanged(counters));
-    }
-    if let Ok(rows) = shared
-        .queue
-        .store()
-        .recently_changed(shared.queue.now() - Duration::from_secs(5))
-    {
-        for g in rows {
-            shared
-                .queue
-                .events()
-                .send(Event::GenerationChanged(g.summary()));
-        }
+    let since = shared.queue.now() - Duration::from_secs(5);
+    let rows = shared.queue.store().recently_changed(since).unwrap_or_default();
+    if let Err(e) = shared.queue.announce_changed_elsewhere(&rows, since) {
+        tracing::warn!(error = %e, "could not announce another process's changes");
     }
     let _ = recover(shared, tasks).await;
 }

@@ -4,10 +4,16 @@
 //! then the counters. Nothing else writes a generation's state, so a store
 //! change becomes an event by construction.
 
+use chrono::{DateTime, Utc};
+
 use super::{Queue, QueueError};
 use crate::events::Event;
 use crate::lifecycle::{Transition, Transitioned};
-use crate::model::GenerationId;
+use crate::model::{Generation, GenerationId};
+
+/// How long an ending stays remembered as announced (longer than the
+/// engine's look-back at other processes' writes).
+const ENDED_MEMORY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Queue {
     /// Applies `t` to generation `id` now (if its state allows) and
@@ -22,10 +28,41 @@ impl Queue {
             self.events()
                 .send(Event::GenerationChanged(summary.clone()));
             if done.ended {
+                self.remember_ended(id);
                 self.events().send(Event::GenerationEnded(summary));
             }
             self.announce_counters()?;
         }
         Ok(done)
+    }
+
+    /// Announces rows another process changed (found through the store's
+    /// change counter, see `Store::data_version`): each row's
+    /// `GenerationChanged`, a `GenerationEnded` for one that ended since
+    /// `since` and was not announced yet (a `genq cancel` beside the app),
+    /// then the counters.
+    pub fn announce_changed_elsewhere(
+        &self,
+        rows: &[Generation],
+        since: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
+        for g in rows {
+            let summary = g.summary();
+            self.events()
+                .send(Event::GenerationChanged(summary.clone()));
+            let ended_now = g.status.is_terminal() && g.completed_at.is_some_and(|t| t >= since);
+            if ended_now && self.remember_ended(g.id) {
+                self.events().send(Event::GenerationEnded(summary));
+            }
+        }
+        self.announce_counters()
+    }
+
+    /// Records that `id`'s ending was announced; false if it already was.
+    fn remember_ended(&self, id: GenerationId) -> bool {
+        let now = self.now();
+        let mut ended = self.inner.ended.lock().unwrap();
+        ended.retain(|_, at| now - *at < chrono::Duration::from_std(ENDED_MEMORY).unwrap());
+        ended.insert(id, now).is_none()
     }
 }
