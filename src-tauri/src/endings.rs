@@ -107,7 +107,9 @@ mod tests {
         );
         let news: Vec<NewGeneration> = (0..1000)
             .map(|i| NewGeneration {
-                model: "black-forest-labs/flux-schnell".parse::<ModelRef>().unwrap(),
+                model: "black-forest-labs/flux-schnell"
+                    .parse::<ModelRef>()
+                    .unwrap(),
                 prompt: format!("lighthouse {i}"),
                 input: json!({ "prompt": format!("lighthouse {i}") }),
                 priority: 0,

@@ -424,9 +424,10 @@ async fn a_second_engine_on_the_same_folder_is_refused() {
 async fn a_running_generation_whose_token_is_gone_fails_clearly_at_start() {
     let mut w = World::new(1, SimConfig::fast()).await;
     let g = w.submit("orphan", json!({}));
-    // As an older version could leave it: processing, its token row deleted.
-    w.queue
-        .store()
+    // As an older version could leave it: processing, its token row deleted
+    // (written past the lifecycle, on the concrete store).
+    genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::queue::DB_FILE))
+        .unwrap()
         .update_generation(g.id, |r| {
             r.status = GenerationStatus::Processing;
             r.prediction_id = Some("gone".into());

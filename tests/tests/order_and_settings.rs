@@ -81,7 +81,10 @@ async fn new_outputs_go_to_the_output_folder_with_absolute_paths() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_starts_paused_only_after_an_unclean_stop_and_when_asked() {
     let mut w = World::new(0, SimConfig::fast()).await;
-    let store = w.queue.store().clone();
+    // A second connection to the same file: it outlives the engines started below.
+    let store =
+        genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::queue::DB_FILE))
+            .unwrap();
     // A clean stop.
     w.start();
     assert_eq!(store.setting(RUNNING_KEY).unwrap().as_deref(), Some("1"));
@@ -132,8 +135,9 @@ async fn retention_deletes_old_finished_generations_and_their_files_at_start() {
     };
     for (g, days) in [(&old, 10), (&young, 2)] {
         let files = write_file(g.id);
-        w.queue
-            .store()
+        // Rows made old by hand, past the lifecycle: the concrete store.
+        genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::queue::DB_FILE))
+            .unwrap()
             .update_generation(g.id, |r| {
                 r.status = GenerationStatus::Completed;
                 r.completed_at = Some(Utc::now() - chrono::Duration::days(days));

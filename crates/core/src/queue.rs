@@ -24,7 +24,7 @@ use crate::events::{Event, EventBus};
 use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, Token, TokenId};
 use crate::replicate::{Account, ApiError, ApiErrorKind, ReplicateClient};
 use crate::secrets::{Secret, SecretError, SecretStore};
-use crate::store::{ListQuery, Store, StoreError};
+use crate::store::{ListQuery, QueueStore, Store, StoreError};
 
 /// File name of the SQLite store inside the data folder.
 pub const DB_FILE: &str = "genqueue.db";
@@ -115,7 +115,7 @@ pub struct Queue {
 
 struct Inner {
     data_dir: PathBuf,
-    store: Store,
+    store: Arc<dyn QueueStore>,
     secrets: Arc<dyn SecretStore>,
     client: ReplicateClient,
     events: EventBus,
@@ -159,6 +159,16 @@ impl Queue {
         client: ReplicateClient,
         secrets: Arc<dyn SecretStore>,
     ) -> Queue {
+        Self::on_store(data_dir, Arc::new(store), client, secrets)
+    }
+
+    /// A queue over any implementation of the store's interface.
+    pub fn on_store(
+        data_dir: PathBuf,
+        store: Arc<dyn QueueStore>,
+        client: ReplicateClient,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Queue {
         Queue {
             inner: Arc::new(Inner {
                 data_dir,
@@ -187,8 +197,9 @@ impl Queue {
         self.inner.clock.now()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    /// The store, through its one interface.
+    pub fn store(&self) -> &dyn QueueStore {
+        self.inner.store.as_ref()
     }
     pub fn client(&self) -> &ReplicateClient {
         &self.inner.client

@@ -37,7 +37,9 @@ fn open(dir: &Path) -> Result<Queue, String> {
 /// Fills the store with `n` ended generations: 98 % completed (one output
 /// file and URL each), 1 % failed, 1 % cancelled, all viewed.
 fn build_history(q: &Queue, n: usize) -> Result<(), String> {
-    let store = q.store();
+    // Rows written as they are, not through the lifecycle: the concrete store.
+    let store = Store::open(&q.data_dir().join(genqueue_core::queue::DB_FILE))
+        .map_err(|e| e.to_string())?;
     let base = Utc::now() - chrono::Duration::days(365);
     let batch = 1000;
     for (b, start) in (0..n).step_by(batch).enumerate() {

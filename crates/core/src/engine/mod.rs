@@ -364,7 +364,11 @@ fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvErr
 /// other engine runs now.
 async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
     let since = shared.queue.now() - Duration::from_secs(5);
-    let rows = shared.queue.store().recently_changed(since).unwrap_or_default();
+    let rows = shared
+        .queue
+        .store()
+        .recently_changed(since)
+        .unwrap_or_default();
     if let Err(e) = shared.queue.announce_changed_elsewhere(&rows, since) {
         tracing::warn!(error = %e, "could not announce another process's changes");
     }

@@ -20,7 +20,9 @@ fn store() -> (tempfile::TempDir, Store, TokenId) {
 
 fn queued(store: &Store) -> GenerationId {
     let new = NewGeneration {
-        model: "black-forest-labs/flux-schnell".parse::<ModelRef>().unwrap(),
+        model: "black-forest-labs/flux-schnell"
+            .parse::<ModelRef>()
+            .unwrap(),
         prompt: "a lighthouse".into(),
         input: json!({"prompt": "a lighthouse"}),
         priority: 0,

@@ -29,6 +29,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
+mod api;
 pub mod batches;
 mod checkpoint;
 mod codec;
@@ -45,6 +46,7 @@ mod watch;
 #[cfg(test)]
 mod tests;
 
+pub use api::QueueStore;
 pub use batches::BatchSummary;
 pub use error::StoreError;
 pub use generations::ListQuery;

@@ -1,0 +1,452 @@
+//! The store's one interface: what the queue and the engine ask of a store,
+//! named by what the operations mean. [`Store`] (SQLite, the embedded
+//! default) implements it; a server database shared by a team's engines is
+//! a second implementation, and the engine does not know which one it
+//! talks to: [`crate::queue::Queue::store`] hands out `&dyn QueueStore`.
+//!
+//! Shaped for a server database too: each write is one atomic operation
+//! (a claim, a transition, a token's cooldown), never a read-modify-write
+//! spread over calls; times are passed in (`now`); nothing here is SQL.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{
+    BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, ListQuery, ModelRunTime,
+    MoveTo, RequestOutcome, Store, StoreError,
+};
+use crate::lifecycle::{Transition, Transitioned};
+use crate::model::{
+    Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
+};
+use crate::settings::Settings;
+
+/// What the queue and the engine need of a store. See the module doc.
+pub trait QueueStore: Send + Sync {
+    // ---- Generations: queueing, reading, the lifecycle -------------------------
+
+    /// Queues several generations in one transaction (a batch): all or none.
+    /// Ids grow in the order given, so with equal `created_at` the last is the newest.
+    fn insert_generations(
+        &self,
+        new: &[NewGeneration],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Generation>, StoreError>;
+
+    /// One generation, or `None` if there is no such id.
+    fn get_generation(&self, id: GenerationId) -> Result<Option<Generation>, StoreError>;
+
+    /// A page of summaries, newest first (see [`ListQuery`]).
+    fn list_generations(&self, q: &ListQuery) -> Result<Vec<GenerationSummary>, StoreError>;
+
+    /// The queue's counters (active, unviewed, per status, `seq`), read from
+    /// the trigger-maintained `counters` row: O(1) whatever the queue's size.
+    fn counters(&self) -> Result<Counters, StoreError>;
+
+    /// Applies `t` to generation `id` at `now`, if its state allows it, and
+    /// returns the row as stored. Nothing is written when the state refuses
+    /// the transition or it changes nothing (`applied`/`ended` then say so).
+    ///
+    /// Errors: [`StoreError::NotFound`] if there is no such id; the store's own.
+    fn transition(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        now: DateTime<Utc>,
+    ) -> Result<Transitioned, StoreError>;
+
+    /// Marks a generation viewed (`viewed_at = now`) and returns it; idempotent
+    /// (an already viewed row keeps its first `viewed_at` and is not written).
+    /// `None` if there is no such id.
+    fn mark_viewed(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Generation>, StoreError>;
+
+    /// Marks every unviewed generation viewed; returns the ids that changed.
+    fn mark_all_viewed(&self, now: DateTime<Utc>) -> Result<Vec<GenerationId>, StoreError>;
+
+    /// Deletes a generation and returns the deleted row (the caller removes its
+    /// files under `outputs/<id>/`); `None` if there was no such id.
+    fn delete_generation(&self, id: GenerationId) -> Result<Option<Generation>, StoreError>;
+
+    // ---- Dispatch: the token pool's claims and the work in flight --------------
+
+    /// Up to `limit` generations ready to dispatch: pending, holding no token,
+    /// and `next_attempt_at` unset or not after `now`; highest priority first,
+    /// then oldest (`created_at`, then id).
+    fn next_dispatchable(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Generation>, StoreError>;
+
+    /// The earliest `next_attempt_at` among pending generations holding no
+    /// token (it may be in the past): when the engine should wake to dispatch.
+    fn earliest_next_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Gives the pending generation `id` a token slot, in one write transaction
+    /// (`BEGIN IMMEDIATE`): picks with [`choose`], sets the generation's
+    /// `token_id` (and `updated_at = now`) and the token's `last_used_at = now`.
+    /// A generation that already holds a token gets that token back.
+    ///
+    /// Errors: [`StoreError::NotFound`] (no such generation),
+    /// [`StoreError::NotPending`] (it holds no token and is not pending).
+    fn claim_token(&self, id: GenerationId, now: DateTime<Utc>)
+    -> Result<ClaimOutcome, StoreError>;
+
+    /// What a restart must resume or reconcile, oldest first: every active
+    /// generation holding a token — processing, or pending with a create
+    /// claimed or sent whose answer was not stored (see `create_sent_at`).
+    ///
+    /// Reads through the token-slots index, so it costs the number of slots
+    /// in use, not the number of pending generations (the engine calls it at
+    /// every dispatch pass). A processing generation whose token was removed
+    /// has no owner to follow it with and is not listed.
+    fn in_flight(&self) -> Result<Vec<Generation>, StoreError>;
+
+    /// Processing generations without a token: their token row was removed
+    /// (before removal was refused while in flight), so no account can follow
+    /// their prediction any more.
+    fn orphaned_processing(&self) -> Result<Vec<Generation>, StoreError>;
+
+    /// The generation that holds Replicate prediction `prediction_id`, if any.
+    fn generation_by_prediction(
+        &self,
+        prediction_id: &str,
+    ) -> Result<Option<Generation>, StoreError>;
+
+    /// Pending generations in the order they will run, at most `limit`
+    /// (capped at [`MAX_LIST_LIMIT`](super::generations::MAX_LIST_LIMIT)):
+    /// first those holding a token (their create is under way), oldest first,
+    /// then the rest in dispatch order. `before` is a cursor: the id of the
+    /// last item of the previous page (a pending one without a token).
+    fn list_dispatch_order(
+        &self,
+        limit: usize,
+        before: Option<GenerationId>,
+    ) -> Result<Vec<GenerationSummary>, StoreError>;
+
+    /// Moves one pending generation in the dispatch order (see [`MoveTo`]);
+    /// returns the ids whose row changed. Errors as [`Store::reorder_pending`].
+    fn move_pending(
+        &self,
+        id: GenerationId,
+        to: MoveTo,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GenerationId>, StoreError>;
+
+    /// Gives the listed pending generations priorities so that they run
+    /// exactly in the given order, at the place of the earliest of them in
+    /// the current order (see the module doc); returns the ids whose priority
+    /// changed (the listed ones and any raised ahead of them).
+    ///
+    /// Duplicates count once; listed generations already holding a token
+    /// (their create is under way) are left as they are.
+    /// Errors: [`StoreError::NotFound`], [`StoreError::NotPending`] (nothing changes).
+    fn reorder_pending(
+        &self,
+        ids: &[GenerationId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GenerationId>, StoreError>;
+
+    /// The batch `batch_id`: counts by status and its generations, oldest
+    /// first, each by its latest attempt. Errors: [`StoreError::NotFound`]
+    /// when no generation carries this batch id.
+    fn batch_summary(&self, batch_id: Uuid) -> Result<BatchSummary, StoreError>;
+
+    // ---- Tokens (never their secrets) ------------------------------------------
+
+    /// Adds a token row: a new UUID v4 id, active, `max_concurrency` 1. The
+    /// caller stores the secret in the keyring under the returned id.
+    ///
+    /// `label` is trimmed; errors: [`StoreError::Invalid`] if it is empty,
+    /// longer than [`MAX_LABEL_CHARS`] or holds control characters.
+    fn insert_token(
+        &self,
+        label: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError>;
+
+    /// One token, or `None`.
+    fn get_token(&self, id: TokenId) -> Result<Option<Token>, StoreError>;
+
+    /// Every token, oldest first, each with `in_flight` computed.
+    fn list_tokens(&self) -> Result<Vec<Token>, StoreError>;
+
+    /// Counts one request sent with the token: `request_count += 1`, plus
+    /// `error_count` for [`RequestOutcome::Error`] and both `error_count` and
+    /// `rate_limited_count` for [`RequestOutcome::RateLimited`] (a 429 is an
+    /// error too). `last_used_at` moves to `now` if that is later.
+    fn record_request(
+        &self,
+        id: TokenId,
+        outcome: RequestOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError>;
+
+    /// No claim of this token before `until` (a 429's announced reset). A later
+    /// cooldown already set is kept: two 429s never shorten each other.
+    /// [`Store::enable_token`] clears it.
+    fn set_cooldown(&self, id: TokenId, until: DateTime<Utc>) -> Result<Token, StoreError>;
+
+    /// Disables a token with a reason shown to the user ("Replicate refused this
+    /// token (401): …"); the pool skips it until [`Store::enable_token`].
+    /// Generations already running on it keep it (their prediction belongs to it).
+    fn disable_token(
+        &self,
+        id: TokenId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError>;
+
+    /// Makes a token usable again: active, with no disabled reason, time or cooldown.
+    fn enable_token(&self, id: TokenId, _now: DateTime<Utc>) -> Result<Token, StoreError>;
+
+    /// Renames a token (label rules as in [`Store::insert_token`]).
+    fn rename_token(&self, id: TokenId, label: &str) -> Result<Token, StoreError>;
+
+    /// How many generations the token may run at once, in [`CONCURRENCY_RANGE`]
+    /// (1..=16); [`StoreError::Invalid`] otherwise. Lowering it below the
+    /// current `in_flight` only stops new claims until enough finish.
+    fn set_max_concurrency(&self, id: TokenId, n: u32) -> Result<Token, StoreError>;
+
+    /// Removes a token row; `true` if it existed. Generations that held it keep
+    /// their status and lose their `token_id` (`ON DELETE SET NULL`). The caller
+    /// deletes the secret from the keyring.
+    fn remove_token(&self, id: TokenId) -> Result<bool, StoreError>;
+
+    // ---- Settings --------------------------------------------------------------
+
+    /// The value stored under `key` in the settings table (e.g. `"paused"`), if any.
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores `value` under `key`, replacing any previous value.
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// The settings, with defaults for anything missing. A stored value that
+    /// is not a JSON object of the right shape reads as the defaults (logged).
+    fn settings(&self) -> Result<Settings, StoreError>;
+
+    /// Stores the settings as given (validate them first with [`Settings::validated`]).
+    fn set_settings(&self, s: &Settings) -> Result<(), StoreError>;
+
+    // ---- History ---------------------------------------------------------------
+
+    /// One page of the history (see [`HistoryQuery`]); fast at any size.
+    ///
+    /// How each page is read (SQLite's planner has no statistics to choose with):
+    /// - no search: one or more statuses read each status's own newest-first
+    ///   index range (at most a page each), merged; a model, its index range;
+    ///   otherwise the newest-first index;
+    /// - a search matching few prompts (under 4,000): those rows by rowid,
+    ///   filtered and sorted;
+    /// - a search matching many: the same index ranges as without a search,
+    ///   walked in growing chunks (rowid, time and id only, from the index);
+    ///   each chunk keeps the rows FTS5 matches within the chunk's rowid
+    ///   range, until a page is full. Many matches fill a page in a chunk or two.
+    fn history(&self, q: &HistoryQuery) -> Result<HistoryPage, StoreError>;
+
+    /// The distinct `model_name` values (`owner/name`), sorted; one index
+    /// seek per model, not a scan.
+    fn history_models(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Per model, the median running time (`completed_at - started_at`) of its
+    /// last [`RUN_TIME_SAMPLES`] completed generations (by `completed_at`).
+    /// Models without a measurable completed generation are left out.
+    fn run_time_stats(&self) -> Result<Vec<ModelRunTime>, StoreError>;
+
+    /// Deletes every finished (completed, failed, cancelled) generation that
+    /// has been viewed, in one transaction; returns what was deleted so the
+    /// caller removes the files.
+    fn delete_finished_viewed(&self) -> Result<Vec<DeletedRow>, StoreError>;
+
+    /// Deletes every finished generation that finished (`completed_at`, else
+    /// `created_at`) before `cutoff`, viewed or not: the retention setting.
+    fn delete_finished_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<DeletedRow>, StoreError>;
+
+    // ---- Changes made by other processes ---------------------------------------
+
+    /// SQLite's `PRAGMA data_version`: it changes when another connection
+    /// (another process) commits to the file, not for this store's own
+    /// writes. A cheap local read, polled by the engine.
+    fn data_version(&self) -> Result<i64, StoreError>;
+
+    /// Generations changed at or after `since` (by `updated_at`), newest
+    /// change first, at most [`RECENT_LIMIT`].
+    fn recently_changed(&self, since: DateTime<Utc>) -> Result<Vec<Generation>, StoreError>;
+}
+
+impl QueueStore for Store {
+    fn insert_generations(
+        &self,
+        new: &[NewGeneration],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Generation>, StoreError> {
+        Store::insert_generations(self, new, now)
+    }
+    fn get_generation(&self, id: GenerationId) -> Result<Option<Generation>, StoreError> {
+        Store::get_generation(self, id)
+    }
+    fn list_generations(&self, q: &ListQuery) -> Result<Vec<GenerationSummary>, StoreError> {
+        Store::list_generations(self, q)
+    }
+    fn counters(&self) -> Result<Counters, StoreError> {
+        Store::counters(self)
+    }
+    fn transition(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        now: DateTime<Utc>,
+    ) -> Result<Transitioned, StoreError> {
+        Store::transition(self, id, t, now)
+    }
+    fn mark_viewed(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Generation>, StoreError> {
+        Store::mark_viewed(self, id, now)
+    }
+    fn mark_all_viewed(&self, now: DateTime<Utc>) -> Result<Vec<GenerationId>, StoreError> {
+        Store::mark_all_viewed(self, now)
+    }
+    fn delete_generation(&self, id: GenerationId) -> Result<Option<Generation>, StoreError> {
+        Store::delete_generation(self, id)
+    }
+    fn next_dispatchable(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Generation>, StoreError> {
+        Store::next_dispatchable(self, now, limit)
+    }
+    fn earliest_next_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Store::earliest_next_attempt(self)
+    }
+    fn claim_token(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        Store::claim_token(self, id, now)
+    }
+    fn in_flight(&self) -> Result<Vec<Generation>, StoreError> {
+        Store::in_flight(self)
+    }
+    fn orphaned_processing(&self) -> Result<Vec<Generation>, StoreError> {
+        Store::orphaned_processing(self)
+    }
+    fn generation_by_prediction(
+        &self,
+        prediction_id: &str,
+    ) -> Result<Option<Generation>, StoreError> {
+        Store::generation_by_prediction(self, prediction_id)
+    }
+    fn list_dispatch_order(
+        &self,
+        limit: usize,
+        before: Option<GenerationId>,
+    ) -> Result<Vec<GenerationSummary>, StoreError> {
+        Store::list_dispatch_order(self, limit, before)
+    }
+    fn move_pending(
+        &self,
+        id: GenerationId,
+        to: MoveTo,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GenerationId>, StoreError> {
+        Store::move_pending(self, id, to, now)
+    }
+    fn reorder_pending(
+        &self,
+        ids: &[GenerationId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GenerationId>, StoreError> {
+        Store::reorder_pending(self, ids, now)
+    }
+    fn batch_summary(&self, batch_id: Uuid) -> Result<BatchSummary, StoreError> {
+        Store::batch_summary(self, batch_id)
+    }
+    fn insert_token(
+        &self,
+        label: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError> {
+        Store::insert_token(self, label, fingerprint, now)
+    }
+    fn get_token(&self, id: TokenId) -> Result<Option<Token>, StoreError> {
+        Store::get_token(self, id)
+    }
+    fn list_tokens(&self) -> Result<Vec<Token>, StoreError> {
+        Store::list_tokens(self)
+    }
+    fn record_request(
+        &self,
+        id: TokenId,
+        outcome: RequestOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError> {
+        Store::record_request(self, id, outcome, now)
+    }
+    fn set_cooldown(&self, id: TokenId, until: DateTime<Utc>) -> Result<Token, StoreError> {
+        Store::set_cooldown(self, id, until)
+    }
+    fn disable_token(
+        &self,
+        id: TokenId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Token, StoreError> {
+        Store::disable_token(self, id, reason, now)
+    }
+    fn enable_token(&self, id: TokenId, _now: DateTime<Utc>) -> Result<Token, StoreError> {
+        Store::enable_token(self, id, _now)
+    }
+    fn rename_token(&self, id: TokenId, label: &str) -> Result<Token, StoreError> {
+        Store::rename_token(self, id, label)
+    }
+    fn set_max_concurrency(&self, id: TokenId, n: u32) -> Result<Token, StoreError> {
+        Store::set_max_concurrency(self, id, n)
+    }
+    fn remove_token(&self, id: TokenId) -> Result<bool, StoreError> {
+        Store::remove_token(self, id)
+    }
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Store::setting(self, key)
+    }
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        Store::set_setting(self, key, value)
+    }
+    fn settings(&self) -> Result<Settings, StoreError> {
+        Store::settings(self)
+    }
+    fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
+        Store::set_settings(self, s)
+    }
+    fn history(&self, q: &HistoryQuery) -> Result<HistoryPage, StoreError> {
+        Store::history(self, q)
+    }
+    fn history_models(&self) -> Result<Vec<String>, StoreError> {
+        Store::history_models(self)
+    }
+    fn run_time_stats(&self) -> Result<Vec<ModelRunTime>, StoreError> {
+        Store::run_time_stats(self)
+    }
+    fn delete_finished_viewed(&self) -> Result<Vec<DeletedRow>, StoreError> {
+        Store::delete_finished_viewed(self)
+    }
+    fn delete_finished_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<DeletedRow>, StoreError> {
+        Store::delete_finished_before(self, cutoff)
+    }
+    fn data_version(&self) -> Result<i64, StoreError> {
+        Store::data_version(self)
+    }
+    fn recently_changed(&self, since: DateTime<Utc>) -> Result<Vec<Generation>, StoreError> {
+        Store::recently_changed(self, since)
+    }
+}
