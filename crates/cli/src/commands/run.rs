@@ -57,6 +57,10 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         if !args.follow
             && let Some(end) = finished(&queue)?
         {
+            // The store is idle; the events of the last endings may still wait.
+            while let Ok(ev) = events.try_recv() {
+                report(&queue, &ev, &mut last, args.json)?;
+            }
             break end;
         }
         tokio::select! {
