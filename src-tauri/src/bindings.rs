@@ -8,6 +8,7 @@ mod tests {
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
         Counters, ErrorKind, Generation, GenerationStatus, GenerationSummary, ModelRef, Token,
+        WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
@@ -33,6 +34,8 @@ mod tests {
         let parts = [
             decl::<GenerationStatus>(&cfg),
             decl::<ErrorKind>(&cfg),
+            decl::<WaitCode>(&cfg),
+            decl::<WaitReason>(&cfg),
             decl::<ModelRef>(&cfg),
             decl::<GenerationSummary>(&cfg),
             decl::<Generation>(&cfg),

@@ -246,8 +246,9 @@ async fn without_a_usable_token_generations_wait_with_a_reason() {
     assert_eq!(g.status, GenerationStatus::Pending);
     assert!(
         g.wait_reason
-            .as_deref()
+            .as_ref()
             .unwrap()
+            .english(&chrono::Utc)
             .to_lowercase()
             .contains("disabled"),
         "{:?}",

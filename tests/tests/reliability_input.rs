@@ -675,7 +675,7 @@ async fn a_locked_keyring_makes_work_wait_with_a_reason_and_resume_when_unlocked
     w.start();
     let g = w.submit("locked", json!({}));
     let g = w.wait_for(g.id, LONG, |g| g.wait_reason.is_some()).await;
-    let why = g.wait_reason.as_deref().unwrap();
+    let why = &g.wait_reason.as_ref().unwrap().english(&chrono::Utc);
     eprintln!("locked keyring: {why}");
     assert!(why.contains("keyring") && why.contains("locked"), "{why}");
     assert_human("locked keyring", why, &[token.clone()]);
@@ -855,7 +855,11 @@ async fn a_generation_on_a_garbage_server_waits_or_fails_clearly_and_the_engine_
             assert!(t0.elapsed() < LONG, "{mode:?}: {g:?}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        let why = g.error.clone().or(g.wait_reason.clone()).unwrap();
+        let why = g
+            .error
+            .clone()
+            .or(g.wait_reason.as_ref().map(|w| w.english(&chrono::Utc)))
+            .unwrap();
         eprintln!("{mode:?}: {} — {why}", g.status);
         assert_human(&format!("{mode:?}"), &why, &[token.clone()]);
         assert_ne!(g.status, GenerationStatus::Completed);

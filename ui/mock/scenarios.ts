@@ -102,5 +102,5 @@ function seedBase(fake: FakeBackend, name: ScenarioName): void {
     attempts: 1,
   });
   add(fake, { ...withCreated(fake.newGeneration("black-forest-labs/flux-dev", "Isometric cozy library with plants and warm lamps, highly detailed", { num_outputs: 1 }), 40_000), status: "processing", replicate_status: "processing", started_at: ago(31_000), progress: 45, prediction_id: "pabc", token_id: personal.id, attempts: 1 });
-  add(fake, { ...withCreated(fake.newGeneration("black-forest-labs/flux-schnell", "Neon koi fish swimming through a rainy Tokyo street", { num_outputs: 1 }), 5_000), wait_reason: "Waiting for a free token slot (Studio account is cooling down)." });
+  add(fake, { ...withCreated(fake.newGeneration("black-forest-labs/flux-schnell", "Neon koi fish swimming through a rainy Tokyo street", { num_outputs: 1 }), 5_000), wait_reason: { code: "cooling_down", until: new Date(Date.now() + 42_000).toISOString(), detail: null } });
 }

@@ -7,13 +7,25 @@ export type GenerationStatus = "pending" | "processing" | "completed" | "failed"
 
 export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "retries_exhausted" | "outputs_expired" | "download_failed" | "no_token" | "other";
 
+export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "other";
+
+export type WaitReason = { code: WaitCode, 
+/**
+ * When the wait ends or the next look happens, if known (UTC).
+ */
+until: string | null, 
+/**
+ * The cause in its own words (Replicate's error, the keyring's), untranslated.
+ */
+detail: string | null, };
+
 export type ModelRef = { owner: string, name: string, version: string | null, };
 
 export type GenerationSummary = { id: string, model_name: string, status: GenerationStatus, created_at: string, output_urls: Array<string>, output_files: Array<string>, 
 /**
  * The first [`PROMPT_EXCERPT_CHARS`] characters of the prompt.
  */
-prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: string | null, next_attempt_at: string | null, priority: number, batch_id: string | null, retried_from: string | null, };
+prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: string | null, retried_from: string | null, };
 
 export type Generation = { id: string, 
 /**
@@ -65,9 +77,9 @@ attempts: number,
  */
 next_attempt_at: string | null, 
 /**
- * Why a pending generation is waiting ("every token is cooling down until 14:02"), shown to the user.
+ * Why a pending generation is waiting: a code, when it ends, the cause's own words.
  */
-wait_reason: string | null, 
+wait_reason: WaitReason | null, 
 /**
  * A create was sent on `token_id` at this time and its answer is not stored yet:
  * on restart, reconcile through the token's prediction list before creating again.

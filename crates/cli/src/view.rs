@@ -33,7 +33,7 @@ fn bar_message(g: &GenerationSummary) -> String {
     };
     let mut msg = format!("{:<10} {}", state, excerpt(&g.prompt_excerpt, 40));
     if let Some(w) = &g.wait_reason {
-        msg.push_str(&format!("  ({})", excerpt(w, 60)));
+        msg.push_str(&format!("  ({})", excerpt(&w.english(&chrono::Local), 60)));
     }
     msg
 }

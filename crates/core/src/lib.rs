@@ -31,5 +31,6 @@ pub mod replicate;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod wait;
 
 pub use model::*;

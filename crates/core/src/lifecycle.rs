@@ -20,6 +20,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{ErrorKind, Generation, GenerationStatus, TokenId};
+use crate::wait::WaitReason;
 
 /// One change of a generation's lifecycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,19 +70,19 @@ pub enum Transition {
     /// `undo_attempt`: the attempt did not count. From `pending`.
     Release {
         next_attempt_at: Option<DateTime<Utc>>,
-        reason: Option<String>,
+        reason: Option<WaitReason>,
         undo_attempt: bool,
     },
     /// Replicate interrupted the prediction (its own hiccup): pending again,
     /// to be created anew after `next_attempt_at`. From `processing`.
     Requeue {
         next_attempt_at: DateTime<Utc>,
-        reason: String,
+        reason: WaitReason,
         replicate_status: String,
     },
     /// Why it waits, shown to the user (`None` clears it). From `pending` or
     /// `processing`.
-    Wait { reason: Option<String> },
+    Wait { reason: Option<WaitReason> },
     /// A new priority (higher runs first). From any state.
     Prioritize { priority: i64 },
 }

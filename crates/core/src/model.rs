@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use crate::wait::{WaitCode, WaitReason};
+
 /// Identifies a generation (UUID v7).
 pub type GenerationId = Uuid;
 /// Identifies a token row; also the keyring account under which its secret lives.
@@ -270,8 +272,8 @@ pub struct Generation {
     pub attempts: u32,
     /// Earliest time the engine may act on it again (backoff, cooldown).
     pub next_attempt_at: Option<DateTime<Utc>>,
-    /// Why a pending generation is waiting ("every token is cooling down until 14:02"), shown to the user.
-    pub wait_reason: Option<String>,
+    /// Why a pending generation is waiting: a code, when it ends, the cause's own words.
+    pub wait_reason: Option<WaitReason>,
     /// A create was sent on `token_id` at this time and its answer is not stored yet:
     /// on restart, reconcile through the token's prediction list before creating again.
     pub create_sent_at: Option<DateTime<Utc>>,
@@ -303,7 +305,7 @@ pub struct GenerationSummary {
     pub replicate_status: Option<String>,
     pub error: Option<String>,
     pub error_kind: Option<ErrorKind>,
-    pub wait_reason: Option<String>,
+    pub wait_reason: Option<WaitReason>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub priority: i64,
     pub batch_id: Option<Uuid>,

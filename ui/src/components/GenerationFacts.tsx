@@ -6,6 +6,7 @@ import { useQueueEta } from "../context/QueueContext";
 import { isActive } from "../lib/generation";
 import { showValue } from "../lib/schemaValues";
 import { formatDateTime, formatDuration, formatEta, runningMs, useNow } from "../lib/time";
+import { formatWait } from "../lib/wait";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 
@@ -36,7 +37,7 @@ export function StatusPanel({ generation: g }: { generation: Generation }) {
         {g.replicate_status && g.replicate_status !== g.status && <span className="muted small">{t("result.replicate", { status: g.replicate_status })}</span>}
       </div>
       {isActive(g.status) && <ProgressBar value={g.progress} label={t("common.generationProgress")} />}
-      {g.status === "pending" && g.wait_reason && <p className="small muted">{g.wait_reason}</p>}
+      {g.status === "pending" && g.wait_reason && <p className="small muted" data-testid="wait-reason">{formatWait(g.wait_reason)}</p>}
       {g.status === "failed" && (
         <div className="failure" role="alert">
           <strong>{t(`errorKind.${g.error_kind ?? "other"}`)}</strong>

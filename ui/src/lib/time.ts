@@ -48,6 +48,11 @@ export function formatDateTime(iso: string | null): string {
   return iso ? dateFormat("dateTime", { dateStyle: "medium", timeStyle: "medium" }).format(new Date(iso)) : "—";
 }
 
+/** A time of day with seconds in the user's zone ("21:00:05"). */
+export function formatClock(iso: string): string {
+  return dateFormat("clock", { timeStyle: "medium" }).format(new Date(iso));
+}
+
 /** "14:02" today, "Mar 3, 14:02" this year, "Mar 3, 2024" before. */
 export function formatWhen(iso: string, now: number = Date.now()): string {
   const d = new Date(iso);

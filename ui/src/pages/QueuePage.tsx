@@ -14,6 +14,7 @@ import { StatusIcon } from "../components/StatusIcon";
 import { useApp } from "../context/AppContext";
 import { useQueue, useQueueEta } from "../context/QueueContext";
 import { formatDuration, formatEta, runningMs, useNow } from "../lib/time";
+import { formatWait } from "../lib/wait";
 
 /** `list` with the item at `from` put at `to` (an index in the list without it). */
 export function moveItem<T>(list: T[], from: number, to: number): T[] {
@@ -218,7 +219,7 @@ export function QueuePage() {
                     <span className="queue-row-meta">
                       {g.model_name}
                       {g.batch_id && ` · ${t("batch.title")}`}
-                      {g.wait_reason && ` · ${g.wait_reason}`}
+                      {g.wait_reason && ` · ${formatWait(g.wait_reason)}`}
                     </span>
                   </Link>
                   <span className="queue-row-eta" data-testid="eta">

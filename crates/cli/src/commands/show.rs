@@ -53,7 +53,11 @@ fn describe(g: &Generation, token: Option<&str>, data_dir: &std::path::Path) -> 
         settings.map(|m| serde_json::Value::Object(m.clone()).to_string()),
     );
     opt("progress", g.progress.map(|p| format!("{p}%")));
-    opt("waiting", g.wait_reason.clone());
+    // In the local time zone, like the times below.
+    opt(
+        "waiting",
+        g.wait_reason.as_ref().map(|w| w.english(&chrono::Local)),
+    );
     opt(
         "error",
         g.error.as_ref().map(|e| match g.error_kind {

@@ -12,6 +12,7 @@ use crate::model::{ErrorKind, Generation, GenerationStatus, TokenId};
 use crate::queue::{QueueError, Verdict};
 use crate::replicate::{ApiError, CreatePrediction, Prediction};
 use crate::secrets::Secret;
+use crate::wait::{WaitCode, WaitReason};
 
 /// Sends the create, recording it first so a kill cannot lose track of it.
 /// `None`: the generation went back to the queue or ended.
@@ -88,10 +89,7 @@ async fn on_create_error(
                 s,
                 g.id,
                 Some(at),
-                Some(format!(
-                    "Cannot reach Replicate ({e}); next try at {}",
-                    at.format("%H:%M:%S")
-                )),
+                Some(WaitReason::new(WaitCode::Unreachable).detail(&e).until(at)),
                 true,
             )?;
             Ok(None)

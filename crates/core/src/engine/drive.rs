@@ -12,6 +12,7 @@ use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, GenerationId, GenerationStatus, TokenId};
 use crate::queue::QueueError;
 use crate::secrets::SecretError;
+use crate::wait::{WaitCode, WaitReason};
 
 /// Drives one generation until it is terminal or back in the pending queue.
 pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) {
@@ -31,7 +32,11 @@ pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) 
                 id,
                 Transition::Release {
                     next_attempt_at: Some(s.queue.now() + backoff),
-                    reason: Some(format!("Retrying after an internal error: {e}")),
+                    reason: Some(
+                        WaitReason::new(WaitCode::InternalError)
+                            .detail(&e)
+                            .until(s.queue.now() + backoff),
+                    ),
                     undo_attempt: false,
                 },
             );
@@ -69,10 +74,9 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
         Err(e) => {
             // Locked or unreachable keyring: the user can fix it; wait, lose nothing.
             let at = s.queue.now() + s.config.retry_cap;
-            let why = format!(
-                "Cannot read the token from the system keyring ({e}); next try at {}",
-                at.format("%H:%M:%S")
-            );
+            let why = WaitReason::new(WaitCode::KeyringUnavailable)
+                .detail(&e)
+                .until(at);
             if unsent {
                 release(s, id, Some(at), Some(why), false)?;
             } else {

@@ -10,6 +10,7 @@ use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation};
 use crate::replicate::{OutputRef, Prediction, PredictionStatus};
 use crate::secrets::Secret;
+use crate::wait::{WaitCode, WaitReason};
 
 /// Download attempts for one prediction's outputs.
 const DOWNLOAD_ATTEMPTS: u32 = 4;
@@ -72,10 +73,9 @@ pub(super) async fn finish(
                     g.id,
                     Transition::Requeue {
                         next_attempt_at: at,
-                        reason: format!(
-                            "Replicate interrupted the prediction ({err}); next try at {}",
-                            at.format("%H:%M:%S")
-                        ),
+                        reason: WaitReason::new(WaitCode::Interrupted)
+                            .detail(&err)
+                            .until(at),
                         replicate_status: status,
                     },
                 )?;

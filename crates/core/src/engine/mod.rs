@@ -462,11 +462,11 @@ async fn dispatch(
                     spawn_driver(shared, tasks, g.id, token.id);
                 }
                 ClaimOutcome::Wait { reason, until } => {
-                    let text = reason.sentence(until, &chrono::Local);
-                    if g.wait_reason.as_deref() != Some(text.as_str()) {
+                    let wait = crate::wait::WaitReason::new(reason).until_opt(until);
+                    if g.wait_reason.as_ref() != Some(&wait) {
                         shared.queue.commit(
                             g.id,
-                            crate::lifecycle::Transition::Wait { reason: Some(text) },
+                            crate::lifecycle::Transition::Wait { reason: Some(wait) },
                         )?;
                     }
                     if let Some(u) = until {

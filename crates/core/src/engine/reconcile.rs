@@ -14,6 +14,7 @@ use crate::model::{ErrorKind, Generation, TokenId};
 use crate::queue::Verdict;
 use crate::replicate::{ApiError, Prediction};
 use crate::secrets::Secret;
+use crate::wait::{WaitCode, WaitReason};
 
 /// How far back from `create_sent_at` a listed prediction may have been
 /// created and still be ours (clock skew between us and Replicate).
@@ -71,10 +72,9 @@ pub(super) async fn reconcile(
                     set_wait_reason(
                         s,
                         g.id,
-                        format!(
-                            "Checking whether Replicate received the request ({e}); next look at {}",
-                            at.format("%H:%M:%S")
-                        ),
+                        WaitReason::new(WaitCode::CheckingCreate)
+                            .detail(&e)
+                            .until(at),
                     )?;
                     tokio::time::sleep(d).await;
                     continue 'retry;
@@ -128,16 +128,11 @@ pub(super) async fn reconcile(
         )?;
     } else {
         let at = now + jittered_backoff(s.config.retry_base, g.attempts, s.config.retry_cap);
-        let why = cause
-            .map(|e| format!("Replicate answered with an error ({e})"))
-            .unwrap_or_else(|| "The app stopped while sending it".into());
-        release(
-            s,
-            g.id,
-            Some(at),
-            Some(format!("{why}; next try at {}", at.format("%H:%M:%S"))),
-            false,
-        )?;
+        let why = match cause {
+            Some(e) => WaitReason::new(WaitCode::CreateFailed).detail(e),
+            None => WaitReason::new(WaitCode::CreateInterrupted),
+        };
+        release(s, g.id, Some(at), Some(why.until(at)), false)?;
     }
     Ok(None)
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::Shared;
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, GenerationId};
+use crate::wait::WaitReason;
 
 pub(super) type Result<T> = std::result::Result<T, crate::queue::QueueError>;
 
@@ -41,7 +42,7 @@ pub(super) fn release(
     s: &Arc<Shared>,
     id: GenerationId,
     next_attempt_at: Option<DateTime<Utc>>,
-    reason: Option<String>,
+    reason: Option<WaitReason>,
     undo_attempt: bool,
 ) -> Result<()> {
     s.queue.commit(
@@ -56,7 +57,7 @@ pub(super) fn release(
 }
 
 /// Why it waits, shown to the user.
-pub(super) fn set_wait_reason(s: &Arc<Shared>, id: GenerationId, reason: String) -> Result<()> {
+pub(super) fn set_wait_reason(s: &Arc<Shared>, id: GenerationId, reason: WaitReason) -> Result<()> {
     s.queue.commit(
         id,
         Transition::Wait {

@@ -135,7 +135,9 @@ fn a_release_frees_the_slot_and_can_undo_the_attempt() {
         id,
         Transition::Release {
             next_attempt_at: Some(later),
-            reason: Some("every token is cooling down".into()),
+            reason: Some(
+                crate::wait::WaitReason::new(crate::wait::WaitCode::CoolingDown).until(later),
+            ),
             undo_attempt: true,
         },
         2,
@@ -185,7 +187,7 @@ fn an_interrupted_prediction_is_queued_again_without_its_token() {
         id,
         Transition::Requeue {
             next_attempt_at: at,
-            reason: "Replicate interrupted the prediction".into(),
+            reason: crate::wait::WaitReason::new(crate::wait::WaitCode::Interrupted).until(at),
             replicate_status: "failed".into(),
         },
         3,

@@ -14,6 +14,7 @@ use crate::model::{
     Counters, ErrorKind, Generation, GenerationId, GenerationStatus, GenerationSummary,
     NewGeneration,
 };
+use crate::wait::WaitReason;
 
 /// Every column of `generations`, in the order [`generation_from_row`] expects by name.
 pub(crate) const GENERATION_COLUMNS: &str = "id, model_name, model, status, prompt, settings, \
@@ -73,12 +74,19 @@ pub(crate) fn generation_from_row(row: &Row<'_>) -> rusqlite::Result<Generation>
         priority: row.get("priority")?,
         attempts: get_u32(row, "attempts")?,
         next_attempt_at: get_opt_ts(row, "next_attempt_at")?,
-        wait_reason: row.get("wait_reason")?,
+        wait_reason: wait_from_row(row)?,
         create_sent_at: get_opt_ts(row, "create_sent_at")?,
         batch_id: get_opt_uuid(row, "batch_id")?,
         retried_from: get_opt_uuid(row, "retried_from")?,
         updated_at: get_ts(row, "updated_at")?,
     })
+}
+
+/// `wait_reason`: JSON (a code, a time, a detail), or an older version's sentence.
+fn wait_from_row(row: &Row<'_>) -> rusqlite::Result<Option<WaitReason>> {
+    Ok(row
+        .get::<_, Option<String>>("wait_reason")?
+        .map(|t| WaitReason::from_stored(&t)))
 }
 
 pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationSummary> {
@@ -97,7 +105,7 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationSumm
         replicate_status: row.get("replicate_status")?,
         error: row.get("error")?,
         error_kind: error_kind_from_row(row)?,
-        wait_reason: row.get("wait_reason")?,
+        wait_reason: wait_from_row(row)?,
         next_attempt_at: get_opt_ts(row, "next_attempt_at")?,
         priority: row.get("priority")?,
         batch_id: get_opt_uuid(row, "batch_id")?,
@@ -199,7 +207,10 @@ fn row_params(g: &Generation) -> Vec<(&'static str, Box<dyn ToSql + '_>)> {
         (":priority", Box::new(g.priority)),
         (":attempts", Box::new(g.attempts)),
         (":next_attempt_at", Box::new(opt_ts(g.next_attempt_at))),
-        (":wait_reason", Box::new(&g.wait_reason)),
+        (
+            ":wait_reason",
+            Box::new(g.wait_reason.as_ref().map(WaitReason::to_stored)),
+        ),
         (":create_sent_at", Box::new(opt_ts(g.create_sent_at))),
         (":batch_id", Box::new(g.batch_id.map(uuid_text))),
         (":retried_from", Box::new(g.retried_from.map(uuid_text))),

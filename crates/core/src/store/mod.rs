@@ -51,7 +51,7 @@ pub use batches::BatchSummary;
 pub use error::StoreError;
 pub use generations::ListQuery;
 pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
-pub use pool::{ClaimOutcome, WaitReason};
+pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
 pub use tokens::RequestOutcome;
 

@@ -6,66 +6,15 @@
 //! across a crash. Claims run in one `BEGIN IMMEDIATE` transaction, so two
 //! claimers (threads or processes) never take the same slot.
 
-use std::fmt;
-
-use chrono::{DateTime, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::codec::{to_ms, ts, uuid_text};
 use super::generation_rows::load;
 use super::tokens::{load_token, load_tokens};
 use super::{Store, StoreError};
 use crate::model::{GenerationId, GenerationStatus, Token};
-
-/// Why no token can take a generation now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WaitReason {
-    /// No token is configured: the user must add one.
-    NoTokens,
-    /// Every token is disabled: the user must fix or enable one.
-    AllDisabled,
-    /// Every usable token runs as many generations as it may; a slot frees
-    /// when one of them ends (no known time).
-    AllBusy,
-    /// Every usable token with a free slot cools down after a 429; the wait
-    /// ends at the earliest `cooldown_until`.
-    CoolingDown,
-}
-
-impl WaitReason {
-    /// A sentence for the user, with the time the wait ends (if known) in `tz`:
-    /// "Every token is cooling down after Replicate's rate limit; next try at 14:02:10".
-    pub fn sentence<Tz: TimeZone>(&self, until: Option<DateTime<Utc>>, tz: &Tz) -> String
-    where
-        Tz::Offset: fmt::Display,
-    {
-        match until {
-            Some(t) if *self == WaitReason::CoolingDown => format!(
-                "{}; next try at {}",
-                self,
-                t.with_timezone(tz).format("%H:%M:%S")
-            ),
-            _ => self.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for WaitReason {
-    /// The sentence without a time (see [`WaitReason::sentence`]).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            WaitReason::NoTokens => "No Replicate token is set up; add one in Settings to start",
-            WaitReason::AllDisabled => {
-                "Every token is disabled; check them in Settings and enable one to continue"
-            }
-            WaitReason::AllBusy => {
-                "Every token is running as many generations as it may; waiting for one to finish"
-            }
-            WaitReason::CoolingDown => "Every token is cooling down after Replicate's rate limit",
-        })
-    }
-}
+use crate::wait::WaitCode;
 
 /// What [`Store::claim_token`] decided.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,9 +24,9 @@ pub enum ClaimOutcome {
     /// already count the claim).
     Claimed(Token),
     /// No token can take it now. `until`: when to try again, if known (the
-    /// earliest cooldown end for [`WaitReason::CoolingDown`]; `None` otherwise).
+    /// earliest cooldown end for [`WaitCode::CoolingDown`]; `None` otherwise).
     Wait {
-        reason: WaitReason,
+        reason: WaitCode,
         until: Option<DateTime<Utc>>,
     },
 }
@@ -100,13 +49,13 @@ impl ClaimOutcome {
 pub fn choose(
     tokens: &[Token],
     now: DateTime<Utc>,
-) -> Result<&Token, (WaitReason, Option<DateTime<Utc>>)> {
+) -> Result<&Token, (WaitCode, Option<DateTime<Utc>>)> {
     if tokens.is_empty() {
-        return Err((WaitReason::NoTokens, None));
+        return Err((WaitCode::NoTokens, None));
     }
     let active: Vec<&Token> = tokens.iter().filter(|t| t.active).collect();
     if active.is_empty() {
-        return Err((WaitReason::AllDisabled, None));
+        return Err((WaitCode::AllDisabled, None));
     }
     let free: Vec<&Token> = active
         .into_iter()
@@ -119,9 +68,9 @@ pub fn choose(
     });
     match best {
         Some(t) => Ok(t),
-        None if free.is_empty() => Err((WaitReason::AllBusy, None)),
+        None if free.is_empty() => Err((WaitCode::AllBusy, None)),
         None => Err((
-            WaitReason::CoolingDown,
+            WaitCode::CoolingDown,
             free.iter().filter_map(|t| t.cooldown_until).min(),
         )),
     }

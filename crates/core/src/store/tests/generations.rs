@@ -237,7 +237,7 @@ fn update_writes_every_mutable_field_in_one_transaction() {
             g.priority = 7;
             g.attempts = 3;
             g.next_attempt_at = Some(t0() + secs(60));
-            g.wait_reason = Some("waiting".into());
+            g.wait_reason = Some(crate::wait::WaitReason::new(crate::wait::WaitCode::AllBusy));
             g.create_sent_at = Some(t0() + secs(1));
             g.retried_from = Some(Uuid::now_v7());
         })

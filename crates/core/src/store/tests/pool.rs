@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use super::{file_store, new_gen, secs, t0};
 use crate::model::{GenerationStatus as S, Token};
-use crate::store::{ClaimOutcome, RequestOutcome, Store, StoreError, WaitReason};
+use crate::store::{ClaimOutcome, RequestOutcome, Store, StoreError};
+use crate::wait::{WaitCode, WaitReason};
 
 fn claimed(outcome: ClaimOutcome) -> Token {
     match outcome {
@@ -18,7 +19,7 @@ fn claimed(outcome: ClaimOutcome) -> Token {
     }
 }
 
-fn waited(outcome: ClaimOutcome) -> (WaitReason, Option<chrono::DateTime<Utc>>) {
+fn waited(outcome: ClaimOutcome) -> (WaitCode, Option<chrono::DateTime<Utc>>) {
     match outcome {
         ClaimOutcome::Wait { reason, until } => (reason, until),
         other => panic!("expected a wait, got {other:?}"),
@@ -97,7 +98,7 @@ fn cooled_down_token_returns_after_its_cooldown() {
     let (reason, until) = waited(store.claim_token(g, t0()).unwrap());
     assert_eq!(
         (reason, until),
-        (WaitReason::CoolingDown, Some(t0() + secs(30)))
+        (WaitCode::CoolingDown, Some(t0() + secs(30)))
     );
     assert_eq!(store.get_generation(g).unwrap().unwrap().token_id, None);
     assert_eq!(
@@ -109,7 +110,7 @@ fn cooled_down_token_returns_after_its_cooldown() {
     let (reason, until) = waited(store.claim_token(g2, t0() + secs(31)).unwrap());
     assert_eq!(
         (reason, until),
-        (WaitReason::CoolingDown, Some(t0() + secs(60)))
+        (WaitCode::CoolingDown, Some(t0() + secs(60)))
     );
     assert_eq!(
         claimed(store.claim_token(g2, t0() + secs(61)).unwrap()).id,
@@ -129,7 +130,7 @@ fn disabled_tokens_are_skipped() {
     let g2 = pending(&store);
     assert_eq!(
         waited(store.claim_token(g2, t0()).unwrap()),
-        (WaitReason::AllDisabled, None)
+        (WaitCode::AllDisabled, None)
     );
     // A generation that already holds a token keeps it, disabled or not.
     assert_eq!(claimed(store.claim_token(g, t0()).unwrap()).id, b.id);
@@ -141,7 +142,7 @@ fn no_tokens_says_so() {
     let g = pending(&store);
     assert_eq!(
         waited(store.claim_token(g, t0()).unwrap()),
-        (WaitReason::NoTokens, None)
+        (WaitCode::NoTokens, None)
     );
 }
 
@@ -153,7 +154,7 @@ fn slots_default_to_one_and_can_be_raised_to_three() {
     claimed(store.claim_token(gs[0], t0()).unwrap());
     assert_eq!(
         waited(store.claim_token(gs[1], t0()).unwrap()),
-        (WaitReason::AllBusy, None)
+        (WaitCode::AllBusy, None)
     );
     store.set_max_concurrency(t.id, 3).unwrap();
     assert_eq!(
@@ -170,7 +171,7 @@ fn slots_default_to_one_and_can_be_raised_to_three() {
     );
     assert_eq!(
         waited(store.claim_token(gs[3], t0()).unwrap()).0,
-        WaitReason::AllBusy
+        WaitCode::AllBusy
     );
     // A terminal status frees a slot; so does a release.
     store
@@ -246,7 +247,7 @@ fn mixed_busy_and_cooling_tokens_wait_for_the_cooldown() {
     let g2 = pending(&store);
     assert_eq!(
         waited(store.claim_token(g2, t0()).unwrap()),
-        (WaitReason::CoolingDown, Some(t0() + secs(20)))
+        (WaitCode::CoolingDown, Some(t0() + secs(20)))
     );
 }
 
@@ -254,22 +255,32 @@ fn mixed_busy_and_cooling_tokens_wait_for_the_cooldown() {
 fn wait_reasons_read_as_sentences_and_serialize_in_snake_case() {
     let until = t0() + secs(130);
     assert_eq!(
-        WaitReason::CoolingDown.sentence(Some(until), &Utc),
+        WaitReason::new(WaitCode::CoolingDown)
+            .until(until)
+            .english(&Utc),
         "Every token is cooling down after Replicate's rate limit; next try at 14:02:10"
     );
-    assert!(WaitReason::NoTokens.to_string().contains("add one"));
-    assert!(WaitReason::AllDisabled.to_string().contains("disabled"));
     assert!(
-        WaitReason::AllBusy
-            .sentence(None, &Utc)
+        WaitReason::new(WaitCode::NoTokens)
+            .english(&Utc)
+            .contains("add one")
+    );
+    assert!(
+        WaitReason::new(WaitCode::AllDisabled)
+            .english(&Utc)
+            .contains("disabled")
+    );
+    assert!(
+        WaitReason::new(WaitCode::AllBusy)
+            .english(&Utc)
             .contains("waiting for one to finish")
     );
     assert_eq!(
-        serde_json::to_string(&WaitReason::AllBusy).unwrap(),
+        serde_json::to_string(&WaitCode::AllBusy).unwrap(),
         "\"all_busy\""
     );
     let wait = ClaimOutcome::Wait {
-        reason: WaitReason::CoolingDown,
+        reason: WaitCode::CoolingDown,
         until: Some(until),
     };
     let v = serde_json::to_value(&wait).unwrap();

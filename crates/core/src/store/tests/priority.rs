@@ -90,7 +90,9 @@ fn next_goes_first_and_drops_its_retry_delay() {
     store
         .update_generation(ids[2], |g| {
             g.next_attempt_at = Some(t0() + secs(3600));
-            g.wait_reason = Some("backoff".into());
+            g.wait_reason = Some(crate::wait::WaitReason::new(
+                crate::wait::WaitCode::Unreachable,
+            ));
         })
         .unwrap();
     store.move_pending(ids[2], MoveTo::Next, t0()).unwrap();
