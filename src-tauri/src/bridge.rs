@@ -20,6 +20,7 @@ use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
+use crate::texts::{Lang, Texts};
 
 /// Name of the event carrying every queue change to the window.
 pub const QUEUE_EVENT: &str = "queue-event";
@@ -122,7 +123,7 @@ fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
             before: None,
         })
         .unwrap_or_default();
-    if let Err(e) = crate::tray::update(app, &c, &latest, paused) {
+    if let Err(e) = crate::tray::update(app, &c, &latest, paused, texts_of(queue)) {
         tracing::warn!(error = %e, "could not update the tray");
     }
 }
@@ -152,17 +153,10 @@ pub fn should_notify_queue_finished(s: &Settings, run: &RunTally, window_focused
         && (s.notifications == NotifyMode::Always || !window_focused)
 }
 
-/// "Queue finished: 12 ready, 1 failed".
-pub fn queue_finished_text(run: &RunTally) -> (String, String) {
-    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut parts = vec![plural(run.completed, "image ready", "images ready")];
-    if run.failed > 0 {
-        parts.push(format!("{} failed", run.failed));
-    }
-    if run.cancelled > 0 {
-        parts.push(format!("{} cancelled", run.cancelled));
-    }
-    ("Queue finished".to_owned(), parts.join(", "))
+/// The tray's and the notifications' words, in the language of the settings
+/// (read each time, so a change applies at the next refresh).
+pub fn texts_of(queue: &Queue) -> Texts {
+    Texts(Lang::of(queue.settings().unwrap_or_default().language))
 }
 
 fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &RunTally) {
@@ -170,7 +164,7 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
     if !should_notify_queue_finished(&s, run, focused(app)) {
         return;
     }
-    let (title, body) = queue_finished_text(run);
+    let (title, body) = Texts(Lang::of(s.language)).queue_finished(run);
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::warn!(error = %e, "could not show a notification");
     }
@@ -178,26 +172,18 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
 
 /// A native notification when a generation ends, per the `notifications` setting.
 fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSummary) {
-    let mode = queue
-        .settings()
-        .map(|s| s.notifications)
-        .unwrap_or_default();
-    if !should_notify_end(mode, focused(app)) {
+    let s = queue.settings().unwrap_or_default();
+    if !should_notify_end(s.notifications, focused(app)) {
         return;
     }
+    let texts = Texts(Lang::of(s.language));
     let (title, body) = match g.status {
-        GenerationStatus::Completed => {
-            let n = g.output_files.len();
-            (
-                format!(
-                    "Generation ready: {n} image{}",
-                    if n == 1 { "" } else { "s" }
-                ),
-                g.prompt_excerpt.chars().take(120).collect::<String>(),
-            )
-        }
+        GenerationStatus::Completed => (
+            texts.ready_title(g.output_files.len()),
+            g.prompt_excerpt.chars().take(120).collect::<String>(),
+        ),
         GenerationStatus::Failed => (
-            "Generation failed".to_owned(),
+            texts.failed_title().to_owned(),
             g.error
                 .clone()
                 .unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
@@ -246,6 +232,5 @@ mod tests {
             ..Settings::default()
         };
         assert!(!should_notify_queue_finished(&off, &done, false));
-        assert_eq!(queue_finished_text(&done).1, "3 images ready, 1 failed");
     }
 }

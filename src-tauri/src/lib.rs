@@ -15,6 +15,7 @@ pub mod endings;
 pub mod error;
 pub mod logging;
 pub mod state;
+pub mod texts;
 pub mod tray;
 
 use std::sync::Arc;
@@ -62,7 +63,10 @@ pub fn run() {
             allow_outputs(app.handle(), &data_dir);
             allow_output_folder(app.handle(), &settings);
             app.manage(AppState::new(backend));
-            tray::create(app.handle())?;
+            tray::create(
+                app.handle(),
+                texts::Texts(texts::Lang::of(settings.language)),
+            )?;
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
             Ok(())
         })

@@ -11,6 +11,8 @@ use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
+use crate::texts::Texts;
+
 /// Tray id.
 pub const TRAY_ID: &str = "main";
 /// Menu item ids.
@@ -32,18 +34,6 @@ pub fn count_text(c: &Counters) -> String {
     } else {
         format!("⟳ {}", c.unviewed)
     }
-}
-
-/// The tooltip: the count and what runs.
-pub fn tooltip_text(c: &Counters, paused: bool) -> String {
-    let mut s = format!("Genqueue — {} unviewed", c.unviewed);
-    if c.active > 0 {
-        s.push_str(&format!(", {} running or queued", c.active));
-    }
-    if paused {
-        s.push_str(" (paused)");
-    }
-    s
 }
 
 fn status_mark(s: GenerationStatus) -> &'static str {
@@ -69,12 +59,9 @@ fn build_menu<R: Runtime>(
     c: &Counters,
     latest: &[GenerationSummary],
     paused: bool,
+    texts: Texts,
 ) -> tauri::Result<Menu<R>> {
-    let count_line = if c.unviewed == 0 {
-        "No unviewed generations".to_owned()
-    } else {
-        format!("⟳ {} unviewed", c.unviewed)
-    };
+    let count_line = texts.count_line(c);
     let mut m = MenuBuilder::new(app).item(
         &MenuItemBuilder::with_id(COUNT_LINE, count_line)
             .enabled(false)
@@ -87,20 +74,20 @@ fn build_menu<R: Runtime>(
     }
     m = m.separator();
     m = if paused {
-        m.item(&MenuItemBuilder::with_id(RESUME, "Resume queue").build(app)?)
+        m.item(&MenuItemBuilder::with_id(RESUME, texts.resume()).build(app)?)
     } else {
-        m.item(&MenuItemBuilder::with_id(PAUSE, "Pause queue").build(app)?)
+        m.item(&MenuItemBuilder::with_id(PAUSE, texts.pause()).build(app)?)
     };
-    m.item(&MenuItemBuilder::with_id(SHOW, "Show window").build(app)?)
+    m.item(&MenuItemBuilder::with_id(SHOW, texts.show_window()).build(app)?)
         .separator()
-        .item(&MenuItemBuilder::with_id(QUIT, "Quit Genqueue").build(app)?)
+        .item(&MenuItemBuilder::with_id(QUIT, texts.quit()).build(app)?)
         .build()
 }
 
 /// Creates the tray. Without a StatusNotifierWatcher on the session bus it
 /// builds without error and is simply invisible (PLATFORM.md).
-pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
-    let menu = build_menu(app, &Counters::default(), &[], false)?;
+pub fn create<R: Runtime>(app: &AppHandle<R>, texts: Texts) -> tauri::Result<TrayIcon<R>> {
+    let menu = build_menu(app, &Counters::default(), &[], false, texts)?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(IDLE_ICON)?)
         .tooltip("Genqueue")
@@ -116,6 +103,7 @@ pub fn update<R: Runtime>(
     c: &Counters,
     latest: &[GenerationSummary],
     paused: bool,
+    texts: Texts,
 ) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
@@ -124,8 +112,8 @@ pub fn update<R: Runtime>(
     tray.set_icon(Some(Image::from_bytes(icon)?))?;
     let text = count_text(c);
     tray.set_title(if text.is_empty() { None } else { Some(text) })?;
-    tray.set_tooltip(Some(tooltip_text(c, paused)))?;
-    tray.set_menu(Some(build_menu(app, c, latest, paused)?))?;
+    tray.set_tooltip(Some(texts.tooltip(c, paused)))?;
+    tray.set_menu(Some(build_menu(app, c, latest, paused, texts)?))?;
     Ok(())
 }
 
@@ -172,10 +160,5 @@ mod tests {
         assert_eq!(count_text(&c), "");
         c.unviewed = 3;
         assert_eq!(count_text(&c), "⟳ 3");
-        c.active = 1;
-        assert_eq!(
-            tooltip_text(&c, true),
-            "Genqueue — 3 unviewed, 1 running or queued (paused)"
-        );
     }
 }

@@ -1,0 +1,231 @@
+//! The words the shell shows outside the window — the tray and the native
+//! notifications — in the language the user chose (Settings → Language, or
+//! the system's), English and Russian as the window's catalogues. Russian
+//! plurals follow CLDR (one, few, many), as i18next does in the window.
+
+use genqueue_core::model::Counters;
+use genqueue_core::settings::LanguageChoice;
+
+use crate::endings::RunTally;
+
+/// A language the shell speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    /// The language for a choice: "system" reads the locale from the
+    /// environment (`LC_ALL`, `LC_MESSAGES`, `LANG`), English otherwise.
+    pub fn of(choice: LanguageChoice) -> Lang {
+        match choice {
+            LanguageChoice::En => Lang::En,
+            LanguageChoice::Ru => Lang::Ru,
+            LanguageChoice::System => {
+                let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                    .iter()
+                    .filter_map(|k| std::env::var(k).ok())
+                    .find(|v| !v.is_empty())
+                    .unwrap_or_default();
+                if locale.to_ascii_lowercase().starts_with("ru") {
+                    Lang::Ru
+                } else {
+                    Lang::En
+                }
+            }
+        }
+    }
+}
+
+/// CLDR's Russian plural category of `n`: one (1, 21…), few (2–4, 22–24…), many.
+fn ru_plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => one,
+        (2..=4, r) if !(12..=14).contains(&r) => few,
+        _ => many,
+    }
+}
+
+/// The texts in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts(pub Lang);
+
+impl Texts {
+    /// The tooltip: the count and what runs.
+    pub fn tooltip(self, c: &Counters, paused: bool) -> String {
+        match self.0 {
+            Lang::En => {
+                let mut s = format!("Genqueue — {} unviewed", c.unviewed);
+                if c.active > 0 {
+                    s.push_str(&format!(", {} running or queued", c.active));
+                }
+                if paused {
+                    s.push_str(" (paused)");
+                }
+                s
+            }
+            Lang::Ru => {
+                let mut s = format!("Genqueue — не просмотрено: {}", c.unviewed);
+                if c.active > 0 {
+                    s.push_str(&format!(", в работе или в очереди: {}", c.active));
+                }
+                if paused {
+                    s.push_str(" (пауза)");
+                }
+                s
+            }
+        }
+    }
+
+    /// The menu's first line.
+    pub fn count_line(self, c: &Counters) -> String {
+        match (self.0, c.unviewed) {
+            (Lang::En, 0) => "No unviewed generations".into(),
+            (Lang::En, n) => format!("⟳ {n} unviewed"),
+            (Lang::Ru, 0) => "Нет непросмотренных генераций".into(),
+            (Lang::Ru, n) => format!("⟳ {n} не просмотрено"),
+        }
+    }
+
+    pub fn pause(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Pause queue",
+            Lang::Ru => "Приостановить очередь",
+        }
+    }
+    pub fn resume(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Resume queue",
+            Lang::Ru => "Возобновить очередь",
+        }
+    }
+    pub fn show_window(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Show window",
+            Lang::Ru => "Показать окно",
+        }
+    }
+    pub fn quit(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Quit Genqueue",
+            Lang::Ru => "Выйти из Genqueue",
+        }
+    }
+
+    /// Title of "a generation is ready" with its `n` files.
+    pub fn ready_title(self, n: usize) -> String {
+        match self.0 {
+            Lang::En => format!(
+                "Generation ready: {n} image{}",
+                if n == 1 { "" } else { "s" }
+            ),
+            Lang::Ru => format!(
+                "Генерация готова: {n} {}",
+                ru_plural(n as u64, "изображение", "изображения", "изображений")
+            ),
+        }
+    }
+
+    pub fn failed_title(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Generation failed",
+            Lang::Ru => "Генерация не удалась",
+        }
+    }
+
+    /// "Queue finished" and "12 images ready, 1 failed".
+    pub fn queue_finished(self, run: &RunTally) -> (String, String) {
+        let (c, f, x) = (
+            u64::from(run.completed),
+            u64::from(run.failed),
+            u64::from(run.cancelled),
+        );
+        match self.0 {
+            Lang::En => {
+                let mut parts = vec![format!(
+                    "{c} {}",
+                    if c == 1 {
+                        "image ready"
+                    } else {
+                        "images ready"
+                    }
+                )];
+                if f > 0 {
+                    parts.push(format!("{f} failed"));
+                }
+                if x > 0 {
+                    parts.push(format!("{x} cancelled"));
+                }
+                ("Queue finished".into(), parts.join(", "))
+            }
+            Lang::Ru => {
+                let mut parts = vec![format!("готово изображений: {c}")];
+                if f > 0 {
+                    parts.push(format!("с ошибкой: {f}"));
+                }
+                if x > 0 {
+                    parts.push(format!("отменено: {x}"));
+                }
+                ("Очередь завершена".into(), parts.join(", "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_plurals_follow_cldr() {
+        let t = Texts(Lang::Ru);
+        assert_eq!(t.ready_title(1), "Генерация готова: 1 изображение");
+        assert_eq!(t.ready_title(3), "Генерация готова: 3 изображения");
+        assert_eq!(t.ready_title(5), "Генерация готова: 5 изображений");
+        assert_eq!(t.ready_title(11), "Генерация готова: 11 изображений");
+        assert_eq!(t.ready_title(21), "Генерация готова: 21 изображение");
+        assert_eq!(t.ready_title(22), "Генерация готова: 22 изображения");
+        assert_eq!(Texts(Lang::En).ready_title(1), "Generation ready: 1 image");
+        assert_eq!(Texts(Lang::En).ready_title(4), "Generation ready: 4 images");
+    }
+
+    #[test]
+    fn tray_texts_in_both_languages() {
+        let c = Counters {
+            unviewed: 3,
+            active: 1,
+            ..Counters::default()
+        };
+        assert_eq!(
+            Texts(Lang::En).tooltip(&c, true),
+            "Genqueue — 3 unviewed, 1 running or queued (paused)"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).tooltip(&c, false),
+            "Genqueue — не просмотрено: 3, в работе или в очереди: 1"
+        );
+        assert_eq!(Texts(Lang::Ru).count_line(&c), "⟳ 3 не просмотрено");
+        assert_eq!(
+            Texts(Lang::En).count_line(&Counters::default()),
+            "No unviewed generations"
+        );
+    }
+
+    #[test]
+    fn queue_finished_summarises_the_run() {
+        let run = RunTally {
+            completed: 3,
+            failed: 1,
+            cancelled: 0,
+        };
+        assert_eq!(
+            Texts(Lang::En).queue_finished(&run),
+            ("Queue finished".into(), "3 images ready, 1 failed".into())
+        );
+        assert_eq!(
+            Texts(Lang::Ru).queue_finished(&run).1,
+            "готово изображений: 3, с ошибкой: 1"
+        );
+    }
+}
