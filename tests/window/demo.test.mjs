@@ -217,4 +217,43 @@ describe("Genqueue's window", () => {
     assert.ok(fits, "the dropdown fits in the small window");
     await shot("small-window-dropdown");
   });
+
+  test("in Russian (Settings → Language): the tray's menu and a notification speak Russian", async () => {
+    await browser.setWindowSize(1100, 760);
+    await (await browser.$('nav.nav a[href="/settings"]')).click();
+    const select = await browser.$("select#language");
+    await select.waitForDisplayed({ timeout: 5_000 });
+    await select.selectByAttribute("value", "ru");
+    await until(async () => (await browser.execute(() => document.documentElement.lang)) === "ru", 5_000, "the window to switch to Russian");
+    await (await browser.$('nav.nav a[href="/"]')).click();
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.waitForDisplayed({ timeout: 5_000 });
+    await prompt.setValue("Маяк на скале в сумерках, тест окна");
+    const before = notifications().length;
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const refocus = await unfocusWindow();
+    try {
+      await until(async () => !(await windowHasFocus()), 5_000, "the window to lose the focus");
+      const ready = (n) => n.title === "Генерация готова: 1 изображение" && (n.body ?? "").includes("Маяк на скале");
+      const { value: seen } = await until(
+        () => notifications().slice(before).find(ready) ?? null,
+        COMPLETE_MS,
+        "a Russian 'Генерация готова' Notify call on the session bus",
+        100,
+      );
+      console.log(`Russian notification: ${JSON.stringify(seen)}`);
+      if (SNI_WATCHER) {
+        const { value: tray } = await until(async () => {
+          const t = await readTray();
+          return t && /^⟳ \d+ не просмотрено$/.test(t.menu[0] ?? "") ? t : null;
+        }, TRAY_MS, "the tray's menu in Russian");
+        console.log(`tray in Russian: ${JSON.stringify(tray)}`);
+        assert.ok(tray.menu.includes("Показать окно") && tray.menu.includes("Выйти из Genqueue"), JSON.stringify(tray.menu));
+        assert.match(tray.tooltip ?? "", /не просмотрено: \d+/);
+      }
+      await screenShot("russian-notification");
+    } finally {
+      await refocus();
+    }
+  });
 });
