@@ -249,7 +249,6 @@ describe("Genqueue's window", () => {
         }, TRAY_MS, "the tray's menu in Russian");
         console.log(`tray in Russian: ${JSON.stringify(tray)}`);
         assert.ok(tray.menu.includes("Показать окно") && tray.menu.includes("Выйти из Genqueue"), JSON.stringify(tray.menu));
-        assert.match(tray.tooltip ?? "", /не просмотрено: \d+/);
       }
       await screenShot("russian-notification");
     } finally {
