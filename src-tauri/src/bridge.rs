@@ -111,7 +111,8 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     }
 }
 
-fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
+/// Reads the counters, the latest unviewed and the language, and redraws the tray.
+pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let (Ok(c), Ok(paused)) = (queue.counters(), queue.is_paused()) else {
         return;
     };

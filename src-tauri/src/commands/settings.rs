@@ -32,6 +32,10 @@ pub async fn set_settings(
     if stored.output_folder != before.output_folder {
         crate::allow_output_folder(&app, &stored);
     }
+    if stored.language != before.language {
+        // The tray speaks the new language at once, not at the next change.
+        crate::bridge::refresh_tray(&app, &queue);
+    }
     let (demo, current_base, data_dir) = {
         let b = state.backend().await;
         (b.demo.is_some(), b.api_base.clone(), b.data_dir.clone())
