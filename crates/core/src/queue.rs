@@ -16,9 +16,7 @@ use serde::Serialize;
 
 use crate::events::{Event, EventBus};
 use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, Token, TokenId};
-use crate::replicate::{
-    Account, ApiError, ApiErrorKind, InputProblem, ReplicateClient, SchemaError,
-};
+use crate::replicate::{Account, ApiError, ApiErrorKind, InputProblem, ReplicateClient};
 use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::{ListQuery, Store, StoreError};
 use crate::submit::forms::FormCache;
@@ -57,10 +55,10 @@ pub enum QueueError {
     InvalidCount { count: u32, max: u32 },
     #[error("that would queue {total} generations at once; the most is {limit}")]
     TooMany { total: usize, limit: usize },
-    #[error("the input breaks the model's schema: {}", list_problems(.0))]
+    #[error("the input breaks the model's schema: {}", InputProblem::join(.0))]
     InvalidInput(Vec<InputProblem>),
     #[error("this model's input schema cannot be read: {0}")]
-    Schema(SchemaError),
+    Schema(crate::replicate::SchemaError),
     #[error("add a Replicate token first: {0}")]
     NoToken(String),
     #[error("this token is already in the pool as \"{0}\"")]
@@ -96,12 +94,6 @@ impl QueueError {
             Self::Io { .. } => "io",
         }
     }
-}
-
-/// `a: …; b: …`, in the order found.
-fn list_problems(problems: &[InputProblem]) -> String {
-    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    list.join("; ")
 }
 
 /// The `{code, message}` shape in which errors cross to a UI or a script.
