@@ -1,6 +1,8 @@
 //! `ui/src/bindings.ts` is generated from the Rust types that cross IPC, so
 //! the two sides cannot drift. The test below fails when the file is stale;
 //! `GENQUEUE_WRITE_BINDINGS=1 cargo test -p genqueue-app bindings` rewrites it.
+//! Besides the types, it holds the core's constants the UI must agree with
+//! (the limits of one create), as `export const`.
 
 #[cfg(test)]
 mod tests {
@@ -27,6 +29,28 @@ mod tests {
 
     fn decl<T: TS>(cfg: &Config) -> String {
         format!("export {}\n", T::decl(cfg))
+    }
+
+    /// The core's constants, as `export const NAME = value;` with their meaning.
+    fn consts() -> String {
+        use genqueue_core::submit::{MAX_BATCH, MAX_COUNT};
+        let items: [(&str, &str, String); 2] = [
+            (
+                "MAX_COUNT",
+                "Most generations of each prompt one create may queue.",
+                MAX_COUNT.to_string(),
+            ),
+            (
+                "MAX_BATCH",
+                "Most generations one create may queue in all (prompts × count).",
+                MAX_BATCH.to_string(),
+            ),
+        ];
+        items
+            .iter()
+            .map(|(name, doc, value)| format!("/** {doc} */\nexport const {name} = {value};\n"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn generate() -> String {
@@ -64,6 +88,7 @@ mod tests {
             decl::<ThemeChoice>(&cfg),
             decl::<LanguageChoice>(&cfg),
             decl::<Settings>(&cfg),
+            consts(),
         ];
         format!("{HEADER}\n{}", parts.join("\n"))
     }

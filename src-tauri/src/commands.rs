@@ -15,23 +15,19 @@ pub mod priority;
 pub mod settings;
 
 use genqueue_core::model::{
-    Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, ModelRef,
-    NewGeneration, Token, TokenId,
+    Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, ModelRef, Token,
+    TokenId,
 };
 use genqueue_core::presets::{ModelPreset, PRESETS};
 use genqueue_core::priority::ListOrder;
-use genqueue_core::replicate::{Account, InputForm};
+use genqueue_core::replicate::Account;
 use genqueue_core::store::ListQuery;
-use serde::{Deserialize, Serialize};
+use genqueue_core::submit::{Prompts, SubmitInput, SubmitRequest};
+use serde::Serialize;
 use tauri::{AppHandle, State};
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
-
-/// Most generations one create may queue per prompt (the "number of images" field).
-pub const MAX_COUNT: u32 = 50;
-/// Most generations one create may queue in all (prompts × count).
-pub const MAX_BATCH: usize = 1000;
 
 /// What the window needs to know about the app.
 #[derive(Debug, Clone, Serialize)]
@@ -107,17 +103,19 @@ pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters>
     Ok(state.queue().await.counters()?)
 }
 
-/// Queues `count` generations (default 1, at most 50) of one prompt on one
-/// model; or, with `prompts`, `count` generations of each prompt (`prompt` is
-/// then ignored; each item may hold several lines, one prompt a line, blank
-/// lines dropped; at most 1000 generations in all). When more than one
-/// generation is queued they share one `batch_id` (see `get_batch`).
+/// Queues `count` generations (default 1, at most `MAX_COUNT`) of one prompt
+/// on one model; or, with `prompts`, `count` generations of each prompt
+/// (`prompt` is then ignored; each item may hold several lines, one prompt a
+/// line, blank lines dropped; at most `MAX_BATCH` generations in all). When
+/// more than one generation is queued they share one `batch_id` (see
+/// `get_batch`). The rules are `genqueue_core::submit`'s.
 ///
-/// `input` holds the model's other inputs; the prompt is put into it. When
-/// the model's schema is known the input is checked against it first, so a
-/// bad value is refused here, not after a round trip.
+/// `input` holds the model's other inputs; the prompt is put into it. It is
+/// checked against the model's schema first, so a bad value is refused
+/// here, not after a round trip.
 ///
-/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`.
+/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`,
+/// `schema`, `no_token`.
 #[tauri::command]
 pub async fn create_generation(
     state: State<'_, AppState>,
@@ -127,78 +125,21 @@ pub async fn create_generation(
     count: Option<u32>,
     prompts: Option<Vec<String>>,
 ) -> CommandResult<Vec<Generation>> {
-    let model: ModelRef = model
-        .parse()
-        .map_err(|e: genqueue_core::model::InvalidModelRef| {
-            CommandError::new("invalid_model", e.to_string())
-        })?;
-    let prompts: Vec<String> = match prompts {
-        Some(list) => list
-            .iter()
-            .flat_map(|p| p.lines())
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        None if prompt.trim().is_empty() => Vec::new(),
-        None => vec![prompt],
+    let request = SubmitRequest {
+        model: parse_model(&model)?,
+        prompts: match prompts {
+            Some(list) => Prompts::Lines(list),
+            None => Prompts::One(prompt),
+        },
+        input: SubmitInput::Values(input.unwrap_or_default()),
+        count: count.unwrap_or(1),
+        priority: 0,
     };
-    if prompts.is_empty() {
-        return Err(CommandError::new("empty_prompt", "Type a prompt first."));
+    let submitted = state.queue().await.submit_request(&request).await?;
+    if let Some(why) = &submitted.unchecked {
+        tracing::warn!(model = %request.model, "input queued unchecked: {why}");
     }
-    let count = count.unwrap_or(1);
-    if !(1..=MAX_COUNT).contains(&count) {
-        return Err(CommandError::new(
-            "invalid_count",
-            format!("The number of generations must be between 1 and {MAX_COUNT}."),
-        ));
-    }
-    let total = prompts.len() * count as usize;
-    if total > MAX_BATCH {
-        return Err(CommandError::new(
-            "invalid_count",
-            format!("That would queue {total} generations at once; the most is {MAX_BATCH}."),
-        ));
-    }
-    let input = input.unwrap_or_default();
-    let with_prompt = |p: &str| {
-        let mut input = input.clone();
-        input.insert("prompt".into(), serde_json::Value::String(p.to_owned()));
-        serde_json::Value::Object(input)
-    };
-    let queue = state.queue().await;
-    if let Some(form) = cached_form(&state, &model) {
-        if let Err(problems) = form.validate(&with_prompt(&prompts[0])) {
-            let msg = problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(CommandError::new("invalid_input", msg));
-        }
-    }
-    let batch_id = (total > 1).then(uuid::Uuid::now_v7);
-    let mut news = Vec::with_capacity(total);
-    for p in &prompts {
-        let input = with_prompt(p);
-        for _ in 0..count {
-            news.push(NewGeneration {
-                model: model.clone(),
-                prompt: p.clone(),
-                input: input.clone(),
-                priority: 0,
-                batch_id,
-                retried_from: None,
-            });
-        }
-    }
-    Ok(queue.submit_batch(news)?)
-}
-
-fn cached_form(state: &AppState, model: &ModelRef) -> Option<InputForm> {
-    let forms = state.forms.lock().unwrap();
-    let v = forms.get(&model.name_path())?;
-    serde_json::from_value(v.get("form")?.clone()).ok()
+    Ok(submitted.generations)
 }
 
 #[tauri::command]
@@ -319,44 +260,22 @@ pub fn list_presets() -> Vec<ModelPreset> {
     PRESETS.to_vec()
 }
 
-/// A model's description and its input form.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct ModelForm {
-    pub model: String,
-    pub description: Option<String>,
-    pub form: InputForm,
-}
+pub use genqueue_core::submit::ModelForm;
 
-/// Reads a model's input schema from Replicate (once per model and session).
+/// Reads a model's input schema from Replicate (once per model and version
+/// for the queue's life: `Queue::model_form`).
 #[tauri::command]
 pub async fn get_model_form(state: State<'_, AppState>, model: String) -> CommandResult<ModelForm> {
-    let model: ModelRef = model
+    let model = parse_model(&model)?;
+    Ok(state.queue().await.model_form(&model).await?)
+}
+
+fn parse_model(model: &str) -> CommandResult<ModelRef> {
+    model
         .parse()
         .map_err(|e: genqueue_core::model::InvalidModelRef| {
             CommandError::new("invalid_model", e.to_string())
-        })?;
-    if let Some(v) = state.forms.lock().unwrap().get(&model.name_path()) {
-        if let Ok(f) = serde_json::from_value::<ModelForm>(v.clone()) {
-            return Ok(f);
-        }
-    }
-    let m = state.queue().await.model(&model).await?;
-    let form = m.input_form().map_err(|e| {
-        CommandError::new(
-            "schema",
-            format!("This model's input schema cannot be read: {e}"),
-        )
-    })?;
-    let out = ModelForm {
-        model: model.name_path(),
-        description: m.description.clone(),
-        form,
-    };
-    if let Ok(v) = serde_json::to_value(&out) {
-        state.forms.lock().unwrap().insert(model.name_path(), v);
-    }
-    Ok(out)
+        })
 }
 
 /// Starts the offline demo: replicate-sim inside the app, demo tokens, a

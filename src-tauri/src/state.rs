@@ -4,9 +4,7 @@
 //! offline demo swaps in another folder and a replicate-sim on loopback; the
 //! event bridge follows the swap through a `watch` channel.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use genqueue_core::engine::{Engine, EngineConfig, EngineError};
 use genqueue_core::queue::Queue;
@@ -61,8 +59,6 @@ impl Backend {
 pub struct AppState {
     backend: RwLock<Backend>,
     queue_tx: watch::Sender<Queue>,
-    /// Model input forms already fetched, by `owner/name`.
-    pub forms: Mutex<HashMap<String, serde_json::Value>>,
 }
 
 impl AppState {
@@ -71,7 +67,6 @@ impl AppState {
         AppState {
             backend: RwLock::new(backend),
             queue_tx,
-            forms: Mutex::new(HashMap::new()),
         }
     }
 
@@ -110,7 +105,6 @@ impl AppState {
                 if let Some(sim) = old.demo {
                     sim.shutdown().await;
                 }
-                self.forms.lock().unwrap().clear();
                 let _ = self.queue_tx.send(b.queue.clone());
                 Ok(())
             }

@@ -4,6 +4,7 @@
 // suite and by the Playwright build (mock.html); never by the real app.
 import type { Account, AppInfo, Counters, ErrorPayload, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
 import type { BatchSummary, BulkResult, HistoryPage, HistoryQuery, ModelRunTime, MoveTo, Settings } from "../src/bindings";
+import { MAX_BATCH, MAX_COUNT } from "../src/bindings";
 import { excerpt, isActive, toSummary } from "../src/lib/generation";
 import { Archive, ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { fakeImage } from "./fakeImages";
@@ -21,10 +22,6 @@ export type FakeOptions = {
 };
 
 export const DATA_DIR = "/home/ada/.local/share/app.genqueue";
-
-/** The most generations one create may make (MAX_BATCH on the Rust side), and per prompt (MAX_COUNT). */
-export const MAX_CREATE = 1000;
-export const MAX_PER_PROMPT = 50;
 
 const FINISHED: readonly GenerationStatus[] = ["completed", "failed", "cancelled"];
 
@@ -663,8 +660,8 @@ export class FakeBackend {
     const input = (args.input ?? {}) as Args;
     if (![...this.tokens.values()].some((t) => t.active)) fail("no_token", "No usable Replicate token: add one or enable one on the Tokens page.");
     if (list.length === 0 || list.some((p) => p.trim() === "")) fail("empty_prompt", "Type a prompt first.");
-    if (count < 1 || count > MAX_PER_PROMPT) fail("invalid_count", `The number of generations must be between 1 and ${MAX_PER_PROMPT}.`);
-    if (list.length * count > MAX_CREATE) fail("invalid_count", `That would queue ${list.length * count} generations at once; the most is ${MAX_CREATE}.`);
+    if (count < 1 || count > MAX_COUNT) fail("invalid_count", `The number of generations must be between 1 and ${MAX_COUNT}.`);
+    if (list.length * count > MAX_BATCH) fail("invalid_count", `That would queue ${list.length * count} generations at once; the most is ${MAX_BATCH}.`);
     if (model.startsWith("nobody/")) fail("model_not_found", `Replicate has no model ${model}.`);
     const batchId = list.length * count > 1 ? `batch_${this.id("b")}` : null;
     const created: Generation[] = [];

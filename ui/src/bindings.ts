@@ -354,3 +354,9 @@ retention_days: number | null, theme: ThemeChoice, language: LanguageChoice,
  * (a crash or a kill), so nothing is sent before the user looks. Default false.
  */
 start_paused_after_crash: boolean, };
+
+/** Most generations of each prompt one create may queue. */
+export const MAX_COUNT = 50;
+
+/** Most generations one create may queue in all (prompts × count). */
+export const MAX_BATCH = 1000;

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use genqueue_core::GenerationStatus;
 use genqueue_core::paths::DATA_DIR_ENV;
 use genqueue_core::replicate::ReplicateClient;
+use genqueue_core::submit::{MAX_BATCH, MAX_COUNT};
 use uuid::Uuid;
 
 use crate::exit::EXIT_CODES_HELP;
@@ -200,8 +201,14 @@ pub struct SubmitArgs {
     /// A model input, typed from the schema: `num_outputs=2`, `go_fast=false`. Repeatable.
     #[arg(long = "input", short, value_name = "KEY=VALUE")]
     pub inputs: Vec<String>,
-    /// Generations of each prompt.
-    #[arg(long, short = 'n', default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Generations of each prompt (the limits are the core's).
+    #[arg(
+        long,
+        short = 'n',
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_COUNT)),
+        help = format!("Generations of each prompt, 1 to {MAX_COUNT} (at most {MAX_BATCH} in all)")
+    )]
     pub count: u32,
     /// Higher runs first.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]

@@ -24,9 +24,9 @@ pub enum Exit {
     /// 2: the command line itself is wrong (clap's own code).
     Usage = 2,
     /// 3: the input was refused before anything was queued: an empty prompt,
-    /// an unknown model, an input that breaks the model's schema, an
-    /// unreadable prompts file, an unknown generation id, an action the
-    /// generation's state does not allow.
+    /// too many generations at once, an unknown model, an input that breaks
+    /// the model's schema, an unreadable prompts file, an unknown generation
+    /// id, an action the generation's state does not allow.
     InvalidInput = 3,
     /// 4: a token problem: malformed, refused by Replicate (401/403/402),
     /// already in the pool, unknown, none active, or the keyring unusable.
@@ -45,9 +45,10 @@ Exit codes:
   0    done
   1    error (store, disk, network, Replicate unreachable)
   2    usage: the command line is wrong
-  3    invalid input, nothing queued: empty prompt, unknown model, input that
-       breaks the model's schema, unreadable prompts file, unknown id, or an
-       action the generation's state does not allow
+  3    invalid input, nothing queued: empty prompt, too many generations at
+       once, unknown model, input that breaks the model's schema, unreadable
+       prompts file, unknown id, or an action the generation's state does
+       not allow
   4    token problem: malformed, refused by Replicate, duplicate, unknown,
        none active, or the keyring unavailable or locked
   5    another engine (the desktop app or `genq run`) runs on this data folder
@@ -120,6 +121,10 @@ impl From<QueueError> for CliError {
             QueueError::Api(a) => api_exit(a),
             QueueError::GenerationNotFound(_)
             | QueueError::EmptyPrompt
+            | QueueError::InvalidCount { .. }
+            | QueueError::TooMany { .. }
+            | QueueError::InvalidInput(_)
+            | QueueError::Schema(_)
             | QueueError::InvalidState(_) => Exit::InvalidInput,
             _ if e.code() == "no_token" => Exit::Token,
             _ => Exit::Error,

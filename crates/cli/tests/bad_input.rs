@@ -172,3 +172,38 @@ async fn unknown_generation_ids_are_invalid_input() {
         "a malformed id is a usage error"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn more_generations_than_one_submit_may_queue_are_refused() {
+    use genqueue_core::submit::{MAX_BATCH, MAX_COUNT};
+    let env = Env::start(1).await;
+    // Over the total: checked before the schema is read, so no token is needed.
+    let many = env.data_dir().join("many.txt");
+    std::fs::write(&many, "a cat\n".repeat(MAX_BATCH / 2 + 1)).unwrap();
+    let out = env
+        .genq(
+            &[
+                "submit",
+                "-m",
+                SCHNELL,
+                "--prompts-file",
+                many.to_str().unwrap(),
+                "-n",
+                "2",
+            ],
+            None,
+        )
+        .await;
+    assert_refused(&out, INVALID_INPUT, &format!("the most is {MAX_BATCH}"));
+    // Over the count of each prompt: the command line itself is wrong.
+    let over = (MAX_COUNT + 1).to_string();
+    let out = env
+        .genq(&["submit", "-m", SCHNELL, "-p", "a cat", "-n", &over], None)
+        .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a count over the limit is a usage error"
+    );
+    assert!(env.ls().await.is_empty());
+}

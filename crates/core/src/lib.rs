@@ -3,7 +3,9 @@
 //! - [`store`]: the SQLite store (generations, tokens, counters) and the token pool's claims.
 //! - [`replicate`]: our client for Replicate's HTTP API v1.
 //! - [`secrets`]: where token secrets live (the OS keyring).
-//! - [`queue`]: the operations a shell calls (submit, cancel, retry, tokens…).
+//! - [`queue`]: the operations a shell calls (cancel, retry, tokens…).
+//! - [`submit`]: queueing generations: [`submit::SubmitRequest`], its limits and checks,
+//!   the model input forms read so far.
 //! - [`engine`]: dispatching, following, saving outputs; one per data folder.
 //! - [`events`]: what changed, announced after the store holds it.
 //! - [`lifecycle`]: a generation's transitions, each written once with its guard.
@@ -31,6 +33,7 @@ pub mod replicate;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod submit;
 pub mod wait;
 
 pub use model::*;

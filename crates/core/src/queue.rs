@@ -1,6 +1,6 @@
 //! The queue's operations, usable from any process that opens the data folder.
 //!
-//! [`Queue`] is what the shells call: submit, cancel, retry, delete, mark
+//! [`Queue`] is what the shells call: submit (in [`crate::submit`]), cancel, retry, delete, mark
 //! viewed, pause, and the token pool's management. It writes the store first,
 //! then announces the change on its [`EventBus`]. Dispatching is not here:
 //! that is the [`crate::engine`], of which one runs per data folder. A
@@ -22,9 +22,10 @@ pub use token_rules::{Verdict, verdict};
 use crate::clock::{Clock, SystemClock};
 use crate::events::{Event, EventBus};
 use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, Token, TokenId};
-use crate::replicate::{Account, ApiError, ApiErrorKind, ReplicateClient};
+use crate::replicate::{Account, ApiError, ApiErrorKind, InputProblem, ReplicateClient};
 use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::{ListQuery, QueueStore, Store, StoreError};
+use crate::submit::forms::FormCache;
 
 /// File name of the SQLite store inside the data folder.
 pub const DB_FILE: &str = "genqueue.db";
@@ -56,6 +57,14 @@ pub enum QueueError {
     Settings(#[from] crate::settings::SettingsError),
     #[error("the prompt is empty")]
     EmptyPrompt,
+    #[error("the number of generations of each prompt must be between 1 and {max}, not {count}")]
+    InvalidCount { count: u32, max: u32 },
+    #[error("that would queue {total} generations at once; the most is {limit}")]
+    TooMany { total: usize, limit: usize },
+    #[error("the input breaks the model's schema: {}", InputProblem::join(.0))]
+    InvalidInput(Vec<InputProblem>),
+    #[error("this model's input schema cannot be read: {0}")]
+    Schema(crate::replicate::SchemaError),
     #[error("add a Replicate token first: {0}")]
     NoToken(String),
     #[error("this token is already in the pool as \"{0}\"")]
@@ -82,6 +91,9 @@ impl QueueError {
             }
             Self::Settings(_) => "invalid_settings",
             Self::EmptyPrompt => "empty_prompt",
+            Self::InvalidCount { .. } | Self::TooMany { .. } => "invalid_count",
+            Self::InvalidInput(_) => "invalid_input",
+            Self::Schema(_) => "schema",
             Self::NoToken(_) => "no_token",
             Self::DuplicateToken(_) => "duplicate_token",
             Self::InvalidState(_) => "invalid_state",
@@ -125,6 +137,8 @@ struct Inner {
     /// Secrets read from the keyring, kept for the life of the process so the
     /// hot path does not hit D-Bus. Removed with the token.
     secret_cache: Mutex<HashMap<TokenId, Arc<Secret>>>,
+    /// Model input forms read so far.
+    forms: FormCache,
 }
 
 impl Queue {
@@ -179,6 +193,7 @@ impl Queue {
                 clock: Arc::new(SystemClock),
                 ended: Mutex::new(HashMap::new()),
                 secret_cache: Mutex::new(HashMap::new()),
+                forms: FormCache::default(),
             }),
         }
     }
@@ -206,6 +221,9 @@ impl Queue {
     }
     pub fn events(&self) -> &EventBus {
         &self.inner.events
+    }
+    pub(crate) fn forms(&self) -> &FormCache {
+        &self.inner.forms
     }
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
@@ -255,27 +273,6 @@ impl Queue {
     }
 
     // ---- generations -------------------------------------------------------
-
-    /// Queues one generation and announces it. Errors: empty prompt, store.
-    pub fn submit(&self, new: NewGeneration) -> Result<Generation, QueueError> {
-        Ok(self.submit_batch(vec![new])?.remove(0))
-    }
-
-    /// Queues several generations in one transaction (a batch) and announces them.
-    pub fn submit_batch(&self, news: Vec<NewGeneration>) -> Result<Vec<Generation>, QueueError> {
-        if news.iter().any(|n| n.prompt.trim().is_empty()) {
-            return Err(QueueError::EmptyPrompt);
-        }
-        let rows = self.store().insert_generations(&news, self.now())?;
-        // A big batch would overrun the event channel: the newest ones are
-        // what a window shows; the counters carry the rest.
-        let skip = rows.len().saturating_sub(BATCH_EVENTS);
-        for g in &rows[skip..] {
-            self.events().send(Event::GenerationChanged(g.summary()));
-        }
-        self.announce_counters()?;
-        Ok(rows)
-    }
 
     pub fn get(&self, id: GenerationId) -> Result<Generation, QueueError> {
         self.store()
@@ -425,46 +422,13 @@ impl Queue {
         Ok(())
     }
 
-    /// A model's description and input schema, read with the least recently
-    /// used active token that is not cooling down: `GET /models/{owner}/{name}`,
-    /// and for a pinned version `GET /models/{owner}/{name}/versions/{id}`
-    /// (its schema then replaces the latest version's).
-    ///
-    /// Errors: `no_token` when no token can be used; Replicate's answer
-    /// otherwise (`not_found` for an unknown model or version). A token
-    /// refused with 401/403 is disabled on the way.
-    pub async fn model(
-        &self,
-        model: &crate::model::ModelRef,
-    ) -> Result<crate::replicate::Model, QueueError> {
-        let now = self.now();
-        let token = self
-            .tokens()?
-            .into_iter()
-            .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= now))
-            .min_by_key(|t| t.last_used_at)
-            .ok_or_else(|| {
-                QueueError::NoToken("reading a model's settings needs an active token".into())
-            })?;
-        let secret = self.secret(token.id).await?;
-        let res = self
-            .client()
-            .get_model(&secret, &model.owner, &model.name)
-            .await;
-        let mut m = self.checked(token.id, res)?;
-        if let Some(v) = &model.version {
-            let res = self
-                .client()
-                .get_version(&secret, &model.owner, &model.name, v)
-                .await;
-            m.latest_version = Some(self.checked(token.id, res)?);
-        }
-        Ok(m)
-    }
-
     /// Records a request's outcome on its token and applies the token rules
     /// ([`Queue::judge`]); the error itself goes back to the caller.
-    fn checked<T>(&self, token: TokenId, res: Result<T, ApiError>) -> Result<T, QueueError> {
+    pub(crate) fn checked<T>(
+        &self,
+        token: TokenId,
+        res: Result<T, ApiError>,
+    ) -> Result<T, QueueError> {
         self.judge(token, &res)?;
         Ok(res?)
     }

@@ -4,17 +4,13 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
-import type { Generation, ModelPreset } from "../bindings";
+import { MAX_BATCH, MAX_COUNT, type Generation, type ModelPreset } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { SettingsForm } from "../components/SettingsForm";
 import { useGenerations } from "../context/GenerationsContext";
 import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
-
-export const MAX_COUNT = 10;
-/** The most generations one create may queue (the Rust side's MAX_BATCH). */
-export const MAX_TOTAL = 1000;
 
 type Mode = "one" | "many";
 
@@ -67,7 +63,7 @@ export function CreatePage() {
     if (busy) return;
     const fieldErrors = validate(fields, values);
     const noPrompt =
-      mode === "one" ? (prompt.trim() === "" ? t("create.needPrompt") : null) : lines.length === 0 ? t("create.needPrompts") : total > MAX_TOTAL ? t("create.tooMany", { max: MAX_TOTAL }) : null;
+      mode === "one" ? (prompt.trim() === "" ? t("create.needPrompt") : null) : lines.length === 0 ? t("create.needPrompts") : total > MAX_BATCH ? t("create.tooMany", { max: MAX_BATCH }) : null;
     setErrors(fieldErrors);
     setPromptError(noPrompt);
     setSubmitError(null);

@@ -15,6 +15,7 @@ use genqueue_core::ModelRef;
 use genqueue_core::paths::default_data_dir;
 use genqueue_core::queue::Queue;
 use genqueue_core::secrets::MemorySecretStore;
+use genqueue_core::submit::{Prompts, SubmitInput, SubmitRequest};
 use rand::Rng;
 use replicate_sim::{AccountConfig, Delay, Sim, SimConfig, Timing};
 
@@ -99,18 +100,14 @@ async fn drive(ctx: &Context, tokens: &[String], count: u32) -> CliResult {
     let prompts: Vec<String> = (0..count as usize)
         .map(|i| PROMPTS[i % PROMPTS.len()].to_owned())
         .collect();
-    let news = submit::prepare(
-        &queue,
-        &submit::Request {
-            model,
-            prompts,
-            inputs: vec![("output_format".into(), "png".into())],
-            count: 1,
-            priority: 0,
-        },
-    )
-    .await?;
-    let rows = queue.submit_batch(news)?;
+    let request = SubmitRequest {
+        model,
+        prompts: Prompts::Lines(prompts),
+        input: SubmitInput::Text(vec![("output_format".into(), "png".into())]),
+        count: 1,
+        priority: 0,
+    };
+    let rows = submit::submit(&queue, &request, None).await?;
     println_out(&format!(
         "queued {} generations on black-forest-labs/flux-schnell",
         rows.len()

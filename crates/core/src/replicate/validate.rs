@@ -26,6 +26,14 @@ impl fmt::Display for InputProblem {
     }
 }
 
+impl InputProblem {
+    /// `a: …; b: …`, in the order given.
+    pub fn join(problems: &[InputProblem]) -> String {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        list.join("; ")
+    }
+}
+
 fn problem(field: &str, message: impl Into<String>) -> InputProblem {
     InputProblem {
         field: field.to_owned(),
