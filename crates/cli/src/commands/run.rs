@@ -57,9 +57,14 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         if !args.follow
             && let Some(end) = finished(&queue)?
         {
-            // The store is idle; the events of the last endings may still wait.
-            while let Ok(ev) = events.try_recv() {
-                report(&queue, &ev, &mut last, args.json)?;
+            // The store is idle; the events of the last endings are sent just
+            // after their writes: report them before leaving (a second at most).
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+            while last.values().any(|s| *s == GenerationStatus::Processing) {
+                match tokio::time::timeout_at(deadline, events.recv()).await {
+                    Ok(Ok(ev)) => report(&queue, &ev, &mut last, args.json)?,
+                    _ => break,
+                }
             }
             break end;
         }
