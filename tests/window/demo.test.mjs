@@ -219,13 +219,14 @@ describe("Genqueue's window", () => {
   });
 
   test("in Russian (Settings → Language): the tray's menu and a notification speak Russian", async () => {
+    await browser.keys("Escape"); // the dropdown of the previous test
     await browser.setWindowSize(1100, 760);
-    await (await browser.$('nav.nav a[href="/settings"]')).click();
+    await (await browser.$('nav.nav a[href="#/settings"]')).click();
     const select = await browser.$("select#language");
     await select.waitForDisplayed({ timeout: 5_000 });
     await select.selectByAttribute("value", "ru");
     await until(async () => (await browser.execute(() => document.documentElement.lang)) === "ru", 5_000, "the window to switch to Russian");
-    await (await browser.$('nav.nav a[href="/"]')).click();
+    await (await browser.$('nav.nav a[href="#/"]')).click();
     const prompt = await browser.$("textarea#prompt");
     await prompt.waitForDisplayed({ timeout: 5_000 });
     await prompt.setValue("Маяк на скале в сумерках, тест окна");
