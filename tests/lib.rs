@@ -352,7 +352,7 @@ pub fn check_outputs(data_dir: &std::path::Path, rows: &[Generation]) -> Vec<Str
             }
         }
     }
-    for f in files_under(&data_dir.join(genqueue_core::queue::OUTPUTS_DIR)) {
+    for f in files_under(&data_dir.join(genqueue_core::paths::OUTPUTS_DIR)) {
         if f.to_string_lossy().ends_with(".part") {
             problems.push(format!("temporary file left: {}", f.display()));
         }

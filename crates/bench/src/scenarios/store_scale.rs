@@ -24,7 +24,7 @@ use crate::world::flux_job;
 const NOWHERE: &str = "http://127.0.0.1:9/v1";
 
 fn open(dir: &Path) -> Result<Queue, String> {
-    let store = Store::open(&dir.join(genqueue_core::queue::DB_FILE)).map_err(|e| e.to_string())?;
+    let store = Store::open(&dir.join(genqueue_core::paths::DB_FILE)).map_err(|e| e.to_string())?;
     let client = ReplicateClient::new(NOWHERE).map_err(|e| e.to_string())?;
     Ok(Queue::from_parts(
         dir.to_owned(),
@@ -182,7 +182,7 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
         r.figure(p50);
         r.figure(if goal { p99.at_most(5.0) } else { p99 });
     }
-    let db_bytes = std::fs::metadata(dir.path().join(genqueue_core::queue::DB_FILE))
+    let db_bytes = std::fs::metadata(dir.path().join(genqueue_core::paths::DB_FILE))
         .map(|m| m.len())
         .unwrap_or(0);
     r.figure(Figure::new(
