@@ -15,6 +15,7 @@ pub mod error;
 pub mod logging;
 pub mod state;
 pub mod tray;
+pub mod window;
 
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch focuses the first window instead.
-            tray::show_main(app);
+            window::show_main(app);
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
