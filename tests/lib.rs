@@ -5,6 +5,8 @@
 //! genqueue-testkit's, shared with the benchmarks; here are the checks and
 //! the reliability suite's helpers.
 
+pub mod faults;
+
 use genqueue_core::model::{Generation, GenerationStatus};
 pub use genqueue_testkit::{
     World, all_generations, fake_token, flux, secret_store, test_engine_config,
@@ -236,7 +238,7 @@ pub mod proxy {
     pub type FilesOrigin = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
     /// How a proxy behaves.
-    #[derive(Clone)]
+    #[derive(Clone, Default)]
     pub struct Options {
         /// Answer 401 to a `/files/…` request without `Authorization`
         /// (a host that wants the token, as Replicate may).
@@ -246,16 +248,6 @@ pub mod proxy {
         pub redirect_authorized_files_to: Option<FilesOrigin>,
         /// Per prediction id, where its output files are said to be.
         pub files_origin: Option<FilesOrigin>,
-    }
-
-    impl Default for Options {
-        fn default() -> Self {
-            Options {
-                refuse_plain_files: false,
-                redirect_authorized_files_to: None,
-                files_origin: None,
-            }
-        }
     }
 
     struct ProxyState {
