@@ -11,6 +11,7 @@ import { SettingsForm } from "../components/SettingsForm";
 import { useGenerations } from "../context/GenerationsContext";
 import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
+import "../styles/pages/create.css";
 
 export const MAX_COUNT = 10;
 /** The most generations one create may queue (the Rust side's MAX_BATCH). */

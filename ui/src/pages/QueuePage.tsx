@@ -14,6 +14,7 @@ import { StatusIcon } from "../components/StatusIcon";
 import { useApp } from "../context/AppContext";
 import { useQueue, useQueueEta } from "../context/QueueContext";
 import { formatDuration, formatEta, runningMs, useNow } from "../lib/time";
+import "../styles/pages/queue.css";
 
 /** `list` with the item at `from` put at `to` (an index in the list without it). */
 export function moveItem<T>(list: T[], from: number, to: number): T[] {
