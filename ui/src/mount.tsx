@@ -6,6 +6,7 @@ import { createRoot } from "react-dom/client";
 import "./styles/base.css";
 import "./styles/layout.css";
 import "./styles/components.css";
+import "./styles/header.css";
 import { App } from "./App";
 
 /** Renders the app into #root. */
