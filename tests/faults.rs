@@ -8,7 +8,7 @@ use genqueue_core::model::{ErrorKind, Generation, GenerationStatus};
 use replicate_sim::{Endpoint, FaultKind, FaultRule, Trigger};
 use serde_json::json;
 
-use crate::{World, assert_human, check_outputs, flux};
+use crate::{World, assert_human, check_outputs};
 
 /// How long a fault run may take to drain.
 pub const LONG: Duration = Duration::from_secs(120);
@@ -32,16 +32,7 @@ pub fn on_api(kind: FaultKind, rate: f64) -> Vec<FaultRule> {
 
 /// Submits `n` distinct generations and waits until all are terminal.
 pub async fn drain(w: &World, n: usize, tag: &str) -> Vec<Generation> {
-    let news: Vec<_> = (0..n)
-        .map(|i| flux(&format!("{tag} {i}"), json!({ "seed": i })))
-        .collect();
-    let ids: Vec<_> = w
-        .queue
-        .submit_batch(news)
-        .unwrap()
-        .iter()
-        .map(|g| g.id)
-        .collect();
+    let ids = w.submit_seeded(tag, n);
     w.wait_terminal(&ids, LONG).await
 }
 

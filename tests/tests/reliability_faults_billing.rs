@@ -132,16 +132,7 @@ async fn every_fault_mixed_on_five_tokens_ends_each_generation_rightly() {
     w.sim.add_faults(rules);
     w.sim.set_behaviour(&w.tokens[3], Behaviour::OutOfCredit);
     w.start();
-    let news: Vec<_> = (0..n)
-        .map(|i| flux(&format!("mixed {i}"), json!({ "seed": i })))
-        .collect();
-    let ids: Vec<_> = w
-        .queue
-        .submit_batch(news)
-        .unwrap()
-        .iter()
-        .map(|g| g.id)
-        .collect();
+    let ids = w.submit_seeded("mixed", n);
     // All but the stuck one end; then the user cancels the stuck one.
     let deadline = std::time::Instant::now() + Duration::from_secs(240);
     loop {

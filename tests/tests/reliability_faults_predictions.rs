@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use genqueue_core::model::{ErrorKind, GenerationStatus};
 use genqueue_tests::faults::{LONG, common_end, drain, rule, still_runs, tally};
-use genqueue_tests::{World, flux, sized};
+use genqueue_tests::{World, sized};
 use replicate_sim::{FaultKind, FaultRule, SimConfig, Trigger};
-use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_and_interrupted_predictions_end_with_the_models_words_or_run_again() {
@@ -55,16 +54,7 @@ async fn a_prediction_stuck_in_starting_holds_only_its_own_slot_and_cancels_clea
     w.sim
         .add_faults([FaultRule::new(FaultKind::StuckStarting, Trigger::Nth(2))]);
     w.start();
-    let news: Vec<_> = (0..6)
-        .map(|i| flux(&format!("stuck {i}"), json!({ "seed": i })))
-        .collect();
-    let ids: Vec<_> = w
-        .queue
-        .submit_batch(news)
-        .unwrap()
-        .iter()
-        .map(|g| g.id)
-        .collect();
+    let ids = w.submit_seeded("stuck", 6);
     // Everything but the stuck one ends; the stuck one shows Replicate's status.
     let deadline = std::time::Instant::now() + LONG;
     let stuck = loop {

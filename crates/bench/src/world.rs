@@ -153,17 +153,6 @@ impl World {
         })
     }
 
-    /// Queues `jobs` in one batch; returns their ids in order.
-    pub fn submit_jobs(&self, jobs: Vec<NewGeneration>) -> Result<Vec<GenerationId>, String> {
-        Ok(self
-            .queue
-            .submit_batch(jobs)
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(|g| g.id)
-            .collect())
-    }
-
     /// Waits until `n` generations ended — heard as events, or, should the
     /// listener have missed some (see [`Recorder::lagged`]), seen in the
     /// store's counters — or `limit` passed. Returns whether they all ended.

@@ -77,6 +77,13 @@ pub fn flux(prompt: &str, extra: serde_json::Value) -> NewGeneration {
     }
 }
 
+/// `n` distinct FLUX Schnell generations: prompt `"{tag} {i}"`, seed `i`.
+pub fn seeded(tag: &str, n: usize) -> Vec<NewGeneration> {
+    (0..n)
+        .map(|i| flux(&format!("{tag} {i}"), json!({ "seed": i })))
+        .collect()
+}
+
 /// Every generation of `queue`, newest first, page by page.
 pub fn all_generations(queue: &Queue) -> Vec<Generation> {
     let mut rows = Vec::new();
@@ -282,6 +289,24 @@ impl World {
     /// Queues one FLUX Schnell generation of `prompt` with `extra` inputs.
     pub fn submit(&self, prompt: &str, extra: serde_json::Value) -> Generation {
         self.queue.submit(flux(prompt, extra)).expect("queued")
+    }
+
+    /// Queues `jobs` as one batch; their ids, in order.
+    ///
+    /// Errors: the queue's refusal, as a sentence.
+    pub fn submit_all(&self, jobs: Vec<NewGeneration>) -> Result<Vec<GenerationId>, String> {
+        Ok(self
+            .queue
+            .submit_batch(jobs)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|g| g.id)
+            .collect())
+    }
+
+    /// Queues [`seeded`]`(tag, n)` as one batch; their ids. Panics if refused.
+    pub fn submit_seeded(&self, tag: &str, n: usize) -> Vec<GenerationId> {
+        self.submit_all(seeded(tag, n)).expect("queued")
     }
 
     /// Waits until every listed generation is terminal, or panics after `limit`.

@@ -248,7 +248,7 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     let t0 = Instant::now();
     let mut ids = Vec::new();
     for (_, w) in &worlds {
-        ids.push(w.submit_jobs((0..n).map(flux_job).collect())?);
+        ids.push(w.submit_all((0..n).map(flux_job).collect())?);
     }
     let waits = worlds.iter().map(|(_, w)| w.wait_ended(n, limit));
     let all_ended = futures_all(waits).await;

@@ -88,7 +88,7 @@ pub async fn run(size: Size, python: Option<&Path>) -> Result<ScenarioReport, St
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("{}: {e}", python.display()))?;
-    let ids = w.submit_jobs(jobs)?;
+    let ids = w.submit_all(jobs)?;
     let limit = Duration::from_secs(size.pick(60, 900));
     let engine_done = w.wait_ended(n, limit).await;
     let py_status = tokio::time::timeout(limit, child.wait()).await;
