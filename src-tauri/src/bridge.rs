@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use genqueue_core::events::Event;
-use genqueue_core::model::{GenerationId, GenerationStatus, GenerationSummary};
+use genqueue_core::model::{GenerationStatus, GenerationSummary};
 
 use crate::endings::{Decision, Endings, RunTally};
 use genqueue_core::queue::Queue;
@@ -21,39 +21,14 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
 use crate::texts::{Lang, Texts};
+use crate::window::{NAVIGATE_EVENT, Navigate};
 
 /// Name of the event carrying every queue change to the window.
 pub const QUEUE_EVENT: &str = "queue-event";
-/// Name of the event asking the window to show a page (`{"path": "/result/<id>"}`).
-pub const NAVIGATE_EVENT: &str = "navigate";
 /// Tray refreshes are coalesced to at most one per this interval.
 const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
 /// Generations listed in the tray menu.
 const TRAY_LATEST: usize = 5;
-
-/// Payload of [`NAVIGATE_EVENT`].
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Navigate {
-    pub path: String,
-}
-
-/// Shows the window on a generation's result page and marks it viewed.
-pub fn open_result<R: Runtime>(app: &AppHandle<R>, id: GenerationId) {
-    crate::tray::show_main(app);
-    let _ = app.emit(
-        NAVIGATE_EVENT,
-        Navigate {
-            path: format!("/result/{id}"),
-        },
-    );
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let q = app.state::<AppState>().queue().await;
-        if let Err(e) = q.mark_viewed(id) {
-            tracing::warn!(error = %e, "could not mark a generation viewed from the tray");
-        }
-    });
-}
 
 /// Runs for the life of the app, following queue swaps (the demo).
 pub async fn run<R: Runtime>(app: AppHandle<R>) {

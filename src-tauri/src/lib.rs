@@ -17,6 +17,7 @@ pub mod logging;
 pub mod state;
 pub mod texts;
 pub mod tray;
+pub mod window;
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch focuses the first window instead.
-            tray::show_main(app);
+            window::show_main(app);
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
@@ -123,7 +124,7 @@ pub fn run() {
 /// The settings stored in `data_dir`, or the defaults if they cannot be read
 /// (the queue's own open reports that error).
 fn read_settings(data_dir: &std::path::Path) -> Settings {
-    genqueue_core::store::Store::open(&data_dir.join(genqueue_core::queue::DB_FILE))
+    genqueue_core::store::Store::open(&data_dir.join(genqueue_core::paths::DB_FILE))
         .and_then(|s| s.settings())
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "cannot read the settings; using the defaults");
@@ -160,7 +161,7 @@ pub(crate) fn allow_outputs<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     data_dir: &std::path::Path,
 ) {
-    let outputs = data_dir.join(genqueue_core::queue::OUTPUTS_DIR);
+    let outputs = data_dir.join(genqueue_core::paths::OUTPUTS_DIR);
     let _ = std::fs::create_dir_all(&outputs);
     if let Err(e) = app.asset_protocol_scope().allow_directory(&outputs, true) {
         tracing::error!(error = %e, "cannot allow the outputs folder to the window");

@@ -12,6 +12,7 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::texts::Texts;
+use crate::window;
 
 /// Tray id.
 pub const TRAY_ID: &str = "main";
@@ -117,18 +118,9 @@ pub fn update<R: Runtime>(
     Ok(())
 }
 
-/// Shows, unminimizes and focuses the main window.
-pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
-}
-
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        SHOW => show_main(app),
+        SHOW => window::show_main(app),
         QUIT => app.exit(0),
         PAUSE | RESUME => {
             let app = app.clone();
@@ -144,7 +136,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
         other => {
             if let Some(id) = other.strip_prefix(GEN_PREFIX).and_then(|s| s.parse().ok()) {
-                crate::bridge::open_result(app, id);
+                window::open_result(app, id);
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use genqueue_core::model::{ErrorKind, GenerationStatus};
-use genqueue_tests::{World, assert_files, flux};
+use genqueue_tests::{World, assert_files};
 use replicate_sim::{Behaviour, Delay, Endpoint, FaultKind, FaultRule, SimConfig, Timing, Trigger};
 use serde_json::json;
 
@@ -14,16 +14,7 @@ const LONG: Duration = Duration::from_secs(60);
 async fn ten_tokens_drain_five_hundred_generations_with_files_on_disk() {
     let mut w = World::new(10, SimConfig::fast()).await;
     w.start();
-    let news: Vec<_> = (0..500)
-        .map(|i| flux(&format!("a lighthouse, take {i}"), json!({ "seed": i })))
-        .collect();
-    let ids: Vec<_> = w
-        .queue
-        .submit_batch(news)
-        .unwrap()
-        .iter()
-        .map(|g| g.id)
-        .collect();
+    let ids = w.submit_seeded("a lighthouse, take", 500);
     let rows = w.wait_terminal(&ids, Duration::from_secs(240)).await;
     for g in &rows {
         assert_files(&w, g, 1);
@@ -312,16 +303,7 @@ async fn a_restart_in_the_middle_loses_nothing_and_bills_nothing_twice() {
     let mut w = World::new(3, sim).await;
     w.config.create_wait = None;
     w.start();
-    let news: Vec<_> = (0..30)
-        .map(|i| flux(&format!("restart {i}"), json!({ "seed": i })))
-        .collect();
-    let ids: Vec<_> = w
-        .queue
-        .submit_batch(news)
-        .unwrap()
-        .iter()
-        .map(|g| g.id)
-        .collect();
+    let ids = w.submit_seeded("restart", 30);
     // Stop while some are running.
     w.wait_for(ids[0], LONG, |g| g.status == GenerationStatus::Processing)
         .await;
@@ -427,7 +409,7 @@ async fn a_running_generation_whose_token_is_gone_fails_clearly_at_start() {
     let g = w.submit("orphan", json!({}));
     // As an older version could leave it: processing, its token row deleted
     // (written past the lifecycle, on the concrete store).
-    genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::queue::DB_FILE))
+    genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::paths::DB_FILE))
         .unwrap()
         .update_generation(g.id, |r| {
             r.status = GenerationStatus::Processing;

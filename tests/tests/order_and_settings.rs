@@ -83,7 +83,7 @@ async fn the_queue_starts_paused_only_after_an_unclean_stop_and_when_asked() {
     let mut w = World::new(0, SimConfig::fast()).await;
     // A second connection to the same file: it outlives the engines started below.
     let store =
-        genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::queue::DB_FILE))
+        genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::paths::DB_FILE))
             .unwrap();
     // A clean stop.
     w.start();
@@ -136,7 +136,7 @@ async fn retention_deletes_old_finished_generations_and_their_files_at_start() {
     for (g, days) in [(&old, 10), (&young, 2)] {
         let files = write_file(g.id);
         // Rows made old by hand, past the lifecycle: the concrete store.
-        genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::queue::DB_FILE))
+        genqueue_core::store::Store::open(&w.queue.data_dir().join(genqueue_core::paths::DB_FILE))
             .unwrap()
             .update_generation(g.id, |r| {
                 r.status = GenerationStatus::Completed;

@@ -19,10 +19,9 @@ use genqueue_core::events::Event;
 use genqueue_core::model::{ErrorKind, GenerationStatus};
 use genqueue_tests::proxy::{Options, Proxy};
 use genqueue_tests::{
-    World, files_under, flux, genq_bin, keyring_tests_enabled, occurrences, unmasked_token,
+    World, files_under, genq_bin, keyring_tests_enabled, occurrences, unmasked_token,
 };
 use replicate_sim::{AccountConfig, FaultKind, FaultRule, Sim, SimConfig, Trigger};
-use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
 /// The strings that must appear nowhere: each token, and long pieces of it
@@ -140,16 +139,7 @@ async fn known_tokens_appear_nowhere_and_reach_only_the_api_base() {
         }
     });
     w.start();
-    let news: Vec<_> = (0..15)
-        .map(|i| flux(&format!("secret {i}"), json!({ "seed": i })))
-        .collect();
-    let ids: Vec<_> = w
-        .queue
-        .submit_batch(news)
-        .unwrap()
-        .iter()
-        .map(|g| g.id)
-        .collect();
+    let ids = w.submit_seeded("secret", 15);
     let rows = w.wait_terminal(&ids, Duration::from_secs(60)).await;
     // Token operations too: a duplicate, a malformed paste holding a token.
     let dup = w.queue.add_token("again", &tokens[0]).await.unwrap_err();

@@ -1,21 +1,22 @@
-//! A benchmark world: replicate-sim on loopback, a real SQLite store in a
-//! temporary folder, secrets in memory (the benchmarks measure the engine,
-//! not the keyring), tokens added through `Queue::add_token`, and a recorder
-//! that timestamps the queue's events as a shell would receive them.
+//! A benchmark world: genqueue-testkit's world (replicate-sim on loopback, a
+//! real SQLite store in a temporary folder, tokens added through
+//! `Queue::add_token`) with secrets in memory (the benchmarks measure the
+//! engine, not the keyring), and a recorder that timestamps the queue's
+//! events as a shell would receive them.
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use genqueue_core::engine::{Engine, EngineConfig, PollSchedule};
+use genqueue_core::engine::{EngineConfig, PollSchedule};
 use genqueue_core::events::Event;
-use genqueue_core::model::{GenerationId, GenerationStatus, NewGeneration, TokenId};
+use genqueue_core::model::{GenerationId, GenerationStatus, NewGeneration};
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::{MemorySecretStore, Secret};
-use genqueue_core::store::Store;
-use replicate_sim::{AccountConfig, Sim, SimConfig, SimHandle, Stats, fingerprint};
+use replicate_sim::{SimConfig, Stats, fingerprint};
 use serde_json::json;
 
 /// A fake token whose last four characters are `index` (so the sim's
@@ -99,25 +100,35 @@ impl Recorder {
     }
 }
 
-/// One scenario's world.
+/// One scenario's world: the testkit's (sim, store, queue, tokens, engine;
+/// its fields and methods through `Deref`), plus the event recorder and the
+/// sim's counters once the tokens were added.
 pub struct World {
-    pub sim: SimHandle,
-    pub dir: tempfile::TempDir,
-    pub queue: Queue,
-    pub engine: Option<Engine>,
-    /// Token strings, in the order of `token_ids`.
-    pub tokens: Vec<String>,
-    pub token_ids: Vec<TokenId>,
+    world: genqueue_testkit::World,
     pub recorder: Recorder,
     /// The sim's counters right after the tokens were added (their
     /// `GET /account` checks), to subtract.
     pub baseline: Stats,
 }
 
+impl Deref for World {
+    type Target = genqueue_testkit::World;
+    fn deref(&self) -> &Self::Target {
+        &self.world
+    }
+}
+
+impl DerefMut for World {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.world
+    }
+}
+
 impl World {
     /// A sim with one ok account per token (`first_index..first_index+n`,
     /// see [`bench_token`]), each token added to the pool with `concurrency`
-    /// slots. `extra_accounts` are added to the sim only (another client's).
+    /// slots, secrets in memory. `extra_accounts` are added to the sim only
+    /// (another client's).
     pub async fn new(
         sim: SimConfig,
         n: usize,
@@ -126,73 +137,20 @@ impl World {
         extra_accounts: &[String],
     ) -> Result<World, String> {
         let tokens: Vec<String> = (0..n).map(|i| bench_token(first_index + i)).collect();
-        let mut sim = sim;
-        for (i, t) in tokens.iter().enumerate() {
-            sim = sim.account(AccountConfig::new(t, format!("engine{i}")));
-        }
-        for (i, t) in extra_accounts.iter().enumerate() {
-            sim = sim.account(AccountConfig::new(t, format!("other{i}")));
-        }
-        let sim = Sim::start(sim).await.map_err(|e| format!("sim: {e}"))?;
-        let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-        let store = Store::open(&dir.path().join("genqueue.db")).map_err(|e| e.to_string())?;
-        let client = ReplicateClient::new(&sim.base_url()).map_err(|e| e.to_string())?;
-        let queue = Queue::from_parts(
-            dir.path().to_owned(),
-            store,
-            client,
-            Arc::new(MemorySecretStore::new()),
-        );
-        let mut token_ids = Vec::new();
-        for (i, t) in tokens.iter().enumerate() {
-            let (tok, _) = queue
-                .add_token(&format!("bench {i}"), t)
-                .await
-                .map_err(|e| format!("add token {i}: {e}"))?;
-            if concurrency != 1 {
-                queue
-                    .set_token_concurrency(tok.id, concurrency)
-                    .map_err(|e| e.to_string())?;
-            }
-            token_ids.push(tok.id);
-        }
+        let world = genqueue_testkit::World::builder(sim, tokens)
+            .other_accounts(extra_accounts)
+            .secrets(Arc::new(MemorySecretStore::new()))
+            .concurrency(concurrency)
+            .build()
+            .await?;
         let recorder = Recorder::default();
-        recorder.listen(&queue);
-        let baseline = sim.stats();
+        recorder.listen(&world.queue);
+        let baseline = world.sim.stats();
         Ok(World {
-            sim,
-            dir,
-            queue,
-            engine: None,
-            tokens,
-            token_ids,
+            world,
             recorder,
             baseline,
         })
-    }
-
-    /// Starts the engine.
-    pub fn start(&mut self, config: EngineConfig) -> Result<(), String> {
-        self.engine = Some(Engine::start(self.queue.clone(), config).map_err(|e| e.to_string())?);
-        Ok(())
-    }
-
-    /// Stops the engine.
-    pub async fn stop(&mut self) {
-        if let Some(e) = self.engine.take() {
-            e.shutdown().await;
-        }
-    }
-
-    /// Queues `jobs` in one batch; returns their ids in order.
-    pub fn submit(&self, jobs: Vec<NewGeneration>) -> Result<Vec<GenerationId>, String> {
-        Ok(self
-            .queue
-            .submit_batch(jobs)
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(|g| g.id)
-            .collect())
     }
 
     /// Waits until `n` generations ended — heard as events, or, should the
@@ -216,13 +174,6 @@ impl World {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         true
-    }
-
-    /// The token string that owns generation `id` (its row's `token_id`).
-    pub fn token_of(&self, id: GenerationId) -> Option<&str> {
-        let g = self.queue.get(id).ok()?;
-        let i = self.token_ids.iter().position(|t| Some(*t) == g.token_id)?;
-        Some(&self.tokens[i])
     }
 
     /// Requests the sim saw with `token` since the tokens were added.
@@ -255,17 +206,10 @@ pub async fn sim_completed_at(
 
 /// A FLUX Schnell job (the sim's default model), seeded for repeatable images.
 pub fn flux_job(i: usize) -> NewGeneration {
-    let prompt = format!("a lighthouse at dusk, take {i}");
-    NewGeneration {
-        model: "black-forest-labs/flux-schnell"
-            .parse()
-            .expect("valid model ref"),
-        prompt: prompt.clone(),
-        input: json!({ "prompt": prompt, "seed": i }),
-        priority: 0,
-        batch_id: None,
-        retried_from: None,
-    }
+    genqueue_testkit::flux(
+        &format!("a lighthouse at dusk, take {i}"),
+        json!({ "seed": i }),
+    )
 }
 
 /// `s` scaled by `k` (for tiny runs at a compressed time scale).

@@ -12,7 +12,7 @@ use serde_json::json;
 #[tokio::test]
 async fn a_waiting_generation_shows_its_next_try_in_local_time() {
     let env = Env::start(0).await;
-    let store = Store::open(&env.data_dir().join(genqueue_core::queue::DB_FILE)).unwrap();
+    let store = Store::open(&env.data_dir().join(genqueue_core::paths::DB_FILE)).unwrap();
     let new = NewGeneration {
         model: "black-forest-labs/flux-schnell"
             .parse::<ModelRef>()

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::events::Event;
 use crate::model::GenerationId;
+use crate::paths::{OUTPUTS_DIR, resolve_output_path};
 use crate::queue::{Queue, QueueError};
-use crate::settings::resolve_output_path;
 use crate::store::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 
 /// What [`Queue::bulk`] does to each generation.
@@ -131,7 +131,7 @@ impl Queue {
     ) -> Result<(), QueueError> {
         let name = id.to_string();
         let mut dirs = vec![
-            self.data_dir().join(crate::queue::OUTPUTS_DIR).join(&name),
+            self.data_dir().join(OUTPUTS_DIR).join(&name),
             self.output_dir(id),
         ];
         let mut first_err: Option<QueueError> = None;

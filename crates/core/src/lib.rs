@@ -14,6 +14,7 @@
 //! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
 //!   batches, and the order pending generations run in.
 //! - [`settings`]: the user's settings (stored as JSON in the store).
+//! - [`paths`]: the data folder, its layout (store file, outputs) and output paths.
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 

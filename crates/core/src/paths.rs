@@ -1,6 +1,7 @@
-//! Where Genqueue keeps its data on this machine.
+//! Where Genqueue keeps its data on this machine: the data folder, its
+//! layout, and how saved output paths are stored and resolved.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The app identifier: the Tauri bundle identifier, the keyring service
 /// name and the data folder's name.
@@ -34,4 +35,35 @@ pub fn default_data_dir() -> PathBuf {
         .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."));
     base.join(APP_IDENTIFIER)
+}
+
+/// File name of the SQLite store inside the data folder.
+pub const DB_FILE: &str = "genqueue.db";
+/// File in the data folder that the running engine holds locked (`engine::engine_running`).
+pub const LOCK_FILE: &str = "engine.lock";
+/// Folder of saved outputs inside the data folder: `outputs/<generation id>/<n>.<ext>`.
+pub const OUTPUTS_DIR: &str = "outputs";
+
+/// Where a stored output path (relative to the data folder, or absolute)
+/// is on disk.
+pub fn resolve_output_path(data_dir: &Path, stored: &str) -> PathBuf {
+    let p = Path::new(stored);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        data_dir.join(p)
+    }
+}
+
+/// How a saved file is stored in `output_files`: relative to the data folder
+/// (with `/`) when inside it, absolute otherwise.
+pub fn stored_output_path(data_dir: &Path, file: &Path) -> String {
+    match file.strip_prefix(data_dir) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => file.display().to_string(),
+    }
 }

@@ -27,10 +27,8 @@ use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::{ListQuery, QueueStore, Store, StoreError};
 use crate::submit::forms::FormCache;
 
-/// File name of the SQLite store inside the data folder.
-pub const DB_FILE: &str = "genqueue.db";
-/// Folder of saved outputs inside the data folder: `outputs/<generation id>/<n>.<ext>`.
-pub const OUTPUTS_DIR: &str = "outputs";
+// Kept for tests/tests/reliability_kill.rs until it names `paths::DB_FILE`.
+pub use crate::paths::DB_FILE;
 /// Most `generation_changed` events one batch sends (its newest rows).
 pub const BATCH_EVENTS: usize = 200;
 /// Settings key of the paused flag ("1" = paused).
@@ -247,7 +245,7 @@ impl Queue {
         g.output_files
             .first()
             .and_then(|f| {
-                crate::settings::resolve_output_path(&self.inner.data_dir, f)
+                crate::paths::resolve_output_path(&self.inner.data_dir, f)
                     .parent()
                     .map(Path::to_path_buf)
             })

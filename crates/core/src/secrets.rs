@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use crate::model::TokenId;
 
 /// The keyring service name: the app identifier.
-pub const KEYRING_SERVICE: &str = "app.genqueue.desktop";
+pub const KEYRING_SERVICE: &str = crate::paths::APP_IDENTIFIER;
 
 /// Shortest and longest secret accepted, in characters.
 pub const SECRET_LEN: std::ops::RangeInclusive<usize> = 8..=256;

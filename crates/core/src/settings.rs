@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::paths::OUTPUTS_DIR;
 use crate::store::{Store, StoreError};
 
 /// Key of the settings object in the `settings` table.
@@ -150,7 +151,7 @@ impl Settings {
     pub fn outputs_root(&self, data_dir: &Path) -> PathBuf {
         match &self.output_folder {
             Some(dir) => PathBuf::from(dir),
-            None => data_dir.join(crate::queue::OUTPUTS_DIR),
+            None => data_dir.join(OUTPUTS_DIR),
         }
     }
 }
@@ -172,29 +173,5 @@ impl Store {
     pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
         let raw = serde_json::to_string(s).unwrap_or_else(|_| "{}".into());
         self.set_setting(SETTINGS_KEY, &raw)
-    }
-}
-
-/// Where a stored output path (relative to the data folder, or absolute)
-/// is on disk.
-pub fn resolve_output_path(data_dir: &Path, stored: &str) -> PathBuf {
-    let p = Path::new(stored);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        data_dir.join(p)
-    }
-}
-
-/// How a saved file is stored in `output_files`: relative to the data folder
-/// (with `/`) when inside it, absolute otherwise.
-pub fn stored_output_path(data_dir: &Path, file: &Path) -> String {
-    match file.strip_prefix(data_dir) {
-        Ok(rel) => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => file.display().to_string(),
     }
 }

@@ -11,6 +11,7 @@ import { SettingsForm } from "../components/SettingsForm";
 import { useGenerations } from "../context/GenerationsContext";
 import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
+import "../styles/pages/create.css";
 
 type Mode = "one" | "many";
 

@@ -7,6 +7,7 @@ import { AddTokenForm } from "../components/AddTokenForm";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { ExternalIcon } from "../components/icons";
 import { useApp } from "../context/AppContext";
+import "../styles/pages/first-run.css";
 
 export const TOKENS_URL = "https://replicate.com/account/api-tokens";
 

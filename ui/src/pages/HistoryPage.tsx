@@ -16,6 +16,7 @@ import { StatusIcon } from "../components/StatusIcon";
 import { isActive, STATUSES } from "../lib/generation";
 import { formatWhen } from "../lib/time";
 import { isFiltered, NO_FILTERS, useHistory, type HistoryFilters } from "../lib/useHistory";
+import "../styles/pages/history.css";
 
 export const ROW_HEIGHT = 64;
 /** Load the next page when the view comes this close (in rows) to the end of what is loaded. */

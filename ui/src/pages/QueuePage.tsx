@@ -15,6 +15,7 @@ import { useApp } from "../context/AppContext";
 import { useQueue, useQueueEta } from "../context/QueueContext";
 import { formatDuration, formatEta, runningMs, useNow } from "../lib/time";
 import { formatWait } from "../lib/wait";
+import "../styles/pages/queue.css";
 
 /** `list` with the item at `from` put at `to` (an index in the list without it). */
 export function moveItem<T>(list: T[], from: number, to: number): T[] {

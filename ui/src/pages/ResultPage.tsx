@@ -12,6 +12,7 @@ import { OutputImages } from "../components/OutputImages";
 import { useGenerations } from "../context/GenerationsContext";
 import { isActive } from "../lib/generation";
 import { useGeneration } from "../lib/useGeneration";
+import "../styles/pages/result.css";
 
 export function ResultPage() {
   const { t } = useTranslation();

@@ -10,6 +10,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { useApp } from "../context/AppContext";
 import { useSettings } from "../context/SettingsContext";
 import { resolveLanguage } from "../i18n";
+import "../styles/pages/settings.css";
 
 function Choice<T extends string>({ name, legend, value, options, onChange }: { name: string; legend: string; value: T; options: [T, string][]; onChange: (v: T) => void }) {
   return (

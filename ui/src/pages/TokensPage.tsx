@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { AddTokenForm } from "../components/AddTokenForm";
 import { TokenRow } from "../components/TokenRow";
 import { useApp } from "../context/AppContext";
+import "../styles/pages/tokens.css";
 
 export function TokensPage() {
   const { t } = useTranslation();

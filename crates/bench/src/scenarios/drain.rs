@@ -52,11 +52,11 @@ async fn drain(n: usize, config: EngineConfig) -> Result<Drain, String> {
         ..SimConfig::default()
     };
     let mut w = World::new(sim, TOKENS, 0, 1, &[]).await?;
-    w.start(config)?;
+    w.start_with(config)?;
     let cpu0 = procfs::cpu_seconds();
     let t0 = Instant::now();
     let submitted = chrono::Utc::now();
-    let ids = w.submit((0..n).map(flux_job).collect())?;
+    let ids = w.submit_all((0..n).map(flux_job).collect())?;
     let all_ended = w.wait_ended(n, Duration::from_secs(600)).await;
     let measured = t0.elapsed().as_secs_f64();
     let cpu = procfs::cpu_seconds().zip(cpu0).map(|(a, b)| a - b);

@@ -16,8 +16,8 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     let warm = 20;
     let window = Duration::from_secs(size.pick(2, 60));
     let mut w = World::new(SimConfig::fast(), 10, 0, 1, &[]).await?;
-    w.start(EngineConfig::default())?;
-    w.submit((0..warm).map(flux_job).collect())?;
+    w.start_with(EngineConfig::default())?;
+    w.submit_all((0..warm).map(flux_job).collect())?;
     let warmed = w.wait_ended(warm, Duration::from_secs(60)).await;
     // Let the last writes and events settle before measuring.
     tokio::time::sleep(Duration::from_millis(size.pick(300, 1000))).await;

@@ -242,13 +242,13 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
             ..realistic_sim(size)
         };
         let mut w = World::new(sim, n, 0, 1, &[]).await?;
-        w.start(scale_config(&v.config, scale))?;
+        w.start_with(scale_config(&v.config, scale))?;
         worlds.push((v.name, w));
     }
     let t0 = Instant::now();
     let mut ids = Vec::new();
     for (_, w) in &worlds {
-        ids.push(w.submit((0..n).map(flux_job).collect())?);
+        ids.push(w.submit_all((0..n).map(flux_job).collect())?);
     }
     let waits = worlds.iter().map(|(_, w)| w.wait_ended(n, limit));
     let all_ended = futures_all(waits).await;

@@ -79,7 +79,7 @@ pub async fn run(size: Size, python: Option<&Path>) -> Result<ScenarioReport, St
     let results_path = work.path().join("results.json");
     std::fs::write(&config_path, config.to_string()).map_err(|e| e.to_string())?;
 
-    w.start(scale_config(&EngineConfig::default(), scale))?;
+    w.start_with(scale_config(&EngineConfig::default(), scale))?;
     let mut child = tokio::process::Command::new(&python)
         .arg(&script)
         .arg(&config_path)
@@ -88,7 +88,7 @@ pub async fn run(size: Size, python: Option<&Path>) -> Result<ScenarioReport, St
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("{}: {e}", python.display()))?;
-    let ids = w.submit(jobs)?;
+    let ids = w.submit_all(jobs)?;
     let limit = Duration::from_secs(size.pick(60, 900));
     let engine_done = w.wait_ended(n, limit).await;
     let py_status = tokio::time::timeout(limit, child.wait()).await;

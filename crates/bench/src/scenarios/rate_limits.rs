@@ -43,10 +43,10 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
         ..SimConfig::default()
     };
     let mut w = World::new(sim, TOKENS, 0, SLOTS, &[]).await?;
-    w.start(EngineConfig::default())?;
+    w.start_with(EngineConfig::default())?;
     let t0 = Instant::now();
     let submitted = chrono::Utc::now();
-    let ids = w.submit((0..n).map(flux_job).collect())?;
+    let ids = w.submit_all((0..n).map(flux_job).collect())?;
     let all = w
         .wait_ended(n, Duration::from_secs(size.pick(60, 900)))
         .await;

@@ -24,7 +24,7 @@ use crate::world::flux_job;
 const NOWHERE: &str = "http://127.0.0.1:9/v1";
 
 fn open(dir: &Path) -> Result<Queue, String> {
-    let store = Store::open(&dir.join(genqueue_core::queue::DB_FILE)).map_err(|e| e.to_string())?;
+    let store = Store::open(&dir.join(genqueue_core::paths::DB_FILE)).map_err(|e| e.to_string())?;
     let client = ReplicateClient::new(NOWHERE).map_err(|e| e.to_string())?;
     Ok(Queue::from_parts(
         dir.to_owned(),
@@ -38,7 +38,7 @@ fn open(dir: &Path) -> Result<Queue, String> {
 /// file and URL each), 1 % failed, 1 % cancelled, all viewed.
 fn build_history(q: &Queue, n: usize) -> Result<(), String> {
     // Rows written as they are, not through the lifecycle: the concrete store.
-    let store = Store::open(&q.data_dir().join(genqueue_core::queue::DB_FILE))
+    let store = Store::open(&q.data_dir().join(genqueue_core::paths::DB_FILE))
         .map_err(|e| e.to_string())?;
     let base = Utc::now() - chrono::Duration::days(365);
     let batch = 1000;
@@ -184,7 +184,7 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
         r.figure(p50);
         r.figure(if goal { p99.at_most(5.0) } else { p99 });
     }
-    let db_bytes = std::fs::metadata(dir.path().join(genqueue_core::queue::DB_FILE))
+    let db_bytes = std::fs::metadata(dir.path().join(genqueue_core::paths::DB_FILE))
         .map(|m| m.len())
         .unwrap_or(0);
     r.figure(Figure::new(

@@ -77,7 +77,7 @@ pub async fn run(args: DemoArgs) -> CliResult {
     let exit = result?;
     println_out(&format!(
         "images are in {}; look around with `genq --data-dir {} ls` (the demo tokens are gone)",
-        dir.join(genqueue_core::queue::OUTPUTS_DIR).display(),
+        dir.join(genqueue_core::paths::OUTPUTS_DIR).display(),
         dir.display()
     ))?;
     Ok(exit)

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 use genqueue_core::Generation;
-use genqueue_core::engine::LOCK_FILE;
+use genqueue_core::engine::engine_running;
 use genqueue_core::queue::{Queue, QueueError};
 use genqueue_core::replicate::{ApiErrorKind, SchemaError};
 use genqueue_core::submit::{Prompts, SubmitInput, SubmitRequest};
@@ -150,27 +150,6 @@ fn refusal(e: QueueError, r: &SubmitRequest, prompts_file: Option<&Path>) -> Cli
             r.model
         )),
         other => other.into(),
-    }
-}
-
-/// Whether an engine holds the data folder's lock right now (checked by
-/// trying the lock and letting it go at once).
-pub fn engine_running(data_dir: &Path) -> bool {
-    let Ok(file) = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(data_dir.join(LOCK_FILE))
-    else {
-        return false;
-    };
-    match file.try_lock() {
-        Ok(()) => {
-            let _ = file.unlock();
-            false
-        }
-        Err(std::fs::TryLockError::WouldBlock) => true,
-        Err(_) => false,
     }
 }
 

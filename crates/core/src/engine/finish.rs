@@ -164,7 +164,7 @@ async fn save_and_complete(
     // (an output folder elsewhere): what `output_files` documents.
     let files: Vec<String> = names
         .iter()
-        .map(|n| crate::settings::stored_output_path(s.queue.data_dir(), &dir.join(n)))
+        .map(|n| crate::paths::stored_output_path(s.queue.data_dir(), &dir.join(n)))
         .collect();
     let urls: Vec<String> = url_refs
         .iter()

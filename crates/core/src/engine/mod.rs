@@ -18,6 +18,7 @@ mod download;
 mod drive;
 mod finish;
 mod follow;
+mod lock;
 mod reconcile;
 mod schedule;
 mod steps;
@@ -33,6 +34,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use download::{DownloadError, sniff_extension};
+pub use lock::{LOCK_FILE, engine_running};
 pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
 
 use crate::events::Event;
@@ -40,8 +42,6 @@ use crate::model::{GenerationId, GenerationStatus};
 use crate::queue::Queue;
 use crate::store::{ClaimOutcome, StoreError};
 
-/// File in the data folder that the running engine holds locked.
-pub const LOCK_FILE: &str = "engine.lock";
 /// Settings key set to `"1"` while an engine runs and `"0"` once it stopped
 /// cleanly: found at `"1"` at start, the last run crashed or was killed.
 pub const RUNNING_KEY: &str = "engine_running";
@@ -145,51 +145,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Whether an engine (this process's or another's) holds `data_dir`'s
-    /// lock right now. A shell that only queues uses it to tell the user
-    /// whether the work will be picked up.
-    pub fn is_running(data_dir: &std::path::Path) -> bool {
-        let Ok(f) = File::options().write(true).open(data_dir.join(LOCK_FILE)) else {
-            return false;
-        };
-        match f.try_lock() {
-            Ok(()) => {
-                let _ = f.unlock();
-                false
-            }
-            Err(_) => true,
-        }
-    }
-
     /// Takes the data folder's engine lock and starts dispatching on the
     /// current tokio runtime.
     ///
     /// Errors: [`EngineError::AlreadyRunning`] when another process holds the lock.
     pub fn start(queue: Queue, config: EngineConfig) -> Result<Engine, EngineError> {
-        let path = queue.data_dir().join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| EngineError::Lock {
-                path: path.display().to_string(),
-                source,
-            })?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(EngineError::AlreadyRunning(
-                    queue.data_dir().display().to_string(),
-                ));
-            }
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(EngineError::Lock {
-                    path: path.display().to_string(),
-                    source,
-                });
-            }
-        }
+        let lock = lock::acquire(queue.data_dir())?;
         let after_crash = queue.store().setting(RUNNING_KEY)?.as_deref() == Some("1");
         if after_crash {
             tracing::warn!("the last run did not shut down cleanly");

@@ -93,7 +93,7 @@ fn bad_settings_are_refused_with_a_reason() {
 
 #[test]
 fn output_paths_are_relative_inside_the_data_dir_and_absolute_outside() {
-    use crate::settings::{resolve_output_path, stored_output_path};
+    use crate::paths::{resolve_output_path, stored_output_path};
     use std::path::Path;
     let data = Path::new("/data/gq");
     assert_eq!(
