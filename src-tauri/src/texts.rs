@@ -160,7 +160,7 @@ impl Texts {
                 ("Queue finished".into(), parts.join(", "))
             }
             Lang::Ru => {
-                let mut parts = vec![format!("готово изображений: {c}")];
+                let mut parts = vec![format!("Готово изображений: {c}")];
                 if f > 0 {
                     parts.push(format!("с ошибкой: {f}"));
                 }
@@ -225,7 +225,7 @@ mod tests {
         );
         assert_eq!(
             Texts(Lang::Ru).queue_finished(&run).1,
-            "готово изображений: 3, с ошибкой: 1"
+            "Готово изображений: 3, с ошибкой: 1"
         );
     }
 }
