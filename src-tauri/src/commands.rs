@@ -1,5 +1,6 @@
 //! The commands the window calls. Each is a thin translation onto
-//! `genqueue_core::queue::Queue`; errors cross as `{code, message}`.
+//! `genqueue_core::queue::Queue`; errors cross as `{code, message}`. They are
+//! registered, and declared to TypeScript, by the one list in [`crate::ipc`].
 //!
 //! The seed's two endpoints are `list_generations` (`limit`, default 50) and
 //! `get_generation`, with the seed's JSON shapes, extended, never renamed.
@@ -14,6 +15,13 @@ pub mod history;
 pub mod priority;
 pub mod settings;
 
+// One flat namespace of commands for the list in `crate::ipc`.
+pub use batches::*;
+pub use history::*;
+pub use priority::*;
+pub use settings::*;
+
+use genqueue_core::error_code::ErrorCode;
 use genqueue_core::model::{
     Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, ModelRef,
     NewGeneration, Token, TokenId,
@@ -117,6 +125,9 @@ pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters>
 /// the model's schema is known the input is checked against it first, so a
 /// bad value is refused here, not after a round trip.
 ///
+/// Answers the new generations' summaries; the window's lists learn of them
+/// from their `generation_changed` events, as of any other change.
+///
 /// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`.
 #[tauri::command]
 pub async fn create_generation(
@@ -126,12 +137,8 @@ pub async fn create_generation(
     input: Option<serde_json::Map<String, serde_json::Value>>,
     count: Option<u32>,
     prompts: Option<Vec<String>>,
-) -> CommandResult<Vec<Generation>> {
-    let model: ModelRef = model
-        .parse()
-        .map_err(|e: genqueue_core::model::InvalidModelRef| {
-            CommandError::new("invalid_model", e.to_string())
-        })?;
+) -> CommandResult<Vec<GenerationSummary>> {
+    let model: ModelRef = model.parse()?;
     let prompts: Vec<String> = match prompts {
         Some(list) => list
             .iter()
@@ -144,19 +151,22 @@ pub async fn create_generation(
         None => vec![prompt],
     };
     if prompts.is_empty() {
-        return Err(CommandError::new("empty_prompt", "Type a prompt first."));
+        return Err(CommandError::new(
+            ErrorCode::EmptyPrompt,
+            "Type a prompt first.",
+        ));
     }
     let count = count.unwrap_or(1);
     if !(1..=MAX_COUNT).contains(&count) {
         return Err(CommandError::new(
-            "invalid_count",
+            ErrorCode::InvalidCount,
             format!("The number of generations must be between 1 and {MAX_COUNT}."),
         ));
     }
     let total = prompts.len() * count as usize;
     if total > MAX_BATCH {
         return Err(CommandError::new(
-            "invalid_count",
+            ErrorCode::InvalidCount,
             format!("That would queue {total} generations at once; the most is {MAX_BATCH}."),
         ));
     }
@@ -174,7 +184,7 @@ pub async fn create_generation(
                 .map(|p| p.to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Err(CommandError::new("invalid_input", msg));
+            return Err(CommandError::new(ErrorCode::InvalidInput, msg));
         }
     }
     let batch_id = (total > 1).then(uuid::Uuid::now_v7);
@@ -192,7 +202,8 @@ pub async fn create_generation(
             });
         }
     }
-    Ok(queue.submit_batch(news)?)
+    let rows = queue.submit_batch(news)?;
+    Ok(rows.iter().map(Generation::summary).collect())
 }
 
 fn cached_form(state: &AppState, model: &ModelRef) -> Option<InputForm> {
@@ -222,12 +233,13 @@ pub async fn cancel_generation(
     Ok(state.queue().await.cancel(id).await?)
 }
 
+/// Queues a new generation like a failed or cancelled one; answers its summary.
 #[tauri::command]
 pub async fn retry_generation(
     state: State<'_, AppState>,
     id: GenerationId,
-) -> CommandResult<Generation> {
-    Ok(state.queue().await.retry(id)?)
+) -> CommandResult<GenerationSummary> {
+    Ok(state.queue().await.retry(id)?.summary())
 }
 
 #[tauri::command]
@@ -288,20 +300,15 @@ pub async fn set_token_enabled(
     })
 }
 
-/// How many generations a token may run at once (1 to 16); returns the token.
-/// Errors: `invalid_concurrency` when `n` is out of range; `store` for an unknown id.
+/// How many generations a token may run at once (1 to 16, the store's
+/// rule); returns the token. Errors: `invalid_input` when `n` is out of
+/// range; `not_found` for an unknown id.
 #[tauri::command]
 pub async fn set_token_concurrency(
     state: State<'_, AppState>,
     id: TokenId,
     n: u32,
 ) -> CommandResult<Token> {
-    if !(1..=16).contains(&n) {
-        return Err(CommandError::new(
-            "invalid_concurrency",
-            format!("A token runs 1 to 16 generations at once, not {n}."),
-        ));
-    }
     Ok(state.queue().await.set_token_concurrency(id, n)?)
 }
 
@@ -315,8 +322,8 @@ pub async fn revalidate_token(
 }
 
 #[tauri::command]
-pub fn list_presets() -> Vec<ModelPreset> {
-    PRESETS.to_vec()
+pub async fn list_presets() -> CommandResult<Vec<ModelPreset>> {
+    Ok(PRESETS.to_vec())
 }
 
 /// A model's description and its input form.
@@ -331,23 +338,14 @@ pub struct ModelForm {
 /// Reads a model's input schema from Replicate (once per model and session).
 #[tauri::command]
 pub async fn get_model_form(state: State<'_, AppState>, model: String) -> CommandResult<ModelForm> {
-    let model: ModelRef = model
-        .parse()
-        .map_err(|e: genqueue_core::model::InvalidModelRef| {
-            CommandError::new("invalid_model", e.to_string())
-        })?;
+    let model: ModelRef = model.parse()?;
     if let Some(v) = state.forms.lock().unwrap().get(&model.name_path()) {
         if let Ok(f) = serde_json::from_value::<ModelForm>(v.clone()) {
             return Ok(f);
         }
     }
     let m = state.queue().await.model(&model).await?;
-    let form = m.input_form().map_err(|e| {
-        CommandError::new(
-            "schema",
-            format!("This model's input schema cannot be read: {e}"),
-        )
-    })?;
+    let form = m.input_form()?;
     let out = ModelForm {
         model: model.name_path(),
         description: m.description.clone(),
@@ -379,13 +377,13 @@ pub async fn open_output_folder(
     let dir = q.files_dir(&q.get(id)?);
     if !dir.exists() {
         return Err(CommandError::new(
-            "no_outputs",
+            ErrorCode::NotFound,
             "This generation has no saved files yet.",
         ));
     }
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)
-        .map_err(|e| CommandError::new("open", format!("Cannot open the folder: {e}")))
+        .map_err(|e| CommandError::new(ErrorCode::Io, format!("Cannot open the folder: {e}")))
 }
 
 /// Asks where to save output `index` of a generation and copies it there.
@@ -400,10 +398,9 @@ pub async fn save_output_as(
     use tauri_plugin_dialog::DialogExt;
     let q = state.queue().await;
     let g = q.get(id)?;
-    let rel = g
-        .output_files
-        .get(index)
-        .ok_or_else(|| CommandError::new("no_outputs", "This generation has no such file."))?;
+    let rel = g.output_files.get(index).ok_or_else(|| {
+        CommandError::new(ErrorCode::NotFound, "This generation has no such file.")
+    })?;
     let src = q.data_dir().join(rel);
     let name = src
         .file_name()
@@ -420,11 +417,14 @@ pub async fn save_output_as(
     let Some(dest) = rx.await.ok().flatten() else {
         return Ok(None);
     };
-    let dest = dest
-        .into_path()
-        .map_err(|e| CommandError::new("save", format!("That place cannot be written: {e}")))?;
+    let dest = dest.into_path().map_err(|e| {
+        CommandError::new(ErrorCode::Io, format!("That place cannot be written: {e}"))
+    })?;
     tokio::fs::copy(&src, &dest).await.map_err(|e| {
-        CommandError::new("save", format!("Cannot save to {}: {e}", dest.display()))
+        CommandError::new(
+            ErrorCode::Io,
+            format!("Cannot save to {}: {e}", dest.display()),
+        )
     })?;
     Ok(Some(dest.display().to_string()))
 }

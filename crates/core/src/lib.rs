@@ -10,11 +10,13 @@
 //! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
 //!   batches, and the order pending generations run in.
 //! - [`settings`]: the user's settings (stored as JSON in the store).
+//! - [`error_code`]: the codes every error crosses to a UI or a script with.
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
 pub mod batches;
 pub mod engine;
+pub mod error_code;
 pub mod events;
 pub mod history;
 pub mod model;

@@ -1,7 +1,8 @@
 // The state behind GenerationsContext, as a pure reducer.
 //
 // The counters come from the Rust side (`Counters`, one initial load then
-// `counters_changed` events). What the user just did (create, mark viewed)
+// `counters_changed` events). Rows, new ones included, come from the load and
+// from `generation_changed` events only. What the user just did (mark viewed)
 // shows at once through an overlay of per-generation adjustments. An
 // adjustment is dropped by the first `counters_changed` that follows the
 // `generation_changed` event showing the same change (the Rust side emits
@@ -14,7 +15,7 @@ import { isActive } from "../lib/generation";
 export const OVERLAY_TTL_MS = 5000;
 
 type Adjustment = {
-  kind: "created" | "viewed" | "all_viewed";
+  kind: "viewed" | "all_viewed";
   unviewed: number;
   active: number;
   confirmed: boolean;
@@ -31,7 +32,6 @@ export type GenerationsState = {
 export type GenerationsAction =
   | { type: "loaded"; summaries: GenerationSummary[]; counters: Counters; now: number }
   | { type: "event"; event: QueueEvent; now: number }
-  | { type: "added"; summaries: GenerationSummary[]; now: number }
   | { type: "viewed_locally"; id: string; now: number }
   | { type: "view_failed"; id: string }
   | { type: "all_viewed_locally"; now: number }
@@ -50,7 +50,7 @@ function onRowChanged(state: GenerationsState, summary: GenerationSummary): Gene
   const byId = { ...state.byId, [summary.id]: summary };
   const adj = state.overlay[summary.id];
   if (!adj || adj.confirmed) return { ...state, byId };
-  const shows = adj.kind === "created" || (adj.kind === "viewed" && summary.viewed);
+  const shows = adj.kind === "viewed" && summary.viewed;
   const overlay = shows ? { ...state.overlay, [summary.id]: { ...adj, confirmed: true } } : state.overlay;
   return { ...state, byId, overlay };
 }
@@ -87,34 +87,17 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
     }
     case "event":
       return onEvent(state, action.event, action.now);
-    case "added": {
-      let { byId, overlay } = state;
-      for (const s of action.summaries) {
-        if (byId[s.id]) continue; // its event came first: the counters follow on their own
-        byId = { ...byId, [s.id]: s };
-        overlay = {
-          ...overlay,
-          [s.id]: { kind: "created", unviewed: s.viewed ? 0 : 1, active: isActive(s.status) ? 1 : 0, confirmed: false, at: action.now },
-        };
-      }
-      return { ...state, byId, overlay };
-    }
     case "viewed_locally": {
       const current = state.byId[action.id];
       if (!current || current.viewed) return state;
-      const created = state.overlay[action.id];
-      // Viewing a generation whose creation is not yet counted cancels its +1.
-      const overlay =
-        created && created.kind === "created" && !created.confirmed
-          ? { ...state.overlay, [action.id]: { ...created, unviewed: 0 } }
-          : { ...state.overlay, [action.id]: { kind: "viewed" as const, unviewed: -1, active: 0, confirmed: false, at: action.now } };
+      const overlay = { ...state.overlay, [action.id]: { kind: "viewed" as const, unviewed: -1, active: 0, confirmed: false, at: action.now } };
       return { ...state, byId: { ...state.byId, [action.id]: { ...current, viewed: true } }, overlay };
     }
     case "view_failed": {
       const current = state.byId[action.id];
       const adj = state.overlay[action.id];
       const byId = current ? { ...state.byId, [action.id]: { ...current, viewed: false } } : state.byId;
-      const overlay = adj?.kind === "viewed" ? without(state.overlay, action.id) : adj ? { ...state.overlay, [action.id]: { ...adj, unviewed: 1 } } : state.overlay;
+      const overlay = adj?.kind === "viewed" ? without(state.overlay, action.id) : state.overlay;
       return { ...state, byId, overlay };
     }
     case "all_viewed_locally": {

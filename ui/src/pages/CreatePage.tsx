@@ -4,11 +4,10 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
-import type { Generation, ModelPreset } from "../bindings";
+import type { GenerationSummary, ModelPreset } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { SettingsForm } from "../components/SettingsForm";
-import { useGenerations } from "../context/GenerationsContext";
 import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
 
@@ -28,7 +27,6 @@ export function promptLines(text: string): string[] {
 
 export function CreatePage() {
   const { t } = useTranslation();
-  const { addGeneration } = useGenerations();
   const [presets, setPresets] = useState<ModelPreset[]>(FALLBACK_PRESETS);
   const [model, setModel] = useState(FALLBACK_PRESETS[0].model);
   const [mode, setMode] = useState<Mode>("one");
@@ -40,7 +38,7 @@ export function CreatePage() {
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
-  const [queued, setQueued] = useState<Generation[] | null>(null);
+  const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -82,7 +80,6 @@ export function CreatePage() {
         mode === "one"
           ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count })
           : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count });
-      addGeneration(created);
       setQueued(created);
     } catch (error) {
       setSubmitError(toBackendError(error));

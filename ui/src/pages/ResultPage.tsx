@@ -17,7 +17,7 @@ export function ResultPage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
   const navigate = useNavigate();
-  const { addGeneration, markAsViewed } = useGenerations();
+  const { markAsViewed } = useGenerations();
   const { generation: g, error: loadError, replace } = useGeneration(id);
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -34,7 +34,7 @@ export function ResultPage() {
     setConfirmDelete(false);
   }, [id]);
 
-  const act = async (what: () => Promise<void>) => {
+  const act = async (what: () => Promise<unknown>) => {
     setError(null);
     setNote(null);
     try {
@@ -92,7 +92,6 @@ export function ResultPage() {
               onClick={() =>
                 act(async () => {
                   const again = await backend.retryGeneration(g.id);
-                  addGeneration(again);
                   navigate(`/result/${again.id}`);
                 })
               }
