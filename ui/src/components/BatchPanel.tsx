@@ -6,6 +6,7 @@ import { Link } from "react-router";
 import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
 import type { BatchSummary } from "../bindings";
+import { useGenerations } from "../context/GenerationsContext";
 import { useQueueEta } from "../context/QueueContext";
 import { isActive } from "../lib/generation";
 import { formatEta } from "../lib/time";
@@ -65,6 +66,7 @@ export function useBatch(batchId: string | null) {
 export function BatchPanel({ batchId, currentId }: { batchId: string; currentId: string }) {
   const { t } = useTranslation();
   const { batch, members, error: loadError } = useBatch(batchId);
+  const { noteCreated } = useGenerations();
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -120,6 +122,7 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
               onClick={() =>
                 act(async () => {
                   const again = await backend.retryBatch(batchId);
+                  noteCreated(again);
                   return t("batch.retried", { count: again.length });
                 })
               }

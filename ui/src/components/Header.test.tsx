@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { Route, Routes, useLocation } from "react-router";
 import { backend } from "../backend";
+import { useGenerations } from "../context/GenerationsContext";
 import { fakeBackend, renderWithApp, settle } from "../test-utils";
 import { Header } from "./Header";
 
@@ -11,8 +12,9 @@ function Where() {
 }
 
 function CreateButton() {
+  const { noteCreated } = useGenerations();
   return (
-    <button type="button" onClick={() => void backend.createGeneration({ model: "stability-ai/sdxl", prompt: "a dog", input: {}, count: 1 })}>
+    <button type="button" onClick={() => backend.createGeneration({ model: "stability-ai/sdxl", prompt: "a dog", input: {}, count: 1 }).then(noteCreated)}>
       make
     </button>
   );
@@ -36,8 +38,8 @@ describe("Header ⟳ N counter", () => {
     expect(screen.queryByTestId("queue-counter")).toBeNull();
   });
 
-  it("shows +1 on create (from its events), spins while active, and names itself", async () => {
-    fakeBackend("empty", { eventDelayMs: 30 });
+  it("shows +1 on create, spins while active, and names itself", async () => {
+    fakeBackend("empty", { eventDelayMs: 60_000 });
     renderWithApp(app());
     await settle();
     await userEvent.click(screen.getByText("make"));

@@ -1,6 +1,7 @@
 // GenerationsContext (the seed's name): the generations list and the counters,
 // fed by ONE initial load and then only by queue events — never by polling.
-// A created or retried generation arrives like any change: by its event.
+// A created or retried generation's row arrives like any change, by its
+// event; the command's answer only counts it at once (`noteCreated`).
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary, QueueEvent } from "../bindings";
@@ -15,6 +16,8 @@ export type GenerationsContextValue = {
   activeCount: number;
   unviewedCount: number;
   unviewedGenerations: GenerationSummary[];
+  /** Counts created (or retried) generations at once, from the command's answer; their rows come with their events. */
+  noteCreated: (created: GenerationSummary | GenerationSummary[]) => void;
   /** Marks one generation viewed now and tells the Rust side. */
   markAsViewed: (id: string) => Promise<void>;
   markAllViewed: () => Promise<void>;
@@ -60,6 +63,10 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
+  const noteCreated = useCallback((created: GenerationSummary | GenerationSummary[]) => {
+    dispatch({ type: "created", summaries: Array.isArray(created) ? created : [created], now: Date.now() });
+  }, []);
+
   const markAsViewed = useCallback(async (id: string) => {
     dispatch({ type: "viewed_locally", id, now: Date.now() });
     try {
@@ -77,8 +84,8 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<GenerationsContextValue>(
-    () => ({ ...viewOf(state, newestFirst), markAsViewed, markAllViewed, loaded: state.loaded, loadError }),
-    [state, markAsViewed, markAllViewed, loadError],
+    () => ({ ...viewOf(state, newestFirst), noteCreated, markAsViewed, markAllViewed, loaded: state.loaded, loadError }),
+    [state, noteCreated, markAsViewed, markAllViewed, loadError],
   );
   return <GenerationsContext.Provider value={value}>{children}</GenerationsContext.Provider>;
 }

@@ -42,16 +42,30 @@ describe("generationsReducer counters", () => {
     expect(view(counted).activeCount).toBe(1);
   });
 
-  it("keeps an unconfirmed −1 across counters that predate the view", () => {
-    const base = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], loaded);
-    const s = run([{ type: "viewed_locally", id: "1", now: 0 }, ev({ type: "counters_changed", data: counters(2, 1, 1) }, 10)], base);
-    expect(view(s).unviewedCount).toBe(0);
+  it("counts a created generation at once when its answer comes before its events; the row comes with the event", () => {
+    const s = run([{ type: "created", summaries: [summary("1")], now: 0 }], loaded);
+    expect(view(s).unviewedCount).toBe(1);
+    expect(view(s).activeCount).toBe(1);
+    expect(view(s).generations).toHaveLength(0);
+    const after = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], s);
+    expect(view(after).generations.map((g) => g.id)).toEqual(["1"]);
+    expect(view(after).unviewedCount).toBe(1);
+    expect(view(after).activeCount).toBe(1);
+  });
+
+  it("does not count twice when the events come before the create answer", () => {
+    const s = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) }), { type: "created", summaries: [summary("1")], now: 0 }], loaded);
+    expect(view(s).unviewedCount).toBe(1);
+  });
+
+  it("keeps an unconfirmed +1 across counters that predate the create", () => {
+    const s = run([{ type: "created", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, 10)], loaded);
+    expect(view(s).unviewedCount).toBe(1);
   });
 
   it("drops a stale adjustment after the TTL", () => {
-    const base = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], loaded);
-    const s = run([{ type: "viewed_locally", id: "1", now: 0 }, ev({ type: "counters_changed", data: counters(2, 1, 1) }, OVERLAY_TTL_MS + 1)], base);
-    expect(view(s).unviewedCount).toBe(1);
+    const s = run([{ type: "created", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, OVERLAY_TTL_MS + 1)], loaded);
+    expect(view(s).unviewedCount).toBe(0);
   });
 
   it("marks viewed at once, −1, whatever the order of answer and events", () => {

@@ -2,8 +2,9 @@
 //
 // The counters come from the Rust side (`Counters`, one initial load then
 // `counters_changed` events). Rows, new ones included, come from the load and
-// from `generation_changed` events only. What the user just did (mark viewed)
-// shows at once through an overlay of per-generation adjustments. An
+// from `generation_changed` events only. What the user just did (create, mark
+// viewed) shows in the counters at once through an overlay of per-generation
+// adjustments. An
 // adjustment is dropped by the first `counters_changed` that follows the
 // `generation_changed` event showing the same change (the Rust side emits
 // the row event before the counters event of one store change), so neither
@@ -15,7 +16,7 @@ import { isActive } from "../lib/generation";
 export const OVERLAY_TTL_MS = 5000;
 
 type Adjustment = {
-  kind: "viewed" | "all_viewed";
+  kind: "created" | "viewed" | "all_viewed";
   unviewed: number;
   active: number;
   confirmed: boolean;
@@ -32,6 +33,8 @@ export type GenerationsState = {
 export type GenerationsAction =
   | { type: "loaded"; summaries: GenerationSummary[]; counters: Counters; now: number }
   | { type: "event"; event: QueueEvent; now: number }
+  /** A create or retry answered: count its generations now; their rows come with their events. */
+  | { type: "created"; summaries: GenerationSummary[]; now: number }
   | { type: "viewed_locally"; id: string; now: number }
   | { type: "view_failed"; id: string }
   | { type: "all_viewed_locally"; now: number }
@@ -50,7 +53,7 @@ function onRowChanged(state: GenerationsState, summary: GenerationSummary): Gene
   const byId = { ...state.byId, [summary.id]: summary };
   const adj = state.overlay[summary.id];
   if (!adj || adj.confirmed) return { ...state, byId };
-  const shows = adj.kind === "viewed" && summary.viewed;
+  const shows = adj.kind === "created" || (adj.kind === "viewed" && summary.viewed);
   const overlay = shows ? { ...state.overlay, [summary.id]: { ...adj, confirmed: true } } : state.overlay;
   return { ...state, byId, overlay };
 }
@@ -87,17 +90,33 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
     }
     case "event":
       return onEvent(state, action.event, action.now);
+    case "created": {
+      let { overlay } = state;
+      for (const s of action.summaries) {
+        if (state.byId[s.id]) continue; // its event came first: the counters follow on their own
+        overlay = {
+          ...overlay,
+          [s.id]: { kind: "created", unviewed: s.viewed ? 0 : 1, active: isActive(s.status) ? 1 : 0, confirmed: false, at: action.now },
+        };
+      }
+      return { ...state, overlay };
+    }
     case "viewed_locally": {
       const current = state.byId[action.id];
       if (!current || current.viewed) return state;
-      const overlay = { ...state.overlay, [action.id]: { kind: "viewed" as const, unviewed: -1, active: 0, confirmed: false, at: action.now } };
+      const created = state.overlay[action.id];
+      // Viewing a generation whose creation is not yet counted cancels its +1.
+      const overlay =
+        created && created.kind === "created" && !created.confirmed
+          ? { ...state.overlay, [action.id]: { ...created, unviewed: 0 } }
+          : { ...state.overlay, [action.id]: { kind: "viewed" as const, unviewed: -1, active: 0, confirmed: false, at: action.now } };
       return { ...state, byId: { ...state.byId, [action.id]: { ...current, viewed: true } }, overlay };
     }
     case "view_failed": {
       const current = state.byId[action.id];
       const adj = state.overlay[action.id];
       const byId = current ? { ...state.byId, [action.id]: { ...current, viewed: false } } : state.byId;
-      const overlay = adj?.kind === "viewed" ? without(state.overlay, action.id) : state.overlay;
+      const overlay = adj?.kind === "viewed" ? without(state.overlay, action.id) : adj ? { ...state.overlay, [action.id]: { ...adj, unviewed: 1 } } : state.overlay;
       return { ...state, byId, overlay };
     }
     case "all_viewed_locally": {

@@ -8,6 +8,7 @@ import type { GenerationSummary, ModelPreset } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { SettingsForm } from "../components/SettingsForm";
+import { useGenerations } from "../context/GenerationsContext";
 import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
 
@@ -38,6 +39,7 @@ export function CreatePage() {
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
+  const { noteCreated } = useGenerations();
   const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -80,6 +82,7 @@ export function CreatePage() {
         mode === "one"
           ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count })
           : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count });
+      noteCreated(created);
       setQueued(created);
     } catch (error) {
       setSubmitError(toBackendError(error));

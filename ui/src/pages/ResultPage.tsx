@@ -17,7 +17,7 @@ export function ResultPage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
   const navigate = useNavigate();
-  const { markAsViewed } = useGenerations();
+  const { noteCreated, markAsViewed } = useGenerations();
   const { generation: g, error: loadError, replace } = useGeneration(id);
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -92,6 +92,7 @@ export function ResultPage() {
               onClick={() =>
                 act(async () => {
                   const again = await backend.retryGeneration(g.id);
+                  noteCreated(again);
                   navigate(`/result/${again.id}`);
                 })
               }
