@@ -1,20 +1,21 @@
-//! `ui/src/bindings.ts` is generated from the Rust types that cross IPC, so
-//! the two sides cannot drift. The test below fails when the file is stale;
+//! `ui/src/bindings.ts` is generated from the Rust types that cross IPC and
+//! from the list of commands (`crate::ipc`), so the two sides cannot drift:
+//! a command registered in Rust is in the file, or this test fails. The test below fails when the file is stale;
 //! `GENQUEUE_WRITE_BINDINGS=1 cargo test -p genqueue-app bindings` rewrites it.
 //! Besides the types, it holds the core's constants the UI must agree with
 //! (the limits of one create), as `export const`.
 
 #[cfg(test)]
 mod tests {
+    use genqueue_core::error_code::{ErrorCode, ErrorPayload};
     use genqueue_core::events::Event;
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
-        Counters, ErrorKind, Generation, GenerationStatus, GenerationSummary, ModelRef, Token,
-        WaitCode, WaitReason,
+        Counters, ErrorKind, Generation, GenerationStatus, GenerationSummary, ModelRef,
+        PROMPT_EXCERPT_CHARS, Token, WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
-    use genqueue_core::queue::ErrorPayload;
     use genqueue_core::replicate::{Account, FieldKind, InputField, InputForm};
     use genqueue_core::settings::{LanguageChoice, NotifyMode, Settings, ThemeChoice};
     use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
@@ -70,6 +71,7 @@ mod tests {
             decl::<FieldKind>(&cfg),
             decl::<InputField>(&cfg),
             decl::<InputForm>(&cfg),
+            decl::<ErrorCode>(&cfg),
             decl::<ErrorPayload>(&cfg),
             decl::<AppInfo>(&cfg),
             decl::<ModelPreset>(&cfg),
@@ -90,7 +92,15 @@ mod tests {
             decl::<Settings>(&cfg),
             consts(),
         ];
-        format!("{HEADER}\n{}", parts.join("\n"))
+        let consts = format!(
+            "/** How many characters of the prompt a summary's `prompt_excerpt` holds. */\n\
+             export const PROMPT_EXCERPT_CHARS = {PROMPT_EXCERPT_CHARS};\n"
+        );
+        format!(
+            "{HEADER}\n{}\n{consts}\n{}",
+            parts.join("\n"),
+            crate::ipc::typescript(&cfg)
+        )
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The commands the window calls. Each is a thin translation onto
-//! `genqueue_core::queue::Queue`; errors cross as `{code, message}`.
+//! `genqueue_core::queue::Queue`; errors cross as `{code, message}`. They are
+//! registered, and declared to TypeScript, by the one list in [`crate::ipc`].
 //!
 //! The seed's two endpoints are `list_generations` (`limit`, default 50) and
 //! `get_generation`, with the seed's JSON shapes, extended, never renamed.
@@ -14,6 +15,13 @@ pub mod history;
 pub mod priority;
 pub mod settings;
 
+// One flat namespace of commands for the list in `crate::ipc`.
+pub use batches::*;
+pub use history::*;
+pub use priority::*;
+pub use settings::*;
+
+use genqueue_core::error_code::ErrorCode;
 use genqueue_core::model::{
     Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, ModelRef, Token,
     TokenId,
@@ -114,8 +122,10 @@ pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters>
 /// checked against the model's schema first, so a bad value is refused
 /// here, not after a round trip.
 ///
-/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`,
-/// `schema`, `no_token`.
+/// Answers the new generations' summaries; the window's lists learn of them
+/// from their `generation_changed` events, as of any other change.
+///
+/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`.
 #[tauri::command]
 pub async fn create_generation(
     state: State<'_, AppState>,
@@ -124,9 +134,9 @@ pub async fn create_generation(
     input: Option<serde_json::Map<String, serde_json::Value>>,
     count: Option<u32>,
     prompts: Option<Vec<String>>,
-) -> CommandResult<Vec<Generation>> {
+) -> CommandResult<Vec<GenerationSummary>> {
     let request = SubmitRequest {
-        model: parse_model(&model)?,
+        model: model.parse::<ModelRef>()?,
         prompts: match prompts {
             Some(list) => Prompts::Lines(list),
             None => Prompts::One(prompt),
@@ -139,7 +149,11 @@ pub async fn create_generation(
     if let Some(why) = &submitted.unchecked {
         tracing::warn!(model = %request.model, "input queued unchecked: {why}");
     }
-    Ok(submitted.generations)
+    Ok(submitted
+        .generations
+        .iter()
+        .map(Generation::summary)
+        .collect())
 }
 
 #[tauri::command]
@@ -163,12 +177,13 @@ pub async fn cancel_generation(
     Ok(state.queue().await.cancel(id).await?)
 }
 
+/// Queues a new generation like a failed or cancelled one; answers its summary.
 #[tauri::command]
 pub async fn retry_generation(
     state: State<'_, AppState>,
     id: GenerationId,
-) -> CommandResult<Generation> {
-    Ok(state.queue().await.retry(id)?)
+) -> CommandResult<GenerationSummary> {
+    Ok(state.queue().await.retry(id)?.summary())
 }
 
 #[tauri::command]
@@ -229,20 +244,15 @@ pub async fn set_token_enabled(
     })
 }
 
-/// How many generations a token may run at once (1 to 16); returns the token.
-/// Errors: `invalid_concurrency` when `n` is out of range; `store` for an unknown id.
+/// How many generations a token may run at once (1 to 16, the store's
+/// rule); returns the token. Errors: `invalid_input` when `n` is out of
+/// range; `not_found` for an unknown id.
 #[tauri::command]
 pub async fn set_token_concurrency(
     state: State<'_, AppState>,
     id: TokenId,
     n: u32,
 ) -> CommandResult<Token> {
-    if !(1..=16).contains(&n) {
-        return Err(CommandError::new(
-            "invalid_concurrency",
-            format!("A token runs 1 to 16 generations at once, not {n}."),
-        ));
-    }
     Ok(state.queue().await.set_token_concurrency(id, n)?)
 }
 
@@ -256,8 +266,8 @@ pub async fn revalidate_token(
 }
 
 #[tauri::command]
-pub fn list_presets() -> Vec<ModelPreset> {
-    PRESETS.to_vec()
+pub async fn list_presets() -> CommandResult<Vec<ModelPreset>> {
+    Ok(PRESETS.to_vec())
 }
 
 pub use genqueue_core::submit::ModelForm;
@@ -266,16 +276,8 @@ pub use genqueue_core::submit::ModelForm;
 /// for the queue's life: `Queue::model_form`).
 #[tauri::command]
 pub async fn get_model_form(state: State<'_, AppState>, model: String) -> CommandResult<ModelForm> {
-    let model = parse_model(&model)?;
+    let model: ModelRef = model.parse()?;
     Ok(state.queue().await.model_form(&model).await?)
-}
-
-fn parse_model(model: &str) -> CommandResult<ModelRef> {
-    model
-        .parse()
-        .map_err(|e: genqueue_core::model::InvalidModelRef| {
-            CommandError::new("invalid_model", e.to_string())
-        })
 }
 
 /// Starts the offline demo: replicate-sim inside the app, demo tokens, a
@@ -298,13 +300,13 @@ pub async fn open_output_folder(
     let dir = q.files_dir(&q.get(id)?);
     if !dir.exists() {
         return Err(CommandError::new(
-            "no_outputs",
+            ErrorCode::NotFound,
             "This generation has no saved files yet.",
         ));
     }
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)
-        .map_err(|e| CommandError::new("open", format!("Cannot open the folder: {e}")))
+        .map_err(|e| CommandError::new(ErrorCode::Io, format!("Cannot open the folder: {e}")))
 }
 
 /// Asks where to save output `index` of a generation and copies it there.
@@ -319,10 +321,9 @@ pub async fn save_output_as(
     use tauri_plugin_dialog::DialogExt;
     let q = state.queue().await;
     let g = q.get(id)?;
-    let rel = g
-        .output_files
-        .get(index)
-        .ok_or_else(|| CommandError::new("no_outputs", "This generation has no such file."))?;
+    let rel = g.output_files.get(index).ok_or_else(|| {
+        CommandError::new(ErrorCode::NotFound, "This generation has no such file.")
+    })?;
     let src = q.data_dir().join(rel);
     let name = src
         .file_name()
@@ -339,11 +340,14 @@ pub async fn save_output_as(
     let Some(dest) = rx.await.ok().flatten() else {
         return Ok(None);
     };
-    let dest = dest
-        .into_path()
-        .map_err(|e| CommandError::new("save", format!("That place cannot be written: {e}")))?;
+    let dest = dest.into_path().map_err(|e| {
+        CommandError::new(ErrorCode::Io, format!("That place cannot be written: {e}"))
+    })?;
     tokio::fs::copy(&src, &dest).await.map_err(|e| {
-        CommandError::new("save", format!("Cannot save to {}: {e}", dest.display()))
+        CommandError::new(
+            ErrorCode::Io,
+            format!("Cannot save to {}: {e}", dest.display()),
+        )
     })?;
     Ok(Some(dest.display().to_string()))
 }

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use genqueue_core::error_code::ErrorCode;
 use genqueue_core::paths::default_data_dir;
 use genqueue_core::secrets::MemorySecretStore;
 use replicate_sim::{AccountConfig, Delay, Sim, SimConfig, Timing};
@@ -50,7 +51,7 @@ pub async fn start(app: &AppHandle, state: &AppState) -> CommandResult<()> {
     let tokens: Vec<String> = (0..DEMO_TOKENS).map(|_| demo_token()).collect();
     let sim = Sim::start(demo_config(&tokens)).await.map_err(|e| {
         CommandError::new(
-            "demo",
+            ErrorCode::Io,
             format!("The offline demo cannot start its server: {e}"),
         )
     })?;
@@ -59,7 +60,7 @@ pub async fn start(app: &AppHandle, state: &AppState) -> CommandResult<()> {
     if data_dir.exists() {
         std::fs::remove_dir_all(&data_dir).map_err(|e| {
             CommandError::new(
-                "demo",
+                ErrorCode::Io,
                 format!("Cannot reset the demo folder {}: {e}", data_dir.display()),
             )
         })?;

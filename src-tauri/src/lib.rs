@@ -1,6 +1,6 @@
 //! Genqueue's desktop shell: glue between Tauri and `genqueue-core`.
 //!
-//! - [`commands`]: what the window calls;
+//! - [`commands`]: what the window calls; [`ipc`]: the one list of them;
 //! - [`bridge`]: queue events to the window, the tray and notifications;
 //! - [`tray`]: the system tray;
 //! - [`demo`]: the offline demo (replicate-sim inside the app);
@@ -13,6 +13,7 @@ pub mod commands;
 pub mod demo;
 pub mod endings;
 pub mod error;
+pub mod ipc;
 pub mod logging;
 pub mod state;
 pub mod texts;
@@ -58,7 +59,7 @@ pub fn run() {
                     format!(
                         "Genqueue cannot open its data folder {}: {}",
                         data_dir.display(),
-                        e.message
+                        e
                     )
                 })?;
             allow_outputs(app.handle(), &data_dir);
@@ -71,43 +72,7 @@ pub fn run() {
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_generations,
-            commands::get_generation,
-            commands::get_counters,
-            commands::create_generation,
-            commands::mark_viewed,
-            commands::mark_all_viewed,
-            commands::cancel_generation,
-            commands::retry_generation,
-            commands::delete_generation,
-            commands::pause_queue,
-            commands::resume_queue,
-            commands::list_tokens,
-            commands::add_token,
-            commands::remove_token,
-            commands::set_token_enabled,
-            commands::revalidate_token,
-            commands::set_token_concurrency,
-            commands::list_presets,
-            commands::get_model_form,
-            commands::start_demo,
-            commands::open_output_folder,
-            commands::save_output_as,
-            commands::history::list_history,
-            commands::history::history_models,
-            commands::history::bulk_generations,
-            commands::history::clear_finished,
-            commands::history::run_time_stats,
-            commands::batches::get_batch,
-            commands::batches::cancel_batch,
-            commands::batches::retry_batch,
-            commands::priority::move_generation,
-            commands::priority::reorder_pending,
-            commands::settings::get_settings,
-            commands::settings::set_settings,
-        ])
+        .invoke_handler(ipc::handler())
         .build(tauri::generate_context!())
         .expect("error while building Genqueue")
         .run(|app, event| {

@@ -10,7 +10,7 @@ use genqueue_core::engine::{Engine, EngineConfig, EngineError};
 use genqueue_core::queue::Queue;
 use tokio::sync::{RwLock, watch};
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 
 /// Where the app's queue comes from.
 pub struct Backend {
@@ -43,7 +43,7 @@ impl Backend {
                 tracing::info!(%dir, "another engine drives this folder; the app only queues");
                 None
             }
-            Err(e) => return Err(CommandError::new("engine", e.to_string())),
+            Err(e) => return Err(e.into()),
         };
         Ok(Backend {
             queue,

@@ -59,7 +59,7 @@ async fn a_database_locked_by_another_process_gives_a_clear_error_then_works() {
     let t0 = Instant::now();
     let e = w.queue.submit(flux("while locked", json!({}))).unwrap_err();
     eprintln!("locked database: {e} (after {:?})", t0.elapsed());
-    assert_eq!(e.code(), "store");
+    assert_eq!(e.code(), genqueue_core::error_code::ErrorCode::StoreLocked);
     assert!(
         e.to_string().to_lowercase().contains("lock") || e.to_string().contains("busy"),
         "{e}"

@@ -35,7 +35,7 @@ test("tokens: a refused token shows the error message and code", async ({ page, 
   await page.getByRole("button", { name: "Add token" }).click();
   const error = page.locator('.token-form [role="alert"]');
   await until("error", async () => (await error.textContent()).includes("Replicate refused this token"));
-  assert((await error.getAttribute("data-code")) === "token_rejected", "error code kept");
+  assert((await error.getAttribute("data-code")) === "unauthorized", "error code kept");
   assert((await page.getByLabel("API token").inputValue()) === "", "secret field cleared");
 });
 

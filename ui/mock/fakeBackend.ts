@@ -2,10 +2,12 @@
 // the queue events, and a little simulated Replicate (pending → processing
 // with progress → completed with pictures, or failed). Used by the Vitest
 // suite and by the Playwright build (mock.html); never by the real app.
-import type { Account, AppInfo, Counters, ErrorPayload, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
-import type { BatchSummary, BulkResult, HistoryPage, HistoryQuery, ModelRunTime, MoveTo, Settings } from "../src/bindings";
-import { MAX_BATCH, MAX_COUNT } from "../src/bindings";
-import { excerpt, isActive, toSummary } from "../src/lib/generation";
+import type { Account, AppInfo, CommandName, Commands, Counters, ErrorCode, ErrorPayload, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
+import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ModelForm, ModelRunTime, MoveTo, Settings } from "../src/bindings";
+import { COMMANDS, MAX_BATCH, MAX_COUNT } from "../src/bindings";
+import { OPEN_URL } from "../src/backend";
+import { isActive } from "../src/lib/generation";
+import { summaryOf } from "./summary";
 import { Archive, ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { fakeImage } from "./fakeImages";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
@@ -41,11 +43,20 @@ class CommandError extends Error {
     super(payload.message);
   }
 }
-const fail = (code: string, message: string): never => {
+const fail = (code: ErrorCode, message: string): never => {
   throw new CommandError({ code, message });
 };
 
 type Args = Record<string, unknown>;
+
+/** An answer for every command of the generated list, typed by it. */
+export type FakeCommands = {
+  [K in CommandName]: (args: Commands[K]["args"]) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
+};
+
+function isCommand(cmd: string): cmd is CommandName {
+  return (COMMANDS as readonly string[]).includes(cmd);
+}
 
 export class FakeBackend {
   info: AppInfo = { version: "0.1.0", data_dir: DATA_DIR, demo: false, api_base: "https://api.replicate.com/v1", paused: false, engine_running: true };
@@ -126,7 +137,7 @@ export class FakeBackend {
     g.updated_at = new Date().toISOString();
     this.generations.set(g.id, g);
     this.seq += 1;
-    this.emit({ type: "generation_changed", data: toSummary(g) });
+    this.emit({ type: "generation_changed", data: summaryOf(g) });
     this.emit({ type: "counters_changed", data: this.counters() });
     return g;
   }
@@ -282,144 +293,131 @@ export class FakeBackend {
 
   // ---- the commands -------------------------------------------------------
 
+  /**
+   * The fake's answer to every command of the generated list (`Commands` in
+   * bindings.ts, from src-tauri/src/ipc.rs): a command missing here, or one
+   * taking other arguments or answering another type, does not compile.
+   */
+  readonly commands: FakeCommands = {
+    app_info: () => ({ ...this.info }),
+    get_counters: () => this.counters(),
+    list_generations: (args) => this.list(args),
+    get_generation: ({ id }) => ({ ...this.mustGet(id) }),
+    create_generation: (args) => this.create(args),
+    mark_viewed: ({ id }) => {
+      const g = this.mustGet(id);
+      if (!g.viewed) this.save({ ...g, viewed: true, viewed_at: new Date().toISOString() });
+      return summaryOf(this.mustGet(g.id));
+    },
+    mark_all_viewed: () => {
+      let n = 0;
+      for (const g of [...this.generations.values()]) {
+        if (g.viewed) continue;
+        n += 1;
+        this.save({ ...g, viewed: true, viewed_at: new Date().toISOString() });
+      }
+      return n;
+    },
+    cancel_generation: ({ id }) => {
+      const g = this.mustGet(id);
+      if (g.status !== "pending" && g.status !== "processing") fail("invalid_state", "Only a queued or running generation can be cancelled.");
+      return { ...this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() }) };
+    },
+    retry_generation: ({ id }) => {
+      const again = this.retry(this.mustGet(id));
+      this.pump();
+      return summaryOf(again);
+    },
+    delete_generation: ({ id }) => {
+      this.remove(this.mustGet(id).id);
+      return null;
+    },
+    pause_queue: () => this.setPaused(true),
+    resume_queue: () => this.setPaused(false),
+    set_token_concurrency: ({ id, n }) => {
+      const t = this.mustToken(id);
+      if (!Number.isInteger(n) || n < 1 || n > 16) fail("invalid_input", "Concurrency must be a whole number from 1 to 16.");
+      const saved = this.saveToken({ ...t, max_concurrency: n });
+      this.pump();
+      return saved;
+    },
+    list_history: ({ query }) => this.listHistory(query),
+    history_models: () => this.historyModels(),
+    bulk_generations: ({ ids, action }) => this.bulk(ids, action),
+    clear_finished: () => this.clearFinished(),
+    get_batch: ({ batchId }) => this.batch(batchId),
+    cancel_batch: ({ batchId }) => {
+      let n = 0;
+      for (const g of this.batchMembers(batchId)) {
+        if (!isActive(g.status)) continue;
+        this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() });
+        n += 1;
+      }
+      this.pump();
+      return n;
+    },
+    retry_batch: ({ batchId }) => {
+      const again = this.current(this.batchMembers(batchId))
+        .filter((g) => g.status === "failed" || g.status === "cancelled")
+        .map((g) => summaryOf(this.retry(g)));
+      this.pump();
+      return again;
+    },
+    move_generation: ({ id, to }) => this.move(id, to),
+    reorder_pending: ({ ids }) => {
+      const order = this.dispatchList();
+      for (const id of ids) if (!order.some((g) => g.id === id)) fail("invalid_state", `Generation ${id} is not queued any more.`);
+      this.renumber([...ids.map((id) => order.find((g) => g.id === id)!), ...order.filter((g) => !ids.includes(g.id))]);
+      return null;
+    },
+    run_time_stats: () => this.runTimeStats(),
+    get_settings: () => ({ ...this.settings }),
+    set_settings: ({ settings: next }) => {
+      if (next.api_base !== null && !/^https?:\/\/\S+$/.test(next.api_base)) fail("invalid_settings", "The API base URL must start with http:// or https://.");
+      if (next.retention_days !== null && (!Number.isInteger(next.retention_days) || next.retention_days < 1)) fail("invalid_settings", "Keep history for at least one day.");
+      this.settings = { ...next };
+      return { ...this.settings };
+    },
+    list_tokens: () => [...this.tokens.values()],
+    add_token: ({ label, secret }) => this.addToken(label, secret),
+    remove_token: ({ id }) => {
+      if (!this.tokens.delete(id)) fail("not_found", "No such token.");
+      this.emit({ type: "token_removed", data: { id } });
+      return null;
+    },
+    set_token_enabled: ({ id, enabled }) => {
+      const t = this.mustToken(id);
+      return this.saveToken({ ...t, active: enabled, disabled_reason: null, disabled_at: enabled ? null : new Date().toISOString() });
+    },
+    revalidate_token: ({ id }) => ({ token: this.mustToken(id), account: this.account() }),
+    list_presets: () => PRESETS,
+    get_model_form: ({ model }) => this.modelForm(model),
+    start_demo: () => {
+      this.info = { ...this.info, demo: true, api_base: "http://127.0.0.1:47411/v1" };
+      for (const label of ["Demo token 1", "Demo token 2", "Demo token 3"]) this.saveToken(this.newToken(label, `dem${label.slice(-1)}`));
+      return { ...this.info };
+    },
+    open_output_folder: ({ id }) => {
+      this.mustGet(id);
+      return null;
+    },
+    save_output_as: ({ id, index }) => `/home/ada/Pictures/${id}-${index}.webp`,
+  };
+
+  /** What the mocked IPC calls: a command of the list, or a plugin's. */
   handle(cmd: string, args: Args = {}): unknown {
     this.calls.push({ cmd, args });
-    switch (cmd) {
-      case "app_info":
-        return { ...this.info };
-      case "get_counters":
-        return this.counters();
-      case "list_generations":
-        return this.list(args);
-      case "get_generation":
-        return { ...this.mustGet(String(args.id)) };
-      case "create_generation":
-        return this.create(args);
-      case "mark_viewed": {
-        const g = this.mustGet(String(args.id));
-        if (!g.viewed) this.save({ ...g, viewed: true, viewed_at: new Date().toISOString() });
-        return toSummary(this.mustGet(g.id));
-      }
-      case "mark_all_viewed": {
-        let n = 0;
-        for (const g of [...this.generations.values()]) {
-          if (g.viewed) continue;
-          n += 1;
-          this.save({ ...g, viewed: true, viewed_at: new Date().toISOString() });
-        }
-        return n;
-      }
-      case "cancel_generation": {
-        const g = this.mustGet(String(args.id));
-        if (g.status !== "pending" && g.status !== "processing") fail("not_active", "Only a queued or running generation can be cancelled.");
-        return { ...this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() }) };
-      }
-      case "retry_generation": {
-        const again = this.retry(this.mustGet(String(args.id)));
-        this.pump();
-        return again;
-      }
-      case "delete_generation":
-        this.remove(this.mustGet(String(args.id)).id);
-        return null;
-      case "pause_queue":
-      case "resume_queue":
-        this.info.paused = cmd === "pause_queue";
-        this.emit({ type: "queue_changed", data: { paused: this.info.paused } });
-        this.pump();
-        return null;
-      case "set_token_concurrency": {
-        const t = this.mustToken(String(args.id));
-        const n = Number(args.n);
-        if (!Number.isInteger(n) || n < 1 || n > 16) fail("invalid_concurrency", "Concurrency must be a whole number from 1 to 16.");
-        const saved = this.saveToken({ ...t, max_concurrency: n });
-        this.pump();
-        return saved;
-      }
-      case "list_history":
-        return this.listHistory((args.query ?? {}) as Partial<HistoryQuery>);
-      case "history_models":
-        return this.historyModels();
-      case "bulk_generations":
-        return this.bulk((args.ids ?? []) as string[], String(args.action));
-      case "clear_finished":
-        return this.clearFinished();
-      case "get_batch":
-        return this.batch(String(args.batchId));
-      case "cancel_batch": {
-        let n = 0;
-        for (const g of this.batchMembers(String(args.batchId))) {
-          if (!isActive(g.status)) continue;
-          this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() });
-          n += 1;
-        }
-        this.pump();
-        return n;
-      }
-      case "retry_batch": {
-        const again = this.current(this.batchMembers(String(args.batchId)))
-          .filter((g) => g.status === "failed" || g.status === "cancelled")
-          .map((g) => this.retry(g));
-        this.pump();
-        return again;
-      }
-      case "move_generation":
-        return this.move(String(args.id), String(args.to) as MoveTo);
-      case "reorder_pending": {
-        const ids = (args.ids ?? []) as string[];
-        const order = this.dispatchList();
-        for (const id of ids) if (!order.some((g) => g.id === id)) fail("not_pending", `Generation ${id} is not queued any more.`);
-        this.renumber([...ids.map((id) => order.find((g) => g.id === id)!), ...order.filter((g) => !ids.includes(g.id))]);
-        return null;
-      }
-      case "run_time_stats":
-        return this.runTimeStats();
-      case "get_settings":
-        return { ...this.settings };
-      case "set_settings": {
-        const next = args.settings as Settings;
-        if (next.api_base !== null && !/^https?:\/\/\S+$/.test(next.api_base)) fail("invalid_settings", "The API base URL must start with http:// or https://.");
-        if (next.retention_days !== null && (!Number.isInteger(next.retention_days) || next.retention_days < 1)) fail("invalid_settings", "Keep history for at least one day.");
-        this.settings = { ...next };
-        return { ...this.settings };
-      }
-      case "list_tokens":
-        return [...this.tokens.values()];
-      case "add_token":
-        return this.addToken(String(args.label ?? ""), String(args.secret ?? ""));
-      case "remove_token": {
-        const id = String(args.id);
-        if (!this.tokens.delete(id)) fail("not_found", "No such token.");
-        this.emit({ type: "token_removed", data: { id } });
-        return null;
-      }
-      case "set_token_enabled": {
-        const t = this.mustToken(String(args.id));
-        const enabled = args.enabled === true;
-        return this.saveToken({ ...t, active: enabled, disabled_reason: null, disabled_at: enabled ? null : new Date().toISOString() });
-      }
-      case "revalidate_token": {
-        const t = this.mustToken(String(args.id));
-        return { token: t, account: this.account() };
-      }
-      case "list_presets":
-        return PRESETS;
-      case "get_model_form":
-        return this.modelForm(String(args.model ?? ""));
-      case "start_demo":
-        this.info = { ...this.info, demo: true, api_base: "http://127.0.0.1:47411/v1" };
-        for (const label of ["Demo token 1", "Demo token 2", "Demo token 3"]) this.saveToken(this.newToken(label, `dem${label.slice(-1)}`));
-        return { ...this.info };
-      case "open_output_folder":
-        this.mustGet(String(args.id));
-        return null;
-      case "save_output_as":
-        return `/home/ada/Pictures/${String(args.id)}-${String(args.index)}.webp`;
-      case "plugin:opener|open_url":
-        return null;
-      default:
-        return fail("unknown_command", `The fake backend has no command ${cmd}.`);
-    }
+    if (cmd === OPEN_URL) return null;
+    if (!isCommand(cmd)) return fail("internal", `The app has no command ${cmd}.`);
+    // The arguments are what the UI sent; the generated types say what they hold.
+    return (this.commands[cmd] as (args: Args) => unknown)(args);
+  }
+
+  private setPaused(paused: boolean): null {
+    this.info.paused = paused;
+    this.emit({ type: "queue_changed", data: { paused } });
+    this.pump();
+    return null;
   }
 
   /** A live generation, or a row of the archive (built on demand). */
@@ -487,7 +485,7 @@ export class FakeBackend {
         liveAt = at === -1 ? live.length : at + 1;
       }
     }
-    for (; liveAt < live.length && items.length <= limit; liveAt++) items.push(toSummary(live[liveAt]));
+    for (; liveAt < live.length && items.length <= limit; liveAt++) items.push(summaryOf(live[liveAt]));
     if (arc) {
       // The archive is older than every live generation; skip what the range leaves out without building rows.
       if (to !== Infinity) archiveAt = Math.max(archiveAt, arc.firstBefore(to + 1));
@@ -496,7 +494,7 @@ export class FakeBackend {
         const created = arc.createdMs(i);
         if (created < from) break;
         if (!keep(arc.status(i), arc.model(i), created, () => arc.prompt(i))) continue;
-        items.push(toSummary(this.find(arc.id(i))!));
+        items.push(summaryOf(this.find(arc.id(i))!));
       }
     }
     const more = items.length > limit;
@@ -511,7 +509,7 @@ export class FakeBackend {
     return [...models].sort();
   }
 
-  private bulk(ids: string[], action: string): BulkResult {
+  private bulk(ids: string[], action: BulkAction): BulkResult {
     const result: BulkResult = { done: 0, failed: [] };
     for (const id of ids) {
       const g = this.find(id);
@@ -540,7 +538,7 @@ export class FakeBackend {
           this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() });
           result.done += 1;
         }
-      } else fail("invalid_action", `Unknown bulk action ${action}.`);
+      } else fail("invalid_input", `Unknown bulk action ${String(action)}.`);
     }
     this.pump();
     return result;
@@ -582,7 +580,7 @@ export class FakeBackend {
       failed: count("failed"),
       cancelled: count("cancelled"),
       active: live.filter((g) => isActive(g.status)).length,
-      generations: members.map(toSummary),
+      generations: members.map(summaryOf),
     };
   }
 
@@ -596,14 +594,14 @@ export class FakeBackend {
 
   private move(id: string, to: MoveTo): GenerationSummary {
     const g = this.mustGet(id);
-    if (g.status !== "pending") fail("not_pending", "Only a queued generation can be moved.");
+    if (g.status !== "pending") fail("invalid_state", "Only a queued generation can be moved.");
     const order = this.dispatchList();
     const at = order.findIndex((x) => x.id === id);
     order.splice(at, 1);
     const dest = to === "top" || to === "next" ? 0 : to === "up" ? Math.max(0, at - 1) : Math.min(order.length, at + 1);
     order.splice(dest, 0, g);
     this.renumber(order);
-    return toSummary(this.mustGet(id));
+    return summaryOf(this.mustGet(id));
   }
 
   private runTimeStats(): ModelRunTime[] {
@@ -634,7 +632,7 @@ export class FakeBackend {
     return { kind: "user", username: "ada", name: "Ada Lovelace", github_url: null };
   }
 
-  private list(args: Args): GenerationSummary[] {
+  private list(args: Commands["list_generations"]["args"]): GenerationSummary[] {
     const limit = typeof args.limit === "number" ? args.limit : 50;
     let all = [...this.generations.values()].sort(args.order === "dispatch" ? (a, b) => {
       // Queued ones in the order they will run, then the rest newest first.
@@ -643,48 +641,49 @@ export class FakeBackend {
       if (pa !== pb) return pa ? -1 : 1;
       return pa ? dispatchOrder(a, b) : newestFirst(a, b);
     } : newestFirst);
-    if (Array.isArray(args.statuses)) all = all.filter((g) => (args.statuses as string[]).includes(g.status));
+    const statuses = args.statuses;
+    if (Array.isArray(statuses)) all = all.filter((g) => statuses.includes(g.status));
     if (args.unviewedOnly === true) all = all.filter((g) => !g.viewed);
     if (typeof args.before === "string") {
       const at = all.findIndex((g) => g.id === args.before);
       all = at === -1 ? [] : all.slice(at + 1);
     }
-    return all.slice(0, limit).map(toSummary);
+    return all.slice(0, limit).map(summaryOf);
   }
 
-  private create(args: Args): Generation[] {
-    const model = String(args.model ?? "");
-    const prompts = Array.isArray(args.prompts) ? (args.prompts as string[]).map((p) => p.trim()).filter(Boolean) : null;
-    const list = prompts ?? [String(args.prompt ?? "")];
+  private create(args: Commands["create_generation"]["args"]): GenerationSummary[] {
+    const model = args.model;
+    const prompts = Array.isArray(args.prompts) ? args.prompts.map((p) => p.trim()).filter(Boolean) : null;
+    const list = prompts ?? [args.prompt];
     const count = typeof args.count === "number" ? args.count : 1;
-    const input = (args.input ?? {}) as Args;
+    const input = args.input ?? {};
     if (![...this.tokens.values()].some((t) => t.active)) fail("no_token", "No usable Replicate token: add one or enable one on the Tokens page.");
     if (list.length === 0 || list.some((p) => p.trim() === "")) fail("empty_prompt", "Type a prompt first.");
     if (count < 1 || count > MAX_COUNT) fail("invalid_count", `The number of generations must be between 1 and ${MAX_COUNT}.`);
     if (list.length * count > MAX_BATCH) fail("invalid_count", `That would queue ${list.length * count} generations at once; the most is ${MAX_BATCH}.`);
-    if (model.startsWith("nobody/")) fail("model_not_found", `Replicate has no model ${model}.`);
+    if (model.startsWith("nobody/")) fail("not_found", `Replicate has no model ${model}.`);
     const batchId = list.length * count > 1 ? `batch_${this.id("b")}` : null;
-    const created: Generation[] = [];
+    const created: GenerationSummary[] = [];
     for (const prompt of list) {
-      for (let i = 0; i < count; i++) created.push({ ...this.save(this.newGeneration(model, prompt, input, { batch_id: batchId })) });
+      for (let i = 0; i < count; i++) created.push(summaryOf(this.save(this.newGeneration(model, prompt, input, { batch_id: batchId }))));
     }
     this.pump();
     return created;
   }
 
   private addToken(label: string, secret: string): { token: Token; account: Account } {
-    if (!secret.startsWith("r8_")) fail("invalid_token", "That does not look like a Replicate API token (they start with r8_).");
-    if (secret.includes("bad")) fail("token_rejected", "Replicate refused this token (401 Unauthenticated). Check that it was copied whole and has not been revoked.");
+    if (!secret.startsWith("r8_")) fail("secret_malformed", "That does not look like a Replicate API token (they start with r8_).");
+    if (secret.includes("bad")) fail("unauthorized", "Replicate refused this token (401 Unauthenticated). Check that it was copied whole and has not been revoked.");
     const token = this.saveToken(this.newToken(label || "Replicate", secret.slice(-4)));
     return { token, account: this.account() };
   }
 
-  private modelForm(model: string) {
+  private modelForm(model: string): ModelForm {
     const path = model.split(":")[0];
-    if (path.startsWith("nobody/")) fail("model_not_found", `Replicate has no model ${path}. Check the owner/name on replicate.com.`);
+    if (path.startsWith("nobody/")) fail("not_found", `Replicate has no model ${path}. Check the owner/name on replicate.com.`);
     const known = MODEL_FORMS[path] ?? genericForm();
     return { model: path, description: known.description || null, form: { fields: known.fields } };
   }
 }
 
-export { CommandError, excerpt };
+export { CommandError };

@@ -3,6 +3,7 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { QUEUE_EVENT } from "../src/backend";
+import type { ErrorPayload } from "../src/bindings";
 import { CommandError, FakeBackend, type FakeOptions } from "./fakeBackend";
 
 type Internals = { convertFileSrc?: (path: string, protocol?: string) => string };
@@ -17,7 +18,7 @@ export function installFakeBackend(options: FakeOptions = {}): FakeBackend {
         return answer === undefined ? null : JSON.parse(JSON.stringify(answer));
       } catch (error) {
         if (error instanceof CommandError) throw error.payload;
-        throw { code: "internal", message: String(error) };
+        throw { code: "internal", message: String(error) } satisfies ErrorPayload;
       }
     },
     { shouldMockEvents: true },

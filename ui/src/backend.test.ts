@@ -7,12 +7,12 @@ describe("backend", () => {
     fakeBackend("empty");
     const error = await backend.addToken("x", "r8_bad_bad_bad_bad_bad_bad").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendError);
-    expect(error).toMatchObject({ code: "token_rejected", message: expect.stringContaining("Replicate refused") });
+    expect(error).toMatchObject({ code: "unauthorized", message: expect.stringContaining("Replicate refused") });
   });
 
   it("keeps strings and unknown rejections readable", () => {
-    expect(toBackendError("boom")).toMatchObject({ code: "other", message: "boom" });
-    expect(toBackendError(42)).toMatchObject({ code: "other", message: "Something went wrong." });
+    expect(toBackendError("boom")).toMatchObject({ code: "internal", message: "boom" });
+    expect(toBackendError(42)).toMatchObject({ code: "internal", message: "Something went wrong." });
   });
 
   it("joins data-dir paths for either separator", () => {

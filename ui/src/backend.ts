@@ -3,20 +3,7 @@
 // is what lets the UI run in a plain browser over a mocked IPC (mock/).
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type {
-  AppInfo,
-  Counters,
-  ErrorPayload,
-  Generation,
-  GenerationStatus,
-  GenerationSummary,
-  ModelForm,
-  ModelPreset,
-  QueueEvent,
-  Token,
-  TokenWithAccount,
-} from "./bindings";
-import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ListOrder, ModelRunTime, MoveTo, Settings } from "./bindings";
+import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, TokenWithAccount } from "./bindings";
 
 export type { ModelForm, TokenWithAccount };
 
@@ -25,7 +12,7 @@ export const QUEUE_EVENT = "queue-event";
 
 /** A command failed; `code` is for branching, `message` is for people. */
 export class BackendError extends Error implements ErrorPayload {
-  readonly code: string;
+  readonly code: ErrorCode;
   constructor(payload: ErrorPayload) {
     super(payload.message);
     this.name = "BackendError";
@@ -46,88 +33,92 @@ function isErrorPayload(value: unknown): value is ErrorPayload {
 export function toBackendError(error: unknown): BackendError {
   if (error instanceof BackendError) return error;
   if (isErrorPayload(error)) return new BackendError(error);
-  if (typeof error === "string") return new BackendError({ code: "other", message: error });
-  if (error instanceof Error) return new BackendError({ code: "other", message: error.message });
-  return new BackendError({ code: "other", message: "Something went wrong." });
+  // Not from a command (a plugin, the IPC itself): no code to branch on.
+  if (typeof error === "string") return new BackendError({ code: "internal", message: error });
+  if (error instanceof Error) return new BackendError({ code: "internal", message: error.message });
+  return new BackendError({ code: "internal", message: "Something went wrong." });
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+type ArgsOf<K extends CommandName> = Commands[K]["args"];
+type ResultOf<K extends CommandName> = Commands[K]["result"];
+
+/** Calls a command of the generated list: its name, arguments and answer are typed by it. */
+async function call<K extends CommandName>(command: K, ...args: Record<string, never> extends ArgsOf<K> ? [ArgsOf<K>?] : [ArgsOf<K>]): Promise<ResultOf<K>> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<ResultOf<K>>(command, args[0]);
   } catch (error) {
     throw toBackendError(error);
   }
 }
 
-export type ListGenerationsArgs = {
-  limit?: number;
-  statuses?: GenerationStatus[];
-  unviewedOnly?: boolean;
-  /** Id of the last item already shown; the answer holds older ones. */
-  before?: string;
-  /** "dispatch": pending ones in the order they will run (default "newest"). */
-  order?: ListOrder;
-};
-export type CreateGenerationArgs = {
-  model: string;
-  prompt: string;
-  input: Record<string, unknown>;
-  /** Per prompt when `prompts` is given. */
-  count: number;
-  /** A batch of several prompts (one generation per prompt × count); `prompt` is then ignored. */
-  prompts?: string[] | null;
-};
+/**
+ * `limit`, `statuses`, `unviewedOnly`; `before`: id of the last item already
+ * shown (the answer holds older ones); `order: "dispatch"`: pending ones in
+ * the order they will run (default "newest").
+ */
+export type ListGenerationsArgs = ArgsOf<"list_generations">;
+/** `count` is per prompt when `prompts` (a batch, one generation per prompt × count) is given; `prompt` is then ignored. */
+export type CreateGenerationArgs = ArgsOf<"create_generation">;
 
 let dataDir: string | null = null;
 
 export const backend = {
   async appInfo(): Promise<AppInfo> {
-    const info = await call<AppInfo>("app_info");
+    const info = await call("app_info");
     dataDir = info.data_dir;
     return info;
   },
-  listGenerations: (args: ListGenerationsArgs = {}) => call<GenerationSummary[]>("list_generations", args),
-  getGeneration: (id: string) => call<Generation>("get_generation", { id }),
-  getCounters: () => call<Counters>("get_counters"),
-  createGeneration: (args: CreateGenerationArgs) => call<Generation[]>("create_generation", args),
-  markViewed: (id: string) => call<GenerationSummary>("mark_viewed", { id }),
-  markAllViewed: () => call<number>("mark_all_viewed"),
-  cancelGeneration: (id: string) => call<Generation>("cancel_generation", { id }),
-  retryGeneration: (id: string) => call<Generation>("retry_generation", { id }),
-  deleteGeneration: (id: string) => call<null>("delete_generation", { id }),
-  pauseQueue: () => call<void>("pause_queue"),
-  resumeQueue: () => call<void>("resume_queue"),
-  listTokens: () => call<Token[]>("list_tokens"),
-  addToken: (label: string, secret: string) => call<TokenWithAccount>("add_token", { label, secret }),
-  removeToken: (id: string) => call<void>("remove_token", { id }),
-  setTokenEnabled: (id: string, enabled: boolean) => call<Token>("set_token_enabled", { id, enabled }),
-  revalidateToken: (id: string) => call<TokenWithAccount>("revalidate_token", { id }),
-  listPresets: () => call<ModelPreset[]>("list_presets"),
-  getModelForm: (model: string) => call<ModelForm>("get_model_form", { model }),
+  listGenerations: (args: ListGenerationsArgs = {}) => call("list_generations", args),
+  getGeneration: (id: string) => call("get_generation", { id }),
+  getCounters: () => call("get_counters"),
+  /** Answers the new generations' summaries; the lists learn of them from their events. */
+  createGeneration: (args: CreateGenerationArgs) => call("create_generation", args),
+  markViewed: (id: string) => call("mark_viewed", { id }),
+  markAllViewed: () => call("mark_all_viewed"),
+  cancelGeneration: (id: string) => call("cancel_generation", { id }),
+  retryGeneration: (id: string) => call("retry_generation", { id }),
+  deleteGeneration: (id: string) => call("delete_generation", { id }),
+  pauseQueue: () => call("pause_queue"),
+  resumeQueue: () => call("resume_queue"),
+  listTokens: () => call("list_tokens"),
+  addToken: (label: string, secret: string) => call("add_token", { label, secret }),
+  removeToken: (id: string) => call("remove_token", { id }),
+  setTokenEnabled: (id: string, enabled: boolean) => call("set_token_enabled", { id, enabled }),
+  revalidateToken: (id: string) => call("revalidate_token", { id }),
+  listPresets: () => call("list_presets"),
+  getModelForm: (model: string) => call("get_model_form", { model }),
   async startDemo(): Promise<AppInfo> {
-    const info = await call<AppInfo>("start_demo");
+    const info = await call("start_demo");
     dataDir = info.data_dir;
     return info;
   },
-  setTokenConcurrency: (id: string, n: number) => call<Token>("set_token_concurrency", { id, n }),
-  listHistory: (query: HistoryQuery) => call<HistoryPage>("list_history", { query }),
-  historyModels: () => call<string[]>("history_models"),
-  bulkGenerations: (ids: string[], action: BulkAction) => call<BulkResult>("bulk_generations", { ids, action }),
-  clearFinished: () => call<number>("clear_finished"),
-  // Tauri turns the Rust parameter `batch_id` into the JS key `batchId` (as `unviewed_only` → `unviewedOnly`).
-  getBatch: (batchId: string) => call<BatchSummary>("get_batch", { batchId }),
-  cancelBatch: (batchId: string) => call<number>("cancel_batch", { batchId }),
-  retryBatch: (batchId: string) => call<Generation[]>("retry_batch", { batchId }),
-  moveGeneration: (id: string, to: MoveTo) => call<GenerationSummary>("move_generation", { id, to }),
-  reorderPending: (ids: string[]) => call<null>("reorder_pending", { ids }),
-  runTimeStats: () => call<ModelRunTime[]>("run_time_stats"),
-  getSettings: () => call<Settings>("get_settings"),
-  setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
-  openOutputFolder: (id: string) => call<void>("open_output_folder", { id }),
-  saveOutputAs: (id: string, index: number) => call<string | null>("save_output_as", { id, index }),
-  /** Opens an https link in the system browser (tauri-plugin-opener). */
-  openExternal: (url: string) => call<void>("plugin:opener|open_url", { url }),
+  setTokenConcurrency: (id: string, n: number) => call("set_token_concurrency", { id, n }),
+  listHistory: (query: ArgsOf<"list_history">["query"]) => call("list_history", { query }),
+  historyModels: () => call("history_models"),
+  bulkGenerations: (ids: string[], action: ArgsOf<"bulk_generations">["action"]) => call("bulk_generations", { ids, action }),
+  clearFinished: () => call("clear_finished"),
+  getBatch: (batchId: string) => call("get_batch", { batchId }),
+  cancelBatch: (batchId: string) => call("cancel_batch", { batchId }),
+  retryBatch: (batchId: string) => call("retry_batch", { batchId }),
+  moveGeneration: (id: string, to: ArgsOf<"move_generation">["to"]) => call("move_generation", { id, to }),
+  reorderPending: (ids: string[]) => call("reorder_pending", { ids }),
+  runTimeStats: () => call("run_time_stats"),
+  getSettings: () => call("get_settings"),
+  setSettings: (settings: ArgsOf<"set_settings">["settings"]) => call("set_settings", { settings }),
+  openOutputFolder: (id: string) => call("open_output_folder", { id }),
+  saveOutputAs: (id: string, index: number) => call("save_output_as", { id, index }),
+  /** Opens an https link in the system browser (tauri-plugin-opener's own command, not in the list). */
+  async openExternal(url: string): Promise<void> {
+    try {
+      await invoke(OPEN_URL, { url });
+    } catch (error) {
+      throw toBackendError(error);
+    }
+  },
 };
+
+/** tauri-plugin-opener's command that opens a link. */
+export const OPEN_URL = "plugin:opener|open_url";
 
 /** Follows the queue; returns a function that stops listening. */
 export function onQueueEvent(handler: (event: QueueEvent) => void): () => void {

@@ -200,7 +200,9 @@ export type InputForm = {
  */
 fields: Array<InputField>, };
 
-export type ErrorPayload = { code: string, message: string, };
+export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store" | "engine_running" | "io" | "internal";
+
+export type ErrorPayload = { code: ErrorCode, message: string, };
 
 export type AppInfo = { version: string, 
 /**
@@ -360,3 +362,90 @@ export const MAX_COUNT = 50;
 
 /** Most generations one create may queue in all (prompts × count). */
 export const MAX_BATCH = 1000;
+
+/** How many characters of the prompt a summary's `prompt_excerpt` holds. */
+export const PROMPT_EXCERPT_CHARS = 200;
+
+/**
+ * Every command the Rust side registers (src-tauri/src/ipc.rs): its arguments, named as the IPC
+ * names them (an optional one may be left out), and its answer. A command fails with an `ErrorPayload`.
+ */
+export type Commands = {
+  app_info: { args: Record<string, never>; result: AppInfo };
+  list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: string | null, order?: ListOrder | null }; result: Array<GenerationSummary> };
+  get_generation: { args: { id: string }; result: Generation };
+  get_counters: { args: Record<string, never>; result: Counters };
+  create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null }; result: Array<GenerationSummary> };
+  mark_viewed: { args: { id: string }; result: GenerationSummary };
+  mark_all_viewed: { args: Record<string, never>; result: number };
+  cancel_generation: { args: { id: string }; result: Generation };
+  retry_generation: { args: { id: string }; result: GenerationSummary };
+  delete_generation: { args: { id: string }; result: null };
+  pause_queue: { args: Record<string, never>; result: null };
+  resume_queue: { args: Record<string, never>; result: null };
+  list_tokens: { args: Record<string, never>; result: Array<Token> };
+  add_token: { args: { label: string, secret: string }; result: TokenWithAccount };
+  remove_token: { args: { id: string }; result: null };
+  set_token_enabled: { args: { id: string, enabled: boolean }; result: Token };
+  revalidate_token: { args: { id: string }; result: TokenWithAccount };
+  set_token_concurrency: { args: { id: string, n: number }; result: Token };
+  list_presets: { args: Record<string, never>; result: Array<ModelPreset> };
+  get_model_form: { args: { model: string }; result: ModelForm };
+  start_demo: { args: Record<string, never>; result: AppInfo };
+  open_output_folder: { args: { id: string }; result: null };
+  save_output_as: { args: { id: string, index: number }; result: string | null };
+  list_history: { args: { query: HistoryQuery }; result: HistoryPage };
+  history_models: { args: Record<string, never>; result: Array<string> };
+  bulk_generations: { args: { ids: Array<string>, action: BulkAction }; result: BulkResult };
+  clear_finished: { args: Record<string, never>; result: number };
+  run_time_stats: { args: Record<string, never>; result: Array<ModelRunTime> };
+  get_batch: { args: { batchId: string }; result: BatchSummary };
+  cancel_batch: { args: { batchId: string }; result: number };
+  retry_batch: { args: { batchId: string }; result: Array<GenerationSummary> };
+  move_generation: { args: { id: string, to: MoveTo }; result: GenerationSummary };
+  reorder_pending: { args: { ids: Array<string> }; result: null };
+  get_settings: { args: Record<string, never>; result: Settings };
+  set_settings: { args: { settings: Settings }; result: Settings };
+};
+
+/** The name of a command. */
+export type CommandName = keyof Commands;
+
+/** Every command's name, in the order of the Rust list. */
+export const COMMANDS = [
+  "app_info",
+  "list_generations",
+  "get_generation",
+  "get_counters",
+  "create_generation",
+  "mark_viewed",
+  "mark_all_viewed",
+  "cancel_generation",
+  "retry_generation",
+  "delete_generation",
+  "pause_queue",
+  "resume_queue",
+  "list_tokens",
+  "add_token",
+  "remove_token",
+  "set_token_enabled",
+  "revalidate_token",
+  "set_token_concurrency",
+  "list_presets",
+  "get_model_form",
+  "start_demo",
+  "open_output_folder",
+  "save_output_as",
+  "list_history",
+  "history_models",
+  "bulk_generations",
+  "clear_finished",
+  "run_time_stats",
+  "get_batch",
+  "cancel_batch",
+  "retry_batch",
+  "move_generation",
+  "reorder_pending",
+  "get_settings",
+  "set_settings",
+] as const satisfies readonly CommandName[];

@@ -9,8 +9,8 @@
 use std::fmt;
 
 use genqueue_core::engine::EngineError;
+use genqueue_core::error_code::ErrorCode;
 use genqueue_core::queue::QueueError;
-use genqueue_core::replicate::{ApiError, ApiErrorKind};
 use genqueue_core::secrets::SecretError;
 use genqueue_core::store::StoreError;
 
@@ -100,34 +100,30 @@ impl fmt::Display for CliError {
 /// What a command returns.
 pub type CliResult<T = Exit> = Result<T, CliError>;
 
-/// The exit code for a Replicate error.
-pub fn api_exit(e: &ApiError) -> Exit {
-    match e.kind {
-        ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden | ApiErrorKind::PaymentRequired => {
-            Exit::Token
+/// The exit code for an error code: the one table from the core's codes to
+/// the process's. Exhaustive, so a new code needs a decision here.
+pub fn exit_for(code: ErrorCode) -> Exit {
+    use ErrorCode::*;
+    match code {
+        NotFound | InvalidState | InvalidInput | InvalidModel | InvalidCount | EmptyPrompt => {
+            Exit::InvalidInput
         }
-        ApiErrorKind::NotFound | ApiErrorKind::Invalid => Exit::InvalidInput,
-        _ => Exit::Error,
+        NoToken | DuplicateToken | Unauthorized | Forbidden | PaymentRequired | SecretMalformed
+        | SecretNotFound | KeyringUnavailable | KeyringLocked | KeyringError => Exit::Token,
+        EngineRunning => Exit::EngineRunning,
+        InvalidSettings | RateLimited | Unreachable | ReplicateError | StoreLocked
+        | StoreReadOnly | StoreCorrupt | StoreDiskFull | StoreTooNew | Store | Io | Internal => {
+            Exit::Error
+        }
     }
 }
 
 impl From<QueueError> for CliError {
     fn from(e: QueueError) -> Self {
-        // Variants named here; any other (the core may add some) by its code.
         let exit = match &e {
-            QueueError::Secret(_)
-            | QueueError::TokenNotFound(_)
-            | QueueError::DuplicateToken(_) => Exit::Token,
-            QueueError::Api(a) => api_exit(a),
-            QueueError::GenerationNotFound(_)
-            | QueueError::EmptyPrompt
-            | QueueError::InvalidCount { .. }
-            | QueueError::TooMany { .. }
-            | QueueError::InvalidInput(_)
-            | QueueError::Schema(_)
-            | QueueError::InvalidState(_) => Exit::InvalidInput,
-            _ if e.code() == "no_token" => Exit::Token,
-            _ => Exit::Error,
+            // An unknown token is a token problem, not an unknown id.
+            QueueError::TokenNotFound(_) => Exit::Token,
+            _ => exit_for(e.code()),
         };
         CliError::new(exit, e.to_string())
     }
@@ -135,29 +131,30 @@ impl From<QueueError> for CliError {
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        CliError::other(e.to_string())
+        CliError::new(exit_for(e.code()), e.to_string())
     }
 }
 
 impl From<SecretError> for CliError {
     fn from(e: SecretError) -> Self {
-        CliError::token(e.to_string())
+        CliError::new(exit_for(e.code()), e.to_string())
     }
 }
 
 impl From<EngineError> for CliError {
     fn from(e: EngineError) -> Self {
-        let exit = match e {
-            EngineError::AlreadyRunning(_) => Exit::EngineRunning,
-            _ => Exit::Error,
-        };
-        CliError::new(exit, e.to_string())
+        CliError::new(exit_for(e.code()), e.to_string())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use genqueue_core::replicate::{ApiError, ApiErrorKind};
+
+    fn api_exit(e: &ApiError) -> Exit {
+        exit_for(e.code())
+    }
 
     #[test]
     fn replicate_refusals_are_token_problems_and_404_is_invalid_input() {
@@ -173,6 +170,15 @@ mod tests {
             api_exit(&ApiError::new(ApiErrorKind::Connect, "")),
             Exit::Error
         );
+    }
+
+    #[test]
+    fn exits_follow_the_error_code() {
+        assert_eq!(exit_for(ErrorCode::InvalidState), Exit::InvalidInput);
+        assert_eq!(exit_for(ErrorCode::NoToken), Exit::Token);
+        assert_eq!(exit_for(ErrorCode::StoreLocked), Exit::Error);
+        let e: CliError = QueueError::NoToken.into();
+        assert_eq!(e.exit, Exit::Token);
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl Queue {
             match self.cancel(g.id).await {
                 Ok(_) => done += 1,
                 // Ended meanwhile: nothing to cancel.
-                Err(QueueError::InvalidState(_)) => {}
+                Err(QueueError::CannotCancel { .. }) => {}
                 Err(e) => {
                     tracing::warn!(generation = %g.id, error = %e, "could not cancel a batch's generation");
                     first_err.get_or_insert(e);

@@ -15,12 +15,14 @@
 //!   batches, and the order pending generations run in.
 //! - [`settings`]: the user's settings (stored as JSON in the store).
 //! - [`paths`]: the data folder, its layout (store file, outputs) and output paths.
+//! - [`error_code`]: the codes every error crosses to a UI or a script with.
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
 pub mod batches;
 pub mod clock;
 pub mod engine;
+pub mod error_code;
 pub mod events;
 pub mod history;
 pub mod lifecycle;

@@ -8,9 +8,7 @@ use crate::store::{MoveTo, StoreError};
 
 fn not_pending(e: StoreError) -> QueueError {
     match e {
-        StoreError::NotPending { status, .. } => QueueError::InvalidState(format!(
-            "this generation is {status}; only pending generations can be moved"
-        )),
+        StoreError::NotPending { status, .. } => QueueError::CannotMove { status },
         StoreError::NotFound { id, .. } => QueueError::GenerationNotFound(id),
         e => e.into(),
     }

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 mod commit;
 mod token_rules;
@@ -34,8 +33,9 @@ pub const BATCH_EVENTS: usize = 200;
 /// Settings key of the paused flag ("1" = paused).
 pub const PAUSED_KEY: &str = "paused";
 
-/// Everything that can go wrong in a queue operation. `code()` is stable for
-/// the UI to branch on; `Display` is a sentence for people. Never holds a secret.
+/// Everything that can go wrong in a queue operation. `code()`
+/// ([`crate::error_code`]) is stable for the UI and scripts to branch on;
+/// `Display` is a sentence for people. Never holds a secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum QueueError {
@@ -63,58 +63,33 @@ pub enum QueueError {
     InvalidInput(Vec<InputProblem>),
     #[error("this model's input schema cannot be read: {0}")]
     Schema(crate::replicate::SchemaError),
-    #[error("add a Replicate token first: {0}")]
-    NoToken(String),
+    /// No active token that is not cooling down (reading a model's settings needs one).
+    #[error("no usable Replicate token: add one, or enable one on the Tokens page")]
+    NoToken,
     #[error("this token is already in the pool as \"{0}\"")]
     DuplicateToken(String),
-    #[error("{0}")]
-    InvalidState(String),
+    #[error(
+        "this generation is already {status}; only pending or processing ones can be cancelled"
+    )]
+    CannotCancel { status: GenerationStatus },
+    #[error("this generation is {status}; only failed or cancelled ones can be retried")]
+    CannotRetry { status: GenerationStatus },
+    #[error("this generation is running; cancel it before deleting it")]
+    CannotDelete,
+    #[error("this generation is {status}; only pending generations can be moved")]
+    CannotMove { status: GenerationStatus },
+    /// A token that still runs generations cannot be removed.
+    #[error(
+        "\"{label}\" is running {in_flight} generation(s) whose results only it can read; \
+         disable it now and remove it once they have finished"
+    )]
+    TokenBusy { label: String, in_flight: u32 },
     #[error("{context}: {source}")]
     Io {
         context: String,
         #[source]
         source: std::io::Error,
     },
-}
-
-impl QueueError {
-    /// A stable, snake_case code for the UI and scripts.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Store(_) => "store",
-            Self::Secret(e) => e.code(),
-            Self::Api(e) => e.code(),
-            Self::GenerationNotFound(_) | Self::TokenNotFound(_) | Self::BatchNotFound(_) => {
-                "not_found"
-            }
-            Self::Settings(_) => "invalid_settings",
-            Self::EmptyPrompt => "empty_prompt",
-            Self::InvalidCount { .. } | Self::TooMany { .. } => "invalid_count",
-            Self::InvalidInput(_) => "invalid_input",
-            Self::Schema(_) => "schema",
-            Self::NoToken(_) => "no_token",
-            Self::DuplicateToken(_) => "duplicate_token",
-            Self::InvalidState(_) => "invalid_state",
-            Self::Io { .. } => "io",
-        }
-    }
-}
-
-/// The `{code, message}` shape in which errors cross to a UI or a script.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ErrorPayload {
-    pub code: String,
-    pub message: String,
-}
-
-impl From<&QueueError> for ErrorPayload {
-    fn from(e: &QueueError) -> Self {
-        ErrorPayload {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-        }
-    }
 }
 
 /// Handle on one data folder's queue. Cheap to clone.
@@ -326,9 +301,7 @@ impl Queue {
                 }
             }
             s => {
-                return Err(QueueError::InvalidState(format!(
-                    "this generation is already {s}; only pending or processing ones can be cancelled"
-                )));
+                return Err(QueueError::CannotCancel { status: s });
             }
         }
         Ok(self
@@ -349,10 +322,7 @@ impl Queue {
             g.status,
             GenerationStatus::Failed | GenerationStatus::Cancelled
         ) {
-            return Err(QueueError::InvalidState(format!(
-                "this generation is {}; only failed or cancelled ones can be retried",
-                g.status
-            )));
+            return Err(QueueError::CannotRetry { status: g.status });
         }
         self.submit(NewGeneration {
             model: g.model.clone(),
@@ -368,9 +338,7 @@ impl Queue {
     pub fn delete(&self, id: GenerationId) -> Result<(), QueueError> {
         let g = self.get(id)?;
         if g.status == GenerationStatus::Processing {
-            return Err(QueueError::InvalidState(
-                "this generation is running; cancel it before deleting it".into(),
-            ));
+            return Err(QueueError::CannotDelete);
         }
         self.store().delete_generation(id)?;
         let removed = self.remove_output_files(id, &g.output_files);
@@ -532,11 +500,10 @@ impl Queue {
             .get_token(id)?
             .ok_or(QueueError::TokenNotFound(id))?;
         if token.in_flight > 0 {
-            return Err(QueueError::InvalidState(format!(
-                "\"{}\" is running {} generation(s) whose results only it can read; \
-                 disable it now and remove it once they have finished",
-                token.label, token.in_flight
-            )));
+            return Err(QueueError::TokenBusy {
+                label: token.label,
+                in_flight: token.in_flight,
+            });
         }
         let secrets = self.inner.secrets.clone();
         let deleted = tokio::task::spawn_blocking(move || secrets.delete(id))

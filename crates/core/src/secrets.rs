@@ -122,20 +122,6 @@ pub enum SecretError {
     Other(String),
 }
 
-impl SecretError {
-    /// A stable name for the UI to branch on: `keyring_unavailable`,
-    /// `keyring_locked`, `secret_not_found`, `secret_malformed`, `keyring_error`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            SecretError::Unavailable(_) => "keyring_unavailable",
-            SecretError::Locked(_) => "keyring_locked",
-            SecretError::NotFound(_) => "secret_not_found",
-            SecretError::Malformed(_) => "secret_malformed",
-            SecretError::Other(_) => "keyring_error",
-        }
-    }
-}
-
 /// Where token secrets live, keyed by token id. Implementations block.
 pub trait SecretStore: Send + Sync {
     /// Stores (or replaces) the secret of token `id`.

@@ -1,7 +1,7 @@
 //! Batch commands: a batch's progress, cancelling or retrying all of it.
 //! (Queueing a batch is `create_generation` with `count` > 1 or `prompts`.)
 
-use genqueue_core::model::Generation;
+use genqueue_core::model::{Generation, GenerationSummary};
 use genqueue_core::store::BatchSummary;
 use tauri::State;
 use uuid::Uuid;
@@ -23,11 +23,12 @@ pub async fn cancel_batch(state: State<'_, AppState>, batch_id: Uuid) -> Command
     Ok(state.queue().await.cancel_batch(batch_id).await?)
 }
 
-/// Retries the batch's failed and cancelled generations; returns the new ones.
+/// Retries the batch's failed and cancelled generations; answers the new ones' summaries.
 #[tauri::command]
 pub async fn retry_batch(
     state: State<'_, AppState>,
     batch_id: Uuid,
-) -> CommandResult<Vec<Generation>> {
-    Ok(state.queue().await.retry_batch(batch_id)?)
+) -> CommandResult<Vec<GenerationSummary>> {
+    let again = state.queue().await.retry_batch(batch_id)?;
+    Ok(again.iter().map(Generation::summary).collect())
 }

@@ -62,5 +62,5 @@ pub async fn run_time_stats(state: State<'_, AppState>) -> CommandResult<Vec<Mod
 }
 
 pub(crate) fn join_error(e: tauri::Error) -> crate::error::CommandError {
-    crate::error::CommandError::new("app", format!("a background task failed: {e}"))
+    crate::error::CommandError::from(e)
 }

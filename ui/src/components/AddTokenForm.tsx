@@ -24,7 +24,7 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (trimmed === "") {
-      setError(new BackendError({ code: "empty", message: t("tokens.pasteFirst") }));
+      setError(new BackendError({ code: "secret_malformed", message: t("tokens.pasteFirst") }));
       return;
     }
     setBusy(true);

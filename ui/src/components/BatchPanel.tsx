@@ -8,7 +8,7 @@ import type { GenerationSummary } from "../bindings";
 import type { BatchSummary } from "../bindings";
 import { useGenerations } from "../context/GenerationsContext";
 import { useQueueEta } from "../context/QueueContext";
-import { isActive, toSummary } from "../lib/generation";
+import { isActive } from "../lib/generation";
 import { formatEta } from "../lib/time";
 import { ErrorNotice } from "./ErrorNotice";
 import { ImageIcon, RetryIcon, StopIcon } from "./icons";
@@ -60,13 +60,13 @@ export function useBatch(batchId: string | null) {
       stop();
     };
   }, [batchId]);
-  return { batch, members, setMembers, error };
+  return { batch, members, error };
 }
 
 export function BatchPanel({ batchId, currentId }: { batchId: string; currentId: string }) {
   const { t } = useTranslation();
-  const { addGeneration } = useGenerations();
-  const { batch, members, setMembers, error: loadError } = useBatch(batchId);
+  const { batch, members, error: loadError } = useBatch(batchId);
+  const { noteCreated } = useGenerations();
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -122,8 +122,7 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
               onClick={() =>
                 act(async () => {
                   const again = await backend.retryBatch(batchId);
-                  addGeneration(again);
-                  setMembers((l) => again.reduce((acc, g) => upsert(acc, toSummary(g)), l));
+                  noteCreated(again);
                   return t("batch.retried", { count: again.length });
                 })
               }

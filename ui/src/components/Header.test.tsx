@@ -12,9 +12,9 @@ function Where() {
 }
 
 function CreateButton() {
-  const { addGeneration } = useGenerations();
+  const { noteCreated } = useGenerations();
   return (
-    <button type="button" onClick={() => backend.createGeneration({ model: "stability-ai/sdxl", prompt: "a dog", input: {}, count: 1 }).then(addGeneration)}>
+    <button type="button" onClick={() => backend.createGeneration({ model: "stability-ai/sdxl", prompt: "a dog", input: {}, count: 1 }).then(noteCreated)}>
       make
     </button>
   );

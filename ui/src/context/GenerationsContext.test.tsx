@@ -25,12 +25,28 @@ describe("GenerationsContext / useGenerations", () => {
     expect(fake.calls.map((c) => c.cmd).sort()).toEqual(["get_counters", "list_generations", "list_generations"]);
   });
 
-  it("goes +1 the moment a generation is added, before any event", async () => {
+  it("goes +1 the moment a generation is created, before any event; the row comes with the event", async () => {
     const fake = fakeBackend("empty", { eventDelayMs: 60_000 });
     const { result } = await mounted();
     expect(result.current.unviewedCount).toBe(0);
     const created = await backend.createGeneration({ model: "black-forest-labs/flux-schnell", prompt: "a cat", input: {}, count: 2 });
-    act(() => result.current.addGeneration(created));
+    act(() => result.current.noteCreated(created));
+    expect(result.current.unviewedCount).toBe(2);
+    expect(result.current.activeCount).toBe(2);
+    expect(result.current.unviewedGenerations).toHaveLength(0);
+    fake.stop();
+  });
+
+  it("shows a created generation from its event alone, +1 with the counters", async () => {
+    const fake = fakeBackend("empty", { eventDelayMs: 50 });
+    const { result } = await mounted();
+    expect(result.current.unviewedCount).toBe(0);
+    const created = await backend.createGeneration({ model: "black-forest-labs/flux-schnell", prompt: "a cat", input: {}, count: 2 });
+    expect(created.map((s) => s.prompt_excerpt)).toEqual(["a cat", "a cat"]);
+    // The answer is not added to the list: until the events arrive, nothing shows.
+    expect(result.current.generations).toHaveLength(0);
+    await act(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(result.current.generations.map((g) => g.id).sort()).toEqual(created.map((s) => s.id).sort());
     expect(result.current.unviewedCount).toBe(2);
     expect(result.current.activeCount).toBe(2);
     expect(result.current.unviewedGenerations[0].prompt_excerpt).toBe("a cat");

@@ -1,9 +1,11 @@
 // GenerationsContext (the seed's name): the generations list and the counters,
 // fed by ONE initial load and then only by queue events — never by polling.
+// A created or retried generation's row arrives like any change, by its
+// event; the command's answer only counts it at once (`noteCreated`).
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
-import type { Generation, GenerationSummary, QueueEvent } from "../bindings";
-import { newestFirst, toSummary } from "../lib/generation";
+import type { GenerationSummary, QueueEvent } from "../bindings";
+import { newestFirst } from "../lib/generation";
 import { generationsReducer, initialGenerationsState, viewOf } from "./generationsState";
 
 /** How many of the newest generations the initial load reads (plus every unviewed one up to the same limit). */
@@ -14,8 +16,8 @@ export type GenerationsContextValue = {
   activeCount: number;
   unviewedCount: number;
   unviewedGenerations: GenerationSummary[];
-  /** Shows created (or retried) generations at once, before any event. */
-  addGeneration: (created: Generation | Generation[]) => void;
+  /** Counts created (or retried) generations at once, from the command's answer; their rows come with their events. */
+  noteCreated: (created: GenerationSummary | GenerationSummary[]) => void;
   /** Marks one generation viewed now and tells the Rust side. */
   markAsViewed: (id: string) => Promise<void>;
   markAllViewed: () => Promise<void>;
@@ -61,9 +63,8 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
-  const addGeneration = useCallback((created: Generation | Generation[]) => {
-    const list = Array.isArray(created) ? created : [created];
-    dispatch({ type: "added", summaries: list.map(toSummary), now: Date.now() });
+  const noteCreated = useCallback((created: GenerationSummary | GenerationSummary[]) => {
+    dispatch({ type: "created", summaries: Array.isArray(created) ? created : [created], now: Date.now() });
   }, []);
 
   const markAsViewed = useCallback(async (id: string) => {
@@ -83,8 +84,8 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<GenerationsContextValue>(
-    () => ({ ...viewOf(state, newestFirst), addGeneration, markAsViewed, markAllViewed, loaded: state.loaded, loadError }),
-    [state, addGeneration, markAsViewed, markAllViewed, loadError],
+    () => ({ ...viewOf(state, newestFirst), noteCreated, markAsViewed, markAllViewed, loaded: state.loaded, loadError }),
+    [state, noteCreated, markAsViewed, markAllViewed, loadError],
   );
   return <GenerationsContext.Provider value={value}>{children}</GenerationsContext.Provider>;
 }

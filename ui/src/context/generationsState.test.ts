@@ -33,27 +33,38 @@ const view = (s: GenerationsState) => viewOf(s, newestFirst);
 const loaded = run([{ type: "loaded", summaries: [], counters: counters(1, 0, 0), now: 0 }]);
 
 describe("generationsReducer counters", () => {
-  it("counts a created generation at once when its answer comes before its events", () => {
-    const s = run([{ type: "added", summaries: [summary("1")], now: 0 }], loaded);
+  it("shows a new generation from its generation_changed event alone, counted by the counters that follow", () => {
+    const row = run([ev({ type: "generation_changed", data: summary("1") })], loaded);
+    expect(view(row).generations.map((g) => g.id)).toEqual(["1"]);
+    expect(view(row).unviewedGenerations.map((g) => g.id)).toEqual(["1"]);
+    const counted = run([ev({ type: "counters_changed", data: counters(2, 1, 1) })], row);
+    expect(view(counted).unviewedCount).toBe(1);
+    expect(view(counted).activeCount).toBe(1);
+  });
+
+  it("counts a created generation at once when its answer comes before its events; the row comes with the event", () => {
+    const s = run([{ type: "created", summaries: [summary("1")], now: 0 }], loaded);
     expect(view(s).unviewedCount).toBe(1);
     expect(view(s).activeCount).toBe(1);
+    expect(view(s).generations).toHaveLength(0);
     const after = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) })], s);
+    expect(view(after).generations.map((g) => g.id)).toEqual(["1"]);
     expect(view(after).unviewedCount).toBe(1);
     expect(view(after).activeCount).toBe(1);
   });
 
   it("does not count twice when the events come before the create answer", () => {
-    const s = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) }), { type: "added", summaries: [summary("1")], now: 0 }], loaded);
+    const s = run([ev({ type: "generation_changed", data: summary("1") }), ev({ type: "counters_changed", data: counters(2, 1, 1) }), { type: "created", summaries: [summary("1")], now: 0 }], loaded);
     expect(view(s).unviewedCount).toBe(1);
   });
 
   it("keeps an unconfirmed +1 across counters that predate the create", () => {
-    const s = run([{ type: "added", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, 10)], loaded);
+    const s = run([{ type: "created", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, 10)], loaded);
     expect(view(s).unviewedCount).toBe(1);
   });
 
   it("drops a stale adjustment after the TTL", () => {
-    const s = run([{ type: "added", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, OVERLAY_TTL_MS + 1)], loaded);
+    const s = run([{ type: "created", summaries: [summary("1")], now: 0 }, ev({ type: "counters_changed", data: counters(2, 0, 0) }, OVERLAY_TTL_MS + 1)], loaded);
     expect(view(s).unviewedCount).toBe(0);
   });
 

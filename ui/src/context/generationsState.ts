@@ -1,8 +1,10 @@
 // The state behind GenerationsContext, as a pure reducer.
 //
 // The counters come from the Rust side (`Counters`, one initial load then
-// `counters_changed` events). What the user just did (create, mark viewed)
-// shows at once through an overlay of per-generation adjustments. An
+// `counters_changed` events). Rows, new ones included, come from the load and
+// from `generation_changed` events only. What the user just did (create, mark
+// viewed) shows in the counters at once through an overlay of per-generation
+// adjustments. An
 // adjustment is dropped by the first `counters_changed` that follows the
 // `generation_changed` event showing the same change (the Rust side emits
 // the row event before the counters event of one store change), so neither
@@ -31,7 +33,8 @@ export type GenerationsState = {
 export type GenerationsAction =
   | { type: "loaded"; summaries: GenerationSummary[]; counters: Counters; now: number }
   | { type: "event"; event: QueueEvent; now: number }
-  | { type: "added"; summaries: GenerationSummary[]; now: number }
+  /** A create or retry answered: count its generations now; their rows come with their events. */
+  | { type: "created"; summaries: GenerationSummary[]; now: number }
   | { type: "viewed_locally"; id: string; now: number }
   | { type: "view_failed"; id: string }
   | { type: "all_viewed_locally"; now: number }
@@ -87,17 +90,16 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
     }
     case "event":
       return onEvent(state, action.event, action.now);
-    case "added": {
-      let { byId, overlay } = state;
+    case "created": {
+      let { overlay } = state;
       for (const s of action.summaries) {
-        if (byId[s.id]) continue; // its event came first: the counters follow on their own
-        byId = { ...byId, [s.id]: s };
+        if (state.byId[s.id]) continue; // its event came first: the counters follow on their own
         overlay = {
           ...overlay,
           [s.id]: { kind: "created", unviewed: s.viewed ? 0 : 1, active: isActive(s.status) ? 1 : 0, confirmed: false, at: action.now },
         };
       }
-      return { ...state, byId, overlay };
+      return { ...state, overlay };
     }
     case "viewed_locally": {
       const current = state.byId[action.id];

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
-import { MAX_BATCH, MAX_COUNT, type Generation, type ModelPreset } from "../bindings";
+import { MAX_BATCH, MAX_COUNT, type GenerationSummary, type ModelPreset } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { SettingsForm } from "../components/SettingsForm";
@@ -25,7 +25,6 @@ export function promptLines(text: string): string[] {
 
 export function CreatePage() {
   const { t } = useTranslation();
-  const { addGeneration } = useGenerations();
   const [presets, setPresets] = useState<ModelPreset[]>(FALLBACK_PRESETS);
   const [model, setModel] = useState(FALLBACK_PRESETS[0].model);
   const [mode, setMode] = useState<Mode>("one");
@@ -37,7 +36,8 @@ export function CreatePage() {
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
-  const [queued, setQueued] = useState<Generation[] | null>(null);
+  const { noteCreated } = useGenerations();
+  const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -79,7 +79,7 @@ export function CreatePage() {
         mode === "one"
           ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count })
           : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count });
-      addGeneration(created);
+      noteCreated(created);
       setQueued(created);
     } catch (error) {
       setSubmitError(toBackendError(error));

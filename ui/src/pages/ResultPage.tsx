@@ -18,7 +18,7 @@ export function ResultPage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
   const navigate = useNavigate();
-  const { addGeneration, markAsViewed } = useGenerations();
+  const { noteCreated, markAsViewed } = useGenerations();
   const { generation: g, error: loadError, replace } = useGeneration(id);
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -35,7 +35,7 @@ export function ResultPage() {
     setConfirmDelete(false);
   }, [id]);
 
-  const act = async (what: () => Promise<void>) => {
+  const act = async (what: () => Promise<unknown>) => {
     setError(null);
     setNote(null);
     try {
@@ -93,7 +93,7 @@ export function ResultPage() {
               onClick={() =>
                 act(async () => {
                   const again = await backend.retryGeneration(g.id);
-                  addGeneration(again);
+                  noteCreated(again);
                   navigate(`/result/${again.id}`);
                 })
               }

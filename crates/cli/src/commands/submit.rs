@@ -138,7 +138,7 @@ fn refusal(e: QueueError, r: &SubmitRequest, prompts_file: Option<&Path>) -> Cli
             )),
             None => CliError::invalid("the prompt is empty; say what the image should show"),
         },
-        QueueError::NoToken(_) => CliError::token(
+        QueueError::NoToken => CliError::token(
             "no active token: add one with `genq tokens add` (reading the model's schema needs one)",
         ),
         QueueError::Api(a) if a.kind == ApiErrorKind::NotFound => CliError::invalid(format!(

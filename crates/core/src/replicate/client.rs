@@ -415,7 +415,7 @@ impl ReplicateClient {
                 tracing::debug!(op, %method, %path, status, bytes = bytes.len(), ms, "replicate answered")
             }
             Err(e) => {
-                tracing::debug!(op, %method, %path, status = e.status, code = e.code(), ms, "replicate request failed")
+                tracing::debug!(op, %method, %path, status = e.status, code = %e.code(), ms, "replicate request failed")
             }
         }
         result

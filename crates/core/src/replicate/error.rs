@@ -157,26 +157,6 @@ impl ApiError {
         ) || self.status == Some(408)
     }
 
-    /// A stable snake_case code for the UI to branch on.
-    pub fn code(&self) -> &'static str {
-        match self.kind {
-            ApiErrorKind::Unauthorized => "unauthorized",
-            ApiErrorKind::Forbidden => "forbidden",
-            ApiErrorKind::PaymentRequired => "payment_required",
-            ApiErrorKind::NotFound => "not_found",
-            ApiErrorKind::Invalid => "invalid",
-            ApiErrorKind::RateLimited => "rate_limited",
-            ApiErrorKind::Server => "server",
-            ApiErrorKind::OtherStatus => "other_status",
-            ApiErrorKind::Timeout => "timeout",
-            ApiErrorKind::Connect => "connect",
-            ApiErrorKind::Transport => "transport",
-            ApiErrorKind::Decode => "decode",
-            ApiErrorKind::TooLarge => "too_large",
-            ApiErrorKind::BadUrl => "bad_url",
-        }
-    }
-
     /// The server's own words: `detail`, else `title`.
     pub fn message(&self) -> Option<&str> {
         self.detail.as_deref().or(self.title.as_deref())

@@ -10,8 +10,8 @@ use crate::model::GenerationStatus;
 /// An error from the [`Store`](super::Store).
 ///
 /// Every variant about the database file carries its path (`:memory:` for an
-/// in-memory store) and a message that says what to do. [`StoreError::code`]
-/// gives a stable name for the UI to branch on.
+/// in-memory store) and a message that says what to do. Its code for the UI
+/// is in [`crate::error_code`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -95,27 +95,6 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// A stable snake_case name for the UI to branch on: `store_locked`,
-    /// `store_read_only`, `store_corrupt`, `store_disk_full`, `store_cannot_open`,
-    /// `store_too_new`, `store_migration`, `not_found`, `not_pending`, `invalid`,
-    /// `store_data`, `store_sqlite`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Locked { .. } => "store_locked",
-            Self::ReadOnly { .. } => "store_read_only",
-            Self::Corrupt { .. } => "store_corrupt",
-            Self::DiskFull { .. } => "store_disk_full",
-            Self::CannotOpen { .. } => "store_cannot_open",
-            Self::TooNew { .. } => "store_too_new",
-            Self::Migration { .. } => "store_migration",
-            Self::NotFound { .. } => "not_found",
-            Self::NotPending { .. } => "not_pending",
-            Self::Invalid(_) => "invalid",
-            Self::Data { .. } => "store_data",
-            Self::Sqlite { .. } => "store_sqlite",
-        }
-    }
-
     /// Builds the typed error for a rusqlite error on the database at `path`.
     pub(crate) fn from_sqlite(path: &Path, err: rusqlite::Error) -> Self {
         let path = path.to_path_buf();
@@ -184,7 +163,7 @@ mod tests {
         assert!(matches!(e, StoreError::DiskFull { .. }), "{e:?}");
         assert!(e.to_string().contains("/data/genqueue.db"));
         assert!(e.to_string().contains("free some space"));
-        assert_eq!(e.code(), "store_disk_full");
+        assert_eq!(e.code(), crate::error_code::ErrorCode::StoreDiskFull);
         let e = StoreError::from_sqlite(p, sqlite_err(rusqlite::ffi::SQLITE_BUSY));
         assert!(matches!(e, StoreError::Locked { .. }));
         let e = StoreError::from_sqlite(p, sqlite_err(rusqlite::ffi::SQLITE_READONLY));

@@ -87,9 +87,7 @@ impl Queue {
             .into_iter()
             .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= now))
             .min_by_key(|t| t.last_used_at)
-            .ok_or_else(|| {
-                QueueError::NoToken("reading a model's settings needs an active token".into())
-            })?;
+            .ok_or(QueueError::NoToken)?;
         let secret = self.secret(token.id).await?;
         let res = self
             .client()
