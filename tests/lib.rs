@@ -37,12 +37,15 @@ pub fn secret_store() -> Arc<dyn SecretStore> {
     }
 }
 
-/// An engine configuration scaled for tests: short backoffs and grace.
+/// An engine configuration scaled for tests: short backoffs, grace and
+/// landing margin (the clients of [`World`] give creates a short time limit
+/// too, so a create's unknown outcome settles in about 3 s).
 pub fn test_engine_config() -> EngineConfig {
     EngineConfig {
         retry_base: Duration::from_millis(50),
         retry_cap: Duration::from_millis(500),
         reconcile_grace: Duration::from_millis(100),
+        create_landing_margin: Duration::from_millis(300),
         schedule: PollSchedule {
             min: Duration::from_millis(20),
             max: Duration::from_millis(300),
@@ -80,7 +83,8 @@ impl World {
         let store = Store::open(&dir.path().join("genqueue.db")).expect("store opens");
         let client = ReplicateClient::new(&sim.base_url())
             .expect("client")
-            .with_timeout(Duration::from_secs(3));
+            .with_timeout(Duration::from_secs(3))
+            .with_create_timeout(Duration::from_secs(3));
         let queue = Queue::from_parts(dir.path().to_owned(), store, client, secret_store());
         let mut token_ids = Vec::new();
         for (i, t) in tokens.iter().enumerate() {
@@ -400,7 +404,8 @@ impl World {
         let store = Store::open(&dir.path().join("genqueue.db")).expect("store opens");
         let client = ReplicateClient::new(api_base)
             .expect("client")
-            .with_timeout(client_timeout);
+            .with_timeout(client_timeout)
+            .with_create_timeout(client_timeout);
         let queue = Queue::from_parts(dir.path().to_owned(), store, client, secrets);
         let mut token_ids = Vec::new();
         for (i, t) in tokens.iter().enumerate() {

@@ -270,9 +270,11 @@ async fn reconcile_with(
     cause: Option<&ApiError>,
 ) -> Result<Option<Prediction>> {
     let sent = g.create_sent_at.unwrap_or(g.created_at);
+    let settled = create_settled_at(s, sent);
     let since = sent - RECONCILE_SKEW;
-    let until = sent + RECONCILE_SKEW;
+    let until = settled + RECONCILE_SKEW;
     let mut failures = 0u32;
+    let mut looks = 0u32;
     let mut candidates: Vec<Prediction>;
     'retry: loop {
         candidates = Vec::new();
@@ -349,6 +351,12 @@ async fn reconcile_with(
                 _ => break,
             }
         }
+        if candidates.is_empty()
+            && let Some(d) = next_landing_look(s, g.id, settled, &mut looks)?
+        {
+            tokio::time::sleep(d).await;
+            continue 'retry;
+        }
         break;
     }
     // The oldest match is the one closest to our create.
@@ -384,6 +392,42 @@ async fn reconcile_with(
         )?;
     }
     Ok(None)
+}
+
+/// When a create sent at `sent` can no longer be acted on: its own time
+/// limit (the client has hung up by then) plus
+/// [`super::EngineConfig::create_landing_margin`]: 105 s by default. Before
+/// it, a list without the prediction proves nothing.
+fn create_settled_at(s: &Arc<Shared>, sent: DateTime<Utc>) -> DateTime<Utc> {
+    sent + s.queue.client().create_time_limit(s.config.create_wait) + s.config.create_landing_margin
+}
+
+/// The token's list did not show the prediction. Before `settled` that is
+/// not conclusive: shows why the generation waits and returns how long to
+/// sleep before the next look (a jittered backoff from `retry_base`, the last
+/// look just past `settled`). `None`: the create can no longer be acted on.
+fn next_landing_look(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    settled: DateTime<Utc>,
+    looks: &mut u32,
+) -> Result<Option<Duration>> {
+    let now = Utc::now();
+    let Some(left) = (settled - now).to_std().ok().filter(|d| !d.is_zero()) else {
+        return Ok(None);
+    };
+    *looks += 1;
+    let d = jittered_backoff(s.config.retry_base, (*looks).min(6), s.config.retry_cap).min(left);
+    let at = now + d;
+    set_wait_reason(
+        s,
+        id,
+        format!(
+            "Checking whether Replicate received the request; next look at {}",
+            at.format("%H:%M:%S")
+        ),
+    )?;
+    Ok(Some(d))
 }
 
 /// Whether a listed prediction may be the one our lost create made: same
