@@ -13,7 +13,7 @@ use chrono::Utc;
 use genqueue_core::events::Event;
 use genqueue_core::model::GenerationStatus;
 use genqueue_tests::{World, assert_files};
-use replicate_sim::{Endpoint, FaultKind, FaultRule, SimConfig, Trigger};
+use replicate_sim::{Delay, Endpoint, FaultKind, FaultRule, SimConfig, Timing, Trigger};
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(60);
@@ -147,4 +147,46 @@ async fn a_create_on_its_way_when_the_engine_stops_is_adopted_after_the_restart(
         (w.sim.stats().for_input(&g.input).created, g.attempts),
         (1, 1)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generation_cancelled_while_its_create_is_on_its_way_cancels_the_late_prediction() {
+    // Real-time predictions, so that the late one still runs when it is found.
+    let sim = SimConfig {
+        timing: Timing {
+            boot: Delay::Fixed(Duration::from_secs(1)),
+            predict: Delay::Fixed(Duration::from_secs(3)),
+            time_scale: 1.0,
+        },
+        ..SimConfig::fast()
+    };
+    let mut w = World::new(1, sim).await;
+    w.sim.add_faults([
+        late(1000),
+        FaultRule::new(FaultKind::DropBeforeAction, Trigger::Nth(1)).on(Endpoint::Create),
+    ]);
+    w.start();
+    let g = w.submit("cancelled on its way", json!({}));
+    w.wait_for(g.id, LONG, |g| {
+        g.wait_reason
+            .as_deref()
+            .is_some_and(|r| r.contains(CHECKING))
+    })
+    .await;
+    let cancelled = w.queue.cancel(g.id).await.unwrap();
+    assert_eq!(cancelled.status, GenerationStatus::Cancelled);
+    // The prediction lands a moment later: the engine finds it and stops it.
+    let start = Instant::now();
+    while w.sim.stats().live("canceled") == 0 {
+        assert!(
+            start.elapsed() < LONG,
+            "the late prediction was never cancelled: {:?}",
+            w.sim.stats().live_by_status
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let g = w.queue.get(g.id).unwrap();
+    assert_eq!(g.status, GenerationStatus::Cancelled);
+    assert_eq!(g.wait_reason, None, "a cancelled generation shows no wait");
+    assert_eq!(w.sim.stats().creates_total, 1, "nothing created again");
 }

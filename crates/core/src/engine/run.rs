@@ -418,15 +418,18 @@ fn next_landing_look(
     };
     *looks += 1;
     let d = jittered_backoff(s.config.retry_base, (*looks).min(6), s.config.retry_cap).min(left);
-    let at = now + d;
-    set_wait_reason(
-        s,
-        id,
-        format!(
-            "Checking whether Replicate received the request; next look at {}",
-            at.format("%H:%M:%S")
-        ),
-    )?;
+    let why = format!(
+        "Checking whether Replicate received the request; next look at {}",
+        (now + d).format("%H:%M:%S")
+    );
+    // A generation cancelled meanwhile is still watched (a prediction that
+    // appears is cancelled on Replicate) but shows no reason.
+    let g = s.queue.store().update_generation(id, |g| {
+        if g.status == GenerationStatus::Pending {
+            g.wait_reason = Some(why);
+        }
+    })?;
+    s.queue.announce(&g)?;
     Ok(Some(d))
 }
 
