@@ -359,8 +359,13 @@ async fn reconcile_with(
         }
         break;
     }
-    // The oldest match is the one closest to our create.
-    if let Some(pred) = candidates.into_iter().min_by_key(|p| p.created_at) {
+    // The oldest match is the one closest to our create; one with our very
+    // input before any whose data Replicate removed (those match by model
+    // alone, and the list is read longer now while a create may still land).
+    if let Some(pred) = candidates
+        .into_iter()
+        .min_by_key(|p| (p.input != g.input, p.created_at))
+    {
         tracing::info!(generation = %g.id, prediction = %pred.id, "found the prediction of a create whose answer was lost");
         return Ok(Some(pred));
     }
