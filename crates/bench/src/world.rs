@@ -230,6 +230,7 @@ pub fn scale_config(c: &EngineConfig, k: f64) -> EngineConfig {
         retry_base: c.retry_base.mul_f64(k),
         retry_cap: c.retry_cap.mul_f64(k),
         reconcile_grace: c.reconcile_grace.mul_f64(k),
+        create_landing_margin: c.create_landing_margin.mul_f64(k),
         ..c.clone()
     }
 }

@@ -253,6 +253,25 @@ pub struct RunArgs {
     /// Print events as JSON lines instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Hidden (tests, slow links): a create request's whole time limit in
+    /// seconds, `Prefer: wait` included (default: the wait + 15 s = 75 s).
+    #[arg(long, hide = true, env = "GENQUEUE_CREATE_TIME_LIMIT", value_name = "SECONDS", value_parser = seconds)]
+    pub create_time_limit: Option<std::time::Duration>,
+    /// Hidden (tests): the engine's `create_landing_margin` in seconds
+    /// (default 30): how long past its time limit a create's outcome stays
+    /// unknown.
+    #[arg(long, hide = true, env = "GENQUEUE_CREATE_LANDING_MARGIN", value_name = "SECONDS", value_parser = seconds)]
+    pub create_landing_margin: Option<std::time::Duration>,
+}
+
+/// A number of seconds (`1.5`), at most a day.
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && (0.0..=86_400.0).contains(s))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("not a number of seconds: {text:?}"))
 }
 
 /// `genq demo …`

@@ -26,8 +26,6 @@ use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::{ListQuery, QueueStore, Store, StoreError};
 use crate::submit::forms::FormCache;
 
-// Kept for tests/tests/reliability_kill.rs until it names `paths::DB_FILE`.
-pub use crate::paths::DB_FILE;
 /// Most `generation_changed` events one batch sends (its newest rows).
 pub const BATCH_EVENTS: usize = 200;
 /// Settings key of the paused flag ("1" = paused).
@@ -129,7 +127,7 @@ impl Queue {
             context: format!("cannot create the data folder {}", data_dir.display()),
             source,
         })?;
-        let store = Store::open(&data_dir.join(DB_FILE))?;
+        let store = Store::open(&data_dir.join(crate::paths::DB_FILE))?;
         let client = ReplicateClient::new(api_base)?;
         Ok(Self::from_parts(
             data_dir.to_owned(),
@@ -177,6 +175,15 @@ impl Queue {
         Arc::get_mut(&mut self.inner)
             .expect("Queue::with_clock on a queue already shared")
             .clock = clock;
+        self
+    }
+
+    /// The same queue talking to Replicate through `client` (a shorter create
+    /// time limit for a test). Call it on a queue just made, before cloning it.
+    pub fn with_client(mut self, client: ReplicateClient) -> Queue {
+        Arc::get_mut(&mut self.inner)
+            .expect("Queue::with_client on a queue already shared")
+            .client = client;
         self
     }
 

@@ -279,6 +279,94 @@ fn outputs_of(shared: &Shared, model: &Model, input: &Value) -> (Vec<OutputFile>
     (vec![file; count], failure)
 }
 
+/// What a create makes, checked and ready: the prediction is made by
+/// [`Made::insert`], at once or (a late create) later.
+struct Made {
+    model: Model,
+    version: String,
+    input: Value,
+    outputs: Vec<OutputFile>,
+    size_failure: Option<String>,
+    cancel_after: Option<Duration>,
+    faults: Vec<FaultKind>,
+}
+
+impl Made {
+    /// Makes the prediction now (its `created_at`) for `owner`; its id.
+    fn insert(self, shared: &Shared, owner: &str) -> String {
+        let Made {
+            model,
+            version,
+            input,
+            outputs,
+            size_failure,
+            cancel_after,
+            faults,
+        } = self;
+        let model = &model;
+        let now = shared.now();
+        let mut inner = shared.lock();
+        let timing = shared.config.timing.clone();
+        let boot = shared.scaled(inner.draw_delay(&timing.boot, true));
+        let run = shared.scaled(inner.draw_delay(&timing.predict, false));
+        let seed = seed_of(&input).unwrap_or_else(|| inner.rng.random_range(0..65536));
+        let mut ending = Ending::Succeed;
+        let mut stuck = false;
+        if let Some(message) = size_failure {
+            ending = Ending::Fail {
+                after: 0.05,
+                message,
+            };
+        }
+        for fault in faults {
+            match fault {
+                FaultKind::FailPrediction { message } => {
+                    ending = Ending::Fail {
+                        after: 0.2 + 0.6 * inner.draw(),
+                        message,
+                    }
+                }
+                FaultKind::InterruptPrediction => ending = Ending::Interrupted,
+                FaultKind::StuckStarting => stuck = true,
+                _ => {}
+            }
+        }
+        let id = inner.new_id();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        let get = |f: &str| {
+            model
+                .input_or_default(&input, f)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let prediction = Prediction {
+            id: id.clone(),
+            seq,
+            owner: owner.to_string(),
+            model: model.full_name(),
+            version,
+            input_key: canonical_json(&input),
+            prompt: get("prompt").as_str().unwrap_or_default().to_string(),
+            steps: get("num_inference_steps")
+                .as_u64()
+                .unwrap_or(4)
+                .clamp(1, 500) as u32,
+            input,
+            seed,
+            outputs,
+            created_at: now,
+            boot: (!stuck).then_some(boot),
+            run: run.max(Span::milliseconds(1)),
+            ending,
+            deadline: cancel_after.map(|d| now + shared.scaled(d)),
+            canceled_at: None,
+        };
+        inner.insert(prediction);
+        id
+    }
+}
+
 async fn create(
     shared: &Arc<Shared>,
     caller: &Caller,
@@ -304,67 +392,34 @@ async fn create(
         Err(response) => return response,
     };
     let (outputs, size_failure) = outputs_of(shared, model, &input);
-    let now = shared.now();
-    let id = {
-        let mut inner = shared.lock();
-        let timing = shared.config.timing.clone();
-        let boot = shared.scaled(inner.draw_delay(&timing.boot, true));
-        let run = shared.scaled(inner.draw_delay(&timing.predict, false));
-        let seed = seed_of(&input).unwrap_or_else(|| inner.rng.random_range(0..65536));
-        let mut ending = Ending::Succeed;
-        let mut stuck = false;
-        if let Some(message) = size_failure {
-            ending = Ending::Fail {
-                after: 0.05,
-                message,
-            };
-        }
-        for fault in faults {
-            match fault {
-                FaultKind::FailPrediction { message } => {
-                    ending = Ending::Fail {
-                        after: 0.2 + 0.6 * inner.draw(),
-                        message: message.clone(),
-                    }
-                }
-                FaultKind::InterruptPrediction => ending = Ending::Interrupted,
-                FaultKind::StuckStarting => stuck = true,
-                _ => {}
+    let late = faults.iter().find_map(|f| match f {
+        FaultKind::LateCreate { delay } => Some(*delay),
+        _ => None,
+    });
+    let made = Made {
+        model: model.clone(),
+        version,
+        input,
+        outputs,
+        size_failure,
+        cancel_after,
+        faults: faults.to_vec(),
+    };
+    let id = match late {
+        None => made.insert(shared, &caller.username),
+        Some(delay) => {
+            // Accepted now, acted on later, whether or not the client still waits.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let (shared, owner) = (shared.clone(), caller.username.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(made.insert(&shared, &owner));
+            });
+            match rx.await {
+                Ok(id) => id,
+                Err(_) => return problem::server_error_json(500),
             }
         }
-        let id = inner.new_id();
-        let seq = inner.next_seq;
-        inner.next_seq += 1;
-        let get = |f: &str| {
-            model
-                .input_or_default(&input, f)
-                .cloned()
-                .unwrap_or(Value::Null)
-        };
-        let prediction = Prediction {
-            id: id.clone(),
-            seq,
-            owner: caller.username.clone(),
-            model: model.full_name(),
-            version,
-            input_key: canonical_json(&input),
-            prompt: get("prompt").as_str().unwrap_or_default().to_string(),
-            steps: get("num_inference_steps")
-                .as_u64()
-                .unwrap_or(4)
-                .clamp(1, 500) as u32,
-            input,
-            seed,
-            outputs,
-            created_at: now,
-            boot: (!stuck).then_some(boot),
-            run: run.max(Span::milliseconds(1)),
-            ending,
-            deadline: cancel_after.map(|d| now + shared.scaled(d)),
-            canceled_at: None,
-        };
-        inner.insert(prediction);
-        id
     };
     let Some(hold) = wait else {
         return respond(shared, &id, StatusCode::CREATED, false).await;

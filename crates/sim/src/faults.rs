@@ -11,7 +11,8 @@
 //! "trigger": {"nth": 3}, "token": null, "endpoint": "create"}`.
 //! Text form (CLI, [`FaultRule::parse`]): `KIND[@TRIGGER][,token=T][,endpoint=E]`,
 //! e.g. `500-json@rate=0.1`, `502-html@nth=3`, `drop-after@nth=1,endpoint=create`,
-//! `slow=5s@every=4`, `fail@rate=0.2`, `interrupt`, `stuck@nth=2`,
+//! `slow=5s@every=4`, `slow-answer=2s@rate=0.3`, `late=2s@rate=0.3`,
+//! `fail@rate=0.2`, `interrupt`, `stuck@nth=2`,
 //! `storm@rate=0.5`, `truncate`, `revoke@nth=11,token=SECRET`.
 
 use std::time::Duration;
@@ -76,9 +77,26 @@ pub enum FaultKind {
     /// The request is acted on (a create makes its prediction), then the
     /// connection closes without an answer.
     DropAfterAction,
-    /// The answer comes this much later (real time).
+    /// The request waits this long before it is handled (real time), so the
+    /// answer comes that much later; a client that hangs up meanwhile leaves
+    /// it undone (a create then makes no prediction).
     Slow {
         /// Added delay.
+        delay: Duration,
+    },
+    /// The request is handled at once (a create makes its prediction), then
+    /// its answer waits this long (real time) before it leaves.
+    SlowAnswer {
+        /// Added delay.
+        delay: Duration,
+    },
+    /// A create is accepted, and acted on this long later (real time): its
+    /// prediction appears in the list and to `GET` only then, whether or not
+    /// the client still waits (a busy front end, a slow network). The answer
+    /// leaves once the prediction exists; with `DropBeforeAction` on the same
+    /// request the connection closes at once and the prediction still comes.
+    LateCreate {
+        /// How long after the request arrived the prediction is made.
         delay: Duration,
     },
     /// The created prediction fails with this model error (Python-ish text).
@@ -109,6 +127,8 @@ impl FaultKind {
             Self::DropBeforeAction => "drop_before_action",
             Self::DropAfterAction => "drop_after_action",
             Self::Slow { .. } => "slow",
+            Self::SlowAnswer { .. } => "slow_answer",
+            Self::LateCreate { .. } => "late_create",
             Self::FailPrediction { .. } => "fail_prediction",
             Self::InterruptPrediction => "interrupt_prediction",
             Self::StuckStarting => "stuck_starting",
@@ -120,9 +140,10 @@ impl FaultKind {
     /// The endpoint a rule of this kind watches when it names none.
     fn default_endpoint(&self) -> Option<Endpoint> {
         match self {
-            Self::FailPrediction { .. } | Self::InterruptPrediction | Self::StuckStarting => {
-                Some(Endpoint::Create)
-            }
+            Self::FailPrediction { .. }
+            | Self::InterruptPrediction
+            | Self::StuckStarting
+            | Self::LateCreate { .. } => Some(Endpoint::Create),
             Self::TruncateDownload => Some(Endpoint::Files),
             _ => None,
         }
@@ -222,6 +243,14 @@ impl FaultRule {
             "slow" => FaultKind::Slow {
                 delay: parse_duration(if arg.is_empty() { "30s" } else { arg })
                     .ok_or("bad slow delay")?,
+            },
+            "slow-answer" => FaultKind::SlowAnswer {
+                delay: parse_duration(if arg.is_empty() { "30s" } else { arg })
+                    .ok_or("bad slow-answer delay")?,
+            },
+            "late" => FaultKind::LateCreate {
+                delay: parse_duration(if arg.is_empty() { "2s" } else { arg })
+                    .ok_or("bad late delay")?,
             },
             "fail" => FaultKind::FailPrediction {
                 message: if arg.is_empty() {
@@ -347,6 +376,23 @@ mod tests {
                 .as_deref(),
             Some("abc")
         );
+        let late = FaultRule::parse("late=1500ms@rate=0.3").unwrap();
+        assert_eq!(
+            (late.kind.clone(), late.effective_endpoint()),
+            (
+                FaultKind::LateCreate {
+                    delay: Duration::from_millis(1500)
+                },
+                Some(Endpoint::Create)
+            )
+        );
+        assert_eq!(
+            FaultRule::parse("slow-answer=2s").unwrap().kind,
+            FaultKind::SlowAnswer {
+                delay: Duration::from_secs(2)
+            }
+        );
+        assert!(FaultRule::parse("late=soon").is_err());
         assert!(FaultRule::parse("404-json").is_err());
         assert!(FaultRule::parse("explode").is_err());
     }

@@ -98,10 +98,18 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
         fire(&mut inner, token.as_deref(), endpoint)
     };
     let mut drop_after = false;
+    // A late create dropped at once: handled apart, acted on later.
+    let late = fired
+        .iter()
+        .any(|k| matches!(k, FaultKind::LateCreate { .. }));
+    let mut drop_now = false;
+    let mut answer_delay = None;
     let mut prediction_faults = PredictionFaults::default();
     for kind in fired {
         match kind {
             FaultKind::Slow { delay } => tokio::time::sleep(delay).await,
+            FaultKind::SlowAnswer { delay } => answer_delay = Some(delay),
+            FaultKind::DropBeforeAction if late => drop_now = true,
             FaultKind::RevokeToken => {
                 if let Some(t) = &token
                     && let Some(account) = shared.lock().tokens.get_mut(t)
@@ -126,7 +134,8 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
             }
             other @ (FaultKind::FailPrediction { .. }
             | FaultKind::InterruptPrediction
-            | FaultKind::StuckStarting) => prediction_faults.0.push(other),
+            | FaultKind::StuckStarting
+            | FaultKind::LateCreate { .. }) => prediction_faults.0.push(other),
         }
     }
     if path.starts_with("/v1") {
@@ -171,7 +180,15 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
         }
     }
     request.extensions_mut().insert(prediction_faults);
+    if let (true, Some(control)) = (drop_now, &control) {
+        // Accepted: the handler goes on without the connection.
+        tokio::spawn(next.run(request));
+        return control.drop_connection().await;
+    }
     let response = next.run(request).await;
+    if let Some(delay) = answer_delay {
+        tokio::time::sleep(delay).await;
+    }
     match (drop_after, control) {
         (true, Some(control)) => control.drop_connection().await,
         _ => response,

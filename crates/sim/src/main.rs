@@ -92,7 +92,10 @@ FAULTS (--fault KIND[@TRIGGER][,token=TOKEN][,endpoint=ENDPOINT]):
             storm                429 as if the limit were spent
             drop-before          close the connection before acting
             drop-after           act (e.g. create the prediction), then close without answering
-            slow=DURATION        answer DURATION later (real time)
+            slow=DURATION        wait DURATION (real time), then act and answer; a client gone meanwhile leaves it undone
+            slow-answer=DURATION act at once, answer DURATION later
+            late[=DURATION]      creates: accept, make the prediction DURATION later (default 2s) even if the
+                                 client hung up; answer then (with drop-before too: close at once)
             fail[=MESSAGE]       the created prediction fails with a model error
             interrupt            the created prediction fails: 'Prediction interrupted; please retry (code: PA)'
             stuck                the created prediction stays 'starting'

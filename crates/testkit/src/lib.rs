@@ -41,12 +41,15 @@ pub fn secret_store() -> Arc<dyn SecretStore> {
     }
 }
 
-/// An engine configuration scaled for tests: short backoffs and grace.
+/// An engine configuration scaled for tests: short backoffs, grace and
+/// landing margin (the clients of [`World`] give creates a short time limit
+/// too, so a create's unknown outcome settles in about 3 s).
 pub fn test_engine_config() -> EngineConfig {
     EngineConfig {
         retry_base: Duration::from_millis(50),
         retry_cap: Duration::from_millis(500),
         reconcile_grace: Duration::from_millis(100),
+        create_landing_margin: Duration::from_millis(300),
         schedule: PollSchedule {
             min: Duration::from_millis(20),
             max: Duration::from_millis(300),
@@ -240,7 +243,7 @@ impl World {
             .map_err(|e| format!("store: {e}"))?;
         let mut client = ReplicateClient::new(api_base).map_err(|e| format!("client: {e}"))?;
         if let Some(t) = client_timeout {
-            client = client.with_timeout(t);
+            client = client.with_timeout(t).with_create_timeout(t);
         }
         let queue = Queue::from_parts(dir.path().to_owned(), store, client, secrets);
         let mut token_ids = Vec::new();

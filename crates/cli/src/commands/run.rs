@@ -27,11 +27,19 @@ const TICK: Duration = Duration::from_millis(500);
 
 /// Runs `genq run`.
 pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
-    let queue = ctx.open()?;
+    let mut queue = ctx.open()?;
+    let mut config = EngineConfig::default();
+    if let Some(limit) = args.create_time_limit {
+        let client = queue.client().clone().with_create_timeout(limit);
+        queue = queue.with_client(client);
+    }
+    if let Some(margin) = args.create_landing_margin {
+        config.create_landing_margin = margin;
+    }
     let stop = stop_requested();
     tokio::pin!(stop);
     let mut events = queue.events().subscribe();
-    let engine = Engine::start(queue.clone(), EngineConfig::default())?;
+    let engine = Engine::start(queue.clone(), config)?;
     let active_tokens = queue.tokens()?.iter().filter(|t| t.active).count();
     eprintln!(
         "genq: engine running on {} with {active_tokens} active token{}{}; Ctrl-C stops it",

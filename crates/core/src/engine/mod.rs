@@ -75,6 +75,18 @@ pub struct EngineConfig {
     /// Wait after an unknown-outcome create before listing the token's
     /// predictions, so that a slow create has landed.
     pub reconcile_grace: Duration,
+    /// How long past a create's own time limit (the client's
+    /// `create_time_limit`, 75 s with `Prefer: wait=60`) its outcome stays
+    /// unknown: until `create_sent_at` + that limit + this margin, a list
+    /// that does not show the prediction is not conclusive (a request that
+    /// Replicate received may be acted on a moment later), so the engine
+    /// looks again instead of creating a second, billed prediction.
+    /// Default 30 s: a request that reached Replicate just before we hung up
+    /// is still being acted on for a few seconds (a create makes its
+    /// prediction at once, even when the answer is then held), and the
+    /// machine that stamped `create_sent_at` may be seconds off this one
+    /// (another engine, the team queue). Tests scale it down.
+    pub create_landing_margin: Duration,
     /// Status reads scheduling.
     pub schedule: PollSchedule,
 }
@@ -90,6 +102,7 @@ impl Default for EngineConfig {
             retry_base: Duration::from_secs(1),
             retry_cap: Duration::from_secs(60),
             reconcile_grace: Duration::from_secs(2),
+            create_landing_margin: Duration::from_secs(30),
             schedule: PollSchedule::default(),
         }
     }

@@ -10,7 +10,9 @@ use super::Shared;
 use super::schedule::jittered_backoff;
 use super::steps::{Result, fail, release, set_wait_reason};
 use super::tokens::{judge, wait_cooldown};
-use crate::model::{ErrorKind, Generation, TokenId};
+use chrono::{DateTime, Utc};
+
+use crate::model::{ErrorKind, Generation, GenerationId, TokenId};
 use crate::queue::Verdict;
 use crate::replicate::{ApiError, Prediction};
 use crate::secrets::Secret;
@@ -35,9 +37,11 @@ pub(super) async fn reconcile(
     cause: Option<&ApiError>,
 ) -> Result<Option<Prediction>> {
     let sent = g.create_sent_at.unwrap_or(g.created_at);
+    let settled = create_settled_at(s, sent);
     let since = sent - RECONCILE_SKEW;
-    let until = sent + RECONCILE_SKEW;
+    let until = settled + RECONCILE_SKEW;
     let mut failures = 0u32;
+    let mut looks = 0u32;
     let mut candidates: Vec<Prediction>;
     'retry: loop {
         candidates = Vec::new();
@@ -104,10 +108,21 @@ pub(super) async fn reconcile(
                 _ => break,
             }
         }
+        if candidates.is_empty()
+            && let Some(d) = next_landing_look(s, g.id, settled, &mut looks)?
+        {
+            tokio::time::sleep(d).await;
+            continue 'retry;
+        }
         break;
     }
-    // The oldest match is the one closest to our create.
-    if let Some(pred) = candidates.into_iter().min_by_key(|p| p.created_at) {
+    // The oldest match is the one closest to our create; one with our very
+    // input before any whose data Replicate removed (those match by model
+    // alone, and the list is read longer now while a create may still land).
+    if let Some(pred) = candidates
+        .into_iter()
+        .min_by_key(|p| (p.input != g.input, p.created_at))
+    {
         tracing::info!(generation = %g.id, prediction = %pred.id, "found the prediction of a create whose answer was lost");
         return Ok(Some(pred));
     }
@@ -135,6 +150,41 @@ pub(super) async fn reconcile(
         release(s, g.id, Some(at), Some(why.until(at)), false)?;
     }
     Ok(None)
+}
+
+/// When a create sent at `sent` can no longer be acted on: its own time
+/// limit (the client has hung up by then) plus
+/// [`super::EngineConfig::create_landing_margin`]: 105 s by default. Before
+/// it, a list without the prediction proves nothing.
+fn create_settled_at(s: &Arc<Shared>, sent: DateTime<Utc>) -> DateTime<Utc> {
+    sent + s.queue.client().create_time_limit(s.config.create_wait) + s.config.create_landing_margin
+}
+
+/// The token's list did not show the prediction. Before `settled` that is
+/// not conclusive: shows why the generation waits and returns how long to
+/// sleep before the next look (a jittered backoff from `retry_base`, the last
+/// look just past `settled`). `None`: the create can no longer be acted on.
+/// A generation cancelled meanwhile is still watched (a prediction that
+/// appears is cancelled on Replicate); the `Wait` transition's guard keeps
+/// its reason off it.
+fn next_landing_look(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    settled: DateTime<Utc>,
+    looks: &mut u32,
+) -> Result<Option<Duration>> {
+    let now = s.queue.now();
+    let Some(left) = (settled - now).to_std().ok().filter(|d| !d.is_zero()) else {
+        return Ok(None);
+    };
+    *looks += 1;
+    let d = jittered_backoff(s.config.retry_base, (*looks).min(6), s.config.retry_cap).min(left);
+    set_wait_reason(
+        s,
+        id,
+        WaitReason::new(WaitCode::CheckingCreate).until(now + d),
+    )?;
+    Ok(Some(d))
 }
 
 /// Whether a listed prediction may be the one our lost create made: same

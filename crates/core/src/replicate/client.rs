@@ -41,6 +41,8 @@ pub struct ReplicateClient {
     pub(super) base: Url,
     base_str: String,
     timeout: Duration,
+    /// A create's whole time limit when set (else the wait plus [`WAIT_MARGIN`]).
+    create_timeout: Option<Duration>,
     json_cap: usize,
     prediction_cap: usize,
 }
@@ -138,6 +140,7 @@ impl ReplicateClient {
             base,
             base_str,
             timeout: REQUEST_TIMEOUT,
+            create_timeout: None,
             json_cap: MAX_JSON_BYTES,
             prediction_cap: MAX_PREDICTION_BYTES,
         })
@@ -151,6 +154,29 @@ impl ReplicateClient {
             self.files = files;
         }
         self
+    }
+
+    /// Sets a create's whole time limit, `Prefer: wait` included (default:
+    /// see [`Self::create_time_limit`]). Tests whose simulator holds wait
+    /// answers for a scaled-down time use a short one.
+    pub fn with_create_timeout(mut self, limit: Duration) -> Self {
+        self.create_timeout = Some(limit);
+        self
+    }
+
+    /// The time limit of one create request sent with `Prefer: wait=wait`:
+    /// the wait (at most 60 s) plus the request time-out, at most 15 s, for
+    /// the answer to travel back (75 s with `wait=60`); without a wait, the
+    /// request time-out (30 s). Past it the client has hung up; the engine
+    /// counts from it when a create's outcome is unknown.
+    pub fn create_time_limit(&self, wait: Option<u8>) -> Duration {
+        if let Some(limit) = self.create_timeout {
+            return limit;
+        }
+        match wait.filter(|w| *w > 0).map(|w| w.min(60)) {
+            Some(wait) => Duration::from_secs(wait.into()) + self.timeout.min(WAIT_MARGIN),
+            None => self.timeout,
+        }
     }
 
     /// Lowers the body caps (tests).
@@ -199,11 +225,10 @@ impl ReplicateClient {
             ),
         };
         let mut headers = HeaderMap::new();
-        let mut timeout = self.timeout;
+        let timeout = self.create_time_limit(req.wait);
         if let Some(wait) = req.wait.filter(|w| *w > 0).map(|w| w.min(60)) {
             let v: HeaderValue = format!("wait={wait}").parse().expect("ascii");
             headers.insert(HeaderName::from_static("prefer"), v);
-            timeout = Duration::from_secs(wait.into()) + self.timeout.min(WAIT_MARGIN);
         }
         if let Some(after) = req.cancel_after {
             let v = format_cancel_after(after);

@@ -117,6 +117,31 @@ async fn a_create_with_wait_gets_the_wait_on_top_of_its_timeout() {
 }
 
 #[tokio::test]
+async fn a_create_times_out_at_its_announced_time_limit() {
+    let base = ReplicateClient::new("http://127.0.0.1:9/v1").unwrap();
+    assert_eq!(base.create_time_limit(Some(60)), Duration::from_secs(75));
+    assert_eq!(base.create_time_limit(Some(90)), Duration::from_secs(75));
+    assert_eq!(base.create_time_limit(None), Duration::from_secs(30));
+    assert_eq!(base.create_time_limit(Some(0)), Duration::from_secs(30));
+    let server = Server::start(|_| {
+        Reply::Slow(
+            Duration::from_millis(1500),
+            super::server::http_bytes(201, &[], DOCS_GET_PREDICTION.as_bytes()),
+        )
+    })
+    .await;
+    let c = client(&server).with_create_timeout(Duration::from_millis(300));
+    assert_eq!(c.create_time_limit(Some(60)), Duration::from_millis(300));
+    let started = Instant::now();
+    let err = c
+        .create_prediction(&token(TOKEN), &create("a/b", Some(60), None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ApiErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_millis(1200));
+}
+
+#[tokio::test]
 async fn get_cancel_account_and_model_use_their_paths() {
     let server = Server::start(|seen| match seen.target.as_str() {
         "/v1/account" => json(200, DOCS_ACCOUNT),
