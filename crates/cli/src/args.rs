@@ -243,7 +243,8 @@ pub struct LsArgs {
 #[derive(Args, Debug)]
 #[command(after_help = "\
 --json prints one event per line as it happens: {\"type\": T, \"data\": …} with T
-one of generation_changed (a Summary), generation_removed ({id}),
+one of generation_changed (a Summary), generation_ended (a Summary, once
+when a generation ends: its status is the outcome), generation_removed ({id}),
 counters_changed, token_changed (a Token), token_removed ({id}),
 queue_changed ({paused}).")]
 pub struct RunArgs {
