@@ -187,4 +187,41 @@ mod tests {
             Verdict::Rejected { .. }
         ));
     }
+
+    /// The queue's clock is passed in: a test moves it by hand, and the
+    /// cooldown a 429 sets counts from that clock, to the second.
+    #[test]
+    fn a_429_cools_the_token_down_from_the_queues_clock() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("genqueue.db")).unwrap();
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 5, 1, 14, 0, 0).unwrap();
+        let token = store.insert_token("t", "abcd", t0).unwrap();
+        let clock = std::sync::Arc::new(crate::clock::ManualClock::new(t0));
+        let queue = Queue::from_parts(
+            dir.path().to_owned(),
+            store,
+            crate::replicate::ReplicateClient::new("http://127.0.0.1:9/v1").unwrap(),
+            std::sync::Arc::new(crate::secrets::MemorySecretStore::new()),
+        )
+        .with_clock(clock.clone());
+        clock.advance(Duration::from_secs(90));
+        let mut e = err(ApiErrorKind::RateLimited, Some(429));
+        e.retry_after = Some(Duration::from_secs(7));
+        let v = queue.judge(token.id, &Err::<(), _>(e)).unwrap();
+        assert_eq!(
+            v,
+            Some(Verdict::CoolDown {
+                for_: Duration::from_secs(7)
+            })
+        );
+        let t = queue.store().get_token(token.id).unwrap().unwrap();
+        assert_eq!(t.cooldown_until, Some(t0 + chrono::Duration::seconds(97)));
+        assert_eq!(
+            t.last_used_at,
+            Some(t0 + chrono::Duration::seconds(90)),
+            "the request is recorded at the clock's time"
+        );
+        assert_eq!(t.rate_limited_count, 1);
+    }
 }
