@@ -11,8 +11,8 @@ mod tests {
     use genqueue_core::events::Event;
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
-        Counters, ErrorKind, Generation, GenerationStatus, GenerationSummary, ModelRef,
-        PROMPT_EXCERPT_CHARS, Token, WaitCode, WaitReason,
+        Counters, ErrorKind, Generation, GenerationId, GenerationStatus, GenerationSummary,
+        ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
@@ -59,6 +59,8 @@ mod tests {
         let parts = [
             decl::<GenerationStatus>(&cfg),
             decl::<ErrorKind>(&cfg),
+            decl::<GenerationId>(&cfg),
+            decl::<TokenId>(&cfg),
             decl::<WaitCode>(&cfg),
             decl::<WaitReason>(&cfg),
             decl::<ModelRef>(&cfg),

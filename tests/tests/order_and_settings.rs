@@ -127,7 +127,7 @@ async fn retention_deletes_old_finished_generations_and_their_files_at_start() {
     let old = w.submit("old", json!({}));
     let young = w.submit("young", json!({}));
     let waiting = w.submit("waiting", json!({}));
-    let write_file = |id: uuid::Uuid| {
+    let write_file = |id: genqueue_core::model::GenerationId| {
         let dir = w.dir.path().join("outputs").join(id.to_string());
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("0.png"), b"png").unwrap();

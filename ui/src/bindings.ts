@@ -7,6 +7,10 @@ export type GenerationStatus = "pending" | "processing" | "completed" | "failed"
 
 export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "retries_exhausted" | "outputs_expired" | "download_failed" | "no_token" | "other";
 
+export type GenerationId = string;
+
+export type TokenId = string;
+
 export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "other";
 
 export type WaitReason = { code: WaitCode, 
@@ -21,13 +25,13 @@ detail: string | null, };
 
 export type ModelRef = { owner: string, name: string, version: string | null, };
 
-export type GenerationSummary = { id: string, model_name: string, status: GenerationStatus, created_at: string, output_urls: Array<string>, output_files: Array<string>, 
+export type GenerationSummary = { id: GenerationId, model_name: string, status: GenerationStatus, created_at: string, output_urls: Array<string>, output_files: Array<string>, 
 /**
  * The first [`PROMPT_EXCERPT_CHARS`] characters of the prompt.
  */
-prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: string | null, retried_from: string | null, };
+prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: string | null, retried_from: GenerationId | null, };
 
-export type Generation = { id: string, 
+export type Generation = { id: GenerationId, 
 /**
  * `owner/name` (seed field).
  */
@@ -55,7 +59,7 @@ prediction_id: string | null,
 /**
  * The token that owns the prediction (or the create in flight).
  */
-token_id: string | null, 
+token_id: TokenId | null, 
 /**
  * Replicate's own status string, kept verbatim (`starting`, `aborted`, or a future one).
  */
@@ -84,11 +88,11 @@ wait_reason: WaitReason | null,
  * A create was sent on `token_id` at this time and its answer is not stored yet:
  * on restart, reconcile through the token's prediction list before creating again.
  */
-create_sent_at: string | null, batch_id: string | null, retried_from: string | null, updated_at: string, };
+create_sent_at: string | null, batch_id: string | null, retried_from: GenerationId | null, updated_at: string, };
 
 export type Counters = { active: number, unviewed: number, pending: number, processing: number, completed: number, failed: number, cancelled: number, seq: number, };
 
-export type Token = { id: string, label: string, 
+export type Token = { id: TokenId, label: string, 
 /**
  * The secret's last 4 characters, for the user to tell tokens apart.
  */
@@ -126,7 +130,7 @@ max_concurrency: number,
  */
 in_flight: number, created_at: string, };
 
-export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: string, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: string, } } | { "type": "queue_changed", "data": { paused: boolean, } };
+export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } };
 
 export type Account = { 
 /**
@@ -265,7 +269,7 @@ to: string | null,
  * Cursor: the id of the last item shown; the page holds the items after
  * it. If it was deleted meanwhile, its UUID v7 time stands in.
  */
-before: string | null, 
+before: GenerationId | null, 
 /**
  * Page size: default 100, at most 500 ([`DEFAULT_HISTORY_LIMIT`], [`MAX_HISTORY_LIMIT`]); 0 means the default.
  */
@@ -280,11 +284,11 @@ items: Array<GenerationSummary>,
  * The cursor of the next page (the last item's id), or `null` when this
  * page is the last.
  */
-next_before: string | null, };
+next_before: GenerationId | null, };
 
 export type BulkAction = "retry" | "delete" | "mark_viewed" | "cancel";
 
-export type BulkFailure = { id: string, message: string, };
+export type BulkFailure = { id: GenerationId, message: string, };
 
 export type BulkResult = { done: number, failed: Array<BulkFailure>, };
 
@@ -372,38 +376,38 @@ export const PROMPT_EXCERPT_CHARS = 200;
  */
 export type Commands = {
   app_info: { args: Record<string, never>; result: AppInfo };
-  list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: string | null, order?: ListOrder | null }; result: Array<GenerationSummary> };
-  get_generation: { args: { id: string }; result: Generation };
+  list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: GenerationId | null, order?: ListOrder | null }; result: Array<GenerationSummary> };
+  get_generation: { args: { id: GenerationId }; result: Generation };
   get_counters: { args: Record<string, never>; result: Counters };
   create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null }; result: Array<GenerationSummary> };
-  mark_viewed: { args: { id: string }; result: GenerationSummary };
+  mark_viewed: { args: { id: GenerationId }; result: GenerationSummary };
   mark_all_viewed: { args: Record<string, never>; result: number };
-  cancel_generation: { args: { id: string }; result: Generation };
-  retry_generation: { args: { id: string }; result: GenerationSummary };
-  delete_generation: { args: { id: string }; result: null };
+  cancel_generation: { args: { id: GenerationId }; result: Generation };
+  retry_generation: { args: { id: GenerationId }; result: GenerationSummary };
+  delete_generation: { args: { id: GenerationId }; result: null };
   pause_queue: { args: Record<string, never>; result: null };
   resume_queue: { args: Record<string, never>; result: null };
   list_tokens: { args: Record<string, never>; result: Array<Token> };
   add_token: { args: { label: string, secret: string }; result: TokenWithAccount };
-  remove_token: { args: { id: string }; result: null };
-  set_token_enabled: { args: { id: string, enabled: boolean }; result: Token };
-  revalidate_token: { args: { id: string }; result: TokenWithAccount };
-  set_token_concurrency: { args: { id: string, n: number }; result: Token };
+  remove_token: { args: { id: TokenId }; result: null };
+  set_token_enabled: { args: { id: TokenId, enabled: boolean }; result: Token };
+  revalidate_token: { args: { id: TokenId }; result: TokenWithAccount };
+  set_token_concurrency: { args: { id: TokenId, n: number }; result: Token };
   list_presets: { args: Record<string, never>; result: Array<ModelPreset> };
   get_model_form: { args: { model: string }; result: ModelForm };
   start_demo: { args: Record<string, never>; result: AppInfo };
-  open_output_folder: { args: { id: string }; result: null };
-  save_output_as: { args: { id: string, index: number }; result: string | null };
+  open_output_folder: { args: { id: GenerationId }; result: null };
+  save_output_as: { args: { id: GenerationId, index: number }; result: string | null };
   list_history: { args: { query: HistoryQuery }; result: HistoryPage };
   history_models: { args: Record<string, never>; result: Array<string> };
-  bulk_generations: { args: { ids: Array<string>, action: BulkAction }; result: BulkResult };
+  bulk_generations: { args: { ids: Array<GenerationId>, action: BulkAction }; result: BulkResult };
   clear_finished: { args: Record<string, never>; result: number };
   run_time_stats: { args: Record<string, never>; result: Array<ModelRunTime> };
   get_batch: { args: { batchId: string }; result: BatchSummary };
   cancel_batch: { args: { batchId: string }; result: number };
   retry_batch: { args: { batchId: string }; result: Array<GenerationSummary> };
-  move_generation: { args: { id: string, to: MoveTo }; result: GenerationSummary };
-  reorder_pending: { args: { ids: Array<string> }; result: null };
+  move_generation: { args: { id: GenerationId, to: MoveTo }; result: GenerationSummary };
+  reorder_pending: { args: { ids: Array<GenerationId> }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: Settings };
 };

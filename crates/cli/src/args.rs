@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use genqueue_core::GenerationStatus;
+use genqueue_core::model::GenerationId;
 use genqueue_core::paths::DATA_DIR_ENV;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::submit::{MAX_BATCH, MAX_COUNT};
-use uuid::Uuid;
 
 use crate::exit::EXIT_CODES_HELP;
 
@@ -81,7 +81,7 @@ pub enum Command {
     /// Show one generation in full.
     Show {
         /// The generation's id (a UUID, as `genq ls` prints it).
-        id: Uuid,
+        id: GenerationId,
         /// Print the Generation as JSON.
         #[arg(long)]
         json: bool,
@@ -95,12 +95,12 @@ pub enum Command {
     /// Cancel a pending or processing generation.
     Cancel {
         /// The generation's id.
-        id: Uuid,
+        id: GenerationId,
     },
     /// Queue again a failed or cancelled generation (same model and input).
     Retry {
         /// The generation's id.
-        id: Uuid,
+        id: GenerationId,
         /// Print the new Generation as JSON.
         #[arg(long)]
         json: bool,
@@ -108,7 +108,7 @@ pub enum Command {
     /// Delete a generation that is not running, and its files.
     Rm {
         /// The generation's id.
-        id: Uuid,
+        id: GenerationId,
     },
     /// Stop dispatching new generations (running ones go on).
     Pause,
@@ -119,7 +119,7 @@ pub enum Command {
     MarkViewed {
         /// The generation's id.
         #[arg(conflicts_with = "all", required_unless_present = "all")]
-        id: Option<Uuid>,
+        id: Option<GenerationId>,
         /// Every generation.
         #[arg(long)]
         all: bool,

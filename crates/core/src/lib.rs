@@ -25,6 +25,7 @@ pub mod engine;
 pub mod error_code;
 pub mod events;
 pub mod history;
+pub mod ids;
 pub mod lifecycle;
 pub mod model;
 pub mod paths;

@@ -14,10 +14,7 @@ use uuid::Uuid;
 
 pub use crate::wait::{WaitCode, WaitReason};
 
-/// Identifies a generation (UUID v7).
-pub type GenerationId = Uuid;
-/// Identifies a token row; also the keyring account under which its secret lives.
-pub type TokenId = Uuid;
+pub use crate::ids::{GenerationId, TokenId};
 
 /// Local lifecycle of a generation (shared/DESIGN.md, "Generation lifecycle").
 ///

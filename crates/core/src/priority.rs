@@ -9,7 +9,7 @@ use crate::store::{MoveTo, StoreError};
 fn not_pending(e: StoreError) -> QueueError {
     match e {
         StoreError::NotPending { status, .. } => QueueError::CannotMove { status },
-        StoreError::NotFound { id, .. } => QueueError::GenerationNotFound(id),
+        StoreError::NotFound { id, .. } => QueueError::GenerationNotFound(id.into()),
         e => e.into(),
     }
 }

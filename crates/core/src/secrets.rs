@@ -149,7 +149,7 @@ impl KeyringSecretStore {
     }
 
     fn entry(&self, id: TokenId) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(&self.service, &id.hyphenated().to_string())
+        keyring::Entry::new(&self.service, &id.0.hyphenated().to_string())
             .map_err(|e| from_keyring(e, id))
     }
 }
@@ -286,7 +286,6 @@ impl SecretStore for MemorySecretStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
 
     /// A token-shaped string made at run time (no literal token in the sources).
     fn fake_token(n: usize) -> String {
@@ -351,7 +350,7 @@ mod tests {
     #[test]
     fn memory_store_sets_gets_replaces_and_deletes() {
         let store = MemorySecretStore::new();
-        let id = Uuid::new_v4();
+        let id = TokenId::new();
         assert_eq!(store.get(id), Err(SecretError::NotFound(id)));
         let a = Secret::parse(&fake_token(30)).unwrap();
         let b = Secret::parse(&fake_token(31)).unwrap();
@@ -366,7 +365,7 @@ mod tests {
 
     #[test]
     fn keyring_errors_map_to_stable_codes() {
-        let id = Uuid::new_v4();
+        let id = TokenId::new();
         assert_eq!(
             from_keyring(keyring::Error::NoEntry, id),
             SecretError::NotFound(id)
@@ -384,7 +383,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn secret_service_errors_map_to_unavailable_and_locked() {
-        let id = Uuid::new_v4();
+        let id = TokenId::new();
         let wrap = |e: dbus_secret_service::Error| keyring::Error::PlatformFailure(Box::new(e));
         let e = from_keyring(wrap(dbus_secret_service::Error::Unavailable), id);
         assert_eq!(e.code(), "keyring_unavailable");

@@ -50,7 +50,7 @@ fn fake_secret() -> Secret {
 /// Looks the entry up from outside, with libsecret's `secret-tool`, as another
 /// program would (keyring 3 stores `service` and `username` attributes).
 /// `None` if secret-tool is not installed; `Some(None)` if there is no entry.
-fn secret_tool_lookup(id: Uuid) -> Option<Option<String>> {
+fn secret_tool_lookup(id: genqueue_core::model::TokenId) -> Option<Option<String>> {
     let out = match Command::new("secret-tool")
         .args([
             "lookup",
@@ -82,7 +82,7 @@ fn secret_round_trips_through_the_real_keyring() {
     }
     let _turn = take_turn();
     let store = KeyringSecretStore::new(TEST_SERVICE);
-    let id = Uuid::new_v4();
+    let id = genqueue_core::model::TokenId::new();
     let first = fake_secret();
     store.set(id, &first).unwrap();
     assert_eq!(store.get(id).unwrap(), first);
@@ -119,7 +119,10 @@ fn each_token_has_its_own_entry() {
     }
     let _turn = take_turn();
     let store = KeyringSecretStore::new(TEST_SERVICE);
-    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let (a, b) = (
+        genqueue_core::model::TokenId::new(),
+        genqueue_core::model::TokenId::new(),
+    );
     let (sa, sb) = (fake_secret(), fake_secret());
     store.set(a, &sa).unwrap();
     store.set(b, &sb).unwrap();
@@ -139,7 +142,9 @@ fn child_without_secret_service() {
         return;
     }
     let store = KeyringSecretStore::new(TEST_SERVICE);
-    let err = store.set(Uuid::new_v4(), &fake_secret()).unwrap_err();
+    let err = store
+        .set(genqueue_core::model::TokenId::new(), &fake_secret())
+        .unwrap_err();
     println!("CODE={}", err.code());
     println!("MESSAGE={err}");
 }
@@ -243,7 +248,7 @@ fn a_locked_keyring_says_to_unlock_it() {
         return;
     }
     let store = KeyringSecretStore::new(TEST_SERVICE);
-    let id = Uuid::new_v4();
+    let id = genqueue_core::model::TokenId::new();
     store.set(id, &fake_secret()).unwrap();
     lock_login_collection();
     let result = store.get(id);

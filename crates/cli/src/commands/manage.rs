@@ -1,13 +1,13 @@
 //! The small queue commands: cancel, retry, rm, pause, resume, mark-viewed.
 
-use uuid::Uuid;
+use genqueue_core::model::GenerationId;
 
 use crate::context::Context;
 use crate::exit::{CliError, CliResult, Exit};
 use crate::output::{print_json, println_out};
 
 /// `genq cancel ID`: pending ones at once; processing ones on Replicate too.
-pub async fn cancel(ctx: &Context, id: Uuid) -> CliResult {
+pub async fn cancel(ctx: &Context, id: GenerationId) -> CliResult {
     let g = ctx.open()?.cancel(id).await?;
     println_out(&format!("{} {}", g.id, g.status))?;
     Ok(Exit::Ok)
@@ -15,7 +15,7 @@ pub async fn cancel(ctx: &Context, id: Uuid) -> CliResult {
 
 /// `genq retry ID`: queues a copy of a failed or cancelled generation and
 /// prints the new id (or the new Generation with `--json`).
-pub fn retry(ctx: &Context, id: Uuid, json: bool) -> CliResult {
+pub fn retry(ctx: &Context, id: GenerationId, json: bool) -> CliResult {
     let g = ctx.open()?.retry(id)?;
     if json {
         print_json(&g)?;
@@ -26,7 +26,7 @@ pub fn retry(ctx: &Context, id: Uuid, json: bool) -> CliResult {
 }
 
 /// `genq rm ID`: deletes a generation that is not running, and its files.
-pub fn delete(ctx: &Context, id: Uuid) -> CliResult {
+pub fn delete(ctx: &Context, id: GenerationId) -> CliResult {
     ctx.open()?.delete(id)?;
     println_out(&format!("deleted {id}"))?;
     Ok(Exit::Ok)
@@ -46,7 +46,7 @@ pub fn pause(ctx: &Context, paused: bool) -> CliResult {
 }
 
 /// `genq mark-viewed ID` or `genq mark-viewed --all`.
-pub fn mark_viewed(ctx: &Context, id: Option<Uuid>, all: bool) -> CliResult {
+pub fn mark_viewed(ctx: &Context, id: Option<GenerationId>, all: bool) -> CliResult {
     let queue = ctx.open()?;
     match (id, all) {
         (_, true) => {

@@ -1,7 +1,7 @@
 //! `genq show ID`: one generation in full.
 
 use genqueue_core::Generation;
-use uuid::Uuid;
+use genqueue_core::model::GenerationId;
 
 use crate::context::Context;
 use crate::exit::{CliResult, Exit};
@@ -9,7 +9,7 @@ use crate::output::{local_time, output_paths, print_json, println_out, status_ma
 
 /// Runs `genq show`: `--json` prints the Generation; text prints its fields,
 /// with the saved files as absolute paths.
-pub fn run(ctx: &Context, id: Uuid, json: bool) -> CliResult {
+pub fn run(ctx: &Context, id: GenerationId, json: bool) -> CliResult {
     let queue = ctx.open()?;
     let g = queue.get(id)?;
     if json {

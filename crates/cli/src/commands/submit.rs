@@ -16,7 +16,6 @@ use genqueue_core::engine::engine_running;
 use genqueue_core::queue::{Queue, QueueError};
 use genqueue_core::replicate::{ApiErrorKind, SchemaError};
 use genqueue_core::submit::{Prompts, SubmitInput, SubmitRequest};
-use uuid::Uuid;
 
 use crate::args::SubmitArgs;
 use crate::commands::wait;
@@ -38,7 +37,7 @@ pub async fn run(ctx: &Context, args: SubmitArgs) -> CliResult {
     };
     let queue = ctx.open()?;
     let rows = submit(&queue, &request, args.prompts_file.as_deref()).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|g| g.id).collect();
+    let ids: Vec<genqueue_core::model::GenerationId> = rows.iter().map(|g| g.id).collect();
     if args.wait {
         return wait::wait_for(&queue, &ids, args.json).await;
     }

@@ -148,7 +148,7 @@ fn token_line(t: &Token) -> String {
 /// Finds a token by id, exact label, or fingerprint (last 4 characters).
 fn resolve(queue: &Queue, which: &str) -> CliResult<Token> {
     let tokens = queue.tokens()?;
-    if let Ok(id) = which.parse::<uuid::Uuid>()
+    if let Ok(id) = which.parse::<genqueue_core::model::TokenId>()
         && let Some(t) = tokens.iter().find(|t| t.id == id)
     {
         return Ok(t.clone());

@@ -32,8 +32,8 @@ pub(crate) fn to_ms(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The stored form of a UUID.
-pub(crate) fn uuid_text(id: Uuid) -> String {
-    id.hyphenated().to_string()
+pub(crate) fn uuid_text(id: impl Into<Uuid>) -> String {
+    id.into().hyphenated().to_string()
 }
 
 /// JSON text of a value (cannot fail for the model's types).
@@ -75,15 +75,16 @@ fn parse_uuid(row: &Row<'_>, col: &str, raw: &str) -> rusqlite::Result<Uuid> {
 }
 
 /// Reads a non-null UUID column.
-pub(crate) fn get_uuid(row: &Row<'_>, col: &str) -> rusqlite::Result<Uuid> {
+pub(crate) fn get_uuid<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<T> {
     let raw: String = row.get(col)?;
-    parse_uuid(row, col, &raw)
+    parse_uuid(row, col, &raw).map(T::from)
 }
 
 /// Reads a nullable UUID column.
-pub(crate) fn get_opt_uuid(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<Uuid>> {
+pub(crate) fn get_opt_uuid<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<T>> {
     let raw: Option<String> = row.get(col)?;
-    raw.map(|r| parse_uuid(row, col, &r)).transpose()
+    raw.map(|r| parse_uuid(row, col, &r).map(T::from))
+        .transpose()
 }
 
 /// Reads a JSON text column into `T`.

@@ -132,7 +132,8 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn not_found(what: &'static str, id: Uuid) -> Self {
+    pub(crate) fn not_found(what: &'static str, id: impl Into<Uuid>) -> Self {
+        let id: Uuid = id.into();
         Self::NotFound { what, id }
     }
 }

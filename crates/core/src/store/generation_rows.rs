@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql};
-use uuid::Uuid;
 
 use super::StoreError;
 use super::codec::{
@@ -149,7 +148,7 @@ pub(crate) fn new_row(new: &NewGeneration, now: DateTime<Utc>) -> Result<Generat
     };
     let now = to_ms(now);
     Ok(Generation {
-        id: Uuid::now_v7(),
+        id: GenerationId::new(),
         model_name: new.model.name_path(),
         model: new.model.clone(),
         status: GenerationStatus::Pending,

@@ -108,7 +108,7 @@ impl Store {
                     .prepare_cached("SELECT created_at FROM generations WHERE id = ?1")?
                     .query_row([uuid_text(before)], |r| r.get(0))
                     .optional()?;
-                let created = created.unwrap_or_else(|| uuid_v7_time(before));
+                let created = created.unwrap_or_else(|| uuid_v7_time(before.into()));
                 sql.push_str(" AND (created_at, id) < (?, ?)");
                 params.push(created.into());
                 params.push(uuid_text(before).into());

@@ -99,7 +99,7 @@ impl Store {
             }
             if g.status != GenerationStatus::Pending {
                 return Err(StoreError::NotPending {
-                    id,
+                    id: id.into(),
                     status: g.status,
                 });
             }
@@ -132,7 +132,7 @@ impl Store {
             let g = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
             if g.status != GenerationStatus::Pending {
                 return Err(StoreError::NotPending {
-                    id,
+                    id: id.into(),
                     status: g.status,
                 });
             }

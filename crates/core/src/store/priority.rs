@@ -125,7 +125,7 @@ fn pending_key(conn: &Connection, id: GenerationId) -> Result<Option<Key>, Store
     };
     if status != GenerationStatus::Pending.as_str() {
         return Err(StoreError::NotPending {
-            id,
+            id: id.into(),
             status: status.parse().unwrap_or(GenerationStatus::Processing),
         });
     }

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
-use uuid::Uuid;
 
 use super::codec::{get_opt_ts, get_ts, get_u32, get_u64, get_uuid, to_ms, ts, uuid_text};
 use super::{Store, StoreError};
@@ -123,7 +122,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Token, StoreError> {
         let label = clean_label(label)?;
-        let id = Uuid::new_v4();
+        let id = TokenId::new();
         self.write(|tx| {
             tx.prepare_cached(
                 "INSERT INTO tokens (id, label, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)",

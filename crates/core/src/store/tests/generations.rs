@@ -3,6 +3,8 @@
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::model::GenerationId;
+
 use super::{assert_counters_exact, file_store, new_gen, secs, t0};
 use crate::model::{ErrorKind, GenerationStatus as S, PROMPT_EXCERPT_CHARS};
 use crate::store::{ListQuery, StoreError};
@@ -12,7 +14,7 @@ fn insert_makes_a_pending_row_with_settings_minus_prompt() {
     let (_dir, store) = file_store();
     let now = t0() + chrono::Duration::nanoseconds(123_456_789);
     let g = store.insert_generation(&new_gen("a red fox"), now).unwrap();
-    assert_eq!(g.id.get_version_num(), 7);
+    assert_eq!(g.id.uuid().get_version_num(), 7);
     assert_eq!(g.status, S::Pending);
     assert_eq!(g.model_name, "black-forest-labs/flux-schnell");
     assert_eq!(
@@ -27,7 +29,7 @@ fn insert_makes_a_pending_row_with_settings_minus_prompt() {
     assert_eq!(g.updated_at, g.created_at);
     assert!(!g.viewed && g.token_id.is_none() && g.attempts == 0);
     assert_eq!(store.get_generation(g.id).unwrap(), Some(g));
-    assert_eq!(store.get_generation(Uuid::now_v7()).unwrap(), None);
+    assert_eq!(store.get_generation(GenerationId::new()).unwrap(), None);
 }
 
 #[test]
@@ -77,8 +79,8 @@ fn list_is_newest_first_with_limit_filters_and_cursor() {
         .insert_generations(&[new_gen("s0"), new_gen("s1")], t0() + secs(20))
         .unwrap();
     let all = store.list_generations(&ListQuery::default()).unwrap();
-    let got: Vec<Uuid> = all.iter().map(|s| s.id).collect();
-    let mut want: Vec<Uuid> = ids.iter().rev().copied().collect();
+    let got: Vec<GenerationId> = all.iter().map(|s| s.id).collect();
+    let mut want: Vec<GenerationId> = ids.iter().rev().copied().collect();
     want.insert(0, same[0].id);
     want.insert(0, same[1].id);
     assert_eq!(got, want);
@@ -151,7 +153,7 @@ fn a_deleted_cursor_pages_by_its_uuid_time() {
         before: Some(b.id),
         ..ListQuery::default()
     };
-    let got: Vec<Uuid> = store
+    let got: Vec<GenerationId> = store
         .list_generations(&q)
         .unwrap()
         .iter()
@@ -191,7 +193,7 @@ fn mark_viewed_is_idempotent_and_mark_all_returns_what_changed() {
         seq,
         "a no-op must not bump seq"
     );
-    assert_eq!(store.mark_viewed(Uuid::now_v7(), t0()).unwrap(), None);
+    assert_eq!(store.mark_viewed(GenerationId::new(), t0()).unwrap(), None);
     assert_eq!(store.counters().unwrap().unviewed, 2);
     let mut changed = store.mark_all_viewed(t0() + secs(10)).unwrap();
     changed.sort();
@@ -221,7 +223,7 @@ fn update_writes_every_mutable_field_in_one_transaction() {
     let at = t0() + secs(30);
     let updated = store
         .update_generation_at(g.id, at, |g| {
-            g.id = Uuid::now_v7(); // ignored
+            g.id = GenerationId::new(); // ignored
             g.created_at = at; // ignored
             g.status = S::Failed;
             g.output_urls = vec!["https://replicate.delivery/x/out-0.webp".into()];
@@ -239,7 +241,7 @@ fn update_writes_every_mutable_field_in_one_transaction() {
             g.next_attempt_at = Some(t0() + secs(60));
             g.wait_reason = Some(crate::wait::WaitReason::new(crate::wait::WaitCode::AllBusy));
             g.create_sent_at = Some(t0() + secs(1));
-            g.retried_from = Some(Uuid::now_v7());
+            g.retried_from = Some(GenerationId::new());
         })
         .unwrap();
     assert_eq!(updated.id, g.id);
@@ -258,7 +260,7 @@ fn update_writes_every_mutable_field_in_one_transaction() {
     assert_eq!(store.counters().unwrap().seq, seq);
 
     let err = store
-        .update_generation(Uuid::now_v7(), |g| g.attempts += 1)
+        .update_generation(GenerationId::new(), |g| g.attempts += 1)
         .unwrap_err();
     assert!(
         matches!(
@@ -369,7 +371,7 @@ fn in_flight_is_every_active_generation_holding_a_token() {
             g.token_id = Some(token.id);
         })
         .unwrap();
-    let ids: Vec<Uuid> = store.in_flight().unwrap().iter().map(|g| g.id).collect();
+    let ids: Vec<GenerationId> = store.in_flight().unwrap().iter().map(|g| g.id).collect();
     assert_eq!(ids, [rows[0].id, rows[1].id]);
 }
 

@@ -1,18 +1,18 @@
 //! The history page: FTS5 search (hostile text included), filters, cursor
 //! paging, models, running times, bulk deletions; on a real SQLite file.
 
-use uuid::Uuid;
+use crate::model::GenerationId;
 
 use super::{assert_counters_exact, file_store, new_gen, secs, t0};
 use crate::model::{GenerationStatus as S, NewGeneration};
 use crate::store::history::fts_query;
 use crate::store::{HistoryQuery, Store};
 
-fn ids_of(page: &crate::store::HistoryPage) -> Vec<Uuid> {
+fn ids_of(page: &crate::store::HistoryPage) -> Vec<GenerationId> {
     page.items.iter().map(|g| g.id).collect()
 }
 
-fn search(store: &Store, text: &str) -> Vec<Uuid> {
+fn search(store: &Store, text: &str) -> Vec<GenerationId> {
     let q = HistoryQuery {
         text: Some(text.to_owned()),
         ..HistoryQuery::default()
@@ -193,7 +193,7 @@ fn filters_combine_and_the_cursor_pages_through_everything() {
             .unwrap();
         all.push((i, model, status, g.id));
     }
-    let want = |f: &dyn Fn(i64, &str, S) -> bool| -> Vec<Uuid> {
+    let want = |f: &dyn Fn(i64, &str, S) -> bool| -> Vec<GenerationId> {
         all.iter()
             .rev()
             .filter(|(i, m, s, _)| f(*i, m, *s))
@@ -201,7 +201,7 @@ fn filters_combine_and_the_cursor_pages_through_everything() {
             .collect()
     };
     // Walk a query page by page with a small limit; the pages join up exactly.
-    let walk = |q: HistoryQuery| -> Vec<Uuid> {
+    let walk = |q: HistoryQuery| -> Vec<GenerationId> {
         let mut out = Vec::new();
         let mut q = HistoryQuery { limit: 7, ..q };
         loop {
@@ -318,7 +318,7 @@ fn a_search_with_many_matches_pages_exactly_like_the_plain_filter() {
         })
         .unwrap();
     assert_eq!(rows.len(), 5000);
-    let walk = |q: HistoryQuery| -> Vec<Uuid> {
+    let walk = |q: HistoryQuery| -> Vec<GenerationId> {
         let mut out = Vec::new();
         let mut q = HistoryQuery { limit: 300, ..q };
         loop {
@@ -332,7 +332,7 @@ fn a_search_with_many_matches_pages_exactly_like_the_plain_filter() {
         out
     };
     // The same question without the search, filtered here by prompt.
-    let reference = |q: HistoryQuery, word: &str| -> Vec<Uuid> {
+    let reference = |q: HistoryQuery, word: &str| -> Vec<GenerationId> {
         let all = walk(HistoryQuery { text: None, ..q });
         all.into_iter()
             .filter(|id| {
@@ -361,7 +361,7 @@ fn a_search_with_many_matches_pages_exactly_like_the_plain_filter() {
             text: Some("commo rare".into()),
             ..q.clone()
         });
-        let want: Vec<Uuid> = reference(q.clone(), "rare");
+        let want: Vec<GenerationId> = reference(q.clone(), "rare");
         assert_eq!(rare, want, "{q:?}");
     }
 }
@@ -445,7 +445,7 @@ fn clear_finished_deletes_only_viewed_finished_rows_and_returns_their_files() {
             .unwrap();
         ids.push(g.id);
     }
-    let mut gone: Vec<Uuid> = store
+    let mut gone: Vec<GenerationId> = store
         .delete_finished_viewed()
         .unwrap()
         .into_iter()

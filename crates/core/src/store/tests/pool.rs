@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Barrier};
 
 use chrono::Utc;
-use uuid::Uuid;
+
+use crate::model::GenerationId;
 
 use super::{file_store, new_gen, secs, t0};
 use crate::model::{GenerationStatus as S, Token};
@@ -26,11 +27,11 @@ fn waited(outcome: ClaimOutcome) -> (WaitCode, Option<chrono::DateTime<Utc>>) {
     }
 }
 
-fn pending(store: &Store) -> Uuid {
+fn pending(store: &Store) -> GenerationId {
     store.insert_generation(&new_gen("p"), t0()).unwrap().id
 }
 
-fn finish(store: &Store, id: Uuid) {
+fn finish(store: &Store, id: GenerationId) {
     store
         .update_generation(id, |g| g.status = S::Completed)
         .unwrap();
@@ -150,7 +151,7 @@ fn no_tokens_says_so() {
 fn slots_default_to_one_and_can_be_raised_to_three() {
     let (_dir, store) = file_store();
     let t = store.insert_token("t", "abcd", t0()).unwrap();
-    let gs: Vec<Uuid> = (0..4).map(|_| pending(&store)).collect();
+    let gs: Vec<GenerationId> = (0..4).map(|_| pending(&store)).collect();
     claimed(store.claim_token(gs[0], t0()).unwrap());
     assert_eq!(
         waited(store.claim_token(gs[1], t0()).unwrap()),
@@ -219,7 +220,7 @@ fn claim_and_release_need_a_pending_generation() {
         store.release_token(g),
         Err(StoreError::NotPending { .. })
     ));
-    let missing = Uuid::now_v7();
+    let missing = GenerationId::new();
     assert!(matches!(
         store.claim_token(missing, t0()),
         Err(StoreError::NotFound { .. })
@@ -290,9 +291,12 @@ fn wait_reasons_read_as_sentences_and_serialize_in_snake_case() {
 
 /// Claims every generation from `threads` threads at once; returns how many
 /// generations each token got.
-fn claim_concurrently(stores: Vec<Store>, gens: Vec<Uuid>) -> HashMap<Uuid, usize> {
+fn claim_concurrently(
+    stores: Vec<Store>,
+    gens: Vec<GenerationId>,
+) -> HashMap<crate::model::TokenId, usize> {
     let barrier = Arc::new(Barrier::new(stores.len()));
-    let chunks: Vec<Vec<Uuid>> = (0..stores.len())
+    let chunks: Vec<Vec<GenerationId>> = (0..stores.len())
         .map(|i| gens.iter().copied().skip(i).step_by(stores.len()).collect())
         .collect();
     let handles: Vec<_> = stores
@@ -317,7 +321,7 @@ fn claim_concurrently(stores: Vec<Store>, gens: Vec<Uuid>) -> HashMap<Uuid, usiz
     per_token
 }
 
-fn setup_pool(store: &Store) -> Vec<Uuid> {
+fn setup_pool(store: &Store) -> Vec<GenerationId> {
     for (i, cap) in [1u32, 2, 3].into_iter().enumerate() {
         let t = store.insert_token(&format!("t{i}"), "abcd", t0()).unwrap();
         store.set_max_concurrency(t.id, cap).unwrap();
@@ -331,7 +335,7 @@ fn setup_pool(store: &Store) -> Vec<Uuid> {
         .collect()
 }
 
-fn assert_no_double_booking(store: &Store, per_token: &HashMap<Uuid, usize>) {
+fn assert_no_double_booking(store: &Store, per_token: &HashMap<crate::model::TokenId, usize>) {
     let tokens = store.list_tokens().unwrap();
     for t in &tokens {
         let got = per_token.get(&t.id).copied().unwrap_or(0);

@@ -3,12 +3,14 @@
 
 use uuid::Uuid;
 
+use crate::model::GenerationId;
+
 use super::{file_store, new_gen, secs, t0};
 use crate::model::GenerationStatus as S;
 use crate::store::{MoveTo, Store, StoreError};
 
 /// `n` pending generations, one second apart: dispatch order = insertion order.
-fn queue_of(store: &Store, n: usize) -> Vec<Uuid> {
+fn queue_of(store: &Store, n: usize) -> Vec<GenerationId> {
     (0..n)
         .map(|i| {
             store
@@ -20,7 +22,7 @@ fn queue_of(store: &Store, n: usize) -> Vec<Uuid> {
 }
 
 /// Every dispatchable id, in the order the engine would take them.
-fn dispatch(store: &Store) -> Vec<Uuid> {
+fn dispatch(store: &Store) -> Vec<GenerationId> {
     store
         .next_dispatchable(t0() + secs(1_000_000), 1000)
         .unwrap()
@@ -29,7 +31,7 @@ fn dispatch(store: &Store) -> Vec<Uuid> {
         .collect()
 }
 
-fn listed(store: &Store) -> Vec<Uuid> {
+fn listed(store: &Store) -> Vec<GenerationId> {
     store
         .list_dispatch_order(1000, None)
         .unwrap()
@@ -96,7 +98,7 @@ fn next_goes_first_and_drops_its_retry_delay() {
         })
         .unwrap();
     store.move_pending(ids[2], MoveTo::Next, t0()).unwrap();
-    let ready: Vec<Uuid> = store
+    let ready: Vec<GenerationId> = store
         .next_dispatchable(t0() + secs(10), 10)
         .unwrap()
         .iter()
@@ -123,7 +125,7 @@ fn reorder_gives_exactly_the_dragged_order_and_survives_reopening() {
     assert_eq!(*before.last().unwrap(), ids[7]);
 
     // The whole list, reversed.
-    let reversed: Vec<Uuid> = before.iter().rev().copied().collect();
+    let reversed: Vec<GenerationId> = before.iter().rev().copied().collect();
     store.reorder_pending(&reversed, t0()).unwrap();
     assert_eq!(dispatch(&store), reversed);
 
@@ -139,7 +141,7 @@ fn reorder_gives_exactly_the_dragged_order_and_survives_reopening() {
     // Scattered ids go where the earliest of them was; the others keep their order.
     let cur = dispatch(&store);
     store.reorder_pending(&[cur[6], cur[1]], t0()).unwrap();
-    let want: Vec<Uuid> = [
+    let want: Vec<GenerationId> = [
         cur[0], cur[6], cur[1], cur[2], cur[3], cur[4], cur[5], cur[7],
     ]
     .into();
@@ -168,7 +170,7 @@ fn only_pending_generations_move() {
     assert!(matches!(err, StoreError::NotPending { .. }), "{err:?}");
     assert_eq!(dispatch(&store), [ids[0], ids[2]], "nothing changed");
     let err = store
-        .move_pending(Uuid::now_v7(), MoveTo::Up, t0())
+        .move_pending(GenerationId::new(), MoveTo::Up, t0())
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
 }
@@ -188,7 +190,7 @@ fn dispatch_listing_puts_claimed_first_and_pages_by_cursor() {
     assert_eq!(all, want);
     let first = store.list_dispatch_order(4, None).unwrap();
     let rest = store.list_dispatch_order(100, Some(first[3].id)).unwrap();
-    let paged: Vec<Uuid> = first.iter().chain(&rest).map(|g| g.id).collect();
+    let paged: Vec<GenerationId> = first.iter().chain(&rest).map(|g| g.id).collect();
     assert_eq!(paged, want);
 }
 
@@ -197,7 +199,7 @@ fn reorder_at_depth_in_a_long_queue_is_exact() {
     let (_dir, store) = file_store();
     let ids = queue_of(&store, 400);
     // Drag the 300th to just before the 100th: send the window 100..=300 in its new order.
-    let mut window: Vec<Uuid> = ids[100..=300].to_vec();
+    let mut window: Vec<GenerationId> = ids[100..=300].to_vec();
     let x = window.pop().unwrap();
     window.insert(0, x);
     store.reorder_pending(&window, t0()).unwrap();
@@ -243,7 +245,7 @@ fn a_batch_counts_its_latest_attempts() {
         (b.total, b.completed, b.failed, b.cancelled, b.active),
         (4, 1, 0, 1, 2)
     );
-    let order: Vec<Uuid> = b.generations.iter().map(|g| g.id).collect();
+    let order: Vec<GenerationId> = b.generations.iter().map(|g| g.id).collect();
     assert_eq!(
         order,
         [rows[0].id, rows[2].id, rows[3].id, r.id],

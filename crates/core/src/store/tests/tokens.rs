@@ -1,7 +1,5 @@
 //! Token rows and their counters.
 
-use uuid::Uuid;
-
 use super::{file_store, new_gen, secs, t0};
 use crate::model::GenerationStatus as S;
 use crate::store::{RequestOutcome, StoreError};
@@ -10,7 +8,7 @@ use crate::store::{RequestOutcome, StoreError};
 fn insert_list_get_rename_and_remove() {
     let (_dir, store) = file_store();
     let a = store.insert_token("  Personal  ", "wxyz", t0()).unwrap();
-    assert_eq!(a.id.get_version_num(), 4);
+    assert_eq!(a.id.uuid().get_version_num(), 4);
     assert_eq!(a.label, "Personal");
     assert_eq!(a.fingerprint, "wxyz");
     assert!(a.active);
@@ -29,7 +27,7 @@ fn insert_list_get_rename_and_remove() {
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store.rename_token(Uuid::new_v4(), "x"),
+        store.rename_token(crate::model::TokenId::new(), "x"),
         Err(StoreError::NotFound { what: "token", .. })
     ));
     assert!(store.remove_token(a.id).unwrap());
@@ -123,7 +121,7 @@ fn record_request_counts_errors_and_rate_limits() {
         "last_used_at never goes back"
     );
     let err = store
-        .record_request(Uuid::new_v4(), RequestOutcome::Ok, t0())
+        .record_request(crate::model::TokenId::new(), RequestOutcome::Ok, t0())
         .unwrap_err();
     assert_eq!(err.code(), "not_found");
 }
