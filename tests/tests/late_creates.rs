@@ -11,12 +11,22 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use genqueue_core::events::Event;
-use genqueue_core::model::{GenerationStatus, WaitCode};
+use genqueue_core::model::{Generation, GenerationStatus, WaitCode, WaitReason};
 use genqueue_tests::{World, assert_files};
 use replicate_sim::{Delay, Endpoint, FaultKind, FaultRule, SimConfig, Timing, Trigger};
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(60);
+
+/// Whether a wait reason says the engine is looking for a create's prediction.
+fn is_checking(w: Option<&WaitReason>) -> bool {
+    w.is_some_and(|r| r.code == WaitCode::CheckingCreate)
+}
+
+/// The generation waits while its create may still land.
+fn checking(g: &Generation) -> bool {
+    is_checking(g.wait_reason.as_ref())
+}
 
 fn late(ms: u64) -> FaultRule {
     FaultRule::new(
@@ -38,13 +48,7 @@ async fn a_prediction_that_lands_after_its_answer_was_lost_is_waited_for_and_ado
     let mut events = w.queue.events().subscribe();
     w.start();
     let g = w.submit("on its way", json!({}));
-    let waiting = w
-        .wait_for(g.id, LONG, |g| {
-            g.wait_reason
-                .as_ref()
-                .is_some_and(|r| r.code == WaitCode::CheckingCreate)
-        })
-        .await;
+    let waiting = w.wait_for(g.id, LONG, checking).await;
     eprintln!("while the create is on its way: {:?}", waiting.wait_reason);
     assert_eq!(waiting.status, GenerationStatus::Pending);
     assert!(waiting.prediction_id.is_none() && waiting.create_sent_at.is_some());
@@ -73,10 +77,7 @@ async fn a_prediction_that_lands_after_its_answer_was_lost_is_waited_for_and_ado
     let mut announced = false;
     while let Ok(ev) = events.try_recv() {
         if let Event::GenerationChanged(s) = ev {
-            announced |= s.id == g.id
-                && s.wait_reason
-                    .as_ref()
-                    .is_some_and(|r| r.code == WaitCode::CheckingCreate);
+            announced |= s.id == g.id && is_checking(s.wait_reason.as_ref());
         }
     }
     assert!(announced, "the waiting reason was announced");
@@ -90,13 +91,7 @@ async fn a_create_that_never_arrived_is_sent_again_only_once_it_can_no_longer_la
     ]);
     w.start();
     let g = w.submit("never arrived", json!({}));
-    let waiting = w
-        .wait_for(g.id, LONG, |g| {
-            g.wait_reason
-                .as_ref()
-                .is_some_and(|r| r.code == WaitCode::CheckingCreate)
-        })
-        .await;
+    let waiting = w.wait_for(g.id, LONG, checking).await;
     let sent = waiting.create_sent_at.expect("sent");
     let g = w.wait_for(g.id, LONG, |g| g.prediction_id.is_some()).await;
     let resent_after = (Utc::now() - sent).to_std().unwrap();
@@ -126,13 +121,7 @@ async fn a_create_on_its_way_when_the_engine_stops_is_adopted_after_the_restart(
     w.stop().await;
     assert_eq!(w.sim.stats().creates_total, 0, "not acted on yet");
     w.start();
-    let waiting = w
-        .wait_for(g.id, LONG, |g| {
-            g.wait_reason
-                .as_ref()
-                .is_some_and(|r| r.code == WaitCode::CheckingCreate)
-        })
-        .await;
+    let waiting = w.wait_for(g.id, LONG, checking).await;
     assert!(waiting.prediction_id.is_none());
     let g = &w.wait_terminal(&[g.id], LONG).await[0];
     eprintln!(
@@ -165,12 +154,7 @@ async fn a_generation_cancelled_while_its_create_is_on_its_way_cancels_the_late_
     ]);
     w.start();
     let g = w.submit("cancelled on its way", json!({}));
-    w.wait_for(g.id, LONG, |g| {
-        g.wait_reason
-            .as_ref()
-            .is_some_and(|r| r.code == WaitCode::CheckingCreate)
-    })
-    .await;
+    w.wait_for(g.id, LONG, checking).await;
     let cancelled = w.queue.cancel(g.id).await.unwrap();
     assert_eq!(cancelled.status, GenerationStatus::Cancelled);
     // The prediction lands a moment later: the engine finds it and stops it.
