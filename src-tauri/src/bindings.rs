@@ -11,8 +11,8 @@ mod tests {
     use genqueue_core::events::Event;
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
-        Counters, ErrorKind, Generation, GenerationId, GenerationStatus, GenerationSummary,
-        ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
+        Counters, Deadlines, ErrorKind, Generation, GenerationId, GenerationStatus,
+        GenerationSummary, ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
@@ -66,6 +66,7 @@ mod tests {
             decl::<ModelRef>(&cfg),
             decl::<GenerationSummary>(&cfg),
             decl::<Generation>(&cfg),
+            decl::<Deadlines>(&cfg),
             decl::<Counters>(&cfg),
             decl::<Token>(&cfg),
             decl::<Event>(&cfg),

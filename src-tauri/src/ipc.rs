@@ -95,7 +95,8 @@ ipc_commands! {
         prompt: String,
         input: Option<JsonObject> as "Record<string, unknown> | null",
         count: Option<u32>,
-        prompts: Option<Vec<String>>
+        prompts: Option<Vec<String>>,
+        deadlines: Option<genqueue_core::model::Deadlines>
     ) -> Vec<GenerationSummary>;
     mark_viewed[state](id: GenerationId) -> GenerationSummary;
     mark_all_viewed[state]() -> usize;

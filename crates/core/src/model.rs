@@ -103,6 +103,11 @@ pub enum ErrorKind {
     ModelFailed,
     /// The prediction ended `aborted` (a `Cancel-After` deadline passed before it started).
     Aborted,
+    /// Still `starting` at its time-to-start deadline: cancelled by the engine, not billed
+    /// ([`crate::deadlines`]).
+    StartTimeout,
+    /// Replicate cancelled it at its run deadline (`Cancel-After`) while it ran.
+    RunDeadline,
     /// Every allowed attempt ended in a transient error (5xx, time-out, dropped connection).
     RetriesExhausted,
     /// The prediction succeeded but its outputs were deleted on Replicate before we saved them,
@@ -123,6 +128,8 @@ impl ErrorKind {
             Self::InputRejected => "input_rejected",
             Self::ModelFailed => "model_failed",
             Self::Aborted => "aborted",
+            Self::StartTimeout => "start_timeout",
+            Self::RunDeadline => "run_deadline",
             Self::RetriesExhausted => "retries_exhausted",
             Self::OutputsExpired => "outputs_expired",
             Self::DownloadFailed => "download_failed",
@@ -137,6 +144,8 @@ impl ErrorKind {
             Self::InputRejected,
             Self::ModelFailed,
             Self::Aborted,
+            Self::StartTimeout,
+            Self::RunDeadline,
             Self::RetriesExhausted,
             Self::OutputsExpired,
             Self::DownloadFailed,
@@ -226,6 +235,22 @@ pub struct NewGeneration {
     pub priority: i64,
     pub batch_id: Option<Uuid>,
     pub retried_from: Option<GenerationId>,
+    /// Its deadlines ([`crate::deadlines`]); `Default`: the settings' time to
+    /// start, no run deadline.
+    #[serde(default)]
+    pub deadlines: Deadlines,
+}
+
+/// A generation's deadlines, in whole seconds ([`crate::deadlines`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Deadlines {
+    /// Longest time its prediction may stay `starting`; `None`: the setting
+    /// `start_deadline_minutes` when the engine looks.
+    pub start_deadline_secs: Option<u32>,
+    /// Replicate's `Cancel-After`, counted from the prediction's creation;
+    /// `None`: none.
+    pub run_deadline_secs: Option<u32>,
 }
 
 /// One generation as stored: the seed's fields plus what the engine needs.
@@ -277,6 +302,8 @@ pub struct Generation {
     pub batch_id: Option<Uuid>,
     pub retried_from: Option<GenerationId>,
     pub updated_at: DateTime<Utc>,
+    /// Its deadlines (see [`Deadlines`]).
+    pub deadlines: Deadlines,
 }
 
 /// Number of characters of the prompt kept in a [`GenerationSummary`].

@@ -59,6 +59,8 @@ pub enum QueueError {
     TooMany { total: usize, limit: usize },
     #[error("the input breaks the model's schema: {}", InputProblem::join(.0))]
     InvalidInput(Vec<InputProblem>),
+    #[error(transparent)]
+    InvalidDeadline(#[from] crate::deadlines::DeadlineError),
     #[error("this model's input schema cannot be read: {0}")]
     Schema(crate::replicate::SchemaError),
     /// No active token that is not cooling down (reading a model's settings needs one).
@@ -338,6 +340,7 @@ impl Queue {
             priority: g.priority,
             batch_id: g.batch_id,
             retried_from: Some(g.id),
+            deadlines: g.deadlines,
         })
     }
 

@@ -97,9 +97,23 @@ pub(super) async fn finish(
             s,
             g.id,
             ErrorKind::Aborted,
-            "Replicate aborted the prediction before it started (its deadline passed)".into(),
+            crate::deadlines::aborted_message(
+                g.deadlines
+                    .run_deadline_secs
+                    .map(|s| std::time::Duration::from_secs(s.into())),
+            ),
             Some(status),
         ),
+        PredictionStatus::Canceled if super::deadline::run_deadline_passed(g, &p).is_some() => {
+            let limit = super::deadline::run_deadline_passed(g, &p).unwrap_or_default();
+            fail_with_status(
+                s,
+                g.id,
+                ErrorKind::RunDeadline,
+                crate::deadlines::run_deadline_message(limit),
+                Some(status),
+            )
+        }
         PredictionStatus::Canceled => {
             s.queue.commit(
                 g.id,

@@ -14,6 +14,7 @@
 //! twice a second — a local read, never a request to Replicate.
 
 mod create;
+mod deadline;
 mod download;
 mod drive;
 mod finish;
