@@ -358,3 +358,11 @@ pub async fn save_output_as(
     })?;
     Ok(Some(dest.display().to_string()))
 }
+
+/// The page painted its first frame: the window, created hidden, is shown
+/// now (see `crate::window`). Called once by `ui/src/mount.tsx`.
+#[tauri::command]
+pub async fn window_ready(app: AppHandle) -> CommandResult<()> {
+    crate::window::page_ready(&app);
+    Ok(())
+}

@@ -128,6 +128,7 @@ ipc_commands! {
     reorder_pending[state](ids: Vec<GenerationId>) -> ();
     get_settings[state]() -> Settings;
     set_settings[app, state](settings: Settings) -> Settings;
+    window_ready[app]() -> ();
 }
 
 /// One command as the window sees it.

@@ -112,6 +112,7 @@ export class FakeBackend extends FakeStore {
       this.settings = { ...next };
       return { ...this.settings };
     },
+    window_ready: () => null,
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
     remove_token: ({ id }) => {

@@ -432,6 +432,7 @@ export type Commands = {
   reorder_pending: { args: { ids: Array<GenerationId> }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: Settings };
+  window_ready: { args: Record<string, never>; result: null };
 };
 
 /** The name of a command. */
@@ -474,4 +475,5 @@ export const COMMANDS = [
   "reorder_pending",
   "get_settings",
   "set_settings",
+  "window_ready",
 ] as const satisfies readonly CommandName[];
