@@ -11,7 +11,7 @@ mod tests {
     use genqueue_core::events::Event;
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
-        BatchId, Counters, ErrorKind, Generation, GenerationId, GenerationStatus,
+        BatchId, Counters, Deadlines, ErrorKind, Generation, GenerationId, GenerationStatus,
         GenerationSummary, ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
@@ -67,6 +67,7 @@ mod tests {
             decl::<ModelRef>(&cfg),
             decl::<GenerationSummary>(&cfg),
             decl::<Generation>(&cfg),
+            decl::<Deadlines>(&cfg),
             decl::<Counters>(&cfg),
             decl::<Token>(&cfg),
             decl::<Event>(&cfg),

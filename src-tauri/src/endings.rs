@@ -115,6 +115,7 @@ mod tests {
                 priority: 0,
                 batch_id: None,
                 retried_from: None,
+                deadlines: Default::default(),
             })
             .collect();
         let rows = queue.submit_batch(news).unwrap();

@@ -95,7 +95,8 @@ ipc_commands! {
         prompt: String,
         input: Option<JsonObject> as "Record<string, unknown> | null",
         count: Option<u32>,
-        prompts: Option<Vec<String>>
+        prompts: Option<Vec<String>>,
+        deadlines: Option<genqueue_core::model::Deadlines>
     ) -> Vec<GenerationSummary>;
     mark_viewed[state](id: GenerationId) -> GenerationSummary;
     mark_all_viewed[state]() -> usize;
@@ -127,6 +128,7 @@ ipc_commands! {
     reorder_pending[state](ids: Vec<GenerationId>) -> ();
     get_settings[state]() -> Settings;
     set_settings[app, state](settings: Settings) -> Settings;
+    window_ready[app]() -> ();
 }
 
 /// One command as the window sees it.

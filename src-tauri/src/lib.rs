@@ -70,6 +70,7 @@ pub fn run() {
                 texts::Texts(texts::Lang::of(settings.language)),
             )?;
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
+            window::show_later_if_silent(app.handle());
             Ok(())
         })
         .invoke_handler(ipc::handler())

@@ -142,7 +142,21 @@ impl Texts {
             Lang::Ru => match kind {
                 ErrorKind::InputRejected => "Replicate отклонил входные данные",
                 ErrorKind::ModelFailed => "Модель завершилась с ошибкой",
-                ErrorKind::Aborted => "Replicate прервал предсказание до начала (истёк срок)",
+                ErrorKind::Aborted => {
+                    "Replicate прервал предсказание до начала (истёк срок); без оплаты"
+                }
+                ErrorKind::StartTimeout => {
+                    "Свободный GPU не нашёлся за {detail}; отменено, без оплаты"
+                }
+                ErrorKind::StartTimeoutBilled => {
+                    "Свободный GPU не нашёлся за {detail}; отменено в момент запуска (оплачены эти секунды)"
+                }
+                ErrorKind::RunDeadline => {
+                    "Срок выполнения {detail} истёк во время работы; Replicate отменил предсказание (оплачено время работы)"
+                }
+                ErrorKind::RunDeadlineBeforeStart => {
+                    "Срок выполнения {detail} истёк до запуска; Replicate прервал предсказание, без оплаты"
+                }
                 ErrorKind::RetriesExhausted => "Не удалось после нескольких попыток",
                 ErrorKind::LostContact => "Связь с Replicate потеряна во время выполнения",
                 ErrorKind::OutputsExpired => {
@@ -264,7 +278,11 @@ mod tests {
         );
         assert_eq!(
             Texts(Lang::Ru).failure(ErrorKind::Aborted, None),
-            "Replicate прервал предсказание до начала (истёк срок)"
+            "Replicate прервал предсказание до начала (истёк срок); без оплаты"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).failure(ErrorKind::StartTimeout, Some("15 min")),
+            "Свободный GPU не нашёлся за 15 min; отменено, без оплаты"
         );
         // A failure recorded before codes existed: its sentence as it was.
         assert_eq!(

@@ -112,6 +112,7 @@ export class FakeBackend extends FakeStore {
       this.settings = { ...next };
       return { ...this.settings };
     },
+    window_ready: () => null,
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
     remove_token: ({ id }) => {
@@ -349,10 +350,12 @@ export class FakeBackend extends FakeStore {
     if (count < 1 || count > MAX_COUNT) fail("invalid_count", `The number of generations must be between 1 and ${MAX_COUNT}.`);
     if (list.length * count > MAX_BATCH) fail("invalid_count", `That would queue ${list.length * count} generations at once; the most is ${MAX_BATCH}.`);
     if (model.startsWith("nobody/")) fail("not_found", `Replicate has no model ${model}.`);
+    const run = args.deadlines?.run_deadline_secs;
+    if (run != null && (run < 5 || run > 86400)) fail("invalid_input", `a run deadline must be 5 s to 24 h, not ${run} s`);
     const batchId = list.length * count > 1 ? `batch_${this.id("b")}` : null;
     const created: GenerationSummary[] = [];
     for (const prompt of list) {
-      for (let i = 0; i < count; i++) created.push(summaryOf(this.save(this.newGeneration(model, prompt, input, { batch_id: batchId }))));
+      for (let i = 0; i < count; i++) created.push(summaryOf(this.save(this.newGeneration(model, prompt, input, { batch_id: batchId, deadlines: args.deadlines ?? { start_deadline_secs: null, run_deadline_secs: null } }))));
     }
     this.pump();
     return created;

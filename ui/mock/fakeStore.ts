@@ -61,6 +61,7 @@ export class FakeStore {
     theme: "system",
     language: "system",
     start_paused_after_crash: false,
+    start_deadline_minutes: 15,
   };
   /** A long finished history behind the live generations (scenario "history"). */
   archive: Archive | null = null;
@@ -191,6 +192,7 @@ export class FakeStore {
       batch_id: null,
       retried_from: null,
       updated_at: now,
+      deadlines: { start_deadline_secs: null, run_deadline_secs: null },
       ...extra,
     };
   }

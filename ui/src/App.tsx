@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { HashRouter, Navigate, Route, Routes, useNavigate } from "react-router";
 import { onNavigate } from "./backend";
 import { ErrorNotice } from "./components/ErrorNotice";
+import { FirstFrame } from "./components/FirstFrame";
 import { Header } from "./components/Header";
 import { AppProvider, useApp } from "./context/AppContext";
 import { GenerationsProvider } from "./context/GenerationsContext";
@@ -42,6 +43,7 @@ export function AppShell() {
           <h1>{t("app.couldNotStart")}</h1>
           <ErrorNotice error={loadError} />
         </main>
+        <FirstFrame />
       </>
     );
   }
@@ -60,12 +62,14 @@ export function AppShell() {
         <main>
           <FirstRunPage />
         </main>
+        <FirstFrame />
       </>
     );
   }
   return (
     <>
       <NavigationFollower />
+      <FirstFrame />
       <Header />
       <main>
         <Routes>

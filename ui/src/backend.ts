@@ -105,6 +105,8 @@ export const backend = {
   runTimeStats: () => call("run_time_stats"),
   getSettings: () => call("get_settings"),
   setSettings: (settings: ArgsOf<"set_settings">["settings"]) => call("set_settings", { settings }),
+  /** The first frame is painted: the window (created hidden) is shown now. */
+  windowReady: () => call("window_ready"),
   openOutputFolder: (id: string) => call("open_output_folder", { id }),
   saveOutputAs: (id: string, index: number) => call("save_output_as", { id, index }),
   /** Opens an https link in the system browser (tauri-plugin-opener's own command, not in the list). */

@@ -5,7 +5,7 @@
 
 export type GenerationStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
 
-export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "no_token" | "other";
+export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "start_timeout" | "start_timeout_billed" | "run_deadline" | "run_deadline_before_start" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "no_token" | "other";
 
 export type GenerationId = string;
 
@@ -91,7 +91,23 @@ wait_reason: WaitReason | null,
  * A create was sent on `token_id` at this time and its answer is not stored yet:
  * on restart, reconcile through the token's prediction list before creating again.
  */
-create_sent_at: string | null, batch_id: BatchId | null, retried_from: GenerationId | null, updated_at: string, };
+create_sent_at: string | null, batch_id: BatchId | null, retried_from: GenerationId | null, updated_at: string, 
+/**
+ * Its deadlines (see [`Deadlines`]).
+ */
+deadlines: Deadlines, };
+
+export type Deadlines = { 
+/**
+ * Longest time its prediction may stay `starting`; `None`: the setting
+ * `start_deadline_minutes` when the engine looks.
+ */
+start_deadline_secs: number | null, 
+/**
+ * Replicate's `Cancel-After`, counted from the prediction's creation;
+ * `None`: none.
+ */
+run_deadline_secs: number | null, };
 
 export type Counters = { active: number, unviewed: number, pending: number, processing: number, completed: number, failed: number, cancelled: number, seq: number, };
 
@@ -362,7 +378,13 @@ retention_days: number | null, theme: ThemeChoice, language: LanguageChoice,
  * Start with the queue paused when the last run did not shut down cleanly
  * (a crash or a kill), so nothing is sent before the user looks. Default false.
  */
-start_paused_after_crash: boolean, };
+start_paused_after_crash: boolean, 
+/**
+ * How long a prediction may stay `starting` (no GPU free yet) before
+ * the engine cancels it, for generations created without their own
+ * ([`crate::deadlines`]). Minutes, 1 to 1440. Default 15.
+ */
+start_deadline_minutes: number, };
 
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
@@ -382,7 +404,7 @@ export type Commands = {
   list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: GenerationId | null, order?: ListOrder | null }; result: Array<GenerationSummary> };
   get_generation: { args: { id: GenerationId }; result: Generation };
   get_counters: { args: Record<string, never>; result: Counters };
-  create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null }; result: Array<GenerationSummary> };
+  create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null, deadlines?: Deadlines | null }; result: Array<GenerationSummary> };
   mark_viewed: { args: { id: GenerationId }; result: GenerationSummary };
   mark_all_viewed: { args: Record<string, never>; result: number };
   cancel_generation: { args: { id: GenerationId }; result: Generation };
@@ -413,6 +435,7 @@ export type Commands = {
   reorder_pending: { args: { ids: Array<GenerationId> }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: Settings };
+  window_ready: { args: Record<string, never>; result: null };
 };
 
 /** The name of a command. */
@@ -455,4 +478,5 @@ export const COMMANDS = [
   "reorder_pending",
   "get_settings",
   "set_settings",
+  "window_ready",
 ] as const satisfies readonly CommandName[];

@@ -213,6 +213,16 @@ pub struct SubmitArgs {
     /// Higher runs first.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub priority: i64,
+    /// Cancel a prediction still starting (no GPU free) after this long,
+    /// not billed: `90s`, `15m`, `1h`; 1 min to 24 h. Default: the setting
+    /// (15 min unless changed).
+    #[arg(long, value_name = "DURATION", value_parser = start_deadline)]
+    pub start_deadline: Option<u32>,
+    /// Replicate's `Cancel-After`: the prediction ends after this long from
+    /// its creation, queueing and boot included (`aborted` before it started,
+    /// not billed; `canceled` while it runs). 5 s to 24 h. Default: none.
+    #[arg(long, value_name = "DURATION", value_parser = run_deadline)]
+    pub run_deadline: Option<u32>,
     /// Wait until they end and print where the files are.
     #[arg(long, short)]
     pub wait: bool,
@@ -316,4 +326,20 @@ mod tests {
         let r = Cli::try_parse_from(["genq", "submit", "-m", "a/b"]);
         assert!(r.is_err());
     }
+}
+
+/// `--start-deadline`: the core's grammar and range, in whole seconds.
+fn start_deadline(text: &str) -> Result<u32, String> {
+    deadline(genqueue_core::deadlines::DeadlineKind::Start, text)
+}
+
+/// `--run-deadline`: the core's grammar and range, in whole seconds.
+fn run_deadline(text: &str) -> Result<u32, String> {
+    deadline(genqueue_core::deadlines::DeadlineKind::Run, text)
+}
+
+fn deadline(kind: genqueue_core::deadlines::DeadlineKind, text: &str) -> Result<u32, String> {
+    genqueue_core::deadlines::parse(kind, text)
+        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+        .map_err(|e| e.to_string())
 }

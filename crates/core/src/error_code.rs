@@ -160,7 +160,7 @@ impl QueueError {
             }
             Self::EmptyPrompt => ErrorCode::EmptyPrompt,
             Self::InvalidCount { .. } | Self::TooMany { .. } => ErrorCode::InvalidCount,
-            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::InvalidInput(_) | Self::InvalidDeadline(_) => ErrorCode::InvalidInput,
             Self::Schema(_) => ErrorCode::InvalidModel,
             Self::NoToken => ErrorCode::NoToken,
             Self::DuplicateToken(_) => ErrorCode::DuplicateToken,

@@ -22,6 +22,16 @@ pub enum ErrorKind {
     ModelFailed,
     /// The prediction ended `aborted` (a `Cancel-After` deadline passed before it started).
     Aborted,
+    /// Still `starting` at its time-to-start deadline: cancelled by the engine, not billed
+    /// (detail: the deadline, e.g. `15 min`; [`crate::deadlines`]).
+    StartTimeout,
+    /// As [`ErrorKind::StartTimeout`], but the cancel's answer says it had just started
+    /// (billed for those seconds).
+    StartTimeoutBilled,
+    /// Replicate cancelled it at its run deadline (`Cancel-After`) while it ran (detail: the deadline).
+    RunDeadline,
+    /// Replicate aborted it: its run deadline passed before it started (detail: the deadline).
+    RunDeadlineBeforeStart,
     /// Every allowed create attempt ended in a transient error (detail: the last one).
     RetriesExhausted,
     /// Reading a running prediction failed too many times in a row (detail: the last error).
@@ -54,10 +64,14 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 20] = [
         Self::InputRejected,
         Self::ModelFailed,
         Self::Aborted,
+        Self::StartTimeout,
+        Self::StartTimeoutBilled,
+        Self::RunDeadline,
+        Self::RunDeadlineBeforeStart,
         Self::RetriesExhausted,
         Self::LostContact,
         Self::OutputsExpired,
@@ -79,6 +93,10 @@ impl ErrorKind {
             Self::InputRejected => "input_rejected",
             Self::ModelFailed => "model_failed",
             Self::Aborted => "aborted",
+            Self::StartTimeout => "start_timeout",
+            Self::StartTimeoutBilled => "start_timeout_billed",
+            Self::RunDeadline => "run_deadline",
+            Self::RunDeadlineBeforeStart => "run_deadline_before_start",
             Self::RetriesExhausted => "retries_exhausted",
             Self::LostContact => "lost_contact",
             Self::OutputsExpired => "outputs_expired",
@@ -103,13 +121,24 @@ impl ErrorKind {
             .unwrap_or(Self::Other)
     }
 
-    /// The sentence that names the failure, in English (for `genq`, logs and tests).
+    /// The sentence that names the failure, in English (for `genq`, logs and
+    /// tests); `{detail}` marks where the detail goes, else it follows a colon.
     fn english_heading(self) -> &'static str {
         match self {
             Self::InputRejected => "Replicate rejected the input",
             Self::ModelFailed => "The model failed",
             Self::Aborted => {
-                "Replicate aborted the prediction before it started (its deadline passed)"
+                "Replicate aborted the prediction before it started (its deadline passed); not billed"
+            }
+            Self::StartTimeout => "No GPU became free in {detail}; cancelled, not billed",
+            Self::StartTimeoutBilled => {
+                "No GPU became free in {detail}; cancelled just as it started (billed for those seconds)"
+            }
+            Self::RunDeadline => {
+                "Its run deadline of {detail} passed while it ran; Replicate cancelled it (billed for the time it ran)"
+            }
+            Self::RunDeadlineBeforeStart => {
+                "Its run deadline of {detail} passed before it started; Replicate aborted it, not billed"
             }
             Self::RetriesExhausted => "Gave up after repeated attempts",
             Self::LostContact => "Lost contact with Replicate while following the prediction",
@@ -144,10 +173,12 @@ impl ErrorKind {
     }
 
     /// The failure in any language: `heading` (what failed, in that
-    /// language), then the cause's own words; `Other` with a detail is the
-    /// detail alone.
+    /// language), with the cause's own words in place of `{detail}` or after
+    /// a colon; `Other` with a detail is the detail alone.
     pub fn say(self, heading: &str, detail: Option<&str>) -> String {
-        match (self, detail.map(str::trim).filter(|d| !d.is_empty())) {
+        let detail = detail.map(str::trim).filter(|d| !d.is_empty());
+        match (self, detail) {
+            (_, d) if heading.contains("{detail}") => heading.replace("{detail}", d.unwrap_or("?")),
             (Self::Other, Some(d)) => d.to_owned(),
             (_, Some(d)) => format!("{heading}: {d}"),
             (_, None) => heading.to_owned(),
@@ -181,6 +212,11 @@ mod tests {
         assert_eq!(
             ErrorKind::ModelFailed.english(Some("  ")),
             "The model failed"
+        );
+        // A deadline's length goes inside the sentence.
+        assert_eq!(
+            ErrorKind::StartTimeout.english(Some("15 min")),
+            "No GPU became free in 15 min; cancelled, not billed"
         );
         // A row from before the codes keeps its sentence as it was.
         assert_eq!(

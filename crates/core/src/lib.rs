@@ -9,6 +9,7 @@
 //! - [`engine`]: dispatching, following, saving outputs; one per data folder.
 //! - [`events`]: what changed, announced after the store holds it.
 //! - [`lifecycle`]: a generation's transitions, each written once with its guard.
+//! - [`deadlines`]: a generation's time-to-start and run deadlines, and their texts.
 //! - [`clock`]: the time the engine and the queue read (tests move it).
 //! - [`model`]: the domain types every shell shares.
 //! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
@@ -21,6 +22,7 @@
 
 pub mod batches;
 pub mod clock;
+pub mod deadlines;
 pub mod engine;
 pub mod error_code;
 pub mod events;

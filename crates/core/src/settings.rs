@@ -3,14 +3,16 @@
 //! older and newer builds read each other's settings.
 //!
 //! Effects live with their owners: the engine reads `output_folder`,
-//! `retention_days` and `start_paused_after_crash`; the desktop shell reads
+//! `retention_days`, `start_paused_after_crash` and `start_deadline_minutes`; the desktop shell reads
 //! `notifications`, `notify_queue_finished` and `api_base` (and applies
 //! `api_base` by reopening the queue); the UI reads `theme` and `language`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::{DEFAULT_START_DEADLINE, DeadlineKind, check};
 use crate::paths::OUTPUTS_DIR;
 use crate::store::{Store, StoreError};
 
@@ -79,6 +81,10 @@ pub struct Settings {
     /// Start with the queue paused when the last run did not shut down cleanly
     /// (a crash or a kill), so nothing is sent before the user looks. Default false.
     pub start_paused_after_crash: bool,
+    /// How long a prediction may stay `starting` (no GPU free yet) before
+    /// the engine cancels it, for generations created without their own
+    /// ([`crate::deadlines`]). Minutes, 1 to 1440. Default 15.
+    pub start_deadline_minutes: u32,
 }
 
 impl Default for Settings {
@@ -92,6 +98,7 @@ impl Default for Settings {
             theme: ThemeChoice::default(),
             language: LanguageChoice::default(),
             start_paused_after_crash: false,
+            start_deadline_minutes: (DEFAULT_START_DEADLINE.as_secs() / 60) as u32,
         }
     }
 }
@@ -107,6 +114,8 @@ pub enum SettingsError {
     BadApiBase(String),
     #[error("history retention must be 1 to {MAX_RETENTION_DAYS} days, not {0}")]
     BadRetention(u32),
+    #[error(transparent)]
+    BadStartDeadline(#[from] crate::deadlines::DeadlineError),
 }
 
 impl Settings {
@@ -138,12 +147,21 @@ impl Settings {
                 return Err(SettingsError::BadApiBase(base.clone()));
             }
         }
+        check(
+            DeadlineKind::Start,
+            Duration::from_secs(u64::from(self.start_deadline_minutes) * 60),
+        )?;
         if let Some(d) = self.retention_days {
             if !(1..=MAX_RETENTION_DAYS).contains(&d) {
                 return Err(SettingsError::BadRetention(d));
             }
         }
         Ok(self)
+    }
+
+    /// The time-to-start deadline of generations created without their own.
+    pub fn start_deadline(&self) -> Duration {
+        Duration::from_secs(u64::from(self.start_deadline_minutes) * 60)
     }
 
     /// Where new outputs of this data folder go: the output folder, or

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { Generation } from "../bindings";
 import { useApp } from "../context/AppContext";
 import { useQueueEta } from "../context/QueueContext";
+import { failureParts } from "../lib/failure";
 import { isActive } from "../lib/generation";
 import { showValue } from "../lib/schemaValues";
 import { formatDateTime, formatDuration, formatEta, runningMs, useNow } from "../lib/time";
@@ -28,6 +29,7 @@ export function StatusPanel({ generation: g }: { generation: Generation }) {
   const { t } = useTranslation();
   const now = useNow(1000, isActive(g.status));
   const running = runningMs(g, now);
+  const failure = failureParts(g);
   return (
     <div className={`status-panel status-panel-${g.status}`} data-testid="status-panel">
       <div className="status-line">
@@ -40,8 +42,8 @@ export function StatusPanel({ generation: g }: { generation: Generation }) {
       {g.status === "pending" && g.wait_reason && <p className="small muted" data-testid="wait-reason">{formatWait(g.wait_reason)}</p>}
       {g.status === "failed" && (
         <div className="failure" role="alert">
-          <strong>{t(`errorKind.${g.error_kind ?? "other"}`)}</strong>
-          {g.error && <p>{g.error}</p>}
+          <strong>{failure.heading}</strong>
+          {failure.detail && <p>{failure.detail}</p>}
         </div>
       )}
       {running !== null && isActive(g.status) && <p className="small muted">{t("result.runningFor", { d: formatDuration(running) })}</p>}

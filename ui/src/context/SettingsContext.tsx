@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   theme: "system",
   language: "system",
   start_paused_after_crash: false,
+  start_deadline_minutes: 15,
 };
 
 export type SettingsContextValue = {

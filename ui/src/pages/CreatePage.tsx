@@ -7,8 +7,10 @@ import { backend, toBackendError, type BackendError } from "../backend";
 import { MAX_BATCH, MAX_COUNT, type GenerationSummary, type ModelPreset } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
+import { DeadlineFields, deadlinesOf, type DeadlineTexts } from "../components/DeadlineFields";
 import { SettingsForm } from "../components/SettingsForm";
 import { useGenerations } from "../context/GenerationsContext";
+import { useSettings } from "../context/SettingsContext";
 import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
 import "../styles/pages/create.css";
@@ -36,6 +38,9 @@ export function CreatePage() {
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [deadlineTexts, setDeadlineTexts] = useState<DeadlineTexts>({ start: "", run: "" });
+  const [deadlineErrors, setDeadlineErrors] = useState<{ start?: true; run?: true }>({});
+  const { settings } = useSettings();
   const { noteCreated } = useGenerations();
   const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -65,10 +70,12 @@ export function CreatePage() {
     const fieldErrors = validate(fields, values);
     const noPrompt =
       mode === "one" ? (prompt.trim() === "" ? t("create.needPrompt") : null) : lines.length === 0 ? t("create.needPrompts") : total > MAX_BATCH ? t("create.tooMany", { max: MAX_BATCH }) : null;
+    const { deadlines, errors: badDeadlines } = deadlinesOf(deadlineTexts);
     setErrors(fieldErrors);
     setPromptError(noPrompt);
+    setDeadlineErrors(badDeadlines);
     setSubmitError(null);
-    if (noPrompt || Object.keys(fieldErrors).length > 0 || !MODEL_PATTERN.test(model)) {
+    if (noPrompt || Object.keys(fieldErrors).length > 0 || Object.keys(badDeadlines).length > 0 || !MODEL_PATTERN.test(model)) {
       formRef.current?.querySelector<HTMLElement>(".field-invalid input, .field-invalid textarea, .field-invalid select")?.focus();
       return;
     }
@@ -77,8 +84,8 @@ export function CreatePage() {
       const input = toInput(fields, values);
       const created =
         mode === "one"
-          ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count })
-          : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count });
+          ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count, deadlines })
+          : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count, deadlines });
       noteCreated(created);
       setQueued(created);
     } catch (error) {
@@ -220,6 +227,16 @@ export function CreatePage() {
             <p className="muted">{schema.error ? t("create.settingsWhenFound") : t("create.pickModel")}</p>
           )}
         </section>
+
+        <DeadlineFields
+          texts={deadlineTexts}
+          errors={deadlineErrors}
+          settingMinutes={settings.start_deadline_minutes}
+          onChange={(next) => {
+            setDeadlineTexts(next);
+            setDeadlineErrors({});
+          }}
+        />
 
         <div className="create-footer">
           {/* In the sticky footer, so the outcome of Create is seen without scrolling. */}

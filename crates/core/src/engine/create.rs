@@ -33,7 +33,10 @@ pub(super) async fn create(
         model: g.model.clone(),
         input: g.input.clone(),
         wait: s.config.create_wait,
-        cancel_after: None,
+        cancel_after: g
+            .deadlines
+            .run_deadline_secs
+            .map(|s| std::time::Duration::from_secs(s.into())),
     };
     s.creating.lock().unwrap().insert(g.id);
     let res = s.queue.client().create_prediction(secret, &req).await;

@@ -1,6 +1,7 @@
 //! A prediction's end: save its outputs (succeeded) or record why it ended.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Shared;
 use super::download::{self, DownloadError};
@@ -84,7 +85,24 @@ pub(super) async fn finish(
             )
         }
         PredictionStatus::Aborted => {
-            fail_with_status(s, g.id, ErrorKind::Aborted, None, Some(status))
+            let limit = g.deadlines.run_deadline_secs;
+            let kind = if limit.is_some() {
+                ErrorKind::RunDeadlineBeforeStart
+            } else {
+                ErrorKind::Aborted
+            };
+            let detail = limit.map(|s| crate::deadlines::human(Duration::from_secs(s.into())));
+            fail_with_status(s, g.id, kind, detail, Some(status))
+        }
+        PredictionStatus::Canceled if super::deadline::run_deadline_passed(g, &p).is_some() => {
+            let limit = super::deadline::run_deadline_passed(g, &p).unwrap_or_default();
+            fail_with_status(
+                s,
+                g.id,
+                ErrorKind::RunDeadline,
+                Some(crate::deadlines::human(limit)),
+                Some(status),
+            )
         }
         PredictionStatus::Canceled => {
             s.queue.commit(

@@ -104,6 +104,17 @@ pub(super) async fn follow(
             s.config.schedule.next_delay(&obs)
         };
         first = false;
+        // A prediction still starting is read again by its time-to-start deadline.
+        let delay = if obs.starting {
+            let limit = super::deadline::start_limit(s, g);
+            let row = s.queue.store().get_generation(g.id)?;
+            let left = row.map_or(limit, |r| {
+                super::deadline::until_start_deadline(s, &r, limit)
+            });
+            delay.min(left)
+        } else {
+            delay
+        };
         tokio::time::sleep(delay).await;
         wait_cooldown(s, token_id).await?;
         // Cancelled (by this process or another) or deleted: stop following.
@@ -142,6 +153,9 @@ pub(super) async fn follow(
         if p.status.is_terminal() {
             let inline = (!inline.is_empty()).then_some(std::mem::take(&mut inline));
             return finish(s, g, p, inline, secret).await;
+        }
+        if super::deadline::enforce_start(s, &row, &p, secret).await? {
+            return Ok(());
         }
         let data: Vec<OutputRef> = p.outputs();
         if !data.is_empty() && data.iter().all(|o| matches!(o, OutputRef::Data { .. })) {

@@ -13,7 +13,9 @@
 //! (`genq submit` while the app runs), to SQLite's `data_version`, checked
 //! twice a second — a local read, never a request to Replicate.
 
+mod chain;
 mod create;
+mod deadline;
 mod download;
 mod drive;
 mod finish;
@@ -395,11 +397,19 @@ fn spawn_driver(
     let s = shared.clone();
     tasks.spawn(async move {
         let stop = s.stop.clone();
-        tokio::select! {
-            _ = stop.cancelled() => {}
-            _ = drive::drive(&s, id, token_id) => {}
+        let (mut id, mut token_id) = (id, token_id);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = drive::drive(&s, id, token_id) => {}
+            }
+            s.driving.lock().unwrap().remove(&id);
+            // The slot just freed: take the next generation here (chain.rs).
+            match chain::claim_next(&s) {
+                Some(next) => (id, token_id) = next,
+                None => break,
+            }
         }
-        s.driving.lock().unwrap().remove(&id);
         s.wake.notify_one();
     });
 }

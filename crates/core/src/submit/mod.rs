@@ -23,8 +23,9 @@ mod tests;
 
 use serde_json::{Map, Value};
 
+use crate::deadlines::{DeadlineKind, check};
 use crate::events::Event;
-use crate::model::{BatchId, Generation, ModelRef, NewGeneration};
+use crate::model::{BatchId, Deadlines, Generation, ModelRef, NewGeneration};
 use crate::queue::{BATCH_EVENTS, Queue, QueueError};
 use crate::replicate::{InputForm, SchemaError};
 
@@ -48,6 +49,9 @@ pub struct SubmitRequest {
     pub count: u32,
     /// Higher runs first; ties run oldest first. Default 0.
     pub priority: i64,
+    /// Each generation's deadlines (`Default`: the settings' time to start,
+    /// no run deadline); checked against [`crate::deadlines`]'s ranges.
+    pub deadlines: Deadlines,
 }
 
 /// The prompts of a submit.
@@ -127,6 +131,19 @@ pub fn check_limits(prompts: usize, count: u32) -> Result<usize, QueueError> {
     Ok(total)
 }
 
+/// Checks each deadline that is set against its range
+/// ([`crate::deadlines`]). Error: `InvalidDeadline`.
+pub fn check_deadlines(d: &Deadlines) -> Result<(), QueueError> {
+    let secs = |s: u32| std::time::Duration::from_secs(s.into());
+    if let Some(s) = d.start_deadline_secs {
+        check(DeadlineKind::Start, secs(s))?;
+    }
+    if let Some(s) = d.run_deadline_secs {
+        check(DeadlineKind::Run, secs(s))?;
+    }
+    Ok(())
+}
+
 /// The batch id of `total` generations queued together: a new UUID v7 when
 /// more than one, else none.
 pub fn batch_id_for(total: usize) -> Option<BatchId> {
@@ -188,6 +205,7 @@ impl Queue {
     pub async fn submit_request(&self, r: &SubmitRequest) -> Result<Submitted, QueueError> {
         let prompts = r.prompts.split()?;
         let total = check_limits(prompts.len(), r.count)?;
+        check_deadlines(&r.deadlines)?;
         let (form, unchecked) = match self.model_form(&r.model).await {
             Ok(f) => (Some(f.form), None),
             Err(QueueError::Schema(SchemaError::NoVersion)) => {
@@ -212,6 +230,7 @@ impl Queue {
                     priority: r.priority,
                     batch_id,
                     retried_from: None,
+                    deadlines: r.deadlines,
                 });
             }
         }

@@ -45,6 +45,7 @@ fn new_gen(prompt: &str) -> NewGeneration {
         priority: 0,
         batch_id: None,
         retried_from: None,
+        deadlines: Default::default(),
     }
 }
 
