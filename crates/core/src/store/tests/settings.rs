@@ -31,6 +31,13 @@ fn settings_round_trip_through_the_file() {
         theme: ThemeChoice::Dark,
         language: LanguageChoice::Ru,
         start_paused_after_crash: true,
+        telegram: crate::settings::TelegramSettings {
+            chat_id: Some("-100123".into()),
+            send_completed: false,
+            send_failed: true,
+            send_queue_finished: false,
+            api_base: Some("http://127.0.0.1:8081".into()),
+        },
     }
     .validated()
     .unwrap();
