@@ -6,7 +6,7 @@
 use genqueue_core::model::Counters;
 use genqueue_core::settings::LanguageChoice;
 
-use crate::endings::RunTally;
+use genqueue_core::endings::RunTally;
 
 /// A language the shell speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
