@@ -61,6 +61,7 @@ export class FakeStore {
     theme: "system",
     language: "system",
     start_paused_after_crash: false,
+    telegram: { chat_id: null, send_completed: true, send_failed: true, send_queue_finished: true, api_base: null },
   };
   /** A long finished history behind the live generations (scenario "history"). */
   archive: Archive | null = null;
