@@ -31,7 +31,8 @@
 # here with cargo if missing).
 #
 # Env: WINDOW_TESTS_SKIP_BUILD=1 skips the builds (the binary and ui/dist
-# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run.
+# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run;
+# WINDOW_TESTS_FILES (default: all three) picks the test files to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -148,7 +149,7 @@ if [ "${1:-}" = "--inside-session" ]; then
   cd tests/window
   : >"$ARTIFACTS/node.log" # exists before tail follows it
   bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
-    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs telegram.test.mjs
+    node --test --test-concurrency=1 --test-reporter=spec ${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs telegram.test.mjs}
   node_pid=$!
   tail -n +1 -f --pid="$node_pid" "$ARTIFACTS/node.log" &
   status=0

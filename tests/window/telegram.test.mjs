@@ -107,7 +107,7 @@ describe("Telegram: settings, a test message, photos, an outage (fake Bot API)",
     await (await browser.$(".telegram-chat button[type=submit]")).click();
     await until(async () => (await (await browser.$("[data-testid=telegram-result]")).getText()) === "Saved.", 5_000, "the base URL to be saved");
     await (await browser.$("button=Find my chat")).click();
-    const pick = await browser.$(`[data-testid=telegram-chats] button*=Window (@window_tester)`);
+    const pick = await (await browser.$("[data-testid=telegram-chats]")).$("button*=Window (@window_tester)");
     await pick.waitForDisplayed({ timeout: 10_000 });
     await shot("find-my-chat");
     await pick.click();
