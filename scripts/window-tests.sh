@@ -23,7 +23,7 @@
 #
 # Every background process is started in its own process group and the
 # whole group is stopped on exit, failure or interrupt. Run time after the
-# builds: about a minute (two app sessions, eleven tests).
+# builds: about two minutes (three app sessions, sixteen tests).
 #
 # Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
 # gnome-keyring, libsecret-tools, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
