@@ -10,18 +10,20 @@
 #     over D-Bus), when installed,
 #   - replicate-sim on a free loopback port, with one good and one refused
 #     token,
-#   - two tauri-drivers (each starts WebKitWebDriver, which starts the app):
+#   - fake-telegram (crates/testkit: a fake Telegram Bot API) on a free port,
+#   - three tauri-drivers (each starts WebKitWebDriver, which starts the app):
 #     A for tests/window/demo.test.mjs (first run, offline demo, counter,
 #     result, tray, notifications), B for token.test.mjs (a real token
 #     against replicate-sim through REPLICATE_API_BASE, the keyring, a
-#     restart; GTK_THEME=Adwaita:dark, small window), each with its own
-#     GENQUEUE_DATA_DIR,
+#     restart; GTK_THEME=Adwaita:dark, small window), C for
+#     telegram.test.mjs (Settings → Telegram against fake-telegram), each
+#     with its own GENQUEUE_DATA_DIR,
 # and runs the Node tests (node --test + webdriverio) against them.
 # Screenshots and logs go to test-artifacts/window/.
 #
 # Every background process is started in its own process group and the
 # whole group is stopped on exit, failure or interrupt. Run time after the
-# builds: about a minute (two app sessions, eleven tests).
+# builds: about two minutes (three app sessions, sixteen tests).
 #
 # Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
 # gnome-keyring, libsecret-tools, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
@@ -29,7 +31,8 @@
 # here with cargo if missing).
 #
 # Env: WINDOW_TESTS_SKIP_BUILD=1 skips the builds (the binary and ui/dist
-# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run.
+# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run;
+# WINDOW_TESTS_FILES (default: all three) picks the test files to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -105,12 +108,12 @@ if [ "${1:-}" = "--inside-session" ]; then
     export SNI_WATCHER=0
   fi
 
-  # Four free loopback ports: two tauri-drivers and their WebKitWebDrivers.
-  read -r port_a native_a port_b native_b < <(node -e '
+  # Six free loopback ports: three tauri-drivers and their WebKitWebDrivers.
+  read -r port_a native_a port_b native_b port_c native_c < <(node -e '
     const net = require("net");
     const servers = [];
     const free = () => new Promise((ok) => { const s = net.createServer(); servers.push(s); s.listen(0, "127.0.0.1", () => ok(s.address().port)); });
-    (async () => { const p = []; for (let i = 0; i < 4; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
+    (async () => { const p = []; for (let i = 0; i < 6; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
 
   # Driver A: the first run and the offline demo (light theme).
   bg tauri-driver-a tauri-driver --port "$port_a" --native-port "$native_a"
@@ -126,6 +129,18 @@ if [ "${1:-}" = "--inside-session" ]; then
     GTK_THEME=Adwaita:dark tauri-driver --port "$port_b" --native-port "$native_b"
   wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
   wait_for 20 "tauri-driver on port $port_b" curl -sf "http://127.0.0.1:$port_b/status"
+  # Driver C: Settings → Telegram against the fake Bot API (telegram.test.mjs).
+  tg_token="$((600000000 + RANDOM)):AA$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')x"
+  tg_chat=424242
+  bg fake-telegram "$ROOT/target/debug/fake-telegram" --token "$tg_token" --chat "$tg_chat"
+  wait_for 10 "fake-telegram to listen" grep -q "listening on" "$ARTIFACTS/fake-telegram.log"
+  tg_base="$(sed -n 's/^fake-telegram listening on //p' "$ARTIFACTS/fake-telegram.log" | head -n1)"
+  mkdir -p "$WINDOW_TMP/genqueue-data-c"
+  bg tauri-driver-c env GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-c" REPLICATE_API_BASE="$sim_base" \
+    tauri-driver --port "$port_c" --native-port "$native_c"
+  wait_for 20 "tauri-driver on port $port_c" curl -sf "http://127.0.0.1:$port_c/status"
+  export WEBDRIVER_PORT_C="$port_c" GENQUEUE_DATA_DIR_C="$WINDOW_TMP/genqueue-data-c" \
+    FAKE_TELEGRAM_BASE="$tg_base" FAKE_TELEGRAM_TOKEN="$tg_token" FAKE_TELEGRAM_CHAT="$tg_chat"
   export WEBDRIVER_PORT="$port_a" WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
     SIM_BAD_TOKEN="r8_windowtestrevoked000000000000" GENQUEUE_DATA_DIR_B="$WINDOW_TMP/genqueue-data-b"
 
@@ -134,7 +149,7 @@ if [ "${1:-}" = "--inside-session" ]; then
   cd tests/window
   : >"$ARTIFACTS/node.log" # exists before tail follows it
   bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
-    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs
+    node --test --test-concurrency=1 --test-reporter=spec ${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs telegram.test.mjs}
   node_pid=$!
   tail -n +1 -f --pid="$node_pid" "$ARTIFACTS/node.log" &
   status=0
@@ -183,11 +198,13 @@ if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
   echo "== window tests: build the app against the built UI"
   cargo build -p genqueue-app --features custom-protocol --locked
   cargo build -p replicate-sim --locked
+  cargo build -p genqueue-testkit --bin fake-telegram --locked
   mkdir -p "$(dirname "$APP")"
   cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
 fi
 [ -x "$APP" ] || { echo "window-tests: $APP missing (build it first)" >&2; exit 1; }
 [ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
+[ -x target/debug/fake-telegram ] || { echo "window-tests: target/debug/fake-telegram missing (build it first)" >&2; exit 1; }
 if [ ! -d tests/window/node_modules ] || [ tests/window/package-lock.json -nt tests/window/node_modules/.package-lock.json ]; then
   # --ignore-scripts: webdriverio's optional driver downloaders are not needed.
   (cd tests/window && npm ci --no-audit --no-fund --ignore-scripts)

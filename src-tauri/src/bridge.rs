@@ -11,7 +11,7 @@ use std::time::Duration;
 use genqueue_core::events::Event;
 use genqueue_core::model::{ErrorKind, GenerationStatus, GenerationSummary};
 
-use crate::endings::{Decision, Endings, RunTally};
+use genqueue_core::endings::{Decision, Endings, RunTally};
 use genqueue_core::queue::Queue;
 use genqueue_core::settings::{NotifyMode, Settings};
 use genqueue_core::store::ListQuery;

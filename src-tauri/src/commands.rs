@@ -8,18 +8,21 @@
 //! - [`history`]: the history page, bulk actions, "Clear finished", running times;
 //! - [`batches`]: a batch's progress, cancel and retry;
 //! - [`priority`]: moving pending generations, drag-and-drop reorder;
-//! - [`settings`]: reading and applying the settings.
+//! - [`settings`]: reading and applying the settings;
+//! - [`telegram`]: Settings → Telegram (bot token, test message, find my chat, status).
 
 pub mod batches;
 pub mod history;
 pub mod priority;
 pub mod settings;
+pub mod telegram;
 
 // One flat namespace of commands for the list in `crate::ipc`.
 pub use batches::*;
 pub use history::*;
 pub use priority::*;
 pub use settings::*;
+pub use telegram::*;
 
 use genqueue_core::error_code::ErrorCode;
 use genqueue_core::model::{

@@ -23,8 +23,9 @@ use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
 use genqueue_core::settings::Settings;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
+use genqueue_core::telegram::ChatSeen;
 
-use crate::commands::{AppInfo, ModelForm, TokenWithAccount};
+use crate::commands::{AppInfo, ModelForm, TelegramInfo, TokenWithAccount};
 
 /// A JSON object (a model's input).
 type JsonObject = serde_json::Map<String, serde_json::Value>;
@@ -129,6 +130,12 @@ ipc_commands! {
     get_settings[state]() -> Settings;
     set_settings[app, state](settings: Settings) -> Settings;
     window_ready[app]() -> ();
+    telegram_info[app, state]() -> TelegramInfo;
+    set_telegram_token[app, state](token: String) -> TelegramInfo;
+    remove_telegram_token[app, state]() -> TelegramInfo;
+    send_telegram_test[state]() -> String;
+    find_telegram_chats[state]() -> Vec<ChatSeen>;
+    dismiss_telegram_failure[app]() -> ();
 }
 
 /// One command as the window sees it.

@@ -3,6 +3,7 @@
 //! - [`commands`]: what the window calls; [`ipc`]: the one list of them;
 //! - [`bridge`]: queue events to the window, the tray and notifications;
 //! - [`tray`]: the system tray;
+//! - [`telegram`]: the Telegram relay of the queue, its status to the window;
 //! - [`demo`]: the offline demo (replicate-sim inside the app);
 //! - [`state`]: the queue and engine the app holds;
 //! - [`logging`]: the log file.
@@ -11,11 +12,11 @@ pub mod bindings;
 pub mod bridge;
 pub mod commands;
 pub mod demo;
-pub mod endings;
 pub mod error;
 pub mod ipc;
 pub mod logging;
 pub mod state;
+pub mod telegram;
 pub mod texts;
 pub mod tray;
 pub mod window;
@@ -71,6 +72,8 @@ pub fn run() {
             )?;
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
             window::show_later_if_silent(app.handle());
+            app.manage(telegram::TelegramRelay::default());
+            tauri::async_runtime::spawn(telegram::run(app.handle().clone()));
             Ok(())
         })
         .invoke_handler(ipc::handler())

@@ -6,7 +6,7 @@
 use genqueue_core::model::{Counters, ErrorKind};
 use genqueue_core::settings::LanguageChoice;
 
-use crate::endings::RunTally;
+use genqueue_core::endings::RunTally;
 
 /// A language the shell speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,56 +135,12 @@ impl Texts {
     }
 
     /// Why a generation failed: what failed, then the cause's own words
-    /// (English is core's [`ErrorKind::english`], as `genq` says it).
+    /// (core's catalogue, shared with `genq` and Telegram).
     pub fn failure(self, kind: ErrorKind, detail: Option<&str>) -> String {
-        let heading = match self.0 {
-            Lang::En => return kind.english(detail),
-            Lang::Ru => match kind {
-                ErrorKind::InputRejected => "Replicate отклонил входные данные",
-                ErrorKind::ModelFailed => "Модель завершилась с ошибкой",
-                ErrorKind::Aborted => {
-                    "Replicate прервал предсказание до начала (истёк срок); без оплаты"
-                }
-                ErrorKind::StartTimeout => {
-                    "Свободный GPU не нашёлся за {detail}; отменено, без оплаты"
-                }
-                ErrorKind::StartTimeoutBilled => {
-                    "Свободный GPU не нашёлся за {detail}; отменено в момент запуска (оплачены эти секунды)"
-                }
-                ErrorKind::RunDeadline => {
-                    "Срок выполнения {detail} истёк во время работы; Replicate отменил предсказание (оплачено время работы)"
-                }
-                ErrorKind::RunDeadlineBeforeStart => {
-                    "Срок выполнения {detail} истёк до запуска; Replicate прервал предсказание, без оплаты"
-                }
-                ErrorKind::RetriesExhausted => "Не удалось после нескольких попыток",
-                ErrorKind::LostContact => "Связь с Replicate потеряна во время выполнения",
-                ErrorKind::OutputsExpired => {
-                    "Предсказание выполнено, но его результаты удалены на Replicate до сохранения"
-                }
-                ErrorKind::NoOutput => "Предсказание выполнено, но ничего не вернуло",
-                ErrorKind::DownloadFailed => {
-                    "Предсказание выполнено, но сохранить результаты не удалось"
-                }
-                ErrorKind::ModelNotFound => "На Replicate нет такой модели или версии",
-                ErrorKind::CreateFailed => "Replicate ответил на создание ошибкой",
-                ErrorKind::TokenRefused => {
-                    "Replicate отклонил токен, которому принадлежит предсказание; результат не прочитать"
-                }
-                ErrorKind::TokenRemoved => {
-                    "Токен, которому принадлежало предсказание, удалён; повторите генерацию"
-                }
-                ErrorKind::TokenSecretMissing => {
-                    "Секрета токена, которому принадлежит предсказание, нет в системном хранилище ключей"
-                }
-                ErrorKind::CreateUnverifiable => {
-                    "Ответ на создание потерян, а токен затем отклонён: не проверить, создано ли предсказание"
-                }
-                ErrorKind::NoToken => "Нет доступного токена",
-                ErrorKind::Other => "Ошибка",
-            },
-        };
-        kind.say(heading, detail)
+        match self.0 {
+            Lang::En => kind.english(detail),
+            Lang::Ru => kind.russian(detail),
+        }
     }
 
     /// "Queue finished" and "12 images ready, 1 failed".

@@ -4,6 +4,7 @@
 // build (mock.html); never by the real app.
 import type { Account, CommandName, Commands, Generation, GenerationStatus, GenerationSummary, Token } from "../src/bindings";
 import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ModelForm, ModelRunTime, MoveTo } from "../src/bindings";
+import type { ChatSeen, TelegramInfo, TelegramStatus } from "../src/bindings";
 import { COMMANDS, MAX_BATCH, MAX_COUNT } from "../src/bindings";
 import { OPEN_URL } from "../src/backend";
 import { isActive } from "../src/lib/generation";
@@ -25,6 +26,18 @@ function isCommand(cmd: string): cmd is CommandName {
 
 /** The commands, answered from the state and the simulation of FakeStore. */
 export class FakeBackend extends FakeStore {
+  /** Telegram: whether a bot token is "in the keyring", who wrote to the bot, the relay's status, test messages sent. */
+  telegram: { token: string | null; chats: ChatSeen[]; status: TelegramStatus; tests: string[] } = {
+    token: null,
+    chats: [{ id: "424242", kind: "private", name: "Ada (@ada)" }],
+    status: { pending: 0, sent: 0, dropped: 0, retrying: null, last_failure: null },
+    tests: [],
+  };
+
+  private telegramInfo(): TelegramInfo {
+    return { token_set: this.telegram.token !== null, status: { ...this.telegram.status } };
+  }
+
   // ---- the commands -------------------------------------------------------
 
   /**
@@ -109,10 +122,36 @@ export class FakeBackend extends FakeStore {
     set_settings: ({ settings: next }) => {
       if (next.api_base !== null && !/^https?:\/\/\S+$/.test(next.api_base)) fail("invalid_settings", "The API base URL must start with http:// or https://.");
       if (next.retention_days !== null && (!Number.isInteger(next.retention_days) || next.retention_days < 1)) fail("invalid_settings", "Keep history for at least one day.");
+      if (next.telegram.chat_id !== null && !/^(-?\d+|@\w{4,64})$/.test(next.telegram.chat_id)) fail("invalid_settings", `the Telegram chat id "${next.telegram.chat_id}" is not a number or a channel's @name`);
       this.settings = { ...next };
       return { ...this.settings };
     },
     window_ready: () => null,
+    telegram_info: () => this.telegramInfo(),
+    set_telegram_token: ({ token }) => {
+      if (!/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(token.trim())) fail("secret_malformed", "A bot token looks like 123456789:AAE… (the bot's number, a colon, then letters and digits): copy it from @BotFather.");
+      this.telegram.token = token.trim();
+      return this.telegramInfo();
+    },
+    remove_telegram_token: () => {
+      this.telegram.token = null;
+      return this.telegramInfo();
+    },
+    send_telegram_test: () => {
+      if (this.telegram.token === null) fail("telegram", "No Telegram bot token is set; paste the one @BotFather gave in Settings → Telegram.");
+      const chat = this.settings.telegram.chat_id;
+      if (chat === null) fail("telegram", "No Telegram chat is set; write to your bot, then use “Find my chat”.");
+      this.telegram.tests.push(chat!);
+      return "@genqueue_demo_bot";
+    },
+    find_telegram_chats: () => {
+      if (this.telegram.token === null) fail("telegram", "No Telegram bot token is set; paste the one @BotFather gave in Settings → Telegram.");
+      return this.telegram.chats.map((c) => ({ ...c }));
+    },
+    dismiss_telegram_failure: () => {
+      this.telegram.status = { ...this.telegram.status, last_failure: null };
+      return null;
+    },
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
     remove_token: ({ id }) => {

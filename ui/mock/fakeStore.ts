@@ -62,6 +62,7 @@ export class FakeStore {
     language: "system",
     start_paused_after_crash: false,
     start_deadline_minutes: 15,
+    telegram: { chat_id: null, send_completed: true, send_failed: true, send_queue_finished: true, api_base: null },
   };
   /** A long finished history behind the live generations (scenario "history"). */
   archive: Archive | null = null;

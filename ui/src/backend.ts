@@ -3,7 +3,7 @@
 // is what lets the UI run in a plain browser over a mocked IPC (mock/).
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, TokenWithAccount } from "./bindings";
+import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, TelegramStatus, TokenWithAccount } from "./bindings";
 
 export type { ModelForm, TokenWithAccount };
 
@@ -107,6 +107,14 @@ export const backend = {
   setSettings: (settings: ArgsOf<"set_settings">["settings"]) => call("set_settings", { settings }),
   /** The first frame is painted: the window (created hidden) is shown now. */
   windowReady: () => call("window_ready"),
+  telegramInfo: () => call("telegram_info"),
+  /** Keeps the bot token in the keyring; answers whether one is set, never the token. */
+  setTelegramToken: (token: string) => call("set_telegram_token", { token }),
+  removeTelegramToken: () => call("remove_telegram_token"),
+  /** Sends the test message to the chat of the settings; answers the bot's @username. */
+  sendTelegramTest: () => call("send_telegram_test"),
+  findTelegramChats: () => call("find_telegram_chats"),
+  dismissTelegramFailure: () => call("dismiss_telegram_failure"),
   openOutputFolder: (id: string) => call("open_output_folder", { id }),
   saveOutputAs: (id: string, index: number) => call("save_output_as", { id, index }),
   /** Opens an https link in the system browser (tauri-plugin-opener's own command, not in the list). */
@@ -134,6 +142,28 @@ export function onQueueEvent(handler: (event: QueueEvent) => void): () => void {
       else unlisten = stop;
     },
     (error: unknown) => console.error("queue-event listener failed", error),
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
+/** The Tauri event that carries the Telegram relay's `TelegramStatus`. */
+export const TELEGRAM_STATUS_EVENT = "telegram-status";
+
+/** Follows how sending to Telegram goes; returns a function that stops listening. */
+export function onTelegramStatus(handler: (status: TelegramStatus) => void): () => void {
+  let stopped = false;
+  let unlisten: (() => void) | null = null;
+  listen<TelegramStatus>(TELEGRAM_STATUS_EVENT, (event) => {
+    if (!stopped) handler(event.payload);
+  }).then(
+    (stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    },
+    (error: unknown) => console.error("telegram-status listener failed", error),
   );
   return () => {
     stopped = true;

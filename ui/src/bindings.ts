@@ -223,7 +223,7 @@ export type InputForm = {
  */
 fields: Array<InputField>, };
 
-export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store" | "engine_running" | "io" | "internal";
+export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "telegram" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store" | "engine_running" | "io" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
@@ -384,7 +384,83 @@ start_paused_after_crash: boolean,
  * the engine cancels it, for generations created without their own
  * ([`crate::deadlines`]). Minutes, 1 to 1440. Default 15.
  */
-start_deadline_minutes: number, };
+start_deadline_minutes: number, 
+/**
+ * Sending finished generations to a Telegram chat.
+ */
+telegram: TelegramSettings, };
+
+export type TelegramSettings = { 
+/**
+ * Where messages go: a chat id (`123456789`, `-100…` for groups) or a
+ * public channel's `@name`; `null` = Telegram is off.
+ */
+chat_id: string | null, 
+/**
+ * Each completed generation: its image(s) with the prompt. Default true.
+ */
+send_completed: boolean, 
+/**
+ * Each failed generation, with the reason. Default true.
+ */
+send_failed: boolean, 
+/**
+ * The "queue finished" summary. Default true.
+ */
+send_queue_finished: boolean, 
+/**
+ * The Bot API's base URL (a proxy, a local Bot API server, a test
+ * server); `null` = `https://api.telegram.org`.
+ */
+api_base: string | null, };
+
+export type TelegramFailure = { 
+/**
+ * What went wrong, for people (never the token).
+ */
+message: string, at: string, };
+
+export type TelegramStatus = { 
+/**
+ * Messages waiting in the outbox.
+ */
+pending: number, 
+/**
+ * Messages sent since the app started.
+ */
+sent: number, 
+/**
+ * Messages dropped because the outbox was full.
+ */
+dropped: number, 
+/**
+ * While a message is being retried: why (Telegram unreachable, 429…).
+ */
+retrying: string | null, 
+/**
+ * The last refusal that dropped a message, until dismissed.
+ */
+last_failure: TelegramFailure | null, };
+
+export type ChatSeen = { 
+/**
+ * The chat id, as `sendMessage` takes it (may be negative for groups).
+ */
+id: string, 
+/**
+ * `private`, `group`, `supergroup` or `channel`.
+ */
+kind: string, 
+/**
+ * A title (groups, channels) or a person's name and `@username`.
+ */
+name: string, };
+
+export type TelegramInfo = { 
+/**
+ * Whether a bot token is in the keyring.
+ */
+token_set: boolean, status: TelegramStatus, };
 
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
@@ -436,6 +512,12 @@ export type Commands = {
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: Settings };
   window_ready: { args: Record<string, never>; result: null };
+  telegram_info: { args: Record<string, never>; result: TelegramInfo };
+  set_telegram_token: { args: { token: string }; result: TelegramInfo };
+  remove_telegram_token: { args: Record<string, never>; result: TelegramInfo };
+  send_telegram_test: { args: Record<string, never>; result: string };
+  find_telegram_chats: { args: Record<string, never>; result: Array<ChatSeen> };
+  dismiss_telegram_failure: { args: Record<string, never>; result: null };
 };
 
 /** The name of a command. */
@@ -479,4 +561,10 @@ export const COMMANDS = [
   "get_settings",
   "set_settings",
   "window_ready",
+  "telegram_info",
+  "set_telegram_token",
+  "remove_telegram_token",
+  "send_telegram_test",
+  "find_telegram_chats",
+  "dismiss_telegram_failure",
 ] as const satisfies readonly CommandName[];

@@ -82,6 +82,9 @@ error_codes! {
     KeyringLocked = "keyring_locked",
     /// Any other keyring failure.
     KeyringError = "keyring_error",
+    /// Telegram refused a message, cannot be reached, or is not set up (no
+    /// bot token or chat); the message says which and what to do.
+    Telegram = "telegram",
     // ---- Replicate, the store, the machine (genq exit 1) ----
     /// Replicate asks to slow down (429).
     RateLimited = "rate_limited",

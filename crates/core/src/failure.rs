@@ -3,8 +3,9 @@
 //! Replicate's `detail`, the transport error), never a sentence of ours.
 //!
 //! Each shell renders the code in the user's language: the window from its
-//! catalogues (`errorKind.*` in `ui/src/i18n/`), notifications from
-//! `src-tauri/src/texts.rs`, `genq` with [`ErrorKind::english`] here.
+//! catalogues (`errorKind.*` in `ui/src/i18n/`); `genq`, notifications
+//! (`src-tauri/src/texts.rs`) and Telegram with [`ErrorKind::english`] and
+//! [`ErrorKind::russian`] here.
 //! Rows written before the codes (a whole English sentence in `error`) were
 //! turned into `other` with that sentence by `migrations/0005_failure_codes.sql`.
 
@@ -164,6 +165,53 @@ impl ErrorKind {
             Self::NoToken => "No usable token",
             Self::Other => "Failed",
         }
+    }
+
+    /// The sentence that names the failure, in Russian (notifications, Telegram).
+    fn russian_heading(self) -> &'static str {
+        match self {
+            Self::InputRejected => "Replicate отклонил входные данные",
+            Self::ModelFailed => "Модель завершилась с ошибкой",
+            Self::Aborted => "Replicate прервал предсказание до начала (истёк срок); без оплаты",
+            Self::StartTimeout => "Свободный GPU не нашёлся за {detail}; отменено, без оплаты",
+            Self::StartTimeoutBilled => {
+                "Свободный GPU не нашёлся за {detail}; отменено в момент запуска (оплачены эти секунды)"
+            }
+            Self::RunDeadline => {
+                "Срок выполнения {detail} истёк во время работы; Replicate отменил предсказание (оплачено время работы)"
+            }
+            Self::RunDeadlineBeforeStart => {
+                "Срок выполнения {detail} истёк до запуска; Replicate прервал предсказание, без оплаты"
+            }
+            Self::RetriesExhausted => "Не удалось после нескольких попыток",
+            Self::LostContact => "Связь с Replicate потеряна во время выполнения",
+            Self::OutputsExpired => {
+                "Предсказание выполнено, но его результаты удалены на Replicate до сохранения"
+            }
+            Self::NoOutput => "Предсказание выполнено, но ничего не вернуло",
+            Self::DownloadFailed => "Предсказание выполнено, но сохранить результаты не удалось",
+            Self::ModelNotFound => "На Replicate нет такой модели или версии",
+            Self::CreateFailed => "Replicate ответил на создание ошибкой",
+            Self::TokenRefused => {
+                "Replicate отклонил токен, которому принадлежит предсказание; результат не прочитать"
+            }
+            Self::TokenRemoved => {
+                "Токен, которому принадлежало предсказание, удалён; повторите генерацию"
+            }
+            Self::TokenSecretMissing => {
+                "Секрета токена, которому принадлежит предсказание, нет в системном хранилище ключей"
+            }
+            Self::CreateUnverifiable => {
+                "Ответ на создание потерян, а токен затем отклонён: не проверить, создано ли предсказание"
+            }
+            Self::NoToken => "Нет доступного токена",
+            Self::Other => "Ошибка",
+        }
+    }
+
+    /// The failure in Russian, as [`ErrorKind::english`].
+    pub fn russian(self, detail: Option<&str>) -> String {
+        self.say(self.russian_heading(), detail)
     }
 
     /// The failure in English: the heading, then the cause's own words

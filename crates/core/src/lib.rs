@@ -17,12 +17,15 @@
 //! - [`settings`]: the user's settings (stored as JSON in the store).
 //! - [`paths`]: the data folder, its layout (store file, outputs) and output paths.
 //! - [`error_code`]: the codes every error crosses to a UI or a script with.
+//! - [`endings`]: the endings of generations and of a run, decided once from the events.
+//! - [`telegram`]: the endings sent to a Telegram chat through the user's bot.
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
 pub mod batches;
 pub mod clock;
 pub mod deadlines;
+pub mod endings;
 pub mod engine;
 pub mod error_code;
 pub mod events;
@@ -41,6 +44,7 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod submit;
+pub mod telegram;
 pub mod wait;
 
 pub use model::*;

@@ -6,6 +6,8 @@
 //!
 //! A normal library (the benchmark binary uses it), not `cfg(test)` code.
 
+pub mod fake_telegram;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

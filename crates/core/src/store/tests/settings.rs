@@ -32,6 +32,13 @@ fn settings_round_trip_through_the_file() {
         language: LanguageChoice::Ru,
         start_paused_after_crash: true,
         start_deadline_minutes: 30,
+        telegram: crate::settings::TelegramSettings {
+            chat_id: Some("-100123".into()),
+            send_completed: false,
+            send_failed: true,
+            send_queue_finished: false,
+            api_base: Some("http://127.0.0.1:8081".into()),
+        },
     }
     .validated()
     .unwrap();

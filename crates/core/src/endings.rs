@@ -1,11 +1,12 @@
-//! What the bridge decides from the queue's events: a generation ended
-//! (one decision per [`Event::GenerationEnded`], which the core sends once
-//! per ending), and the whole queue finished (the counters went from active
-//! to idle), with the tally of the run. No Tauri here: the bridge shows the
-//! notifications, tests feed events in.
+//! What listeners decide from the queue's events: a generation ended (one
+//! decision per [`Event::GenerationEnded`], which the core sends once per
+//! ending), and the whole queue finished (the counters went from active to
+//! idle), with the tally of the run. Shared by the desktop bridge (native
+//! notifications) and the Telegram relay ([`crate::telegram::Relay`]); tests
+//! feed events in.
 
-use genqueue_core::events::Event;
-use genqueue_core::model::{GenerationStatus, GenerationSummary};
+use crate::events::Event;
+use crate::model::{GenerationStatus, GenerationSummary};
 
 /// Generations that ended since the queue was last idle.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -73,12 +74,12 @@ mod tests {
     use std::collections::HashSet;
     use std::sync::Arc;
 
-    use genqueue_core::lifecycle::Transition;
-    use genqueue_core::model::{ErrorKind, ModelRef, NewGeneration};
-    use genqueue_core::queue::Queue;
-    use genqueue_core::replicate::ReplicateClient;
-    use genqueue_core::secrets::MemorySecretStore;
-    use genqueue_core::store::Store;
+    use crate::lifecycle::Transition;
+    use crate::model::{ErrorKind, ModelRef, NewGeneration};
+    use crate::queue::Queue;
+    use crate::replicate::ReplicateClient;
+    use crate::secrets::MemorySecretStore;
+    use crate::store::Store;
     use serde_json::json;
     use tokio::sync::broadcast::Receiver;
 
