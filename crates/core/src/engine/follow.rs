@@ -8,6 +8,7 @@ use super::Shared;
 use super::finish::finish;
 use super::schedule::{Observation, jittered_backoff};
 use super::steps::{Result, fail};
+use super::stream::{Live, Wake};
 use super::tokens::{judge, wait_cooldown};
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenId};
@@ -90,6 +91,12 @@ pub(super) async fn follow(
     let mut last_progress: Option<(Instant, u8)> = None;
     let mut first = true;
     let mut failures = 0u32;
+    // The prediction's stream, while one is open: reads come when it says
+    // the prediction ended (or every `streams.check`), else on the schedule.
+    let mut live = Live::default();
+    if let Some(p) = &last {
+        live.open(s, g.id, p);
+    }
     loop {
         obs.elapsed = started.elapsed();
         obs.expected = s.run_times.lock().unwrap().median(&g.model_name);
@@ -104,7 +111,9 @@ pub(super) async fn follow(
             s.config.schedule.next_delay(&obs)
         };
         first = false;
-        tokio::time::sleep(delay).await;
+        if live.sleep(live.gap(s, delay)).await == Wake::Broken {
+            continue; // back to the schedule, from now
+        }
         wait_cooldown(s, token_id).await?;
         // Cancelled (by this process or another) or deleted: stop following.
         let row = match s.queue.store().get_generation(g.id)? {
@@ -161,6 +170,7 @@ pub(super) async fn follow(
             let inline = (!inline.is_empty()).then_some(std::mem::take(&mut inline));
             return finish(s, g, p, inline, secret).await;
         }
+        live.open(s, g.id, &p);
         let data: Vec<OutputRef> = p.outputs();
         if !data.is_empty() && data.iter().all(|o| matches!(o, OutputRef::Data { .. })) {
             inline = data;
