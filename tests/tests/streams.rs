@@ -262,3 +262,65 @@ async fn streams_are_bounded_in_number_and_the_rest_are_read_on_the_schedule() {
         stats.streams_open_max
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_create_shows_streamed_progress_before_it_answers() {
+    // The create is held (`Prefer: wait=60`) for the whole run: without the
+    // look into the token's list, no progress could show until it answers.
+    let tokens = vec![genqueue_tests::fake_token()];
+    let mut w = World::builder(sim(), tokens)
+        .client_timeout(Duration::from_secs(20))
+        .build()
+        .await
+        .expect("world");
+    let progress = record_progress(&w);
+    let mut config = slow_reads();
+    config.create_wait = Some(60);
+    config.streams.peek_after = Some(Duration::from_millis(300));
+    let (g, reads, streams) = run_one(&mut w, config).await;
+    assert_files(&w, &g, 1);
+    let stats = w.sim.stats();
+    assert_eq!(
+        stats.requests_to("GET /v1/predictions"),
+        1,
+        "one look at the list"
+    );
+    assert_eq!((streams, reads), (1, 1));
+    assert_eq!(stats.creates_total, 1);
+    let seen = progress.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|p| *p > 0 && *p < 100),
+        "progress while the create was held: {seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_create_is_not_matched_while_a_twin_is_on_the_wire() {
+    // Two generations with the very same input on one token: the list cannot
+    // tell their predictions apart, so neither is adopted early.
+    let tokens = vec![genqueue_tests::fake_token()];
+    let mut w = World::builder(sim(), tokens)
+        .client_timeout(Duration::from_secs(20))
+        .concurrency(2)
+        .build()
+        .await
+        .expect("world");
+    let mut config = slow_reads();
+    config.create_wait = Some(60);
+    config.streams.peek_after = Some(Duration::from_millis(300));
+    w.start_with(config).expect("engine");
+    let a = w.submit("twins", json!({}));
+    let b = w.submit("twins", json!({}));
+    let rows = w.wait_terminal(&[a.id, b.id], LIMIT).await;
+    for g in &rows {
+        assert_files(&w, g, 1);
+    }
+    assert_ne!(rows[0].prediction_id, rows[1].prediction_id);
+    let stats = w.sim.stats();
+    assert_eq!(
+        stats.requests_to("GET /v1/predictions"),
+        0,
+        "no look at the list"
+    );
+    assert_eq!(stats.creates_total, 2);
+}

@@ -8,7 +8,7 @@ use super::Shared;
 use super::finish::finish;
 use super::schedule::{Observation, jittered_backoff};
 use super::steps::{Result, fail};
-use super::stream::{Live, Wake};
+use super::stream::Wake;
 use super::tokens::{judge, wait_cooldown};
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenId};
@@ -40,6 +40,11 @@ pub(super) async fn adopt(
         },
     )?;
     let g = done.row;
+    // Adopted already while the create was held (engine/peek.rs).
+    let adopted = done.applied || g.prediction_id.as_deref() == Some(p.id.as_str());
+    if !adopted || g.status != GenerationStatus::Processing {
+        s.streams.take(id);
+    }
     if g.status == GenerationStatus::Cancelled {
         if !p.status.is_terminal() {
             let res = s.queue.client().cancel_prediction(secret, &p.id).await;
@@ -47,7 +52,7 @@ pub(super) async fn adopt(
         }
         return Ok(None);
     }
-    if !done.applied || g.status != GenerationStatus::Processing {
+    if !adopted || g.status != GenerationStatus::Processing {
         return Ok(None);
     }
     Ok(Some(g))
@@ -93,7 +98,7 @@ pub(super) async fn follow(
     let mut failures = 0u32;
     // The prediction's stream, while one is open: reads come when it says
     // the prediction ended (or every `streams.check`), else on the schedule.
-    let mut live = Live::default();
+    let mut live = s.streams.take(g.id).unwrap_or_default();
     if let Some(p) = &last {
         live.open(s, g.id, p);
     }

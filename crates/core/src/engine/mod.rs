@@ -19,6 +19,7 @@ mod drive;
 mod finish;
 mod follow;
 mod lock;
+mod peek;
 mod reconcile;
 mod schedule;
 mod steps;

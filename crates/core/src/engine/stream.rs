@@ -15,6 +15,7 @@
 //! While a stream is open the follower still reads every
 //! [`StreamConfig::check`] (a stream can go silent without closing).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -42,6 +43,10 @@ pub struct StreamConfig {
     /// Longest wait for the next byte of an open stream (the `: hi` comment
     /// included) before it counts as broken.
     pub idle: Duration,
+    /// How long a create may be held (`Prefer: wait`) before its prediction
+    /// is looked for in the token's list and streamed during the rest of
+    /// the hold (see `engine/peek.rs`); `None`: never.
+    pub peek_after: Option<Duration>,
 }
 
 impl Default for StreamConfig {
@@ -51,20 +56,34 @@ impl Default for StreamConfig {
             check: Duration::from_secs(30),
             max_connects: 4,
             idle: Duration::from_secs(300),
+            peek_after: Some(Duration::from_secs(30)),
         }
     }
 }
 
-/// The engine's stream slots.
+/// The engine's stream slots, and the streams opened while a create was
+/// held, waiting for their follower.
 pub(crate) struct Streams {
     slots: Arc<Semaphore>,
+    held: std::sync::Mutex<HashMap<GenerationId, Live>>,
 }
 
 impl Streams {
     pub fn new(config: &StreamConfig) -> Self {
         Streams {
             slots: Arc::new(Semaphore::new(config.max_open)),
+            held: Default::default(),
         }
+    }
+
+    /// Keeps `live` for the follower of `id`.
+    pub(super) fn hold(&self, id: GenerationId, live: Live) {
+        self.held.lock().unwrap().insert(id, live);
+    }
+
+    /// The stream opened for `id` while its create was held, if any.
+    pub(super) fn take(&self, id: GenerationId) -> Option<Live> {
+        self.held.lock().unwrap().remove(&id)
     }
 }
 
