@@ -234,6 +234,7 @@ pub fn scale_config(c: &EngineConfig, k: f64) -> EngineConfig {
         streams: genqueue_core::engine::StreamConfig {
             check: c.streams.check.mul_f64(k),
             idle: c.streams.idle.mul_f64(k),
+            peek_after: c.streams.peek_after.map(|d| d.mul_f64(k)),
             ..c.streams.clone()
         },
         ..c.clone()

@@ -53,7 +53,7 @@ impl Default for StreamConfig {
     fn default() -> Self {
         StreamConfig {
             max_open: 64,
-            check: Duration::from_secs(30),
+            check: Duration::from_secs(60),
             max_connects: 4,
             idle: Duration::from_secs(300),
             peek_after: Some(Duration::from_secs(30)),
