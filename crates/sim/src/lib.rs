@@ -38,6 +38,7 @@ pub mod schema;
 mod server;
 mod state;
 pub mod stats;
+mod stream;
 
 use std::io;
 use std::net::SocketAddr;

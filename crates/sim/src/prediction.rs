@@ -185,6 +185,21 @@ impl Prediction {
         }
     }
 
+    /// The next instant after `now` at which another progress line is
+    /// printed (its start while `starting`); `None` once every step is done
+    /// or it will not start.
+    pub fn next_step_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let start = self.start()?;
+        if now < start {
+            return Some(start);
+        }
+        let run = self.run.num_nanoseconds()?.max(1) as i128;
+        let steps = i128::from(self.steps.max(1));
+        let elapsed = i128::from((now - start).num_nanoseconds()?);
+        let next = elapsed * steps / run + 1;
+        (next <= steps).then(|| start + Span::nanoseconds((run * next / steps + 1) as i64))
+    }
+
     /// Cancels if not yet terminal at `now`; returns whether it did.
     pub fn cancel(&mut self, now: DateTime<Utc>) -> bool {
         if self.view(now).is_terminal() {
@@ -274,7 +289,7 @@ impl Prediction {
             "urls": {
                 "get": get,
                 "cancel": format!("{get}/cancel"),
-                "stream": format!("{base}/v1/stream/{}", self.id),
+                "stream": format!("{base}/v1/files/{}", crate::stream::stream_id(&self.id)),
                 "web": format!("{base}/p/{}", self.id),
             },
         });

@@ -32,6 +32,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/models/{owner}/{name}/versions/{id}", get(get_version))
         .route("/v1/account", get(account))
         .route("/files/{id}/{name}", get(download))
+        .route("/v1/files/{id}", get(crate::stream::stream))
         .merge(control::routes())
         .fallback(|| async { problem::not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), gate))

@@ -11,7 +11,7 @@ pub mod fake_telegram;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use genqueue_core::engine::{Engine, EngineConfig, PollSchedule};
+use genqueue_core::engine::{Engine, EngineConfig, PollSchedule, StreamConfig};
 use genqueue_core::model::{Generation, GenerationId, NewGeneration, TokenId};
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
@@ -58,6 +58,11 @@ pub fn test_engine_config() -> EngineConfig {
             starting_max: Duration::from_millis(300),
             first: Duration::from_millis(30),
             growth: 1.5,
+        },
+        streams: StreamConfig {
+            check: Duration::from_millis(300),
+            idle: Duration::from_secs(5),
+            ..StreamConfig::default()
         },
         ..EngineConfig::default()
     }

@@ -39,7 +39,8 @@ pub(super) async fn create(
             .map(|s| std::time::Duration::from_secs(s.into())),
     };
     s.creating.lock().unwrap().insert(g.id);
-    let res = s.queue.client().create_prediction(secret, &req).await;
+    let held = s.queue.client().create_prediction(secret, &req);
+    let res = super::peek::while_held(s, &g, token_id, secret, held).await;
     s.creating.lock().unwrap().remove(&g.id);
     let verdict = judge(s, token_id, &res)?;
     match (res, verdict) {

@@ -21,9 +21,11 @@ mod drive;
 mod finish;
 mod follow;
 mod lock;
+mod peek;
 mod reconcile;
 mod schedule;
 mod steps;
+mod stream;
 mod tokens;
 
 use std::fs::File;
@@ -38,6 +40,7 @@ use tokio_util::sync::CancellationToken;
 pub use download::{DownloadError, sniff_extension};
 pub use lock::{LOCK_FILE, engine_running};
 pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
+pub use stream::StreamConfig;
 
 use crate::events::Event;
 use crate::model::{GenerationId, GenerationStatus};
@@ -91,6 +94,8 @@ pub struct EngineConfig {
     pub create_landing_margin: Duration,
     /// Status reads scheduling.
     pub schedule: PollSchedule,
+    /// Following running predictions through their `urls.stream`.
+    pub streams: StreamConfig,
 }
 
 impl Default for EngineConfig {
@@ -106,6 +111,7 @@ impl Default for EngineConfig {
             reconcile_grace: Duration::from_secs(2),
             create_landing_margin: Duration::from_secs(30),
             schedule: PollSchedule::default(),
+            streams: StreamConfig::default(),
         }
     }
 }
@@ -140,6 +146,8 @@ pub(crate) struct Shared {
     pub creating: Mutex<std::collections::HashSet<GenerationId>>,
     /// Generations with a task driving them right now.
     pub driving: Mutex<std::collections::HashSet<GenerationId>>,
+    /// Prediction streams open now (bounded).
+    pub streams: stream::Streams,
 }
 
 /// A token's create pacing after a 429: its next create may go at `next`;
@@ -180,6 +188,7 @@ impl Engine {
             }
         }
         queue.store().set_setting(RUNNING_KEY, "1")?;
+        let streams = stream::Streams::new(&config.streams);
         let shared = Arc::new(Shared {
             queue,
             config,
@@ -189,6 +198,7 @@ impl Engine {
             creating: Mutex::new(Default::default()),
             next_create: Mutex::new(Default::default()),
             driving: Mutex::new(Default::default()),
+            streams,
         });
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {

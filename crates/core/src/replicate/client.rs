@@ -34,8 +34,8 @@ const USER_AGENT: &str = concat!("genqueue/", env!("CARGO_PKG_VERSION"));
 /// client serves the whole token pool.
 #[derive(Clone)]
 pub struct ReplicateClient {
-    /// API calls: a total time-out per request.
-    api: reqwest::Client,
+    /// API calls: a total time-out per request (streams: none).
+    pub(super) api: reqwest::Client,
     /// Downloads: a time-out per read (a large file may take long in all).
     pub(super) files: reqwest::Client,
     pub(super) base: Url,

@@ -5,6 +5,7 @@
 //! - [`error`]: [`ApiError`], sorted by what the engine should do.
 //! - [`schema`] and [`validate`]: a model's input form, and checking input against it.
 //! - [`progress`]: tqdm progress from logs; [`time`]: tolerant timestamps.
+//! - [`stream`]: a prediction's `urls.stream` (server-sent events, read by [`sse`]).
 //!
 //! Wire facts come from Replicate's HTTP API docs and its official clients
 //! (replicate-python, replicate-javascript); each item says which.
@@ -18,6 +19,8 @@ pub mod output;
 pub mod prediction;
 pub mod progress;
 pub mod schema;
+pub mod sse;
+pub mod stream;
 pub mod time;
 mod transport;
 pub mod validate;
@@ -34,6 +37,7 @@ pub use prediction::{
 };
 pub use progress::{Progress, parse_progress};
 pub use schema::{FieldKind, InputField, InputForm, Model, ModelVersion, SchemaError};
+pub use stream::{PredictionStream, StreamEvent};
 pub use time::parse_timestamp;
 pub use transport::{MAX_ERROR_BYTES, MAX_JSON_BYTES, MAX_PREDICTION_BYTES};
 pub use validate::InputProblem;
