@@ -39,6 +39,8 @@ pub enum Endpoint {
     Model,
     /// Output file downloads (`/files/...`).
     Files,
+    /// `POST /v1/files` (uploads).
+    Upload,
 }
 
 impl Endpoint {
@@ -51,6 +53,7 @@ impl Endpoint {
             "account" => Self::Account,
             "model" | "models" => Self::Model,
             "files" | "file" | "download" => Self::Files,
+            "upload" | "uploads" => Self::Upload,
             _ => return None,
         })
     }

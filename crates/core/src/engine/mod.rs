@@ -18,6 +18,7 @@ mod download;
 mod drive;
 mod finish;
 mod follow;
+pub mod inputs;
 mod lock;
 mod reconcile;
 mod schedule;
@@ -138,6 +139,8 @@ pub(crate) struct Shared {
     pub creating: Mutex<std::collections::HashSet<GenerationId>>,
     /// Generations with a task driving them right now.
     pub driving: Mutex<std::collections::HashSet<GenerationId>>,
+    /// One input upload at a time per token and content (`inputs.rs`).
+    pub uploads: inputs::UploadLocks,
 }
 
 /// A token's create pacing after a 429: its next create may go at `next`;
@@ -187,6 +190,7 @@ impl Engine {
             creating: Mutex::new(Default::default()),
             next_create: Mutex::new(Default::default()),
             driving: Mutex::new(Default::default()),
+            uploads: Default::default(),
         });
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {
