@@ -349,7 +349,8 @@ async fn an_upload_cut_off_is_tried_again_then_fails_with_the_reason() {
     let mut w = World::new(1, SimConfig::fast()).await;
     // Two cut-offs: the third try lands.
     w.sim.add_faults([
-        FaultRule::new(FaultKind::DropBeforeAction, Trigger::FirstN(2)).on(Endpoint::Upload),
+        FaultRule::new(FaultKind::DropBeforeAction, Trigger::Nth(1)).on(Endpoint::Upload),
+        FaultRule::new(FaultKind::DropBeforeAction, Trigger::Nth(2)).on(Endpoint::Upload),
     ]);
     w.start();
     let src = tempfile::tempdir().unwrap();
