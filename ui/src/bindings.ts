@@ -158,7 +158,7 @@ format: string | null, } | { "type": "integer" } | { "type": "number" } | { "typ
 /**
  * The allowed values, in schema order.
  */
-choices: unknown[], } | { "type": "other" };
+choices: unknown[], } | { "type": "files" } | { "type": "other" };
 
 export type InputField = { 
 /**
