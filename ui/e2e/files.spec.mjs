@@ -48,6 +48,7 @@ test("file input: drop a picture into an edit model's field, create, see the res
   await page.evaluate((gid) => window.__fake.complete(gid), id);
   await page.goto(page.url().replace(/#.*$/, `#/result/${id}`));
   await until("result image", () => decoded(page, ".output img"));
+  await until("the input kept with the result is shown", () => decoded(page, ".input-thumb"));
   await shot("result-from-file-input");
 });
 
