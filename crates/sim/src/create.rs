@@ -221,15 +221,15 @@ fn parse_cancel_after(headers: &HeaderMap) -> Result<Option<Duration>, Response>
     }
 }
 
+/// An edit model's input images (bytes, layout order) and the prediction's
+/// failure when one cannot be read.
+type InputFiles = (Vec<Arc<Vec<u8>>>, Option<String>);
+
 /// The files a create's input names: each string (or list item) is read as
 /// a file ([`files::read_input`]). Answers 422 for a file the caller may not
 /// use; else the bytes of the edit models' image inputs, in layout order,
 /// and a failure for the prediction when one cannot be read.
-fn input_files(
-    shared: &Shared,
-    owner: &str,
-    input: &Value,
-) -> Result<(Vec<Arc<Vec<u8>>>, Option<String>), Response> {
+fn input_files(shared: &Shared, owner: &str, input: &Value) -> Result<InputFiles, Response> {
     let now = shared.now();
     let mut errors = Vec::new();
     let mut images = Vec::new();

@@ -289,7 +289,7 @@ async fn list(State(shared): State<Arc<Shared>>, Extension(caller): Extension<Ca
         .filter(|f| f.owner == caller.username && f.expires_at > now)
         .cloned()
         .collect();
-    files.sort_by(|a, b| b.seq.cmp(&a.seq));
+    files.sort_by_key(|f| std::cmp::Reverse(f.seq));
     let results: Vec<Value> = files.iter().map(|f| f.to_json(&shared.base)).collect();
     json_answer(
         StatusCode::OK,

@@ -48,9 +48,12 @@ pub const REUSE_MARGIN: Duration = Duration::from_secs(60 * 60);
 /// Upload attempts for transient failures before the generation fails.
 pub const UPLOAD_TRIES: u32 = 4;
 
+/// A lock per (token, SHA-256 of the content).
+type LockMap = HashMap<(TokenId, String), Arc<tokio::sync::Mutex<()>>>;
+
 /// One upload at a time per (token, content).
 #[derive(Default)]
-pub(crate) struct UploadLocks(Mutex<HashMap<(TokenId, String), Arc<tokio::sync::Mutex<()>>>>);
+pub(crate) struct UploadLocks(Mutex<LockMap>);
 
 impl UploadLocks {
     fn lock_for(&self, token: TokenId, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
