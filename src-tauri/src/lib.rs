@@ -125,14 +125,18 @@ pub(crate) fn allow_output_folder<R: tauri::Runtime>(
     }
 }
 
-/// Lets the webview load images from `<data_dir>/outputs` and nothing else.
+/// Lets the webview load images from `<data_dir>/outputs` and
+/// `<data_dir>/inputs` (the input files generations keep) and nothing else.
 pub(crate) fn allow_outputs<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     data_dir: &std::path::Path,
 ) {
-    let outputs = data_dir.join(genqueue_core::paths::OUTPUTS_DIR);
-    let _ = std::fs::create_dir_all(&outputs);
-    if let Err(e) = app.asset_protocol_scope().allow_directory(&outputs, true) {
-        tracing::error!(error = %e, "cannot allow the outputs folder to the window");
+    use genqueue_core::paths::{INPUTS_DIR, OUTPUTS_DIR};
+    for sub in [OUTPUTS_DIR, INPUTS_DIR] {
+        let dir = data_dir.join(sub);
+        let _ = std::fs::create_dir_all(&dir);
+        if let Err(e) = app.asset_protocol_scope().allow_directory(&dir, true) {
+            tracing::error!(error = %e, folder = sub, "cannot allow a data folder to the window");
+        }
     }
 }

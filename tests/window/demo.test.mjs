@@ -220,6 +220,78 @@ describe("Genqueue's window", () => {
     await shot("small-window-dropdown");
   });
 
+  test("a picture dropped on an edit model's field reaches the model; 'Use as input' carries the result back", async () => {
+    await browser.keys("Escape"); // the dropdown of the previous test
+    await browser.setWindowSize(1100, 760);
+    await (await browser.$('nav.nav a[href="#/"]')).click();
+    const model = await browser.$('input[aria-label="Model (owner/name)"]');
+    await model.waitForDisplayed({ timeout: 5_000 });
+    await model.setValue("black-forest-labs/flux-kontext-pro");
+    await (await browser.$('[data-field="input_image"]')).waitForDisplayed({ timeout: 10_000 });
+    // A 64×48 PNG (a gradient with a block of one colour at the top left),
+    // dropped as a file on the field (an HTML5 drop, as from a file manager).
+    const dropped = await browser.execute(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 64;
+      canvas.height = 48;
+      const ctx = canvas.getContext("2d");
+      const grad = ctx.createLinearGradient(0, 0, 64, 48);
+      grad.addColorStop(0, "rgb(250, 250, 250)");
+      grad.addColorStop(1, "rgb(20, 20, 20)");
+      ctx.fillStyle = grad;
+      ctx.fillRect(0, 0, 64, 48);
+      ctx.fillStyle = "rgb(10, 100, 250)";
+      ctx.fillRect(0, 0, 24, 24);
+      const blob = await new Promise((r) => canvas.toBlob(r, "image/png"));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], "card.png", { type: "image/png" }));
+      const zone = document.querySelector('[data-testid="drop-input_image"]');
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return dt.files.length;
+    });
+    assert.equal(dropped, 1);
+    await until(
+      () => browser.execute(() => [...document.querySelectorAll('[data-field="input_image"] .file-preview img')].some((i) => i.complete && i.naturalWidth === 64)),
+      5_000,
+      "the dropped picture's preview",
+    );
+    await (await browser.$("textarea#prompt")).setValue("The card as a negative");
+    await shot("file-dropped");
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const link = await browser.$('.notice-ok a[href*="/result/"]');
+    await link.waitForDisplayed({ timeout: 5_000 });
+    await link.click();
+    await (await browser.$(".page-result .status-panel, [data-testid=status-panel]")).waitForExist({ timeout: 5_000 });
+    await until(
+      () => browser.execute(() => document.querySelector("[data-testid=status-panel]")?.textContent?.includes("Completed") ?? false),
+      COMPLETE_MS,
+      "the edit to complete",
+      100,
+    );
+    await assertResultImagesShown("file-input-result");
+    // The saved output is the dropped picture, edited by the (simulated) model: each channel 255 − v.
+    const src = await browser.execute(() => document.querySelector(".page-result .outputs img").src);
+    const path = decodeURIComponent(new URL(src).pathname).replace(/^\/+/, "/");
+    const { stdout } = await execFile("convert", [path, "-format", "%w %h %[pixel:p{10,10}]", "info:"]);
+    console.log(`edited output ${path}: ${stdout}`);
+    assert.match(stdout, /^64 48 srgb\(245,155,5\)/, "the output was computed from the dropped picture");
+    await until(
+      () => browser.execute(() => (document.querySelector(".input-thumb")?.naturalWidth ?? 0) === 64),
+      5_000,
+      "the kept input shown with the result (inputs/ is in the asset scope)",
+    );
+    await shot("file-input-result");
+    await (await browser.$("[data-testid=use-as-input]")).click();
+    await (await browser.$(".carried-input")).waitForDisplayed({ timeout: 5_000 });
+    await (await browser.$('input[aria-label="Model (owner/name)"]')).setValue("black-forest-labs/flux-kontext-pro");
+    await until(
+      () => browser.execute(() => [...document.querySelectorAll('[data-field="input_image"] .file-preview img')].some((i) => i.complete && i.naturalWidth === 64)),
+      10_000,
+      "the result carried into the edit model's field",
+    );
+    await shot("file-used-as-input");
+  });
+
   test("in Russian (Settings → Language): the tray's menu and a notification speak Russian", async () => {
     await browser.keys("Escape"); // the dropdown of the previous test
     await browser.setWindowSize(1100, 760);

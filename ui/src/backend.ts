@@ -212,6 +212,13 @@ export function fileUrl(relPath: string): string {
   return convertFileSrc(joinDataPath(dataDir, relPath));
 }
 
+/** The absolute path of a data-dir-relative path (an absolute one as is). */
+export function dataPath(relPath: string): string {
+  if (isAbsolutePath(relPath)) return relPath;
+  if (dataDir === null) throw new Error("dataPath before app_info: the data dir is unknown");
+  return joinDataPath(dataDir, relPath);
+}
+
 /** `/…`, `C:\…` or `\\server\…`: a path that needs no data dir. */
 export function isAbsolutePath(path: string): boolean {
   return path.startsWith("/") || path.startsWith("\\\\") || /^[A-Za-z]:[\\/]/.test(path);

@@ -5,7 +5,7 @@
 
 export type GenerationStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
 
-export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "start_timeout" | "start_timeout_billed" | "run_deadline" | "run_deadline_before_start" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "no_token" | "other";
+export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "start_timeout" | "start_timeout_billed" | "run_deadline" | "run_deadline_before_start" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "input_file_unreadable" | "input_file_too_large" | "input_file_rejected" | "upload_failed" | "no_token" | "other";
 
 export type GenerationId = string;
 
@@ -177,7 +177,7 @@ format: string | null, } | { "type": "integer" } | { "type": "number" } | { "typ
 /**
  * The allowed values, in schema order.
  */
-choices: unknown[], } | { "type": "other" };
+choices: unknown[], } | { "type": "files" } | { "type": "other" };
 
 export type InputField = { 
 /**

@@ -199,6 +199,9 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "FILE")]
     pub prompts_file: Option<PathBuf>,
     /// A model input, typed from the schema: `num_outputs=2`, `go_fast=false`. Repeatable.
+    /// A file input takes `@path` (a local file, kept with the generation and
+    /// uploaded with the token that runs it), an `https://` URL or a `data:`
+    /// URI; a list of files is comma-separated: `image_input=@a.png,@b.png`.
     #[arg(long = "input", short, value_name = "KEY=VALUE")]
     pub inputs: Vec<String>,
     /// Generations of each prompt (the limits are the core's).

@@ -57,6 +57,14 @@ pub enum ErrorKind {
     /// A create's answer was lost and its token was refused before the list could tell
     /// whether a prediction was made (detail: the refusal).
     CreateUnverifiable,
+    /// An input file kept in the data folder cannot be read (detail: its path and the error).
+    InputFileUnreadable,
+    /// The Files API refused an input file as too large, 413 (detail: file, size, answer).
+    InputFileTooLarge,
+    /// The Files API refused an input file (detail: file and Replicate's words).
+    InputFileRejected,
+    /// Uploading an input file failed every try (detail: file, tries, the last cause).
+    UploadFailed,
     /// No usable token: every token is disabled or removed.
     NoToken,
     /// Anything else, and failures recorded before codes existed: the detail says what.
@@ -65,7 +73,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 20] = [
+    pub const ALL: [ErrorKind; 24] = [
         Self::InputRejected,
         Self::ModelFailed,
         Self::Aborted,
@@ -84,6 +92,10 @@ impl ErrorKind {
         Self::TokenRemoved,
         Self::TokenSecretMissing,
         Self::CreateUnverifiable,
+        Self::InputFileUnreadable,
+        Self::InputFileTooLarge,
+        Self::InputFileRejected,
+        Self::UploadFailed,
         Self::NoToken,
         Self::Other,
     ];
@@ -109,6 +121,10 @@ impl ErrorKind {
             Self::TokenRemoved => "token_removed",
             Self::TokenSecretMissing => "token_secret_missing",
             Self::CreateUnverifiable => "create_unverifiable",
+            Self::InputFileUnreadable => "input_file_unreadable",
+            Self::InputFileTooLarge => "input_file_too_large",
+            Self::InputFileRejected => "input_file_rejected",
+            Self::UploadFailed => "upload_failed",
             Self::NoToken => "no_token",
             Self::Other => "other",
         }
@@ -162,6 +178,12 @@ impl ErrorKind {
             Self::CreateUnverifiable => {
                 "The create's answer was lost and its token was then refused, so whether a prediction was made cannot be checked"
             }
+            Self::InputFileUnreadable => {
+                "An input file kept in the data folder when it was queued cannot be read"
+            }
+            Self::InputFileTooLarge => "Replicate refused an input file as too large",
+            Self::InputFileRejected => "Replicate refused an input file",
+            Self::UploadFailed => "Could not upload an input file to Replicate",
             Self::NoToken => "No usable token",
             Self::Other => "Failed",
         }
@@ -204,6 +226,12 @@ impl ErrorKind {
             Self::CreateUnverifiable => {
                 "Ответ на создание потерян, а токен затем отклонён: не проверить, создано ли предсказание"
             }
+            Self::InputFileUnreadable => {
+                "Не прочитать входной файл, сохранённый в папке данных при постановке в очередь"
+            }
+            Self::InputFileTooLarge => "Replicate отклонил входной файл: слишком большой",
+            Self::InputFileRejected => "Replicate отклонил входной файл",
+            Self::UploadFailed => "Не удалось загрузить входной файл на Replicate",
             Self::NoToken => "Нет доступного токена",
             Self::Other => "Ошибка",
         }

@@ -32,6 +32,7 @@ use crate::problem::{self, problem};
 use crate::schema::validate::{self, InvalidField};
 use crate::state::{Shared, seed_of};
 use crate::stats::canonical_json;
+use crate::{edit, files};
 
 fn invalid(errors: &[InvalidField]) -> Response {
     let fields: Vec<Value> = errors.iter().map(InvalidField::to_json).collect();
@@ -220,7 +221,68 @@ fn parse_cancel_after(headers: &HeaderMap) -> Result<Option<Duration>, Response>
     }
 }
 
-fn outputs_of(shared: &Shared, model: &Model, input: &Value) -> (Vec<OutputFile>, Option<String>) {
+/// An edit model's input images (bytes, layout order) and the prediction's
+/// failure when one cannot be read.
+type InputFiles = (Vec<Arc<Vec<u8>>>, Option<String>);
+
+/// The files a create's input names: each string (or list item) is read as
+/// a file ([`files::read_input`]). Answers 422 for a file the caller may not
+/// use; else the bytes of the edit models' image inputs, in layout order,
+/// and a failure for the prediction when one cannot be read.
+fn input_files(shared: &Shared, owner: &str, input: &Value) -> Result<InputFiles, Response> {
+    let now = shared.now();
+    let mut errors = Vec::new();
+    let mut images = Vec::new();
+    let mut failure = None;
+    let Some(map) = input.as_object() else {
+        return Ok((images, failure));
+    };
+    let mut names: Vec<&String> = map.keys().collect();
+    names.sort_by_key(|n| {
+        edit::IMAGE_FIELDS
+            .iter()
+            .position(|f| f == n)
+            .unwrap_or(usize::MAX)
+    });
+    for name in names {
+        let values: Vec<&str> = match &map[name] {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        for value in values {
+            match files::read_input(shared, owner, value, now) {
+                None => {}
+                Some(Err(description)) => errors.push(InvalidField {
+                    kind: "invalid_file",
+                    field: format!("input.{name}"),
+                    description,
+                }),
+                Some(Ok(file)) if edit::IMAGE_FIELDS.contains(&name.as_str()) => match file {
+                    files::InputFile::Bytes(b) => images.push(b),
+                    files::InputFile::Elsewhere => {
+                        failure = Some(format!(
+                            "Failed to download {name}: {value} (the simulator reaches no network)"
+                        ))
+                    }
+                },
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((images, failure))
+    } else {
+        Err(invalid(&errors))
+    }
+}
+
+fn outputs_of(
+    shared: &Shared,
+    model: &Model,
+    input: &Value,
+    sources: &[Arc<image::RgbImage>],
+) -> (Vec<OutputFile>, Option<String>) {
     let get = |field: &str| {
         model
             .input_or_default(input, field)
@@ -228,6 +290,20 @@ fn outputs_of(shared: &Shared, model: &Model, input: &Value) -> (Vec<OutputFile>
             .unwrap_or(Value::Null)
     };
     let count = get("num_outputs").as_u64().unwrap_or(1).clamp(1, 4) as usize;
+    if model.sizing == Sizing::Edit && !sources.is_empty() {
+        let (width, height) = edit::size_of(sources);
+        let format = get("output_format")
+            .as_str()
+            .and_then(Format::from_input)
+            .unwrap_or(Format::Png);
+        let file = OutputFile {
+            width,
+            height,
+            format,
+            quality: 90,
+        };
+        return (vec![file], None);
+    }
     let (width, height, format, failure) = match model.sizing {
         Sizing::Flux => {
             let ratio = get("aspect_ratio");
@@ -246,6 +322,13 @@ fn outputs_of(shared: &Shared, model: &Model, input: &Value) -> (Vec<OutputFile>
                 .and_then(Format::from_input)
                 .unwrap_or(Format::Webp);
             (i64::from(w), i64::from(h), format, None)
+        }
+        Sizing::Edit => {
+            let format = get("output_format")
+                .as_str()
+                .and_then(Format::from_input)
+                .unwrap_or(Format::Png);
+            (1024, 1024, format, None)
         }
         Sizing::Sdxl => {
             let (w, h) = (
@@ -289,6 +372,7 @@ struct Made {
     size_failure: Option<String>,
     cancel_after: Option<Duration>,
     faults: Vec<FaultKind>,
+    sources: Vec<Arc<image::RgbImage>>,
 }
 
 impl Made {
@@ -302,6 +386,7 @@ impl Made {
             size_failure,
             cancel_after,
             faults,
+            sources,
         } = self;
         let model = &model;
         let now = shared.now();
@@ -361,6 +446,8 @@ impl Made {
             ending,
             deadline: cancel_after.map(|d| now + shared.scaled(d)),
             canceled_at: None,
+            sources,
+            single_output: model.schema["components"]["schemas"]["Output"]["type"] == "string",
         };
         inner.insert(prediction);
         id
@@ -391,7 +478,19 @@ async fn create(
         Ok(d) => d,
         Err(response) => return response,
     };
-    let (outputs, size_failure) = outputs_of(shared, model, &input);
+    let (images, mut file_failure) = match input_files(shared, &caller.username, &input) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let sources = match edit::decode(&images) {
+        Ok(s) => s,
+        Err(e) => {
+            file_failure.get_or_insert(e);
+            Vec::new()
+        }
+    };
+    let (outputs, size_failure) = outputs_of(shared, model, &input, &sources);
+    let size_failure = file_failure.or(size_failure);
     let late = faults.iter().find_map(|f| match f {
         FaultKind::LateCreate { delay } => Some(*delay),
         _ => None,
@@ -404,6 +503,7 @@ async fn create(
         size_failure,
         cancel_after,
         faults: faults.to_vec(),
+        sources,
     };
     let id = match late {
         None => made.insert(shared, &caller.username),

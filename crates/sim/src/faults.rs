@@ -43,6 +43,8 @@ pub enum Endpoint {
     Files,
     /// A prediction's `urls.stream` (`GET /v1/files/{stream id}`).
     Stream,
+    /// `POST /v1/files` (uploads).
+    Upload,
 }
 
 impl Endpoint {
@@ -56,6 +58,7 @@ impl Endpoint {
             "model" | "models" => Self::Model,
             "files" | "file" | "download" => Self::Files,
             "stream" | "streams" => Self::Stream,
+            "upload" | "uploads" => Self::Upload,
             _ => return None,
         })
     }

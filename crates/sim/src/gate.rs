@@ -56,8 +56,14 @@ pub fn classify(method: &Method, path: &str) -> (String, Option<Endpoint>) {
             Some(Endpoint::Model),
         ),
         ("GET", ["v1", "account"]) => ("GET /v1/account", Some(Endpoint::Account)),
+        ("POST", ["v1", "files"]) => ("POST /v1/files", Some(Endpoint::Upload)),
+        ("GET", ["v1", "files"]) => ("GET /v1/files", None),
+        ("GET", ["v1", "files", id]) if id.starts_with(crate::stream::STREAM_ID_PREFIX) => {
+            ("GET /v1/files/{id}", Some(Endpoint::Stream))
+        }
+        ("GET", ["v1", "files", _]) => ("GET /v1/files/{id}", None),
+        ("DELETE", ["v1", "files", _]) => ("DELETE /v1/files/{id}", None),
         ("GET", ["files", _, _]) => ("GET /files/{id}/{name}", Some(Endpoint::Files)),
-        ("GET", ["v1", "files", _]) => ("GET /v1/files/{id}", Some(Endpoint::Stream)),
         (m, ["v1", ..]) => return (format!("{m} /v1/other"), None),
         (m, _) => return (format!("{m} other"), None),
     };

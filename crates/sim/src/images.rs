@@ -70,6 +70,9 @@ pub struct ImageSpec {
     pub format: Format,
     /// JPEG quality 0–100 (clamped to 1–100).
     pub quality: u8,
+    /// Input images of an edit model: the pixels are computed from them
+    /// ([`crate::edit::compose`]) instead of drawn from the prompt.
+    pub sources: Vec<std::sync::Arc<image::RgbImage>>,
 }
 
 /// 64-bit FNV-1a, then a splitmix finaliser.
@@ -95,6 +98,9 @@ fn splitmix(mut z: u64) -> u64 {
 
 /// Draws the RGB pixels (row-major, 3 bytes a pixel).
 pub fn render(spec: &ImageSpec) -> Vec<u8> {
+    if !spec.sources.is_empty() {
+        return crate::edit::compose(&spec.sources, spec.width.max(1), spec.height.max(1));
+    }
     let key = hash(&[
         spec.prompt.as_bytes(),
         &spec.seed.to_le_bytes(),
@@ -173,6 +179,7 @@ mod tests {
             height: 24,
             format,
             quality: 80,
+            sources: Vec::new(),
         }
     }
 

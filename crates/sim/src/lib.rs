@@ -3,7 +3,7 @@
 //!
 //! It serves the parts of Replicate's HTTP API that Genqueue uses —
 //! predictions (create by model or by version, get, cancel, list), the
-//! account, models and versions — plus output files outside `/v1` (like
+//! account, models and versions, the Files API (`/v1/files`) — plus output files outside `/v1` (like
 //! replicate.delivery) and `/_sim/...` controls. Wire details follow
 //! Replicate's OpenAPI document and docs; each module says where a fact
 //! comes from. It depends on no crate of Genqueue's: it is an independent
@@ -27,7 +27,9 @@ pub mod catalogue;
 pub mod config;
 mod control;
 mod create;
+mod edit;
 pub mod faults;
+mod files;
 mod gate;
 pub mod images;
 pub mod limits;

@@ -205,6 +205,7 @@ async fn main() {
         inline_outputs_in_wait: !cli.no_inline_wait,
         wait_answers_processing: !cli.wait_reports_terminal,
         list_page_size: cli.page_size,
+        ..SimConfig::default()
     };
     let sim = match Sim::start(config).await {
         Ok(sim) => sim,

@@ -56,6 +56,10 @@ pub struct Prediction {
     pub ending: Ending,
     pub deadline: Option<DateTime<Utc>>,
     pub canceled_at: Option<DateTime<Utc>>,
+    /// Decoded input images of an edit model (outputs are computed from them).
+    pub sources: Vec<std::sync::Arc<image::RgbImage>>,
+    /// The model's `Output` is one file (a string), not a list.
+    pub single_output: bool,
 }
 
 impl Prediction {
@@ -260,6 +264,7 @@ impl Prediction {
             height: o.height,
             format: o.format,
             quality: o.quality,
+            sources: self.sources.clone(),
         })
     }
 
@@ -301,14 +306,17 @@ impl Prediction {
         }
         let succeeded = view.status == "succeeded";
         if succeeded && !removed {
-            body["output"] = match &inline {
-                Some((uris, _)) => json!(uris),
-                None => json!(
-                    self.output_names()
-                        .iter()
-                        .map(|n| format!("{base}/files/{}/{n}", self.id))
-                        .collect::<Vec<_>>()
-                ),
+            let files: Vec<String> = match &inline {
+                Some((uris, _)) => uris.clone(),
+                None => self
+                    .output_names()
+                    .iter()
+                    .map(|n| format!("{base}/files/{}/{n}", self.id))
+                    .collect(),
+            };
+            body["output"] = match (self.single_output, files.first()) {
+                (true, Some(one)) => json!(one),
+                _ => json!(files),
             };
         }
         if let Some(c) = view.completed_at {
@@ -411,6 +419,8 @@ mod tests {
             ending: Ending::Succeed,
             deadline: None,
             canceled_at: None,
+            sources: Vec::new(),
+            single_output: false,
         }
     }
 

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::gate::{Caller, Truncate, gate};
 use crate::prediction::Prediction;
 use crate::state::Shared;
-use crate::{catalogue, control, create, images, problem};
+use crate::{catalogue, control, create, files, images, problem};
 
 /// The whole application.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -32,7 +32,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/models/{owner}/{name}/versions/{id}", get(get_version))
         .route("/v1/account", get(account))
         .route("/files/{id}/{name}", get(download))
-        .route("/v1/files/{id}", get(crate::stream::stream))
+        .merge(files::routes())
         .merge(control::routes())
         .fallback(|| async { problem::not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), gate))

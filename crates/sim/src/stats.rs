@@ -61,6 +61,16 @@ pub struct Stats {
     /// The most streams open at once so far.
     #[serde(default)]
     pub streams_open_max: u64,
+    /// Files uploaded (`POST /v1/files`) per account.
+    #[serde(default)]
+    pub uploads_by_account: BTreeMap<String, u64>,
+    /// Uploaded files taken as a prediction input, per account of the
+    /// prediction (always the file's own: another account's is refused).
+    #[serde(default)]
+    pub file_inputs_by_account: BTreeMap<String, u64>,
+    /// Creates refused because an input named another account's file.
+    #[serde(default)]
+    pub foreign_file_inputs: u64,
 }
 
 impl Stats {

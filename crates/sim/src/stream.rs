@@ -37,9 +37,13 @@ use crate::prediction::{Prediction, View};
 use crate::problem;
 use crate::state::Shared;
 
+/// What starts a stream's id (Replicate's stream URLs read
+/// `…/v1/files/bcwr-…`); the sim's uploaded files never start so.
+pub const STREAM_ID_PREFIX: &str = "bcwr-";
+
 /// The stream id of a prediction (opaque to clients; `bcwr-` like Replicate's).
 pub fn stream_id(prediction_id: &str) -> String {
-    format!("bcwr-{prediction_id}")
+    format!("{STREAM_ID_PREFIX}{prediction_id}")
 }
 
 /// The events of `p` at `view`, in order: `(name, data lines)`.
@@ -212,7 +216,7 @@ pub async fn stream(
     Extension(faults): Extension<StreamFaults>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(id) = sid.strip_prefix("bcwr-").map(str::to_owned) else {
+    let Some(id) = sid.strip_prefix(STREAM_ID_PREFIX).map(str::to_owned) else {
         return problem::not_found();
     };
     {

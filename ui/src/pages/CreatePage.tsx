@@ -11,8 +11,10 @@ import { DeadlineFields, deadlinesOf, type DeadlineTexts } from "../components/D
 import { SettingsForm } from "../components/SettingsForm";
 import { useGenerations } from "../context/GenerationsContext";
 import { useSettings } from "../context/SettingsContext";
-import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
+import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
+import { takeCarriedInput } from "../lib/carriedInput";
+import { fileShape, previewUrl } from "../components/FileField";
 import "../styles/pages/create.css";
 
 type Mode = "one" | "many";
@@ -56,9 +58,18 @@ export function CreatePage() {
   const schema = useModelForm(model, isPreset ? 0 : 500);
   const fields = useMemo(() => settingsFields(schema.form?.form.fields ?? []), [schema.form]);
 
+  // "Use as input" from a result: it fills the first file input of the model.
+  const [carried, setCarried] = useState<string | null>(() => takeCarriedInput());
   useEffect(() => {
-    setValues(defaultsOf(fields));
+    const values = defaultsOf(fields);
+    const target = fields.find((f) => fileShape(f) !== null);
+    if (carried && target) {
+      values[target.name] = fileShape(target) === "list" ? [carried] : carried;
+      setCarried(null);
+    }
+    setValues(values);
     setErrors({});
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the form changes
   }, [fields]);
 
   const lines = useMemo(() => promptLines(promptsText), [promptsText]);
@@ -89,7 +100,10 @@ export function CreatePage() {
       noteCreated(created);
       setQueued(created);
     } catch (error) {
-      setSubmitError(toBackendError(error));
+      const e = toBackendError(error);
+      setSubmitError(e);
+      // A refused input names its fields: show each problem on its field.
+      if (e.code === "invalid_input") setErrors(fieldProblems(e.message, fields));
     } finally {
       setBusy(false);
     }
@@ -222,7 +236,18 @@ export function CreatePage() {
               <span className="spinner" aria-hidden="true" /> {t("create.readingSettings")}
             </div>
           ) : schema.form ? (
-            <SettingsForm fields={fields} values={values} errors={errors} onChange={(name, v) => setValues((old) => ({ ...old, [name]: v }))} />
+            <>
+              {carried && (
+                <div className="notice carried-input" role="status">
+                  {previewUrl(carried) && <img src={previewUrl(carried) ?? undefined} alt="" />}
+                  <span>{t("file.carried")}</span>
+                  <button type="button" className="btn btn-sm" onClick={() => setCarried(null)}>
+                    {t("file.drop_it")}
+                  </button>
+                </div>
+              )}
+              <SettingsForm fields={fields} values={values} errors={errors} onChange={(name, v) => setValues((old) => ({ ...old, [name]: v }))} />
+            </>
           ) : (
             <p className="muted">{schema.error ? t("create.settingsWhenFound") : t("create.pickModel")}</p>
           )}

@@ -23,6 +23,10 @@ pub(super) async fn create(
     secret: &Secret,
 ) -> Result<Option<Prediction>> {
     wait_cooldown(s, token_id).await?;
+    // The input files go with this token's account, before the create.
+    let Some(input) = super::inputs::wire_input(s, g, token_id, secret).await? else {
+        return Ok(None);
+    };
     pace_create(s, token_id).await;
     let sent = s.queue.commit(g.id, Transition::CreateSent)?;
     if !sent.applied || sent.row.status != GenerationStatus::Pending {
@@ -31,7 +35,7 @@ pub(super) async fn create(
     let g = sent.row;
     let req = CreatePrediction {
         model: g.model.clone(),
-        input: g.input.clone(),
+        input,
         wait: s.config.create_wait,
         cancel_after: g
             .deadlines

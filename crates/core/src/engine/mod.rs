@@ -20,6 +20,7 @@ mod download;
 mod drive;
 mod finish;
 mod follow;
+pub mod inputs;
 mod lock;
 mod peek;
 mod reconcile;
@@ -148,6 +149,8 @@ pub(crate) struct Shared {
     pub driving: Mutex<std::collections::HashSet<GenerationId>>,
     /// Prediction streams open now (bounded).
     pub streams: stream::Streams,
+    /// One input upload at a time per token and content (`inputs.rs`).
+    pub uploads: inputs::UploadLocks,
 }
 
 /// A token's create pacing after a 429: its next create may go at `next`;
@@ -199,6 +202,7 @@ impl Engine {
             next_create: Mutex::new(Default::default()),
             driving: Mutex::new(Default::default()),
             streams,
+            uploads: Default::default(),
         });
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {

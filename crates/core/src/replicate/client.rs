@@ -40,7 +40,7 @@ pub struct ReplicateClient {
     pub(super) files: reqwest::Client,
     pub(super) base: Url,
     base_str: String,
-    timeout: Duration,
+    pub(super) timeout: Duration,
     /// A create's whole time limit when set (else the wait plus [`WAIT_MARGIN`]).
     create_timeout: Option<Duration>,
     json_cap: usize,
@@ -192,7 +192,7 @@ impl ReplicateClient {
         &self.base_str
     }
 
-    fn endpoint(&self, segments: &[&str]) -> String {
+    pub(super) fn endpoint(&self, segments: &[&str]) -> String {
         let mut url = self.base_str.clone();
         for s in segments {
             url.push('/');

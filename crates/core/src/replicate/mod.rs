@@ -15,6 +15,7 @@ pub mod account;
 pub mod client;
 mod download;
 pub mod error;
+pub mod files;
 pub mod output;
 pub mod prediction;
 pub mod progress;
@@ -31,6 +32,7 @@ mod tests;
 pub use account::Account;
 pub use client::{ReplicateClient, format_cancel_after};
 pub use error::{ApiError, ApiErrorKind, parse_resets_in, parse_retry_after};
+pub use files::{MAX_FILE_BYTES, UploadedFile};
 pub use output::{OutputRef, decode_data_uri};
 pub use prediction::{
     CreatePrediction, Prediction, PredictionPage, PredictionStatus, UnexpectedBody, Urls,

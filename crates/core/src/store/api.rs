@@ -11,8 +11,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, ListQuery, ModelRunTime,
-    MoveTo, RequestOutcome, Store, StoreError,
+    BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, InputUpload, ListQuery,
+    ModelRunTime, MoveTo, RequestOutcome, Store, StoreError,
 };
 use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
@@ -276,6 +276,19 @@ pub trait QueueStore: Send + Sync {
     /// Generations changed at or after `since` (by `updated_at`), newest
     /// change first, at most [`RECENT_LIMIT`].
     fn recently_changed(&self, since: DateTime<Utc>) -> Result<Vec<Generation>, StoreError>;
+
+    // ---- Input files uploaded to Replicate -------------------------------------
+
+    /// The recorded upload of the bytes with SHA-256 `sha256` (lowercase hex)
+    /// made with `token_id`, expired or not; `None` if there is none.
+    fn input_upload(
+        &self,
+        token_id: TokenId,
+        sha256: &str,
+    ) -> Result<Option<InputUpload>, StoreError>;
+
+    /// Records an upload, replacing an earlier one of the same token and content.
+    fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError>;
 }
 
 impl QueueStore for Store {
@@ -447,5 +460,15 @@ impl QueueStore for Store {
     }
     fn recently_changed(&self, since: DateTime<Utc>) -> Result<Vec<Generation>, StoreError> {
         Store::recently_changed(self, since)
+    }
+    fn input_upload(
+        &self,
+        token_id: TokenId,
+        sha256: &str,
+    ) -> Result<Option<InputUpload>, StoreError> {
+        Store::input_upload(self, token_id, sha256)
+    }
+    fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError> {
+        Store::record_input_upload(self, upload)
     }
 }

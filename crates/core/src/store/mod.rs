@@ -41,6 +41,7 @@ pub mod pool;
 pub mod priority;
 pub mod tokens;
 mod transitions;
+pub mod uploads;
 mod watch;
 
 #[cfg(test)]
@@ -54,6 +55,7 @@ pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
 pub use tokens::RequestOutcome;
+pub use uploads::InputUpload;
 
 /// The migrations, in order; migration N brings the schema to version N.
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -69,6 +71,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../../../migrations/0005_failure_codes.sql"
     )),
     M::up(include_str!("../../../../migrations/0006_deadlines.sql")),
+    M::up(include_str!("../../../../migrations/0007_inputs.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

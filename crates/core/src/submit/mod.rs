@@ -8,14 +8,17 @@
 //! 1. the prompts: split into lines when asked, trimmed, none empty;
 //! 2. the limits: [`MAX_COUNT`] of each prompt, [`MAX_BATCH`] in all;
 //! 3. the model's input form, from the [`forms`] cache or Replicate;
-//! 4. the input: typed from the form (for `key=value` text), the prompt put
-//!    in, every generation's input validated against the form;
+//! 4. the input: typed from the form (for `key=value` text), optional inputs
+//!    left unset (`null`) dropped, file inputs kept in the data folder
+//!    ([`files`]), the prompt put in, every generation's input validated
+//!    against the form;
 //! 5. the batch: one batch id (UUID v7) shared by the generations when more
 //!    than one is queued, none for a single one.
 //!
 //! [`Queue::submit`] and [`Queue::submit_batch`] queue generations already
 //! built (a retry, tests).
 
+pub mod files;
 pub mod forms;
 
 #[cfg(test)]
@@ -214,7 +217,12 @@ impl Queue {
             Err(QueueError::Schema(e)) => (None, Some(e)),
             Err(e) => return Err(e),
         };
-        let base = typed_input(&r.input, form.as_ref())?;
+        let mut base = typed_input(&r.input, form.as_ref())?;
+        if let Some(f) = &form {
+            files::drop_unset(f, &mut base);
+            files::keep_input_files(self.data_dir(), f, &mut base)
+                .map_err(QueueError::InvalidInput)?;
+        }
         let batch_id = batch_id_for(total);
         let mut news = Vec::with_capacity(total);
         for prompt in prompts {

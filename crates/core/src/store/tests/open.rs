@@ -48,6 +48,7 @@ fn fresh_file_is_created_with_its_folders_and_migrated() {
             "generations_fts_data",
             "generations_fts_docsize",
             "generations_fts_idx",
+            "input_uploads",
             "settings",
             "tokens"
         ]
