@@ -20,6 +20,7 @@
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
 pub mod batches;
+pub mod browse;
 pub mod clock;
 pub mod engine;
 pub mod error_code;

@@ -21,6 +21,7 @@ mod follow;
 mod lock;
 mod reconcile;
 mod schedule;
+mod sniff;
 mod steps;
 mod tokens;
 

@@ -192,7 +192,7 @@ impl ReplicateClient {
         &self.base_str
     }
 
-    fn endpoint(&self, segments: &[&str]) -> String {
+    pub(super) fn endpoint(&self, segments: &[&str]) -> String {
         let mut url = self.base_str.clone();
         for s in segments {
             url.push('/');
@@ -379,7 +379,7 @@ impl ReplicateClient {
     }
 
     /// `GET url` answered with a JSON object, read by `parse`.
-    async fn get_json<T>(
+    pub(super) async fn get_json<T>(
         &self,
         token: &Secret,
         url: &str,
