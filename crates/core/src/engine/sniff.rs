@@ -89,6 +89,30 @@ fn utf8_text_start(head: &[u8]) -> Option<u8> {
     text.bytes().find(|b| !b.is_ascii_whitespace())
 }
 
+/// What a saved output is, for the shells (a notification's title, `genq show`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    Image,
+    Video,
+    Audio,
+    /// `text.txt` or `output.json`.
+    Text,
+    /// Anything else (`glb`, `pdf`, `zip`, `bin`).
+    Other,
+}
+
+/// The kind of a saved output, from its extension (as [`sniff_extension`] names them).
+pub fn output_kind(path: &str) -> OutputKind {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "png" | "jpg" | "webp" | "gif" | "avif" | "heic" => OutputKind::Image,
+        "mp4" | "mov" | "webm" | "mkv" | "avi" => OutputKind::Video,
+        "wav" | "mp3" | "aac" | "m4a" | "ogg" | "flac" => OutputKind::Audio,
+        "txt" | "json" => OutputKind::Text,
+        _ => OutputKind::Other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +163,14 @@ mod tests {
         assert_eq!(sniff_extension(b"\0\x01\x02binary"), "bin");
         assert_eq!(sniff_extension(b""), "bin");
         assert_eq!(sniff_extension(b"glTF\x02\0\0\0"), "glb");
+    }
+
+    #[test]
+    fn kinds_follow_the_extensions() {
+        assert_eq!(output_kind("outputs/x/0.webm"), OutputKind::Video);
+        assert_eq!(output_kind("outputs/x/1-audio.WAV"), OutputKind::Audio);
+        assert_eq!(output_kind("outputs/x/text.txt"), OutputKind::Text);
+        assert_eq!(output_kind("outputs/x/0.png"), OutputKind::Image);
+        assert_eq!(output_kind("outputs/x/0.glb"), OutputKind::Other);
     }
 }
