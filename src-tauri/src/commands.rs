@@ -11,12 +11,14 @@
 //! - [`settings`]: reading and applying the settings.
 
 pub mod batches;
+pub mod browse;
 pub mod history;
 pub mod priority;
 pub mod settings;
 
 // One flat namespace of commands for the list in `crate::ipc`.
 pub use batches::*;
+pub use browse::*;
 pub use history::*;
 pub use priority::*;
 pub use settings::*;

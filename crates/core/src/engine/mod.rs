@@ -35,9 +35,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use download::{DownloadError, sniff_extension};
-pub use sniff::{OutputKind, output_kind};
 pub use lock::{LOCK_FILE, engine_running};
 pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
+pub use sniff::{OutputKind, output_kind};
 
 use crate::events::Event;
 use crate::model::{GenerationId, GenerationStatus};

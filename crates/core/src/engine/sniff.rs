@@ -103,7 +103,10 @@ pub enum OutputKind {
 
 /// The kind of a saved output, from its extension (as [`sniff_extension`] names them).
 pub fn output_kind(path: &str) -> OutputKind {
-    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "png" | "jpg" | "webp" | "gif" | "avif" | "heic" => OutputKind::Image,
         "mp4" | "mov" | "webm" | "mkv" | "avi" => OutputKind::Video,
