@@ -276,11 +276,17 @@ describe("Genqueue's window", () => {
     assert.equal(await (await browser.$(".model-picker-row input")).getValue(), "replicate-sim/bouncing-ball");
     const prompt = await browser.$("textarea#prompt");
     await prompt.setValue("A red ball bouncing, window test");
+    // The create page's "Queued … Open" link: the earlier test's, then this one's.
+    const queuedId = () => browser.execute(() => document.querySelector(".notice-ok a[href^='#/result/']")?.getAttribute("href")?.slice("#/result/".length) ?? null);
+    const earlier = await queuedId();
     await (await browser.$("form.create-form button[type=submit]")).click();
     const { value: id } = await until(
-      () => browser.execute(() => document.querySelector(".notice-ok a[href^='#/result/']")?.getAttribute("href")?.slice("#/result/".length) ?? null),
+      async () => {
+        const now = await queuedId();
+        return now && now !== earlier ? now : null;
+      },
       AT_ONCE_MS * 3,
-      "the queued generation's link",
+      "the new generation's link",
     );
     await until(async () => !(await spinning()), COMPLETE_MS, "the video generation to complete", 200);
     await browser.execute((gid) => (location.hash = `#/result/${gid}`), id);
