@@ -7,6 +7,7 @@ import { fileUrl } from "../backend";
 import type { Generation } from "../bindings";
 import { isActive } from "../lib/generation";
 import { outputKey, outputKind, type OutputKind } from "../lib/outputs";
+import { usePlayableUrl } from "../lib/playable";
 import { CopyIcon, ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
 import { FileIcon } from "./mediaIcons";
@@ -71,6 +72,21 @@ function TextOutput({ url, label }: { url: string; label: string }) {
   );
 }
 
+/** A video or audio output in a player with controls. */
+function MediaOutput({ kind, url, label }: { kind: "video" | "audio"; url: string; label: string }) {
+  const src = usePlayableUrl(url) ?? undefined;
+  return (
+    <figure className={`output-media output-${kind}`}>
+      {kind === "video" ? (
+        <video src={src} controls playsInline preload="metadata" aria-label={label} data-testid="output-video" />
+      ) : (
+        <audio src={src} controls preload="metadata" aria-label={label} data-testid="output-audio" />
+      )}
+      <figcaption className="small muted">{label}</figcaption>
+    </figure>
+  );
+}
+
 export function OutputImages({ generation, onSave }: { generation: Generation; onSave: (index: number) => void }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<number | null>(null);
@@ -119,20 +135,7 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
         const kind = outputKind(f);
         const url = fileUrl(f);
         const label = labelOf(f, i, kind);
-        if (kind === "video")
-          return (
-            <figure key={f} className="output-media output-video">
-              <video src={url} controls playsInline preload="metadata" aria-label={label} data-testid="output-video" />
-              <figcaption className="small muted">{label}</figcaption>
-            </figure>
-          );
-        if (kind === "audio")
-          return (
-            <figure key={f} className="output-media output-audio">
-              <audio src={url} controls preload="metadata" aria-label={label} data-testid="output-audio" />
-              <figcaption className="small muted">{label}</figcaption>
-            </figure>
-          );
+        if (kind === "video" || kind === "audio") return <MediaOutput key={f} kind={kind} url={url} label={label} />;
         if (kind === "text") return <TextOutput key={f} url={url} label={label} />;
         return (
           <div key={f} className="output-file">

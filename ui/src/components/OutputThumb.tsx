@@ -4,9 +4,22 @@
 // file is made on disk), or an icon for audio, text and other files.
 import { fileUrl } from "../backend";
 import { outputKind, thumbFile } from "../lib/outputs";
+import { usePlayableUrl } from "../lib/playable";
 import { ImageIcon } from "./icons";
 import { AudioIcon, FileIcon, TextIcon, VideoIcon } from "./mediaIcons";
 import "../styles/media.css";
+
+function VideoThumb({ url }: { url: string }) {
+  const src = usePlayableUrl(url);
+  return (
+    <span className="thumb-video" data-kind="video">
+      {src && <video src={`${src}#t=0.1`} muted playsInline preload="metadata" aria-hidden="true" tabIndex={-1} />}
+      <span className="thumb-badge">
+        <VideoIcon />
+      </span>
+    </span>
+  );
+}
 
 export function OutputThumb({ files }: { files: string[] }) {
   const file = thumbFile(files);
@@ -16,14 +29,7 @@ export function OutputThumb({ files }: { files: string[] }) {
     case "image":
       return <img src={url} alt="" loading="lazy" decoding="async" />;
     case "video":
-      return (
-        <span className="thumb-video" data-kind="video">
-          <video src={`${url}#t=0.1`} muted playsInline preload="metadata" aria-hidden="true" tabIndex={-1} />
-          <span className="thumb-badge">
-            <VideoIcon />
-          </span>
-        </span>
-      );
+      return <VideoThumb url={url} />;
     case "audio":
       return (
         <span className="thumb-icon" data-kind="audio">
