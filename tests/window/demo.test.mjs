@@ -321,13 +321,18 @@ describe("Genqueue's window", () => {
     await model.setValue("replicate-sim/storyteller");
     await (await browser.$("textarea#prompt")).setValue("a lighthouse keeper");
     await browser.pause(800); // the form of a typed model loads after a pause
+    const before = await queuedId();
     await (await browser.$("form.create-form button[type=submit]")).click();
-    await until(async () => (await spinning()), AT_ONCE_MS * 3, "the text generation to start").catch(() => {});
+    const { value: textId } = await until(
+      async () => {
+        const now = await queuedId();
+        return now && now !== before ? now : null;
+      },
+      AT_ONCE_MS * 3,
+      "the text generation's link",
+    );
     await until(async () => !(await spinning()), COMPLETE_MS, "the text generation to complete", 200);
-    await (await counter()).click();
-    const item = await browser.$(".queue .queue-item*=replicate-sim/storyteller");
-    await item.waitForDisplayed({ timeout: 5_000 });
-    await item.click();
+    await browser.execute((gid) => (location.hash = `#/result/${gid}`), textId);
     const { value: text } = await until(
       () => browser.execute(() => document.querySelector("[data-testid=output-text]")?.textContent ?? null).then((t) => (t && t !== "…" ? t : null)),
       10_000,
