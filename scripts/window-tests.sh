@@ -25,7 +25,8 @@
 # whole group is stopped on exit, failure or interrupt. Run time after the
 # builds: about two minutes (three app sessions, sixteen tests).
 #
-# Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
+# Needs (.ci/run installs them): xvfb, webkit2gtk-driver, gstreamer1.0-alsa
+# (video playback: see tests/window/asound-null.conf), dbus, dbus-x11,
 # gnome-keyring, libsecret-tools, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
 # haskell-status-notifier-item-utils; node + npm; tauri-driver (installed
 # here with cargo if missing).
@@ -258,6 +259,7 @@ env XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache" \
   XDG_CONFIG_HOME="$tmp/xdg/config" XDG_RUNTIME_DIR="$tmp/xdg/runtime" \
   NO_AT_BRIDGE=1 GENQUEUE_DATA_DIR="$tmp/genqueue-data" WINDOW_TMP="$tmp" ROOT="$ROOT" \
   GENQUEUE_APP="$APP" ARTIFACTS="$ARTIFACTS" \
+  ALSA_CONFIG_PATH="$ROOT/tests/window/asound-null.conf" \
   dbus-run-session -- "$0" --inside-session &
 session_pid=$!
 status=0

@@ -16,6 +16,7 @@ mod tests {
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
+    use genqueue_core::replicate::browse::{Collection, CollectionSummary, ModelCard, ModelSearch};
     use genqueue_core::replicate::{Account, FieldKind, InputField, InputForm};
     use genqueue_core::settings::TelegramSettings;
     use genqueue_core::settings::{LanguageChoice, NotifyMode, Settings, ThemeChoice};
@@ -82,6 +83,10 @@ mod tests {
             decl::<AppInfo>(&cfg),
             decl::<ModelPreset>(&cfg),
             decl::<ModelForm>(&cfg),
+            decl::<ModelCard>(&cfg),
+            decl::<CollectionSummary>(&cfg),
+            decl::<Collection>(&cfg),
+            decl::<ModelSearch>(&cfg),
             decl::<TokenWithAccount>(&cfg),
             decl::<HistoryQuery>(&cfg),
             decl::<HistoryPage>(&cfg),

@@ -146,6 +146,34 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
     }
 }
 
+/// The start of a text-only result (`text.txt`), to show in its notification.
+fn text_excerpt(queue: &Queue, g: &GenerationSummary) -> Option<String> {
+    use genqueue_core::engine::{OutputKind, output_kind};
+    let [only] = g.output_files.as_slice() else {
+        return None;
+    };
+    if output_kind(only) != OutputKind::Text {
+        return None;
+    }
+    let path = genqueue_core::paths::resolve_output_path(queue.data_dir(), only);
+    let mut head = Vec::new();
+    use std::io::Read;
+    std::fs::File::open(path)
+        .ok()?
+        .take(2048)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let excerpt: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(120)
+        .collect();
+    (!excerpt.is_empty()).then_some(excerpt)
+}
+
 /// A native notification when a generation ends, per the `notifications` setting.
 fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSummary) {
     let s = queue.settings().unwrap_or_default();
@@ -155,8 +183,8 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
     let texts = Texts(Lang::of(s.language));
     let (title, body) = match g.status {
         GenerationStatus::Completed => (
-            texts.ready_title(g.output_files.len()),
-            g.prompt_excerpt.chars().take(120).collect::<String>(),
+            texts.ready_title_for(&g.output_files),
+            text_excerpt(queue, g).unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
         ),
         GenerationStatus::Failed => (
             texts.failed_title().to_owned(),

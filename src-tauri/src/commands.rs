@@ -12,6 +12,7 @@
 //! - [`telegram`]: Settings → Telegram (bot token, test message, find my chat, status).
 
 pub mod batches;
+pub mod browse;
 pub mod history;
 pub mod priority;
 pub mod settings;
@@ -19,6 +20,7 @@ pub mod telegram;
 
 // One flat namespace of commands for the list in `crate::ipc`.
 pub use batches::*;
+pub use browse::*;
 pub use history::*;
 pub use priority::*;
 pub use settings::*;

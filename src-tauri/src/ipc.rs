@@ -21,6 +21,7 @@ use genqueue_core::model::{
 };
 use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
+use genqueue_core::replicate::browse::{Collection, CollectionSummary, ModelSearch};
 use genqueue_core::settings::Settings;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
 use genqueue_core::telegram::ChatSeen;
@@ -114,6 +115,9 @@ ipc_commands! {
     set_token_concurrency[state](id: TokenId, n: u32) -> Token;
     list_presets[]() -> Vec<ModelPreset>;
     get_model_form[state](model: String) -> ModelForm;
+    search_models[state](query: String) -> ModelSearch;
+    list_collections[state]() -> Vec<CollectionSummary>;
+    get_collection[state](slug: String) -> Collection;
     start_demo[app, state]() -> AppInfo;
     open_output_folder[app, state](id: GenerationId) -> ();
     save_output_as[app, state](id: GenerationId, index: usize) -> Option<String>;

@@ -127,6 +127,30 @@ impl Texts {
         }
     }
 
+    /// The title of a "generation ready" notification, by what it made:
+    /// pictures are counted; a video, audio or text says so.
+    pub fn ready_title_for(self, files: &[String]) -> String {
+        use genqueue_core::engine::{OutputKind, output_kind};
+        let kinds: Vec<OutputKind> = files.iter().map(|f| output_kind(f)).collect();
+        let all = |k: OutputKind| !kinds.is_empty() && kinds.iter().all(|x| *x == k);
+        let has = |k: OutputKind| kinds.contains(&k);
+        let (en, ru) = if kinds.is_empty() || all(OutputKind::Image) {
+            return self.ready_title(files.len());
+        } else if has(OutputKind::Video) {
+            ("Video ready", "Видео готово")
+        } else if has(OutputKind::Audio) {
+            ("Audio ready", "Аудио готово")
+        } else if all(OutputKind::Text) {
+            ("Text ready", "Текст готов")
+        } else {
+            ("Generation ready", "Генерация готова")
+        };
+        match self.0 {
+            Lang::En => en.to_owned(),
+            Lang::Ru => ru.to_owned(),
+        }
+    }
+
     pub fn failed_title(self) -> &'static str {
         match self.0 {
             Lang::En => "Generation failed",
@@ -197,6 +221,36 @@ mod tests {
         assert_eq!(t.ready_title(22), "Генерация готова: 22 изображения");
         assert_eq!(Texts(Lang::En).ready_title(1), "Generation ready: 1 image");
         assert_eq!(Texts(Lang::En).ready_title(4), "Generation ready: 4 images");
+    }
+
+    #[test]
+    fn ready_titles_say_what_was_made() {
+        let files = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("outputs/x/{n}"))
+                .collect::<Vec<_>>()
+        };
+        let en = Texts(Lang::En);
+        assert_eq!(
+            en.ready_title_for(&files(&["0.png", "1.png"])),
+            "Generation ready: 2 images"
+        );
+        assert_eq!(en.ready_title_for(&files(&["0.webm"])), "Video ready");
+        assert_eq!(
+            en.ready_title_for(&files(&["0-audio.wav", "1-video.webm"])),
+            "Video ready"
+        );
+        assert_eq!(en.ready_title_for(&files(&["0.wav"])), "Audio ready");
+        assert_eq!(en.ready_title_for(&files(&["text.txt"])), "Text ready");
+        assert_eq!(
+            Texts(Lang::Ru).ready_title_for(&files(&["0.mp4"])),
+            "Видео готово"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).ready_title_for(&files(&["text.txt"])),
+            "Текст готов"
+        );
     }
 
     #[test]

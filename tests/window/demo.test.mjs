@@ -330,4 +330,90 @@ describe("Genqueue's window", () => {
       await refocus();
     }
   });
+
+  test("any model: the browser finds a video model by a word of its description; its video plays; a text result shows", async () => {
+    // Language-neutral selectors: the previous test left the window in Russian.
+    await (await browser.$('nav.nav a[href="#/"]')).click();
+    await (await browser.$(".model-picker-row .btn")).click();
+    const search = await browser.$(".browser input[type=search]");
+    await search.waitForDisplayed({ timeout: 5_000 });
+    await search.setValue("clip");
+    const card = await browser.$(".browser-card*=replicate-sim/bouncing-ball");
+    await card.waitForDisplayed({ timeout: 10_000 });
+    await (await card.$(".browser-card-main")).click();
+    const fields = await browser.$("[data-testid=browser-fields]");
+    await fields.waitForDisplayed({ timeout: 10_000 });
+    assert.ok((await fields.getProperty("textContent")).includes("duration"), "the model's inputs are shown before choosing it");
+    await shot("model-browser");
+    await (await browser.$(".browser-details .btn-primary")).click();
+    await until(async () => (await browser.$$(".browser")).length === 0, 5_000, "the browser to close");
+    assert.equal(await (await browser.$(".model-picker-row input")).getValue(), "replicate-sim/bouncing-ball");
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.setValue("A red ball bouncing, window test");
+    // The create page's "Queued … Open" link: the earlier test's, then this one's.
+    const queuedId = () => browser.execute(() => document.querySelector(".notice-ok a[href^='#/result/']")?.getAttribute("href")?.slice("#/result/".length) ?? null);
+    const earlier = await queuedId();
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const { value: id } = await until(
+      async () => {
+        const now = await queuedId();
+        return now && now !== earlier ? now : null;
+      },
+      AT_ONCE_MS * 3,
+      "the new generation's link",
+    );
+    await until(async () => !(await spinning()), COMPLETE_MS, "the video generation to complete", 200);
+    await browser.execute((gid) => (location.hash = `#/result/${gid}`), id);
+    const video = await browser.$("[data-testid=output-video]");
+    await video.waitForExist({ timeout: 10_000 });
+    const started = await browser.executeAsync((done) => {
+      const v = document.querySelector("[data-testid=output-video]");
+      v.muted = true;
+      v.play().then(() => done("ok"), (e) => done(String(e)));
+    });
+    assert.equal(started, "ok", "the video element starts playing");
+    const t0 = await browser.execute(() => document.querySelector("[data-testid=output-video]").currentTime);
+    const { value: state } = await until(
+      () =>
+        browser.execute((t) => {
+          const v = document.querySelector("[data-testid=output-video]");
+          return !v.paused && v.readyState >= 2 && v.currentTime > t + 0.3 ? { t: v.currentTime, w: v.videoWidth, h: v.videoHeight, src: v.currentSrc } : null;
+        }, t0),
+      10_000,
+      "the video to play with its time advancing",
+      100,
+    );
+    console.log(`video playing: ${JSON.stringify(state)}`);
+    assert.equal(state.w, 160, "the decoded frames are the fixture's 160 px");
+    await shot("result-video-playing");
+    await screenShot("result-video-playing");
+
+    // A language model: its text, shown.
+    await (await browser.$('nav.nav a[href="#/"]')).click();
+    const model = await browser.$(".model-picker-row input");
+    await model.waitForDisplayed({ timeout: 5_000 });
+    await model.setValue("replicate-sim/storyteller");
+    await (await browser.$("textarea#prompt")).setValue("a lighthouse keeper");
+    await browser.pause(800); // the form of a typed model loads after a pause
+    const before = await queuedId();
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const { value: textId } = await until(
+      async () => {
+        const now = await queuedId();
+        return now && now !== before ? now : null;
+      },
+      AT_ONCE_MS * 3,
+      "the text generation's link",
+    );
+    await until(async () => !(await spinning()), COMPLETE_MS, "the text generation to complete", 200);
+    await browser.execute((gid) => (location.hash = `#/result/${gid}`), textId);
+    const { value: text } = await until(
+      () => browser.execute(() => document.querySelector("[data-testid=output-text]")?.textContent ?? null).then((t) => (t && t !== "…" ? t : null)),
+      10_000,
+      "the text result to show",
+      100,
+    );
+    assert.ok(text.startsWith("Once upon a time there was a lighthouse keeper."), `text shown: ${text}`);
+    await shot("result-text");
+  });
 });

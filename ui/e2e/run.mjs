@@ -7,5 +7,6 @@ import "./queue.spec.mjs";
 import "./settings.spec.mjs";
 import "./screens.spec.mjs";
 import "./files.spec.mjs";
+import "./outputs.spec.mjs";
 
 await runAll();

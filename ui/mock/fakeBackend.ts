@@ -8,9 +8,11 @@ import type { ChatSeen, TelegramInfo, TelegramStatus } from "../src/bindings";
 import { COMMANDS, MAX_BATCH, MAX_COUNT } from "../src/bindings";
 import { OPEN_URL } from "../src/backend";
 import { isActive } from "../src/lib/generation";
+import { fakeImage } from "./fakeImages";
 import { summaryOf } from "./summary";
 import { ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
+import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fakeMedia";
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
@@ -166,6 +168,9 @@ export class FakeBackend extends FakeStore {
     revalidate_token: ({ id }) => ({ token: this.mustToken(id), account: this.account() }),
     list_presets: () => PRESETS,
     get_model_form: ({ model }) => this.modelForm(model),
+    search_models: ({ query }) => searchModels(query, (m) => this.cover(m)),
+    list_collections: () => listCollections(),
+    get_collection: ({ slug }) => getCollection(slug, (m) => this.cover(m)) ?? fail("not_found", `Replicate has no collection ${slug}.`),
     start_demo: () => {
       this.info = { ...this.info, demo: true, api_base: "http://127.0.0.1:47411/v1" };
       for (const label of ["Demo token 1", "Demo token 2", "Demo token 3"]) this.saveToken(this.newToken(label, `dem${label.slice(-1)}`));
@@ -407,10 +412,23 @@ export class FakeBackend extends FakeStore {
     return { token, account: this.account() };
   }
 
+  private readonly covers = new Map<string, string>();
+
+  /** A model's cover picture (drawn once from its name). */
+  private cover(model: string): string {
+    const key = `cover:${model}`;
+    let url = this.covers.get(key);
+    if (!url) {
+      url = fakeImage(model, 96, 96);
+      this.covers.set(key, url);
+    }
+    return url;
+  }
+
   private modelForm(model: string): ModelForm {
     const path = model.split(":")[0];
     if (path.startsWith("nobody/")) fail("not_found", `Replicate has no model ${path}. Check the owner/name on replicate.com.`);
-    const known = MODEL_FORMS[path] ?? genericForm();
+    const known = MODEL_FORMS[path] ?? MEDIA_FORMS[path] ?? genericForm();
     return { model: path, description: known.description || null, form: { fields: known.fields } };
   }
 }

@@ -87,6 +87,9 @@ export const backend = {
   revalidateToken: (id: string) => call("revalidate_token", { id }),
   listPresets: () => call("list_presets"),
   getModelForm: (model: string) => call("get_model_form", { model }),
+  searchModels: (query: string) => call("search_models", { query }),
+  listCollections: () => call("list_collections"),
+  getCollection: (slug: string) => call("get_collection", { slug }),
   async startDemo(): Promise<AppInfo> {
     const info = await call("start_demo");
     dataDir = info.data_dir;

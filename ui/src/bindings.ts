@@ -257,6 +257,52 @@ description: string, };
 
 export type ModelForm = { model: string, description: string | null, form: InputForm, };
 
+export type ModelCard = { 
+/**
+ * `owner/name`.
+ */
+model: string, description: string | null, 
+/**
+ * How many predictions it ran, on Replicate's count.
+ */
+run_count: number | null, 
+/**
+ * An https picture for the model (its author's, or its example's output).
+ */
+cover_image_url: string | null, 
+/**
+ * Official models run without a version and are always on.
+ */
+is_official: boolean, 
+/**
+ * The latest version's id (64 hex characters), to pin; `None` when
+ * the model has no published version.
+ */
+latest_version: string | null, 
+/**
+ * The example prediction's input prompt, if it has one.
+ */
+example_prompt: string | null, 
+/**
+ * The example prediction's `output`, as Replicate gave it (a URL, a
+ * list of URLs or of text tokens, an object…), or null.
+ */
+example_output: unknown, 
+/**
+ * Search tags (search results only).
+ */
+tags: Array<string>, };
+
+export type CollectionSummary = { slug: string, name: string, description: string | null, };
+
+export type Collection = { slug: string, name: string, description: string | null, models: Array<ModelCard>, };
+
+export type ModelSearch = { query: string, 
+/**
+ * Best first, as Replicate ranked them.
+ */
+models: Array<ModelCard>, collections: Array<CollectionSummary>, };
+
 export type TokenWithAccount = { token: Token, account: Account, };
 
 export type HistoryQuery = { 
@@ -496,6 +542,9 @@ export type Commands = {
   set_token_concurrency: { args: { id: TokenId, n: number }; result: Token };
   list_presets: { args: Record<string, never>; result: Array<ModelPreset> };
   get_model_form: { args: { model: string }; result: ModelForm };
+  search_models: { args: { query: string }; result: ModelSearch };
+  list_collections: { args: Record<string, never>; result: Array<CollectionSummary> };
+  get_collection: { args: { slug: string }; result: Collection };
   start_demo: { args: Record<string, never>; result: AppInfo };
   open_output_folder: { args: { id: GenerationId }; result: null };
   save_output_as: { args: { id: GenerationId, index: number }; result: string | null };
@@ -545,6 +594,9 @@ export const COMMANDS = [
   "set_token_concurrency",
   "list_presets",
   "get_model_form",
+  "search_models",
+  "list_collections",
+  "get_collection",
   "start_demo",
   "open_output_folder",
   "save_output_as",

@@ -34,8 +34,14 @@ JSON (--json) is stable for scripts; shapes are the core's serde types:
   Token        {id, label, fingerprint, active, disabled_reason, disabled_at,
                 last_used_at, request_count, error_count, rate_limited_count,
                 cooldown_until, max_concurrency, in_flight, created_at}
+  ModelCard    (`models --json`) {model, description, run_count,
+                cover_image_url, is_official, latest_version, example_prompt,
+                example_output, tags}
 Statuses: pending, processing, completed, failed, cancelled. Times are RFC 3339
-UTC. output_files are relative to the data folder (`outputs/<id>/<n>.<ext>`).
+UTC. output_files are relative to the data folder: `outputs/<id>/<n>.<ext>`
+(`<n>-<key>.<ext>` for a file under an object key of the output), then
+`text.txt` or `output.json` when the output holds text; extensions come from
+the bytes (png, jpg, webp, mp4, webm, wav, mp3, txt, json, …).
 
 Logs: RUST_LOG (e.g. RUST_LOG=genqueue_core=debug) to stderr, tokens masked.
 ";
@@ -128,6 +134,41 @@ pub enum Command {
     Run(RunArgs),
     /// Run a few generations against a built-in Replicate simulator (no account needed).
     Demo(DemoArgs),
+    /// Find models on Replicate: search, collections.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+}
+
+/// `genq models …`
+#[derive(Subcommand, Debug)]
+pub enum ModelsCommand {
+    /// Search Replicate's public models (`GET /v1/search`), best first:
+    /// `owner/name  N runs` and the description.
+    Search {
+        /// The words to look for (in names, descriptions and tags).
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// Most results (1–50, default 20).
+        #[arg(long, short = 'n', value_parser = clap::value_parser!(u8).range(1..=50))]
+        limit: Option<u8>,
+        /// Print {query, models: [ModelCard], collections: [{slug, name, description}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List Replicate's collections of models (slug and description).
+    Collections {
+        /// Print an array of {slug, name, description}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The models of one collection.
+    Collection {
+        /// Its slug, e.g. text-to-video.
+        slug: String,
+        /// Print {slug, name, description, models: [ModelCard]}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `genq tokens …`

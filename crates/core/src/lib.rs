@@ -23,6 +23,7 @@
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
 
 pub mod batches;
+pub mod browse;
 pub mod clock;
 pub mod deadlines;
 pub mod endings;

@@ -40,6 +40,14 @@ pub enum Sizing {
     /// Computed from the input images ([`crate::edit`]); format from
     /// `output_format`; one file.
     Edit,
+    /// One WebM video, output as a string.
+    Video,
+    /// One WAV of `duration` seconds, output as a string.
+    Audio,
+    /// A list of text tokens, no file.
+    Text,
+    /// An object `{"video": webm, "audio": wav}`.
+    VideoWithAudio,
 }
 
 /// One model of the catalogue.
@@ -90,12 +98,17 @@ impl Model {
 
 /// All models, in a fixed order.
 pub fn models() -> Vec<Model> {
+    use crate::catalogue_media as media;
     vec![
         flux_schnell(),
         flux_dev(),
         sdxl(),
         crate::edit::flux_kontext_pro(),
         crate::edit::nano_banana(),
+        media::bouncing_ball(),
+        media::tone(),
+        media::storyteller(),
+        media::video_with_audio(),
     ]
 }
 

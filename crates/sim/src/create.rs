@@ -23,11 +23,12 @@ use rand::Rng;
 use serde_json::{Map, Value, json};
 
 use crate::catalogue::{self, FLUX_ASPECT_RATIOS, Model, Sizing};
+use crate::catalogue_media::{VIDEO_WITH_AUDIO_KEYS, story_tokens};
 use crate::config::{Behaviour, parse_duration};
 use crate::faults::FaultKind;
 use crate::gate::{Caller, PredictionFaults};
 use crate::images::Format;
-use crate::prediction::{Ending, OutputFile, Prediction};
+use crate::prediction::{Ending, OutputFile, OutputShape, Prediction};
 use crate::problem::{self, problem};
 use crate::schema::validate::{self, InvalidField};
 use crate::state::{Shared, seed_of};
@@ -304,7 +305,24 @@ fn outputs_of(
         };
         return (vec![file], None);
     }
+    // The media models: a WAV's `width` is its length in seconds (images::encode).
+    let video = OutputFile {
+        width: 160,
+        height: 120,
+        format: Format::Webm,
+        quality: 0,
+    };
+    let audio = |seconds: u64| OutputFile {
+        width: seconds.clamp(1, 30) as u32,
+        height: 1,
+        format: Format::Wav,
+        quality: 0,
+    };
     let (width, height, format, failure) = match model.sizing {
+        Sizing::Video => return (vec![video], None),
+        Sizing::Audio => return (vec![audio(get("duration").as_u64().unwrap_or(3))], None),
+        Sizing::Text => return (Vec::new(), None),
+        Sizing::VideoWithAudio => return (vec![video, audio(4)], None),
         Sizing::Flux => {
             let ratio = get("aspect_ratio");
             let (_, w, h) = FLUX_ASPECT_RATIOS
@@ -425,6 +443,28 @@ impl Made {
                 .cloned()
                 .unwrap_or(Value::Null)
         };
+        let shape = match model.sizing {
+            Sizing::Flux | Sizing::Sdxl => OutputShape::List,
+            // As the model's schema says: one file (`Path`) or a list.
+            Sizing::Edit if model.schema["components"]["schemas"]["Output"]["type"] == "string" => {
+                OutputShape::Single
+            }
+            Sizing::Edit => OutputShape::List,
+            Sizing::Video | Sizing::Audio => OutputShape::Single,
+            Sizing::VideoWithAudio => OutputShape::Named(VIDEO_WITH_AUDIO_KEYS.to_vec()),
+            Sizing::Text => OutputShape::Text(story_tokens(
+                get("prompt").as_str().unwrap_or_default(),
+                get("max_tokens").as_u64().unwrap_or(128) as usize,
+            )),
+        };
+        // A language model's steps are its tokens: the output grows one a step.
+        let steps = match &shape {
+            OutputShape::Text(tokens) => tokens.len() as u32,
+            _ => get("num_inference_steps")
+                .as_u64()
+                .unwrap_or(4)
+                .clamp(1, 500) as u32,
+        };
         let prediction = Prediction {
             id: id.clone(),
             seq,
@@ -433,10 +473,8 @@ impl Made {
             version,
             input_key: canonical_json(&input),
             prompt: get("prompt").as_str().unwrap_or_default().to_string(),
-            steps: get("num_inference_steps")
-                .as_u64()
-                .unwrap_or(4)
-                .clamp(1, 500) as u32,
+            steps,
+            shape,
             input,
             seed,
             outputs,
@@ -447,7 +485,6 @@ impl Made {
             deadline: cancel_after.map(|d| now + shared.scaled(d)),
             canceled_at: None,
             sources,
-            single_output: model.schema["components"]["schemas"]["Output"]["type"] == "string",
         };
         inner.insert(prediction);
         id

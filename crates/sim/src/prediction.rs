@@ -25,6 +25,38 @@ pub enum Ending {
     Interrupted,
 }
 
+/// How the output JSON holds the files (Cog's `Output` schema of the model).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputShape {
+    /// A list of file URLs (image models: `List[Path]`).
+    List,
+    /// One file URL as a string (`Path`).
+    Single,
+    /// An object with one key a file, in file order.
+    Named(Vec<&'static str>),
+    /// A list of text tokens and no file (`ConcatenateIterator[str]`); while
+    /// processing, the tokens so far, as Replicate shows a streaming model's
+    /// output growing.
+    Text(Vec<String>),
+}
+
+impl OutputShape {
+    /// The `output` value for these file URLs.
+    pub fn wrap(&self, urls: Vec<String>) -> Value {
+        match self {
+            Self::List => json!(urls),
+            Self::Single => urls.into_iter().next().map_or(Value::Null, Value::String),
+            Self::Named(keys) => Value::Object(
+                keys.iter()
+                    .map(|k| k.to_string())
+                    .zip(urls.into_iter().map(Value::String))
+                    .collect(),
+            ),
+            Self::Text(tokens) => json!(tokens),
+        }
+    }
+}
+
 /// One output file to be (lazily) drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputFile {
@@ -48,6 +80,8 @@ pub struct Prediction {
     pub seed: u64,
     pub steps: u32,
     pub outputs: Vec<OutputFile>,
+    /// How `output` holds them.
+    pub shape: OutputShape,
     pub created_at: DateTime<Utc>,
     /// Time in `starting`; None = stuck for ever.
     pub boot: Option<Span>,
@@ -58,8 +92,6 @@ pub struct Prediction {
     pub canceled_at: Option<DateTime<Utc>>,
     /// Decoded input images of an edit model (outputs are computed from them).
     pub sources: Vec<std::sync::Arc<image::RgbImage>>,
-    /// The model's `Output` is one file (a string), not a list.
-    pub single_output: bool,
 }
 
 impl Prediction {
@@ -306,18 +338,20 @@ impl Prediction {
         }
         let succeeded = view.status == "succeeded";
         if succeeded && !removed {
-            let files: Vec<String> = match &inline {
-                Some((uris, _)) => uris.clone(),
-                None => self
-                    .output_names()
-                    .iter()
-                    .map(|n| format!("{base}/files/{}/{n}", self.id))
-                    .collect(),
+            body["output"] = match &inline {
+                Some((uris, _)) => self.shape.wrap(uris.clone()),
+                None => self.shape.wrap(
+                    self.output_names()
+                        .iter()
+                        .map(|n| format!("{base}/files/{}/{n}", self.id))
+                        .collect::<Vec<_>>(),
+                ),
             };
-            body["output"] = match (self.single_output, files.first()) {
-                (true, Some(one)) => json!(one),
-                _ => json!(files),
-            };
+        } else if let (OutputShape::Text(tokens), "processing", false) =
+            (&self.shape, view.status, removed)
+        {
+            let n = tokens.len() * view.steps_done as usize / self.steps.max(1) as usize;
+            body["output"] = json!(tokens[..n.min(tokens.len())]);
         }
         if let Some(c) = view.completed_at {
             body["completed_at"] = json!(stamp(c, 9));
@@ -413,6 +447,7 @@ mod tests {
                 format: Format::Png,
                 quality: 80,
             }],
+            shape: OutputShape::List,
             created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             boot: Some(Span::seconds(1)),
             run: Span::seconds(4),
@@ -420,7 +455,6 @@ mod tests {
             deadline: None,
             canceled_at: None,
             sources: Vec::new(),
-            single_output: false,
         }
     }
 

@@ -6,15 +6,17 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
-import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
+import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { Counters, GenerationStatus, GenerationSummary } from "../bindings";
 import type { BulkAction } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { ImageIcon, SearchIcon } from "../components/icons";
+import { SearchIcon } from "../components/icons";
+import { OutputThumb } from "../components/OutputThumb";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
 import { formatFailure } from "../lib/failure";
 import { isActive, STATUSES } from "../lib/generation";
+import { mainKind } from "../lib/outputs";
 import { formatWhen } from "../lib/time";
 import { isFiltered, NO_FILTERS, useHistory, type HistoryFilters } from "../lib/useHistory";
 import "../styles/pages/history.css";
@@ -64,12 +66,14 @@ const HistoryRow = memo(function HistoryRow({
     <>
       <input type="checkbox" className="history-check" aria-label={t("history.select", { prompt })} checked={selected} onChange={() => {}} onClick={(e) => onSelect(index, e)} tabIndex={-1} />
       <Link to={`/result/${g.id}`} className="history-row" data-id={g.id} tabIndex={active ? 0 : -1}>
-        <span className="thumb">{g.output_files[0] ? <img src={fileUrl(g.output_files[0])} alt="" loading="lazy" decoding="async" /> : <ImageIcon />}</span>
+        <span className="thumb">
+          <OutputThumb files={g.output_files} />
+        </span>
         <span className="history-body">
           <span className="history-prompt">{prompt}</span>
           <span className="history-meta">
             {g.model_name}
-            {g.output_files.length > 1 && ` · ${t("common.images", { count: g.output_files.length })}`}
+            {g.output_files.length > 1 && ` · ${mainKind(g.output_files) === "image" ? t("common.images", { count: g.output_files.length }) : t("outputs.files", { count: g.output_files.length })}`}
             {g.batch_id && <span className="history-batch"> · {t("batch.title")}</span>}
             {g.status === "failed" && <span className="history-error"> · {formatFailure(g)}</span>}
           </span>

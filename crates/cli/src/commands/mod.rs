@@ -3,6 +3,7 @@
 mod demo;
 mod ls;
 mod manage;
+mod models;
 mod run;
 mod show;
 mod submit;
@@ -31,5 +32,6 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::MarkViewed { id, all } => manage::mark_viewed(&ctx, id, all),
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Models(cmd) => models::run(&ctx, cmd).await,
     }
 }

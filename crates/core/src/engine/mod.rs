@@ -25,6 +25,7 @@ mod lock;
 mod peek;
 mod reconcile;
 mod schedule;
+mod sniff;
 mod steps;
 mod stream;
 mod tokens;
@@ -41,6 +42,7 @@ use tokio_util::sync::CancellationToken;
 pub use download::{DownloadError, sniff_extension};
 pub use lock::{LOCK_FILE, engine_running};
 pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
+pub use sniff::{OutputKind, output_kind};
 pub use stream::StreamConfig;
 
 use crate::events::Event;

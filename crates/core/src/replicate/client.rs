@@ -379,7 +379,7 @@ impl ReplicateClient {
     }
 
     /// `GET url` answered with a JSON object, read by `parse`.
-    async fn get_json<T>(
+    pub(super) async fn get_json<T>(
         &self,
         token: &Secret,
         url: &str,

@@ -12,11 +12,13 @@
 //! replicate-sim is written independently and shares nothing with this module.
 
 pub mod account;
+pub mod browse;
 pub mod client;
 mod download;
 pub mod error;
 pub mod files;
 pub mod output;
+pub mod output_text;
 pub mod prediction;
 pub mod progress;
 pub mod schema;
@@ -34,6 +36,7 @@ pub use client::{ReplicateClient, format_cancel_after};
 pub use error::{ApiError, ApiErrorKind, parse_resets_in, parse_retry_after};
 pub use files::{MAX_FILE_BYTES, UploadedFile};
 pub use output::{OutputRef, decode_data_uri};
+pub use output_text::{OutputText, named_outputs, output_text};
 pub use prediction::{
     CreatePrediction, Prediction, PredictionPage, PredictionStatus, UnexpectedBody, Urls,
 };
