@@ -14,6 +14,7 @@
 //! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
 //!   batches, and the order pending generations run in.
 //! - [`settings`]: the user's settings (stored as JSON in the store).
+//! - [`spend`]: prices, what each generation costs, totals and budgets.
 //! - [`paths`]: the data folder, its layout (store file, outputs) and output paths.
 //! - [`error_code`]: the codes every error crosses to a UI or a script with.
 //!
@@ -36,6 +37,7 @@ pub mod redact;
 pub mod replicate;
 pub mod secrets;
 pub mod settings;
+pub mod spend;
 pub mod store;
 pub mod submit;
 pub mod wait;

@@ -51,6 +51,8 @@ pub enum QueueError {
     BatchNotFound(uuid::Uuid),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error(transparent)]
+    Spend(#[from] crate::spend::SpendError),
     #[error("the prompt is empty")]
     EmptyPrompt,
     #[error("the number of generations of each prompt must be between 1 and {max}, not {count}")]

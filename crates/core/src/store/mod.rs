@@ -39,6 +39,7 @@ pub mod generations;
 pub mod history;
 pub mod pool;
 pub mod priority;
+pub mod spend;
 pub mod tokens;
 mod transitions;
 mod watch;
@@ -53,6 +54,7 @@ pub use generations::ListQuery;
 pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
+pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
 pub use tokens::RequestOutcome;
 
 /// The migrations, in order; migration N brings the schema to version N.
@@ -65,6 +67,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/0004_unique_prediction.sql"
     )),
+    M::up(include_str!("../../../../migrations/0007_spend.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

@@ -49,6 +49,7 @@ fn fresh_file_is_created_with_its_folders_and_migrated() {
             "generations_fts_docsize",
             "generations_fts_idx",
             "settings",
+            "spend",
             "tokens"
         ]
     );
