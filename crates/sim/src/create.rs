@@ -361,6 +361,7 @@ impl Made {
             ending,
             deadline: cancel_after.map(|d| now + shared.scaled(d)),
             canceled_at: None,
+            per_image: model.official,
         };
         inner.insert(prediction);
         id
