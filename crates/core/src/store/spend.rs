@@ -205,7 +205,7 @@ impl Store {
     pub fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError> {
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT wait_reason FROM generations INDEXED BY generations_active \
+                "SELECT wait_reason FROM generations \
                  WHERE status = 'pending' AND wait_reason LIKE '%budget%' LIMIT 8",
             )?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
@@ -228,7 +228,7 @@ impl Store {
             Ok(conn
                 .prepare_cached(
                     "SELECT COALESCE(SUM(s.estimate), 0), COUNT(*), SUM(s.estimate IS NULL) \
-                     FROM generations g INDEXED BY generations_active JOIN spend s ON s.generation_id = g.id \
+                     FROM generations g JOIN spend s ON s.generation_id = g.id \
                      WHERE g.status IN ('pending', 'processing') AND s.ended = 0",
                 )?
                 .query_row([], |r| {
