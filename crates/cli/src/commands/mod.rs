@@ -5,6 +5,7 @@ mod ls;
 mod manage;
 mod run;
 mod show;
+mod spend;
 mod submit;
 mod tokens;
 mod wait;
@@ -31,5 +32,6 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::MarkViewed { id, all } => manage::mark_viewed(&ctx, id, all),
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Spend(args) => spend::run(&ctx, args),
     }
 }
