@@ -14,12 +14,14 @@ pub mod batches;
 pub mod history;
 pub mod priority;
 pub mod settings;
+pub mod spend;
 
 // One flat namespace of commands for the list in `crate::ipc`.
 pub use batches::*;
 pub use history::*;
 pub use priority::*;
 pub use settings::*;
+pub use spend::*;
 
 use genqueue_core::error_code::ErrorCode;
 use genqueue_core::model::{

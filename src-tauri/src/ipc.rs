@@ -14,6 +14,7 @@
 //! `Option` argument may be left out. `as "…"` gives the TypeScript of a type
 //! that ts-rs cannot name by itself.
 
+use chrono::{DateTime, Utc};
 use genqueue_core::history::{BulkAction, BulkResult};
 use genqueue_core::model::{
     Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, Token, TokenId,
@@ -21,6 +22,8 @@ use genqueue_core::model::{
 use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
 use genqueue_core::settings::Settings;
+use genqueue_core::spend::{Estimate, SpendReport, SpendSettings};
+use genqueue_core::store::GenerationSpend;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
 use uuid::Uuid;
 
@@ -127,6 +130,15 @@ ipc_commands! {
     reorder_pending[state](ids: Vec<GenerationId>) -> ();
     get_settings[state]() -> Settings;
     set_settings[app, state](settings: Settings) -> Settings;
+    spend_report[state](from: Option<DateTime<Utc>> as "string | null", to: Option<DateTime<Utc>> as "string | null") -> SpendReport;
+    set_spend_settings[state](settings: SpendSettings) -> SpendSettings;
+    shipped_prices[]() -> String;
+    estimate_generation[state](
+        model: String,
+        input: Option<JsonObject> as "Record<string, unknown> | null",
+        generations: u32
+    ) -> Estimate;
+    generation_spend[state](ids: Vec<GenerationId>) -> Vec<GenerationSpend>;
 }
 
 /// One command as the window sees it.
