@@ -6,5 +6,6 @@ import "./history.spec.mjs";
 import "./queue.spec.mjs";
 import "./settings.spec.mjs";
 import "./screens.spec.mjs";
+import "./spend.spec.mjs";
 
 await runAll();
