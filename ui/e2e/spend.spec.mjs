@@ -53,3 +53,15 @@ test("spend: the estimate before Create (about $0.12 for 40 images)", async ({ p
   await until("forty images", async () => (await page.getByTestId("cost-estimate").innerText()).includes("About $0.12 for 40 images"));
   await shot("create-estimate");
 });
+
+test("spend: a result shows what it cost and how it was counted", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual", "/result/gen_0003");
+  const cost = page.getByTestId("cost");
+  await cost.waitFor();
+  const g = await page.evaluate(() => window.__fake.generations.get("gen_0003"));
+  assert(g.model_name === "black-forest-labs/flux-dev" && g.output_files.length === 4, "FLUX Dev, four images");
+  const text = await cost.innerText();
+  // FLUX Dev: $0.025 an image (its model page), four images.
+  assert(text.includes("$0.10 · 4 images × $0.025"), `cost line: ${text}`);
+  await shot("result-cost");
+});

@@ -11,7 +11,7 @@ import { summaryOf } from "./summary";
 import { ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
-import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeReport } from "./fakeSpend";
+import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport } from "./fakeSpend";
 import type { SpendSettings, WaitCode } from "../src/bindings";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
@@ -148,7 +148,7 @@ export class FakeBackend extends FakeStore {
     },
     shipped_prices: () => FAKE_SHIPPED,
     estimate_generation: ({ model, input, generations }) => fakeEstimate(model.split(":")[0], input ?? {}, generations),
-    generation_spend: () => [],
+    generation_spend: ({ ids }) => ids.flatMap((id) => (this.generations.has(id) ? [fakeGenerationSpend(this.mustGet(id))] : [])),
   };
 
   /** Budgets and price lines (set_spend_settings). */

@@ -2,7 +2,7 @@
 // of the fake's finished generations, the report, budgets and estimates.
 // The real figures come from crates/core/src/spend; this only has to look
 // and behave like them for the UI tests.
-import type { Estimate, Generation, SpendLine, SpendReport, SpendSettings, Token } from "../src/bindings";
+import type { Estimate, Generation, GenerationSpend, SpendLine, SpendReport, SpendSettings, Token } from "../src/bindings";
 
 /** Micro-dollars per image, per model (official models priced per output). */
 const PER_IMAGE: Record<string, number> = {
@@ -137,4 +137,27 @@ export function badPriceLine(text: string): string | null {
     if (!ok) return `price table line ${i + 1}: "${body}": expected "<price> per <unit>" or "on <hardware>" after the subject`;
   }
   return null;
+}
+
+/** A generation's spend row as the core keeps it: estimate when queued, final once ended. */
+export function fakeGenerationSpend(g: Generation): GenerationSpend {
+  const input = g.input as Record<string, unknown>;
+  const est = fakeEstimate(g.model_name, input, 1).each;
+  const ended = g.status === "completed" || g.status === "failed" || g.status === "cancelled";
+  const final = ended ? costOf(g) : null;
+  const perImage = PER_IMAGE[g.model_name] !== undefined;
+  const images = g.status === "completed" ? Math.max(1, g.output_files.length) : 0;
+  const runMs = g.started_at && g.completed_at ? Date.parse(g.completed_at) - Date.parse(g.started_at) : 0;
+  return {
+    generation_id: g.id,
+    model_name: g.model_name,
+    estimate: est.total,
+    estimate_parts: est.parts,
+    ended,
+    final,
+    final_parts:
+      final === null ? [] : [perImage ? { unit: "image", quantity_milli: images * 1000, rate: PER_IMAGE[g.model_name], hardware: null, amount: final } : { unit: "second", quantity_milli: runMs, rate: L40S, hardware: "gpu-l40s", amount: final }],
+    predict_ms: ended ? runMs : null,
+    charged_at: ended ? g.completed_at : null,
+  };
 }
