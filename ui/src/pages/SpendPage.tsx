@@ -132,7 +132,7 @@ export function SpendPage() {
       <section className="card spend-chart-card" aria-label={t("spend.byDay")}>
         <div className="spend-chart-head">
           <h2>{t("spend.byDay")}</h2>
-          <select className="input input-auto" aria-label={t("spend.range")} value={range} onChange={(e) => setRange(e.target.value as Range)}>
+          <select className="input" aria-label={t("spend.range")} value={range} onChange={(e) => setRange(e.target.value as Range)}>
             <option value="month">{t("spend.rangeMonth")}</option>
             <option value="30d">{t("spend.range30")}</option>
             <option value="year">{t("spend.rangeYear")}</option>
