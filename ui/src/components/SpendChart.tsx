@@ -1,8 +1,9 @@
 // Daily spend as bars (uPlot: a small, maintained canvas chart library).
-// Money arrives in micro-dollars; the axis shows dollars.
+// Money arrives in micro-dollars; the axis shows dollars. uPlot's stylesheet
+// comes with spend.css (main bundle): a lazy chunk with its own CSS failed to
+// load in the real window (WebKitGTK, tauri:// protocol) and blanked the app.
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 import type { SpendLine } from "../bindings";
 import { formatUsd } from "../lib/money";
 

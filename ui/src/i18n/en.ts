@@ -443,5 +443,6 @@ export const en = {
     setPrice: "Set its price",
     cost: "Cost",
     estimated: "estimated {{amount}}",
+    chartFailed: "The chart could not be drawn; the totals below are complete.",
   },
 };

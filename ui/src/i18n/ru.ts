@@ -489,5 +489,6 @@ export const ru = {
     setPrice: "Указать цену",
     cost: "Стоимость",
     estimated: "оценка {{amount}}",
+    chartFailed: "Не удалось нарисовать график; итоги ниже полные.",
   },
 };

@@ -1,7 +1,7 @@
 // Spend /spend: what the queue cost today, this month and over a range, per
 // day (chart), model and token; the budgets that hold the queue, and the
 // price table. Money is USD in micro-dollars from the core; unknown is never $0.
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { Component, lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { SpendLine, SpendReport } from "../bindings";
@@ -15,6 +15,20 @@ import "../styles/pages/spend.css";
 const SpendChart = lazy(() => import("../components/SpendChart").then((m) => ({ default: m.SpendChart })));
 
 type Range = "month" | "30d" | "year";
+
+/** If the chart cannot load or draw, the page stays (the figures are in the tables). */
+class ChartGuard extends Component<{ children: ReactNode; fallback: ReactNode }, { failed: boolean }> {
+  state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  componentDidCatch(error: unknown) {
+    console.warn("the spend chart failed", error);
+  }
+  render() {
+    return this.state.failed ? this.props.fallback : this.props.children;
+  }
+}
 
 /** `[from, to)` of a range as RFC 3339, in local days. */
 function rangeOf(r: Range, now = new Date()): { from: string | null; to: string | null } {
@@ -142,9 +156,11 @@ export function SpendPage() {
           {t("spend.total", { amount: formatUsd(report.total.spent), count: Number(report.total.generations) })}
           {report.total.unknown > 0 && <span className="spend-unknown"> · {t("spend.unknownCount", { count: Number(report.total.unknown) })}</span>}
         </p>
-        <Suspense fallback={<div className="spend-chart" />}>
-          <SpendChart days={report.by_day} from={iso(new Date(report.from))} to={iso(lastDay)} label={t("spend.byDay")} />
-        </Suspense>
+        <ChartGuard fallback={<p className="muted small">{t("spend.chartFailed")}</p>}>
+          <Suspense fallback={<div className="spend-chart" />}>
+            <SpendChart days={report.by_day} from={iso(new Date(report.from))} to={iso(lastDay)} label={t("spend.byDay")} />
+          </Suspense>
+        </ChartGuard>
       </section>
       <div className="spend-grid">
         <Lines title={t("spend.byModel")} lines={report.by_model} name={(l) => l.key} />
