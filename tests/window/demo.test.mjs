@@ -198,7 +198,12 @@ describe("Genqueue's window", () => {
       window.location.hash = "#/spend";
     });
     await (await browser.$("h1=Spend")).waitForDisplayed({ timeout: 10_000 });
-    await (await browser.$(".spend-chart canvas")).waitForDisplayed({ timeout: 10_000 });
+    const drawn = await until(
+      () => browser.execute(() => (document.querySelector(".spend-chart canvas") ? "canvas" : document.querySelector("[data-testid=chart-failed]")?.getAttribute("data-error") ?? null)),
+      10_000,
+      "the chart (or why it failed)",
+    );
+    assert.equal(drawn.value, "canvas", "the per-day chart is drawn");
     // The demo ran FLUX Schnell, one image each: $0.003 an image (replicate.com, the shipped table).
     const row = await browser.execute(() => {
       const tr = [...document.querySelectorAll(".spend-lines tr")].find((r) => r.textContent.includes("black-forest-labs/flux-schnell"));

@@ -17,16 +17,21 @@ const SpendChart = lazy(() => import("../components/SpendChart").then((m) => ({ 
 type Range = "month" | "30d" | "year";
 
 /** If the chart cannot load or draw, the page stays (the figures are in the tables). */
-class ChartGuard extends Component<{ children: ReactNode; fallback: ReactNode }, { failed: boolean }> {
-  state = { failed: false };
-  static getDerivedStateFromError() {
-    return { failed: true };
+class ChartGuard extends Component<{ children: ReactNode; fallback: string }, { failed: string | null }> {
+  state = { failed: null as string | null };
+  static getDerivedStateFromError(error: unknown) {
+    return { failed: String(error) };
   }
   componentDidCatch(error: unknown) {
     console.warn("the spend chart failed", error);
   }
   render() {
-    return this.state.failed ? this.props.fallback : this.props.children;
+    if (this.state.failed === null) return this.props.children;
+    return (
+      <p className="muted small" data-testid="chart-failed" data-error={this.state.failed}>
+        {this.props.fallback}
+      </p>
+    );
   }
 }
 
@@ -156,7 +161,7 @@ export function SpendPage() {
           {t("spend.total", { amount: formatUsd(report.total.spent), count: Number(report.total.generations) })}
           {report.total.unknown > 0 && <span className="spend-unknown"> · {t("spend.unknownCount", { count: Number(report.total.unknown) })}</span>}
         </p>
-        <ChartGuard fallback={<p className="muted small">{t("spend.chartFailed")}</p>}>
+        <ChartGuard fallback={t("spend.chartFailed")}>
           <Suspense fallback={<div className="spend-chart" />}>
             <SpendChart days={report.by_day} from={iso(new Date(report.from))} to={iso(lastDay)} label={t("spend.byDay")} />
           </Suspense>
