@@ -1,10 +1,12 @@
 // Daily spend as bars (uPlot: a small, maintained canvas chart library).
 // Money arrives in micro-dollars; the axis shows dollars. uPlot's stylesheet
-// comes with spend.css (main bundle): a lazy chunk with its own CSS failed to
-// load in the real window (WebKitGTK, tauri:// protocol) and blanked the app.
+// comes with spend.css (main bundle), so this lazy chunk is JavaScript only.
 import { useEffect, useRef } from "react";
+// First: uPlot reads navigator.language as it loads.
+import "../lib/intlLocale";
 import uPlot from "uplot";
 import type { SpendLine } from "../bindings";
+import { locale } from "../i18n";
 import { formatUsd } from "../lib/money";
 
 type Props = {
@@ -50,7 +52,7 @@ export function SpendChart({ days, from, to, label }: Props) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 0.01] } },
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" })) },
+        { ...axis, values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleDateString(locale(), { month: "short", day: "numeric", timeZone: "UTC" })) },
         { ...axis, size: 64, values: (_u, splits) => splits.map((s) => formatUsd(Math.round(s * 1_000_000))) },
       ],
       series: [{}, { label, stroke: accent, fill: accent, paths: uPlot.paths.bars?.({ size: [0.7, 28] }), points: { show: false } }],
