@@ -227,7 +227,7 @@ describe("Genqueue's window", () => {
     await estimate.waitForDisplayed({ timeout: 5_000 });
     assert.equal(await estimate.getText(), "About $0.003 for 1 image");
     await shot("create-estimate");
-    await prompt.setValue("");
+    await prompt.clearValue();
   });
 
   test("small window: the create page still fits", async () => {
