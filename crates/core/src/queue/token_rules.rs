@@ -134,7 +134,11 @@ mod tests {
         for (kind, status, words) in [
             (ApiErrorKind::Unauthorized, 401, "refused this token"),
             (ApiErrorKind::Forbidden, 403, "refused this token"),
-            (ApiErrorKind::PaymentRequired, 402, "Out of credit — top up on Replicate"),
+            (
+                ApiErrorKind::PaymentRequired,
+                402,
+                "Out of credit — top up on Replicate",
+            ),
         ] {
             match verdict(&err(kind, Some(status)), 0) {
                 Verdict::Disable { reason } => assert!(reason.contains(words), "{reason}"),

