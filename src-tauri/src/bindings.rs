@@ -20,6 +20,11 @@ mod tests {
     use genqueue_core::replicate::{Account, FieldKind, InputField, InputForm};
     use genqueue_core::settings::TelegramSettings;
     use genqueue_core::settings::{LanguageChoice, NotifyMode, Settings, ThemeChoice};
+    use genqueue_core::spend::{
+        Cost, CostPart, Estimate, PriceUnit, SpendLine, SpendReport, SpendSettings, TokenBudget,
+        Usd,
+    };
+    use genqueue_core::store::{ActiveEstimate, GenerationSpend};
     use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
     use genqueue_core::telegram::{ChatSeen, TelegramFailure, TelegramStatus};
     use ts_rs::{Config, TS};
@@ -106,6 +111,17 @@ mod tests {
             decl::<TelegramStatus>(&cfg),
             decl::<ChatSeen>(&cfg),
             decl::<TelegramInfo>(&cfg),
+            decl::<Usd>(&cfg),
+            decl::<PriceUnit>(&cfg),
+            decl::<CostPart>(&cfg),
+            decl::<Cost>(&cfg),
+            decl::<Estimate>(&cfg),
+            decl::<TokenBudget>(&cfg),
+            decl::<SpendSettings>(&cfg),
+            decl::<SpendLine>(&cfg),
+            decl::<ActiveEstimate>(&cfg),
+            decl::<SpendReport>(&cfg),
+            decl::<GenerationSpend>(&cfg),
             consts(),
         ];
         let consts = format!(

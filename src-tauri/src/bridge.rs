@@ -51,6 +51,7 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let mut rx = queue.events().subscribe();
     let mut tray_due: Option<tokio::time::Instant> = None;
     let mut endings = Endings::new(queue.counters().map(|c| c.active > 0).unwrap_or(false));
+    let mut budget = crate::budget_notice::BudgetNotice::default();
     loop {
         let sleep = async {
             match tray_due {
@@ -66,6 +67,9 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
                         Some(Decision::Ended(g)) => notify_end(app, queue, &g),
                         Some(Decision::QueueFinished(run)) => notify_queue_finished(app, queue, &run),
                         None => {}
+                    }
+                    if let Some(w) = budget.on_event(&ev) {
+                        notify_budget(app, queue, &w);
                     }
                     if matches!(ev, Event::CountersChanged(_) | Event::QueueChanged { .. }) && tray_due.is_none() {
                         tray_due = Some(tokio::time::Instant::now() + TRAY_DEBOUNCE);
@@ -172,6 +176,23 @@ fn text_excerpt(queue: &Queue, g: &GenerationSummary) -> Option<String> {
         .take(120)
         .collect();
     (!excerpt.is_empty()).then_some(excerpt)
+}
+
+/// One notification when a budget holds the queue (unless notifications are off).
+fn notify_budget<R: Runtime>(
+    app: &AppHandle<R>,
+    queue: &Queue,
+    w: &genqueue_core::wait::WaitReason,
+) {
+    let s = queue.settings().unwrap_or_default();
+    if s.notifications == NotifyMode::Never {
+        return;
+    }
+    let waiting = queue.counters().map(|c| c.pending).unwrap_or(0);
+    let (title, body) = Texts(Lang::of(s.language)).budget_held(w, waiting);
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(error = %e, "could not show a notification");
+    }
 }
 
 /// A native notification when a generation ends, per the `notifications` setting.

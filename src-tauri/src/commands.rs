@@ -16,6 +16,7 @@ pub mod browse;
 pub mod history;
 pub mod priority;
 pub mod settings;
+pub mod spend;
 pub mod telegram;
 
 // One flat namespace of commands for the list in `crate::ipc`.
@@ -24,6 +25,7 @@ pub use browse::*;
 pub use history::*;
 pub use priority::*;
 pub use settings::*;
+pub use spend::*;
 pub use telegram::*;
 
 use genqueue_core::error_code::ErrorCode;

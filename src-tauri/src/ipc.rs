@@ -14,6 +14,7 @@
 //! `Option` argument may be left out. `as "…"` gives the TypeScript of a type
 //! that ts-rs cannot name by itself.
 
+use chrono::{DateTime, Utc};
 use genqueue_core::history::{BulkAction, BulkResult};
 use genqueue_core::model::BatchId;
 use genqueue_core::model::{
@@ -23,6 +24,8 @@ use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
 use genqueue_core::replicate::browse::{Collection, CollectionSummary, ModelSearch};
 use genqueue_core::settings::Settings;
+use genqueue_core::spend::{Estimate, SpendReport, SpendSettings};
+use genqueue_core::store::GenerationSpend;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
 use genqueue_core::telegram::ChatSeen;
 
@@ -140,6 +143,15 @@ ipc_commands! {
     send_telegram_test[state]() -> String;
     find_telegram_chats[state]() -> Vec<ChatSeen>;
     dismiss_telegram_failure[app]() -> ();
+    spend_report[state](from: Option<DateTime<Utc>> as "string | null", to: Option<DateTime<Utc>> as "string | null") -> SpendReport;
+    set_spend_settings[state](settings: SpendSettings) -> SpendSettings;
+    shipped_prices[]() -> String;
+    estimate_generation[state](
+        model: String,
+        input: Option<JsonObject> as "Record<string, unknown> | null",
+        generations: u32
+    ) -> Estimate;
+    generation_spend[state](ids: Vec<GenerationId>) -> Vec<GenerationSpend>;
 }
 
 /// One command as the window sees it.

@@ -10,6 +10,7 @@
 
 pub mod bindings;
 pub mod bridge;
+pub mod budget_notice;
 pub mod commands;
 pub mod demo;
 pub mod error;

@@ -5,6 +5,7 @@
 
 use genqueue_core::model::{Counters, ErrorKind};
 use genqueue_core::settings::LanguageChoice;
+use genqueue_core::wait::{WaitCode, WaitReason};
 
 use genqueue_core::endings::RunTally;
 
@@ -167,6 +168,43 @@ impl Texts {
         }
     }
 
+    /// A budget holds the queue: "Queue held: daily budget $5.00 reached" and
+    /// "37 generations wait; raise the limit on the Spend page, or they start tomorrow".
+    pub fn budget_held(self, w: &WaitReason, waiting: u64) -> (String, String) {
+        let limit = w.detail.clone().unwrap_or_default();
+        match self.0 {
+            Lang::En => {
+                let (what, when) = match w.code {
+                    WaitCode::MonthlyBudget => ("monthly budget", "next month"),
+                    WaitCode::TokenBudgets => ("every token's budget", "when a window ends"),
+                    _ => ("daily budget", "tomorrow"),
+                };
+                (
+                    format!("Queue held: {what} {limit} reached"),
+                    format!(
+                        "{waiting} generation{} waiting; raise the limit on the Spend page, or they start {when}",
+                        if waiting == 1 { "" } else { "s" }
+                    ),
+                )
+            }
+            Lang::Ru => {
+                let (what, when) = match w.code {
+                    WaitCode::MonthlyBudget => ("исчерпан месячный бюджет", "в следующем месяце"),
+                    WaitCode::TokenBudgets => {
+                        ("исчерпаны бюджеты всех токенов", "когда закончится период")
+                    }
+                    _ => ("исчерпан дневной бюджет", "завтра"),
+                };
+                (
+                    format!("Очередь остановлена: {what} {limit}"),
+                    format!(
+                        "Ждут генераций: {waiting}; поднимите лимит на странице «Расходы» или они начнутся {when}"
+                    ),
+                )
+            }
+        }
+    }
+
     /// "Queue finished" and "12 images ready, 1 failed".
     pub fn queue_finished(self, run: &RunTally) -> (String, String) {
         let (c, f, x) = (
@@ -209,6 +247,21 @@ impl Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_hold_reads_in_both_languages() {
+        let w = WaitReason::new(WaitCode::DailyBudget).detail("$5.00");
+        assert_eq!(
+            Texts(Lang::En).budget_held(&w, 37),
+            (
+                "Queue held: daily budget $5.00 reached".to_owned(),
+                "37 generations waiting; raise the limit on the Spend page, or they start tomorrow"
+                    .to_owned()
+            )
+        );
+        let (title, _) = Texts(Lang::Ru).budget_held(&w, 1);
+        assert_eq!(title, "Очередь остановлена: исчерпан дневной бюджет $5.00");
+    }
 
     #[test]
     fn russian_plurals_follow_cldr() {

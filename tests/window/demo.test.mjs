@@ -195,6 +195,43 @@ describe("Genqueue's window", () => {
     assert.ok(!all.some((n) => (n.body ?? "").includes("A lighthouse on a cliff")), "no notification while the window had the focus");
   });
 
+  test("Spend: what the demo cost per model, the daily chart, and the estimate before Create", async () => {
+    await browser.execute(() => {
+      window.location.hash = "#/spend";
+    });
+    await (await browser.$("h1=Spend")).waitForDisplayed({ timeout: 10_000 });
+    const drawn = await until(
+      () => browser.execute(() => (document.querySelector(".spend-chart canvas") ? "canvas" : document.querySelector("[data-testid=chart-failed]")?.getAttribute("data-error") ?? null)),
+      10_000,
+      "the chart (or why it failed)",
+    );
+    assert.equal(drawn.value, "canvas", "the per-day chart is drawn");
+    // The demo ran FLUX Schnell, one image each: $0.003 an image (replicate.com, the shipped table).
+    const row = await browser.execute(() => {
+      const tr = [...document.querySelectorAll(".spend-lines tr")].find((r) => r.textContent.includes("black-forest-labs/flux-schnell"));
+      return tr ? [...tr.children].map((c) => c.textContent.trim()) : null;
+    });
+    assert.ok(row, "a FLUX Schnell line per model");
+    const n = Number(/^(\d+)/.exec(row[2])[1]);
+    assert.ok(n >= 4, `the demo's generations are counted: ${row}`);
+    // Totals read to the cent (under a cent: every figure).
+    const micros = n * 3000;
+    const want = micros < 10_000 ? `$0.00${micros / 1000}` : `$${(Math.round(micros / 10_000) / 100).toFixed(2)}`;
+    assert.equal(row[1], want, `${n} × $0.003: ${row}`);
+    await shot("spend");
+    await browser.execute(() => {
+      window.location.hash = "#/";
+    });
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.waitForDisplayed({ timeout: 5_000 });
+    await prompt.setValue("A lighthouse at dusk, estimate only");
+    const estimate = await browser.$("[data-testid=cost-estimate]");
+    await estimate.waitForDisplayed({ timeout: 5_000 });
+    assert.equal(await estimate.getText(), "About $0.003 for 1 image");
+    await shot("create-estimate");
+    await prompt.clearValue();
+  });
+
   test("small window: the create page still fits", async () => {
     await browser.setWindowSize(720, 520);
     await (await browser.$("nav.nav").$("a=Create")).click();

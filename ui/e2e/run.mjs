@@ -8,5 +8,6 @@ import "./settings.spec.mjs";
 import "./screens.spec.mjs";
 import "./files.spec.mjs";
 import "./outputs.spec.mjs";
+import "./spend.spec.mjs";
 
 await runAll();

@@ -14,6 +14,8 @@ import { ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
 import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fakeMedia";
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
+import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport } from "./fakeSpend";
+import type { SpendSettings, WaitCode } from "../src/bindings";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
 
@@ -181,7 +183,32 @@ export class FakeBackend extends FakeStore {
       return null;
     },
     save_output_as: ({ id, index }) => `/home/ada/Pictures/${id}-${index}.webp`,
+    spend_report: ({ from, to }) => fakeReport([...this.generations.values()], this.tokens, this.spend, from ?? null, to ?? null),
+    set_spend_settings: ({ settings }) => {
+      const bad = badPriceLine(settings.prices);
+      if (bad) fail("invalid_settings", bad);
+      this.spend = { ...settings };
+      this.emit({ type: "spend_changed" });
+      return { ...this.spend };
+    },
+    shipped_prices: () => FAKE_SHIPPED,
+    estimate_generation: ({ model, input, generations }) => fakeEstimate(model.split(":")[0], input ?? {}, generations),
+    generation_spend: ({ ids }) => ids.flatMap((id) => (this.generations.has(id) ? [fakeGenerationSpend(this.mustGet(id))] : [])),
   };
+
+  /** Budgets and price lines (set_spend_settings). */
+  spend: SpendSettings = { ...DEFAULT_SPEND };
+
+  /** Holds the first pending generation (or a new one) for a budget, as the engine does. */
+  holdForBudget(code: WaitCode, limitMicros: number): void {
+    const tomorrow = new Date();
+    tomorrow.setUTCHours(24, 0, 0, 0);
+    let head = [...this.generations.values()].filter((g) => g.status === "pending").sort(dispatchOrder)[0];
+    if (!head) head = this.create({ model: "black-forest-labs/flux-schnell", prompt: "Held by the budget", count: 3 }).map((s) => this.mustGet(s.id))[0];
+    const dollars = `$${(limitMicros / 1e6).toFixed(2)}`;
+    this.spend = { ...this.spend, daily_limit: limitMicros };
+    this.save({ ...head, wait_reason: { code, until: tomorrow.toISOString(), detail: dollars } });
+  }
 
   /** What the mocked IPC calls: a command of the list, or a plugin's. */
   handle(cmd: string, args: Args = {}): unknown {

@@ -118,6 +118,11 @@ export const backend = {
   sendTelegramTest: () => call("send_telegram_test"),
   findTelegramChats: () => call("find_telegram_chats"),
   dismissTelegramFailure: () => call("dismiss_telegram_failure"),
+  spendReport: (from: string | null, to: string | null) => call("spend_report", { from, to }),
+  setSpendSettings: (settings: ArgsOf<"set_spend_settings">["settings"]) => call("set_spend_settings", { settings }),
+  shippedPrices: () => call("shipped_prices"),
+  estimateGeneration: (model: string, input: Record<string, unknown>, generations: number) => call("estimate_generation", { model, input, generations }),
+  generationSpend: (ids: string[]) => call("generation_spend", { ids }),
   openOutputFolder: (id: string) => call("open_output_folder", { id }),
   saveOutputAs: (id: string, index: number) => call("save_output_as", { id, index }),
   /** Opens an https link in the system browser (tauri-plugin-opener's own command, not in the list). */

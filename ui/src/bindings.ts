@@ -13,7 +13,7 @@ export type TokenId = string;
 
 export type BatchId = string;
 
-export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "other";
+export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "daily_budget" | "monthly_budget" | "token_budgets" | "other";
 
 export type WaitReason = { code: WaitCode, 
 /**
@@ -149,7 +149,7 @@ max_concurrency: number,
  */
 in_flight: number, created_at: string, };
 
-export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } };
+export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" };
 
 export type Account = { 
 /**
@@ -508,6 +508,117 @@ export type TelegramInfo = {
  */
 token_set: boolean, status: TelegramStatus, };
 
+export type Usd = number;
+
+export type PriceUnit = "image" | "second" | "video_second" | "million_input_tokens" | "million_output_tokens";
+
+export type CostPart = { unit: PriceUnit, 
+/**
+ * Units × 1000 (seconds to the millisecond; images and tokens × 1000).
+ */
+quantity_milli: number, 
+/**
+ * Price of one unit (per million for tokens).
+ */
+rate: Usd, 
+/**
+ * For hardware-billed models, the hardware (`gpu-l40s`).
+ */
+hardware: string | null, amount: Usd, };
+
+export type Cost = { total: Usd | null, parts: Array<CostPart>, };
+
+export type Estimate = { 
+/**
+ * One generation's estimate (its parts say the unit and rate).
+ */
+each: Cost, 
+/**
+ * How many generations the request makes.
+ */
+generations: number, 
+/**
+ * Output images in all (`num_outputs` × generations).
+ */
+images: number, 
+/**
+ * `each × generations`; `None` when the price is unknown.
+ */
+total: Usd | null, };
+
+export type TokenBudget = { token_id: TokenId, daily: Usd | null, monthly: Usd | null, };
+
+export type SpendSettings = { 
+/**
+ * Most the whole pool may spend in a day; `null` = no limit.
+ */
+daily_limit: Usd | null, 
+/**
+ * Most the whole pool may spend in a calendar month; `null` = no limit.
+ */
+monthly_limit: Usd | null, 
+/**
+ * Optional limits per token.
+ */
+token_limits: Array<TokenBudget>, 
+/**
+ * The user's price lines, after the shipped table (see [`prices`]).
+ */
+prices: string, 
+/**
+ * Where days and months start: minutes east of UTC (the window sends
+ * the local zone's offset when budgets are saved). Default 0 (UTC).
+ */
+utc_offset_minutes: number, };
+
+export type SpendLine = { 
+/**
+ * `YYYY-MM-DD`, `YYYY-MM`, `owner/name`, or the token's id.
+ */
+key: string, 
+/**
+ * A token's label ("removed token" when it is gone); `null` otherwise.
+ */
+label: string | null, spent: Usd, generations: number, 
+/**
+ * Generations of unknown cost (not in `spent`).
+ */
+unknown: number, };
+
+export type ActiveEstimate = { estimate: Usd, generations: number, unknown: number, };
+
+export type SpendReport = { from: string, to: string, total: SpendLine, by_day: Array<SpendLine>, by_month: Array<SpendLine>, by_model: Array<SpendLine>, by_token: Array<SpendLine>, 
+/**
+ * Spent today and this month (whatever the range), for the budgets.
+ */
+today: Usd, this_month: Usd, 
+/**
+ * Estimates of what is pending or processing now.
+ */
+active: ActiveEstimate, 
+/**
+ * The budget that holds the queue now, if one does (a waiting generation's reason).
+ */
+held: WaitReason | null, 
+/**
+ * Generations pending now (held ones among them).
+ */
+waiting: number, settings: SpendSettings, 
+/**
+ * The shipped table's source and date.
+ */
+prices_source: string | null, prices_checked: string | null, };
+
+export type GenerationSpend = { generation_id: GenerationId, model_name: string, estimate: Usd | null, estimate_parts: Array<CostPart>, 
+/**
+ * True once its prediction ended and `final` was worked out.
+ */
+ended: boolean, final: Usd | null, final_parts: Array<CostPart>, 
+/**
+ * `metrics.predict_time` in milliseconds.
+ */
+predict_ms: number | null, charged_at: string | null, };
+
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
 
@@ -567,6 +678,11 @@ export type Commands = {
   send_telegram_test: { args: Record<string, never>; result: string };
   find_telegram_chats: { args: Record<string, never>; result: Array<ChatSeen> };
   dismiss_telegram_failure: { args: Record<string, never>; result: null };
+  spend_report: { args: { from?: string | null, to?: string | null }; result: SpendReport };
+  set_spend_settings: { args: { settings: SpendSettings }; result: SpendSettings };
+  shipped_prices: { args: Record<string, never>; result: string };
+  estimate_generation: { args: { model: string, input?: Record<string, unknown> | null, generations: number }; result: Estimate };
+  generation_spend: { args: { ids: Array<GenerationId> }; result: Array<GenerationSpend> };
 };
 
 /** The name of a command. */
@@ -619,4 +735,9 @@ export const COMMANDS = [
   "send_telegram_test",
   "find_telegram_chats",
   "dismiss_telegram_failure",
+  "spend_report",
+  "set_spend_settings",
+  "shipped_prices",
+  "estimate_generation",
+  "generation_spend",
 ] as const satisfies readonly CommandName[];

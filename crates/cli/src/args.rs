@@ -137,6 +137,8 @@ pub enum Command {
     /// Find models on Replicate: search, collections.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// What the queue cost (per day, month, model, token) and the budgets.
+    Spend(SpendArgs),
 }
 
 /// `genq models …`
@@ -169,6 +171,35 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `genq spend …`
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Costs are estimates from a price table shipped with the app (replicate.com/pricing,
+dated) plus your own lines (--prices FILE: one a line, e.g.
+\"acme/model 0.02 per image\" or \"acme/model on gpu-l40s\"), and the
+finished predictions' metrics (predict_time, image_count). Money is USD.
+--json prints a SpendReport: amounts in integer micro-dollars, null = unknown.")]
+pub struct SpendArgs {
+    /// First day (YYYY-MM-DD); default: the start of this month.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, inclusive (YYYY-MM-DD); default: the end of this month.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Set the pool's daily limit in dollars (`5`, `0.50`), or `none`.
+    #[arg(long)]
+    pub daily_limit: Option<String>,
+    /// Set the pool's monthly limit in dollars, or `none`.
+    #[arg(long)]
+    pub monthly_limit: Option<String>,
+    /// Replace your price lines with this file's (a bad line is refused with its number).
+    #[arg(long)]
+    pub prices: Option<std::path::PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `genq tokens …`
@@ -300,7 +331,7 @@ pub struct LsArgs {
 one of generation_changed (a Summary), generation_ended (a Summary, once
 when a generation ends: its status is the outcome), generation_removed ({id}),
 counters_changed, token_changed (a Token), token_removed ({id}),
-queue_changed ({paused}).")]
+queue_changed ({paused}), spend_changed.")]
 pub struct RunArgs {
     /// Keep running when the queue is empty (until Ctrl-C).
     #[arg(long, short)]

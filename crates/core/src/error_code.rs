@@ -158,6 +158,7 @@ impl QueueError {
             Self::Secret(e) => e.code(),
             Self::Api(e) => e.code(),
             Self::Settings(e) => e.code(),
+            Self::Spend(_) => ErrorCode::InvalidSettings,
             Self::GenerationNotFound(_) | Self::TokenNotFound(_) | Self::BatchNotFound(_) => {
                 ErrorCode::NotFound
             }

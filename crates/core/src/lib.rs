@@ -15,6 +15,7 @@
 //! - [`history`], [`batches`], [`priority`]: the history page and bulk actions,
 //!   batches, and the order pending generations run in.
 //! - [`settings`]: the user's settings (stored as JSON in the store).
+//! - [`spend`]: prices, what each generation costs, totals and budgets.
 //! - [`paths`]: the data folder, its layout (store file, outputs) and output paths.
 //! - [`error_code`]: the codes every error crosses to a UI or a script with.
 //! - [`endings`]: the endings of generations and of a run, decided once from the events.
@@ -43,6 +44,7 @@ pub mod redact;
 pub mod replicate;
 pub mod secrets;
 pub mod settings;
+pub mod spend;
 pub mod store;
 pub mod submit;
 pub mod telegram;

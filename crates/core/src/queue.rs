@@ -52,6 +52,8 @@ pub enum QueueError {
     BatchNotFound(crate::ids::BatchId),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error(transparent)]
+    Spend(#[from] crate::spend::SpendError),
     #[error("the prompt is empty")]
     EmptyPrompt,
     #[error("the number of generations of each prompt must be between 1 and {max}, not {count}")]

@@ -485,6 +485,7 @@ impl Made {
             deadline: cancel_after.map(|d| now + shared.scaled(d)),
             canceled_at: None,
             sources,
+            per_image: model.official,
         };
         inner.insert(prediction);
         id

@@ -92,6 +92,11 @@ pub struct Prediction {
     pub canceled_at: Option<DateTime<Utc>>,
     /// Decoded input images of an edit model (outputs are computed from them).
     pub sources: Vec<std::sync::Arc<image::RgbImage>>,
+    /// An official model billed per output image: its finished predictions
+    /// report `metrics.image_count`, as Replicate's do (a real
+    /// black-forest-labs/flux-schnell body: `"metrics": {"image_count": 1,
+    /// "predict_time": 0.5579}`); other models report time only.
+    pub per_image: bool,
 }
 
 impl Prediction {
@@ -359,6 +364,9 @@ impl Prediction {
             if let Some(s) = view.started_at {
                 metrics["predict_time"] = json!(secs(c - s));
             }
+            if self.per_image && succeeded {
+                metrics["image_count"] = json!(self.outputs.len());
+            }
             body["metrics"] = metrics;
         }
         if let Some((_, true)) = inline.filter(|_| succeeded) {
@@ -455,6 +463,7 @@ mod tests {
             deadline: None,
             canceled_at: None,
             sources: Vec::new(),
+            per_image: true,
         }
     }
 
@@ -544,5 +553,26 @@ mod tests {
         assert_eq!(body["status"], "processing");
         assert_eq!(body["output"][0], "data:image/png;base64,AA");
         assert!(body.get("completed_at").is_none());
+    }
+
+    #[test]
+    fn finished_predictions_report_metrics_as_replicate_does() {
+        let mut p = prediction();
+        let done = p.to_json(&at(&p, 9.0), "http://h", false, None);
+        // Official per-image model: image_count beside predict_time (4 s run) and total_time.
+        assert_eq!(done["metrics"]["image_count"], json!(1));
+        assert_eq!(done["metrics"]["predict_time"], json!(4.0));
+        assert_eq!(done["metrics"]["total_time"], json!(5.0));
+        assert!(
+            p.to_json(&at(&p, 3.0), "http://h", false, None)
+                .get("metrics")
+                .is_none()
+        );
+        p.per_image = false;
+        let timed = p.to_json(&at(&p, 9.0), "http://h", false, None);
+        assert!(timed["metrics"].get("image_count").is_none(), "{timed}");
+        p.ending = Ending::Interrupted;
+        let failed = p.to_json(&at(&p, 9.0), "http://h", false, None);
+        assert!(failed["metrics"].get("image_count").is_none());
     }
 }

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
 import { MAX_BATCH, MAX_COUNT, type GenerationSummary, type ModelPreset } from "../bindings";
+import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { DeadlineFields, deadlinesOf, type DeadlineTexts } from "../components/DeadlineFields";
@@ -298,6 +299,7 @@ export function CreatePage() {
               </button>
             </div>
           </div>
+          <CostEstimate model={model} input={toInput(fields, values)} generations={total} />
           <button type="submit" className="btn btn-primary btn-lg" disabled={busy}>
             {busy ? t("create.queuing") : total > 1 ? t("create.createN", { count: total }) : t("create.create")}
             <kbd className="kbd">Ctrl ↵</kbd>

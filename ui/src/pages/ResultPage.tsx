@@ -6,6 +6,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { backend, dataPath, toBackendError, type BackendError } from "../backend";
 import { BatchPanel } from "../components/BatchPanel";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { CostFact } from "../components/CostFact";
 import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFacts";
 import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
 import { OutputImages } from "../components/OutputImages";
@@ -161,6 +162,7 @@ export function ResultPage() {
         <section className="side-section">
           <h2>{t("result.times")}</h2>
           <TimesList generation={g} />
+          <CostFact generation={g} />
         </section>
         {!isActive(g.status) && (
           <div className="danger-zone">

@@ -6,6 +6,7 @@ mod manage;
 mod models;
 mod run;
 mod show;
+mod spend;
 mod submit;
 mod tokens;
 mod wait;
@@ -33,5 +34,6 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Models(cmd) => models::run(&ctx, cmd).await,
+        Command::Spend(args) => spend::run(&ctx, args),
     }
 }

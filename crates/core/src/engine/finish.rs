@@ -31,6 +31,13 @@ pub(super) async fn finish(
     secret: &Secret,
 ) -> Result<()> {
     let status = p.status.as_str().to_owned();
+    if p.status.is_terminal() {
+        // What it cost (metrics, outputs), before the row ends: the totals
+        // and budgets count it from now on.
+        if let Err(e) = s.queue.record_final_cost(g, &p, g.token_id) {
+            tracing::warn!(generation = %g.id, error = %e, "could not record what the prediction cost");
+        }
+    }
     match p.status {
         PredictionStatus::Succeeded => {
             if let (Some(a), Some(b)) = (p.started_at, p.completed_at) {

@@ -461,8 +461,13 @@ async fn dispatch(
                 ClaimOutcome::Claimed(token) => {
                     spawn_driver(shared, tasks, g.id, token.id);
                 }
-                ClaimOutcome::Wait { reason, until } => {
-                    let wait = crate::wait::WaitReason::new(reason).until_opt(until);
+                ClaimOutcome::Wait {
+                    reason,
+                    until,
+                    detail,
+                } => {
+                    let mut wait = crate::wait::WaitReason::new(reason).until_opt(until);
+                    wait.detail = detail;
                     if g.wait_reason.as_ref() != Some(&wait) {
                         shared.queue.commit(
                             g.id,

@@ -39,6 +39,7 @@ pub mod generations;
 pub mod history;
 pub mod pool;
 pub mod priority;
+pub mod spend;
 pub mod tokens;
 mod transitions;
 pub mod uploads;
@@ -54,6 +55,7 @@ pub use generations::ListQuery;
 pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
+pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
 pub use tokens::RequestOutcome;
 pub use uploads::InputUpload;
 
@@ -72,6 +74,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     )),
     M::up(include_str!("../../../../migrations/0006_deadlines.sql")),
     M::up(include_str!("../../../../migrations/0007_inputs.sql")),
+    M::up(include_str!("../../../../migrations/0008_spend.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

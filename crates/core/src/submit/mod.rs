@@ -260,6 +260,7 @@ impl Queue {
             return Err(QueueError::EmptyPrompt);
         }
         let rows = self.store().insert_generations(&news, self.now())?;
+        self.record_estimates(&rows)?;
         // A big batch would overrun the event channel: the newest ones are
         // what a window shows; the counters carry the rest.
         let skip = rows.len().saturating_sub(BATCH_EVENTS);

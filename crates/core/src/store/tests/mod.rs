@@ -13,6 +13,7 @@ mod open;
 mod pool;
 mod priority;
 mod settings;
+mod spend;
 mod tokens;
 
 /// The store is shared between the engine's tasks and the shell's threads.

@@ -50,6 +50,7 @@ fn fresh_file_is_created_with_its_folders_and_migrated() {
             "generations_fts_idx",
             "input_uploads",
             "settings",
+            "spend",
             "tokens"
         ]
     );
