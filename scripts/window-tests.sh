@@ -4,10 +4,12 @@
 # Builds the UI and the app against the built UI (custom-protocol), then,
 # inside its own Xvfb display and a private D-Bus session:
 #   - gnome-keyring (secrets, unlocked with a throw-away password),
-#   - dunst (the notification daemon) and dbus-monitor watching
+#   - dunst (the notification daemon; notifications stay until clicked or
+#     closed: tests/window/dunstrc) and dbus-monitor watching
 #     org.freedesktop.Notifications into a log,
-#   - status-notifier-watcher (so the tray item registers and can be read
-#     over D-Bus), when installed,
+#   - status-notifier-watcher and a StatusNotifier host
+#     (gtk-sni-tray-standalone, a visible tray bar), so that the app's tray
+#     item registers and can be read and clicked over D-Bus, when installed,
 #   - replicate-sim on a free loopback port, with one good and one refused
 #     token,
 #   - two tauri-drivers (each starts WebKitWebDriver, which starts the app):
@@ -15,21 +17,22 @@
 #     result, tray, notifications), B for token.test.mjs (a real token
 #     against replicate-sim through REPLICATE_API_BASE, the keyring, a
 #     restart; GTK_THEME=Adwaita:dark, small window), each with its own
-#     GENQUEUE_DATA_DIR,
+#     GENQUEUE_DATA_DIR; then A again for notify.test.mjs (clicks on
+#     notifications and on the tray),
 # and runs the Node tests (node --test + webdriverio) against them.
 # Screenshots and logs go to test-artifacts/window/.
 #
 # Every background process is started in its own process group and the
 # whole group is stopped on exit, failure or interrupt. Run time after the
-# builds: about a minute (two app sessions, eleven tests).
+# builds: about a minute and a half (three app sessions).
 #
 # Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
 # gnome-keyring, libsecret-tools, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
-# haskell-status-notifier-item-utils; node + npm; tauri-driver (installed
-# here with cargo if missing).
+# haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils; node + npm;
+# tauri-driver (installed here with cargo if missing).
 #
 # Env: WINDOW_TESTS_SKIP_BUILD=1 skips the builds (the binary and ui/dist
-# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run.
+# must exist); WINDOW_TESTS_TIMEOUT (s, default 360) bounds the test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -90,18 +93,26 @@ if [ "${1:-}" = "--inside-session" ]; then
   wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
 
   # Notifications: a daemon that really displays them, and a monitor.
-  bg dunst dunst
+  bg dunst dunst -config "$ROOT/tests/window/dunstrc"
   wait_for 10 "dunst on the bus" has_name org.freedesktop.Notifications
   bg dbus-monitor dbus-monitor --session "interface='org.freedesktop.Notifications'"
   export NOTIFY_LOG="$ARTIFACTS/dbus-monitor.log"
 
-  # Tray: a StatusNotifierWatcher, so the app's tray item registers.
-  if command -v status-notifier-watcher >/dev/null 2>&1; then
+  # Tray: a StatusNotifierWatcher and a host (a tray bar) registered with
+  # it; without a host the app's tray (ksni) does not register at all.
+  host_registered() {
+    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
+      --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered 2>/dev/null |
+      grep -q true
+  }
+  if command -v status-notifier-watcher >/dev/null 2>&1 && command -v gtk-sni-tray-standalone >/dev/null 2>&1; then
     bg status-notifier-watcher status-notifier-watcher
     wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
+    bg sni-tray gtk-sni-tray-standalone --bottom --end --size 32
+    wait_for 20 "a StatusNotifier host to register" host_registered
     export SNI_WATCHER=1
   else
-    echo "window-tests: status-notifier-watcher not installed (haskell-status-notifier-item-utils): the tray is not checked" >&2
+    echo "window-tests: status-notifier-watcher or gtk-sni-tray-standalone not installed (haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils): the tray is not checked" >&2
     export SNI_WATCHER=0
   fi
 
@@ -133,8 +144,8 @@ if [ "${1:-}" = "--inside-session" ]; then
   # are waited for, so that a signal runs the clean-up at once.
   cd tests/window
   : >"$ARTIFACTS/node.log" # exists before tail follows it
-  bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
-    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs
+  bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-360}" \
+    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs notify.test.mjs
   node_pid=$!
   tail -n +1 -f --pid="$node_pid" "$ARTIFACTS/node.log" &
   status=0
@@ -157,6 +168,7 @@ need dbus-run-session dbus
 need dbus-monitor dbus
 need gnome-keyring-daemon gnome-keyring
 need dunst dunst
+need dunstctl dunst
 need gdbus libglib2.0-bin
 need xdotool xdotool
 need import imagemagick

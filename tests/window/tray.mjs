@@ -1,7 +1,7 @@
-// Reads the app's tray item (a StatusNotifierItem, made by libayatana-
-// appindicator through Tauri's tray-icon) over the session bus with gdbus:
-// the watcher's registered items, then the item's properties and its
-// exported menu (com.canonical.dbusmenu).
+// Reads the app's tray item (a StatusNotifierItem, made by Tauri's
+// tray-icon with its ksni backend) over the session bus with gdbus: the
+// watcher's registered items, then the item's properties and its exported
+// menu (com.canonical.dbusmenu); and clicks it (Activate).
 import { execFile as execFileCb } from "node:child_process";
 import { promisify } from "node:util";
 
@@ -98,6 +98,14 @@ export async function readTray() {
     };
   }
   return null;
+}
+
+/** A left click on the app's tray item, as a panel sends it: Activate(x, y). */
+export async function activateTray() {
+  const items = await registeredItems();
+  if (items.length === 0) throw new Error("no tray item is registered");
+  const [bus, path] = items[0];
+  await gdbus(bus, path, "org.kde.StatusNotifierItem.Activate", "0", "0");
 }
 
 /** The count text a panel shows: the appindicator label, else the title. */
