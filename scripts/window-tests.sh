@@ -32,15 +32,19 @@
 # tauri-driver (installed here with cargo if missing).
 #
 # Env: WINDOW_TESTS_SKIP_BUILD=1 skips the builds (the binary and ui/dist
-# must exist); WINDOW_TESTS_TIMEOUT (s, default 360) bounds the test run.
+# must exist); WINDOW_TESTS_APP, WINDOW_TESTS_FILES and WINDOW_TESTS_ARTIFACTS
+# test another binary with other files (scripts/package-test.sh); WINDOW_TESTS_TIMEOUT (s, default 360) bounds the test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-ARTIFACTS="$ROOT/test-artifacts/window"
+ARTIFACTS="$ROOT/${WINDOW_TESTS_ARTIFACTS:-test-artifacts/window}"
 # The binary under test is a private copy: a plain `cargo build` of the
 # workspace (another terminal, test-all.sh) rewrites target/debug/genqueue
 # without custom-protocol, and that binary loads the dev server instead.
-APP="$ROOT/target/window-tests/genqueue"
+# WINDOW_TESTS_APP: another binary (the installed package's).
+APP="${WINDOW_TESTS_APP:-$ROOT/target/window-tests/genqueue}"
+# The test files (tests/window/), in order.
+FILES="${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs notify.test.mjs}"
 
 # ---------------------------------------------------------------- inner part
 # Runs inside dbus-run-session (see the end of this file).
@@ -123,10 +127,14 @@ if [ "${1:-}" = "--inside-session" ]; then
     const free = () => new Promise((ok) => { const s = net.createServer(); servers.push(s); s.listen(0, "127.0.0.1", () => ok(s.address().port)); });
     (async () => { const p = []; for (let i = 0; i < 4; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
 
-  # Driver A: the first run and the offline demo (light theme).
+  # Driver A: the first run and the offline demo (light theme). Started from
+  # a temporary folder: the app's working folder is none of the checkout.
+  cd "$WINDOW_TMP"
   bg tauri-driver-a tauri-driver --port "$port_a" --native-port "$native_a"
+  cd "$ROOT"
   # Driver B: a real token against replicate-sim, the Secret Service, a
   # restart, in the dark theme; its own data folder.
+  if [[ " $FILES " == *" token.test.mjs "* ]]; then
   sim_token="r8_windowtest$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   bg replicate-sim "$ROOT/target/debug/replicate-sim" --port 0 --image-scale 0.5 \
     --token "$sim_token:ok:window-tester" --token "r8_windowtestrevoked000000000000:invalid:nobody"
@@ -135,17 +143,19 @@ if [ "${1:-}" = "--inside-session" ]; then
   mkdir -p "$WINDOW_TMP/genqueue-data-b"
   bg tauri-driver-b env GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-b" REPLICATE_API_BASE="$sim_base" \
     GTK_THEME=Adwaita:dark tauri-driver --port "$port_b" --native-port "$native_b"
-  wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
   wait_for 20 "tauri-driver on port $port_b" curl -sf "http://127.0.0.1:$port_b/status"
-  export WEBDRIVER_PORT="$port_a" WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
+  export WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
     SIM_BAD_TOKEN="r8_windowtestrevoked000000000000" GENQUEUE_DATA_DIR_B="$WINDOW_TMP/genqueue-data-b"
+  fi
+  wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
+  export WEBDRIVER_PORT="$port_a"
 
   # The tests run in the background (their own group, like the rest) and
   # are waited for, so that a signal runs the clean-up at once.
   cd tests/window
   : >"$ARTIFACTS/node.log" # exists before tail follows it
   bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-360}" \
-    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs notify.test.mjs
+    node --test --test-concurrency=1 --test-reporter=spec $FILES
   node_pid=$!
   tail -n +1 -f --pid="$node_pid" "$ARTIFACTS/node.log" &
   status=0
@@ -199,7 +209,7 @@ if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
   cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
 fi
 [ -x "$APP" ] || { echo "window-tests: $APP missing (build it first)" >&2; exit 1; }
-[ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
+[[ " $FILES " != *" token.test.mjs "* ]] || [ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
 if [ ! -d tests/window/node_modules ] || [ tests/window/package-lock.json -nt tests/window/node_modules/.package-lock.json ]; then
   # --ignore-scripts: webdriverio's optional driver downloaders are not needed.
   (cd tests/window && npm ci --no-audit --no-fund --ignore-scripts)

@@ -22,8 +22,8 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::texts::Texts;
 use crate::window;
 
-/// Tray id.
-pub const TRAY_ID: &str = "main";
+/// Tray id (on Linux also the StatusNotifierItem's `Id`).
+pub const TRAY_ID: &str = "genqueue";
 /// Menu item ids.
 const SHOW: &str = "show";
 const QUIT: &str = "quit";

@@ -8,7 +8,7 @@
 //! actions gets its own thread, which holds the D-Bus connection it was
 //! sent on — servers such as KDE's send `ActionInvoked` only to that
 //! connection — and waits for `ActionInvoked` or `NotificationClosed`
-//! (notify-rust's `wait_for_action`). At most [`MAX_WAITING`] wait at once:
+//! (notify-rust's `wait_for_action_async`), then closes an answered one. At most [`MAX_WAITING`] wait at once:
 //! past that (a server that never closes them), notifications go without
 //! actions rather than pile up threads.
 
@@ -16,16 +16,22 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 
-use tauri::{AppHandle, Runtime};
+use std::sync::OnceLock;
+
+use notify_rust::NotificationResponse;
+use tauri::{AppHandle, Manager, Runtime};
 
 use super::{Notice, perform};
 use crate::texts::Texts;
 
 /// The application name servers show (`app_name` of `Notify`).
 const APP_NAME: &str = "Genqueue";
-/// The icon: the name the .deb installs it under (hicolor theme), the
-/// executable's name; servers fall back to none when it is not installed.
-const ICON: &str = "genqueue";
+/// The icon's name in the icon theme, as the .deb installs it (hicolor).
+const ICON_NAME: &str = "genqueue";
+/// Where the .deb puts it; when it is not there (a build run from the
+/// checkout), the app's icon is written to the cache folder and sent by path.
+const INSTALLED_ICON: &str = "/usr/share/icons/hicolor/128x128/apps/genqueue.png";
+const ICON_PNG: &[u8] = include_bytes!("../../../icons/128x128.png");
 /// Notifications waiting for an answer at most at once.
 pub const MAX_WAITING: usize = 64;
 
@@ -80,6 +86,24 @@ pub fn escape_markup(s: &str) -> String {
     out
 }
 
+/// The `app_icon` to send: the theme's name when the icon is installed, else
+/// the path of a copy in the app's cache folder, else none.
+fn icon<R: Runtime>(app: &AppHandle<R>) -> &'static str {
+    static ICON: OnceLock<String> = OnceLock::new();
+    ICON.get_or_init(|| {
+        if std::path::Path::new(INSTALLED_ICON).exists() {
+            return ICON_NAME.to_owned();
+        }
+        let written = app.path().app_cache_dir().ok().and_then(|dir| {
+            let file = dir.join("genqueue-notification.png");
+            std::fs::create_dir_all(&dir).ok()?;
+            std::fs::write(&file, ICON_PNG).ok()?;
+            Some(file.display().to_string())
+        });
+        written.unwrap_or_default()
+    })
+}
+
 /// Releases one waiting slot when dropped.
 struct Slot;
 impl Drop for Slot {
@@ -111,7 +135,7 @@ fn send<R: Runtime>(app: AppHandle<R>, notice: Notice, texts: Texts) {
     };
     let mut n = notify_rust::Notification::new();
     n.appname(APP_NAME)
-        .icon(ICON)
+        .icon(icon(&app))
         .summary(&notice.title)
         .body(&body);
     if slot.is_some() {
@@ -131,12 +155,27 @@ fn send<R: Runtime>(app: AppHandle<R>, notice: Notice, texts: Texts) {
         .name("notification-answer".into())
         .spawn(move || {
             let _slot = slot;
-            handle.wait_for_action(|action| {
-                if let Some(click) = notice.click(action) {
-                    tracing::info!(action, "notification answered");
-                    perform(&app, click);
+            let mut answer: Option<String> = None;
+            // zbus (async-io) runs under any executor; this thread blocks on it.
+            tauri::async_runtime::block_on(async {
+                handle
+                    .wait_for_action_async(|r| {
+                        answer = match r {
+                            NotificationResponse::Default => Some(super::ACTION_DEFAULT.into()),
+                            NotificationResponse::Action(a) => Some(a.clone()),
+                            _ => None,
+                        }
+                    })
+                    .await;
+                if answer.is_some() {
+                    // Answered: close it (dunst, for one, leaves it shown).
+                    handle.close_async().await;
                 }
             });
+            if let Some(click) = answer.as_deref().and_then(|a| notice.click(a)) {
+                tracing::info!(action = answer.as_deref(), "notification answered");
+                perform(&app, click);
+            }
         });
     if let Err(e) = waiter {
         tracing::warn!(error = %e, "cannot wait for a notification's answer");
