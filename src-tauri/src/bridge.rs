@@ -30,7 +30,7 @@ pub const QUEUE_EVENT: &str = "queue-event";
 const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
 /// Generations listed in the tray menu.
 const TRAY_LATEST: usize = 5;
-/// Running generations named in the tray's tooltip.
+/// Running or queued generations named in the tray's tooltip.
 const TRAY_RUNNING: usize = 3;
 
 /// Runs for the life of the app, following queue swaps (the demo).
@@ -105,7 +105,7 @@ pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let running = queue
         .list(&ListQuery {
             limit: TRAY_RUNNING,
-            statuses: vec![GenerationStatus::Processing],
+            statuses: vec![GenerationStatus::Processing, GenerationStatus::Pending],
             unviewed_only: false,
             before: None,
         })

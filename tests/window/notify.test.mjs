@@ -100,13 +100,17 @@ describe("clicks on notifications and on the tray", () => {
       const u = await browser.getUrl();
       return /#\/history\?from=[^&]+&to=/.test(u) ? u : null;
     }, 5_000, "the window to show the history of the run");
-    const rows = await until(async () => {
+    const listed = async () => {
       const r = await browser.$$(".history-row");
-      return r.length > 0 ? r : null;
-    }, 5_000, "the history's rows");
-    assert.equal(rows.value.length, 1, `only the run's generation is listed (${url})`);
-    assert.ok((await rows.value[0].getProperty("textContent")).includes("A red kite"), "the run's generation");
+      return r.length > 0 ? Promise.all(r.map((x) => x.getProperty("textContent"))) : null;
+    };
+    const { value: texts } = await until(listed, 5_000, "the history's rows");
+    assert.equal(texts.length, 1, `only the run's generation is listed (${url}): ${JSON.stringify(texts)}`);
+    assert.ok(texts[0].includes("A red kite"), "the run's generation");
     assert.ok(await (await browser.$("[data-testid=history-run]")).isDisplayed(), "the page says it shows one run");
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.deepEqual(await listed(), texts, "the list stays as it is");
+    assert.match(await (await browser.$("[data-testid=history-count]")).getText(), /· 1 shown$/);
     await shot("history-of-the-run");
     await refocus();
   });
@@ -115,8 +119,8 @@ describe("clicks on notifications and on the tray", () => {
     await createOne("A heron in the reeds, tray test");
     const { value: tray } = await until(async () => {
       const t = await readTray();
-      return t && /⟳ 1/.test(t.tooltip ?? "") ? t : null;
-    }, TRAY_MS, "the tray's ToolTip to carry ⟳ 1");
+      return t && /⟳ 1/.test(t.tooltip ?? "") && (t.tooltip ?? "").includes("A heron in the reeds") ? t : null;
+    }, TRAY_MS, "the tray's ToolTip to carry ⟳ 1 and the running generation");
     console.log(`tray: ${JSON.stringify(tray)}`);
     const back = await unfocusWindow();
     try {
