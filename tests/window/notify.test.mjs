@@ -13,7 +13,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  COMPLETE_MS, TRAY_MS, closeApp, counterValue, execFile, notifications, openApp, screenShot, shot, unfocusWindow, until, windowHasFocus,
+  COMPLETE_MS, TRAY_MS, assertResultImagesShown, closeApp, counterValue, execFile, notifications, openApp, screenShot, shot, unfocusWindow, until, windowHasFocus,
 } from "./lib.mjs";
 import { activateTray, readTray } from "./tray.mjs";
 
@@ -89,7 +89,7 @@ describe("clicks on notifications and on the tray", () => {
     await until(async () => (await counterValue()) === 0, 5_000, "the counter to drop to 0 (viewed)");
     const focused = await until(() => windowHasFocus(), 5_000, "the window to come forward (focus)").then(() => true, () => false);
     console.log(`after the click: ${url}, window focused: ${focused}`);
-    await screenShot("notification-click-result");
+    await assertResultImagesShown("notification-click-result");
   });
 
   test("a click on 'Queue finished' opens the history filtered to that run", async () => {
@@ -101,8 +101,9 @@ describe("clicks on notifications and on the tray", () => {
       return /#\/history\?from=[^&]+&to=/.test(u) ? u : null;
     }, 5_000, "the window to show the history of the run");
     const listed = async () => {
-      const r = await browser.$$(".history-row");
-      return r.length > 0 ? Promise.all(r.map((x) => x.getProperty("textContent"))) : null;
+      const out = [];
+      for (const row of await browser.$$(".history-row")) out.push(await row.getProperty("textContent"));
+      return out.length > 0 ? out : null;
     };
     const { value: texts } = await until(listed, 5_000, "the history's rows");
     assert.equal(texts.length, 1, `only the run's generation is listed (${url}): ${JSON.stringify(texts)}`);
