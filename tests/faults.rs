@@ -59,15 +59,21 @@ pub fn common_end(w: &World, rows: &[Generation]) {
         if g.status == GenerationStatus::Completed {
             assert_eq!(s.succeeded, 1, "{} completed from a success", g.id);
         }
-        if let Some(e) = &g.error {
-            assert_human(&format!("error of {}", g.id), e, &w.tokens);
+        if let Some(e) = g.failure_english() {
+            assert_human(&format!("error of {}", g.id), &e, &w.tokens);
             let kind = g.error_kind.expect("a failure has a kind");
             let expect = match kind {
                 ErrorKind::ModelFailed => "model failed",
                 ErrorKind::OutputsExpired => "expired",
                 ErrorKind::DownloadFailed => "saving its outputs failed",
-                ErrorKind::RetriesExhausted => "",
-                ErrorKind::Other => "",
+                // What a fault of the connection or the server can end in.
+                ErrorKind::RetriesExhausted
+                | ErrorKind::LostContact
+                | ErrorKind::TokenRefused
+                | ErrorKind::CreateFailed
+                | ErrorKind::CreateUnverifiable
+                | ErrorKind::NoOutput
+                | ErrorKind::Other => "",
                 other => panic!("{}: unexpected failure kind {other:?}: {e}", g.id),
             };
             assert!(

@@ -11,8 +11,8 @@ mod tests {
     use genqueue_core::events::Event;
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
-        Counters, ErrorKind, Generation, GenerationId, GenerationStatus, GenerationSummary,
-        ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
+        BatchId, Counters, ErrorKind, Generation, GenerationId, GenerationStatus,
+        GenerationSummary, ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
@@ -61,6 +61,7 @@ mod tests {
             decl::<ErrorKind>(&cfg),
             decl::<GenerationId>(&cfg),
             decl::<TokenId>(&cfg),
+            decl::<BatchId>(&cfg),
             decl::<WaitCode>(&cfg),
             decl::<WaitReason>(&cfg),
             decl::<ModelRef>(&cfg),

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use genqueue_core::events::Event;
-use genqueue_core::model::{GenerationStatus, GenerationSummary};
+use genqueue_core::model::{ErrorKind, GenerationStatus, GenerationSummary};
 
 use crate::endings::{Decision, Endings, RunTally};
 use genqueue_core::queue::Queue;
@@ -181,9 +181,7 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
         ),
         GenerationStatus::Failed => (
             texts.failed_title().to_owned(),
-            g.error
-                .clone()
-                .unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
+            texts.failure(g.error_kind.unwrap_or(ErrorKind::Other), g.error.as_deref()),
         ),
         _ => return,
     };

@@ -162,7 +162,7 @@ mod tests {
                 },
                 1 => Transition::Fail {
                     kind: ErrorKind::ModelFailed,
-                    message: "The model failed: NSFW".into(),
+                    detail: Some("NSFW".into()),
                     replicate_status: Some("failed".into()),
                 },
                 _ => Transition::Cancel {

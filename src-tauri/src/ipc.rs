@@ -15,6 +15,7 @@
 //! that ts-rs cannot name by itself.
 
 use genqueue_core::history::{BulkAction, BulkResult};
+use genqueue_core::model::BatchId;
 use genqueue_core::model::{
     Counters, Generation, GenerationId, GenerationStatus, GenerationSummary, Token, TokenId,
 };
@@ -22,7 +23,6 @@ use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
 use genqueue_core::settings::Settings;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
-use uuid::Uuid;
 
 use crate::commands::{AppInfo, ModelForm, TokenWithAccount};
 
@@ -120,9 +120,9 @@ ipc_commands! {
     bulk_generations[state](ids: Vec<GenerationId>, action: BulkAction) -> BulkResult;
     clear_finished[state]() -> usize;
     run_time_stats[state]() -> Vec<ModelRunTime>;
-    get_batch[state](batch_id: Uuid) -> BatchSummary;
-    cancel_batch[state](batch_id: Uuid) -> usize;
-    retry_batch[state](batch_id: Uuid) -> Vec<GenerationSummary>;
+    get_batch[state](batch_id: BatchId) -> BatchSummary;
+    cancel_batch[state](batch_id: BatchId) -> usize;
+    retry_batch[state](batch_id: BatchId) -> Vec<GenerationSummary>;
     move_generation[state](id: GenerationId, to: MoveTo) -> GenerationSummary;
     reorder_pending[state](ids: Vec<GenerationId>) -> ();
     get_settings[state]() -> Settings;

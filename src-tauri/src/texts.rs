@@ -3,7 +3,7 @@
 //! the system's), English and Russian as the window's catalogues. Russian
 //! plurals follow CLDR (one, few, many), as i18next does in the window.
 
-use genqueue_core::model::Counters;
+use genqueue_core::model::{Counters, ErrorKind};
 use genqueue_core::settings::LanguageChoice;
 
 use crate::endings::RunTally;
@@ -158,6 +158,45 @@ impl Texts {
         }
     }
 
+    /// Why a generation failed: what failed, then the cause's own words
+    /// (English is core's [`ErrorKind::english`], as `genq` says it).
+    pub fn failure(self, kind: ErrorKind, detail: Option<&str>) -> String {
+        let heading = match self.0 {
+            Lang::En => return kind.english(detail),
+            Lang::Ru => match kind {
+                ErrorKind::InputRejected => "Replicate отклонил входные данные",
+                ErrorKind::ModelFailed => "Модель завершилась с ошибкой",
+                ErrorKind::Aborted => "Replicate прервал предсказание до начала (истёк срок)",
+                ErrorKind::RetriesExhausted => "Не удалось после нескольких попыток",
+                ErrorKind::LostContact => "Связь с Replicate потеряна во время выполнения",
+                ErrorKind::OutputsExpired => {
+                    "Предсказание выполнено, но его результаты удалены на Replicate до сохранения"
+                }
+                ErrorKind::NoOutput => "Предсказание выполнено, но ничего не вернуло",
+                ErrorKind::DownloadFailed => {
+                    "Предсказание выполнено, но сохранить результаты не удалось"
+                }
+                ErrorKind::ModelNotFound => "На Replicate нет такой модели или версии",
+                ErrorKind::CreateFailed => "Replicate ответил на создание ошибкой",
+                ErrorKind::TokenRefused => {
+                    "Replicate отклонил токен, которому принадлежит предсказание; результат не прочитать"
+                }
+                ErrorKind::TokenRemoved => {
+                    "Токен, которому принадлежало предсказание, удалён; повторите генерацию"
+                }
+                ErrorKind::TokenSecretMissing => {
+                    "Секрета токена, которому принадлежит предсказание, нет в системном хранилище ключей"
+                }
+                ErrorKind::CreateUnverifiable => {
+                    "Ответ на создание потерян, а токен затем отклонён: не проверить, создано ли предсказание"
+                }
+                ErrorKind::NoToken => "Нет доступного токена",
+                ErrorKind::Other => "Ошибка",
+            },
+        };
+        kind.say(heading, detail)
+    }
+
     /// "Queue finished" and "12 images ready, 1 failed".
     pub fn queue_finished(self, run: &RunTally) -> (String, String) {
         let (c, f, x) = (
@@ -237,6 +276,28 @@ mod tests {
         assert_eq!(
             Texts(Lang::En).count_line(&Counters::default()),
             "No unviewed generations"
+        );
+    }
+
+    #[test]
+    fn failures_name_what_failed_then_give_the_cause_verbatim() {
+        let oom = Some("CUDA out of memory");
+        assert_eq!(
+            Texts(Lang::En).failure(ErrorKind::ModelFailed, oom),
+            "The model failed: CUDA out of memory"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).failure(ErrorKind::ModelFailed, oom),
+            "Модель завершилась с ошибкой: CUDA out of memory"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).failure(ErrorKind::Aborted, None),
+            "Replicate прервал предсказание до начала (истёк срок)"
+        );
+        // A failure recorded before codes existed: its sentence as it was.
+        assert_eq!(
+            Texts(Lang::Ru).failure(ErrorKind::Other, Some("Gave up after 3 attempts")),
+            "Gave up after 3 attempts"
         );
     }
 

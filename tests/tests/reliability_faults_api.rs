@@ -92,7 +92,7 @@ async fn a_token_revoked_mid_run_is_disabled_and_its_work_ends_clearly() {
         match g.status {
             GenerationStatus::Completed => {}
             GenerationStatus::Failed => {
-                let e = g.error.as_deref().unwrap();
+                let e = g.failure_english().unwrap();
                 assert!(e.contains("refused"), "{}: {e}", g.id);
                 assert_eq!(
                     g.token_id,

@@ -68,7 +68,11 @@ async fn odd_prompts_are_stored_and_sent_exactly() {
                 )
             }
             // Refused clearly is allowed too (e.g. a server limit).
-            _ => assert_human("odd prompt", g.error.as_deref().unwrap_or(""), &w.tokens),
+            _ => assert_human(
+                "odd prompt",
+                &g.failure_english().unwrap_or_default(),
+                &w.tokens,
+            ),
         }
     }
     assert!(check_outputs(w.dir.path(), &rows).is_empty());
@@ -99,10 +103,11 @@ async fn an_unknown_model_and_inputs_that_break_the_schema_fail_with_a_clear_rea
     let mut ids = vec![unknown.id];
     ids.extend(bad.iter().map(|b| w.submit("schema", b.clone()).id));
     let rows = w.wait_terminal(&ids, LONG).await;
-    let e = rows[0].error.as_deref().unwrap();
+    let e = rows[0].failure_english().unwrap();
     assert_eq!(rows[0].status, GenerationStatus::Failed);
-    assert!(e.contains("nobody/no-such-model"), "{e}");
-    assert_human("unknown model", e, &w.tokens);
+    assert_eq!(rows[0].error_kind, Some(ErrorKind::ModelNotFound), "{e}");
+    assert!(e.contains("no such model") && e.contains("404"), "{e}");
+    assert_human("unknown model", &e, &w.tokens);
     for (g, b) in rows[1..].iter().zip(&bad) {
         assert_eq!(g.status, GenerationStatus::Failed, "{b}");
         assert_eq!(
@@ -112,9 +117,9 @@ async fn an_unknown_model_and_inputs_that_break_the_schema_fail_with_a_clear_rea
             g.error
         );
         let field = b.as_object().unwrap().keys().next().unwrap();
-        let e = g.error.as_deref().unwrap();
+        let e = g.failure_english().unwrap();
         assert!(e.contains(field.as_str()), "{b}: {e}");
-        assert_human("schema", e, &w.tokens);
+        assert_human("schema", &e, &w.tokens);
     }
     assert_eq!(w.sim.stats().creates_total, 0, "nothing was billed");
     // The queue still runs.

@@ -191,8 +191,7 @@ async fn a_generation_on_a_garbage_server_waits_or_fails_clearly_and_the_engine_
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         let why = g
-            .error
-            .clone()
+            .failure_english()
             .or(g.wait_reason.as_ref().map(|w| w.english(&chrono::Utc)))
             .unwrap();
         eprintln!("{mode:?}: {} — {why}", g.status);
@@ -265,7 +264,7 @@ async fn downloads_from_a_broken_host_fail_clearly_and_save_nothing_half() {
                 assert_eq!(g.error_kind, Some(ErrorKind::DownloadFailed));
                 assert_human(
                     &format!("{mode:?}"),
-                    g.error.as_deref().unwrap(),
+                    &g.failure_english().unwrap(),
                     std::slice::from_ref(&token),
                 );
             }

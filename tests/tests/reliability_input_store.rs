@@ -355,9 +355,9 @@ async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
     eprintln!("full disk: {} {:?} {:?}", g.status, g.error, g.output_files);
     assert_eq!(g.status, GenerationStatus::Failed, "{g:?}");
     assert_eq!(g.error_kind, Some(ErrorKind::DownloadFailed));
-    let e = g.error.as_deref().unwrap();
+    let e = g.failure_english().unwrap();
     assert!(e.contains("space"), "{e}");
-    assert_human("disk full", e, &tokens);
+    assert_human("disk full", &e, &tokens);
     let rows = genqueue_tests::all_generations(&queue);
     assert!(
         check_outputs(&at, &rows).is_empty(),

@@ -159,7 +159,7 @@ async fn known_tokens_appear_nowhere_and_reach_only_the_api_base() {
             continue;
         };
         if g.error_kind == Some(ErrorKind::ModelFailed)
-            || g.error.as_deref().is_some_and(|e| e.contains("refused"))
+            || g.failure_english().is_some_and(|e| e.contains("refused"))
         {
             continue;
         }

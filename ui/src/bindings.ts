@@ -5,11 +5,13 @@
 
 export type GenerationStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
 
-export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "retries_exhausted" | "outputs_expired" | "download_failed" | "no_token" | "other";
+export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "no_token" | "other";
 
 export type GenerationId = string;
 
 export type TokenId = string;
+
+export type BatchId = string;
 
 export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "other";
 
@@ -29,7 +31,7 @@ export type GenerationSummary = { id: GenerationId, model_name: string, status: 
 /**
  * The first [`PROMPT_EXCERPT_CHARS`] characters of the prompt.
  */
-prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: string | null, retried_from: GenerationId | null, };
+prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: BatchId | null, retried_from: GenerationId | null, };
 
 export type Generation = { id: GenerationId, 
 /**
@@ -65,7 +67,8 @@ token_id: TokenId | null,
  */
 replicate_status: string | null, 
 /**
- * A sentence a person understands: why it failed.
+ * Why it failed, in the cause's own words (the model's error, Replicate's
+ * `detail`); what failed is `error_kind`, which each shell says in its language.
  */
 error: string | null, error_kind: ErrorKind | null, 
 /**
@@ -88,7 +91,7 @@ wait_reason: WaitReason | null,
  * A create was sent on `token_id` at this time and its answer is not stored yet:
  * on restart, reconcile through the token's prediction list before creating again.
  */
-create_sent_at: string | null, batch_id: string | null, retried_from: GenerationId | null, updated_at: string, };
+create_sent_at: string | null, batch_id: BatchId | null, retried_from: GenerationId | null, updated_at: string, };
 
 export type Counters = { active: number, unviewed: number, pending: number, processing: number, completed: number, failed: number, cancelled: number, seq: number, };
 
@@ -292,7 +295,7 @@ export type BulkFailure = { id: GenerationId, message: string, };
 
 export type BulkResult = { done: number, failed: Array<BulkFailure>, };
 
-export type BatchSummary = { batch_id: string, 
+export type BatchSummary = { batch_id: BatchId, 
 /**
  * Generations in the batch (latest attempts only, see the module doc).
  */
@@ -403,9 +406,9 @@ export type Commands = {
   bulk_generations: { args: { ids: Array<GenerationId>, action: BulkAction }; result: BulkResult };
   clear_finished: { args: Record<string, never>; result: number };
   run_time_stats: { args: Record<string, never>; result: Array<ModelRunTime> };
-  get_batch: { args: { batchId: string }; result: BatchSummary };
-  cancel_batch: { args: { batchId: string }; result: number };
-  retry_batch: { args: { batchId: string }; result: Array<GenerationSummary> };
+  get_batch: { args: { batchId: BatchId }; result: BatchSummary };
+  cancel_batch: { args: { batchId: BatchId }; result: number };
+  retry_batch: { args: { batchId: BatchId }; result: Array<GenerationSummary> };
   move_generation: { args: { id: GenerationId, to: MoveTo }; result: GenerationSummary };
   reorder_pending: { args: { ids: Array<GenerationId> }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };

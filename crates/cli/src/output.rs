@@ -112,8 +112,8 @@ pub fn ended_line(data_dir: &Path, g: &Generation) -> String {
                 .collect();
             format!("{head}: {}", files.join(" "))
         }
-        _ => match &g.error {
-            Some(e) => format!("{head}: {}", excerpt(e, 200)),
+        _ => match g.failure_english() {
+            Some(e) => format!("{head}: {}", excerpt(&e, 200)),
             None => head,
         },
     }

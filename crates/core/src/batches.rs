@@ -2,7 +2,7 @@
 //! the whole of it. A batch is the generations sharing a `batch_id`
 //! (see [`crate::store::batches`]).
 
-use uuid::Uuid;
+use crate::ids::BatchId;
 
 use crate::model::{Generation, GenerationStatus};
 use crate::queue::{Queue, QueueError};
@@ -11,7 +11,7 @@ use crate::store::{BatchSummary, StoreError};
 impl Queue {
     /// The batch's counts and generations, oldest first, latest attempts only.
     /// Errors: `not_found` when no generation carries this batch id.
-    pub fn batch(&self, batch_id: Uuid) -> Result<BatchSummary, QueueError> {
+    pub fn batch(&self, batch_id: BatchId) -> Result<BatchSummary, QueueError> {
         self.store().batch_summary(batch_id).map_err(|e| match e {
             StoreError::NotFound { .. } => QueueError::BatchNotFound(batch_id),
             e => e.into(),
@@ -22,7 +22,7 @@ impl Queue {
     /// [`Queue::cancel`]); returns how many were cancelled. One that cannot be
     /// cancelled (Replicate unreachable) is logged and skipped; if none could
     /// be and some were active, the first error is returned.
-    pub async fn cancel_batch(&self, batch_id: Uuid) -> Result<usize, QueueError> {
+    pub async fn cancel_batch(&self, batch_id: BatchId) -> Result<usize, QueueError> {
         let b = self.batch(batch_id)?;
         let mut done = 0;
         let mut first_err = None;
@@ -46,7 +46,7 @@ impl Queue {
     /// Retries every failed or cancelled generation of the batch (latest
     /// attempts only, so nothing is retried twice); returns the new
     /// generations, in the batch's order. They keep the batch id.
-    pub fn retry_batch(&self, batch_id: Uuid) -> Result<Vec<Generation>, QueueError> {
+    pub fn retry_batch(&self, batch_id: BatchId) -> Result<Vec<Generation>, QueueError> {
         let b = self.batch(batch_id)?;
         b.generations
             .iter()

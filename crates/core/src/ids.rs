@@ -63,6 +63,25 @@ uuid_id!(
     TokenId
 );
 
+uuid_id!(
+    /// Identifies a batch: the generations made by one create of several
+    /// (UUID v7, so batches sort by creation time).
+    BatchId
+);
+
+impl BatchId {
+    /// A new id, ordered after every earlier one (UUID v7).
+    pub fn new() -> Self {
+        BatchId(Uuid::now_v7())
+    }
+}
+
+impl Default for BatchId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl GenerationId {
     /// A new id, ordered after every earlier one (UUID v7).
     pub fn new() -> Self {

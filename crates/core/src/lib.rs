@@ -24,6 +24,7 @@ pub mod clock;
 pub mod engine;
 pub mod error_code;
 pub mod events;
+pub mod failure;
 pub mod history;
 pub mod ids;
 pub mod lifecycle;

@@ -58,7 +58,8 @@ pub enum Transition {
     /// The end, with its reason. From `pending` or `processing`.
     Fail {
         kind: ErrorKind,
-        message: String,
+        /// The cause's own words (see [`crate::failure`]).
+        detail: Option<String>,
         /// Replicate's status when it said so (`failed`, `aborted`…).
         replicate_status: Option<String>,
     },
@@ -184,11 +185,11 @@ impl Transition {
             }
             Self::Fail {
                 kind,
-                message,
+                detail,
                 replicate_status,
             } => {
                 g.status = GenerationStatus::Failed;
-                g.error = Some(message);
+                g.error = detail;
                 g.error_kind = Some(kind);
                 g.completed_at = Some(now);
                 g.create_sent_at = None;

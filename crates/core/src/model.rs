@@ -10,11 +10,10 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub use crate::wait::{WaitCode, WaitReason};
 
-pub use crate::ids::{GenerationId, TokenId};
+pub use crate::ids::{BatchId, GenerationId, TokenId};
 
 /// Local lifecycle of a generation (shared/DESIGN.md, "Generation lifecycle").
 ///
@@ -91,62 +90,7 @@ impl FromStr for GenerationStatus {
     }
 }
 
-/// Why a generation failed, for the UI to branch on; the human text is in
-/// [`Generation::error`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum ErrorKind {
-    /// 400/422 from Replicate: the input broke the model's schema.
-    InputRejected,
-    /// The prediction ended `failed` with the model's own error.
-    ModelFailed,
-    /// The prediction ended `aborted` (a `Cancel-After` deadline passed before it started).
-    Aborted,
-    /// Every allowed attempt ended in a transient error (5xx, time-out, dropped connection).
-    RetriesExhausted,
-    /// The prediction succeeded but its outputs were deleted on Replicate before we saved them,
-    /// or its owner can no longer find it.
-    OutputsExpired,
-    /// An output could not be downloaded or written (disk full, size cap, truncated body).
-    DownloadFailed,
-    /// No usable token: every token is disabled or removed.
-    NoToken,
-    /// Anything else; the text says what.
-    Other,
-}
-
-impl ErrorKind {
-    /// The snake_case name stored in SQLite.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InputRejected => "input_rejected",
-            Self::ModelFailed => "model_failed",
-            Self::Aborted => "aborted",
-            Self::RetriesExhausted => "retries_exhausted",
-            Self::OutputsExpired => "outputs_expired",
-            Self::DownloadFailed => "download_failed",
-            Self::NoToken => "no_token",
-            Self::Other => "other",
-        }
-    }
-
-    /// Parses a stored name; unknown names become [`ErrorKind::Other`].
-    pub fn parse(s: &str) -> Self {
-        [
-            Self::InputRejected,
-            Self::ModelFailed,
-            Self::Aborted,
-            Self::RetriesExhausted,
-            Self::OutputsExpired,
-            Self::DownloadFailed,
-            Self::NoToken,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .unwrap_or(Self::Other)
-    }
-}
+pub use crate::failure::ErrorKind;
 
 /// A Replicate model reference: `owner/name` with an optional version id.
 ///
@@ -224,7 +168,7 @@ pub struct NewGeneration {
     pub input: serde_json::Value,
     /// Higher runs first; ties run oldest first. Default 0.
     pub priority: i64,
-    pub batch_id: Option<Uuid>,
+    pub batch_id: Option<BatchId>,
     pub retried_from: Option<GenerationId>,
 }
 
@@ -259,7 +203,8 @@ pub struct Generation {
     pub token_id: Option<TokenId>,
     /// Replicate's own status string, kept verbatim (`starting`, `aborted`, or a future one).
     pub replicate_status: Option<String>,
-    /// A sentence a person understands: why it failed.
+    /// Why it failed, in the cause's own words (the model's error, Replicate's
+    /// `detail`); what failed is `error_kind`, which each shell says in its language.
     pub error: Option<String>,
     pub error_kind: Option<ErrorKind>,
     /// 0–100 from the last tqdm line of the logs; `None` when unknown.
@@ -274,7 +219,7 @@ pub struct Generation {
     /// A create was sent on `token_id` at this time and its answer is not stored yet:
     /// on restart, reconcile through the token's prediction list before creating again.
     pub create_sent_at: Option<DateTime<Utc>>,
-    pub batch_id: Option<Uuid>,
+    pub batch_id: Option<BatchId>,
     pub retried_from: Option<GenerationId>,
     pub updated_at: DateTime<Utc>,
 }
@@ -305,11 +250,20 @@ pub struct GenerationSummary {
     pub wait_reason: Option<WaitReason>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub priority: i64,
-    pub batch_id: Option<Uuid>,
+    pub batch_id: Option<BatchId>,
     pub retried_from: Option<GenerationId>,
 }
 
 impl Generation {
+    /// Why it failed, in English (`genq`, logs); `None` unless it failed.
+    pub fn failure_english(&self) -> Option<String> {
+        (self.status == GenerationStatus::Failed || self.error.is_some()).then(|| {
+            self.error_kind
+                .unwrap_or(ErrorKind::Other)
+                .english(self.error.as_deref())
+        })
+    }
+
     /// The list/event view of this generation.
     pub fn summary(&self) -> GenerationSummary {
         GenerationSummary {

@@ -48,7 +48,7 @@ pub enum QueueError {
     #[error("no token with id {0}")]
     TokenNotFound(TokenId),
     #[error("no batch with id {0}")]
-    BatchNotFound(uuid::Uuid),
+    BatchNotFound(crate::ids::BatchId),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
     #[error("the prompt is empty")]

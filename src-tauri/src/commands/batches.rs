@@ -1,10 +1,10 @@
 //! Batch commands: a batch's progress, cancelling or retrying all of it.
 //! (Queueing a batch is `create_generation` with `count` > 1 or `prompts`.)
 
+use genqueue_core::model::BatchId;
 use genqueue_core::model::{Generation, GenerationSummary};
 use genqueue_core::store::BatchSummary;
 use tauri::State;
-use uuid::Uuid;
 
 use crate::error::CommandResult;
 use crate::state::AppState;
@@ -13,13 +13,16 @@ use crate::state::AppState;
 /// generations oldest first; a retried generation counts by its retry.
 /// Errors: `not_found`.
 #[tauri::command]
-pub async fn get_batch(state: State<'_, AppState>, batch_id: Uuid) -> CommandResult<BatchSummary> {
+pub async fn get_batch(
+    state: State<'_, AppState>,
+    batch_id: BatchId,
+) -> CommandResult<BatchSummary> {
     Ok(state.queue().await.batch(batch_id)?)
 }
 
 /// Cancels the batch's pending and processing generations; returns how many.
 #[tauri::command]
-pub async fn cancel_batch(state: State<'_, AppState>, batch_id: Uuid) -> CommandResult<usize> {
+pub async fn cancel_batch(state: State<'_, AppState>, batch_id: BatchId) -> CommandResult<usize> {
     Ok(state.queue().await.cancel_batch(batch_id).await?)
 }
 
@@ -27,7 +30,7 @@ pub async fn cancel_batch(state: State<'_, AppState>, batch_id: Uuid) -> Command
 #[tauri::command]
 pub async fn retry_batch(
     state: State<'_, AppState>,
-    batch_id: Uuid,
+    batch_id: BatchId,
 ) -> CommandResult<Vec<GenerationSummary>> {
     let again = state.queue().await.retry_batch(batch_id)?;
     Ok(again.iter().map(Generation::summary).collect())

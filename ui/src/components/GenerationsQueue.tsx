@@ -4,6 +4,7 @@ import { useEffect, useRef, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { useGenerations } from "../context/GenerationsContext";
+import { formatFailure } from "../lib/failure";
 import { isActive } from "../lib/generation";
 import { elapsedMs, formatDuration, useNow } from "../lib/time";
 import { EtaLine } from "./GenerationFacts";
@@ -67,7 +68,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                   <span className="queue-prompt">{g.prompt_excerpt || t("common.noPrompt")}</span>
                   {isActive(g.status) && <ProgressBar value={g.progress} />}
                   {isActive(g.status) && <EtaLine generation={g} />}
-                  {g.status === "failed" && g.error && <span className="queue-error">{g.error}</span>}
+                  {g.status === "failed" && <span className="queue-error">{formatFailure(g)}</span>}
                 </span>
               </button>
             </li>

@@ -15,6 +15,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { ImageIcon, SearchIcon } from "../components/icons";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
+import { formatFailure } from "../lib/failure";
 import { isActive, STATUSES } from "../lib/generation";
 import { formatWhen } from "../lib/time";
 import { isFiltered, NO_FILTERS, useHistory, type HistoryFilters } from "../lib/useHistory";
@@ -72,7 +73,7 @@ const HistoryRow = memo(function HistoryRow({
             {g.model_name}
             {g.output_files.length > 1 && ` · ${t("common.images", { count: g.output_files.length })}`}
             {g.batch_id && <span className="history-batch"> · {t("batch.title")}</span>}
-            {g.status === "failed" && g.error && <span className="history-error"> · {g.error}</span>}
+            {g.status === "failed" && <span className="history-error"> · {formatFailure(g)}</span>}
           </span>
           {isActive(g.status) && <ProgressBar value={g.progress} />}
         </span>

@@ -59,7 +59,7 @@ fn build_history(q: &Queue, n: usize) -> Result<(), String> {
                     match i % 100 {
                         0 => {
                             r.status = GenerationStatus::Failed;
-                            r.error = Some("The model failed: CUDA out of memory".into());
+                            r.error = Some("CUDA out of memory".into());
                             r.error_kind = Some(ErrorKind::ModelFailed);
                             r.replicate_status = Some("failed".into());
                         }

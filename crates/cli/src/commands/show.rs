@@ -60,9 +60,9 @@ fn describe(g: &Generation, token: Option<&str>, data_dir: &std::path::Path) -> 
     );
     opt(
         "error",
-        g.error.as_ref().map(|e| match g.error_kind {
+        g.failure_english().map(|e| match g.error_kind {
             Some(k) => format!("{e} [{}]", k.as_str()),
-            None => e.clone(),
+            None => e,
         }),
     );
     opt("created", Some(local_time(g.created_at)));

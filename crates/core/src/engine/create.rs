@@ -64,21 +64,11 @@ async fn on_create_error(
             Ok(None)
         }
         Verdict::Rejected { detail } => {
-            fail(
-                s,
-                g.id,
-                ErrorKind::InputRejected,
-                format!("Replicate rejected the input: {detail}"),
-            )?;
+            fail(s, g.id, ErrorKind::InputRejected, Some(detail))?;
             Ok(None)
         }
         Verdict::NotFound => {
-            fail(
-                s,
-                g.id,
-                ErrorKind::Other,
-                format!("Replicate has no model {} ({e})", g.model),
-            )?;
+            fail(s, g.id, ErrorKind::ModelNotFound, Some(e.cause()))?;
             Ok(None)
         }
         Verdict::NotSent => {
@@ -105,12 +95,7 @@ async fn on_create_error(
             reconcile::reconcile(s, &g, token_id, secret, Some(&e)).await
         }
         Verdict::Other => {
-            fail(
-                s,
-                g.id,
-                ErrorKind::Other,
-                format!("Replicate answered the create with an error: {e}"),
-            )?;
+            fail(s, g.id, ErrorKind::CreateFailed, Some(e.cause()))?;
             Ok(None)
         }
     }

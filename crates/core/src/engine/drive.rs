@@ -62,12 +62,7 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
             if unsent {
                 release(s, id, None, None, false)?;
             } else {
-                fail(
-                    s,
-                    id,
-                    ErrorKind::Other,
-                    "The token that owns this prediction is missing from the system keyring".into(),
-                )?;
+                fail(s, id, ErrorKind::TokenSecretMissing, None)?;
             }
             return Ok(());
         }

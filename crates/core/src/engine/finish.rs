@@ -18,10 +18,6 @@ use crate::wait::{WaitCode, WaitReason};
 /// at 30 % dropped connections, one generation in 1,400 still fails (was one
 /// in 120 with four tries).
 const DOWNLOAD_ATTEMPTS: u32 = 6;
-/// Why a succeeded generation has no files.
-const OUTPUTS_EXPIRED: &str =
-    "The prediction succeeded, but its outputs expired on Replicate before they could be saved";
-
 /// A terminal prediction: save outputs (succeeded) or record the end.
 /// `inline`: the same outputs as `data:` URIs from an earlier answer, saved
 /// instead of `p`'s URLs when they are as many.
@@ -49,24 +45,18 @@ pub(super) async fn finish(
                 }
             }
             if outputs.is_empty() {
-                let (kind, why) = if p.data_removed || p.output.is_null() {
-                    (ErrorKind::OutputsExpired, OUTPUTS_EXPIRED)
+                let kind = if p.data_removed || p.output.is_null() {
+                    ErrorKind::OutputsExpired
                 } else {
-                    (
-                        ErrorKind::Other,
-                        "The prediction succeeded but returned no file",
-                    )
+                    ErrorKind::NoOutput
                 };
-                return fail_with_status(s, g.id, kind, why.to_owned(), Some(status));
+                return fail_with_status(s, g.id, kind, None, Some(status));
             }
             let url_refs = outputs.clone();
             save_and_complete(s, g, &p, outputs, url_refs, secret).await
         }
         PredictionStatus::Failed => {
-            let err = p
-                .error
-                .clone()
-                .unwrap_or_else(|| "the model failed without saying why".into());
+            let err = p.error.clone().unwrap_or_default();
             let fresh = s.queue.store().get_generation(g.id)?;
             let attempts = fresh.as_ref().map_or(g.attempts, |r| r.attempts);
             if is_platform_interruption(&err) && attempts < s.config.max_attempts {
@@ -89,17 +79,13 @@ pub(super) async fn finish(
                 s,
                 g.id,
                 ErrorKind::ModelFailed,
-                format!("The model failed: {err}"),
+                Some(err).filter(|e| !e.trim().is_empty()),
                 Some(status),
             )
         }
-        PredictionStatus::Aborted => fail_with_status(
-            s,
-            g.id,
-            ErrorKind::Aborted,
-            "Replicate aborted the prediction before it started (its deadline passed)".into(),
-            Some(status),
-        ),
+        PredictionStatus::Aborted => {
+            fail_with_status(s, g.id, ErrorKind::Aborted, None, Some(status))
+        }
         PredictionStatus::Canceled => {
             s.queue.commit(
                 g.id,
@@ -151,16 +137,11 @@ async fn save_and_complete(
             }
             Err(e) => {
                 download::clean_partials(&dir).await;
-                let (kind, msg) = match e {
-                    DownloadError::Expired => {
-                        (ErrorKind::OutputsExpired, OUTPUTS_EXPIRED.to_owned())
-                    }
-                    e => (
-                        ErrorKind::DownloadFailed,
-                        format!("The prediction succeeded, but saving its outputs failed: {e}"),
-                    ),
+                let (kind, detail) = match e {
+                    DownloadError::Expired => (ErrorKind::OutputsExpired, None),
+                    e => (ErrorKind::DownloadFailed, Some(e.to_string())),
                 };
-                return fail_with_status(s, g.id, kind, msg, Some(status));
+                return fail_with_status(s, g.id, kind, detail, Some(status));
             }
         }
     };

@@ -118,35 +118,17 @@ pub(super) async fn follow(
                 failures = 0;
                 p
             }
-            (Err(_), Some(Verdict::NotFound)) => {
-                return fail(
-                    s,
-                    g.id,
-                    ErrorKind::OutputsExpired,
-                    "This prediction can no longer be found on Replicate (expired on Replicate)"
-                        .into(),
-                );
+            (Err(e), Some(Verdict::NotFound)) => {
+                return fail(s, g.id, ErrorKind::OutputsExpired, Some(e.cause()));
             }
             (Err(e), Some(Verdict::Disable { .. })) => {
-                return fail(
-                    s,
-                    g.id,
-                    ErrorKind::Other,
-                    format!(
-                        "The token that owns this prediction was refused by Replicate, so its result cannot be read: {e}"
-                    ),
-                );
+                return fail(s, g.id, ErrorKind::TokenRefused, Some(e.cause()));
             }
             (Err(_), Some(Verdict::CoolDown { .. })) => continue,
             (Err(e), _) => {
                 failures += 1;
                 if failures >= MAX_READ_FAILURES {
-                    return fail(
-                        s,
-                        g.id,
-                        ErrorKind::RetriesExhausted,
-                        format!("Lost contact with Replicate while following the prediction: {e}"),
-                    );
+                    return fail(s, g.id, ErrorKind::LostContact, Some(e.cause()));
                 }
                 tokio::time::sleep(jittered_backoff(
                     s.config.retry_base,

@@ -363,8 +363,8 @@ fn fail_orphans(shared: &Arc<Shared>) {
         let res = shared.queue.commit(
             g.id,
             crate::lifecycle::Transition::Fail {
-                kind: crate::model::ErrorKind::Other,
-                message: "The token that owned this prediction was removed, so its result cannot be read; retry it to run it again".into(),
+                kind: crate::model::ErrorKind::TokenRemoved,
+                detail: None,
                 replicate_status: None,
             },
         );

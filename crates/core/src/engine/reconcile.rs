@@ -58,14 +58,7 @@ pub(super) async fn reconcile(
             let p = match (res, verdict) {
                 (Ok(p), _) => p,
                 (Err(e), Some(Verdict::Disable { .. })) => {
-                    fail(
-                        s,
-                        g.id,
-                        ErrorKind::Other,
-                        format!(
-                            "The create's answer was lost and its token was then refused ({e}), so whether a prediction was made cannot be checked"
-                        ),
-                    )?;
+                    fail(s, g.id, ErrorKind::CreateUnverifiable, Some(e.cause()))?;
                     return Ok(None);
                 }
                 (Err(e), _) => {
@@ -129,17 +122,12 @@ pub(super) async fn reconcile(
     // Surely not created.
     let now = s.queue.now();
     if g.attempts >= s.config.max_attempts {
-        let why = cause
-            .map(|e| e.to_string())
-            .unwrap_or_else(|| "the app stopped while sending it".into());
+        // No cause: the app stopped while sending the last one.
         fail(
             s,
             g.id,
             ErrorKind::RetriesExhausted,
-            format!(
-                "Gave up after {} attempts; the last one failed: {why}",
-                g.attempts
-            ),
+            cause.map(ApiError::cause),
         )?;
     } else {
         let at = now + jittered_backoff(s.config.retry_base, g.attempts, s.config.retry_cap);

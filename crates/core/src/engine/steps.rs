@@ -14,8 +14,13 @@ use crate::wait::WaitReason;
 pub(super) type Result<T> = std::result::Result<T, crate::queue::QueueError>;
 
 /// Ends the generation as failed, with the reason.
-pub(super) fn fail(s: &Arc<Shared>, id: GenerationId, kind: ErrorKind, msg: String) -> Result<()> {
-    fail_with_status(s, id, kind, msg, None)
+pub(super) fn fail(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    kind: ErrorKind,
+    detail: Option<String>,
+) -> Result<()> {
+    fail_with_status(s, id, kind, detail, None)
 }
 
 /// [`fail`], keeping Replicate's status (`failed`, `aborted`…).
@@ -23,14 +28,14 @@ pub(super) fn fail_with_status(
     s: &Arc<Shared>,
     id: GenerationId,
     kind: ErrorKind,
-    message: String,
+    detail: Option<String>,
     replicate_status: Option<String>,
 ) -> Result<()> {
     s.queue.commit(
         id,
         Transition::Fail {
             kind,
-            message,
+            detail,
             replicate_status,
         },
     )?;

@@ -45,7 +45,7 @@ fn created(token_id: TokenId) -> Transition {
 fn fail() -> Transition {
     Transition::Fail {
         kind: ErrorKind::ModelFailed,
-        message: "The model failed: out of memory".into(),
+        detail: Some("out of memory".into()),
         replicate_status: Some("failed".into()),
     }
 }

@@ -64,7 +64,7 @@ pub fn verdict(e: &ApiError, streak: u32) -> Verdict {
         },
         ApiErrorKind::Connect => Verdict::NotSent,
         ApiErrorKind::Invalid => Verdict::Rejected {
-            detail: e.detail.clone().unwrap_or_else(|| e.to_string()),
+            detail: e.detail.clone().unwrap_or_else(|| e.cause()),
         },
         ApiErrorKind::NotFound => Verdict::NotFound,
         _ if e.may_have_acted() => Verdict::MaybeActed,

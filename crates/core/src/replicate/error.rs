@@ -177,6 +177,30 @@ impl ApiError {
         self
     }
 
+    /// The cause in its own words, without our sentence around it:
+    /// `401 Unauthorized: Invalid token`, or the transport error's text. What a
+    /// failure stores as its detail (see [`crate::failure`]).
+    pub fn cause(&self) -> String {
+        let status = self.status.map(|status| {
+            match StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+            {
+                Some(r) => format!("{status} {r}"),
+                None => format!("HTTP {status}"),
+            }
+        });
+        let message = self
+            .message()
+            .map(|m| m.trim_end_matches(['.', ' ', '\n']).to_owned());
+        match (status, message) {
+            (Some(s), Some(m)) => format!("{s}: {m}"),
+            (Some(s), None) => s,
+            (None, Some(m)) => m,
+            (None, None) => format!("{:?}", self.kind).to_lowercase(),
+        }
+    }
+
     fn lead(&self) -> &'static str {
         match self.kind {
             ApiErrorKind::Unauthorized => "Replicate refused the token",

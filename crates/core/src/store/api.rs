@@ -9,7 +9,6 @@
 //! spread over calls; times are passed in (`now`); nothing here is SQL.
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use super::{
     BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, ListQuery, ModelRunTime,
@@ -17,7 +16,7 @@ use super::{
 };
 use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
-    Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
+    BatchId, Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
 };
 use crate::settings::Settings;
 
@@ -154,7 +153,7 @@ pub trait QueueStore: Send + Sync {
     /// The batch `batch_id`: counts by status and its generations, oldest
     /// first, each by its latest attempt. Errors: [`StoreError::NotFound`]
     /// when no generation carries this batch id.
-    fn batch_summary(&self, batch_id: Uuid) -> Result<BatchSummary, StoreError>;
+    fn batch_summary(&self, batch_id: BatchId) -> Result<BatchSummary, StoreError>;
 
     // ---- Tokens (never their secrets) ------------------------------------------
 
@@ -368,7 +367,7 @@ impl QueueStore for Store {
     ) -> Result<Vec<GenerationId>, StoreError> {
         Store::reorder_pending(self, ids, now)
     }
-    fn batch_summary(&self, batch_id: Uuid) -> Result<BatchSummary, StoreError> {
+    fn batch_summary(&self, batch_id: BatchId) -> Result<BatchSummary, StoreError> {
         Store::batch_summary(self, batch_id)
     }
     fn insert_token(

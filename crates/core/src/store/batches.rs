@@ -7,18 +7,17 @@
 //! retry, so "3 of 10 done" stays out of 10.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::codec::uuid_text;
 use super::generation_rows::{SUMMARY_COLUMNS, summary_from_row};
 use super::{Store, StoreError};
-use crate::model::{GenerationStatus, GenerationSummary, PROMPT_EXCERPT_CHARS};
+use crate::model::{BatchId, GenerationStatus, GenerationSummary, PROMPT_EXCERPT_CHARS};
 
 /// A batch's progress and its generations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BatchSummary {
-    pub batch_id: Uuid,
+    pub batch_id: BatchId,
     /// Generations in the batch (latest attempts only, see the module doc).
     pub total: u32,
     pub completed: u32,
@@ -34,7 +33,7 @@ impl Store {
     /// The batch `batch_id`: counts by status and its generations, oldest
     /// first, each by its latest attempt. Errors: [`StoreError::NotFound`]
     /// when no generation carries this batch id.
-    pub fn batch_summary(&self, batch_id: Uuid) -> Result<BatchSummary, StoreError> {
+    pub fn batch_summary(&self, batch_id: BatchId) -> Result<BatchSummary, StoreError> {
         let generations: Vec<GenerationSummary> = self.with_conn(|conn| {
             let sql = format!(
                 "SELECT {} FROM generations AS g INDEXED BY generations_batch \

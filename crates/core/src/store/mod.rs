@@ -65,6 +65,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/0004_unique_prediction.sql"
     )),
+    M::up(include_str!(
+        "../../../../migrations/0005_failure_codes.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

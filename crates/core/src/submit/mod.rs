@@ -24,7 +24,7 @@ mod tests;
 use serde_json::{Map, Value};
 
 use crate::events::Event;
-use crate::model::{Generation, ModelRef, NewGeneration};
+use crate::model::{BatchId, Generation, ModelRef, NewGeneration};
 use crate::queue::{BATCH_EVENTS, Queue, QueueError};
 use crate::replicate::{InputForm, SchemaError};
 
@@ -129,8 +129,8 @@ pub fn check_limits(prompts: usize, count: u32) -> Result<usize, QueueError> {
 
 /// The batch id of `total` generations queued together: a new UUID v7 when
 /// more than one, else none.
-pub fn batch_id_for(total: usize) -> Option<uuid::Uuid> {
-    (total > 1).then(uuid::Uuid::now_v7)
+pub fn batch_id_for(total: usize) -> Option<BatchId> {
+    (total > 1).then(BatchId::new)
 }
 
 /// The input without the prompt, typed from `form` when there is one.

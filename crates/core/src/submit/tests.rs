@@ -154,7 +154,7 @@ async fn one_generation_has_no_batch_and_several_share_a_v7_batch_id() {
         ["a cat", "a cat", "a cat", "a dog", "a dog", "a dog"]
     );
     let batch = many.generations[0].batch_id.expect("a batch id");
-    assert_eq!(batch.get_version_num(), 7);
+    assert_eq!(batch.uuid().get_version_num(), 7);
     assert!(many.generations.iter().all(|g| g.batch_id == Some(batch)));
     assert_eq!(many.generations[3].input["prompt"], "a dog");
 

@@ -1,7 +1,6 @@
 //! Generation rows: insert, read, list, view, delete, update, dispatch, counters.
 
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::model::GenerationId;
 
@@ -44,7 +43,7 @@ fn input_that_is_not_an_object_is_refused() {
 #[test]
 fn a_batch_is_inserted_whole_or_not_at_all() {
     let (_dir, store) = file_store();
-    let batch = Uuid::new_v4();
+    let batch = crate::ids::BatchId::new();
     let news: Vec<_> = (0..5)
         .map(|i| {
             let mut n = new_gen(&format!("p{i}"));
@@ -233,7 +232,7 @@ fn update_writes_every_mutable_field_in_one_transaction() {
             g.prediction_id = Some("q1w2e3".into());
             g.token_id = Some(token.id);
             g.replicate_status = Some("aborted".into());
-            g.error = Some("The prediction was aborted before it started.".into());
+            g.error = None;
             g.error_kind = Some(ErrorKind::Aborted);
             g.progress = Some(42);
             g.priority = 7;

@@ -69,6 +69,99 @@ fn reopening_keeps_data_and_does_not_migrate_again() {
 }
 
 #[test]
+fn failures_written_as_english_sentences_become_codes_and_the_causes_words() {
+    use crate::model::ErrorKind;
+    let (dir, store) = file_store();
+    // (kind, sentence as versions before schema 5 stored it) → (kind, error) after.
+    let rows = [
+        (
+            "model_failed",
+            "The model failed: CUDA out of memory",
+            "model_failed",
+            Some("CUDA out of memory"),
+        ),
+        (
+            "model_failed",
+            "The model failed: the model failed without saying why",
+            "model_failed",
+            None,
+        ),
+        (
+            "input_rejected",
+            "Replicate rejected the input: num_outputs: must be <= 4",
+            "input_rejected",
+            Some("num_outputs: must be <= 4"),
+        ),
+        (
+            "download_failed",
+            "The prediction succeeded, but saving its outputs failed: No space left on device",
+            "download_failed",
+            Some("No space left on device"),
+        ),
+        (
+            "aborted",
+            "Replicate aborted the prediction before it started (its deadline passed)",
+            "aborted",
+            None,
+        ),
+        (
+            "outputs_expired",
+            "This prediction can no longer be found on Replicate (expired on Replicate)",
+            "outputs_expired",
+            None,
+        ),
+        (
+            "retries_exhausted",
+            "Gave up after 3 attempts; the last one failed: time-out",
+            "other",
+            Some("Gave up after 3 attempts; the last one failed: time-out"),
+        ),
+        (
+            "other",
+            "Replicate has no model a/b (404)",
+            "other",
+            Some("Replicate has no model a/b (404)"),
+        ),
+        (
+            "model_failed",
+            "An unexpected wording",
+            "other",
+            Some("An unexpected wording"),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (kind, sentence, _, _) in rows {
+        let g = store.insert_generation(&new_gen("x"), t0()).unwrap();
+        store
+            .with_conn(|c| {
+                c.execute(
+                    "UPDATE generations SET status = 'failed', error = ?1, error_kind = ?2 WHERE id = ?3",
+                    rusqlite::params![sentence, kind, g.id.to_string()],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        ids.push(g.id);
+    }
+    // As a database written by schema 4 with those rows.
+    store
+        .with_conn(|c| Ok(c.pragma_update(None, "user_version", 4)?))
+        .unwrap();
+    drop(store);
+    let store = Store::open(&dir.path().join("data").join("genqueue.db")).unwrap();
+    for (id, (_, sentence, kind, error)) in ids.into_iter().zip(rows) {
+        let g = store.get_generation(id).unwrap().unwrap();
+        assert_eq!(g.error_kind, Some(ErrorKind::parse(kind)), "{sentence}");
+        assert_eq!(g.error.as_deref(), error, "{sentence}");
+        // What `genq` says is what it said before.
+        let english = g.failure_english().unwrap();
+        if kind != "aborted" && kind != "outputs_expired" && error.is_some() {
+            assert_eq!(english, sentence);
+        }
+    }
+}
+
+#[test]
 fn in_memory_store_has_no_path() {
     let store = Store::open_in_memory().unwrap();
     assert_eq!(store.path(), None);

@@ -1,8 +1,6 @@
 //! Dispatch order: moves and drag-and-drop reorder are exact and persist;
 //! batches count latest attempts.
 
-use uuid::Uuid;
-
 use crate::model::GenerationId;
 
 use super::{file_store, new_gen, secs, t0};
@@ -212,7 +210,7 @@ fn reorder_at_depth_in_a_long_queue_is_exact() {
 #[test]
 fn a_batch_counts_its_latest_attempts() {
     let (_dir, store) = file_store();
-    let batch = Uuid::now_v7();
+    let batch = crate::ids::BatchId::new();
     let news: Vec<_> = (0..4)
         .map(|i| {
             let mut n = new_gen(&format!("b{i}"));
@@ -252,7 +250,7 @@ fn a_batch_counts_its_latest_attempts() {
         "oldest first"
     );
     assert!(matches!(
-        store.batch_summary(Uuid::now_v7()),
+        store.batch_summary(crate::ids::BatchId::new()),
         Err(StoreError::NotFound { .. })
     ));
 }
