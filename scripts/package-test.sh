@@ -23,10 +23,12 @@ echo "== package-test: $deb ($(du -h "$deb" | cut -f1)), built in $((SECONDS - s
 echo "== package-test: what it carries"
 dpkg-deb --info "$deb" | sed -n 's/^ *\(Package\|Version\|Architecture\|Depends\|Installed-Size\):/  &/p'
 contents="$(dpkg-deb --contents "$deb")"
-for want in ./usr/bin/genqueue ./usr/share/applications/Genqueue.desktop \
-  ./usr/share/icons/hicolor/32x32/apps/genqueue.png ./usr/share/icons/hicolor/128x128/apps/genqueue.png; do
-  grep -q " $want\$" <<<"$contents" || { echo "package-test: $want is not in the package" >&2; exit 1; }
+# The binary, a desktop entry, the icons (hicolor, one per size).
+for want in ' ./usr/bin/genqueue$' ' ./usr/share/applications/[^/]*\.desktop$' \
+  ' ./usr/share/icons/hicolor/32x32/apps/[^/]*\.png$' ' ./usr/share/icons/hicolor/128x128/apps/[^/]*\.png$'; do
+  grep -q "$want" <<<"$contents" || { echo "package-test: nothing matches '$want' in the package" >&2; echo "$contents" >&2; exit 1; }
 done
+desktop="/$(grep -o './usr/share/applications/[^/]*\.desktop$' <<<"$contents" | head -n1 | sed 's|^\./||')"
 depends="$(dpkg-deb --field "$deb" Depends)"
 for dep in libwebkit2gtk-4.1-0 libgtk-3-0; do
   grep -q "$dep" <<<"$depends" || { echo "package-test: Depends lacks $dep ($depends)" >&2; exit 1; }
@@ -42,8 +44,8 @@ cleanup() {
 trap cleanup EXIT
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$deb"
 [ -x /usr/bin/genqueue ] || { echo "package-test: /usr/bin/genqueue is not installed" >&2; exit 1; }
-grep -q '^Exec=genqueue' /usr/share/applications/Genqueue.desktop ||
-  { echo "package-test: the desktop entry does not start genqueue" >&2; cat /usr/share/applications/Genqueue.desktop >&2; exit 1; }
+grep -q '^Exec=genqueue' "$desktop" ||
+  { echo "package-test: the desktop entry $desktop does not start genqueue" >&2; cat "$desktop" >&2; exit 1; }
 
 echo "== package-test: launch the installed binary under Xvfb"
 WINDOW_TESTS_SKIP_BUILD=1 WINDOW_TESTS_APP=/usr/bin/genqueue WINDOW_TESTS_FILES=package.test.mjs \
