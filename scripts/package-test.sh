@@ -24,11 +24,11 @@ echo "== package-test: what it carries"
 dpkg-deb --info "$deb" | sed -n 's/^ *\(Package\|Version\|Architecture\|Depends\|Installed-Size\):/  &/p'
 contents="$(dpkg-deb --contents "$deb")"
 # The binary, a desktop entry, the icons (hicolor, one per size).
-for want in ' ./usr/bin/genqueue$' ' ./usr/share/applications/[^/]*\.desktop$' \
-  ' ./usr/share/icons/hicolor/32x32/apps/[^/]*\.png$' ' ./usr/share/icons/hicolor/128x128/apps/[^/]*\.png$'; do
+for want in ' \(\./\)\?usr/bin/genqueue$' ' \(\./\)\?usr/share/applications/[^/]*\.desktop$' \
+  ' \(\./\)\?usr/share/icons/hicolor/32x32/apps/[^/]*\.png$' ' \(\./\)\?usr/share/icons/hicolor/128x128/apps/[^/]*\.png$'; do
   grep -q "$want" <<<"$contents" || { echo "package-test: nothing matches '$want' in the package" >&2; echo "$contents" >&2; exit 1; }
 done
-desktop="/$(grep -o './usr/share/applications/[^/]*\.desktop$' <<<"$contents" | head -n1 | sed 's|^\./||')"
+desktop="/$(grep -o 'usr/share/applications/[^/]*\.desktop$' <<<"$contents" | head -n1)"
 depends="$(dpkg-deb --field "$deb" Depends)"
 for dep in libwebkit2gtk-4.1-0 libgtk-3-0; do
   grep -q "$dep" <<<"$depends" || { echo "package-test: Depends lacks $dep ($depends)" >&2; exit 1; }
