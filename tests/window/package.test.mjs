@@ -35,9 +35,16 @@ test("the installed Genqueue paints the first-run screen, using no file of the c
   assert.equal(await browser.getTitle(), "Genqueue");
 
   // Painted: the window's screenshot is not flat, and has the button's text.
+  // The window may be shown a moment before it is painted: poll screenshots.
   const file = `${shotName("first-run")}.png`;
-  await browser.saveScreenshot(file);
-  const { stdout: sd } = await execFile("convert", [file, "-colorspace", "gray", "-format", "%[fx:standard_deviation]", "info:"]);
+  let sd = "0";
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    await browser.saveScreenshot(file);
+    ({ stdout: sd } = await execFile("convert", [file, "-colorspace", "gray", "-format", "%[fx:standard_deviation]", "info:"]));
+    if (Number(sd) > 0.02) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   console.log(`first-run screenshot ${file}: grey standard deviation ${sd}`);
   assert.ok(Number(sd) > 0.02, "the first-run screen is painted (not a flat window)");
   assert.ok(await (await browser.$("button=Try the offline demo")).isDisplayed());
