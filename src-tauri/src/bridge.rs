@@ -1,5 +1,5 @@
 //! The event bridge: the queue's events go to the window (`queue-event`),
-//! the tray (count, icon, menu) and the notifier: a generation ended, and
+//! the tray (count, icon, menu, tooltip) and the notifications (`notify.rs`): a generation ended, and
 //! the whole queue finished, as the `notifications` and
 //! `notify_queue_finished` settings say (read at each notification, so a
 //! change applies at once).
@@ -16,8 +16,9 @@ use genqueue_core::queue::Queue;
 use genqueue_core::settings::{NotifyMode, Settings};
 use genqueue_core::store::ListQuery;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
+
+use crate::notify::{Notice, Target};
 
 use crate::state::AppState;
 use crate::texts::{Lang, Texts};
@@ -29,6 +30,8 @@ pub const QUEUE_EVENT: &str = "queue-event";
 const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
 /// Generations listed in the tray menu.
 const TRAY_LATEST: usize = 5;
+/// Running or queued generations named in the tray's tooltip.
+const TRAY_RUNNING: usize = 3;
 
 /// Runs for the life of the app, following queue swaps (the demo).
 pub async fn run<R: Runtime>(app: AppHandle<R>) {
@@ -103,7 +106,16 @@ pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
             before: None,
         })
         .unwrap_or_default();
-    if let Err(e) = crate::tray::update(app, &c, &latest, paused, texts_of(queue)) {
+    let running = queue
+        .list(&ListQuery {
+            limit: TRAY_RUNNING,
+            statuses: vec![GenerationStatus::Processing, GenerationStatus::Pending],
+            unviewed_only: false,
+            before: None,
+        })
+        .unwrap_or_default();
+    let texts = texts_of(queue);
+    if let Err(e) = crate::tray::update(app, &c, &latest, &running, paused, texts) {
         tracing::warn!(error = %e, "could not update the tray");
     }
 }
@@ -144,10 +156,19 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
     if !should_notify_queue_finished(&s, run, focused(app)) {
         return;
     }
-    let (title, body) = Texts(Lang::of(s.language)).queue_finished(run);
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!(error = %e, "could not show a notification");
-    }
+    let texts = Texts(Lang::of(s.language));
+    let (title, body) = texts.queue_finished(run);
+    let target = match run.created_span() {
+        Some((from, to)) => Target::Run { from, to },
+        None => Target::History,
+    };
+    let notice = Notice {
+        title,
+        body,
+        target,
+        retry: None,
+    };
+    crate::notify::show(app, notice, texts);
 }
 
 /// The start of a text-only result (`text.txt`), to show in its notification.
@@ -189,10 +210,15 @@ fn notify_budget<R: Runtime>(
         return;
     }
     let waiting = queue.counters().map(|c| c.pending).unwrap_or(0);
-    let (title, body) = Texts(Lang::of(s.language)).budget_held(w, waiting);
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!(error = %e, "could not show a notification");
-    }
+    let texts = Texts(Lang::of(s.language));
+    let (title, body) = texts.budget_held(w, waiting);
+    let notice = Notice {
+        title,
+        body,
+        target: Target::Spend,
+        retry: None,
+    };
+    crate::notify::show(app, notice, texts);
 }
 
 /// A native notification when a generation ends, per the `notifications` setting.
@@ -213,9 +239,13 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
         ),
         _ => return,
     };
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!(error = %e, "could not show a notification");
-    }
+    let notice = Notice {
+        title,
+        body,
+        target: Target::Result(g.id),
+        retry: (g.status == GenerationStatus::Failed).then_some(g.id),
+    };
+    crate::notify::show(app, notice, texts);
 }
 
 #[cfg(test)]
@@ -235,7 +265,7 @@ mod tests {
         let done = RunTally {
             completed: 3,
             failed: 1,
-            cancelled: 0,
+            ..RunTally::default()
         };
         let only_cancelled = RunTally {
             cancelled: 2,

@@ -4,6 +4,7 @@
 //! - [`bridge`]: queue events to the window, the tray and notifications;
 //! - [`tray`]: the system tray;
 //! - [`telegram`]: the Telegram relay of the queue, its status to the window;
+//! - [`notify`]: notifications, and what their clicks open;
 //! - [`demo`]: the offline demo (replicate-sim inside the app);
 //! - [`state`]: the queue and engine the app holds;
 //! - [`logging`]: the log file.
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod ipc;
 pub mod logging;
+pub mod notify;
 pub mod state;
 pub mod telegram;
 pub mod texts;
@@ -67,10 +69,13 @@ pub fn run() {
             allow_outputs(app.handle(), &data_dir);
             allow_output_folder(app.handle(), &settings);
             app.manage(AppState::new(backend));
-            tray::create(
+            if let Err(e) = tray::create(
                 app.handle(),
                 texts::Texts(texts::Lang::of(settings.language)),
-            )?;
+            ) {
+                // Linux: no StatusNotifierWatcher, or no host (panel) behind it.
+                tracing::warn!(error = %e, "no system tray here; Genqueue runs without one");
+            }
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
             window::show_later_if_silent(app.handle());
             app.manage(telegram::TelegramRelay::default());

@@ -53,11 +53,16 @@ fn ru_plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
 pub struct Texts(pub Lang);
 
 impl Texts {
-    /// The tooltip: the count and what runs.
+    /// The tooltip's first line: `⟳ N` unviewed, how many run or wait, and
+    /// whether the queue is paused. (The tray adds a line per running
+    /// generation: `tray::tooltip`.)
     pub fn tooltip(self, c: &Counters, paused: bool) -> String {
         match self.0 {
             Lang::En => {
-                let mut s = format!("Genqueue — {} unviewed", c.unviewed);
+                let mut s = match c.unviewed {
+                    0 => "Genqueue — nothing unviewed".to_owned(),
+                    n => format!("Genqueue — ⟳ {n} unviewed"),
+                };
                 if c.active > 0 {
                     s.push_str(&format!(", {} running or queued", c.active));
                 }
@@ -67,7 +72,10 @@ impl Texts {
                 s
             }
             Lang::Ru => {
-                let mut s = format!("Genqueue — не просмотрено: {}", c.unviewed);
+                let mut s = match c.unviewed {
+                    0 => "Genqueue — всё просмотрено".to_owned(),
+                    n => format!("Genqueue — ⟳ {n} не просмотрено"),
+                };
                 if c.active > 0 {
                     s.push_str(&format!(", в работе или в очереди: {}", c.active));
                 }
@@ -149,6 +157,22 @@ impl Texts {
         match self.0 {
             Lang::En => en.to_owned(),
             Lang::Ru => ru.to_owned(),
+        }
+    }
+
+    /// A notification's button (and its click) that opens what it is about.
+    pub fn open(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Open",
+            Lang::Ru => "Открыть",
+        }
+    }
+
+    /// A failed generation's notification button that queues it again.
+    pub fn retry(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Retry",
+            Lang::Ru => "Повторить",
         }
     }
 
@@ -315,11 +339,15 @@ mod tests {
         };
         assert_eq!(
             Texts(Lang::En).tooltip(&c, true),
-            "Genqueue — 3 unviewed, 1 running or queued (paused)"
+            "Genqueue — ⟳ 3 unviewed, 1 running or queued (paused)"
         );
         assert_eq!(
             Texts(Lang::Ru).tooltip(&c, false),
-            "Genqueue — не просмотрено: 3, в работе или в очереди: 1"
+            "Genqueue — ⟳ 3 не просмотрено, в работе или в очереди: 1"
+        );
+        assert_eq!(
+            Texts(Lang::En).tooltip(&Counters::default(), false),
+            "Genqueue — nothing unviewed"
         );
         assert_eq!(Texts(Lang::Ru).count_line(&c), "⟳ 3 не просмотрено");
         assert_eq!(
@@ -360,6 +388,7 @@ mod tests {
             completed: 3,
             failed: 1,
             cancelled: 0,
+            ..RunTally::default()
         };
         assert_eq!(
             Texts(Lang::En).queue_finished(&run),

@@ -1,5 +1,5 @@
 //! The main window: bringing it forward, and asking it to show a page
-//! (the `navigate` event). Used by the tray, the bridge and the
+//! (the `navigate` event). Used by the tray, the notifications and the
 //! single-instance handler; it calls none of them.
 //!
 //! The window is created hidden (`"visible": false` in tauri.conf.json) and
@@ -66,20 +66,26 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Shows the window on a generation's result page and marks it viewed.
-pub fn open_result<R: Runtime>(app: &AppHandle<R>, id: GenerationId) {
+/// Shows the window on a page: a route of the window, such as
+/// `/history?from=…&to=…` (see [`NAVIGATE_EVENT`]).
+pub fn show_page<R: Runtime>(app: &AppHandle<R>, path: &str) {
     show_main(app);
     let _ = app.emit(
         NAVIGATE_EVENT,
         Navigate {
-            path: format!("/result/{id}"),
+            path: path.to_owned(),
         },
     );
+}
+
+/// Shows the window on a generation's result page and marks it viewed.
+pub fn open_result<R: Runtime>(app: &AppHandle<R>, id: GenerationId) {
+    show_page(app, &format!("/result/{id}"));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let q = app.state::<AppState>().queue().await;
         if let Err(e) = q.mark_viewed(id) {
-            tracing::warn!(error = %e, "could not mark a generation viewed from the tray");
+            tracing::warn!(error = %e, "could not mark a generation viewed");
         }
     });
 }

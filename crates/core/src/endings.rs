@@ -5,6 +5,8 @@
 //! notifications) and the Telegram relay ([`crate::telegram::Relay`]); tests
 //! feed events in.
 
+use chrono::{DateTime, TimeDelta, Utc};
+
 use crate::events::Event;
 use crate::model::{GenerationStatus, GenerationSummary};
 
@@ -14,16 +16,32 @@ pub struct RunTally {
     pub completed: u32,
     pub failed: u32,
     pub cancelled: u32,
+    /// `created_at` of the earliest and the latest of them (`None` before one ends).
+    pub first_created: Option<DateTime<Utc>>,
+    pub last_created: Option<DateTime<Utc>>,
 }
 
 impl RunTally {
-    fn count(&mut self, status: GenerationStatus) {
-        match status {
+    fn count(&mut self, g: &GenerationSummary) {
+        match g.status {
             GenerationStatus::Completed => self.completed += 1,
             GenerationStatus::Failed => self.failed += 1,
             GenerationStatus::Cancelled => self.cancelled += 1,
-            _ => {}
+            _ => return,
         }
+        let t = g.created_at;
+        self.first_created = Some(self.first_created.map_or(t, |f| f.min(t)));
+        self.last_created = Some(self.last_created.map_or(t, |l| l.max(t)));
+    }
+
+    /// The run as the history's bounds: created at or after the first, and
+    /// strictly before one millisecond after the last (the store keeps
+    /// `created_at` to the millisecond; the history's `to` is exclusive).
+    pub fn created_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        Some((
+            self.first_created?,
+            self.last_created? + TimeDelta::milliseconds(1),
+        ))
     }
 }
 
@@ -56,7 +74,7 @@ impl Endings {
     pub fn on_event(&mut self, ev: &Event) -> Option<Decision> {
         match ev {
             Event::GenerationEnded(g) => {
-                self.run.count(g.status);
+                self.run.count(g);
                 Some(Decision::Ended(g.clone()))
             }
             Event::CountersChanged(c) => {
@@ -173,12 +191,16 @@ mod tests {
             .iter()
             .filter(|d| matches!(d, Decision::QueueFinished(_)))
             .collect();
+        let first = rows.iter().map(|g| g.created_at).min();
+        let last = rows.iter().map(|g| g.created_at).max();
         assert_eq!(
             finished,
             vec![&Decision::QueueFinished(RunTally {
                 completed: 334,
                 failed: 333,
-                cancelled: 333
+                cancelled: 333,
+                first_created: first,
+                last_created: last,
             })]
         );
     }

@@ -321,6 +321,8 @@ export const en = {
     from: "From",
     to: "To",
     clearFilters: "Clear filters",
+    thisRun: "One run of the queue, from {{from}}",
+    allRuns: "Show every generation",
     total_one: "{{count, number}} generation",
     total_other: "{{count, number}} generations",
     shown_one: "{{count, number}} shown",

@@ -345,6 +345,8 @@ export const ru = {
     from: "С",
     to: "По",
     clearFilters: "Сбросить фильтры",
+    thisRun: "Один прогон очереди, с {{from}}",
+    allRuns: "Показать все генерации",
     total_one: "{{count, number}} генерация",
     total_few: "{{count, number}} генерации",
     total_many: "{{count, number}} генераций",

@@ -2,10 +2,12 @@
 // (only the rows in view are in the DOM), read page by page from list_history
 // as it scrolls; filters, a debounced prompt search, multi-select actions and
 // "Clear finished". ↑/↓/PgUp/PgDn/Home/End move, Enter opens, Space selects.
+// `/history?from=…&to=…` (RFC 3339) shows one run of the queue (a click on
+// the "Queue finished" notification) until its chip is pressed.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { Counters, GenerationStatus, GenerationSummary } from "../bindings";
 import type { BulkAction } from "../bindings";
@@ -95,7 +97,14 @@ const HistoryRow = memo(function HistoryRow({
 export function HistoryPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [filters, setFilters] = useState<HistoryFilters>(NO_FILTERS);
+  const [params, setParams] = useSearchParams();
+  const runFrom = params.get("from");
+  const runTo = params.get("to");
+  const [filters, setFilters] = useState<HistoryFilters>(() => ({ ...NO_FILTERS, run: runFrom && runTo ? { from: runFrom, to: runTo } : null }));
+  useEffect(() => {
+    const run = runFrom && runTo ? { from: runFrom, to: runTo } : null;
+    setFilters((f) => (f.run?.from === run?.from && f.run?.to === run?.to ? f : { ...f, run }));
+  }, [runFrom, runTo]);
   const [text, setText] = useState("");
   const { items, loading, done, error: loadError, loadMore, reload } = useHistory(filters);
   const counters = useCounters();
@@ -289,6 +298,11 @@ export function HistoryPage() {
           ))}
         </div>
         <div className="history-filters">
+          {filters.run && (
+            <button type="button" className="chip" aria-pressed="true" data-testid="history-run" title={t("history.allRuns")} onClick={() => setParams({})}>
+              {t("history.thisRun", { from: formatWhen(filters.run.from) })} ×
+            </button>
+          )}
           <select className="input" aria-label={t("history.modelFilter")} value={filters.model ?? ""} onChange={(e) => setFilters((f) => ({ ...f, model: e.target.value || null }))}>
             <option value="">{t("history.allModels")}</option>
             {models.map((m) => (
@@ -312,6 +326,7 @@ export function HistoryPage() {
               onClick={() => {
                 setText("");
                 setFilters(NO_FILTERS);
+                if (filters.run) setParams({});
               }}
             >
               {t("history.clearFilters")}

@@ -217,6 +217,7 @@ mod tests {
             completed: 3,
             failed: 1,
             cancelled: 0,
+            ..Default::default()
         };
         assert_eq!(
             for_queue_finished(&run, false),
