@@ -28,7 +28,7 @@ describe("CreatePage", () => {
     expect(create?.args.input).not.toHaveProperty("prompt");
     expect(screen.getByRole("status")).toHaveTextContent("Queued a batch of 2 generations");
     fake.stop();
-  });
+  }, 20000);
 
   it("sends the deadlines typed under Deadlines, and refuses a run deadline under 5 s inline", async () => {
     const fake = fakeBackend("empty", { eventDelayMs: 60_000 });
