@@ -65,7 +65,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/0004_unique_prediction.sql"
     )),
-    M::up(include_str!("../../../../migrations/0005_deadlines.sql")),
+    M::up(include_str!("../../../../migrations/0006_deadlines.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

@@ -1,4 +1,5 @@
--- Genqueue schema, version 5: a generation's deadlines (issue #12).
+-- Genqueue schema: a generation's deadlines (issue #12). Numbered 0006 to follow
+-- main's 0005_failure_codes.sql once merged.
 --
 -- start_deadline_secs: how long its prediction may stay `starting` before
 -- the engine cancels it (NULL: the setting's value, 15 min by default).
