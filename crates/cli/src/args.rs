@@ -401,6 +401,32 @@ mod tests {
         let r = Cli::try_parse_from(["genq", "submit", "-m", "a/b"]);
         assert!(r.is_err());
     }
+
+    #[test]
+    fn deadlines_read_like_cancel_after_and_keep_replicates_minimum() {
+        let submit = |extra: &[&str]| {
+            let mut argv = vec!["genq", "submit", "-m", "a/b", "-p", "x"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv).map(|cli| match cli.command {
+                Command::Submit(a) => (a.start_deadline, a.run_deadline),
+                _ => unreachable!(),
+            })
+        };
+        assert_eq!(submit(&[]).unwrap(), (None, None));
+        assert_eq!(
+            submit(&["--start-deadline", "5m", "--run-deadline", "90s"]).unwrap(),
+            (Some(300), Some(90))
+        );
+        let e = submit(&["--run-deadline", "4s"]).unwrap_err().to_string();
+        assert!(
+            e.contains("a run deadline must be 5 s to 24 h, not 4 s"),
+            "{e}"
+        );
+        let e = submit(&["--start-deadline", "soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("write it like 90s, 15m or 1h30m"), "{e}");
+    }
 }
 
 /// `--start-deadline`: the core's grammar and range, in whole seconds.
