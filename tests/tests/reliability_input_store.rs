@@ -345,7 +345,7 @@ async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
     std::fs::remove_file(&filler).unwrap();
     // Room for the store's next writes (a step, its spend row, the WAL)
     // and one image, not two: the download fails.
-    fill(one + one / 2 + 64 * 1024);
+    fill(2 * one - one / 4);
     let big = queue
         .submit(flux(
             "does not fit",
