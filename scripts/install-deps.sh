@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Genqueue needs to build, run and test
-# (as root). Used by .ci/run, and by scripts/run-app.sh when they are missing.
+# (as root), and Node.js/npm when missing or too old. Used by .ci/run,
+# scripts/run-app.sh and scripts/test-all.sh; quick when all is there.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -8,15 +9,22 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends \
-  build-essential pkg-config curl file ca-certificates \
-  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
-  libayatana-appindicator3-dev librsvg2-dev \
-  xvfb webkit2gtk-driver gstreamer1.0-alsa dbus dbus-x11 gnome-keyring libsecret-tools \
-  dunst libnotify-bin imagemagick xdotool keyutils \
-  chromium chromium-driver sqlite3 \
+PACKAGES=(
+  build-essential pkg-config curl file ca-certificates
+  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
+  libayatana-appindicator3-dev librsvg2-dev
+  xvfb webkit2gtk-driver gstreamer1.0-alsa dbus dbus-x11 gnome-keyring libsecret-tools
+  dunst libnotify-bin imagemagick xdotool keyutils
+  chromium chromium-driver sqlite3
   haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils libglib2.0-bin
+)
+# Quick when everything is there already (run-app.sh and test-all.sh call
+# this each time): apt-get runs only when a package is missing.
+installed="$(dpkg-query -W -f='${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null | grep -c '^installed$' || true)"
+if [ "$installed" -ne "${#PACKAGES[@]}" ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+fi
 
 # Node.js and npm for the UI (ui/, Vite): Vite needs Node.js ^20.19 or
 # >= 22.12 (its package.json "engines"). Debian 12's own Node.js is 18, so
