@@ -37,6 +37,7 @@ mod gate;
 pub mod images;
 pub mod limits;
 pub mod media;
+mod outputs;
 mod prediction;
 mod problem;
 mod routes;
