@@ -1,3 +1,5 @@
+import { telegramEn } from "./telegram";
+
 // English: the reference catalogue. Every key here must exist in ru.ts
 // (a test checks it); plural keys carry CLDR suffixes (_one, _other).
 export const en = {
@@ -473,37 +475,7 @@ export const en = {
     starting: "Starting…",
     tryDemo: "Try the offline demo",
   },
-  telegram: {
-    title: "Telegram",
-    lede: "A Telegram bot of yours can send finished generations to a chat: the images with their prompt, failures with the reason, and a summary when the queue has finished. Create a bot with @BotFather, paste its token here, write to the bot, then find your chat.",
-    token: "Bot token",
-    tokenHelp: "Kept in the system keyring, never in Genqueue's files or logs.",
-    tokenSet: "Token saved in the keyring",
-    saveToken: "Save token",
-    replaceToken: "Replace…",
-    removeToken: "Remove",
-    badToken: "A bot token looks like 123456789:AA… (the bot's number, a colon, then letters and digits).",
-    chat: "Chat id",
-    chatHelp: "Write /start to your bot, then press Find my chat and pick yours.",
-    findChat: "Find my chat",
-    noChats: "Nobody wrote to the bot lately: send it a message in Telegram, then try again.",
-    badChat: "A chat id is a number (negative for groups) or a channel's @name.",
-    apiBase: "Bot API server URL",
-    apiBaseHelp: "Empty: https://api.telegram.org. Set it to go through a proxy or a local Bot API server.",
-    saveChat: "Save chat and server",
-    what: "What to send",
-    sendCompleted: "Each finished generation (images as photos, videos as files)",
-    sendFailed: "Failures, with the reason",
-    sendQueueFinished: "A summary when the whole queue has finished",
-    test: "Send a test message",
-    sending: "Sending…",
-    testSent: "Sent by {{bot}}: check the chat.",
-    failed: "A message could not be sent to Telegram: {{message}}",
-    retrying_one: "{{count, number}} message waits for Telegram: {{reason}}",
-    retrying_other: "{{count, number}} messages wait for Telegram: {{reason}}",
-    sentCount_one: "{{count, number}} message sent since Genqueue started.",
-    sentCount_other: "{{count, number}} messages sent since Genqueue started.",
-  },
+  telegram: telegramEn,
   spend: {
     title: "Spend",
     lede: "What your queue cost, estimated from Replicate's prices (USD). Replicate itself shows no balance or usage to apps.",

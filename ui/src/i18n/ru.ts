@@ -1,3 +1,5 @@
+import { telegramRu } from "./telegram";
+
 // Русский: те же ключи, что в en.ts (это проверяет тест); у счётных ключей
 // все формы CLDR для русского: _one (1, 21), _few (2–4, 22–24), _many (5–20, 25…), _other (дроби).
 export const ru = {
@@ -513,41 +515,7 @@ export const ru = {
     starting: "Запускаю…",
     tryDemo: "Попробовать офлайн-демо",
   },
-  telegram: {
-    title: "Telegram",
-    lede: "Ваш бот в Telegram может присылать в чат готовые генерации: изображения с промптом, ошибки с причиной и итог, когда очередь закончилась. Создайте бота у @BotFather, вставьте сюда его токен, напишите боту и найдите свой чат.",
-    token: "Токен бота",
-    tokenHelp: "Хранится в системной связке ключей, не в файлах и журналах Genqueue.",
-    tokenSet: "Токен сохранён в связке ключей",
-    saveToken: "Сохранить токен",
-    replaceToken: "Заменить…",
-    removeToken: "Удалить",
-    badToken: "Токен бота выглядит как 123456789:AA… (номер бота, двоеточие, затем буквы и цифры).",
-    chat: "ID чата",
-    chatHelp: "Напишите боту /start, затем нажмите «Найти мой чат» и выберите свой.",
-    findChat: "Найти мой чат",
-    noChats: "Боту давно никто не писал: отправьте ему сообщение в Telegram и попробуйте снова.",
-    badChat: "ID чата — число (у групп отрицательное) или @имя канала.",
-    apiBase: "URL сервера Bot API",
-    apiBaseHelp: "Пусто: https://api.telegram.org. Укажите, чтобы ходить через прокси или свой сервер Bot API.",
-    saveChat: "Сохранить чат и сервер",
-    what: "Что присылать",
-    sendCompleted: "Каждую готовую генерацию (изображения — фото, видео — файлом)",
-    sendFailed: "Ошибки, с причиной",
-    sendQueueFinished: "Итог, когда вся очередь закончилась",
-    test: "Отправить тестовое сообщение",
-    sending: "Отправка…",
-    testSent: "Отправлено ботом {{bot}}: проверьте чат.",
-    failed: "Сообщение не удалось отправить в Telegram: {{message}}",
-    retrying_one: "{{count, number}} сообщение ждёт Telegram: {{reason}}",
-    retrying_few: "{{count, number}} сообщения ждут Telegram: {{reason}}",
-    retrying_many: "{{count, number}} сообщений ждут Telegram: {{reason}}",
-    retrying_other: "{{count, number}} сообщения ждут Telegram: {{reason}}",
-    sentCount_one: "С запуска Genqueue отправлено {{count, number}} сообщение.",
-    sentCount_few: "С запуска Genqueue отправлено {{count, number}} сообщения.",
-    sentCount_many: "С запуска Genqueue отправлено {{count, number}} сообщений.",
-    sentCount_other: "С запуска Genqueue отправлено {{count, number}} сообщения.",
-  },
+  telegram: telegramRu,
   spend: {
     title: "Расходы",
     lede: "Сколько стоила очередь — по ценам Replicate (в долларах США). Сам Replicate не сообщает приложениям ни баланс, ни расход.",
