@@ -116,6 +116,23 @@ if [ "${1:-}" = "--inside-session" ]; then
   bg gnome-keyring sh -c 'printf %s genqueue-bench | exec gnome-keyring-daemon --foreground --unlock --components=secrets'
   wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
 
+  # A tray bar, as on a desktop: a StatusNotifierWatcher and a host (the
+  # recipe of scripts/window-tests.sh), so both apps' trays register (they
+  # run without one too). Outside the apps' trees: not summed.
+  host_registered() {
+    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
+      --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered 2>/dev/null |
+      grep -q true
+  }
+  if command -v status-notifier-watcher >/dev/null 2>&1 && command -v gtk-sni-tray-standalone >/dev/null 2>&1; then
+    bg status-notifier-watcher status-notifier-watcher
+    wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
+    bg sni-tray gtk-sni-tray-standalone --bottom --end --size 32
+    wait_for 20 "a StatusNotifier host to register" host_registered
+  else
+    echo "measure: no status-notifier-watcher/gtk-sni-tray-standalone: the apps run without a tray" >&2
+  fi
+
   tokens=()
   sim_args=()
   for i in $(seq 1 "$TOKENS"); do

@@ -22,7 +22,9 @@ fn main() {
                 .default_window_icon()
                 .cloned()
                 .ok_or("the bundle has no icon")?;
-            TrayIconBuilder::with_id("bare")
+            // Without a StatusNotifierWatcher on the bus the tray cannot
+            // register: the app runs on without it, as Genqueue does.
+            let tray = TrayIconBuilder::with_id("bare")
                 .icon(icon)
                 .tooltip("Bare Tauri")
                 .menu(&menu)
@@ -36,7 +38,10 @@ fn main() {
                     "quit" => app.exit(0),
                     _ => {}
                 })
-                .build(app)?;
+                .build(app);
+            if let Err(e) = tray {
+                eprintln!("bare-tauri: no tray: {e}");
+            }
             Ok(())
         })
         .run(tauri::generate_context!())
