@@ -210,7 +210,7 @@ if [ "${1:-}" = "--inside-session" ]; then
     while [ "$left" -gt 0 ]; do
       k=$((left < 50 ? left : 50))
       "$BIN/genq" submit -m black-forest-labs/flux-schnell -p "a lighthouse at dusk, benchmark round $r" \
-        -n "$k" >/dev/null
+        -n "$k" >/dev/null 2>&1
       left=$((left - k))
     done
     t_queued="$(date +%s.%N)"
