@@ -163,17 +163,18 @@ impl Queue {
         Ok(())
     }
 
-    /// Records what a generation's ended prediction cost (`metrics`, outputs).
-    pub(crate) fn record_final_cost(
+    /// What a generation's ended prediction cost (`metrics`, outputs), to
+    /// record with its ending ([`crate::store::StepWrites::spend`]).
+    pub(crate) fn final_spend(
         &self,
         g: &Generation,
         p: &Prediction,
         token_id: Option<TokenId>,
-    ) -> Result<(), QueueError> {
+    ) -> Result<FinalSpend, QueueError> {
         let table = self.spend_settings()?.table();
         let usage = Usage::of(p);
         let c = cost::final_cost(&table, &g.model_name, &g.input, &usage);
-        self.store().record_final(&FinalSpend {
+        Ok(FinalSpend {
             generation_id: g.id,
             model_name: g.model_name.clone(),
             cost: c.total,
@@ -181,8 +182,7 @@ impl Queue {
             predict_ms: usage.predict_ms,
             token_id,
             charged_at: p.completed_at.unwrap_or_else(|| self.now()),
-        })?;
-        Ok(())
+        })
     }
 
     /// The spend rows of these generations (estimate and final).

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
 use super::{
     BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, InputUpload, ListQuery,
-    ModelRunTime, MoveTo, RequestOutcome, Store, StoreError,
+    ModelRunTime, MoveTo, RequestOutcome, StepWrites, StepWritten, Store, StoreError,
 };
 use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
@@ -56,6 +56,22 @@ pub trait QueueStore: Send + Sync {
         t: &Transition,
         now: DateTime<Utc>,
     ) -> Result<Transitioned, StoreError>;
+
+    /// One engine step's writes in one transaction, all or nothing: counts
+    /// `w.request` on its token (as [`QueueStore::record_request`]), records
+    /// `w.spend` (as [`QueueStore::record_final`], whether or not `t`
+    /// applies), then applies `t` to `id` (as [`QueueStore::transition`]).
+    ///
+    /// A token removed meanwhile is not counted (`token` is `None`); the rest
+    /// is written. Errors: [`StoreError::NotFound`] (no such generation:
+    /// nothing written); the store's own.
+    fn write_step(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        w: &StepWrites,
+        now: DateTime<Utc>,
+    ) -> Result<StepWritten, StoreError>;
 
     /// Marks a generation viewed (`viewed_at = now`) and returns it; idempotent
     /// (an already viewed row keeps its first `viewed_at` and is not written).
@@ -347,6 +363,15 @@ impl QueueStore for Store {
         now: DateTime<Utc>,
     ) -> Result<Transitioned, StoreError> {
         Store::transition(self, id, t, now)
+    }
+    fn write_step(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        w: &StepWrites,
+        now: DateTime<Utc>,
+    ) -> Result<StepWritten, StoreError> {
+        Store::write_step(self, id, t, w, now)
     }
     fn mark_viewed(
         &self,

@@ -114,25 +114,7 @@ impl Store {
 
     /// Records what an ended generation cost (replacing an earlier final figure).
     pub fn record_final(&self, f: &FinalSpend) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO spend (generation_id, model_name, ended, final, final_parts, predict_ms, \
-                 token_id, charged_at, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?7) \
-                 ON CONFLICT (generation_id) DO UPDATE SET ended = 1, final = excluded.final, \
-                 final_parts = excluded.final_parts, predict_ms = excluded.predict_ms, \
-                 token_id = excluded.token_id, charged_at = excluded.charged_at",
-            )?
-            .execute((
-                uuid_text(f.generation_id),
-                &f.model_name,
-                f.cost.map(|u| u.micros()),
-                json(&f.parts),
-                f.predict_ms,
-                f.token_id.map(uuid_text),
-                ts(to_ms(f.charged_at)),
-            ))?;
-            Ok(())
-        })
+        self.write(|tx| record_final_in(tx, f))
     }
 
     /// The spend rows of these generations (missing ones are left out).
@@ -376,4 +358,26 @@ pub(crate) fn budget_check(
     }
     *tokens = kept;
     Ok((None, token_hold))
+}
+
+/// [`Store::record_final`] inside the caller's write transaction (also used
+/// by [`Store::write_step`](super::step)).
+pub(super) fn record_final_in(tx: &Connection, f: &FinalSpend) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO spend (generation_id, model_name, ended, final, final_parts, predict_ms, \
+         token_id, charged_at, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?7) \
+         ON CONFLICT (generation_id) DO UPDATE SET ended = 1, final = excluded.final, \
+         final_parts = excluded.final_parts, predict_ms = excluded.predict_ms, \
+         token_id = excluded.token_id, charged_at = excluded.charged_at",
+    )?
+    .execute((
+        uuid_text(f.generation_id),
+        &f.model_name,
+        f.cost.map(|u| u.micros()),
+        json(&f.parts),
+        f.predict_ms,
+        f.token_id.map(uuid_text),
+        ts(to_ms(f.charged_at)),
+    ))?;
+    Ok(())
 }

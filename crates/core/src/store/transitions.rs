@@ -4,6 +4,7 @@
 //! transaction with the row locked (`SELECT … FOR UPDATE`).
 
 use chrono::{DateTime, Utc};
+use rusqlite::Transaction;
 
 use super::generation_rows::{load, write_row};
 use super::{Store, StoreError};
@@ -22,34 +23,43 @@ impl Store {
         t: &Transition,
         now: DateTime<Utc>,
     ) -> Result<Transitioned, StoreError> {
-        self.write(|tx| {
-            let before = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
-            let mut g = before.clone();
-            if !t.apply(&mut g, now) {
-                return Ok(Transitioned {
-                    row: before,
-                    applied: false,
-                    changed: false,
-                    ended: false,
-                });
-            }
-            if g == before {
-                return Ok(Transitioned {
-                    row: before,
-                    applied: true,
-                    changed: false,
-                    ended: false,
-                });
-            }
-            g.updated_at = now;
-            write_row(tx, &g)?;
-            let row = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
-            Ok(Transitioned {
-                ended: before.status.is_active() && !row.status.is_active(),
-                applied: true,
-                changed: true,
-                row,
-            })
-        })
+        self.write(|tx| transition_in(tx, id, t, now))
     }
+}
+
+/// [`Store::transition`] inside the caller's write transaction `tx` (also
+/// used by [`Store::write_step`](super::step)).
+pub(super) fn transition_in(
+    tx: &Transaction<'_>,
+    id: GenerationId,
+    t: &Transition,
+    now: DateTime<Utc>,
+) -> Result<Transitioned, StoreError> {
+    let before = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
+    let mut g = before.clone();
+    if !t.apply(&mut g, now) {
+        return Ok(Transitioned {
+            row: before,
+            applied: false,
+            changed: false,
+            ended: false,
+        });
+    }
+    if g == before {
+        return Ok(Transitioned {
+            row: before,
+            applied: true,
+            changed: false,
+            ended: false,
+        });
+    }
+    g.updated_at = now;
+    write_row(tx, &g)?;
+    let row = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
+    Ok(Transitioned {
+        ended: before.status.is_active() && !row.status.is_active(),
+        applied: true,
+        changed: true,
+        row,
+    })
 }

@@ -14,6 +14,7 @@ mod pool;
 mod priority;
 mod settings;
 mod spend;
+mod step;
 mod tokens;
 
 /// The store is shared between the engine's tasks and the shell's threads.
