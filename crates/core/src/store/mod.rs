@@ -40,6 +40,7 @@ pub mod history;
 pub mod pool;
 pub mod priority;
 pub mod spend;
+pub mod spend_totals;
 pub mod tokens;
 mod transitions;
 pub mod uploads;
@@ -56,6 +57,7 @@ pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
 pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
+pub use spend_totals::SpendTotal;
 pub use tokens::RequestOutcome;
 pub use uploads::InputUpload;
 
