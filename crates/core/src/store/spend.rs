@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{get_json, get_opt_ts, json, to_ms, ts, uuid_text};
+use super::spend_totals::{ENDED, FINAL};
 use super::{Store, StoreError};
 use crate::model::{GenerationId, Token, TokenId};
 use crate::spend::{CostPart, SPEND_KEY, SpendSettings, Usd};
@@ -135,13 +136,16 @@ impl Store {
         })
     }
 
-    /// The spend rows of these generations (missing ones are left out).
+    /// The spend rows of these generations (missing ones are left out). One
+    /// that ended without a prediction reads as ended at $0 (never billed).
     pub fn spend_of(&self, ids: &[GenerationId]) -> Result<Vec<GenerationSpend>, StoreError> {
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT generation_id, model_name, estimate, estimate_parts, ended, final, \
-                 final_parts, predict_ms, charged_at FROM spend WHERE generation_id = ?1",
-            )?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT s.generation_id, s.model_name, s.estimate, s.estimate_parts, \
+                     {ENDED} AS ended, {FINAL} AS final, s.final_parts, s.predict_ms, s.charged_at \
+                     FROM spend AS s LEFT JOIN generations AS g ON g.id = s.generation_id \
+                     WHERE s.generation_id = ?1"
+            ))?;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 let row = stmt
@@ -151,7 +155,7 @@ impl Store {
                             model_name: r.get("model_name")?,
                             estimate: r.get::<_, Option<i64>>("estimate")?.map(Usd),
                             estimate_parts: get_json(r, "estimate_parts")?,
-                            ended: r.get::<_, i64>("ended")? == 1,
+                            ended: r.get::<_, Option<i64>>("ended")? == Some(1),
                             final_cost: r.get::<_, Option<i64>>("final")?.map(Usd),
                             final_parts: get_json(r, "final_parts")?,
                             predict_ms: r.get("predict_ms")?,

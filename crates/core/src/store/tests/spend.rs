@@ -258,12 +258,21 @@ fn a_history_filter_totals_every_matching_generation_and_counts_unknown_prices_a
     // Failed before it ran: ended, $0.
     let f = queued_as(&store, "lost fox", Some(3_000), None);
     ended_as(&store, f, Some(0), S::Failed);
+    // Cancelled while queued: no prediction, never billed, though its row
+    // still holds the estimate.
+    let dropped = queued_as(&store, "dropped fox", Some(3_000), None);
+    store
+        .update_generation(dropped, |g| g.status = S::Cancelled)
+        .unwrap();
+    let row = &store.spend_of(&[dropped]).unwrap()[0];
+    assert!(row.ended);
+    assert_eq!(row.final_cost, Some(Usd(0)));
 
     let all = store.history_spend(&HistoryQuery::default()).unwrap();
     assert_eq!(
         all,
         SpendTotal {
-            generations: 6,
+            generations: 7,
             spent: Usd(6_000),
             estimated: Usd(3_000),
             unknown: 3,
@@ -284,7 +293,7 @@ fn a_history_filter_totals_every_matching_generation_and_counts_unknown_prices_a
             foxes.estimated,
             foxes.unknown
         ),
-        (4, Usd(6_000), Usd(3_000), 1)
+        (5, Usd(6_000), Usd(3_000), 1)
     );
     let completed = store
         .history_spend(&HistoryQuery {
