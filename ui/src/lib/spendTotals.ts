@@ -8,7 +8,7 @@ import type { GenerationSpend, GenerationStatus, QueueEvent, SpendTotal } from "
 import { i18n } from "../i18n";
 import { formatUsd } from "./money";
 
-/** Events burst (a batch ends, progress): totals are read again once things settle. */
+/** Events burst (a batch ends): a total is read again at most this often. */
 export const TOTAL_REFRESH_MS = 400;
 
 /** `$4.12 + about $0.30 to come, 3 unknown` (the parts that apply). */
@@ -53,9 +53,12 @@ export function useSpendTotal(load: (() => Promise<SpendTotal>) | null, key: str
     setTotal(null);
     read();
     const stop = onQueueEvent((e) => {
-      if (!relevantRef.current(e)) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(read, TOTAL_REFRESH_MS);
+      if (timer || !relevantRef.current(e)) return;
+      // At most one read per interval, however many events come.
+      timer = setTimeout(() => {
+        timer = null;
+        read();
+      }, TOTAL_REFRESH_MS);
     });
     return () => {
       live = false;
@@ -93,4 +96,21 @@ export function useGenerationCosts(items: { id: string; status: GenerationStatus
     );
   }, [items]);
   return costs;
+}
+
+/**
+ * A filter of events that can change a cost: a generation seen for the first
+ * time or in a new status (queued, ended), or removed; not its progress.
+ * `batchId`: only that batch's generations.
+ */
+export function costChanges(batchId: string | null = null): (e: QueueEvent) => boolean {
+  const status = new Map<string, GenerationStatus>();
+  return (e) => {
+    if (e.type === "generation_removed") return batchId === null;
+    if (e.type !== "generation_changed") return false;
+    if (batchId !== null && e.data.batch_id !== batchId) return false;
+    const before = status.get(e.data.id);
+    status.set(e.data.id, e.data.status);
+    return before !== e.data.status;
+  };
 }
