@@ -133,6 +133,12 @@ test("spend: the dropdown shows what a batch cost and what is still to come", as
     }
   }, ids);
   await until("all done", async () => (await cost.innerText()) === "Batch of 3: $0.009");
+  // The batch's own panel on a result says the same.
+  await page.locator(".queue-item").first().click();
+  const panel = page.getByTestId("batch-panel");
+  await until("the panel's cost", async () => (await panel.getByTestId("batch-cost").innerText()) === "Cost: $0.009");
+  await panel.scrollIntoViewIfNeeded();
+  await shot("batch-panel-cost");
 });
 
 test("spend: costs in Russian (the history total and rows, the budgets' day boundary)", async ({ page, open, shot }) => {

@@ -6,14 +6,15 @@ import { useTranslation } from "react-i18next";
 import { backend } from "../backend";
 import { costChanges, totalText, useSpendTotal } from "../lib/spendTotals";
 
-export function BatchCost({ batchId, className }: { batchId: string; className?: string }) {
+/** `named`: "Batch of 40: …" (the dropdown); otherwise "Cost: …" (inside the batch's own panel). */
+export function BatchCost({ batchId, className, named = false }: { batchId: string; className?: string; named?: boolean }) {
   const { t } = useTranslation();
   const relevant = useMemo(() => costChanges(batchId), [batchId]);
   const total = useSpendTotal(() => backend.batchSpend(batchId), batchId, relevant);
   if (!total) return null;
   return (
     <span className={className} data-testid="batch-cost">
-      {t("spend.batchCostOf", { count: total.generations, amount: totalText(total) })}
+      {named ? t("spend.batchCostOf", { count: total.generations, amount: totalText(total) }) : t("spend.historyCost", { amount: totalText(total) })}
     </span>
   );
 }

@@ -138,7 +138,8 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
       <p className="small muted">
         {t("batch.detail", counts)}
         {counts.active > 0 && doneIn > 0 && ` · ${t("batch.eta", { d: formatEta(doneIn) })}`}
-        {" · "}
+      </p>
+      <p className="small">
         <BatchCost batchId={batchId} />
       </p>
       <ul className="batch-tiles">

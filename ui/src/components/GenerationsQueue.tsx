@@ -78,7 +78,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                   {isActive(g.status) && <ProgressBar value={g.progress} />}
                   {isActive(g.status) && <EtaLine generation={g} />}
                   {g.status === "failed" && <span className="queue-error">{formatFailure(g)}</span>}
-                  {g.batch_id && firstOfBatch.has(g.id) && <BatchCost batchId={g.batch_id} className="queue-batch" />}
+                  {g.batch_id && firstOfBatch.has(g.id) && <BatchCost batchId={g.batch_id} className="queue-batch" named />}
                 </span>
               </button>
             </li>
