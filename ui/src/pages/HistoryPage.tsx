@@ -20,7 +20,7 @@ import { formatFailure } from "../lib/failure";
 import { isActive, STATUSES } from "../lib/generation";
 import { mainKind } from "../lib/outputs";
 import { formatWhen } from "../lib/time";
-import { costChanges, rowCostText, totalText, useGenerationCosts, useSpendTotal } from "../lib/spendTotals";
+import { costChanges, HISTORY_TOTAL_REFRESH_MS, rowCostText, totalText, useGenerationCosts, useSpendTotal } from "../lib/spendTotals";
 import { isFiltered, NO_FILTERS, toQuery, useHistory, type HistoryFilters } from "../lib/useHistory";
 import "../styles/pages/history.css";
 
@@ -117,7 +117,7 @@ export function HistoryPage() {
   const counters = useCounters();
   const costs = useGenerationCosts(items);
   const filtersKey = JSON.stringify(filters);
-  const spendTotal = useSpendTotal(() => backend.historySpend(toQuery(filters, null)), filtersKey, useMemo(() => costChanges(), [filtersKey]));
+  const spendTotal = useSpendTotal(() => backend.historySpend(toQuery(filters, null)), filtersKey, useMemo(() => costChanges(), [filtersKey]), HISTORY_TOTAL_REFRESH_MS);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
   const [active, setActive] = useState(0);
