@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
+use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup, SpendTotal};
 use super::{
     BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, InputUpload, ListQuery,
     ModelRunTime, MoveTo, RequestOutcome, StepWrites, StepWritten, Store, StoreError,
@@ -337,6 +337,10 @@ pub trait QueueStore: Send + Sync {
     fn active_estimate(&self) -> Result<ActiveEstimate, StoreError>;
     /// A pending generation's budget wait reason, if a budget holds the queue.
     fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError>;
+    /// What the History filter's generations cost (all pages; store/spend_totals.rs).
+    fn history_spend(&self, q: &HistoryQuery) -> Result<SpendTotal, StoreError>;
+    /// What a batch cost, retried attempts included.
+    fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, StoreError>;
 }
 
 impl QueueStore for Store {
@@ -563,5 +567,11 @@ impl QueueStore for Store {
     }
     fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError> {
         Store::budget_hold(self)
+    }
+    fn history_spend(&self, q: &HistoryQuery) -> Result<SpendTotal, StoreError> {
+        Store::history_spend(self, q)
+    }
+    fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, StoreError> {
+        Store::batch_spend(self, batch_id)
     }
 }
