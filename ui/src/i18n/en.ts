@@ -1,3 +1,4 @@
+import { mediaEn } from "./media";
 import { telegramEn } from "./telegram";
 
 // English: the reference catalogue. Every key here must exist in ru.ts
@@ -476,6 +477,7 @@ export const en = {
     tryDemo: "Try the offline demo",
   },
   telegram: telegramEn,
+  media: mediaEn,
   spend: {
     title: "Spend",
     lede: "What your queue cost, estimated from Replicate's prices (USD). Replicate itself shows no balance or usage to apps.",

@@ -1,3 +1,4 @@
+import { mediaRu } from "./media";
 import { telegramRu } from "./telegram";
 
 // Русский: те же ключи, что в en.ts (это проверяет тест); у счётных ключей
@@ -516,6 +517,7 @@ export const ru = {
     tryDemo: "Попробовать офлайн-демо",
   },
   telegram: telegramRu,
+  media: mediaRu,
   spend: {
     title: "Расходы",
     lede: "Сколько стоила очередь — по ценам Replicate (в долларах США). Сам Replicate не сообщает приложениям ни баланс, ни расход.",

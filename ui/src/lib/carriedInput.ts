@@ -21,3 +21,26 @@ export function takeCarriedInput(): string | null {
   carried = null;
   return s;
 }
+
+/** A refused generation carried back to the create form, to be fixed there. */
+export type CarriedForm = {
+  model: string;
+  prompt: string;
+  /** The settings it was sent with (kept files as `genqueue-input:` values). */
+  settings: Record<string, unknown>;
+  /** Replicate's problems by input name (`rejectedFields`). */
+  problems: Record<string, string>;
+};
+let carriedForm: CarriedForm | null = null;
+
+/** Carries a refused generation's settings and problems to the create page. */
+export function carryForm(form: CarriedForm): void {
+  carriedForm = form;
+}
+
+/** Takes the carried form (it is then gone). */
+export function takeCarriedForm(): CarriedForm | null {
+  const f = carriedForm;
+  carriedForm = null;
+  return f;
+}

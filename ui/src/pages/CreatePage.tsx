@@ -14,7 +14,7 @@ import { useGenerations } from "../context/GenerationsContext";
 import { useSettings } from "../context/SettingsContext";
 import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
-import { takeCarriedInput } from "../lib/carriedInput";
+import { takeCarriedForm, takeCarriedInput } from "../lib/carriedInput";
 import { fileShape, previewUrl } from "../components/FileField";
 import "../styles/pages/create.css";
 
@@ -31,14 +31,16 @@ export function promptLines(text: string): string[] {
 export function CreatePage() {
   const { t } = useTranslation();
   const [presets, setPresets] = useState<ModelPreset[]>(FALLBACK_PRESETS);
-  const [model, setModel] = useState(FALLBACK_PRESETS[0].model);
+  // "Fix in the form" from a refused generation: its model, prompt, settings and problems.
+  const [refused, setRefused] = useState(() => takeCarriedForm());
+  const [model, setModel] = useState(refused?.model ?? FALLBACK_PRESETS[0].model);
   const [mode, setMode] = useState<Mode>("one");
-  const [prompt, setPrompt] = useState("");
+  const [prompt, setPrompt] = useState(refused?.prompt ?? "");
   const [promptsText, setPromptsText] = useState("");
   const [count, setCount] = useState(1);
   const [values, setValues] = useState<FormValues>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [promptError, setPromptError] = useState<string | null>(null);
+  const [promptError, setPromptError] = useState<string | null>(refused?.problems.prompt ?? null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
   const [deadlineTexts, setDeadlineTexts] = useState<DeadlineTexts>({ start: "", run: "" });
@@ -67,6 +69,18 @@ export function CreatePage() {
     if (carried && target) {
       values[target.name] = fileShape(target) === "list" ? [carried] : carried;
       setCarried(null);
+    }
+    if (refused && schema.form) {
+      // The refused settings come back as they were sent, each problem on its field.
+      for (const f of fields) {
+        if (!(f.name in refused.settings)) continue;
+        const v = refused.settings[f.name];
+        values[f.name] = f.kind.type === "other" && typeof v !== "string" ? JSON.stringify(v) : v;
+      }
+      setValues(values);
+      setErrors(Object.fromEntries(Object.entries(refused.problems).filter(([name]) => fields.some((f) => f.name === name))));
+      setRefused(null);
+      return;
     }
     setValues(values);
     setErrors({});
