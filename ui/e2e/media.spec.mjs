@@ -40,3 +40,52 @@ test("a 422 naming a field: the result shows it on that setting, Fix in the form
     page.evaluate(() => [...window.__fake.generations.values()].some((g) => g.prompt.startsWith("A lighthouse in a storm") && g.settings.seed === 42)),
   );
 });
+
+const decoded = (page, sel) => page.locator(sel).evaluateAll((imgs) => imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 1));
+
+/** Creates on `model` with the carried picture; answers the value sent for its file field. */
+async function createWithCarried(page, model, prompt, { waits }) {
+  await until("create page", async () => page.url().endsWith("#/"));
+  if (waits) {
+    // Carried while another model (no file field) was chosen: it waits, said so.
+    await page.locator(".carried-input").waitFor();
+    await page.getByLabel("Model (owner/name)").fill(model);
+  }
+  await until("field filled", () => decoded(page, '[data-field="input_image"] .file-preview img'));
+  assert((await page.locator(".carried-input").count()) === 0, "no waiting notice once used");
+  await page.getByLabel("Prompt", { exact: true }).fill(prompt);
+  await page.getByRole("button", { name: /^Create/ }).click();
+  return until("created", () =>
+    page.evaluate(([m, p]) => [...window.__fake.generations.values()].find((g) => g.model_name === m && g.prompt === p)?.settings.input_image ?? null, [model, prompt]),
+  );
+}
+
+test("use as input from a history row and from the dropdown", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual", "/history");
+  const row = page.locator(".history-item").filter({ has: page.locator('.history-row[data-id="gen_0003"]') });
+  await row.waitFor();
+  // Only outputs with a picture offer it: a failed row has none.
+  const withPicture = await page.evaluate(() => [...window.__fake.generations.values()].filter((g) => g.output_files.some((f) => /\.(png|jpe?g|webp|gif)$/.test(f))).map((g) => g.id));
+  const offered = await page.locator(".history-item").evaluateAll((items) =>
+    items.filter((i) => i.querySelector('[data-testid="use-as-input"]')).map((i) => i.querySelector(".history-row").dataset.id),
+  );
+  assert(offered.length > 0 && offered.every((id) => withPicture.includes(id)), `offered only where a picture was made: ${offered}`);
+  await row.hover();
+  await shot("history-use-as-input");
+  await row.getByRole("button", { name: "Use as input" }).click();
+  let sent = await createWithCarried(page, "black-forest-labs/flux-kontext-pro", "The same, at night", { waits: true });
+  assert(sent.startsWith("@/") && sent.includes("/outputs/gen_0003/"), `history: gen_0003's output was sent: ${sent}`);
+
+  // From the dropdown while the create page is open on an edit model: the field fills at once.
+  await page.getByTestId("queue-counter").click();
+  const item = page.locator(".queue-entry").filter({ has: page.getByRole("button", { name: "Use as input" }) }).first();
+  await item.waitFor();
+  await page.waitForTimeout(250); // the pop-in animation
+  await shot("dropdown-use-as-input");
+  const id = await item.locator(".queue-item").getAttribute("data-id");
+  assert(id !== "gen_0003", `another output than the one already in the field: ${id}`);
+  await item.getByRole("button", { name: "Use as input" }).click();
+  assert((await page.locator(".queue").count()) === 0, "the dropdown closes");
+  sent = await createWithCarried(page, "black-forest-labs/flux-kontext-pro", "The same, in snow", { waits: false });
+  assert(sent.includes(`/outputs/${id}/`), `dropdown: ${id}'s output was sent: ${sent}`);
+});

@@ -11,6 +11,7 @@ import { EtaLine } from "./GenerationFacts";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 import { OutputThumb } from "./OutputThumb";
+import { UseAsInputButton } from "./UseAsInput";
 
 export const QUEUE_SIZE = 5;
 
@@ -58,7 +59,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
       ) : (
         <ul className="queue-list">
           {latest.map((g) => (
-            <li key={g.id}>
+            <li key={g.id} className="queue-entry">
               <button type="button" className="queue-item" data-id={g.id} onClick={() => open(g.id)}>
                 <StatusIcon status={g.status} />
                 {g.output_files.length > 0 && (
@@ -77,6 +78,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                   {g.status === "failed" && <span className="queue-error">{formatFailure(g)}</span>}
                 </span>
               </button>
+              <UseAsInputButton files={g.output_files} compact onCarried={() => onClose(false)} />
             </li>
           ))}
         </ul>

@@ -10,6 +10,12 @@ export function carryInput(source: string): void {
   listeners.forEach((l) => l());
 }
 
+/** Calls `listener` whenever a file is carried; answers the unsubscribe. */
+export function onCarriedInput(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
 /** The carried file, if any, without taking it. */
 export function carriedInput(): string | null {
   return carried;

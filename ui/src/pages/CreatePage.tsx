@@ -14,7 +14,7 @@ import { useGenerations } from "../context/GenerationsContext";
 import { useSettings } from "../context/SettingsContext";
 import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
-import { takeCarriedForm, takeCarriedInput } from "../lib/carriedInput";
+import { onCarriedInput, takeCarriedForm, takeCarriedInput } from "../lib/carriedInput";
 import { fileShape, previewUrl } from "../components/FileField";
 import "../styles/pages/create.css";
 
@@ -86,6 +86,19 @@ export function CreatePage() {
     setErrors({});
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the form changes
   }, [fields]);
+  // Carried while this page is open (from the dropdown): fill the field now.
+  useEffect(
+    () =>
+      onCarriedInput(() => {
+        const source = takeCarriedInput();
+        if (!source) return;
+        const target = fields.find((f) => fileShape(f) !== null);
+        if (!target) return setCarried(source);
+        setValues((old) => ({ ...old, [target.name]: fileShape(target) === "list" ? [source] : source }));
+        setCarried(null);
+      }),
+    [fields],
+  );
 
   const lines = useMemo(() => promptLines(promptsText), [promptsText]);
   const total = mode === "many" ? lines.length * count : count;

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
-import { backend, dataPath, toBackendError, type BackendError } from "../backend";
+import { backend, toBackendError, type BackendError } from "../backend";
 import { BatchPanel } from "../components/BatchPanel";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { CostFact } from "../components/CostFact";
@@ -11,7 +11,8 @@ import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFa
 import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
 import { OutputImages } from "../components/OutputImages";
 import { useGenerations } from "../context/GenerationsContext";
-import { carryForm, carryInput } from "../lib/carriedInput";
+import { carryForm } from "../lib/carriedInput";
+import { UseAsInputButton } from "../components/UseAsInput";
 import { rejectedFields } from "../lib/schemaValues";
 import { isActive } from "../lib/generation";
 import { useGeneration } from "../lib/useGeneration";
@@ -127,21 +128,7 @@ export function ResultPage() {
               <FolderIcon /> {t("result.openFolder")}
             </button>
           )}
-          {g.output_files.length > 0 && (
-            <button
-              type="button"
-              className="btn"
-              data-testid="use-as-input"
-              onClick={() =>
-                act(async () => {
-                  carryInput(`@${dataPath(g.output_files[0])}`);
-                  navigate("/");
-                })
-              }
-            >
-              {t("file.useAsInput")}
-            </button>
-          )}
+          <UseAsInputButton files={g.output_files} />
           {g.output_files.length > 0 && (
             <button type="button" className="btn" onClick={() => void save(0)}>
               {t("result.saveAs")}
