@@ -89,3 +89,28 @@ test("use as input from a history row and from the dropdown", async ({ page, ope
   sent = await createWithCarried(page, "black-forest-labs/flux-kontext-pro", "The same, in snow", { waits: false });
   assert(sent.includes(`/outputs/${id}/`), `dropdown: ${id}'s output was sent: ${sent}`);
 });
+
+test("a large output shows a download bar on the result page until it is saved", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual");
+  const id = await page.evaluate(() => [...window.__fake.generations.values()].find((g) => g.status === "processing").id);
+  await page.goto(page.url().replace(/#.*$/, `#/result/${id}`));
+  await page.locator(".output-placeholder").first().waitFor();
+  const total = 38_400_044;
+  const reading = (received) => page.evaluate(([gid, r, t]) => window.__fake.emit({ type: "output_progress", data: { id: gid, index: 0, received: r, total: t } }), [id, received, total]);
+  await reading(0);
+  const bar = page.getByTestId("output-downloading").getByRole("progressbar");
+  await until("bar at 0", async () => (await bar.getAttribute("aria-valuenow")) === "0");
+  await reading(14_200_000);
+  await until("bar at 37%", async () => (await bar.getAttribute("aria-valuenow")) === "37");
+  const text = await page.getByTestId("output-downloading").textContent();
+  assert(text.includes("Downloading output 1") && text.includes("14.2 MB of 38.4 MB"), `says which file and how far: ${text}`);
+  await shot("result-downloading");
+  // Another generation's readings do not move this bar.
+  await page.evaluate((t) => window.__fake.emit({ type: "output_progress", data: { id: "someone-else", index: 0, received: t, total: t } }), total);
+  await page.waitForTimeout(100);
+  assert((await bar.getAttribute("aria-valuenow")) === "37", "only its own readings count");
+  await reading(total);
+  await until("bar full", async () => (await bar.getAttribute("aria-valuenow")) === "100");
+  await page.evaluate((gid) => window.__fake.complete(gid), id);
+  await until("the bar goes once saved", async () => (await page.getByTestId("output-downloading").count()) === 0);
+});

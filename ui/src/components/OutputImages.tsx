@@ -8,6 +8,7 @@ import type { Generation } from "../bindings";
 import { isActive } from "../lib/generation";
 import { outputKey, outputKind, type OutputKind } from "../lib/outputs";
 import { usePlayableUrl } from "../lib/playable";
+import { formatBytes, useOutputProgress, type OutputProgress } from "../lib/useOutputProgress";
 import { CopyIcon, ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
 import { FileIcon } from "./mediaIcons";
@@ -87,10 +88,25 @@ function MediaOutput({ kind, url, label }: { kind: "video" | "audio"; url: strin
   );
 }
 
+/** An output file on its way to disk: which one, a bar, bytes so far. */
+function Downloading({ progress }: { progress: OutputProgress }) {
+  const { t, i18n } = useTranslation();
+  const { index, received, total } = progress;
+  const done = formatBytes(received, i18n.language);
+  return (
+    <div className="output-downloading" data-testid="output-downloading">
+      <span className="muted">{t("media.downloading", { index: index + 1 })}</span>
+      {total ? <ProgressBar value={(100 * received) / total} label={t("media.downloading", { index: index + 1 })} /> : null}
+      <span className="small muted">{total ? t("media.downloadBytes", { done, total: formatBytes(total, i18n.language) }) : t("media.downloadSome", { done })}</span>
+    </div>
+  );
+}
+
 export function OutputImages({ generation, onSave }: { generation: Generation; onSave: (index: number) => void }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<number | null>(null);
   const files = generation.output_files;
+  const download = useOutputProgress(generation.id);
 
   if (files.length === 0) {
     if (!isActive(generation.status)) {
@@ -106,8 +122,14 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
         {Array.from({ length: expectedOutputs(generation) }, (_, i) => (
           <div key={i} className="output-placeholder" aria-hidden={i > 0}>
             <span className="spinner spinner-lg" aria-hidden="true" />
-            <span className="muted">{generation.status === "pending" ? t("outputs.waiting") : generation.progress !== null ? `${Math.round(generation.progress)}%` : t("outputs.generating")}</span>
-            {i === 0 && <ProgressBar value={generation.progress} label={t("common.generationProgress")} />}
+            {i === 0 && download ? (
+              <Downloading progress={download} />
+            ) : (
+              <>
+                <span className="muted">{generation.status === "pending" ? t("outputs.waiting") : generation.progress !== null ? `${Math.round(generation.progress)}%` : t("outputs.generating")}</span>
+                {i === 0 && <ProgressBar value={generation.progress} label={t("common.generationProgress")} />}
+              </>
+            )}
           </div>
         ))}
       </div>

@@ -346,7 +346,7 @@ fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvErr
     match ev {
         Ok(Event::GenerationChanged(g)) => g.status != GenerationStatus::Processing,
         Ok(Event::TokenChanged(t)) => t.active && t.in_flight < t.max_concurrency,
-        Ok(Event::CountersChanged(_)) => false,
+        Ok(Event::CountersChanged(_) | Event::OutputProgress { .. }) => false,
         _ => true,
     }
 }
