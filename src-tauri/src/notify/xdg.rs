@@ -138,6 +138,9 @@ fn send<R: Runtime>(app: AppHandle<R>, notice: Notice, texts: Texts) {
         .icon(icon(&app))
         .summary(&notice.title)
         .body(&body);
+    if let Some(path) = notice.image.as_deref().and_then(|p| p.to_str()) {
+        n.image_path(path);
+    }
     if slot.is_some() {
         for (key, label) in notice.actions(texts) {
             n.action(key, label);
