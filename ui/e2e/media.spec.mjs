@@ -114,3 +114,22 @@ test("a large output shows a download bar on the result page until it is saved",
   await page.evaluate((gid) => window.__fake.complete(gid), id);
   await until("the bar goes once saved", async () => (await page.getByTestId("output-downloading").count()) === 0);
 });
+
+test("a language model's text grows on the result page while it streams", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual");
+  const id = await page.evaluate(() => [...window.__fake.generations.values()].find((g) => g.status === "processing").id);
+  await page.goto(page.url().replace(/#.*$/, `#/result/${id}`));
+  await page.locator(".output-placeholder").first().waitFor();
+  const pieces = ["Once", " upon", " a time,", " a fox", " kept a lighthouse", " on the edge of the sea."];
+  const growing = page.getByTestId("output-text-growing");
+  let text = "";
+  for (const [i, piece] of pieces.entries()) {
+    text += piece;
+    await page.evaluate(([gid, t]) => window.__fake.emit({ type: "output_text", data: { id: gid, text: t } }), [id, text]);
+    await until(`piece ${i + 1} shown`, async () => (await growing.textContent()) === text);
+    if (i === 3) await shot("result-text-growing");
+  }
+  assert((await page.locator(".output-placeholder").count()) === 0, "the text replaces the placeholder");
+  await page.evaluate((gid) => window.__fake.complete(gid), id);
+  await until("the growing text goes when it ends", async () => (await growing.count()) === 0);
+});

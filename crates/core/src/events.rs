@@ -49,6 +49,11 @@ pub enum Event {
         #[cfg_attr(feature = "ts", ts(type = "number | null"))]
         total: Option<u64>,
     },
+    /// A language model's text so far, from its prediction stream's `output`
+    /// events (each a piece, joined with `""` as the saved `text.txt` is).
+    /// A live reading, not stored: the saved output is the truth once the
+    /// prediction ends. Not sent past 64 KiB of text.
+    OutputText { id: GenerationId, text: String },
 }
 
 /// Capacity of the broadcast channel: a listener this far behind gets

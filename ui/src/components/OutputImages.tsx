@@ -8,7 +8,7 @@ import type { Generation } from "../bindings";
 import { isActive } from "../lib/generation";
 import { outputKey, outputKind, type OutputKind } from "../lib/outputs";
 import { usePlayableUrl } from "../lib/playable";
-import { formatBytes, useOutputProgress, type OutputProgress } from "../lib/useOutputProgress";
+import { formatBytes, useGrowingText, useOutputProgress, type OutputProgress } from "../lib/liveOutput";
 import { CopyIcon, ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
 import { FileIcon } from "./mediaIcons";
@@ -107,6 +107,7 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
   const [open, setOpen] = useState<number | null>(null);
   const files = generation.output_files;
   const download = useOutputProgress(generation.id);
+  const growing = useGrowingText(generation.id);
 
   if (files.length === 0) {
     if (!isActive(generation.status)) {
@@ -115,6 +116,22 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
           <ImageIcon />
           <span>{t(generation.status in EMPTY_TEXT ? EMPTY_TEXT[generation.status as keyof typeof EMPTY_TEXT] : "outputs.none")}</span>
         </div>
+      );
+    }
+    if (growing !== null) {
+      // A language model writing: its text so far, growing as it streams.
+      return (
+        <figure className="output-text output-text-growing" aria-busy="true">
+          <div className="output-text-head">
+            <figcaption className="small muted">
+              <span className="spinner" aria-hidden="true" /> {t("media.textGrowing")}
+            </figcaption>
+          </div>
+          <pre className="output-text-body" data-testid="output-text-growing" aria-live="off">
+            {growing}
+            <span className="text-caret" aria-hidden="true" />
+          </pre>
+        </figure>
       );
     }
     return (

@@ -346,7 +346,9 @@ fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvErr
     match ev {
         Ok(Event::GenerationChanged(g)) => g.status != GenerationStatus::Processing,
         Ok(Event::TokenChanged(t)) => t.active && t.in_flight < t.max_concurrency,
-        Ok(Event::CountersChanged(_) | Event::OutputProgress { .. }) => false,
+        Ok(Event::CountersChanged(_) | Event::OutputProgress { .. } | Event::OutputText { .. }) => {
+            false
+        }
         _ => true,
     }
 }

@@ -1,6 +1,7 @@
-// Live readings of a generation's output downloads (`output_progress` events:
-// sent by the engine for files of 1 MiB or more, about once a percent). Not
-// stored anywhere: a page opened mid-download shows the bar from the next reading.
+// Live readings of a generation's outputs, not stored anywhere (a page opened
+// mid-way shows them from the next reading): its downloads (`output_progress`,
+// for files of 1 MiB or more, about once a percent) and a language model's
+// text so far (`output_text`, from the prediction's stream).
 import { useEffect, useState } from "react";
 import { onQueueEvent } from "../backend";
 
@@ -21,6 +22,19 @@ export function useOutputProgress(id: string): OutputProgress | null {
     });
   }, [id]);
   return progress;
+}
+
+/** A language model's text so far while it runs; null before the first piece and once it ends. */
+export function useGrowingText(id: string): string | null {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    setText(null);
+    return onQueueEvent((event) => {
+      if (event.type === "output_text" && event.data.id === id) setText(event.data.text);
+      else if ((event.type === "generation_ended" || event.type === "generation_removed") && event.data.id === id) setText(null);
+    });
+  }, [id]);
+  return text;
 }
 
 /** Bytes for people: `512 KB`, `18.3 MB` (decimal units, one decimal past 10 MB dropped). */
