@@ -319,7 +319,16 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             Some(_) = tasks.join_next(), if !tasks.is_empty() => dirty = true,
             _ = retention.tick() => {
                 let q = shared.queue.clone();
-                let res = tokio::task::spawn_blocking(move || q.apply_retention(q.now())).await;
+                let res = tokio::task::spawn_blocking(move || {
+                    let now = q.now();
+                    let history = q.apply_retention(now);
+                    // Inputs last: the retention may have freed some.
+                    if let Err(e) = q.sweep_input_files(now, crate::inputs_sweep::INPUT_SWEEP_GRACE) {
+                        tracing::warn!(error = %e, "could not sweep unused input files");
+                    }
+                    history
+                })
+                .await;
                 if let Ok(Err(e)) = res {
                     tracing::warn!(error = %e, "could not apply the history retention");
                 }

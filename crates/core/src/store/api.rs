@@ -292,6 +292,9 @@ pub trait QueueStore: Send + Sync {
 
     /// Records an upload, replacing an earlier one of the same token and content.
     fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError>;
+    /// The kept input file names some generation's input still references
+    /// (`genqueue-input:<name>`); the sweep deletes the others.
+    fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError>;
     // ---- Spend (spend/, store/spend.rs) ----------------------------------------
 
     /// The budgets and the user's price lines (defaults when absent).
@@ -502,6 +505,9 @@ impl QueueStore for Store {
     }
     fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError> {
         Store::record_input_upload(self, upload)
+    }
+    fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        Store::kept_input_names(self)
     }
     fn spend_settings(&self) -> Result<SpendSettings, StoreError> {
         Store::spend_settings(self)

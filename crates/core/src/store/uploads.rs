@@ -76,4 +76,26 @@ impl Store {
             Ok(())
         })
     }
+
+    /// The kept input files (`<sha256>.<ext>` in `<data>/inputs/`) that some
+    /// generation's input still names (`genqueue-input:<name>`): what the
+    /// sweep of unreferenced input files keeps.
+    pub fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT input FROM generations WHERE instr(input, 'genqueue-input:') > 0",
+            )?;
+            let mut names = std::collections::HashSet::new();
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let input: String = row.get(0)?;
+                names.extend(
+                    crate::submit::files::kept_names_in(&input)
+                        .into_iter()
+                        .map(str::to_owned),
+                );
+            }
+            Ok(names)
+        })
+    }
 }
