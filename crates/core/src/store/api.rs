@@ -283,7 +283,8 @@ pub trait QueueStore: Send + Sync {
     // ---- Input files uploaded to Replicate -------------------------------------
 
     /// The recorded upload of the bytes with SHA-256 `sha256` (lowercase hex)
-    /// made with `token_id`, expired or not; `None` if there is none.
+    /// readable with `token_id` (made with it, or with another token of the
+    /// same account), expired or not; `None` if there is none.
     fn input_upload(
         &self,
         token_id: TokenId,
@@ -295,6 +296,10 @@ pub trait QueueStore: Send + Sync {
     /// The kept input file names some generation's input still references
     /// (`genqueue-input:<name>`); the sweep deletes the others.
     fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+    /// Records the Replicate account (username from `GET /account`) of a token.
+    fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError>;
+    /// The recorded Replicate account of a token, if any.
+    fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError>;
     // ---- Spend (spend/, store/spend.rs) ----------------------------------------
 
     /// The budgets and the user's price lines (defaults when absent).
@@ -508,6 +513,12 @@ impl QueueStore for Store {
     }
     fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
         Store::kept_input_names(self)
+    }
+    fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError> {
+        Store::set_token_account(self, id, account)
+    }
+    fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError> {
+        Store::token_account(self, id)
     }
     fn spend_settings(&self) -> Result<SpendSettings, StoreError> {
         Store::spend_settings(self)
