@@ -403,6 +403,9 @@ describe("Genqueue's window", () => {
     await browser.execute((gid) => (location.hash = `#/result/${gid}`), id);
     const video = await browser.$("[data-testid=output-video]");
     await video.waitForExist({ timeout: 10_000 });
+    // On Linux the element gets its blob: source once the file is fetched; a
+    // play() before that is aborted by the load that follows.
+    await until(() => browser.execute(() => !!document.querySelector("[data-testid=output-video]")?.getAttribute("src")), 10_000, "the video's source");
     const started = await browser.executeAsync((done) => {
       const v = document.querySelector("[data-testid=output-video]");
       v.muted = true;
