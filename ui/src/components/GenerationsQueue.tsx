@@ -12,6 +12,7 @@ import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 import { OutputThumb } from "./OutputThumb";
 import { BatchCost } from "./BatchCost";
+import { UseAsInputButton } from "./UseAsInput";
 
 export const QUEUE_SIZE = 5;
 
@@ -61,7 +62,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
       ) : (
         <ul className="queue-list">
           {latest.map((g) => (
-            <li key={g.id}>
+            <li key={g.id} className="queue-entry">
               <button type="button" className="queue-item" data-id={g.id} onClick={() => open(g.id)}>
                 <StatusIcon status={g.status} />
                 {g.output_files.length > 0 && (
@@ -81,6 +82,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                   {g.batch_id && firstOfBatch.has(g.id) && <BatchCost batchId={g.batch_id} className="queue-batch" named />}
                 </span>
               </button>
+              <UseAsInputButton files={g.output_files} compact onCarried={() => onClose(false)} />
             </li>
           ))}
         </ul>

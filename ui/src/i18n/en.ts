@@ -1,4 +1,5 @@
 import { spendEn } from "./spend";
+import { mediaEn } from "./media";
 import { telegramEn } from "./telegram";
 
 // English: the reference catalogue. Every key here must exist in ru.ts
@@ -477,5 +478,6 @@ export const en = {
     tryDemo: "Try the offline demo",
   },
   telegram: telegramEn,
+  media: mediaEn,
   spend: spendEn,
 };

@@ -1,4 +1,5 @@
 import { spendRu } from "./spend";
+import { mediaRu } from "./media";
 import { telegramRu } from "./telegram";
 
 // Русский: те же ключи, что в en.ts (это проверяет тест); у счётных ключей
@@ -517,5 +518,6 @@ export const ru = {
     tryDemo: "Попробовать офлайн-демо",
   },
   telegram: telegramRu,
+  media: mediaRu,
   spend: spendRu,
 };

@@ -14,6 +14,7 @@ import type { BulkAction } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { SearchIcon } from "../components/icons";
 import { OutputThumb } from "../components/OutputThumb";
+import { UseAsInputButton } from "../components/UseAsInput";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
 import { formatFailure } from "../lib/failure";
@@ -97,6 +98,7 @@ const HistoryRow = memo(function HistoryRow({
           <time dateTime={g.created_at}>{formatWhen(g.created_at)}</time>
         </span>
       </Link>
+      <UseAsInputButton files={g.output_files} compact />
     </>
   );
 });

@@ -7,6 +7,7 @@ use super::Shared;
 use super::download::{self, DownloadError};
 use super::schedule::jittered_backoff;
 use super::steps::{Result, count_alone, fail_step};
+use crate::events::Event;
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation};
 use crate::replicate::output_text::output_keys;
@@ -170,6 +171,14 @@ async fn save_and_complete(
             &dir,
             secret,
             s.config.max_output_bytes,
+            &|index, received, total| {
+                s.queue.events().send(Event::OutputProgress {
+                    id: g.id,
+                    index: index as u32,
+                    received,
+                    total,
+                })
+            },
         )
         .await
         {

@@ -299,7 +299,8 @@ pub trait QueueStore: Send + Sync {
     // ---- Input files uploaded to Replicate -------------------------------------
 
     /// The recorded upload of the bytes with SHA-256 `sha256` (lowercase hex)
-    /// made with `token_id`, expired or not; `None` if there is none.
+    /// readable with `token_id` (made with it, or with another token of the
+    /// same account), expired or not; `None` if there is none.
     fn input_upload(
         &self,
         token_id: TokenId,
@@ -308,6 +309,13 @@ pub trait QueueStore: Send + Sync {
 
     /// Records an upload, replacing an earlier one of the same token and content.
     fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError>;
+    /// The kept input file names some generation's input still references
+    /// (`genqueue-input:<name>`); the sweep deletes the others.
+    fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+    /// Records the Replicate account (username from `GET /account`) of a token.
+    fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError>;
+    /// The recorded Replicate account of a token, if any.
+    fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError>;
     // ---- Spend (spend/, store/spend.rs) ----------------------------------------
 
     /// The budgets and the user's price lines (defaults when absent).
@@ -531,6 +539,15 @@ impl QueueStore for Store {
     }
     fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError> {
         Store::record_input_upload(self, upload)
+    }
+    fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        Store::kept_input_names(self)
+    }
+    fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError> {
+        Store::set_token_account(self, id, account)
+    }
+    fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError> {
+        Store::token_account(self, id)
     }
     fn spend_settings(&self) -> Result<SpendSettings, StoreError> {
         Store::spend_settings(self)

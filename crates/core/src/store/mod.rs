@@ -79,6 +79,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../../../migrations/0006_deadlines.sql")),
     M::up(include_str!("../../../../migrations/0007_inputs.sql")),
     M::up(include_str!("../../../../migrations/0008_spend.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0009_token_accounts.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).
