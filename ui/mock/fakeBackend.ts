@@ -15,7 +15,7 @@ import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
 import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fakeMedia";
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
 import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport, fakeTotal } from "./fakeSpend";
-import type { SpendSettings, WaitCode } from "../src/bindings";
+import type { SpendSettings, SpendTotal, WaitCode } from "../src/bindings";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
 
@@ -194,7 +194,7 @@ export class FakeBackend extends FakeStore {
     shipped_prices: () => FAKE_SHIPPED,
     estimate_generation: ({ model, input, generations }) => fakeEstimate(model.split(":")[0], input ?? {}, generations),
     generation_spend: ({ ids }) => ids.flatMap((id) => (this.generations.has(id) ? [fakeGenerationSpend(this.mustGet(id))] : [])),
-    history_spend: ({ query }) => fakeTotal(this.historyAll(query)),
+    history_spend: ({ query }) => this.historyTotal(query),
     batch_spend: ({ batchId }) => fakeTotal(this.batchMembers(batchId)),
   };
 
@@ -237,14 +237,25 @@ export class FakeBackend extends FakeStore {
       (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
   }
 
-  /** Every generation of the History filter `q`, all pages (history_spend). */
-  private historyAll(q: Partial<HistoryQuery>): Generation[] {
+  /** What every generation of the History filter `q` cost, all pages (history_spend). */
+  private historyTotal(q: Partial<HistoryQuery>): SpendTotal {
     const keep = this.historyKeep(q);
-    const out = [...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt));
+    const live = fakeTotal([...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt)));
     const arc = this.archive;
-    if (arc) for (let i = 0; i < arc.size; i++) if (arc.has(i) && keep(arc.status(i), arc.model(i), arc.createdMs(i), () => arc.prompt(i))) out.push(this.find(arc.id(i))!);
-    return out;
+    if (!arc) return live;
+    // The archive's rows are finished and their costs fixed: its part is
+    // summed once per filter and deletion count, not at every refresh (100,000
+    // rows built every 2 s starved the page's frames on a loaded machine).
+    const key = `${JSON.stringify(q)}|${arc.gone.size}`;
+    if (this.archiveTotal?.key !== key) {
+      const rows: Generation[] = [];
+      for (let i = 0; i < arc.size; i++) if (arc.has(i) && keep(arc.status(i), arc.model(i), arc.createdMs(i), () => arc.prompt(i))) rows.push(this.find(arc.id(i))!);
+      this.archiveTotal = { key, total: fakeTotal(rows) };
+    }
+    const a = this.archiveTotal.total;
+    return { generations: live.generations + a.generations, spent: live.spent + a.spent, estimated: live.estimated + a.estimated, unknown: live.unknown + a.unknown };
   }
+  private archiveTotal: { key: string; total: SpendTotal } | null = null;
 
   private listHistory(q: Partial<HistoryQuery>): HistoryPage | Promise<HistoryPage> {
     const limit = Math.min(500, Math.max(1, q.limit ?? 100));

@@ -314,7 +314,7 @@ impl Store {
             to: q.to.map(ts),
         };
         let cols = SUMMARY_COLUMNS.replace("?PROMPT?", &PROMPT_EXCERPT_CHARS.to_string());
-        self.with_conn(|conn| {
+        self.with_reader(|conn| {
             let before = match q.before {
                 Some(id) => Some((cursor_time(conn, id)?, uuid_text(id))),
                 None => None,

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
 mod api;
@@ -99,6 +99,11 @@ pub struct Store {
 
 struct Inner {
     conn: Mutex<Connection>,
+    /// A second, read-only connection for long reads (History's pages and
+    /// totals), opened on first use (files only): in WAL mode it reads
+    /// beside the writer, so a 100,000-row total does not hold the engine's
+    /// writes back.
+    reader: Mutex<Option<Connection>>,
     /// The file, or `None` in memory.
     path: Option<PathBuf>,
     /// What error messages show: the file, or `:memory:`.
@@ -189,6 +194,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
+                reader: Mutex::new(None),
                 path,
                 shown,
                 _checkpointer: checkpointer,
@@ -211,6 +217,36 @@ impl Store {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         f(&mut conn).map_err(|e| e.at(&self.inner.shown))
+    }
+
+    /// Runs the read-only `f` on the store's reader connection (see
+    /// [`Inner::reader`]), opening it on first use; an in-memory store has
+    /// none and runs `f` on its one connection. `f` sees what was committed
+    /// when it starts.
+    pub(crate) fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Some(path) = &self.inner.path else {
+            return self.with_conn(f);
+        };
+        let mut reader = self
+            .inner
+            .reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if reader.is_none() {
+            let at = |e: rusqlite::Error| StoreError::from_sqlite(path, e);
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(at)?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(at)?;
+            *reader = Some(conn);
+        }
+        let conn = reader.as_mut().expect("opened above");
+        f(conn).map_err(|e| e.at(&self.inner.shown))
     }
 
     /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`): it takes the

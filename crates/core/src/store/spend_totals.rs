@@ -55,7 +55,7 @@ fn total_sql(ids: &str) -> String {
 
 impl Store {
     fn spend_total(&self, ids: &str, params: Vec<Value>) -> Result<SpendTotal, StoreError> {
-        self.with_conn(|conn| {
+        self.with_reader(|conn| {
             let sql = total_sql(ids);
             Ok(conn
                 .prepare_cached(&sql)?

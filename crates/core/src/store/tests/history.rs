@@ -517,3 +517,58 @@ fn history_pages_use_their_indexes() {
         "one status needs no sort: {status}"
     );
 }
+
+#[test]
+fn history_pages_and_totals_are_read_beside_a_writer_holding_the_store() {
+    let (_dir, store) = file_store();
+    let first = store
+        .insert_generations(&[new_gen("a lighthouse")], t0())
+        .unwrap()[0]
+        .id;
+    assert_eq!(
+        ids_of(&store.history(&HistoryQuery::default()).unwrap()),
+        [first]
+    );
+    // The engine's connection is busy (a long write): History still answers.
+    let (hold, release) = std::sync::mpsc::channel::<()>();
+    let (held, is_held) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            store
+                .with_conn(|_conn| {
+                    held.send(()).unwrap();
+                    release.recv().unwrap();
+                    Ok(())
+                })
+                .unwrap();
+        })
+    };
+    is_held.recv().unwrap();
+    let (answer, answered) = std::sync::mpsc::channel();
+    {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            let page = store.history(&HistoryQuery::default()).map(|p| ids_of(&p));
+            let total = store
+                .history_spend(&HistoryQuery::default())
+                .map(|t| t.generations);
+            let _ = answer.send((page, total));
+        });
+    }
+    let got = answered.recv_timeout(std::time::Duration::from_secs(20));
+    hold.send(()).unwrap();
+    writer.join().unwrap();
+    let (page, total) = got.expect("History waited for the writer's connection");
+    assert_eq!(page.unwrap(), [first]);
+    assert_eq!(total.unwrap(), 1);
+    // What the writer commits later is read: the reader holds no snapshot.
+    let second = store
+        .insert_generations(&[new_gen("a harbour")], t0() + secs(1))
+        .unwrap()[0]
+        .id;
+    assert_eq!(
+        ids_of(&store.history(&HistoryQuery::default()).unwrap()),
+        [second, first]
+    );
+}
