@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use genqueue_core::model::{ErrorKind, GenerationStatus};
+use genqueue_core::model::{ErrorKind, Generation, GenerationStatus};
 use genqueue_core::queue::QueueError;
 use genqueue_core::submit::{Prompts, SubmitInput, SubmitRequest};
 use genqueue_tests::World;
@@ -49,8 +49,24 @@ fn request(model: &str, prompt: &str, input: Value, count: u32) -> SubmitRequest
     }
 }
 
+/// Queues `r` (one generation) and returns it as queued.
+async fn submit_one(w: &World, r: &SubmitRequest) -> Generation {
+    w.queue
+        .submit_request(r)
+        .await
+        .unwrap()
+        .generations
+        .remove(0)
+}
+
+/// Queues `r` (one generation) and returns it once it has ended.
+async fn run_one(w: &World, r: &SubmitRequest) -> Generation {
+    let g = submit_one(w, r).await;
+    w.wait_terminal(&[g.id], LONG).await.remove(0)
+}
+
 /// The saved output, decoded.
-fn output_of(w: &World, g: &genqueue_core::model::Generation) -> RgbImage {
+fn output_of(w: &World, g: &Generation) -> RgbImage {
     assert_eq!(g.status, GenerationStatus::Completed, "{g:?}");
     let bytes = std::fs::read(w.dir.path().join(&g.output_files[0])).unwrap();
     image::load_from_memory(&bytes).unwrap().to_rgb8()
@@ -80,13 +96,7 @@ async fn an_edit_model_run_on_a_local_png_answers_the_output_computed_from_it() 
         json!({"input_image": at(&path), "output_format": "png"}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
+    let g = submit_one(&w, &r).await;
     let kept = g.input["input_image"].as_str().unwrap().to_owned();
     assert!(kept.starts_with("genqueue-input:"), "{kept}");
     // The source may go: the generation has its own copy.
@@ -112,14 +122,7 @@ async fn a_small_file_goes_inline_and_an_array_keeps_its_order() {
         json!({"image_input": [at(&a), at(&b)], "output_format": "png"}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
-    let g = w.wait_terminal(&[g.id], LONG).await.remove(0);
+    let g = run_one(&w, &r).await;
     let out = output_of(&w, &g);
     assert_eq!((out.width(), out.height()), (28, 16));
     assert_eq!(out.get_pixel(0, 0).0, inverted(&img_a).get_pixel(0, 0).0);
@@ -146,14 +149,7 @@ async fn a_token_disabled_after_the_upload_moves_the_generation_and_its_file_to_
         json!({"input_image": at(&path), "output_format": "png"}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
-    let g = w.wait_terminal(&[g.id], LONG).await.remove(0);
+    let g = run_one(&w, &r).await;
     assert_eq!(output_of(&w, &g), inverted(&img));
     let stats = w.sim.stats();
     assert_eq!(stats.uploads_by_account.get("user0"), Some(&1), "{stats:?}");
@@ -285,13 +281,7 @@ async fn a_kept_file_that_vanished_before_the_create_fails_its_generation_only()
         json!({"input_image": at(&path)}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
+    let g = submit_one(&w, &r).await;
     let other = w.submit("a plain one", json!({}));
     for e in std::fs::read_dir(w.dir.path().join("inputs")).unwrap() {
         std::fs::remove_file(e.unwrap().path()).unwrap();
@@ -324,14 +314,7 @@ async fn a_413_from_the_files_api_fails_the_generation_with_the_reason() {
         json!({"input_image": at(&path)}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
-    let g = w.wait_terminal(&[g.id], LONG).await.remove(0);
+    let g = run_one(&w, &r).await;
     assert_eq!(g.status, GenerationStatus::Failed);
     assert_eq!(g.error_kind, Some(ErrorKind::InputFileTooLarge));
     let e = g.failure_english().unwrap();
@@ -360,14 +343,7 @@ async fn an_upload_cut_off_is_tried_again_then_fails_with_the_reason() {
         json!({"input_image": at(&path), "output_format": "png"}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
-    let g = w.wait_terminal(&[g.id], LONG).await.remove(0);
+    let g = run_one(&w, &r).await;
     assert_eq!(output_of(&w, &g), inverted(&img));
     // Every try cut off: the generation fails, saying so; the next one runs.
     w.sim.add_faults([
@@ -380,13 +356,7 @@ async fn an_upload_cut_off_is_tried_again_then_fails_with_the_reason() {
         json!({"input_image": at(&path2)}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
+    let g = submit_one(&w, &r).await;
     let plain = w.submit("plain", json!({}));
     let rows = w.wait_terminal(&[g.id, plain.id], LONG).await;
     assert_eq!(rows[0].status, GenerationStatus::Failed);
@@ -425,13 +395,7 @@ async fn unset_optional_inputs_are_left_out_and_a_422_names_its_field() {
         json!({"seed": null}),
         1,
     );
-    let g = w
-        .queue
-        .submit_request(&r)
-        .await
-        .unwrap()
-        .generations
-        .remove(0);
+    let g = submit_one(&w, &r).await;
     assert!(g.input.get("seed").is_none(), "{}", g.input);
     let g = w.wait_terminal(&[g.id], LONG).await.remove(0);
     assert_eq!(g.status, GenerationStatus::Completed, "{g:?}");
