@@ -211,6 +211,43 @@ async fn a_generation_on_a_garbage_server_waits_or_fails_clearly_and_the_engine_
 
 /// Output downloads from a broken file host (the API is the real sim; the
 /// file URLs point at the broken server).
+/// A World on one token whose predictions' output files are served by a
+/// `mode` server (the API goes through a proxy that sends file URLs there);
+/// keep the proxy alive with the World.
+async fn world_downloading_from(mode: Broken) -> (World, String, Proxy) {
+    let broken = broken_server(mode).await;
+    let token = genqueue_tests::fake_token();
+    let sim = Sim::start(
+        SimConfig {
+            inline_outputs_in_wait: false,
+            ..SimConfig::fast()
+        }
+        .account(AccountConfig::new(&token, "user0")),
+    )
+    .await
+    .unwrap();
+    let proxy = Proxy::start(
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        &format!("http://{}", sim.addr()),
+        Options {
+            files_origin: Some(Arc::new(move |_| Some(broken.clone()))),
+            ..Options::default()
+        },
+        Default::default(),
+    )
+    .await;
+    let api = format!("{}/v1", proxy.origin());
+    let w = World::from_sim(
+        sim,
+        vec![token.clone()],
+        &api,
+        Duration::from_secs(2),
+        Arc::new(MemorySecretStore::new()),
+    )
+    .await;
+    (w, token, proxy)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn downloads_from_a_broken_host_fail_clearly_and_save_nothing_half() {
     for mode in [
@@ -219,36 +256,7 @@ async fn downloads_from_a_broken_host_fail_clearly_and_save_nothing_half() {
         Broken::RedirectLoop,
         Broken::GarbageBody,
     ] {
-        let broken = broken_server(mode).await;
-        let token = genqueue_tests::fake_token();
-        let sim = Sim::start(
-            SimConfig {
-                inline_outputs_in_wait: false,
-                ..SimConfig::fast()
-            }
-            .account(AccountConfig::new(&token, "user0")),
-        )
-        .await
-        .unwrap();
-        let proxy = Proxy::start(
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            &format!("http://{}", sim.addr()),
-            Options {
-                files_origin: Some(Arc::new(move |_| Some(broken.clone()))),
-                ..Options::default()
-            },
-            Default::default(),
-        )
-        .await;
-        let api = format!("{}/v1", proxy.origin());
-        let mut w = World::from_sim(
-            sim,
-            vec![token.clone()],
-            &api,
-            Duration::from_secs(2),
-            Arc::new(MemorySecretStore::new()),
-        )
-        .await;
+        let (mut w, token, _proxy) = world_downloading_from(mode).await;
         w.start();
         let g = w.submit("broken host", json!({}));
         let g = &w.wait_terminal(&[g.id], LONG).await[0];
@@ -280,38 +288,8 @@ async fn downloads_from_a_broken_host_fail_clearly_and_save_nothing_half() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-
 async fn an_empty_output_download_is_not_a_completed_generation() {
-    let broken = broken_server(Broken::EmptyBody).await;
-    let token = genqueue_tests::fake_token();
-    let sim = Sim::start(
-        SimConfig {
-            inline_outputs_in_wait: false,
-            ..SimConfig::fast()
-        }
-        .account(AccountConfig::new(&token, "user0")),
-    )
-    .await
-    .unwrap();
-    let proxy = Proxy::start(
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-        &format!("http://{}", sim.addr()),
-        Options {
-            files_origin: Some(Arc::new(move |_| Some(broken.clone()))),
-            ..Options::default()
-        },
-        Default::default(),
-    )
-    .await;
-    let api = format!("{}/v1", proxy.origin());
-    let mut w = World::from_sim(
-        sim,
-        vec![token],
-        &api,
-        Duration::from_secs(2),
-        Arc::new(MemorySecretStore::new()),
-    )
-    .await;
+    let (mut w, _token, _proxy) = world_downloading_from(Broken::EmptyBody).await;
     w.start();
     let g = w.submit("empty file", json!({}));
     let g = &w.wait_terminal(&[g.id], LONG).await[0];
