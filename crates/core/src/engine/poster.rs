@@ -2,11 +2,11 @@
 //! ([`crate::paths::poster_path`]) that stands for it in the window's lists
 //! and in its notification, made when the outputs are saved.
 //!
-//! Only a result without a picture gets one (a picture already stands for
-//! it), for its first video. The frame is taken near the start — at a tenth
-//! of the clip, at most 1 s in — and, when that frame is one flat colour (a
-//! fade from black), at a quarter, then at half the clip. It keeps the
-//! video's shape, at most [`POSTER_MAX_SIDE`] pixels a side.
+//! Only a result that a video stands for gets one: its first picture or
+//! video is a video (a picture stands for itself). The frame is taken near
+//! the start — a tenth into the clip, at most 1 s in — and, when that frame
+//! is one flat colour (a fade from black), at a quarter, then half way.
+//! It keeps the video's shape, at most [`POSTER_MAX_SIDE`] pixels a side.
 //!
 //! Decoding runs on a blocking thread and gives up after [`POSTER_TIMEOUT`];
 //! a poster that cannot be made is logged and the result is saved without
@@ -34,14 +34,14 @@ pub struct Frame {
 }
 
 /// The video that gets a poster among a result's files (names or stored
-/// paths): the first video, when the result has no picture.
+/// paths): the file that stands for the result in the window's lists (its
+/// first picture or video: `thumbFile` in `ui/src/lib/outputs.ts`), when that
+/// is a video.
 pub fn poster_video(files: &[String]) -> Option<&str> {
-    if files.iter().any(|f| output_kind(f) == OutputKind::Image) {
-        return None;
-    }
     files
         .iter()
-        .find(|f| output_kind(f) == OutputKind::Video)
+        .find(|f| matches!(output_kind(f), OutputKind::Image | OutputKind::Video))
+        .filter(|f| output_kind(f) == OutputKind::Video)
         .map(String::as_str)
 }
 
@@ -53,8 +53,8 @@ pub fn saved_poster(data_dir: &Path, files: &[String]) -> Option<PathBuf> {
     poster.is_file().then_some(poster)
 }
 
-/// Makes the poster of the result saved as `names` in `dir`, if it has a
-/// video and no picture. Never fails: a poster that cannot be made is
+/// Makes the poster of the result saved as `names` in `dir`, if a video
+/// stands for it ([`poster_video`]). Never fails: a poster that cannot be made is
 /// logged (`generation` names it) and skipped.
 pub async fn make_poster_for(dir: &Path, names: &[String], generation: &str) {
     let Some(video) = poster_video(names) else {
@@ -167,13 +167,17 @@ mod tests {
     }
 
     #[test]
-    fn a_result_with_a_picture_needs_no_poster_else_its_first_video_gets_one() {
+    fn the_video_standing_for_a_result_gets_a_poster_a_picture_needs_none() {
         let files = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         assert_eq!(
             poster_video(&files(&["0-audio.wav", "1-video.webm", "2.mp4"])),
             Some("1-video.webm")
         );
-        assert_eq!(poster_video(&files(&["0-video.webm", "1-cover.jpg"])), None);
+        assert_eq!(
+            poster_video(&files(&["0-video.webm", "1-cover.jpg"])),
+            Some("0-video.webm")
+        );
+        assert_eq!(poster_video(&files(&["0-cover.jpg", "1-video.webm"])), None);
         assert_eq!(poster_video(&files(&["0.wav", "text.txt"])), None);
     }
 
