@@ -218,6 +218,23 @@ mod tests {
         assert!(!dir.path().join("0.poster.png.part").exists());
     }
 
+    #[cfg(all(feature = "video-poster", target_os = "linux"))]
+    #[test]
+    fn a_clip_that_starts_black_gets_a_poster_from_further_in() {
+        let video =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine/testdata/black-start.webm");
+        let deadline = Instant::now() + POSTER_TIMEOUT;
+        let clip = super::super::poster_gst::Clip::open(&video, deadline).unwrap();
+        assert!(
+            is_flat(&clip.frame_at(Duration::ZERO).unwrap()),
+            "the clip starts black"
+        );
+        drop(clip);
+        let frame = pick_frame(&video, deadline).unwrap();
+        assert_eq!((frame.width, frame.height), (160, 120));
+        assert!(!is_flat(&frame), "the poster skips the black second");
+    }
+
     #[test]
     fn a_file_that_is_no_video_gives_an_error_and_no_poster() {
         let dir = tempfile::tempdir().unwrap();
