@@ -13,6 +13,7 @@ PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
   libayatana-appindicator3-dev librsvg2-dev
+  libgstreamer1.0-dev
   xvfb webkit2gtk-driver gstreamer1.0-alsa dbus dbus-x11 gnome-keyring libsecret-tools
   dunst libnotify-bin imagemagick xdotool keyutils
   chromium chromium-driver sqlite3

@@ -172,12 +172,15 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
     crate::notify::show(app, notice, texts);
 }
 
-/// The result's first picture, as a path (the notification's image); none
-/// for a result without a picture (a video, audio or text).
+/// The picture a result's notification shows, as a path: its first
+/// picture, else its video's poster frame when one was made
+/// (`engine::poster`); none for audio or text.
 fn first_picture(data_dir: &std::path::Path, files: &[String]) -> Option<std::path::PathBuf> {
     use genqueue_core::engine::{OutputKind, output_kind};
-    let picture = files.iter().find(|f| output_kind(f) == OutputKind::Image)?;
-    Some(genqueue_core::paths::resolve_output_path(data_dir, picture))
+    match files.iter().find(|f| output_kind(f) == OutputKind::Image) {
+        Some(picture) => Some(genqueue_core::paths::resolve_output_path(data_dir, picture)),
+        None => genqueue_core::engine::poster::saved_poster(data_dir, files),
+    }
 }
 
 /// The start of a text-only result (`text.txt`), to show in its notification.
@@ -266,7 +269,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_notification_shows_the_first_picture_and_none_for_a_video() {
+    fn a_notification_shows_the_first_picture_else_the_videos_poster() {
         let data = std::path::Path::new("/data");
         let files = |names: &[&str]| {
             names
@@ -277,8 +280,21 @@ mod tests {
         let picture = first_picture(data, &files(&["0.png", "1.png"])).unwrap();
         assert!(picture.ends_with("outputs/g/0.png"), "{picture:?}");
         assert!(picture.starts_with(data));
-        assert_eq!(first_picture(data, &files(&["0.webm"])), None);
+        assert_eq!(
+            first_picture(data, &files(&["0.webm"])),
+            None,
+            "no poster made"
+        );
         assert_eq!(first_picture(data, &files(&["text.txt"])), None);
+        // A poster made beside the video.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("outputs/g")).unwrap();
+        std::fs::write(dir.path().join("outputs/g/1-video.poster.png"), b"png").unwrap();
+        let poster = first_picture(dir.path(), &files(&["0-audio.wav", "1-video.webm"]));
+        assert_eq!(
+            poster,
+            Some(dir.path().join("outputs/g/1-video.poster.png"))
+        );
         let mixed = first_picture(data, &files(&["0-video.webm", "1-poster.jpg"])).unwrap();
         assert!(mixed.ends_with("1-poster.jpg"));
     }

@@ -428,16 +428,55 @@ describe("Genqueue's window", () => {
     // The create page's "Queued … Open" link: the earlier test's, then this one's.
     const queuedId = () => browser.execute(() => document.querySelector(".notice-ok a[href^='#/result/']")?.getAttribute("href")?.slice("#/result/".length) ?? null);
     const earlier = await queuedId();
-    await (await browser.$("form.create-form button[type=submit]")).click();
-    const { value: id } = await until(
-      async () => {
-        const now = await queuedId();
-        return now && now !== earlier ? now : null;
-      },
-      AT_ONCE_MS * 3,
-      "the new generation's link",
-    );
+    const notified = notifications().length;
+    // Away from the window, its notification says "video" and shows the
+    // poster frame the engine made (a PNG beside the video, sent as a small
+    // PNG in the cache folder). The focus goes first (a demo generation can
+    // end within a second); the click comes from the page's script.
+    const refocus = await unfocusWindow();
+    let id;
+    try {
+      await until(async () => !(await windowHasFocus()), 5_000, "the window to lose the focus");
+      await browser.execute((button) => button.click(), await browser.$("form.create-form button[type=submit]"));
+      ({ value: id } = await until(
+        async () => {
+          const now = await queuedId();
+          return now && now !== earlier ? now : null;
+        },
+        AT_ONCE_MS * 3,
+        "the new generation's link",
+      ));
+      const { value: note } = await until(
+        () => notifications().slice(notified).find((n) => /^(Video ready|Видео готово)$/.test(n.title)) ?? null,
+        COMPLETE_MS,
+        "a 'Video ready' Notify call on the session bus",
+        100,
+      );
+      console.log(`video notification: ${JSON.stringify(note)}`);
+      assert.ok(note.image, "the notification carries a picture (image-path)");
+      const { stdout } = await execFile("convert", [note.image, "-format", "%m %w %h %[fx:standard_deviation]", "info:"]);
+      const [format, w, h, spread] = stdout.trim().split(" ");
+      console.log(`the notification's picture: ${stdout.trim()}`);
+      assert.equal(format, "PNG");
+      assert.equal(Number(w) / Number(h), 160 / 120, "the video's shape");
+      assert.ok(Number(spread) > 0.05, `a frame of the clip, not one flat colour (spread ${spread})`);
+      await screenShot("video-notification");
+    } finally {
+      await refocus();
+    }
     await until(async () => !(await spinning()), COMPLETE_MS, "the video generation to complete", 200);
+    // History: the poster stands for it, an img (no video decoded per row).
+    await browser.execute(() => (location.hash = "#/history"));
+    await until(
+      () => browser.execute((gid) => {
+        const img = document.querySelector(`.history-row[data-id="${gid}"] img.thumb-poster`);
+        return img && img.complete && img.naturalWidth === 160 && img.naturalHeight === 120;
+      }, id),
+      10_000,
+      "the history row's poster frame",
+      100,
+    );
+    await shot("history-video-poster");
     await browser.execute((gid) => (location.hash = `#/result/${gid}`), id);
     const video = await browser.$("[data-testid=output-video]");
     await video.waitForExist({ timeout: 10_000 });

@@ -110,8 +110,9 @@ export async function until(fn, timeoutMs, what, intervalMs = 50) {
 
 /**
  * Notify calls seen on the session bus so far (dbus-monitor's log):
- * { app, icon, title, body, actions } where actions is the flat list of
- * action keys and labels (["default", "Open", "open", "Open", …]).
+ * { app, icon, title, body, actions, image } where actions is the flat list
+ * of action keys and labels (["default", "Open", "open", "Open", …]) and
+ * image the `image-path` hint (a picture shown beside the text), if any.
  */
 export function notifications() {
   if (!existsSync(NOTIFY_LOG)) return [];
@@ -126,7 +127,8 @@ export function notifications() {
       const strings = [...b.matchAll(/^\s+string "((?:[^"\\]|\\.)*)"$/gm)].map((m) => m[1]);
       const array = b.match(/^\s+array \[\n((?:\s+string "(?:[^"\\]|\\.)*"\n)*)\s+\]/m);
       const actions = array ? [...array[1].matchAll(/string "((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]) : [];
-      return { app: strings[0], icon: strings[1], title: strings[2], body: strings[3], actions };
+      const image = b.match(/string "image-path"\s+variant\s+string "((?:[^"\\]|\\.)*)"/)?.[1] ?? null;
+      return { app: strings[0], icon: strings[1], title: strings[2], body: strings[3], actions, image };
     });
 }
 

@@ -67,8 +67,11 @@ export async function runAll() {
     };
     const t0 = Date.now();
     try {
-      await t.fn({ page, open, shot: (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }) });
-      const unexpected = errors.filter((e) => !e.includes("expected in test"));
+      // `allow(text)`: a console error containing `text` is part of what the test checks.
+      const allowed = [];
+      const allow = (text) => allowed.push(text);
+      await t.fn({ page, open, allow, shot: (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }) });
+      const unexpected = errors.filter((e) => !e.includes("expected in test") && !allowed.some((a) => e.includes(a)));
       if (unexpected.length) throw new Error(`errors in the page: ${unexpected.join(" | ")}`);
       console.log(`  ok   ${t.name} (${Date.now() - t0} ms)`);
     } catch (error) {

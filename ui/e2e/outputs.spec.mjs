@@ -37,7 +37,7 @@ test("outputs: the browser finds a video model by a word of its description; its
   await until("browser closed", async () => (await page.getByRole("dialog").count()) === 0);
   assert((await page.getByLabel("Model (owner/name)").inputValue()) === "replicate-sim/bouncing-ball", "model chosen");
   await page.getByLabel("Duration", { exact: true }).waitFor();
-  await createAndOpen(page, "A red ball bouncing on a wooden floor");
+  const id = await createAndOpen(page, "A red ball bouncing on a wooden floor");
   const video = page.getByTestId("output-video");
   await video.waitFor();
   assert(await video.evaluate((v) => v.controls), "the video has controls");
@@ -48,12 +48,48 @@ test("outputs: the browser finds a video model by a word of its description; its
   const t0 = await video.evaluate((v) => v.currentTime);
   await until("video playing and its time advancing", () => video.evaluate((v, t) => !v.paused && !v.ended && v.readyState >= 2 && v.currentTime > t + 0.2, t0), 5000);
   await shot("result-video");
-  // History: the first frame stands for it.
+  // History and the dropdown: the poster frame beside the video stands for it
+  // (a picture: no video element per row).
   await page.goto(page.url().replace(/#.*$/, "#/history"));
-  const thumb = page.locator(".history-row .thumb video").first();
-  await thumb.waitFor();
-  await until("history thumbnail frame loaded", () => thumb.evaluate((v) => v.readyState >= 2 && v.videoWidth === 160));
+  const row = page.locator(`.history-row[data-id="${id}"]`);
+  const poster = row.locator(".thumb img.thumb-poster");
+  await poster.waitFor();
+  await until("history poster loaded", () => poster.evaluate((i) => i.complete && i.naturalWidth === 160 && i.naturalHeight === 120));
+  const posterUrl = await page.evaluate((gid) => [...window.__fake.files.entries()].find(([path]) => path.endsWith(`/outputs/${gid}/0.poster.png`))?.[1], id);
+  assert(posterUrl && (await poster.getAttribute("src")) === posterUrl, "the file beside the video, 0.poster.png, is shown");
+  assert((await row.locator("video").count()) === 0, "no video decoded for the row");
   await shot("history-video");
+});
+
+test("outputs: a video's poster frame stands for it in the dropdown; without one, its first frame", async ({ page, open, shot, allow }) => {
+  await open("scenario=empty&step=60", "/");
+  await page.getByLabel("Model (owner/name)").fill("replicate-sim/bouncing-ball");
+  await page.getByLabel("Duration", { exact: true }).waitFor();
+  await page.getByLabel("Prompt", { exact: true }).fill("A red ball bouncing on a wooden floor");
+  await page.getByRole("button", { name: /^Create/ }).click();
+  const id = await until("generation completed", () =>
+    page.evaluate(() => [...window.__fake.generations.values()].find((g) => g.status === "completed")?.id),
+  8000);
+  await page.getByTestId("queue-counter").click();
+  const entry = page.locator(`.queue-item[data-id="${id}"]`);
+  const poster = entry.locator("img.thumb-poster");
+  await poster.waitFor();
+  await until("dropdown poster loaded", () => poster.evaluate((i) => i.complete && i.naturalWidth === 160 && i.naturalHeight === 120));
+  assert((await entry.locator("video").count()) === 0, "no video decoded in the dropdown row");
+  await page.waitForTimeout(250); // the pop-in animation
+  await shot("dropdown-video");
+  // A video without a poster (an older result, no GStreamer): its first frame,
+  // from the video; the poster's failed load is what makes it fall back.
+  allow("ERR_UNKNOWN_URL_SCHEME");
+  await page.keyboard.press("Escape");
+  await page.evaluate((gid) => {
+    for (const path of [...window.__fake.files.keys()]) if (path.endsWith(`/outputs/${gid}/0.poster.png`)) window.__fake.files.delete(path);
+  }, id);
+  await page.goto(page.url().replace(/#.*$/, "#/history"));
+  const frame = page.locator(`.history-row[data-id="${id}"] .thumb video`);
+  await frame.waitFor();
+  await until("history falls back to the video's first frame", () => frame.evaluate((v) => v.readyState >= 2 && v.videoWidth === 160));
+  await shot("history-video-no-poster");
 });
 
 test("outputs: a language model's text result shows and can be copied", async ({ page, open, shot }) => {

@@ -3,6 +3,7 @@
 // named-files model), their saved outputs, and the model browser's catalogue
 // (search, collections).
 import type { Collection, CollectionSummary, InputField, ModelCard, ModelSearch } from "../src/bindings";
+import ballPoster from "../../crates/sim/fixtures/ball.poster.png?url";
 import ballWebm from "../../crates/sim/fixtures/ball.webm?url";
 import { MODEL_FORMS, PRESETS } from "./modelForms";
 
@@ -113,12 +114,14 @@ export function toneWav(seconds = 1, rate = 8000): string {
 /**
  * The files a media model's generation saves, as the Rust side names them
  * (`<n>.<ext>`, `<n>-<key>.<ext>`, `text.txt`), each with the URL that
- * stands for it; `null` for an image model.
+ * stands for it, and the poster frame the engine makes beside the video that
+ * stands for the result (crates/core/src/engine/poster.rs); `null` for an
+ * image model.
  */
-export function mediaOutputs(model: string, promptText: string): { name: string; url: string }[] | null {
+export function mediaOutputs(model: string, promptText: string): { name: string; url: string; poster?: string }[] | null {
   switch (model) {
     case "replicate-sim/bouncing-ball":
-      return [{ name: "0.webm", url: ballWebm }];
+      return [{ name: "0.webm", url: ballWebm, poster: ballPoster }];
     case "replicate-sim/tone":
       return [{ name: "0.wav", url: toneWav() }];
     case "replicate-sim/storyteller":
@@ -127,7 +130,7 @@ export function mediaOutputs(model: string, promptText: string): { name: string;
       // Object keys in the order serde_json keeps them (sorted), as the Rust side saves them.
       return [
         { name: "0-audio.wav", url: toneWav() },
-        { name: "1-video.webm", url: ballWebm },
+        { name: "1-video.webm", url: ballWebm, poster: ballPoster },
       ];
     default:
       return null;

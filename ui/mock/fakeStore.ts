@@ -4,6 +4,7 @@
 // completed with pictures, or failed). The commands on top of it are
 // FakeBackend's (fakeBackend.ts).
 import type { AppInfo, Counters, ErrorCode, ErrorPayload, Generation, GenerationStatus, QueueEvent, Settings, Token } from "../src/bindings";
+import { posterFile } from "../src/lib/outputs";
 import { mediaOutputs } from "./fakeMedia";
 import { summaryOf } from "./summary";
 import { Archive } from "./archive";
@@ -206,9 +207,11 @@ export class FakeStore {
     g.output_urls = [];
     const media = mediaOutputs(g.model_name, g.prompt);
     if (media) {
-      for (const { name, url } of media) {
+      for (const { name, url, poster } of media) {
         const rel = `outputs/${g.id}/${name}`;
         this.files.set(`${DATA_DIR}/${rel}`, url);
+        // Beside the video, not an output (as the engine keeps it).
+        if (poster) this.files.set(`${DATA_DIR}/${posterFile(rel)}`, poster);
         this.options.onFile?.(`${DATA_DIR}/${rel}`, url);
         g.output_files.push(rel);
         if (!name.endsWith(".txt")) g.output_urls.push(`https://replicate.delivery/xezq/${g.id}/${name}`);

@@ -60,6 +60,25 @@ pub fn input_ref_path(data_dir: &Path, name: &str) -> Option<PathBuf> {
     plain.then(|| data_dir.join(INPUTS_DIR).join(name))
 }
 
+/// The poster frame of a saved video output: beside it, its name with
+/// `.poster.png` in place of the extension (`outputs/<id>/0.webm` →
+/// `outputs/<id>/0.poster.png`, `1-video.mp4` → `1-video.poster.png`).
+/// Output files are named `<n>.<ext>` or `<n>-<key>.<ext>` with a key stem
+/// free of dots, so no output is ever named like a poster. Works on stored
+/// paths (with `/`) and on disk paths alike. The window's mirror of this
+/// rule: `posterFile` in `ui/src/lib/outputs.ts`.
+pub fn poster_path(video: &str) -> String {
+    let name_start = video.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    let stem_end = match video[name_start..].rfind('.') {
+        Some(dot) if dot > 0 => name_start + dot,
+        _ => video.len(),
+    };
+    format!("{}{POSTER_SUFFIX}", &video[..stem_end])
+}
+
+/// What ends a poster frame's file name (see [`poster_path`]).
+pub const POSTER_SUFFIX: &str = ".poster.png";
+
 /// Where a stored output path (relative to the data folder, or absolute)
 /// is on disk.
 pub fn resolve_output_path(data_dir: &Path, stored: &str) -> PathBuf {
@@ -81,5 +100,23 @@ pub fn stored_output_path(data_dir: &Path, file: &Path) -> String {
             .collect::<Vec<_>>()
             .join("/"),
         Err(_) => file.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_videos_poster_sits_beside_it_named_by_its_stem() {
+        assert_eq!(poster_path("outputs/g/0.webm"), "outputs/g/0.poster.png");
+        assert_eq!(
+            poster_path("outputs/g/1-video.mp4"),
+            "outputs/g/1-video.poster.png"
+        );
+        assert_eq!(poster_path("/abs/out/2.mov"), "/abs/out/2.poster.png");
+        assert_eq!(poster_path(r"C:\out\g\0.webm"), r"C:\out\g\0.poster.png");
+        // A folder with a dot is not an extension.
+        assert_eq!(poster_path("out.d/clip"), "out.d/clip.poster.png");
     }
 }

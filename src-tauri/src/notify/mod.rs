@@ -72,10 +72,8 @@ pub struct Notice {
     pub target: Target,
     pub retry: Option<GenerationId>,
     /// A saved picture the server may show beside the text (the spec's
-    /// `image-path` hint): the result's first picture. A video-only result
-    /// has none: no poster frame is made (decoding a frame would take a video
-    /// library such as GStreamer's bindings or ffmpeg; the window's lists
-    /// draw the first frame in the webview instead).
+    /// `image-path` hint): the result's first picture, or its video's
+    /// poster frame (`genqueue_core::engine::poster`).
     pub image: Option<std::path::PathBuf>,
 }
 

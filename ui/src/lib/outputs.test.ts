@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mainKind, outputKey, outputKind, thumbFile } from "./outputs";
+import { mainKind, outputKey, outputKind, posterFile, thumbFile } from "./outputs";
 
 describe("saved outputs", () => {
   it("are shown by the kind their extension names", () => {
@@ -26,5 +26,14 @@ describe("saved outputs", () => {
     expect(mainKind(["outputs/g/0.png", "outputs/g/output.json"])).toBe("image");
     expect(mainKind(["outputs/g/text.txt"])).toBe("text");
     expect(mainKind([])).toBeNull();
+  });
+
+  it("have their poster frame beside a video, named as crates/core/src/paths.rs names it", () => {
+    // The same cases as paths.rs's a_videos_poster_sits_beside_it_named_by_its_stem.
+    expect(posterFile("outputs/g/0.webm")).toBe("outputs/g/0.poster.png");
+    expect(posterFile("outputs/g/1-video.mp4")).toBe("outputs/g/1-video.poster.png");
+    expect(posterFile("/abs/out/2.mov")).toBe("/abs/out/2.poster.png");
+    expect(posterFile("C:\\out\\g\\0.webm")).toBe("C:\\out\\g\\0.poster.png");
+    expect(posterFile("out.d/clip")).toBe("out.d/clip.poster.png");
   });
 });

@@ -61,3 +61,16 @@ export function mainKind(files: string[]): OutputKind | null {
 export function thumbFile(files: string[]): string | null {
   return files.find((f) => outputKind(f) === "image" || outputKind(f) === "video") ?? files[0] ?? null;
 }
+
+/**
+ * The poster frame the engine makes of a video that stands for a result
+ * (`outputs/g/0.webm` → `outputs/g/0.poster.png`): the mirror of
+ * `poster_path` in crates/core/src/paths.rs. It may be missing (an older
+ * result, no GStreamer): the thumbnail then falls back to the video itself.
+ */
+export function posterFile(video: string): string {
+  const nameStart = Math.max(video.lastIndexOf("/"), video.lastIndexOf("\\")) + 1;
+  const dot = video.lastIndexOf(".");
+  const stemEnd = dot > nameStart ? dot : video.length;
+  return `${video.slice(0, stemEnd)}.poster.png`;
+}

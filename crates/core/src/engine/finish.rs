@@ -217,6 +217,9 @@ async fn save_and_complete(
             }
         }
     }
+    // The video's poster frame, before the result is announced (its
+    // notification shows it); never a reason to fail.
+    super::poster::make_poster_for(&dir, &names, &g.id.to_string()).await;
     // Relative to the data folder when inside it (the default), absolute otherwise
     // (an output folder elsewhere): what `output_files` documents.
     let files: Vec<String> = names

@@ -23,6 +23,9 @@ mod follow;
 pub mod inputs;
 mod lock;
 mod peek;
+pub mod poster;
+#[cfg(all(feature = "video-poster", target_os = "linux"))]
+mod poster_gst;
 mod reconcile;
 mod schedule;
 mod sniff;
