@@ -291,6 +291,7 @@ async fn wait_status(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
+    genqueue_tests::faults::log_if_asked();
     let outer = tempfile::tempdir().unwrap();
     let at = outer.path().join("small");
     if !mount_tmpfs(&at, "3m") {
