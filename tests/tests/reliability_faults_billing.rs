@@ -182,7 +182,18 @@ async fn every_fault_mixed_on_five_tokens_ends_each_generation_rightly() {
         // By id: tokens added within one millisecond list in any order.
         let i = w.token_ids.iter().position(|id| *id == t.id);
         match i.expect("one of the world's tokens") {
-            3 => assert!(t.disabled_reason.as_deref().unwrap().contains("credit")),
+            // Out of credit: disabled for it once one of its creates got
+            // past the other faults (1 run in ~500 none did, seed 600135),
+            // and it made nothing.
+            3 => {
+                assert!(
+                    t.disabled_reason
+                        .as_deref()
+                        .is_none_or(|r| r.contains("credit")),
+                    "{t:?}"
+                );
+                assert!(rows.iter().all(|g| g.token_id != Some(t.id)), "{t:?}");
+            }
             // Revoked after 15 requests: disabled once a 401 reached the
             // engine (a user's cancel refused with 401 does not disable it).
             4 => assert!(
