@@ -13,6 +13,29 @@ use crate::{World, assert_human, check_outputs};
 /// How long a fault run may take to drain.
 pub const LONG: Duration = Duration::from_secs(120);
 
+/// The sim's seed for a fault run: `GENQUEUE_SIM_SEED` (to repeat or vary
+/// the fault draws), else the sim's default. Said on stderr.
+pub fn sim_seed() -> u64 {
+    let seed = std::env::var("GENQUEUE_SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(replicate_sim::SimConfig::default().seed);
+    eprintln!("sim seed {seed} (GENQUEUE_SIM_SEED)");
+    seed
+}
+
+/// With `RUST_LOG` set, the engine's log goes to the test's output (shown
+/// for a failing test, or with `--nocapture`). Once per test binary.
+pub fn log_if_asked() {
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 /// `kind` on a share `rate` of requests, on one endpoint or all.
 pub fn rule(kind: FaultKind, rate: f64, on: Option<Endpoint>) -> FaultRule {
     let r = FaultRule::new(kind, Trigger::Rate(rate));
@@ -45,9 +68,10 @@ pub fn common_end(w: &World, rows: &[Generation]) {
         let s = stats.for_input(&g.input);
         assert!(
             s.succeeded <= 1,
-            "{} billed {} times ({s:?}): {g:#?}",
+            "{} billed {} times ({s:?}): {g:#?}\npredictions with its input: {:#?}",
             g.id,
-            s.succeeded
+            s.succeeded,
+            w.sim.predictions_with_input(&g.input)
         );
         assert!(
             s.created <= u64::from(g.attempts.max(1)),

@@ -14,7 +14,7 @@ use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::MemorySecretStore;
 use genqueue_core::store::Store;
 use genqueue_tests::{World, assert_human, check_outputs, flux, genq_bin};
-use replicate_sim::{AccountConfig, Sim, SimConfig};
+use replicate_sim::{AccountConfig, Endpoint, FaultKind, FaultRule, Sim, SimConfig, Trigger};
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(60);
@@ -291,6 +291,7 @@ async fn wait_status(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
+    genqueue_tests::faults::log_if_asked();
     let outer = tempfile::tempdir().unwrap();
     let at = outer.path().join("small");
     if !mount_tmpfs(&at, "3m") {
@@ -334,6 +335,7 @@ async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
         let _ = std::fs::write(&filler, vec![0u8; free.saturating_sub(leave) as usize]);
         eprintln!("disk: {} bytes free (image {one} bytes)", fs_free(&at));
     };
+    empty_the_wal(&at.join("genqueue.db"));
     fill(0);
     let e = queue
         .submit(flux("no room at all", json!({ "output_format": "png" })))
@@ -341,17 +343,35 @@ async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
     eprintln!("full disk, no room for the store: {e}");
     assert!(e.to_string().contains("full"), "{e}");
     assert_human("disk full", &e.to_string(), &tokens);
-    assert!(check_outputs(&at, &genqueue_tests::all_generations(&queue)).is_empty());
+    let rows = genqueue_tests::all_generations(&queue);
+    assert_eq!(rows.len(), 1, "nothing half-added: {rows:#?}");
+    assert!(check_outputs(&at, &rows).is_empty());
     std::fs::remove_file(&filler).unwrap();
-    // Room for the store's next writes (a step, its spend row, the WAL)
-    // and one image, not two: the download fails.
-    fill(2 * one - one / 4);
+    // The disk fills during the download: the second file's request is held
+    // (3 s) and meanwhile the disk is filled to half an image. The first file
+    // is saved; the second does not fit; the store keeps the room its
+    // failure needs (the half image), whatever it wrote before the fill.
+    let files_route = "GET /files/{id}/{name}";
+    let files_before = sim.stats().requests_to(files_route);
+    sim.add_faults([FaultRule::new(
+        FaultKind::Slow {
+            delay: Duration::from_secs(3),
+        },
+        Trigger::Nth(2),
+    )
+    .on(Endpoint::Files)]);
     let big = queue
         .submit(flux(
             "does not fit",
-            json!({ "output_format": "png", "num_outputs": 2 }),
+            json!({ "output_format": "png", "num_outputs": 2, "seed": 5 }),
         ))
         .unwrap();
+    let t0 = Instant::now();
+    while sim.stats().requests_to(files_route) < files_before + 2 {
+        assert!(t0.elapsed() < LONG, "the second file was never asked for");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    fill(one / 2);
     let g = wait_status(&queue, big.id, |s| s.is_terminal()).await;
     eprintln!("full disk: {} {:?} {:?}", g.status, g.error, g.output_files);
     assert_eq!(g.status, GenerationStatus::Failed, "{g:?}");
@@ -374,6 +394,24 @@ async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
     assert_eq!(again.status, GenerationStatus::Completed, "{again:?}");
     assert!(check_outputs(&at, &genqueue_tests::all_generations(&queue)).is_empty());
     engine.shutdown().await;
+}
+
+/// Empties the database's WAL file (`PRAGMA wal_checkpoint(TRUNCATE)`).
+/// Once a checkpoint has copied the WAL into the database (the store runs
+/// one every 0.5 s, `store/checkpoint.rs`), SQLite writes the next
+/// transaction over the WAL file's old frames: on a full disk it fits, and
+/// is stored rightly. Whether it had happened depended on the timing (a
+/// loaded machine: yes, so the submit was accepted). With the WAL empty, the
+/// next write needs new space, which a full disk must refuse clearly.
+fn empty_the_wal(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    let busy: i64 = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(busy, 0, "the WAL was emptied");
+    let wal = db.with_extension("db-wal");
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
 }
 
 fn fs_free(p: &Path) -> u64 {

@@ -144,6 +144,32 @@ impl SimHandle {
         control::expire_now(&self.shared);
     }
 
+    /// The predictions made with `input` (any key order), oldest first, one
+    /// line each: id, account, created_at, status now, and its error if any.
+    /// For a test's failure message (which create billed twice).
+    pub fn predictions_with_input(&self, input: &serde_json::Value) -> Vec<String> {
+        let now = self.shared.now();
+        let key = stats::canonical_json(input);
+        let inner = self.shared.lock();
+        inner
+            .order
+            .iter()
+            .filter_map(|id| inner.predictions.get(id))
+            .filter(|p| p.input_key == key)
+            .map(|p| {
+                let v = p.view(now);
+                format!(
+                    "{} by {} created {} {}{}",
+                    p.id,
+                    p.owner,
+                    p.created_at.format("%H:%M:%S%.3f"),
+                    v.status,
+                    v.error.map(|e| format!(" ({e})")).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
     /// Moves the sim clock forward (predictions progress, outputs expire).
     pub fn advance(&self, by: Duration) {
         control::advance_clock(&self.shared, by);

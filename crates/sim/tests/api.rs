@@ -135,7 +135,12 @@ async fn model_schema_orders_inputs_and_points_enums_at_components() {
 
 #[tokio::test]
 async fn create_answers_201_with_the_prediction_shape() {
-    let env = Env::start().await;
+    // Booting for 10 s (1,000 s of sim time at 0.01): the answer, however
+    // late a loaded machine sends it, finds the prediction still starting
+    // (with the fast boot of 10 ms it sometimes said `processing`).
+    let mut config = SimConfig::fast();
+    config.timing.boot = Delay::Fixed(Duration::from_secs(1000));
+    let env = Env::with(config).await;
     let body = env
         .create_ok(&env.alice, json!({"prompt": "a red fox"}))
         .await;

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Env;
-use replicate_sim::{Endpoint, FaultKind, FaultRule, Trigger};
+use replicate_sim::{Delay, Endpoint, FaultKind, FaultRule, SimConfig, Trigger};
 use serde_json::{Value, json};
 
 const CREATE: &str = "/models/black-forest-labs/flux-schnell/predictions";
@@ -78,7 +78,10 @@ async fn a_late_create_whose_answer_was_dropped_shows_up_after_its_delay() {
 
 #[tokio::test]
 async fn a_late_create_answers_once_its_prediction_exists() {
-    let env = Env::start().await;
+    // A 10 s boot: the answer finds it starting however loaded the machine.
+    let mut config = SimConfig::fast();
+    config.timing.boot = Delay::Fixed(Duration::from_secs(1000));
+    let env = Env::with(config).await;
     env.sim
         .set_faults([FaultRule::parse("late=300ms@nth=1").unwrap()]);
     let sent = Instant::now();

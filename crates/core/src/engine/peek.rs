@@ -5,7 +5,7 @@
 //! When a create is still held after [`StreamConfig::peek_after`](super::StreamConfig::peek_after),
 //! the token's own prediction list (`GET /predictions`, one request) is read
 //! once; the one prediction there with our model and input that no other
-//! generation holds is ours (the same match as reconciling a lost create).
+//! generation holds or gave up is ours (the same match as reconciling a lost create).
 //! It is adopted at once (the generation becomes `processing`, as when the
 //! create answers) and its stream opened, so streamed progress shows during
 //! the rest of the hold; the follower takes that stream over when the
@@ -90,8 +90,8 @@ async fn look(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Secre
             && p.created_at.is_none_or(|t| t >= since)
             && s.queue
                 .store()
-                .generation_by_prediction(&p.id)
-                .is_ok_and(|o| o.is_none())
+                .prediction_taken(&p.id)
+                .is_ok_and(|taken| !taken)
     });
     let p = found.next()?;
     if found.next().is_some() || p.status.is_terminal() {

@@ -86,12 +86,11 @@ pub(super) async fn reconcile(
                     older = true;
                     continue;
                 }
+                // Taken: another generation's, or one this generation
+                // gave up (interrupted) — same input, never our create's.
                 if created <= until
                     && could_be_ours(&pred, g)
-                    && s.queue
-                        .store()
-                        .generation_by_prediction(&pred.id)?
-                        .is_none()
+                    && !s.queue.store().prediction_taken(&pred.id)?
                 {
                     candidates.push(pred);
                 }
@@ -121,6 +120,7 @@ pub(super) async fn reconcile(
     }
     // Surely not created.
     let now = s.queue.now();
+    tracing::info!(generation = %g.id, sent = %sent, settled = %settled, "the token's list has no prediction of a create whose answer was lost: not created");
     if g.attempts >= s.config.max_attempts {
         // No cause: the app stopped while sending the last one.
         fail(

@@ -45,6 +45,10 @@ impl Queue {
             tracing::debug!(generation = %id, transition = t.name(), status = %done.row.status, "transition not allowed from this state");
         }
         if done.changed {
+            if !matches!(t, Transition::Progress { .. }) {
+                let row = &done.row;
+                tracing::debug!(generation = %id, transition = t.name(), status = %row.status, prediction = row.prediction_id.as_deref().unwrap_or("-"), attempts = row.attempts, "generation changed");
+            }
             let summary = done.row.summary();
             self.events()
                 .send(Event::GenerationChanged(summary.clone()));

@@ -135,6 +135,11 @@ pub trait QueueStore: Send + Sync {
         prediction_id: &str,
     ) -> Result<Option<Generation>, StoreError>;
 
+    /// Whether a generation holds prediction `prediction_id` or held it and
+    /// gave it up (interrupted, queued again): such a prediction is never
+    /// adopted for another create.
+    fn prediction_taken(&self, prediction_id: &str) -> Result<bool, StoreError>;
+
     /// Pending generations in the order they will run, at most `limit`
     /// (capped at [`MAX_LIST_LIMIT`](super::generations::MAX_LIST_LIMIT)):
     /// first those holding a token (their create is under way), oldest first,
@@ -426,6 +431,9 @@ impl QueueStore for Store {
         prediction_id: &str,
     ) -> Result<Option<Generation>, StoreError> {
         Store::generation_by_prediction(self, prediction_id)
+    }
+    fn prediction_taken(&self, prediction_id: &str) -> Result<bool, StoreError> {
+        Store::prediction_taken(self, prediction_id)
     }
     fn list_dispatch_order(
         &self,

@@ -36,6 +36,7 @@ mod codec;
 mod error;
 mod generation_rows;
 pub mod generations;
+mod given_up;
 pub mod history;
 pub mod pool;
 pub mod priority;
@@ -81,6 +82,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../../../migrations/0008_spend.sql")),
     M::up(include_str!(
         "../../../../migrations/0009_token_accounts.sql"
+    )),
+    M::up(include_str!(
+        "../../../../migrations/0010_given_up_predictions.sql"
     )),
 ];
 

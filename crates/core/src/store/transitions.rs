@@ -55,6 +55,7 @@ pub(super) fn transition_in(
     }
     g.updated_at = now;
     write_row(tx, &g)?;
+    super::given_up::record_in(tx, &before, &g, now)?;
     let row = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
     Ok(Transitioned {
         ended: before.status.is_active() && !row.status.is_active(),

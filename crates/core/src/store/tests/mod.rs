@@ -8,6 +8,7 @@ use super::Store;
 use crate::model::{Counters, NewGeneration};
 
 mod generations;
+mod given_up;
 mod history;
 mod open;
 mod pool;
