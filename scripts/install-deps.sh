@@ -16,4 +16,5 @@ apt-get install -y -q --no-install-recommends \
   xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools \
   dunst libnotify-bin imagemagick xdotool keyutils \
   chromium chromium-driver sqlite3 \
-  haskell-status-notifier-item-utils libglib2.0-bin
+  haskell-status-notifier-item-utils libglib2.0-bin \
+  postgresql

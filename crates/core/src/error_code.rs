@@ -188,6 +188,8 @@ impl StoreError {
             Self::CannotOpen { .. }
             | Self::Migration { .. }
             | Self::Data { .. }
+            | Self::Postgres { .. }
+            | Self::Unsupported { .. }
             | Self::Sqlite { .. } => ErrorCode::Store,
         }
     }

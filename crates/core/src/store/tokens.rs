@@ -71,7 +71,7 @@ pub(crate) fn load_tokens(conn: &Connection) -> Result<Vec<Token>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn clean_label(label: &str) -> Result<String, StoreError> {
+pub(crate) fn clean_label(label: &str) -> Result<String, StoreError> {
     let label = label.trim();
     if label.is_empty() {
         return Err(StoreError::Invalid("a token needs a label".into()));

@@ -6,10 +6,13 @@ use tempfile::TempDir;
 
 use super::Store;
 use crate::model::{Counters, NewGeneration};
+pub(crate) use backends::on_both;
 
+mod backends;
 mod generations;
 mod history;
 mod open;
+mod pg;
 mod pool;
 mod priority;
 mod settings;

@@ -1,38 +1,39 @@
 //! Token rows and their counters.
 
-use super::{file_store, new_gen, secs, t0};
+use super::{file_store, new_gen, on_both, secs, t0};
 use crate::model::GenerationStatus as S;
 use crate::store::{RequestOutcome, StoreError};
 
 #[test]
 fn insert_list_get_rename_and_remove() {
-    let (_dir, store) = file_store();
-    let a = store.insert_token("  Personal  ", "wxyz", t0()).unwrap();
-    assert_eq!(a.id.uuid().get_version_num(), 4);
-    assert_eq!(a.label, "Personal");
-    assert_eq!(a.fingerprint, "wxyz");
-    assert!(a.active);
-    assert_eq!((a.max_concurrency, a.in_flight, a.request_count), (1, 0, 0));
-    assert_eq!(a.created_at, t0());
-    let b = store.insert_token("Work", "abcd", t0() + secs(1)).unwrap();
-    assert_eq!(store.list_tokens().unwrap(), [a.clone(), b.clone()]);
-    assert_eq!(store.get_token(b.id).unwrap(), Some(b.clone()));
-    assert_eq!(store.rename_token(a.id, "Home").unwrap().label, "Home");
-    assert!(matches!(
-        store.rename_token(a.id, "   "),
-        Err(StoreError::Invalid(_))
-    ));
-    assert!(matches!(
-        store.insert_token("", "abcd", t0()),
-        Err(StoreError::Invalid(_))
-    ));
-    assert!(matches!(
-        store.rename_token(crate::model::TokenId::new(), "x"),
-        Err(StoreError::NotFound { what: "token", .. })
-    ));
-    assert!(store.remove_token(a.id).unwrap());
-    assert!(!store.remove_token(a.id).unwrap());
-    assert_eq!(store.list_tokens().unwrap(), [b]);
+    on_both(|store| {
+        let a = store.insert_token("  Personal  ", "wxyz", t0()).unwrap();
+        assert_eq!(a.id.uuid().get_version_num(), 4);
+        assert_eq!(a.label, "Personal");
+        assert_eq!(a.fingerprint, "wxyz");
+        assert!(a.active);
+        assert_eq!((a.max_concurrency, a.in_flight, a.request_count), (1, 0, 0));
+        assert_eq!(a.created_at, t0());
+        let b = store.insert_token("Work", "abcd", t0() + secs(1)).unwrap();
+        assert_eq!(store.list_tokens().unwrap(), [a.clone(), b.clone()]);
+        assert_eq!(store.get_token(b.id).unwrap(), Some(b.clone()));
+        assert_eq!(store.rename_token(a.id, "Home").unwrap().label, "Home");
+        assert!(matches!(
+            store.rename_token(a.id, "   "),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            store.insert_token("", "abcd", t0()),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            store.rename_token(crate::model::TokenId::new(), "x"),
+            Err(StoreError::NotFound { what: "token", .. })
+        ));
+        assert!(store.remove_token(a.id).unwrap());
+        assert!(!store.remove_token(a.id).unwrap());
+        assert_eq!(store.list_tokens().unwrap(), [b]);
+    });
 }
 
 #[test]
@@ -58,21 +59,22 @@ fn no_column_anywhere_could_hold_a_secret() {
 
 #[test]
 fn max_concurrency_is_one_to_sixteen() {
-    let (_dir, store) = file_store();
-    let t = store.insert_token("t", "abcd", t0()).unwrap();
-    assert_eq!(
-        store.set_max_concurrency(t.id, 3).unwrap().max_concurrency,
-        3
-    );
-    assert_eq!(
-        store.set_max_concurrency(t.id, 16).unwrap().max_concurrency,
-        16
-    );
-    for bad in [0, 17] {
-        let err = store.set_max_concurrency(t.id, bad).unwrap_err();
-        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
-    }
-    assert_eq!(store.get_token(t.id).unwrap().unwrap().max_concurrency, 16);
+    on_both(|store| {
+        let t = store.insert_token("t", "abcd", t0()).unwrap();
+        assert_eq!(
+            store.set_max_concurrency(t.id, 3).unwrap().max_concurrency,
+            3
+        );
+        assert_eq!(
+            store.set_max_concurrency(t.id, 16).unwrap().max_concurrency,
+            16
+        );
+        for bad in [0, 17] {
+            let err = store.set_max_concurrency(t.id, bad).unwrap_err();
+            assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+        }
+        assert_eq!(store.get_token(t.id).unwrap().unwrap().max_concurrency, 16);
+    });
 }
 
 #[test]
