@@ -88,3 +88,73 @@ impl PgStore {
         })
     }
 }
+
+impl PgStore {
+    /// Test set-up only: applies `f` to a row and writes it whole, as SQLite's
+    /// `Store::update_generation_at` (`id` and `created_at` kept; `updated_at`
+    /// moves to `now` unless `f` set it). The engine writes through transitions.
+    #[cfg(test)]
+    pub(crate) fn update_generation_at(
+        &self,
+        id: GenerationId,
+        now: chrono::DateTime<chrono::Utc>,
+        f: impl FnOnce(&mut Generation),
+    ) -> Res<Generation> {
+        let before = self
+            .run(move |pool| async move {
+                let c = pool.get().await.map_err(pool_err)?;
+                load(&c, id, false).await
+            })?
+            .ok_or_else(|| StoreError::not_found("generation", id))?;
+        let mut g = before.clone();
+        f(&mut g);
+        g.id = before.id;
+        g.created_at = before.created_at;
+        if g == before {
+            return Ok(before);
+        }
+        if g.updated_at == before.updated_at {
+            g.updated_at = now;
+        }
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(&rows::update_sql(), &refs(&rows::update_values(&g)))
+                .await
+                .map_err(pg_err)?;
+            load(&c, id, false)
+                .await?
+                .ok_or_else(|| StoreError::not_found("generation", id))
+        })
+    }
+
+    /// Test only: the counters recomputed with `count(*)` (what the trigger must match).
+    #[cfg(test)]
+    pub(crate) fn counted(&self) -> Res<crate::model::Counters> {
+        self.run(|pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let r = c
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE status = 'pending'), \
+                       count(*) FILTER (WHERE status = 'processing'), \
+                       count(*) FILTER (WHERE status = 'completed'), \
+                       count(*) FILTER (WHERE status = 'failed'), \
+                       count(*) FILTER (WHERE status = 'cancelled'), \
+                       count(*) FILTER (WHERE NOT viewed) FROM generations",
+                    &[],
+                )
+                .await
+                .map_err(pg_err)?;
+            let n = |i: usize| r.get::<_, i64>(i) as u64;
+            Ok(crate::model::Counters {
+                active: n(0) + n(1),
+                unviewed: n(5),
+                pending: n(0),
+                processing: n(1),
+                completed: n(2),
+                failed: n(3),
+                cancelled: n(4),
+                seq: 0,
+            })
+        })
+    }
+}

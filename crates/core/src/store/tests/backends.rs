@@ -6,9 +6,13 @@
 //! Without that variable the PostgreSQL half is skipped and says so on
 //! stderr; under CI (`CI` set) its absence fails the test instead.
 
+use std::ops::Deref;
 use std::str::FromStr;
 
-use crate::store::{PgStore, QueueStore};
+use chrono::{DateTime, Utc};
+
+use crate::model::{Counters, Generation, GenerationId, NewGeneration};
+use crate::store::{PgStore, QueueStore, Store, StoreError};
 
 /// The variable naming the test cluster (`postgres://user:password@host:port/db`).
 pub(crate) const TEST_DATABASE_URL: &str = "GENQUEUE_TEST_DATABASE_URL";
@@ -70,12 +74,75 @@ pub(crate) fn pg_url() -> Option<String> {
     Some(parts.join(" "))
 }
 
+/// A store of either kind, as the tests see it: every [`QueueStore`] method
+/// (through `Deref`), plus the set-up writes the tests use that the engine
+/// does not (a whole-row update, the counters recounted).
+pub(crate) enum Backend {
+    Sqlite(Store),
+    Pg(PgStore),
+}
+
+impl Deref for Backend {
+    type Target = dyn QueueStore;
+    fn deref(&self) -> &(dyn QueueStore + 'static) {
+        match self {
+            Backend::Sqlite(s) => s,
+            Backend::Pg(p) => p,
+        }
+    }
+}
+
+impl Backend {
+    pub(crate) fn insert_generation(
+        &self,
+        new: &NewGeneration,
+        now: DateTime<Utc>,
+    ) -> Result<Generation, StoreError> {
+        Ok(self
+            .insert_generations(std::slice::from_ref(new), now)?
+            .remove(0))
+    }
+
+    pub(crate) fn update_generation(
+        &self,
+        id: GenerationId,
+        f: impl FnOnce(&mut Generation),
+    ) -> Result<Generation, StoreError> {
+        self.update_generation_at(id, Utc::now(), f)
+    }
+
+    pub(crate) fn update_generation_at(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Generation),
+    ) -> Result<Generation, StoreError> {
+        match self {
+            Backend::Sqlite(s) => s.update_generation_at(id, now, f),
+            Backend::Pg(p) => p.update_generation_at(id, now, f),
+        }
+    }
+}
+
+impl super::Counted for Backend {
+    fn counted(&self) -> Counters {
+        match self {
+            Backend::Sqlite(s) => super::counted(s),
+            Backend::Pg(p) => p.counted().unwrap(),
+        }
+    }
+    fn kept(&self) -> Counters {
+        self.counters().unwrap()
+    }
+}
+
 /// Runs `f` on a fresh SQLite store, then on a fresh PostgreSQL one.
 #[track_caller]
-pub(crate) fn on_both(f: impl Fn(&dyn QueueStore)) {
+pub(crate) fn on_both(f: impl Fn(&Backend)) {
     let (_dir, sqlite) = super::file_store();
-    f(&sqlite);
+    f(&Backend::Sqlite(sqlite));
     if let Some(pg) = pg_store() {
-        f(&pg);
+        eprintln!("-- now on PostgreSQL");
+        f(&Backend::Pg(pg));
     }
 }

@@ -80,12 +80,36 @@ fn counted(store: &Store) -> Counters {
         .unwrap()
 }
 
+/// A store whose trigger-kept counters can be checked against `count(*)`.
+trait Counted {
+    fn counted(&self) -> Counters;
+    fn kept(&self) -> Counters;
+}
+
+impl Counted for Store {
+    fn counted(&self) -> Counters {
+        counted(self)
+    }
+    fn kept(&self) -> Counters {
+        self.counters().unwrap()
+    }
+}
+
+impl<T: Counted> Counted for &T {
+    fn counted(&self) -> Counters {
+        (**self).counted()
+    }
+    fn kept(&self) -> Counters {
+        (**self).kept()
+    }
+}
+
 /// Asserts that the trigger-kept counters equal the COUNT(*) ones.
 #[track_caller]
-fn assert_counters_exact(store: &Store) {
+fn assert_counters_exact(store: &impl Counted) {
     let kept = Counters {
         seq: 0,
-        ..store.counters().unwrap()
+        ..store.kept()
     };
-    assert_eq!(kept, counted(store));
+    assert_eq!(kept, store.counted());
 }

@@ -103,7 +103,7 @@ fn the_password_never_shows_in_errors_or_debug() {
 
 #[test]
 fn counters_follow_transitions_and_deletes_like_sqlite() {
-    super::on_both(|store: &dyn QueueStore| {
+    super::on_both(|store| {
         let g = store
             .insert_generations(&[new_gen("a"), new_gen("b")], t0())
             .unwrap();

@@ -95,7 +95,7 @@ fn cooled_down_token_returns_after_its_cooldown() {
         let b = store.insert_token("b", "bbbb", t0()).unwrap();
         store.set_cooldown(a.id, t0() + secs(60)).unwrap();
         store.set_cooldown(b.id, t0() + secs(30)).unwrap();
-        let g = pending(store);
+        let g = pending(&**store);
         let (reason, until) = waited(store.claim_token(g, t0()).unwrap());
         assert_eq!(
             (reason, until),
@@ -106,7 +106,7 @@ fn cooled_down_token_returns_after_its_cooldown() {
             claimed(store.claim_token(g, t0() + secs(30)).unwrap()).id,
             b.id
         );
-        let g2 = pending(store);
+        let g2 = pending(&**store);
         // b is busy now (cap 1), a still cools: the wait names a's end.
         let (reason, until) = waited(store.claim_token(g2, t0() + secs(31)).unwrap());
         assert_eq!(
@@ -126,10 +126,10 @@ fn disabled_tokens_are_skipped() {
         let a = store.insert_token("a", "aaaa", t0()).unwrap();
         let b = store.insert_token("b", "bbbb", t0() + secs(1)).unwrap();
         store.disable_token(a.id, "401", t0()).unwrap();
-        let g = pending(store);
+        let g = pending(&**store);
         assert_eq!(claimed(store.claim_token(g, t0()).unwrap()).id, b.id);
         store.disable_token(b.id, "402", t0()).unwrap();
-        let g2 = pending(store);
+        let g2 = pending(&**store);
         assert_eq!(
             waited(store.claim_token(g2, t0()).unwrap()),
             (WaitCode::AllDisabled, None)
@@ -142,7 +142,7 @@ fn disabled_tokens_are_skipped() {
 #[test]
 fn no_tokens_says_so() {
     on_both(|store| {
-        let g = pending(store);
+        let g = pending(&**store);
         assert_eq!(
             waited(store.claim_token(g, t0()).unwrap()),
             (WaitCode::NoTokens, None)
@@ -191,15 +191,16 @@ fn slots_default_to_one_and_can_be_raised_to_three() {
 
 #[test]
 fn claiming_twice_returns_the_same_token() {
-    let (_dir, store) = file_store();
-    let a = store.insert_token("a", "aaaa", t0()).unwrap();
-    store.insert_token("b", "bbbb", t0()).unwrap();
-    store.set_max_concurrency(a.id, 2).unwrap();
-    let g = pending(&store);
-    let first = claimed(store.claim_token(g, t0()).unwrap());
-    let again = claimed(store.claim_token(g, t0() + secs(5)).unwrap());
-    assert_eq!(first.id, again.id);
-    assert_eq!(again.in_flight, 1);
+    on_both(|store| {
+        let a = store.insert_token("a", "aaaa", t0()).unwrap();
+        store.insert_token("b", "bbbb", t0()).unwrap();
+        store.set_max_concurrency(a.id, 2).unwrap();
+        let g = pending(&**store);
+        let first = claimed(store.claim_token(g, t0()).unwrap());
+        let again = claimed(store.claim_token(g, t0() + secs(5)).unwrap());
+        assert_eq!(first.id, again.id);
+        assert_eq!(again.in_flight, 1);
+    });
 }
 
 #[test]
@@ -239,7 +240,7 @@ fn mixed_busy_and_cooling_tokens_wait_for_the_cooldown() {
     on_both(|store| {
         store.insert_token("a", "aaaa", t0()).unwrap();
         store.insert_token("b", "bbbb", t0()).unwrap();
-        let g = pending(store);
+        let g = pending(&**store);
         let busy = claimed(store.claim_token(g, t0()).unwrap());
         let other = store
             .list_tokens()
@@ -248,7 +249,7 @@ fn mixed_busy_and_cooling_tokens_wait_for_the_cooldown() {
             .find(|t| t.id != busy.id)
             .unwrap();
         store.set_cooldown(other.id, t0() + secs(20)).unwrap();
-        let g2 = pending(store);
+        let g2 = pending(&**store);
         assert_eq!(
             waited(store.claim_token(g2, t0()).unwrap()),
             (WaitCode::CoolingDown, Some(t0() + secs(20)))

@@ -3,24 +3,24 @@
 
 use crate::model::GenerationId;
 
-use super::{file_store, new_gen, secs, t0};
+use super::{file_store, new_gen, on_both, secs, t0};
 use crate::model::GenerationStatus as S;
-use crate::store::{MoveTo, Store, StoreError};
+use crate::store::{MoveTo, QueueStore, Store, StoreError};
 
 /// `n` pending generations, one second apart: dispatch order = insertion order.
-fn queue_of(store: &Store, n: usize) -> Vec<GenerationId> {
+fn queue_of(store: &dyn QueueStore, n: usize) -> Vec<GenerationId> {
     (0..n)
         .map(|i| {
             store
-                .insert_generation(&new_gen(&format!("g{i}")), t0() + secs(i as i64))
-                .unwrap()
+                .insert_generations(&[new_gen(&format!("g{i}"))], t0() + secs(i as i64))
+                .unwrap()[0]
                 .id
         })
         .collect()
 }
 
 /// Every dispatchable id, in the order the engine would take them.
-fn dispatch(store: &Store) -> Vec<GenerationId> {
+fn dispatch(store: &dyn QueueStore) -> Vec<GenerationId> {
     store
         .next_dispatchable(t0() + secs(1_000_000), 1000)
         .unwrap()
@@ -29,7 +29,7 @@ fn dispatch(store: &Store) -> Vec<GenerationId> {
         .collect()
 }
 
-fn listed(store: &Store) -> Vec<GenerationId> {
+fn listed(store: &dyn QueueStore) -> Vec<GenerationId> {
     store
         .list_dispatch_order(1000, None)
         .unwrap()
@@ -209,48 +209,49 @@ fn reorder_at_depth_in_a_long_queue_is_exact() {
 
 #[test]
 fn a_batch_counts_its_latest_attempts() {
-    let (_dir, store) = file_store();
-    let batch = crate::ids::BatchId::new();
-    let news: Vec<_> = (0..4)
-        .map(|i| {
-            let mut n = new_gen(&format!("b{i}"));
-            n.batch_id = Some(batch);
-            n
-        })
-        .collect();
-    let rows = store.insert_generations(&news, t0()).unwrap();
-    store
-        .update_generation(rows[0].id, |g| g.status = S::Completed)
-        .unwrap();
-    store
-        .update_generation(rows[1].id, |g| g.status = S::Failed)
-        .unwrap();
-    store
-        .update_generation(rows[2].id, |g| g.status = S::Cancelled)
-        .unwrap();
-    let b = store.batch_summary(batch).unwrap();
-    assert_eq!(
-        (b.total, b.completed, b.failed, b.cancelled, b.active),
-        (4, 1, 1, 1, 1)
-    );
-    // Retrying the failed one replaces it in the batch.
-    let mut retry = new_gen("b1");
-    retry.batch_id = Some(batch);
-    retry.retried_from = Some(rows[1].id);
-    let r = store.insert_generation(&retry, t0() + secs(5)).unwrap();
-    let b = store.batch_summary(batch).unwrap();
-    assert_eq!(
-        (b.total, b.completed, b.failed, b.cancelled, b.active),
-        (4, 1, 0, 1, 2)
-    );
-    let order: Vec<GenerationId> = b.generations.iter().map(|g| g.id).collect();
-    assert_eq!(
-        order,
-        [rows[0].id, rows[2].id, rows[3].id, r.id],
-        "oldest first"
-    );
-    assert!(matches!(
-        store.batch_summary(crate::ids::BatchId::new()),
-        Err(StoreError::NotFound { .. })
-    ));
+    on_both(|store| {
+        let batch = crate::ids::BatchId::new();
+        let news: Vec<_> = (0..4)
+            .map(|i| {
+                let mut n = new_gen(&format!("b{i}"));
+                n.batch_id = Some(batch);
+                n
+            })
+            .collect();
+        let rows = store.insert_generations(&news, t0()).unwrap();
+        store
+            .update_generation(rows[0].id, |g| g.status = S::Completed)
+            .unwrap();
+        store
+            .update_generation(rows[1].id, |g| g.status = S::Failed)
+            .unwrap();
+        store
+            .update_generation(rows[2].id, |g| g.status = S::Cancelled)
+            .unwrap();
+        let b = store.batch_summary(batch).unwrap();
+        assert_eq!(
+            (b.total, b.completed, b.failed, b.cancelled, b.active),
+            (4, 1, 1, 1, 1)
+        );
+        // Retrying the failed one replaces it in the batch.
+        let mut retry = new_gen("b1");
+        retry.batch_id = Some(batch);
+        retry.retried_from = Some(rows[1].id);
+        let r = store.insert_generation(&retry, t0() + secs(5)).unwrap();
+        let b = store.batch_summary(batch).unwrap();
+        assert_eq!(
+            (b.total, b.completed, b.failed, b.cancelled, b.active),
+            (4, 1, 0, 1, 2)
+        );
+        let order: Vec<GenerationId> = b.generations.iter().map(|g| g.id).collect();
+        assert_eq!(
+            order,
+            [rows[0].id, rows[2].id, rows[3].id, r.id],
+            "oldest first"
+        );
+        assert!(matches!(
+            store.batch_summary(crate::ids::BatchId::new()),
+            Err(StoreError::NotFound { .. })
+        ));
+    });
 }
