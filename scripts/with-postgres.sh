@@ -35,8 +35,16 @@ password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$password" > "$dir/pw"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pw"
 
-# A free port: ask the kernel for one.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free port: a random one that nothing answers on (bash's /dev/tcp).
+port=
+for _ in $(seq 1 50); do
+  candidate=$((20000 + RANDOM % 40000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+    port=$candidate
+    break
+  fi
+done
+[ -n "$port" ] || { echo "with-postgres: no free port found" >&2; exit 1; }
 
 "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U genqueue --pwfile="$dir/pw" \
   --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
