@@ -29,7 +29,8 @@ stop() {
   rm -rf "$dir"
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$password" > "$dir/pw"
@@ -56,8 +57,14 @@ rm -f "$dir/pw"
 
 export GENQUEUE_TEST_DATABASE_URL="postgres://genqueue:${password}@127.0.0.1:${port}/postgres"
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on postgres://genqueue:***@127.0.0.1:${port}/postgres" >&2
+# In the background, so that a signal to this script reaches the trap at
+# once (bash runs traps only between commands) and is passed on.
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+trap 'kill -INT "$child" 2>/dev/null; wait "$child"; exit 130' INT
 set +e
-"$@"
+wait "$child"
 code=$?
 set -e
 exit $code
