@@ -16,8 +16,13 @@
 //! round trip.
 //!
 //! Schema: the numbered files in `migrations/postgres/`, applied in order on
-//! open under an advisory lock (several engines may start at once); the
-//! version is the `genqueue_schema` table's.
+//! open, all in one transaction holding an advisory lock (several engines
+//! may start at once); the version is the `genqueue_schema` table's.
+//!
+//! TLS: whenever TLS is used (`sslmode=prefer`, the default, when the server
+//! offers it; `require`), rustls checks the server's certificate chain and
+//! name against the system's roots, so a self-signed server certificate is
+//! refused rather than silently trusted.
 //!
 //! The password is never shown: errors and `Debug` name the database as
 //! `postgres://user@host:port/dbname`.
@@ -247,8 +252,8 @@ impl PgStore {
     }
 }
 
-/// Applies the migrations not yet applied, one transaction each, holding an
-/// advisory lock so that engines starting together migrate once.
+/// Applies the migrations not yet applied, in one transaction holding an
+/// advisory lock, so that engines starting together migrate once.
 async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
     let tx = client.transaction().await.map_err(pg_err)?;
     // Any fixed number names the lock: "genqueue" in ASCII.
