@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the UI and the desktop app, then opens Genqueue's window.
 # Needs a graphical session (DISPLAY or WAYLAND_DISPLAY); installs the Debian
-# packages it needs when they are missing (scripts/install-deps.sh, as root).
+# packages and Node.js it needs when they are missing (scripts/install-deps.sh, as root).
 # Extra arguments go to cargo (e.g. --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +12,14 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   exit 1
 fi
 
-if ! pkg-config --exists webkit2gtk-4.1 2>/dev/null; then
-  echo "== installing the Debian packages the app needs (scripts/install-deps.sh)"
-  scripts/install-deps.sh
-fi
+echo "== the Debian packages and Node.js the app needs (scripts/install-deps.sh)"
+scripts/install-deps.sh
+# install-deps.sh may have put Node.js in /usr/local/bin.
+export PATH="/usr/local/bin:$PATH"
 
 echo "== building the UI"
-(cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
+# npm ci when the lock file changed since the last install (a pull that adds a package).
+(cd ui && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build)
 
 echo "== building and starting the app"
 exec cargo run -p genqueue-app "$@"

@@ -8,6 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== the Debian packages and Node.js the tests need (scripts/install-deps.sh)"
+scripts/install-deps.sh
+# install-deps.sh may have put Node.js in /usr/local/bin.
+export PATH="/usr/local/bin:$PATH"
+
 echo "== UI: install and build"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
 

@@ -4,40 +4,49 @@
 # Builds the UI and the app against the built UI (custom-protocol), then,
 # inside its own Xvfb display and a private D-Bus session:
 #   - gnome-keyring (secrets, unlocked with a throw-away password),
-#   - dunst (the notification daemon) and dbus-monitor watching
+#   - dunst (the notification daemon; notifications stay until clicked or
+#     closed: tests/window/dunstrc) and dbus-monitor watching
 #     org.freedesktop.Notifications into a log,
-#   - status-notifier-watcher (so the tray item registers and can be read
-#     over D-Bus), when installed,
+#   - status-notifier-watcher and a StatusNotifier host
+#     (gtk-sni-tray-standalone, a visible tray bar), so that the app's tray
+#     item registers and can be read and clicked over D-Bus, when installed,
 #   - replicate-sim on a free loopback port, with one good and one refused
 #     token,
-#   - two tauri-drivers (each starts WebKitWebDriver, which starts the app):
+#   - fake-telegram (crates/testkit: a fake Telegram Bot API) on a free port,
+#   - three tauri-drivers (each starts WebKitWebDriver, which starts the app):
 #     A for tests/window/demo.test.mjs (first run, offline demo, counter,
 #     result, tray, notifications), B for token.test.mjs (a real token
 #     against replicate-sim through REPLICATE_API_BASE, the keyring, a
 #     restart; GTK_THEME=Adwaita:dark, small window), each with its own
-#     GENQUEUE_DATA_DIR,
+#     GENQUEUE_DATA_DIR; C for telegram.test.mjs (Settings → Telegram
+#     against fake-telegram); then A again for notify.test.mjs (clicks on
+#     notifications and on the tray),
 # and runs the Node tests (node --test + webdriverio) against them.
 # Screenshots and logs go to test-artifacts/window/.
 #
 # Every background process is started in its own process group and the
 # whole group is stopped on exit, failure or interrupt. Run time after the
-# builds: about a minute (two app sessions, eleven tests).
+# builds: about a minute and a half (three app sessions).
 #
 # Needs (.ci/run installs them): xvfb, webkit2gtk-driver, dbus, dbus-x11,
 # gnome-keyring, libsecret-tools, dunst, xdotool, imagemagick, libglib2.0-bin (gdbus),
-# haskell-status-notifier-item-utils; node + npm; tauri-driver (installed
-# here with cargo if missing).
+# haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils; node + npm;
+# tauri-driver (installed here with cargo if missing).
 #
 # Env: WINDOW_TESTS_SKIP_BUILD=1 skips the builds (the binary and ui/dist
-# must exist); WINDOW_TESTS_TIMEOUT (s, default 240) bounds the test run.
+# must exist); WINDOW_TESTS_APP, WINDOW_TESTS_FILES and WINDOW_TESTS_ARTIFACTS
+# test another binary with other files (scripts/package-test.sh); WINDOW_TESTS_TIMEOUT (s, default 360) bounds the test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-ARTIFACTS="$ROOT/test-artifacts/window"
+ARTIFACTS="$ROOT/${WINDOW_TESTS_ARTIFACTS:-test-artifacts/window}"
 # The binary under test is a private copy: a plain `cargo build` of the
 # workspace (another terminal, test-all.sh) rewrites target/debug/genqueue
 # without custom-protocol, and that binary loads the dev server instead.
-APP="$ROOT/target/window-tests/genqueue"
+# WINDOW_TESTS_APP: another binary (the installed package's).
+APP="${WINDOW_TESTS_APP:-$ROOT/target/window-tests/genqueue}"
+# The test files (tests/window/), in order.
+FILES="${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs telegram.test.mjs notify.test.mjs}"
 
 # ---------------------------------------------------------------- inner part
 # Runs inside dbus-run-session (see the end of this file).
@@ -90,32 +99,44 @@ if [ "${1:-}" = "--inside-session" ]; then
   wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
 
   # Notifications: a daemon that really displays them, and a monitor.
-  bg dunst dunst
+  bg dunst dunst -config "$ROOT/tests/window/dunstrc"
   wait_for 10 "dunst on the bus" has_name org.freedesktop.Notifications
   bg dbus-monitor dbus-monitor --session "interface='org.freedesktop.Notifications'"
   export NOTIFY_LOG="$ARTIFACTS/dbus-monitor.log"
 
-  # Tray: a StatusNotifierWatcher, so the app's tray item registers.
-  if command -v status-notifier-watcher >/dev/null 2>&1; then
+  # Tray: a StatusNotifierWatcher and a host (a tray bar) registered with
+  # it; without a host the app's tray (ksni) does not register at all.
+  host_registered() {
+    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
+      --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered 2>/dev/null |
+      grep -q true
+  }
+  if command -v status-notifier-watcher >/dev/null 2>&1 && command -v gtk-sni-tray-standalone >/dev/null 2>&1; then
     bg status-notifier-watcher status-notifier-watcher
     wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
+    bg sni-tray gtk-sni-tray-standalone --bottom --end --size 32
+    wait_for 20 "a StatusNotifier host to register" host_registered
     export SNI_WATCHER=1
   else
-    echo "window-tests: status-notifier-watcher not installed (haskell-status-notifier-item-utils): the tray is not checked" >&2
+    echo "window-tests: status-notifier-watcher or gtk-sni-tray-standalone not installed (haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils): the tray is not checked" >&2
     export SNI_WATCHER=0
   fi
 
-  # Four free loopback ports: two tauri-drivers and their WebKitWebDrivers.
-  read -r port_a native_a port_b native_b < <(node -e '
+  # Six free loopback ports: three tauri-drivers and their WebKitWebDrivers.
+  read -r port_a native_a port_b native_b port_c native_c < <(node -e '
     const net = require("net");
     const servers = [];
     const free = () => new Promise((ok) => { const s = net.createServer(); servers.push(s); s.listen(0, "127.0.0.1", () => ok(s.address().port)); });
-    (async () => { const p = []; for (let i = 0; i < 4; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
+    (async () => { const p = []; for (let i = 0; i < 6; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
 
-  # Driver A: the first run and the offline demo (light theme).
+  # Driver A: the first run and the offline demo (light theme). Started from
+  # a temporary folder: the app's working folder is none of the checkout.
+  cd "$WINDOW_TMP"
   bg tauri-driver-a tauri-driver --port "$port_a" --native-port "$native_a"
+  cd "$ROOT"
   # Driver B: a real token against replicate-sim, the Secret Service, a
   # restart, in the dark theme; its own data folder.
+  if [[ " $FILES " == *" token.test.mjs "* || " $FILES " == *" telegram.test.mjs "* ]]; then
   sim_token="r8_windowtest$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   bg replicate-sim "$ROOT/target/debug/replicate-sim" --port 0 --image-scale 0.5 \
     --token "$sim_token:ok:window-tester" --token "r8_windowtestrevoked000000000000:invalid:nobody"
@@ -124,17 +145,33 @@ if [ "${1:-}" = "--inside-session" ]; then
   mkdir -p "$WINDOW_TMP/genqueue-data-b"
   bg tauri-driver-b env GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-b" REPLICATE_API_BASE="$sim_base" \
     GTK_THEME=Adwaita:dark tauri-driver --port "$port_b" --native-port "$native_b"
-  wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
   wait_for 20 "tauri-driver on port $port_b" curl -sf "http://127.0.0.1:$port_b/status"
-  export WEBDRIVER_PORT="$port_a" WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
+  export WEBDRIVER_PORT_B="$port_b" SIM_TOKEN="$sim_token" \
     SIM_BAD_TOKEN="r8_windowtestrevoked000000000000" GENQUEUE_DATA_DIR_B="$WINDOW_TMP/genqueue-data-b"
+  fi
+  # Driver C: Settings → Telegram against the fake Bot API (telegram.test.mjs).
+  if [[ " $FILES " == *" telegram.test.mjs "* ]]; then
+  tg_token="$((600000000 + RANDOM)):AA$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')x"
+  tg_chat=424242
+  bg fake-telegram "$ROOT/target/debug/fake-telegram" --token "$tg_token" --chat "$tg_chat"
+  wait_for 10 "fake-telegram to listen" grep -q "listening on" "$ARTIFACTS/fake-telegram.log"
+  tg_base="$(sed -n 's/^fake-telegram listening on //p' "$ARTIFACTS/fake-telegram.log" | head -n1)"
+  mkdir -p "$WINDOW_TMP/genqueue-data-c"
+  bg tauri-driver-c env GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-c" REPLICATE_API_BASE="$sim_base" \
+    tauri-driver --port "$port_c" --native-port "$native_c"
+  wait_for 20 "tauri-driver on port $port_c" curl -sf "http://127.0.0.1:$port_c/status"
+  export WEBDRIVER_PORT_C="$port_c" GENQUEUE_DATA_DIR_C="$WINDOW_TMP/genqueue-data-c" \
+    FAKE_TELEGRAM_BASE="$tg_base" FAKE_TELEGRAM_TOKEN="$tg_token" FAKE_TELEGRAM_CHAT="$tg_chat"
+  fi
+  wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
+  export WEBDRIVER_PORT="$port_a"
 
   # The tests run in the background (their own group, like the rest) and
   # are waited for, so that a signal runs the clean-up at once.
   cd tests/window
   : >"$ARTIFACTS/node.log" # exists before tail follows it
-  bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-240}" \
-    node --test --test-concurrency=1 --test-reporter=spec demo.test.mjs token.test.mjs
+  bg node timeout --kill-after=10 "${WINDOW_TESTS_TIMEOUT:-360}" \
+    node --test --test-concurrency=1 --test-reporter=spec $FILES
   node_pid=$!
   tail -n +1 -f --pid="$node_pid" "$ARTIFACTS/node.log" &
   status=0
@@ -157,6 +194,7 @@ need dbus-run-session dbus
 need dbus-monitor dbus
 need gnome-keyring-daemon gnome-keyring
 need dunst dunst
+need dunstctl dunst
 need gdbus libglib2.0-bin
 need xdotool xdotool
 need import imagemagick
@@ -183,11 +221,13 @@ if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
   echo "== window tests: build the app against the built UI"
   cargo build -p genqueue-app --features custom-protocol --locked
   cargo build -p replicate-sim --locked
+  cargo build -p genqueue-testkit --bin fake-telegram --locked
   mkdir -p "$(dirname "$APP")"
   cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
 fi
 [ -x "$APP" ] || { echo "window-tests: $APP missing (build it first)" >&2; exit 1; }
-[ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
+[[ " $FILES " != *" telegram.test.mjs "* ]] || [ -x target/debug/fake-telegram ] || { echo "window-tests: target/debug/fake-telegram missing (build it first)" >&2; exit 1; }
+[[ " $FILES " != *" token.test.mjs "* && " $FILES " != *" telegram.test.mjs "* ]] || [ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
 if [ ! -d tests/window/node_modules ] || [ tests/window/package-lock.json -nt tests/window/node_modules/.package-lock.json ]; then
   # --ignore-scripts: webdriverio's optional driver downloaders are not needed.
   (cd tests/window && npm ci --no-audit --no-fund --ignore-scripts)

@@ -10,7 +10,8 @@ export default defineConfig(({ mode }) => ({
   // that and `vite preview` working.
   base: "./",
   clearScreen: false,
-  server: { port: 1420, strictPort: true },
+  // The mock's video is replicate-sim's fixture (crates/sim/fixtures), outside ui/.
+  server: { port: 1420, strictPort: true, fs: { allow: [".", "../crates/sim/fixtures"] } },
   build: {
     target: "es2022",
     outDir: mode === "e2e" ? "dist-e2e" : "dist",

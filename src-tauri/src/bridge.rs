@@ -1,5 +1,5 @@
 //! The event bridge: the queue's events go to the window (`queue-event`),
-//! the tray (count, icon, menu) and the notifier: a generation ended, and
+//! the tray (count, icon, menu, tooltip) and the notifications (`notify.rs`): a generation ended, and
 //! the whole queue finished, as the `notifications` and
 //! `notify_queue_finished` settings say (read at each notification, so a
 //! change applies at once).
@@ -11,13 +11,14 @@ use std::time::Duration;
 use genqueue_core::events::Event;
 use genqueue_core::model::{ErrorKind, GenerationStatus, GenerationSummary};
 
-use crate::endings::{Decision, Endings, RunTally};
+use genqueue_core::endings::{Decision, Endings, RunTally};
 use genqueue_core::queue::Queue;
 use genqueue_core::settings::{NotifyMode, Settings};
 use genqueue_core::store::ListQuery;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
+
+use crate::notify::{Notice, Target};
 
 use crate::state::AppState;
 use crate::texts::{Lang, Texts};
@@ -29,6 +30,8 @@ pub const QUEUE_EVENT: &str = "queue-event";
 const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
 /// Generations listed in the tray menu.
 const TRAY_LATEST: usize = 5;
+/// Running or queued generations named in the tray's tooltip.
+const TRAY_RUNNING: usize = 3;
 
 /// Runs for the life of the app, following queue swaps (the demo).
 pub async fn run<R: Runtime>(app: AppHandle<R>) {
@@ -51,6 +54,7 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let mut rx = queue.events().subscribe();
     let mut tray_due: Option<tokio::time::Instant> = None;
     let mut endings = Endings::new(queue.counters().map(|c| c.active > 0).unwrap_or(false));
+    let mut budget = crate::budget_notice::BudgetNotice::default();
     loop {
         let sleep = async {
             match tray_due {
@@ -66,6 +70,9 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
                         Some(Decision::Ended(g)) => notify_end(app, queue, &g),
                         Some(Decision::QueueFinished(run)) => notify_queue_finished(app, queue, &run),
                         None => {}
+                    }
+                    if let Some(w) = budget.on_event(&ev) {
+                        notify_budget(app, queue, &w);
                     }
                     if matches!(ev, Event::CountersChanged(_) | Event::QueueChanged { .. }) && tray_due.is_none() {
                         tray_due = Some(tokio::time::Instant::now() + TRAY_DEBOUNCE);
@@ -99,7 +106,16 @@ pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
             before: None,
         })
         .unwrap_or_default();
-    if let Err(e) = crate::tray::update(app, &c, &latest, paused, texts_of(queue)) {
+    let running = queue
+        .list(&ListQuery {
+            limit: TRAY_RUNNING,
+            statuses: vec![GenerationStatus::Processing, GenerationStatus::Pending],
+            unviewed_only: false,
+            before: None,
+        })
+        .unwrap_or_default();
+    let texts = texts_of(queue);
+    if let Err(e) = crate::tray::update(app, &c, &latest, &running, paused, texts) {
         tracing::warn!(error = %e, "could not update the tray");
     }
 }
@@ -140,10 +156,69 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
     if !should_notify_queue_finished(&s, run, focused(app)) {
         return;
     }
-    let (title, body) = Texts(Lang::of(s.language)).queue_finished(run);
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!(error = %e, "could not show a notification");
+    let texts = Texts(Lang::of(s.language));
+    let (title, body) = texts.queue_finished(run);
+    let target = match run.created_span() {
+        Some((from, to)) => Target::Run { from, to },
+        None => Target::History,
+    };
+    let notice = Notice {
+        title,
+        body,
+        target,
+        retry: None,
+    };
+    crate::notify::show(app, notice, texts);
+}
+
+/// The start of a text-only result (`text.txt`), to show in its notification.
+fn text_excerpt(queue: &Queue, g: &GenerationSummary) -> Option<String> {
+    use genqueue_core::engine::{OutputKind, output_kind};
+    let [only] = g.output_files.as_slice() else {
+        return None;
+    };
+    if output_kind(only) != OutputKind::Text {
+        return None;
     }
+    let path = genqueue_core::paths::resolve_output_path(queue.data_dir(), only);
+    let mut head = Vec::new();
+    use std::io::Read;
+    std::fs::File::open(path)
+        .ok()?
+        .take(2048)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let excerpt: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(120)
+        .collect();
+    (!excerpt.is_empty()).then_some(excerpt)
+}
+
+/// One notification when a budget holds the queue (unless notifications are off).
+fn notify_budget<R: Runtime>(
+    app: &AppHandle<R>,
+    queue: &Queue,
+    w: &genqueue_core::wait::WaitReason,
+) {
+    let s = queue.settings().unwrap_or_default();
+    if s.notifications == NotifyMode::Never {
+        return;
+    }
+    let waiting = queue.counters().map(|c| c.pending).unwrap_or(0);
+    let texts = Texts(Lang::of(s.language));
+    let (title, body) = texts.budget_held(w, waiting);
+    let notice = Notice {
+        title,
+        body,
+        target: Target::Spend,
+        retry: None,
+    };
+    crate::notify::show(app, notice, texts);
 }
 
 /// A native notification when a generation ends, per the `notifications` setting.
@@ -155,8 +230,8 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
     let texts = Texts(Lang::of(s.language));
     let (title, body) = match g.status {
         GenerationStatus::Completed => (
-            texts.ready_title(g.output_files.len()),
-            g.prompt_excerpt.chars().take(120).collect::<String>(),
+            texts.ready_title_for(&g.output_files),
+            text_excerpt(queue, g).unwrap_or_else(|| g.prompt_excerpt.chars().take(120).collect()),
         ),
         GenerationStatus::Failed => (
             texts.failed_title().to_owned(),
@@ -164,9 +239,13 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
         ),
         _ => return,
     };
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!(error = %e, "could not show a notification");
-    }
+    let notice = Notice {
+        title,
+        body,
+        target: Target::Result(g.id),
+        retry: (g.status == GenerationStatus::Failed).then_some(g.id),
+    };
+    crate::notify::show(app, notice, texts);
 }
 
 #[cfg(test)]
@@ -186,7 +265,7 @@ mod tests {
         let done = RunTally {
             completed: 3,
             failed: 1,
-            cancelled: 0,
+            ..RunTally::default()
         };
         let only_cancelled = RunTally {
             cancelled: 2,

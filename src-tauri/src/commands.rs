@@ -8,18 +8,25 @@
 //! - [`history`]: the history page, bulk actions, "Clear finished", running times;
 //! - [`batches`]: a batch's progress, cancel and retry;
 //! - [`priority`]: moving pending generations, drag-and-drop reorder;
-//! - [`settings`]: reading and applying the settings.
+//! - [`settings`]: reading and applying the settings;
+//! - [`telegram`]: Settings → Telegram (bot token, test message, find my chat, status).
 
 pub mod batches;
+pub mod browse;
 pub mod history;
 pub mod priority;
 pub mod settings;
+pub mod spend;
+pub mod telegram;
 
 // One flat namespace of commands for the list in `crate::ipc`.
 pub use batches::*;
+pub use browse::*;
 pub use history::*;
 pub use priority::*;
 pub use settings::*;
+pub use spend::*;
+pub use telegram::*;
 
 use genqueue_core::error_code::ErrorCode;
 use genqueue_core::model::{
@@ -125,7 +132,12 @@ pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters>
 /// Answers the new generations' summaries; the window's lists learn of them
 /// from their `generation_changed` events, as of any other change.
 ///
-/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`.
+/// `deadlines`: each generation's time-to-start and run deadlines in
+/// seconds (`genqueue_core::deadlines`); absent: the setting's time to
+/// start, no run deadline.
+///
+/// Errors: `invalid_model`, `empty_prompt`, `invalid_count`, `invalid_input`
+/// (a deadline out of range too).
 #[tauri::command]
 pub async fn create_generation(
     state: State<'_, AppState>,
@@ -134,6 +146,7 @@ pub async fn create_generation(
     input: Option<serde_json::Map<String, serde_json::Value>>,
     count: Option<u32>,
     prompts: Option<Vec<String>>,
+    deadlines: Option<genqueue_core::model::Deadlines>,
 ) -> CommandResult<Vec<GenerationSummary>> {
     let request = SubmitRequest {
         model: model.parse::<ModelRef>()?,
@@ -144,6 +157,7 @@ pub async fn create_generation(
         input: SubmitInput::Values(input.unwrap_or_default()),
         count: count.unwrap_or(1),
         priority: 0,
+        deadlines: deadlines.unwrap_or_default(),
     };
     let submitted = state.queue().await.submit_request(&request).await?;
     if let Some(why) = &submitted.unchecked {
@@ -350,4 +364,12 @@ pub async fn save_output_as(
         )
     })?;
     Ok(Some(dest.display().to_string()))
+}
+
+/// The page painted its first frame: the window, created hidden, is shown
+/// now (see `crate::window`). Called once by `ui/src/mount.tsx`.
+#[tauri::command]
+pub async fn window_ready(app: AppHandle) -> CommandResult<()> {
+    crate::window::page_ready(&app);
+    Ok(())
 }

@@ -14,6 +14,7 @@
 //! `Option` argument may be left out. `as "…"` gives the TypeScript of a type
 //! that ts-rs cannot name by itself.
 
+use chrono::{DateTime, Utc};
 use genqueue_core::history::{BulkAction, BulkResult};
 use genqueue_core::model::BatchId;
 use genqueue_core::model::{
@@ -21,10 +22,14 @@ use genqueue_core::model::{
 };
 use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
+use genqueue_core::replicate::browse::{Collection, CollectionSummary, ModelSearch};
 use genqueue_core::settings::Settings;
+use genqueue_core::spend::{Estimate, SpendReport, SpendSettings};
+use genqueue_core::store::GenerationSpend;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
+use genqueue_core::telegram::ChatSeen;
 
-use crate::commands::{AppInfo, ModelForm, TokenWithAccount};
+use crate::commands::{AppInfo, ModelForm, TelegramInfo, TokenWithAccount};
 
 /// A JSON object (a model's input).
 type JsonObject = serde_json::Map<String, serde_json::Value>;
@@ -95,7 +100,8 @@ ipc_commands! {
         prompt: String,
         input: Option<JsonObject> as "Record<string, unknown> | null",
         count: Option<u32>,
-        prompts: Option<Vec<String>>
+        prompts: Option<Vec<String>>,
+        deadlines: Option<genqueue_core::model::Deadlines>
     ) -> Vec<GenerationSummary>;
     mark_viewed[state](id: GenerationId) -> GenerationSummary;
     mark_all_viewed[state]() -> usize;
@@ -112,6 +118,9 @@ ipc_commands! {
     set_token_concurrency[state](id: TokenId, n: u32) -> Token;
     list_presets[]() -> Vec<ModelPreset>;
     get_model_form[state](model: String) -> ModelForm;
+    search_models[state](query: String) -> ModelSearch;
+    list_collections[state]() -> Vec<CollectionSummary>;
+    get_collection[state](slug: String) -> Collection;
     start_demo[app, state]() -> AppInfo;
     open_output_folder[app, state](id: GenerationId) -> ();
     save_output_as[app, state](id: GenerationId, index: usize) -> Option<String>;
@@ -127,6 +136,22 @@ ipc_commands! {
     reorder_pending[state](ids: Vec<GenerationId>) -> ();
     get_settings[state]() -> Settings;
     set_settings[app, state](settings: Settings) -> Settings;
+    window_ready[app]() -> ();
+    telegram_info[app, state]() -> TelegramInfo;
+    set_telegram_token[app, state](token: String) -> TelegramInfo;
+    remove_telegram_token[app, state]() -> TelegramInfo;
+    send_telegram_test[state]() -> String;
+    find_telegram_chats[state]() -> Vec<ChatSeen>;
+    dismiss_telegram_failure[app]() -> ();
+    spend_report[state](from: Option<DateTime<Utc>> as "string | null", to: Option<DateTime<Utc>> as "string | null") -> SpendReport;
+    set_spend_settings[state](settings: SpendSettings) -> SpendSettings;
+    shipped_prices[]() -> String;
+    estimate_generation[state](
+        model: String,
+        input: Option<JsonObject> as "Record<string, unknown> | null",
+        generations: u32
+    ) -> Estimate;
+    generation_spend[state](ids: Vec<GenerationId>) -> Vec<GenerationSpend>;
 }
 
 /// One command as the window sees it.

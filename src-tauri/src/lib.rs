@@ -3,19 +3,23 @@
 //! - [`commands`]: what the window calls; [`ipc`]: the one list of them;
 //! - [`bridge`]: queue events to the window, the tray and notifications;
 //! - [`tray`]: the system tray;
+//! - [`telegram`]: the Telegram relay of the queue, its status to the window;
+//! - [`notify`]: notifications, and what their clicks open;
 //! - [`demo`]: the offline demo (replicate-sim inside the app);
 //! - [`state`]: the queue and engine the app holds;
 //! - [`logging`]: the log file.
 
 pub mod bindings;
 pub mod bridge;
+pub mod budget_notice;
 pub mod commands;
 pub mod demo;
-pub mod endings;
 pub mod error;
 pub mod ipc;
 pub mod logging;
+pub mod notify;
 pub mod state;
+pub mod telegram;
 pub mod texts;
 pub mod tray;
 pub mod window;
@@ -65,11 +69,17 @@ pub fn run() {
             allow_outputs(app.handle(), &data_dir);
             allow_output_folder(app.handle(), &settings);
             app.manage(AppState::new(backend));
-            tray::create(
+            if let Err(e) = tray::create(
                 app.handle(),
                 texts::Texts(texts::Lang::of(settings.language)),
-            )?;
+            ) {
+                // Linux: no StatusNotifierWatcher, or no host (panel) behind it.
+                tracing::warn!(error = %e, "no system tray here; Genqueue runs without one");
+            }
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
+            window::show_later_if_silent(app.handle());
+            app.manage(telegram::TelegramRelay::default());
+            tauri::async_runtime::spawn(telegram::run(app.handle().clone()));
             Ok(())
         })
         .invoke_handler(ipc::handler())
@@ -121,14 +131,18 @@ pub(crate) fn allow_output_folder<R: tauri::Runtime>(
     }
 }
 
-/// Lets the webview load images from `<data_dir>/outputs` and nothing else.
+/// Lets the webview load images from `<data_dir>/outputs` and
+/// `<data_dir>/inputs` (the input files generations keep) and nothing else.
 pub(crate) fn allow_outputs<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     data_dir: &std::path::Path,
 ) {
-    let outputs = data_dir.join(genqueue_core::paths::OUTPUTS_DIR);
-    let _ = std::fs::create_dir_all(&outputs);
-    if let Err(e) = app.asset_protocol_scope().allow_directory(&outputs, true) {
-        tracing::error!(error = %e, "cannot allow the outputs folder to the window");
+    use genqueue_core::paths::{INPUTS_DIR, OUTPUTS_DIR};
+    for sub in [OUTPUTS_DIR, INPUTS_DIR] {
+        let dir = data_dir.join(sub);
+        let _ = std::fs::create_dir_all(&dir);
+        if let Err(e) = app.asset_protocol_scope().allow_directory(&dir, true) {
+            tracing::error!(error = %e, folder = sub, "cannot allow a data folder to the window");
+        }
     }
 }

@@ -5,8 +5,9 @@
 
 use genqueue_core::model::{Counters, ErrorKind};
 use genqueue_core::settings::LanguageChoice;
+use genqueue_core::wait::{WaitCode, WaitReason};
 
-use crate::endings::RunTally;
+use genqueue_core::endings::RunTally;
 
 /// A language the shell speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +53,16 @@ fn ru_plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
 pub struct Texts(pub Lang);
 
 impl Texts {
-    /// The tooltip: the count and what runs.
+    /// The tooltip's first line: `⟳ N` unviewed, how many run or wait, and
+    /// whether the queue is paused. (The tray adds a line per running
+    /// generation: `tray::tooltip`.)
     pub fn tooltip(self, c: &Counters, paused: bool) -> String {
         match self.0 {
             Lang::En => {
-                let mut s = format!("Genqueue — {} unviewed", c.unviewed);
+                let mut s = match c.unviewed {
+                    0 => "Genqueue — nothing unviewed".to_owned(),
+                    n => format!("Genqueue — ⟳ {n} unviewed"),
+                };
                 if c.active > 0 {
                     s.push_str(&format!(", {} running or queued", c.active));
                 }
@@ -66,7 +72,10 @@ impl Texts {
                 s
             }
             Lang::Ru => {
-                let mut s = format!("Genqueue — не просмотрено: {}", c.unviewed);
+                let mut s = match c.unviewed {
+                    0 => "Genqueue — всё просмотрено".to_owned(),
+                    n => format!("Genqueue — ⟳ {n} не просмотрено"),
+                };
                 if c.active > 0 {
                     s.push_str(&format!(", в работе или в очереди: {}", c.active));
                 }
@@ -127,6 +136,46 @@ impl Texts {
         }
     }
 
+    /// The title of a "generation ready" notification, by what it made:
+    /// pictures are counted; a video, audio or text says so.
+    pub fn ready_title_for(self, files: &[String]) -> String {
+        use genqueue_core::engine::{OutputKind, output_kind};
+        let kinds: Vec<OutputKind> = files.iter().map(|f| output_kind(f)).collect();
+        let all = |k: OutputKind| !kinds.is_empty() && kinds.iter().all(|x| *x == k);
+        let has = |k: OutputKind| kinds.contains(&k);
+        let (en, ru) = if kinds.is_empty() || all(OutputKind::Image) {
+            return self.ready_title(files.len());
+        } else if has(OutputKind::Video) {
+            ("Video ready", "Видео готово")
+        } else if has(OutputKind::Audio) {
+            ("Audio ready", "Аудио готово")
+        } else if all(OutputKind::Text) {
+            ("Text ready", "Текст готов")
+        } else {
+            ("Generation ready", "Генерация готова")
+        };
+        match self.0 {
+            Lang::En => en.to_owned(),
+            Lang::Ru => ru.to_owned(),
+        }
+    }
+
+    /// A notification's button (and its click) that opens what it is about.
+    pub fn open(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Open",
+            Lang::Ru => "Открыть",
+        }
+    }
+
+    /// A failed generation's notification button that queues it again.
+    pub fn retry(self) -> &'static str {
+        match self.0 {
+            Lang::En => "Retry",
+            Lang::Ru => "Повторить",
+        }
+    }
+
     pub fn failed_title(self) -> &'static str {
         match self.0 {
             Lang::En => "Generation failed",
@@ -135,42 +184,49 @@ impl Texts {
     }
 
     /// Why a generation failed: what failed, then the cause's own words
-    /// (English is core's [`ErrorKind::english`], as `genq` says it).
+    /// (core's catalogue, shared with `genq` and Telegram).
     pub fn failure(self, kind: ErrorKind, detail: Option<&str>) -> String {
-        let heading = match self.0 {
-            Lang::En => return kind.english(detail),
-            Lang::Ru => match kind {
-                ErrorKind::InputRejected => "Replicate отклонил входные данные",
-                ErrorKind::ModelFailed => "Модель завершилась с ошибкой",
-                ErrorKind::Aborted => "Replicate прервал предсказание до начала (истёк срок)",
-                ErrorKind::RetriesExhausted => "Не удалось после нескольких попыток",
-                ErrorKind::LostContact => "Связь с Replicate потеряна во время выполнения",
-                ErrorKind::OutputsExpired => {
-                    "Предсказание выполнено, но его результаты удалены на Replicate до сохранения"
-                }
-                ErrorKind::NoOutput => "Предсказание выполнено, но ничего не вернуло",
-                ErrorKind::DownloadFailed => {
-                    "Предсказание выполнено, но сохранить результаты не удалось"
-                }
-                ErrorKind::ModelNotFound => "На Replicate нет такой модели или версии",
-                ErrorKind::CreateFailed => "Replicate ответил на создание ошибкой",
-                ErrorKind::TokenRefused => {
-                    "Replicate отклонил токен, которому принадлежит предсказание; результат не прочитать"
-                }
-                ErrorKind::TokenRemoved => {
-                    "Токен, которому принадлежало предсказание, удалён; повторите генерацию"
-                }
-                ErrorKind::TokenSecretMissing => {
-                    "Секрета токена, которому принадлежит предсказание, нет в системном хранилище ключей"
-                }
-                ErrorKind::CreateUnverifiable => {
-                    "Ответ на создание потерян, а токен затем отклонён: не проверить, создано ли предсказание"
-                }
-                ErrorKind::NoToken => "Нет доступного токена",
-                ErrorKind::Other => "Ошибка",
-            },
-        };
-        kind.say(heading, detail)
+        match self.0 {
+            Lang::En => kind.english(detail),
+            Lang::Ru => kind.russian(detail),
+        }
+    }
+
+    /// A budget holds the queue: "Queue held: daily budget $5.00 reached" and
+    /// "37 generations wait; raise the limit on the Spend page, or they start tomorrow".
+    pub fn budget_held(self, w: &WaitReason, waiting: u64) -> (String, String) {
+        let limit = w.detail.clone().unwrap_or_default();
+        match self.0 {
+            Lang::En => {
+                let (what, when) = match w.code {
+                    WaitCode::MonthlyBudget => ("monthly budget", "next month"),
+                    WaitCode::TokenBudgets => ("every token's budget", "when a window ends"),
+                    _ => ("daily budget", "tomorrow"),
+                };
+                (
+                    format!("Queue held: {what} {limit} reached"),
+                    format!(
+                        "{waiting} generation{} waiting; raise the limit on the Spend page, or they start {when}",
+                        if waiting == 1 { "" } else { "s" }
+                    ),
+                )
+            }
+            Lang::Ru => {
+                let (what, when) = match w.code {
+                    WaitCode::MonthlyBudget => ("исчерпан месячный бюджет", "в следующем месяце"),
+                    WaitCode::TokenBudgets => {
+                        ("исчерпаны бюджеты всех токенов", "когда закончится период")
+                    }
+                    _ => ("исчерпан дневной бюджет", "завтра"),
+                };
+                (
+                    format!("Очередь остановлена: {what} {limit}"),
+                    format!(
+                        "Ждут генераций: {waiting}; поднимите лимит на странице «Расходы» или они начнутся {when}"
+                    ),
+                )
+            }
+        }
     }
 
     /// "Queue finished" and "12 images ready, 1 failed".
@@ -217,6 +273,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_budget_hold_reads_in_both_languages() {
+        let w = WaitReason::new(WaitCode::DailyBudget).detail("$5.00");
+        assert_eq!(
+            Texts(Lang::En).budget_held(&w, 37),
+            (
+                "Queue held: daily budget $5.00 reached".to_owned(),
+                "37 generations waiting; raise the limit on the Spend page, or they start tomorrow"
+                    .to_owned()
+            )
+        );
+        let (title, _) = Texts(Lang::Ru).budget_held(&w, 1);
+        assert_eq!(title, "Очередь остановлена: исчерпан дневной бюджет $5.00");
+    }
+
+    #[test]
     fn russian_plurals_follow_cldr() {
         let t = Texts(Lang::Ru);
         assert_eq!(t.ready_title(1), "Генерация готова: 1 изображение");
@@ -230,6 +301,36 @@ mod tests {
     }
 
     #[test]
+    fn ready_titles_say_what_was_made() {
+        let files = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("outputs/x/{n}"))
+                .collect::<Vec<_>>()
+        };
+        let en = Texts(Lang::En);
+        assert_eq!(
+            en.ready_title_for(&files(&["0.png", "1.png"])),
+            "Generation ready: 2 images"
+        );
+        assert_eq!(en.ready_title_for(&files(&["0.webm"])), "Video ready");
+        assert_eq!(
+            en.ready_title_for(&files(&["0-audio.wav", "1-video.webm"])),
+            "Video ready"
+        );
+        assert_eq!(en.ready_title_for(&files(&["0.wav"])), "Audio ready");
+        assert_eq!(en.ready_title_for(&files(&["text.txt"])), "Text ready");
+        assert_eq!(
+            Texts(Lang::Ru).ready_title_for(&files(&["0.mp4"])),
+            "Видео готово"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).ready_title_for(&files(&["text.txt"])),
+            "Текст готов"
+        );
+    }
+
+    #[test]
     fn tray_texts_in_both_languages() {
         let c = Counters {
             unviewed: 3,
@@ -238,11 +339,15 @@ mod tests {
         };
         assert_eq!(
             Texts(Lang::En).tooltip(&c, true),
-            "Genqueue — 3 unviewed, 1 running or queued (paused)"
+            "Genqueue — ⟳ 3 unviewed, 1 running or queued (paused)"
         );
         assert_eq!(
             Texts(Lang::Ru).tooltip(&c, false),
-            "Genqueue — не просмотрено: 3, в работе или в очереди: 1"
+            "Genqueue — ⟳ 3 не просмотрено, в работе или в очереди: 1"
+        );
+        assert_eq!(
+            Texts(Lang::En).tooltip(&Counters::default(), false),
+            "Genqueue — nothing unviewed"
         );
         assert_eq!(Texts(Lang::Ru).count_line(&c), "⟳ 3 не просмотрено");
         assert_eq!(
@@ -264,7 +369,11 @@ mod tests {
         );
         assert_eq!(
             Texts(Lang::Ru).failure(ErrorKind::Aborted, None),
-            "Replicate прервал предсказание до начала (истёк срок)"
+            "Replicate прервал предсказание до начала (истёк срок); без оплаты"
+        );
+        assert_eq!(
+            Texts(Lang::Ru).failure(ErrorKind::StartTimeout, Some("15 min")),
+            "Свободный GPU не нашёлся за 15 min; отменено, без оплаты"
         );
         // A failure recorded before codes existed: its sentence as it was.
         assert_eq!(
@@ -279,6 +388,7 @@ mod tests {
             completed: 3,
             failed: 1,
             cancelled: 0,
+            ..RunTally::default()
         };
         assert_eq!(
             Texts(Lang::En).queue_finished(&run),

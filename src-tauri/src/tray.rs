@@ -1,21 +1,29 @@
-//! The system tray: icon (idle or active), title and tooltip with `⟳ N`, and
-//! a menu with the latest unviewed generations, Pause/Resume, Show, Quit.
+//! The system tray: icon (idle or active), title and tooltip with `⟳ N`
+//! (the tooltip also names what runs), and a menu with the latest unviewed
+//! generations, Pause/Resume, Show, Quit. A left click shows the window
+//! (macOS: the menu, as its menu bar does).
 //!
-//! Where the platform shows no tray title (most Linux panels show the
-//! appindicator label, some do not; Windows never), the count is still in
-//! the tooltip and in the menu's first line.
+//! On Linux the tray is a StatusNotifierItem on the session bus (tray-icon's
+//! `ksni` backend, see Cargo.toml): the title and the ToolTip property
+//! carry `⟳ N`, Activate (a left click) shows the window, the menu is
+//! exported over com.canonical.dbusmenu. Without a StatusNotifierWatcher
+//! and a host (a panel) behind it, [`create`] fails and the app runs
+//! without a tray (lib.rs logs it once).
+//!
+//! Where the platform shows no tray title (Windows; some panels), the count
+//! is still in the tooltip and in the menu's first line.
 
 use genqueue_core::model::{Counters, GenerationStatus, GenerationSummary};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
-use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::texts::Texts;
 use crate::window;
 
-/// Tray id.
-pub const TRAY_ID: &str = "main";
+/// Tray id (on Linux also the StatusNotifierItem's `Id`).
+pub const TRAY_ID: &str = "genqueue";
 /// Menu item ids.
 const SHOW: &str = "show";
 const QUIT: &str = "quit";
@@ -85,24 +93,59 @@ fn build_menu<R: Runtime>(
         .build()
 }
 
-/// Creates the tray. Without a StatusNotifierWatcher on the session bus it
-/// builds without error and is simply invisible (PLATFORM.md).
+/// The tooltip: [`Texts::tooltip`], then a line per running generation
+/// (`⟳ prompt… (model)`, as in the menu).
+pub fn tooltip(texts: Texts, c: &Counters, paused: bool, running: &[GenerationSummary]) -> String {
+    let mut s = texts.tooltip(c, paused);
+    for g in running {
+        s.push('\n');
+        s.push_str(&menu_label(g));
+    }
+    s
+}
+
+/// Whether a tray event is a left click (or a double click), which shows
+/// the window.
+fn is_left_click(event: &TrayIconEvent) -> bool {
+    matches!(
+        event,
+        TrayIconEvent::Click {
+            button: MouseButton::Left,
+            button_state: MouseButtonState::Up,
+            ..
+        } | TrayIconEvent::DoubleClick {
+            button: MouseButton::Left,
+            ..
+        }
+    )
+}
+
+/// Creates the tray. Linux: fails without a StatusNotifierWatcher and a
+/// host on the session bus (see the module doc).
 pub fn create<R: Runtime>(app: &AppHandle<R>, texts: Texts) -> tauri::Result<TrayIcon<R>> {
-    let menu = build_menu(app, &Counters::default(), &[], false, texts)?;
+    let c = Counters::default();
+    let menu = build_menu(app, &c, &[], false, texts)?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(IDLE_ICON)?)
-        .tooltip("Genqueue")
+        .tooltip(tooltip(texts, &c, false, &[]))
         .menu(&menu)
-        .show_menu_on_left_click(true)
+        .show_menu_on_left_click(cfg!(target_os = "macos"))
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .on_tray_icon_event(|tray, event| {
+            if !cfg!(target_os = "macos") && is_left_click(&event) {
+                window::show_main(tray.app_handle());
+            }
+        })
         .build(app)
 }
 
-/// Refreshes icon, title, tooltip and menu after a change.
+/// Refreshes icon, title, tooltip and menu after a change; `running`: the
+/// generations the tooltip names.
 pub fn update<R: Runtime>(
     app: &AppHandle<R>,
     c: &Counters,
     latest: &[GenerationSummary],
+    running: &[GenerationSummary],
     paused: bool,
     texts: Texts,
 ) -> tauri::Result<()> {
@@ -113,7 +156,7 @@ pub fn update<R: Runtime>(
     tray.set_icon(Some(Image::from_bytes(icon)?))?;
     let text = count_text(c);
     tray.set_title(if text.is_empty() { None } else { Some(text) })?;
-    tray.set_tooltip(Some(texts.tooltip(c, paused)))?;
+    tray.set_tooltip(Some(tooltip(texts, c, paused, running)))?;
     tray.set_menu(Some(build_menu(app, c, latest, paused, texts)?))?;
     Ok(())
 }

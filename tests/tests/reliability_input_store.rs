@@ -343,8 +343,9 @@ async fn a_full_disk_during_a_download_fails_clearly_and_leaves_no_half_file() {
     assert_human("disk full", &e.to_string(), &tokens);
     assert!(check_outputs(&at, &genqueue_tests::all_generations(&queue)).is_empty());
     std::fs::remove_file(&filler).unwrap();
-    // Room for the store and one image, not two: the download fails.
-    fill(one + one / 2);
+    // Room for the store's next writes (a step, its spend row, the WAL)
+    // and one image, not two: the download fails.
+    fill(2 * one - one / 4);
     let big = queue
         .submit(flux(
             "does not fit",

@@ -195,6 +195,43 @@ describe("Genqueue's window", () => {
     assert.ok(!all.some((n) => (n.body ?? "").includes("A lighthouse on a cliff")), "no notification while the window had the focus");
   });
 
+  test("Spend: what the demo cost per model, the daily chart, and the estimate before Create", async () => {
+    await browser.execute(() => {
+      window.location.hash = "#/spend";
+    });
+    await (await browser.$("h1=Spend")).waitForDisplayed({ timeout: 10_000 });
+    const drawn = await until(
+      () => browser.execute(() => (document.querySelector(".spend-chart canvas") ? "canvas" : document.querySelector("[data-testid=chart-failed]")?.getAttribute("data-error") ?? null)),
+      10_000,
+      "the chart (or why it failed)",
+    );
+    assert.equal(drawn.value, "canvas", "the per-day chart is drawn");
+    // The demo ran FLUX Schnell, one image each: $0.003 an image (replicate.com, the shipped table).
+    const row = await browser.execute(() => {
+      const tr = [...document.querySelectorAll(".spend-lines tr")].find((r) => r.textContent.includes("black-forest-labs/flux-schnell"));
+      return tr ? [...tr.children].map((c) => c.textContent.trim()) : null;
+    });
+    assert.ok(row, "a FLUX Schnell line per model");
+    const n = Number(/^(\d+)/.exec(row[2])[1]);
+    assert.ok(n >= 4, `the demo's generations are counted: ${row}`);
+    // Totals read to the cent (under a cent: every figure).
+    const micros = n * 3000;
+    const want = micros < 10_000 ? `$0.00${micros / 1000}` : `$${(Math.round(micros / 10_000) / 100).toFixed(2)}`;
+    assert.equal(row[1], want, `${n} × $0.003: ${row}`);
+    await shot("spend");
+    await browser.execute(() => {
+      window.location.hash = "#/";
+    });
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.waitForDisplayed({ timeout: 5_000 });
+    await prompt.setValue("A lighthouse at dusk, estimate only");
+    const estimate = await browser.$("[data-testid=cost-estimate]");
+    await estimate.waitForDisplayed({ timeout: 5_000 });
+    assert.equal(await estimate.getText(), "About $0.003 for 1 image");
+    await shot("create-estimate");
+    await prompt.clearValue();
+  });
+
   test("small window: the create page still fits", async () => {
     await browser.setWindowSize(720, 520);
     await (await browser.$("nav.nav").$("a=Create")).click();
@@ -218,6 +255,78 @@ describe("Genqueue's window", () => {
     });
     assert.ok(fits, "the dropdown fits in the small window");
     await shot("small-window-dropdown");
+  });
+
+  test("a picture dropped on an edit model's field reaches the model; 'Use as input' carries the result back", async () => {
+    await browser.keys("Escape"); // the dropdown of the previous test
+    await browser.setWindowSize(1100, 760);
+    await (await browser.$('nav.nav a[href="#/"]')).click();
+    const model = await browser.$('input[aria-label="Model (owner/name)"]');
+    await model.waitForDisplayed({ timeout: 5_000 });
+    await model.setValue("black-forest-labs/flux-kontext-pro");
+    await (await browser.$('[data-field="input_image"]')).waitForDisplayed({ timeout: 10_000 });
+    // A 64×48 PNG (a gradient with a block of one colour at the top left),
+    // dropped as a file on the field (an HTML5 drop, as from a file manager).
+    const dropped = await browser.execute(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 64;
+      canvas.height = 48;
+      const ctx = canvas.getContext("2d");
+      const grad = ctx.createLinearGradient(0, 0, 64, 48);
+      grad.addColorStop(0, "rgb(250, 250, 250)");
+      grad.addColorStop(1, "rgb(20, 20, 20)");
+      ctx.fillStyle = grad;
+      ctx.fillRect(0, 0, 64, 48);
+      ctx.fillStyle = "rgb(10, 100, 250)";
+      ctx.fillRect(0, 0, 24, 24);
+      const blob = await new Promise((r) => canvas.toBlob(r, "image/png"));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], "card.png", { type: "image/png" }));
+      const zone = document.querySelector('[data-testid="drop-input_image"]');
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return dt.files.length;
+    });
+    assert.equal(dropped, 1);
+    await until(
+      () => browser.execute(() => [...document.querySelectorAll('[data-field="input_image"] .file-preview img')].some((i) => i.complete && i.naturalWidth === 64)),
+      5_000,
+      "the dropped picture's preview",
+    );
+    await (await browser.$("textarea#prompt")).setValue("The card as a negative");
+    await shot("file-dropped");
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const link = await browser.$('.notice-ok a[href*="/result/"]');
+    await link.waitForDisplayed({ timeout: 5_000 });
+    await link.click();
+    await (await browser.$(".page-result .status-panel, [data-testid=status-panel]")).waitForExist({ timeout: 5_000 });
+    await until(
+      () => browser.execute(() => document.querySelector("[data-testid=status-panel]")?.textContent?.includes("Completed") ?? false),
+      COMPLETE_MS,
+      "the edit to complete",
+      100,
+    );
+    await assertResultImagesShown("file-input-result");
+    // The saved output is the dropped picture, edited by the (simulated) model: each channel 255 − v.
+    const src = await browser.execute(() => document.querySelector(".page-result .outputs img").src);
+    const path = decodeURIComponent(new URL(src).pathname).replace(/^\/+/, "/");
+    const { stdout } = await execFile("convert", [path, "-format", "%w %h %[pixel:p{10,10}]", "info:"]);
+    console.log(`edited output ${path}: ${stdout}`);
+    assert.match(stdout, /^64 48 srgb\(245,155,5\)/, "the output was computed from the dropped picture");
+    await until(
+      () => browser.execute(() => (document.querySelector(".input-thumb")?.naturalWidth ?? 0) === 64),
+      5_000,
+      "the kept input shown with the result (inputs/ is in the asset scope)",
+    );
+    await shot("file-input-result");
+    await (await browser.$("[data-testid=use-as-input]")).click();
+    await (await browser.$(".carried-input")).waitForDisplayed({ timeout: 5_000 });
+    await (await browser.$('input[aria-label="Model (owner/name)"]')).setValue("black-forest-labs/flux-kontext-pro");
+    await until(
+      () => browser.execute(() => [...document.querySelectorAll('[data-field="input_image"] .file-preview img')].some((i) => i.complete && i.naturalWidth === 64)),
+      10_000,
+      "the result carried into the edit model's field",
+    );
+    await shot("file-used-as-input");
   });
 
   test("in Russian (Settings → Language): the tray's menu and a notification speak Russian", async () => {
@@ -257,5 +366,91 @@ describe("Genqueue's window", () => {
     } finally {
       await refocus();
     }
+  });
+
+  test("any model: the browser finds a video model by a word of its description; its video plays; a text result shows", async () => {
+    // Language-neutral selectors: the previous test left the window in Russian.
+    await (await browser.$('nav.nav a[href="#/"]')).click();
+    await (await browser.$(".model-picker-row .btn")).click();
+    const search = await browser.$(".browser input[type=search]");
+    await search.waitForDisplayed({ timeout: 5_000 });
+    await search.setValue("clip");
+    const card = await browser.$(".browser-card*=replicate-sim/bouncing-ball");
+    await card.waitForDisplayed({ timeout: 10_000 });
+    await (await card.$(".browser-card-main")).click();
+    const fields = await browser.$("[data-testid=browser-fields]");
+    await fields.waitForDisplayed({ timeout: 10_000 });
+    assert.ok((await fields.getProperty("textContent")).includes("duration"), "the model's inputs are shown before choosing it");
+    await shot("model-browser");
+    await (await browser.$(".browser-details .btn-primary")).click();
+    await until(async () => (await browser.$$(".browser")).length === 0, 5_000, "the browser to close");
+    assert.equal(await (await browser.$(".model-picker-row input")).getValue(), "replicate-sim/bouncing-ball");
+    const prompt = await browser.$("textarea#prompt");
+    await prompt.setValue("A red ball bouncing, window test");
+    // The create page's "Queued … Open" link: the earlier test's, then this one's.
+    const queuedId = () => browser.execute(() => document.querySelector(".notice-ok a[href^='#/result/']")?.getAttribute("href")?.slice("#/result/".length) ?? null);
+    const earlier = await queuedId();
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const { value: id } = await until(
+      async () => {
+        const now = await queuedId();
+        return now && now !== earlier ? now : null;
+      },
+      AT_ONCE_MS * 3,
+      "the new generation's link",
+    );
+    await until(async () => !(await spinning()), COMPLETE_MS, "the video generation to complete", 200);
+    await browser.execute((gid) => (location.hash = `#/result/${gid}`), id);
+    const video = await browser.$("[data-testid=output-video]");
+    await video.waitForExist({ timeout: 10_000 });
+    const started = await browser.executeAsync((done) => {
+      const v = document.querySelector("[data-testid=output-video]");
+      v.muted = true;
+      v.play().then(() => done("ok"), (e) => done(String(e)));
+    });
+    assert.equal(started, "ok", "the video element starts playing");
+    const t0 = await browser.execute(() => document.querySelector("[data-testid=output-video]").currentTime);
+    const { value: state } = await until(
+      () =>
+        browser.execute((t) => {
+          const v = document.querySelector("[data-testid=output-video]");
+          return !v.paused && v.readyState >= 2 && v.currentTime > t + 0.3 ? { t: v.currentTime, w: v.videoWidth, h: v.videoHeight, src: v.currentSrc } : null;
+        }, t0),
+      10_000,
+      "the video to play with its time advancing",
+      100,
+    );
+    console.log(`video playing: ${JSON.stringify(state)}`);
+    assert.equal(state.w, 160, "the decoded frames are the fixture's 160 px");
+    await shot("result-video-playing");
+    await screenShot("result-video-playing");
+
+    // A language model: its text, shown.
+    await (await browser.$('nav.nav a[href="#/"]')).click();
+    const model = await browser.$(".model-picker-row input");
+    await model.waitForDisplayed({ timeout: 5_000 });
+    await model.setValue("replicate-sim/storyteller");
+    await (await browser.$("textarea#prompt")).setValue("a lighthouse keeper");
+    await browser.pause(800); // the form of a typed model loads after a pause
+    const before = await queuedId();
+    await (await browser.$("form.create-form button[type=submit]")).click();
+    const { value: textId } = await until(
+      async () => {
+        const now = await queuedId();
+        return now && now !== before ? now : null;
+      },
+      AT_ONCE_MS * 3,
+      "the text generation's link",
+    );
+    await until(async () => !(await spinning()), COMPLETE_MS, "the text generation to complete", 200);
+    await browser.execute((gid) => (location.hash = `#/result/${gid}`), textId);
+    const { value: text } = await until(
+      () => browser.execute(() => document.querySelector("[data-testid=output-text]")?.textContent ?? null).then((t) => (t && t !== "…" ? t : null)),
+      10_000,
+      "the text result to show",
+      100,
+    );
+    assert.ok(text.startsWith("Once upon a time there was a lighthouse keeper."), `text shown: ${text}`);
+    await shot("result-text");
   });
 });

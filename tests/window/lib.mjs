@@ -108,18 +108,25 @@ export async function until(fn, timeoutMs, what, intervalMs = 50) {
   }
 }
 
-/** Notify calls seen on the session bus so far (dbus-monitor's log). */
+/**
+ * Notify calls seen on the session bus so far (dbus-monitor's log):
+ * { app, icon, title, body, actions } where actions is the flat list of
+ * action keys and labels (["default", "Open", "open", "Open", …]).
+ */
 export function notifications() {
   if (!existsSync(NOTIFY_LOG)) return [];
   const log = readFileSync(NOTIFY_LOG, "utf8");
   // Each call: "method call ... member=Notify" then its arguments, one a line:
-  // app name, replaces id, icon, summary (title), body, ...
+  // app name, replaces id, icon, summary (title), body, actions (an array of
+  // strings), hints, timeout.
   return log
     .split(/\n(?=method call|method return|signal|error)/)
     .filter((b) => /^method call .*member=Notify\b/.test(b))
     .map((b) => {
       const strings = [...b.matchAll(/^\s+string "((?:[^"\\]|\\.)*)"$/gm)].map((m) => m[1]);
-      return { app: strings[0], title: strings[2], body: strings[3] };
+      const array = b.match(/^\s+array \[\n((?:\s+string "(?:[^"\\]|\\.)*"\n)*)\s+\]/m);
+      const actions = array ? [...array[1].matchAll(/string "((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]) : [];
+      return { app: strings[0], icon: strings[1], title: strings[2], body: strings[3], actions };
     });
 }
 

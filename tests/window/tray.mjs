@@ -1,7 +1,7 @@
-// Reads the app's tray item (a StatusNotifierItem, made by libayatana-
-// appindicator through Tauri's tray-icon) over the session bus with gdbus:
-// the watcher's registered items, then the item's properties and its
-// exported menu (com.canonical.dbusmenu).
+// Reads the app's tray item (a StatusNotifierItem, made by Tauri's
+// tray-icon with its ksni backend) over the session bus with gdbus: the
+// watcher's registered items, then the item's properties and its exported
+// menu (com.canonical.dbusmenu); and clicks it (Activate).
 import { execFile as execFileCb } from "node:child_process";
 import { promisify } from "node:util";
 
@@ -32,25 +32,37 @@ export async function registeredItems() {
     "RegisteredStatusNotifierItems",
   );
   const found = [];
-  for (const s of strings(out)) {
+  for (let s of strings(out)) {
     const i = s.indexOf("/");
-    if (i > 0) {
+    if (i > 0 && s.length > i + 1) {
       found.push([s.slice(0, i), s.slice(i)]);
       continue;
     }
-    // Only a bus name (status-notifier-watcher keeps the sender alone):
-    // find the object that implements the item interface.
-    const path = await findItemPath(s, "/");
+    if (i > 0) s = s.slice(0, i); // "name/"
+    // Only a bus name (ksni registers its bus name alone): the spec's usual
+    // path, else the object that implements the item interface.
+    const path = (await hasItemAt(s, "/StatusNotifierItem")) ? "/StatusNotifierItem" : await findItemPath(s, "/");
     if (path) found.push([s, path]);
   }
   return found;
+}
+
+/** Does `bus` answer org.kde.StatusNotifierItem's Id at `path`? */
+async function hasItemAt(bus, path) {
+  try {
+    await gdbus(bus, path, "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierItem", "Id");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Depth-first search for an object implementing org.kde.StatusNotifierItem. */
 async function findItemPath(bus, path, depth = 0) {
   if (depth > 8) return null;
   const { stdout } = await execFile("gdbus", ["introspect", "--session", "--dest", bus, "--object-path", path]);
-  if (stdout.includes("interface org.kde.StatusNotifierItem ")) return path;
+  // gdbus indents the object's own interfaces by two spaces (children's deeper).
+  if (/^  interface org\.kde\.StatusNotifierItem \{/m.test(stdout)) return path;
   for (const m of stdout.matchAll(/^\s*node (\S+) \{/gm)) {
     const child = m[1].startsWith("/") ? m[1] : `${path === "/" ? "" : path}/${m[1]}`;
     const hit = await findItemPath(bus, child, depth + 1);
@@ -98,6 +110,14 @@ export async function readTray() {
     };
   }
   return null;
+}
+
+/** A left click on the app's tray item, as a panel sends it: Activate(x, y). */
+export async function activateTray() {
+  const items = await registeredItems();
+  if (items.length === 0) throw new Error("no tray item is registered");
+  const [bus, path] = items[0];
+  await gdbus(bus, path, "org.kde.StatusNotifierItem.Activate", "0", "0");
 }
 
 /** The count text a panel shows: the appindicator label, else the title. */

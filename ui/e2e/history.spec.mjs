@@ -139,3 +139,24 @@ test("history: Clear finished asks first, then removes every viewed finished gen
   // 17 rows remain (the unviewed and the active ones): the list's full height says so, whatever is rendered.
   await until("the unviewed and active remain", async () => (await page.getByTestId("history-list").evaluate((el) => el.firstElementChild.offsetHeight)) === 17 * 64);
 });
+
+test("history: one run of the queue (a 'Queue finished' click) lists only its generations until its chip is pressed", async ({ page, open, shot }) => {
+  const from = "2000-01-01T00:00:00.000Z";
+  const to = "2100-01-01T00:00:00.000Z";
+  await open("scenario=history&clock=manual", `/history?from=${from}&to=${to}`);
+  await rows(page).first().waitFor();
+  const chip = page.getByTestId("history-run");
+  assert(await chip.isVisible(), "the run's chip is shown");
+  let q = (await listCalls(page)).at(-1);
+  assert(q.from === from && q.to === to, `the query asks for the run's instants: ${JSON.stringify(q)}`);
+  // The list stays: no second load from the start while nothing changes.
+  const firstLoads = (await listCalls(page)).filter((c) => c.before === null).length;
+  await page.waitForTimeout(800);
+  assert((await listCalls(page)).filter((c) => c.before === null).length === firstLoads, "loaded once");
+  assert((await rows(page).count()) > 0, "the rows are still shown");
+  await shot("history-run");
+  await chip.click();
+  await until("every generation again", async () => (await listCalls(page)).at(-1).from === null);
+  assert(!(await chip.isVisible()), "the chip is gone");
+  assert(!(await page.evaluate(() => location.hash)).includes("from="), "the URL forgets the run");
+});

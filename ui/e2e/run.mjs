@@ -6,5 +6,8 @@ import "./history.spec.mjs";
 import "./queue.spec.mjs";
 import "./settings.spec.mjs";
 import "./screens.spec.mjs";
+import "./files.spec.mjs";
+import "./outputs.spec.mjs";
+import "./spend.spec.mjs";
 
 await runAll();

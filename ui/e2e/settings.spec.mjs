@@ -117,3 +117,40 @@ test("Russian: every page, plurals (1 генерация, 2 генерации, 
     assert(!english, `English on ${route}: ${english}`);
   }
 });
+
+test("settings → telegram: token kept out of the page, find my chat, test message; light, dark and Russian", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual", "/settings");
+  const section = page.getByTestId("telegram-section");
+  await section.scrollIntoViewIfNeeded();
+  await section.screenshot({ path: "test-artifacts/settings-telegram-empty.png" });
+  await page.getByLabel("Bot token").fill("600000123:AAx1_Y-x1_Y-x1_Y-x1_Y-x1_Y-x1_Y-x1");
+  await page.getByRole("button", { name: "Save token" }).click();
+  await page.getByTestId("telegram-token-set").waitFor();
+  assert(!(await page.content()).includes("AAx1_Y-x1_Y"), "the token is not in the page once saved");
+  await page.getByRole("button", { name: "Find my chat" }).click();
+  await page.getByTestId("telegram-chats").getByRole("button", { name: /Ada/ }).click();
+  await page.getByRole("button", { name: "Save chat and server" }).click();
+  await until("chat saved", async () => (await page.evaluate(() => window.__fake.settings.telegram.chat_id)) === "424242");
+  await page.getByRole("button", { name: "Send a test message" }).click();
+  await page.getByText("Sent by @genqueue_demo_bot: check the chat.").waitFor();
+  await page.evaluate(() => {
+    window.__fake.telegram.status = { pending: 2, sent: 5, dropped: 0, retrying: "Telegram cannot be reached: connection refused", last_failure: null };
+  });
+  await section.screenshot({ path: "test-artifacts/settings-telegram-configured.png" });
+  await shot("settings-telegram-page");
+});
+
+test("settings → telegram in the dark theme and in Russian, with a failure shown", async ({ page, open }) => {
+  await page.addInitScript(() => Object.defineProperty(navigator, "language", { get: () => "ru-RU" }));
+  await open("scenario=ready&clock=manual", "/", { colorScheme: "dark" });
+  await page.evaluate(() => {
+    window.__fake.telegram.token = "600000123:AAx1_Y-x1_Y-x1_Y-x1_Y-x1_Y-x1_Y-x1";
+    window.__fake.telegram.status = { pending: 3, sent: 12, dropped: 0, retrying: "Telegram failed (502): Bad Gateway", last_failure: { message: "Telegram refused the request (400): Bad Request: chat not found; check the chat id (use \"Find my chat\" after writing to the bot)", at: new Date().toISOString() } };
+  });
+  await page.evaluate(() => (location.hash = "#/settings"));
+  const section = page.getByTestId("telegram-section");
+  await section.waitFor();
+  await page.getByTestId("telegram-failure").waitFor();
+  await section.scrollIntoViewIfNeeded();
+  await section.screenshot({ path: "test-artifacts/settings-telegram-dark-ru.png" });
+});

@@ -4,13 +4,18 @@
 // build (mock.html); never by the real app.
 import type { Account, CommandName, Commands, Generation, GenerationStatus, GenerationSummary, Token } from "../src/bindings";
 import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ModelForm, ModelRunTime, MoveTo } from "../src/bindings";
+import type { ChatSeen, TelegramInfo, TelegramStatus } from "../src/bindings";
 import { COMMANDS, MAX_BATCH, MAX_COUNT } from "../src/bindings";
 import { OPEN_URL } from "../src/backend";
 import { isActive } from "../src/lib/generation";
+import { fakeImage } from "./fakeImages";
 import { summaryOf } from "./summary";
 import { ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
+import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fakeMedia";
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
+import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport } from "./fakeSpend";
+import type { SpendSettings, WaitCode } from "../src/bindings";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
 
@@ -25,6 +30,18 @@ function isCommand(cmd: string): cmd is CommandName {
 
 /** The commands, answered from the state and the simulation of FakeStore. */
 export class FakeBackend extends FakeStore {
+  /** Telegram: whether a bot token is "in the keyring", who wrote to the bot, the relay's status, test messages sent. */
+  telegram: { token: string | null; chats: ChatSeen[]; status: TelegramStatus; tests: string[] } = {
+    token: null,
+    chats: [{ id: "424242", kind: "private", name: "Ada (@ada)" }],
+    status: { pending: 0, sent: 0, dropped: 0, retrying: null, last_failure: null },
+    tests: [],
+  };
+
+  private telegramInfo(): TelegramInfo {
+    return { token_set: this.telegram.token !== null, status: { ...this.telegram.status } };
+  }
+
   // ---- the commands -------------------------------------------------------
 
   /**
@@ -109,8 +126,35 @@ export class FakeBackend extends FakeStore {
     set_settings: ({ settings: next }) => {
       if (next.api_base !== null && !/^https?:\/\/\S+$/.test(next.api_base)) fail("invalid_settings", "The API base URL must start with http:// or https://.");
       if (next.retention_days !== null && (!Number.isInteger(next.retention_days) || next.retention_days < 1)) fail("invalid_settings", "Keep history for at least one day.");
+      if (next.telegram.chat_id !== null && !/^(-?\d+|@\w{4,64})$/.test(next.telegram.chat_id)) fail("invalid_settings", `the Telegram chat id "${next.telegram.chat_id}" is not a number or a channel's @name`);
       this.settings = { ...next };
       return { ...this.settings };
+    },
+    window_ready: () => null,
+    telegram_info: () => this.telegramInfo(),
+    set_telegram_token: ({ token }) => {
+      if (!/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(token.trim())) fail("secret_malformed", "A bot token looks like 123456789:AAE… (the bot's number, a colon, then letters and digits): copy it from @BotFather.");
+      this.telegram.token = token.trim();
+      return this.telegramInfo();
+    },
+    remove_telegram_token: () => {
+      this.telegram.token = null;
+      return this.telegramInfo();
+    },
+    send_telegram_test: () => {
+      if (this.telegram.token === null) fail("telegram", "No Telegram bot token is set; paste the one @BotFather gave in Settings → Telegram.");
+      const chat = this.settings.telegram.chat_id;
+      if (chat === null) fail("telegram", "No Telegram chat is set; write to your bot, then use “Find my chat”.");
+      this.telegram.tests.push(chat!);
+      return "@genqueue_demo_bot";
+    },
+    find_telegram_chats: () => {
+      if (this.telegram.token === null) fail("telegram", "No Telegram bot token is set; paste the one @BotFather gave in Settings → Telegram.");
+      return this.telegram.chats.map((c) => ({ ...c }));
+    },
+    dismiss_telegram_failure: () => {
+      this.telegram.status = { ...this.telegram.status, last_failure: null };
+      return null;
     },
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
@@ -126,6 +170,9 @@ export class FakeBackend extends FakeStore {
     revalidate_token: ({ id }) => ({ token: this.mustToken(id), account: this.account() }),
     list_presets: () => PRESETS,
     get_model_form: ({ model }) => this.modelForm(model),
+    search_models: ({ query }) => searchModels(query, (m) => this.cover(m)),
+    list_collections: () => listCollections(),
+    get_collection: ({ slug }) => getCollection(slug, (m) => this.cover(m)) ?? fail("not_found", `Replicate has no collection ${slug}.`),
     start_demo: () => {
       this.info = { ...this.info, demo: true, api_base: "http://127.0.0.1:47411/v1" };
       for (const label of ["Demo token 1", "Demo token 2", "Demo token 3"]) this.saveToken(this.newToken(label, `dem${label.slice(-1)}`));
@@ -136,7 +183,32 @@ export class FakeBackend extends FakeStore {
       return null;
     },
     save_output_as: ({ id, index }) => `/home/ada/Pictures/${id}-${index}.webp`,
+    spend_report: ({ from, to }) => fakeReport([...this.generations.values()], this.tokens, this.spend, from ?? null, to ?? null),
+    set_spend_settings: ({ settings }) => {
+      const bad = badPriceLine(settings.prices);
+      if (bad) fail("invalid_settings", bad);
+      this.spend = { ...settings };
+      this.emit({ type: "spend_changed" });
+      return { ...this.spend };
+    },
+    shipped_prices: () => FAKE_SHIPPED,
+    estimate_generation: ({ model, input, generations }) => fakeEstimate(model.split(":")[0], input ?? {}, generations),
+    generation_spend: ({ ids }) => ids.flatMap((id) => (this.generations.has(id) ? [fakeGenerationSpend(this.mustGet(id))] : [])),
   };
+
+  /** Budgets and price lines (set_spend_settings). */
+  spend: SpendSettings = { ...DEFAULT_SPEND };
+
+  /** Holds the first pending generation (or a new one) for a budget, as the engine does. */
+  holdForBudget(code: WaitCode, limitMicros: number): void {
+    const tomorrow = new Date();
+    tomorrow.setUTCHours(24, 0, 0, 0);
+    let head = [...this.generations.values()].filter((g) => g.status === "pending").sort(dispatchOrder)[0];
+    if (!head) head = this.create({ model: "black-forest-labs/flux-schnell", prompt: "Held by the budget", count: 3 }).map((s) => this.mustGet(s.id))[0];
+    const dollars = `$${(limitMicros / 1e6).toFixed(2)}`;
+    this.spend = { ...this.spend, daily_limit: limitMicros };
+    this.save({ ...head, wait_reason: { code, until: tomorrow.toISOString(), detail: dollars } });
+  }
 
   /** What the mocked IPC calls: a command of the list, or a plugin's. */
   handle(cmd: string, args: Args = {}): unknown {
@@ -349,10 +421,12 @@ export class FakeBackend extends FakeStore {
     if (count < 1 || count > MAX_COUNT) fail("invalid_count", `The number of generations must be between 1 and ${MAX_COUNT}.`);
     if (list.length * count > MAX_BATCH) fail("invalid_count", `That would queue ${list.length * count} generations at once; the most is ${MAX_BATCH}.`);
     if (model.startsWith("nobody/")) fail("not_found", `Replicate has no model ${model}.`);
+    const run = args.deadlines?.run_deadline_secs;
+    if (run != null && (run < 5 || run > 86400)) fail("invalid_input", `a run deadline must be 5 s to 24 h, not ${run} s`);
     const batchId = list.length * count > 1 ? `batch_${this.id("b")}` : null;
     const created: GenerationSummary[] = [];
     for (const prompt of list) {
-      for (let i = 0; i < count; i++) created.push(summaryOf(this.save(this.newGeneration(model, prompt, input, { batch_id: batchId }))));
+      for (let i = 0; i < count; i++) created.push(summaryOf(this.save(this.newGeneration(model, prompt, input, { batch_id: batchId, deadlines: args.deadlines ?? { start_deadline_secs: null, run_deadline_secs: null } }))));
     }
     this.pump();
     return created;
@@ -365,10 +439,23 @@ export class FakeBackend extends FakeStore {
     return { token, account: this.account() };
   }
 
+  private readonly covers = new Map<string, string>();
+
+  /** A model's cover picture (drawn once from its name). */
+  private cover(model: string): string {
+    const key = `cover:${model}`;
+    let url = this.covers.get(key);
+    if (!url) {
+      url = fakeImage(model, 96, 96);
+      this.covers.set(key, url);
+    }
+    return url;
+  }
+
   private modelForm(model: string): ModelForm {
     const path = model.split(":")[0];
     if (path.startsWith("nobody/")) fail("not_found", `Replicate has no model ${path}. Check the owner/name on replicate.com.`);
-    const known = MODEL_FORMS[path] ?? genericForm();
+    const known = MODEL_FORMS[path] ?? MEDIA_FORMS[path] ?? genericForm();
     return { model: path, description: known.description || null, form: { fields: known.fields } };
   }
 }

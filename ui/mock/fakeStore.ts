@@ -4,6 +4,7 @@
 // completed with pictures, or failed). The commands on top of it are
 // FakeBackend's (fakeBackend.ts).
 import type { AppInfo, Counters, ErrorCode, ErrorPayload, Generation, GenerationStatus, QueueEvent, Settings, Token } from "../src/bindings";
+import { mediaOutputs } from "./fakeMedia";
 import { summaryOf } from "./summary";
 import { Archive } from "./archive";
 import { fakeImage } from "./fakeImages";
@@ -61,6 +62,8 @@ export class FakeStore {
     theme: "system",
     language: "system",
     start_paused_after_crash: false,
+    start_deadline_minutes: 15,
+    telegram: { chat_id: null, send_completed: true, send_failed: true, send_queue_finished: true, api_base: null },
   };
   /** A long finished history behind the live generations (scenario "history"). */
   archive: Archive | null = null;
@@ -191,6 +194,7 @@ export class FakeStore {
       batch_id: null,
       retried_from: null,
       updated_at: now,
+      deadlines: { start_deadline_secs: null, run_deadline_secs: null },
       ...extra,
     };
   }
@@ -200,6 +204,17 @@ export class FakeStore {
     const n = typeof g.input.num_outputs === "number" ? g.input.num_outputs : 1;
     g.output_files = [];
     g.output_urls = [];
+    const media = mediaOutputs(g.model_name, g.prompt);
+    if (media) {
+      for (const { name, url } of media) {
+        const rel = `outputs/${g.id}/${name}`;
+        this.files.set(`${DATA_DIR}/${rel}`, url);
+        this.options.onFile?.(`${DATA_DIR}/${rel}`, url);
+        g.output_files.push(rel);
+        if (!name.endsWith(".txt")) g.output_urls.push(`https://replicate.delivery/xezq/${g.id}/${name}`);
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const rel = `outputs/${g.id}/${i}.webp`;
       const url = fakeImage(`${g.prompt}#${i}`);

@@ -40,6 +40,24 @@ export const MODEL_FORMS: Record<string, { description: string; fields: InputFie
       field({ name: "image", kind: { type: "string", format: "uri" }, order: 11, title: "Image", description: "Input image for image to image mode. The aspect ratio of your output will match this image" }),
     ],
   },
+  "black-forest-labs/flux-kontext-pro": {
+    description: "A state-of-the-art text-based image editing model",
+    fields: [
+      field({ name: "prompt", kind: { type: "string", format: null }, required: true, order: 0, title: "Prompt", description: "Text description of what you want to generate, or the instruction on how to edit the given image." }),
+      field({ name: "input_image", kind: { type: "string", format: "uri" }, order: 1, title: "Input Image", description: "Image to use as reference. Must be jpeg, png, gif, or webp." }),
+      field({ name: "aspect_ratio", kind: { type: "enum", choices: ["match_input_image", ...ASPECT] }, default: "match_input_image", order: 2, title: "Aspect Ratio", description: "Aspect ratio of the generated image." }),
+      field({ name: "seed", kind: { type: "integer" }, order: 3, title: "Seed", description: "Random seed. Set for reproducible generation" }),
+      field({ name: "output_format", kind: { type: "enum", choices: ["jpg", "png"] }, default: "png", order: 4, title: "Output Format", description: "Output format for the generated image" }),
+    ],
+  },
+  "google/nano-banana": {
+    description: "Google's latest image editing model in Gemini 2.5",
+    fields: [
+      field({ name: "prompt", kind: { type: "string", format: null }, required: true, order: 0, title: "Prompt", description: "A text description of the image you want to generate" }),
+      field({ name: "image_input", kind: { type: "files" }, default: [], order: 1, title: "Image Input", description: "Input images to transform or use as reference (supports multiple images)" }),
+      field({ name: "output_format", kind: { type: "enum", choices: ["jpg", "png"] }, default: "jpg", order: 2, title: "Output Format", description: "Format of the output image" }),
+    ],
+  },
   "stability-ai/sdxl": {
     description: "A text-to-image generative AI model that creates beautiful images",
     fields: [

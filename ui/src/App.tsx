@@ -1,8 +1,9 @@
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { HashRouter, Navigate, Route, Routes, useNavigate } from "react-router";
 import { onNavigate } from "./backend";
 import { ErrorNotice } from "./components/ErrorNotice";
+import { FirstFrame } from "./components/FirstFrame";
 import { Header } from "./components/Header";
 import { AppProvider, useApp } from "./context/AppContext";
 import { GenerationsProvider } from "./context/GenerationsContext";
@@ -15,6 +16,9 @@ import { QueuePage } from "./pages/QueuePage";
 import { ResultPage } from "./pages/ResultPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { TokensPage } from "./pages/TokensPage";
+
+// The Spend page and its chart library load on its first visit, not with the app.
+const SpendPage = lazy(() => import("./pages/SpendPage").then((m) => ({ default: m.SpendPage })));
 
 /** Shows the pages the app asks for (tray and notification clicks). */
 function NavigationFollower() {
@@ -42,6 +46,7 @@ export function AppShell() {
           <h1>{t("app.couldNotStart")}</h1>
           <ErrorNotice error={loadError} />
         </main>
+        <FirstFrame />
       </>
     );
   }
@@ -60,12 +65,14 @@ export function AppShell() {
         <main>
           <FirstRunPage />
         </main>
+        <FirstFrame />
       </>
     );
   }
   return (
     <>
       <NavigationFollower />
+      <FirstFrame />
       <Header />
       <main>
         <Routes>
@@ -75,6 +82,14 @@ export function AppShell() {
           <Route path="/history" element={<HistoryPage />} />
           <Route path="/tokens" element={<TokensPage />} />
           <Route path="/settings" element={<SettingsPage />} />
+          <Route
+            path="/spend"
+            element={
+              <Suspense fallback={<div className="page page-loading" aria-busy="true" />}>
+                <SpendPage />
+              </Suspense>
+            }
+          />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </main>

@@ -3,7 +3,7 @@
 // is what lets the UI run in a plain browser over a mocked IPC (mock/).
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, TokenWithAccount } from "./bindings";
+import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, TelegramStatus, TokenWithAccount } from "./bindings";
 
 export type { ModelForm, TokenWithAccount };
 
@@ -87,6 +87,9 @@ export const backend = {
   revalidateToken: (id: string) => call("revalidate_token", { id }),
   listPresets: () => call("list_presets"),
   getModelForm: (model: string) => call("get_model_form", { model }),
+  searchModels: (query: string) => call("search_models", { query }),
+  listCollections: () => call("list_collections"),
+  getCollection: (slug: string) => call("get_collection", { slug }),
   async startDemo(): Promise<AppInfo> {
     const info = await call("start_demo");
     dataDir = info.data_dir;
@@ -105,6 +108,21 @@ export const backend = {
   runTimeStats: () => call("run_time_stats"),
   getSettings: () => call("get_settings"),
   setSettings: (settings: ArgsOf<"set_settings">["settings"]) => call("set_settings", { settings }),
+  /** The first frame is painted: the window (created hidden) is shown now. */
+  windowReady: () => call("window_ready"),
+  telegramInfo: () => call("telegram_info"),
+  /** Keeps the bot token in the keyring; answers whether one is set, never the token. */
+  setTelegramToken: (token: string) => call("set_telegram_token", { token }),
+  removeTelegramToken: () => call("remove_telegram_token"),
+  /** Sends the test message to the chat of the settings; answers the bot's @username. */
+  sendTelegramTest: () => call("send_telegram_test"),
+  findTelegramChats: () => call("find_telegram_chats"),
+  dismissTelegramFailure: () => call("dismiss_telegram_failure"),
+  spendReport: (from: string | null, to: string | null) => call("spend_report", { from, to }),
+  setSpendSettings: (settings: ArgsOf<"set_spend_settings">["settings"]) => call("set_spend_settings", { settings }),
+  shippedPrices: () => call("shipped_prices"),
+  estimateGeneration: (model: string, input: Record<string, unknown>, generations: number) => call("estimate_generation", { model, input, generations }),
+  generationSpend: (ids: string[]) => call("generation_spend", { ids }),
   openOutputFolder: (id: string) => call("open_output_folder", { id }),
   saveOutputAs: (id: string, index: number) => call("save_output_as", { id, index }),
   /** Opens an https link in the system browser (tauri-plugin-opener's own command, not in the list). */
@@ -132,6 +150,28 @@ export function onQueueEvent(handler: (event: QueueEvent) => void): () => void {
       else unlisten = stop;
     },
     (error: unknown) => console.error("queue-event listener failed", error),
+  );
+  return () => {
+    stopped = true;
+    unlisten?.();
+  };
+}
+
+/** The Tauri event that carries the Telegram relay's `TelegramStatus`. */
+export const TELEGRAM_STATUS_EVENT = "telegram-status";
+
+/** Follows how sending to Telegram goes; returns a function that stops listening. */
+export function onTelegramStatus(handler: (status: TelegramStatus) => void): () => void {
+  let stopped = false;
+  let unlisten: (() => void) | null = null;
+  listen<TelegramStatus>(TELEGRAM_STATUS_EVENT, (event) => {
+    if (!stopped) handler(event.payload);
+  }).then(
+    (stop) => {
+      if (stopped) stop();
+      else unlisten = stop;
+    },
+    (error: unknown) => console.error("telegram-status listener failed", error),
   );
   return () => {
     stopped = true;
@@ -178,6 +218,13 @@ export function fileUrl(relPath: string): string {
   if (isAbsolutePath(relPath)) return convertFileSrc(relPath);
   if (dataDir === null) throw new Error("fileUrl before app_info: the data dir is unknown");
   return convertFileSrc(joinDataPath(dataDir, relPath));
+}
+
+/** The absolute path of a data-dir-relative path (an absolute one as is). */
+export function dataPath(relPath: string): string {
+  if (isAbsolutePath(relPath)) return relPath;
+  if (dataDir === null) throw new Error("dataPath before app_info: the data dir is unknown");
+  return joinDataPath(dataDir, relPath);
 }
 
 /** `/…`, `C:\…` or `\\server\…`: a path that needs no data dir. */

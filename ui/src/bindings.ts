@@ -5,7 +5,7 @@
 
 export type GenerationStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
 
-export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "no_token" | "other";
+export type ErrorKind = "input_rejected" | "model_failed" | "aborted" | "start_timeout" | "start_timeout_billed" | "run_deadline" | "run_deadline_before_start" | "retries_exhausted" | "lost_contact" | "outputs_expired" | "no_output" | "download_failed" | "model_not_found" | "create_failed" | "token_refused" | "token_removed" | "token_secret_missing" | "create_unverifiable" | "input_file_unreadable" | "input_file_too_large" | "input_file_rejected" | "upload_failed" | "no_token" | "other";
 
 export type GenerationId = string;
 
@@ -13,7 +13,7 @@ export type TokenId = string;
 
 export type BatchId = string;
 
-export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "other";
+export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "daily_budget" | "monthly_budget" | "token_budgets" | "other";
 
 export type WaitReason = { code: WaitCode, 
 /**
@@ -91,7 +91,23 @@ wait_reason: WaitReason | null,
  * A create was sent on `token_id` at this time and its answer is not stored yet:
  * on restart, reconcile through the token's prediction list before creating again.
  */
-create_sent_at: string | null, batch_id: BatchId | null, retried_from: GenerationId | null, updated_at: string, };
+create_sent_at: string | null, batch_id: BatchId | null, retried_from: GenerationId | null, updated_at: string, 
+/**
+ * Its deadlines (see [`Deadlines`]).
+ */
+deadlines: Deadlines, };
+
+export type Deadlines = { 
+/**
+ * Longest time its prediction may stay `starting`; `None`: the setting
+ * `start_deadline_minutes` when the engine looks.
+ */
+start_deadline_secs: number | null, 
+/**
+ * Replicate's `Cancel-After`, counted from the prediction's creation;
+ * `None`: none.
+ */
+run_deadline_secs: number | null, };
 
 export type Counters = { active: number, unviewed: number, pending: number, processing: number, completed: number, failed: number, cancelled: number, seq: number, };
 
@@ -133,7 +149,7 @@ max_concurrency: number,
  */
 in_flight: number, created_at: string, };
 
-export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } };
+export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" };
 
 export type Account = { 
 /**
@@ -161,7 +177,7 @@ format: string | null, } | { "type": "integer" } | { "type": "number" } | { "typ
 /**
  * The allowed values, in schema order.
  */
-choices: unknown[], } | { "type": "other" };
+choices: unknown[], } | { "type": "files" } | { "type": "other" };
 
 export type InputField = { 
 /**
@@ -207,7 +223,7 @@ export type InputForm = {
  */
 fields: Array<InputField>, };
 
-export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store" | "engine_running" | "io" | "internal";
+export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "telegram" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store" | "engine_running" | "io" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
@@ -240,6 +256,52 @@ model: string,
 description: string, };
 
 export type ModelForm = { model: string, description: string | null, form: InputForm, };
+
+export type ModelCard = { 
+/**
+ * `owner/name`.
+ */
+model: string, description: string | null, 
+/**
+ * How many predictions it ran, on Replicate's count.
+ */
+run_count: number | null, 
+/**
+ * An https picture for the model (its author's, or its example's output).
+ */
+cover_image_url: string | null, 
+/**
+ * Official models run without a version and are always on.
+ */
+is_official: boolean, 
+/**
+ * The latest version's id (64 hex characters), to pin; `None` when
+ * the model has no published version.
+ */
+latest_version: string | null, 
+/**
+ * The example prediction's input prompt, if it has one.
+ */
+example_prompt: string | null, 
+/**
+ * The example prediction's `output`, as Replicate gave it (a URL, a
+ * list of URLs or of text tokens, an object…), or null.
+ */
+example_output: unknown, 
+/**
+ * Search tags (search results only).
+ */
+tags: Array<string>, };
+
+export type CollectionSummary = { slug: string, name: string, description: string | null, };
+
+export type Collection = { slug: string, name: string, description: string | null, models: Array<ModelCard>, };
+
+export type ModelSearch = { query: string, 
+/**
+ * Best first, as Replicate ranked them.
+ */
+models: Array<ModelCard>, collections: Array<CollectionSummary>, };
 
 export type TokenWithAccount = { token: Token, account: Account, };
 
@@ -362,7 +424,200 @@ retention_days: number | null, theme: ThemeChoice, language: LanguageChoice,
  * Start with the queue paused when the last run did not shut down cleanly
  * (a crash or a kill), so nothing is sent before the user looks. Default false.
  */
-start_paused_after_crash: boolean, };
+start_paused_after_crash: boolean, 
+/**
+ * How long a prediction may stay `starting` (no GPU free yet) before
+ * the engine cancels it, for generations created without their own
+ * ([`crate::deadlines`]). Minutes, 1 to 1440. Default 15.
+ */
+start_deadline_minutes: number, 
+/**
+ * Sending finished generations to a Telegram chat.
+ */
+telegram: TelegramSettings, };
+
+export type TelegramSettings = { 
+/**
+ * Where messages go: a chat id (`123456789`, `-100…` for groups) or a
+ * public channel's `@name`; `null` = Telegram is off.
+ */
+chat_id: string | null, 
+/**
+ * Each completed generation: its image(s) with the prompt. Default true.
+ */
+send_completed: boolean, 
+/**
+ * Each failed generation, with the reason. Default true.
+ */
+send_failed: boolean, 
+/**
+ * The "queue finished" summary. Default true.
+ */
+send_queue_finished: boolean, 
+/**
+ * The Bot API's base URL (a proxy, a local Bot API server, a test
+ * server); `null` = `https://api.telegram.org`.
+ */
+api_base: string | null, };
+
+export type TelegramFailure = { 
+/**
+ * What went wrong, for people (never the token).
+ */
+message: string, at: string, };
+
+export type TelegramStatus = { 
+/**
+ * Messages waiting in the outbox.
+ */
+pending: number, 
+/**
+ * Messages sent since the app started.
+ */
+sent: number, 
+/**
+ * Messages dropped because the outbox was full.
+ */
+dropped: number, 
+/**
+ * While a message is being retried: why (Telegram unreachable, 429…).
+ */
+retrying: string | null, 
+/**
+ * The last refusal that dropped a message, until dismissed.
+ */
+last_failure: TelegramFailure | null, };
+
+export type ChatSeen = { 
+/**
+ * The chat id, as `sendMessage` takes it (may be negative for groups).
+ */
+id: string, 
+/**
+ * `private`, `group`, `supergroup` or `channel`.
+ */
+kind: string, 
+/**
+ * A title (groups, channels) or a person's name and `@username`.
+ */
+name: string, };
+
+export type TelegramInfo = { 
+/**
+ * Whether a bot token is in the keyring.
+ */
+token_set: boolean, status: TelegramStatus, };
+
+export type Usd = number;
+
+export type PriceUnit = "image" | "second" | "video_second" | "million_input_tokens" | "million_output_tokens";
+
+export type CostPart = { unit: PriceUnit, 
+/**
+ * Units × 1000 (seconds to the millisecond; images and tokens × 1000).
+ */
+quantity_milli: number, 
+/**
+ * Price of one unit (per million for tokens).
+ */
+rate: Usd, 
+/**
+ * For hardware-billed models, the hardware (`gpu-l40s`).
+ */
+hardware: string | null, amount: Usd, };
+
+export type Cost = { total: Usd | null, parts: Array<CostPart>, };
+
+export type Estimate = { 
+/**
+ * One generation's estimate (its parts say the unit and rate).
+ */
+each: Cost, 
+/**
+ * How many generations the request makes.
+ */
+generations: number, 
+/**
+ * Output images in all (`num_outputs` × generations).
+ */
+images: number, 
+/**
+ * `each × generations`; `None` when the price is unknown.
+ */
+total: Usd | null, };
+
+export type TokenBudget = { token_id: TokenId, daily: Usd | null, monthly: Usd | null, };
+
+export type SpendSettings = { 
+/**
+ * Most the whole pool may spend in a day; `null` = no limit.
+ */
+daily_limit: Usd | null, 
+/**
+ * Most the whole pool may spend in a calendar month; `null` = no limit.
+ */
+monthly_limit: Usd | null, 
+/**
+ * Optional limits per token.
+ */
+token_limits: Array<TokenBudget>, 
+/**
+ * The user's price lines, after the shipped table (see [`prices`]).
+ */
+prices: string, 
+/**
+ * Where days and months start: minutes east of UTC (the window sends
+ * the local zone's offset when budgets are saved). Default 0 (UTC).
+ */
+utc_offset_minutes: number, };
+
+export type SpendLine = { 
+/**
+ * `YYYY-MM-DD`, `YYYY-MM`, `owner/name`, or the token's id.
+ */
+key: string, 
+/**
+ * A token's label ("removed token" when it is gone); `null` otherwise.
+ */
+label: string | null, spent: Usd, generations: number, 
+/**
+ * Generations of unknown cost (not in `spent`).
+ */
+unknown: number, };
+
+export type ActiveEstimate = { estimate: Usd, generations: number, unknown: number, };
+
+export type SpendReport = { from: string, to: string, total: SpendLine, by_day: Array<SpendLine>, by_month: Array<SpendLine>, by_model: Array<SpendLine>, by_token: Array<SpendLine>, 
+/**
+ * Spent today and this month (whatever the range), for the budgets.
+ */
+today: Usd, this_month: Usd, 
+/**
+ * Estimates of what is pending or processing now.
+ */
+active: ActiveEstimate, 
+/**
+ * The budget that holds the queue now, if one does (a waiting generation's reason).
+ */
+held: WaitReason | null, 
+/**
+ * Generations pending now (held ones among them).
+ */
+waiting: number, settings: SpendSettings, 
+/**
+ * The shipped table's source and date.
+ */
+prices_source: string | null, prices_checked: string | null, };
+
+export type GenerationSpend = { generation_id: GenerationId, model_name: string, estimate: Usd | null, estimate_parts: Array<CostPart>, 
+/**
+ * True once its prediction ended and `final` was worked out.
+ */
+ended: boolean, final: Usd | null, final_parts: Array<CostPart>, 
+/**
+ * `metrics.predict_time` in milliseconds.
+ */
+predict_ms: number | null, charged_at: string | null, };
 
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
@@ -382,7 +637,7 @@ export type Commands = {
   list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: GenerationId | null, order?: ListOrder | null }; result: Array<GenerationSummary> };
   get_generation: { args: { id: GenerationId }; result: Generation };
   get_counters: { args: Record<string, never>; result: Counters };
-  create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null }; result: Array<GenerationSummary> };
+  create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null, deadlines?: Deadlines | null }; result: Array<GenerationSummary> };
   mark_viewed: { args: { id: GenerationId }; result: GenerationSummary };
   mark_all_viewed: { args: Record<string, never>; result: number };
   cancel_generation: { args: { id: GenerationId }; result: Generation };
@@ -398,6 +653,9 @@ export type Commands = {
   set_token_concurrency: { args: { id: TokenId, n: number }; result: Token };
   list_presets: { args: Record<string, never>; result: Array<ModelPreset> };
   get_model_form: { args: { model: string }; result: ModelForm };
+  search_models: { args: { query: string }; result: ModelSearch };
+  list_collections: { args: Record<string, never>; result: Array<CollectionSummary> };
+  get_collection: { args: { slug: string }; result: Collection };
   start_demo: { args: Record<string, never>; result: AppInfo };
   open_output_folder: { args: { id: GenerationId }; result: null };
   save_output_as: { args: { id: GenerationId, index: number }; result: string | null };
@@ -413,6 +671,18 @@ export type Commands = {
   reorder_pending: { args: { ids: Array<GenerationId> }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: Settings };
+  window_ready: { args: Record<string, never>; result: null };
+  telegram_info: { args: Record<string, never>; result: TelegramInfo };
+  set_telegram_token: { args: { token: string }; result: TelegramInfo };
+  remove_telegram_token: { args: Record<string, never>; result: TelegramInfo };
+  send_telegram_test: { args: Record<string, never>; result: string };
+  find_telegram_chats: { args: Record<string, never>; result: Array<ChatSeen> };
+  dismiss_telegram_failure: { args: Record<string, never>; result: null };
+  spend_report: { args: { from?: string | null, to?: string | null }; result: SpendReport };
+  set_spend_settings: { args: { settings: SpendSettings }; result: SpendSettings };
+  shipped_prices: { args: Record<string, never>; result: string };
+  estimate_generation: { args: { model: string, input?: Record<string, unknown> | null, generations: number }; result: Estimate };
+  generation_spend: { args: { ids: Array<GenerationId> }; result: Array<GenerationSpend> };
 };
 
 /** The name of a command. */
@@ -440,6 +710,9 @@ export const COMMANDS = [
   "set_token_concurrency",
   "list_presets",
   "get_model_form",
+  "search_models",
+  "list_collections",
+  "get_collection",
   "start_demo",
   "open_output_folder",
   "save_output_as",
@@ -455,4 +728,16 @@ export const COMMANDS = [
   "reorder_pending",
   "get_settings",
   "set_settings",
+  "window_ready",
+  "telegram_info",
+  "set_telegram_token",
+  "remove_telegram_token",
+  "send_telegram_test",
+  "find_telegram_chats",
+  "dismiss_telegram_failure",
+  "spend_report",
+  "set_spend_settings",
+  "shipped_prices",
+  "estimate_generation",
+  "generation_spend",
 ] as const satisfies readonly CommandName[];

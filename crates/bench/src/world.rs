@@ -231,6 +231,12 @@ pub fn scale_config(c: &EngineConfig, k: f64) -> EngineConfig {
         retry_cap: c.retry_cap.mul_f64(k),
         reconcile_grace: c.reconcile_grace.mul_f64(k),
         create_landing_margin: c.create_landing_margin.mul_f64(k),
+        streams: genqueue_core::engine::StreamConfig {
+            check: c.streams.check.mul_f64(k),
+            idle: c.streams.idle.mul_f64(k),
+            peek_after: c.streams.peek_after.map(|d| d.mul_f64(k)),
+            ..c.streams.clone()
+        },
         ..c.clone()
     }
 }

@@ -34,8 +34,14 @@ JSON (--json) is stable for scripts; shapes are the core's serde types:
   Token        {id, label, fingerprint, active, disabled_reason, disabled_at,
                 last_used_at, request_count, error_count, rate_limited_count,
                 cooldown_until, max_concurrency, in_flight, created_at}
+  ModelCard    (`models --json`) {model, description, run_count,
+                cover_image_url, is_official, latest_version, example_prompt,
+                example_output, tags}
 Statuses: pending, processing, completed, failed, cancelled. Times are RFC 3339
-UTC. output_files are relative to the data folder (`outputs/<id>/<n>.<ext>`).
+UTC. output_files are relative to the data folder: `outputs/<id>/<n>.<ext>`
+(`<n>-<key>.<ext>` for a file under an object key of the output), then
+`text.txt` or `output.json` when the output holds text; extensions come from
+the bytes (png, jpg, webp, mp4, webm, wav, mp3, txt, json, …).
 
 Logs: RUST_LOG (e.g. RUST_LOG=genqueue_core=debug) to stderr, tokens masked.
 ";
@@ -128,6 +134,72 @@ pub enum Command {
     Run(RunArgs),
     /// Run a few generations against a built-in Replicate simulator (no account needed).
     Demo(DemoArgs),
+    /// Find models on Replicate: search, collections.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// What the queue cost (per day, month, model, token) and the budgets.
+    Spend(SpendArgs),
+}
+
+/// `genq models …`
+#[derive(Subcommand, Debug)]
+pub enum ModelsCommand {
+    /// Search Replicate's public models (`GET /v1/search`), best first:
+    /// `owner/name  N runs` and the description.
+    Search {
+        /// The words to look for (in names, descriptions and tags).
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// Most results (1–50, default 20).
+        #[arg(long, short = 'n', value_parser = clap::value_parser!(u8).range(1..=50))]
+        limit: Option<u8>,
+        /// Print {query, models: [ModelCard], collections: [{slug, name, description}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List Replicate's collections of models (slug and description).
+    Collections {
+        /// Print an array of {slug, name, description}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The models of one collection.
+    Collection {
+        /// Its slug, e.g. text-to-video.
+        slug: String,
+        /// Print {slug, name, description, models: [ModelCard]}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `genq spend …`
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Costs are estimates from a price table shipped with the app (replicate.com/pricing,
+dated) plus your own lines (--prices FILE: one a line, e.g.
+\"acme/model 0.02 per image\" or \"acme/model on gpu-l40s\"), and the
+finished predictions' metrics (predict_time, image_count). Money is USD.
+--json prints a SpendReport: amounts in integer micro-dollars, null = unknown.")]
+pub struct SpendArgs {
+    /// First day (YYYY-MM-DD); default: the start of this month.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, inclusive (YYYY-MM-DD); default: the end of this month.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Set the pool's daily limit in dollars (`5`, `0.50`), or `none`.
+    #[arg(long)]
+    pub daily_limit: Option<String>,
+    /// Set the pool's monthly limit in dollars, or `none`.
+    #[arg(long)]
+    pub monthly_limit: Option<String>,
+    /// Replace your price lines with this file's (a bad line is refused with its number).
+    #[arg(long)]
+    pub prices: Option<std::path::PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `genq tokens …`
@@ -199,6 +271,9 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "FILE")]
     pub prompts_file: Option<PathBuf>,
     /// A model input, typed from the schema: `num_outputs=2`, `go_fast=false`. Repeatable.
+    /// A file input takes `@path` (a local file, kept with the generation and
+    /// uploaded with the token that runs it), an `https://` URL or a `data:`
+    /// URI; a list of files is comma-separated: `image_input=@a.png,@b.png`.
     #[arg(long = "input", short, value_name = "KEY=VALUE")]
     pub inputs: Vec<String>,
     /// Generations of each prompt (the limits are the core's).
@@ -213,6 +288,16 @@ pub struct SubmitArgs {
     /// Higher runs first.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub priority: i64,
+    /// Cancel a prediction still starting (no GPU free) after this long,
+    /// not billed: `90s`, `15m`, `1h`; 1 min to 24 h. Default: the setting
+    /// (15 min unless changed).
+    #[arg(long, value_name = "DURATION", value_parser = start_deadline)]
+    pub start_deadline: Option<u32>,
+    /// Replicate's `Cancel-After`: the prediction ends after this long from
+    /// its creation, queueing and boot included (`aborted` before it started,
+    /// not billed; `canceled` while it runs). 5 s to 24 h. Default: none.
+    #[arg(long, value_name = "DURATION", value_parser = run_deadline)]
+    pub run_deadline: Option<u32>,
     /// Wait until they end and print where the files are.
     #[arg(long, short)]
     pub wait: bool,
@@ -246,7 +331,7 @@ pub struct LsArgs {
 one of generation_changed (a Summary), generation_ended (a Summary, once
 when a generation ends: its status is the outcome), generation_removed ({id}),
 counters_changed, token_changed (a Token), token_removed ({id}),
-queue_changed ({paused}).")]
+queue_changed ({paused}), spend_changed.")]
 pub struct RunArgs {
     /// Keep running when the queue is empty (until Ctrl-C).
     #[arg(long, short)]
@@ -316,4 +401,46 @@ mod tests {
         let r = Cli::try_parse_from(["genq", "submit", "-m", "a/b"]);
         assert!(r.is_err());
     }
+
+    #[test]
+    fn deadlines_read_like_cancel_after_and_keep_replicates_minimum() {
+        let submit = |extra: &[&str]| {
+            let mut argv = vec!["genq", "submit", "-m", "a/b", "-p", "x"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv).map(|cli| match cli.command {
+                Command::Submit(a) => (a.start_deadline, a.run_deadline),
+                _ => unreachable!(),
+            })
+        };
+        assert_eq!(submit(&[]).unwrap(), (None, None));
+        assert_eq!(
+            submit(&["--start-deadline", "5m", "--run-deadline", "90s"]).unwrap(),
+            (Some(300), Some(90))
+        );
+        let e = submit(&["--run-deadline", "4s"]).unwrap_err().to_string();
+        assert!(
+            e.contains("a run deadline must be 5 s to 24 h, not 4 s"),
+            "{e}"
+        );
+        let e = submit(&["--start-deadline", "soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("write it like 90s, 15m or 1h30m"), "{e}");
+    }
+}
+
+/// `--start-deadline`: the core's grammar and range, in whole seconds.
+fn start_deadline(text: &str) -> Result<u32, String> {
+    deadline(genqueue_core::deadlines::DeadlineKind::Start, text)
+}
+
+/// `--run-deadline`: the core's grammar and range, in whole seconds.
+fn run_deadline(text: &str) -> Result<u32, String> {
+    deadline(genqueue_core::deadlines::DeadlineKind::Run, text)
+}
+
+fn deadline(kind: genqueue_core::deadlines::DeadlineKind, text: &str) -> Result<u32, String> {
+    genqueue_core::deadlines::parse(kind, text)
+        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+        .map_err(|e| e.to_string())
 }

@@ -22,6 +22,7 @@ async fn a_waiting_generation_shows_its_next_try_in_local_time() {
         priority: 0,
         batch_id: None,
         retried_from: None,
+        deadlines: Default::default(),
     };
     let g = store
         .insert_generations(&[new], Utc::now())

@@ -76,6 +76,7 @@ fn main() {
                     priority: 0,
                     batch_id: None,
                     retried_from: None,
+                    deadlines: Default::default(),
                 }
             })
             .collect();

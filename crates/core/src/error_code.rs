@@ -82,6 +82,9 @@ error_codes! {
     KeyringLocked = "keyring_locked",
     /// Any other keyring failure.
     KeyringError = "keyring_error",
+    /// Telegram refused a message, cannot be reached, or is not set up (no
+    /// bot token or chat); the message says which and what to do.
+    Telegram = "telegram",
     // ---- Replicate, the store, the machine (genq exit 1) ----
     /// Replicate asks to slow down (429).
     RateLimited = "rate_limited",
@@ -155,12 +158,13 @@ impl QueueError {
             Self::Secret(e) => e.code(),
             Self::Api(e) => e.code(),
             Self::Settings(e) => e.code(),
+            Self::Spend(_) => ErrorCode::InvalidSettings,
             Self::GenerationNotFound(_) | Self::TokenNotFound(_) | Self::BatchNotFound(_) => {
                 ErrorCode::NotFound
             }
             Self::EmptyPrompt => ErrorCode::EmptyPrompt,
             Self::InvalidCount { .. } | Self::TooMany { .. } => ErrorCode::InvalidCount,
-            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::InvalidInput(_) | Self::InvalidDeadline(_) => ErrorCode::InvalidInput,
             Self::Schema(_) => ErrorCode::InvalidModel,
             Self::NoToken => ErrorCode::NoToken,
             Self::DuplicateToken(_) => ErrorCode::DuplicateToken,

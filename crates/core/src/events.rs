@@ -33,6 +33,8 @@ pub enum Event {
     TokenRemoved { id: TokenId },
     /// Dispatching was paused or resumed.
     QueueChanged { paused: bool },
+    /// Budgets or prices were saved (a raised limit may release held generations).
+    SpendChanged,
 }
 
 /// Capacity of the broadcast channel: a listener this far behind gets

@@ -3,8 +3,9 @@
 //! Replicate's `detail`, the transport error), never a sentence of ours.
 //!
 //! Each shell renders the code in the user's language: the window from its
-//! catalogues (`errorKind.*` in `ui/src/i18n/`), notifications from
-//! `src-tauri/src/texts.rs`, `genq` with [`ErrorKind::english`] here.
+//! catalogues (`errorKind.*` in `ui/src/i18n/`); `genq`, notifications
+//! (`src-tauri/src/texts.rs`) and Telegram with [`ErrorKind::english`] and
+//! [`ErrorKind::russian`] here.
 //! Rows written before the codes (a whole English sentence in `error`) were
 //! turned into `other` with that sentence by `migrations/0005_failure_codes.sql`.
 
@@ -22,6 +23,16 @@ pub enum ErrorKind {
     ModelFailed,
     /// The prediction ended `aborted` (a `Cancel-After` deadline passed before it started).
     Aborted,
+    /// Still `starting` at its time-to-start deadline: cancelled by the engine, not billed
+    /// (detail: the deadline, e.g. `15 min`; [`crate::deadlines`]).
+    StartTimeout,
+    /// As [`ErrorKind::StartTimeout`], but the cancel's answer says it had just started
+    /// (billed for those seconds).
+    StartTimeoutBilled,
+    /// Replicate cancelled it at its run deadline (`Cancel-After`) while it ran (detail: the deadline).
+    RunDeadline,
+    /// Replicate aborted it: its run deadline passed before it started (detail: the deadline).
+    RunDeadlineBeforeStart,
     /// Every allowed create attempt ended in a transient error (detail: the last one).
     RetriesExhausted,
     /// Reading a running prediction failed too many times in a row (detail: the last error).
@@ -46,6 +57,14 @@ pub enum ErrorKind {
     /// A create's answer was lost and its token was refused before the list could tell
     /// whether a prediction was made (detail: the refusal).
     CreateUnverifiable,
+    /// An input file kept in the data folder cannot be read (detail: its path and the error).
+    InputFileUnreadable,
+    /// The Files API refused an input file as too large, 413 (detail: file, size, answer).
+    InputFileTooLarge,
+    /// The Files API refused an input file (detail: file and Replicate's words).
+    InputFileRejected,
+    /// Uploading an input file failed every try (detail: file, tries, the last cause).
+    UploadFailed,
     /// No usable token: every token is disabled or removed.
     NoToken,
     /// Anything else, and failures recorded before codes existed: the detail says what.
@@ -54,10 +73,14 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 24] = [
         Self::InputRejected,
         Self::ModelFailed,
         Self::Aborted,
+        Self::StartTimeout,
+        Self::StartTimeoutBilled,
+        Self::RunDeadline,
+        Self::RunDeadlineBeforeStart,
         Self::RetriesExhausted,
         Self::LostContact,
         Self::OutputsExpired,
@@ -69,6 +92,10 @@ impl ErrorKind {
         Self::TokenRemoved,
         Self::TokenSecretMissing,
         Self::CreateUnverifiable,
+        Self::InputFileUnreadable,
+        Self::InputFileTooLarge,
+        Self::InputFileRejected,
+        Self::UploadFailed,
         Self::NoToken,
         Self::Other,
     ];
@@ -79,6 +106,10 @@ impl ErrorKind {
             Self::InputRejected => "input_rejected",
             Self::ModelFailed => "model_failed",
             Self::Aborted => "aborted",
+            Self::StartTimeout => "start_timeout",
+            Self::StartTimeoutBilled => "start_timeout_billed",
+            Self::RunDeadline => "run_deadline",
+            Self::RunDeadlineBeforeStart => "run_deadline_before_start",
             Self::RetriesExhausted => "retries_exhausted",
             Self::LostContact => "lost_contact",
             Self::OutputsExpired => "outputs_expired",
@@ -90,6 +121,10 @@ impl ErrorKind {
             Self::TokenRemoved => "token_removed",
             Self::TokenSecretMissing => "token_secret_missing",
             Self::CreateUnverifiable => "create_unverifiable",
+            Self::InputFileUnreadable => "input_file_unreadable",
+            Self::InputFileTooLarge => "input_file_too_large",
+            Self::InputFileRejected => "input_file_rejected",
+            Self::UploadFailed => "upload_failed",
             Self::NoToken => "no_token",
             Self::Other => "other",
         }
@@ -103,13 +138,24 @@ impl ErrorKind {
             .unwrap_or(Self::Other)
     }
 
-    /// The sentence that names the failure, in English (for `genq`, logs and tests).
+    /// The sentence that names the failure, in English (for `genq`, logs and
+    /// tests); `{detail}` marks where the detail goes, else it follows a colon.
     fn english_heading(self) -> &'static str {
         match self {
             Self::InputRejected => "Replicate rejected the input",
             Self::ModelFailed => "The model failed",
             Self::Aborted => {
-                "Replicate aborted the prediction before it started (its deadline passed)"
+                "Replicate aborted the prediction before it started (its deadline passed); not billed"
+            }
+            Self::StartTimeout => "No GPU became free in {detail}; cancelled, not billed",
+            Self::StartTimeoutBilled => {
+                "No GPU became free in {detail}; cancelled just as it started (billed for those seconds)"
+            }
+            Self::RunDeadline => {
+                "Its run deadline of {detail} passed while it ran; Replicate cancelled it (billed for the time it ran)"
+            }
+            Self::RunDeadlineBeforeStart => {
+                "Its run deadline of {detail} passed before it started; Replicate aborted it, not billed"
             }
             Self::RetriesExhausted => "Gave up after repeated attempts",
             Self::LostContact => "Lost contact with Replicate while following the prediction",
@@ -132,9 +178,68 @@ impl ErrorKind {
             Self::CreateUnverifiable => {
                 "The create's answer was lost and its token was then refused, so whether a prediction was made cannot be checked"
             }
+            Self::InputFileUnreadable => {
+                "An input file kept in the data folder when it was queued cannot be read"
+            }
+            Self::InputFileTooLarge => "Replicate refused an input file as too large",
+            Self::InputFileRejected => "Replicate refused an input file",
+            Self::UploadFailed => "Could not upload an input file to Replicate",
             Self::NoToken => "No usable token",
             Self::Other => "Failed",
         }
+    }
+
+    /// The sentence that names the failure, in Russian (notifications, Telegram).
+    fn russian_heading(self) -> &'static str {
+        match self {
+            Self::InputRejected => "Replicate отклонил входные данные",
+            Self::ModelFailed => "Модель завершилась с ошибкой",
+            Self::Aborted => "Replicate прервал предсказание до начала (истёк срок); без оплаты",
+            Self::StartTimeout => "Свободный GPU не нашёлся за {detail}; отменено, без оплаты",
+            Self::StartTimeoutBilled => {
+                "Свободный GPU не нашёлся за {detail}; отменено в момент запуска (оплачены эти секунды)"
+            }
+            Self::RunDeadline => {
+                "Срок выполнения {detail} истёк во время работы; Replicate отменил предсказание (оплачено время работы)"
+            }
+            Self::RunDeadlineBeforeStart => {
+                "Срок выполнения {detail} истёк до запуска; Replicate прервал предсказание, без оплаты"
+            }
+            Self::RetriesExhausted => "Не удалось после нескольких попыток",
+            Self::LostContact => "Связь с Replicate потеряна во время выполнения",
+            Self::OutputsExpired => {
+                "Предсказание выполнено, но его результаты удалены на Replicate до сохранения"
+            }
+            Self::NoOutput => "Предсказание выполнено, но ничего не вернуло",
+            Self::DownloadFailed => "Предсказание выполнено, но сохранить результаты не удалось",
+            Self::ModelNotFound => "На Replicate нет такой модели или версии",
+            Self::CreateFailed => "Replicate ответил на создание ошибкой",
+            Self::TokenRefused => {
+                "Replicate отклонил токен, которому принадлежит предсказание; результат не прочитать"
+            }
+            Self::TokenRemoved => {
+                "Токен, которому принадлежало предсказание, удалён; повторите генерацию"
+            }
+            Self::TokenSecretMissing => {
+                "Секрета токена, которому принадлежит предсказание, нет в системном хранилище ключей"
+            }
+            Self::CreateUnverifiable => {
+                "Ответ на создание потерян, а токен затем отклонён: не проверить, создано ли предсказание"
+            }
+            Self::InputFileUnreadable => {
+                "Не прочитать входной файл, сохранённый в папке данных при постановке в очередь"
+            }
+            Self::InputFileTooLarge => "Replicate отклонил входной файл: слишком большой",
+            Self::InputFileRejected => "Replicate отклонил входной файл",
+            Self::UploadFailed => "Не удалось загрузить входной файл на Replicate",
+            Self::NoToken => "Нет доступного токена",
+            Self::Other => "Ошибка",
+        }
+    }
+
+    /// The failure in Russian, as [`ErrorKind::english`].
+    pub fn russian(self, detail: Option<&str>) -> String {
+        self.say(self.russian_heading(), detail)
     }
 
     /// The failure in English: the heading, then the cause's own words
@@ -144,10 +249,12 @@ impl ErrorKind {
     }
 
     /// The failure in any language: `heading` (what failed, in that
-    /// language), then the cause's own words; `Other` with a detail is the
-    /// detail alone.
+    /// language), with the cause's own words in place of `{detail}` or after
+    /// a colon; `Other` with a detail is the detail alone.
     pub fn say(self, heading: &str, detail: Option<&str>) -> String {
-        match (self, detail.map(str::trim).filter(|d| !d.is_empty())) {
+        let detail = detail.map(str::trim).filter(|d| !d.is_empty());
+        match (self, detail) {
+            (_, d) if heading.contains("{detail}") => heading.replace("{detail}", d.unwrap_or("?")),
             (Self::Other, Some(d)) => d.to_owned(),
             (_, Some(d)) => format!("{heading}: {d}"),
             (_, None) => heading.to_owned(),
@@ -181,6 +288,11 @@ mod tests {
         assert_eq!(
             ErrorKind::ModelFailed.english(Some("  ")),
             "The model failed"
+        );
+        // A deadline's length goes inside the sentence.
+        assert_eq!(
+            ErrorKind::StartTimeout.english(Some("15 min")),
+            "No GPU became free in 15 min; cancelled, not billed"
         );
         // A row from before the codes keeps its sentence as it was.
         assert_eq!(

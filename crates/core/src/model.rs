@@ -170,6 +170,22 @@ pub struct NewGeneration {
     pub priority: i64,
     pub batch_id: Option<BatchId>,
     pub retried_from: Option<GenerationId>,
+    /// Its deadlines ([`crate::deadlines`]); `Default`: the settings' time to
+    /// start, no run deadline.
+    #[serde(default)]
+    pub deadlines: Deadlines,
+}
+
+/// A generation's deadlines, in whole seconds ([`crate::deadlines`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Deadlines {
+    /// Longest time its prediction may stay `starting`; `None`: the setting
+    /// `start_deadline_minutes` when the engine looks.
+    pub start_deadline_secs: Option<u32>,
+    /// Replicate's `Cancel-After`, counted from the prediction's creation;
+    /// `None`: none.
+    pub run_deadline_secs: Option<u32>,
 }
 
 /// One generation as stored: the seed's fields plus what the engine needs.
@@ -222,6 +238,8 @@ pub struct Generation {
     pub batch_id: Option<BatchId>,
     pub retried_from: Option<GenerationId>,
     pub updated_at: DateTime<Utc>,
+    /// Its deadlines (see [`Deadlines`]).
+    pub deadlines: Deadlines,
 }
 
 /// Number of characters of the prompt kept in a [`GenerationSummary`].

@@ -44,6 +44,22 @@ pub const LOCK_FILE: &str = "engine.lock";
 /// Folder of saved outputs inside the data folder: `outputs/<generation id>/<n>.<ext>`.
 pub const OUTPUTS_DIR: &str = "outputs";
 
+/// Folder of kept input files inside the data folder: `inputs/<sha256>.<ext>`
+/// (see [`crate::submit::files`]).
+pub const INPUTS_DIR: &str = "inputs";
+
+/// Where the kept input file `name` (`<sha256>.<ext>`, the part of a
+/// `genqueue-input:` reference after the colon) is; `None` for a name that
+/// is not a plain file name (a path, `..`).
+pub fn input_ref_path(data_dir: &Path, name: &str) -> Option<PathBuf> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_');
+    plain.then(|| data_dir.join(INPUTS_DIR).join(name))
+}
+
 /// Where a stored output path (relative to the data folder, or absolute)
 /// is on disk.
 pub fn resolve_output_path(data_dir: &Path, stored: &str) -> PathBuf {

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 mod commit;
+mod token_events;
 mod token_rules;
 
 pub use token_rules::{Verdict, verdict};
@@ -51,6 +52,8 @@ pub enum QueueError {
     BatchNotFound(crate::ids::BatchId),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error(transparent)]
+    Spend(#[from] crate::spend::SpendError),
     #[error("the prompt is empty")]
     EmptyPrompt,
     #[error("the number of generations of each prompt must be between 1 and {max}, not {count}")]
@@ -59,6 +62,8 @@ pub enum QueueError {
     TooMany { total: usize, limit: usize },
     #[error("the input breaks the model's schema: {}", InputProblem::join(.0))]
     InvalidInput(Vec<InputProblem>),
+    #[error(transparent)]
+    InvalidDeadline(#[from] crate::deadlines::DeadlineError),
     #[error("this model's input schema cannot be read: {0}")]
     Schema(crate::replicate::SchemaError),
     /// No active token that is not cooling down (reading a model's settings needs one).
@@ -110,6 +115,8 @@ struct Inner {
     secret_cache: Mutex<HashMap<TokenId, Arc<Secret>>>,
     /// Model input forms read so far.
     forms: FormCache,
+    /// Request-counter events coalesced per token (`token_events.rs`).
+    token_events: token_events::TokenEvents,
 }
 
 impl Queue {
@@ -165,6 +172,7 @@ impl Queue {
                 ended: Mutex::new(HashMap::new()),
                 secret_cache: Mutex::new(HashMap::new()),
                 forms: FormCache::default(),
+                token_events: Default::default(),
             }),
         }
     }
@@ -275,9 +283,15 @@ impl Queue {
     }
 
     /// Marks every generation viewed; returns how many changed.
+    ///
+    /// Announced like a batch: the newest [`BATCH_EVENTS`] rows changed get
+    /// a `generation_changed` each (what a window shows), the counters carry
+    /// the rest, so thousands of unviewed rows do not flood the channel.
     pub fn mark_all_viewed(&self) -> Result<usize, QueueError> {
-        let ids = self.store().mark_all_viewed(self.now())?;
-        for id in &ids {
+        let mut ids = self.store().mark_all_viewed(self.now())?;
+        // Ids are UUID v7: newest first by sorting them.
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        for id in ids.iter().take(BATCH_EVENTS) {
             if let Some(g) = self.store().get_generation(*id)? {
                 self.events().send(Event::GenerationChanged(g.summary()));
             }
@@ -338,6 +352,7 @@ impl Queue {
             priority: g.priority,
             batch_id: g.batch_id,
             retried_from: Some(g.id),
+            deadlines: g.deadlines,
         })
     }
 
@@ -554,7 +569,7 @@ impl Queue {
         now: DateTime<Utc>,
     ) {
         match self.store().record_request(id, outcome, now) {
-            Ok(t) => self.events().send(Event::TokenChanged(t)),
+            Ok(t) => self.announce_token_counters(t),
             Err(e) => tracing::warn!(token = %id, error = %e, "could not record a request"),
         }
     }

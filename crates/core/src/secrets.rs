@@ -73,7 +73,13 @@ impl Secret {
         Ok(Secret(s.to_owned()))
     }
 
-    /// The secret text. Use it only to build a request header.
+    /// A secret checked by another rule (the Telegram bot token,
+    /// `crate::telegram::parse_bot_token`), or read back from the keyring.
+    pub(crate) fn from_checked(text: String) -> Secret {
+        Secret(text)
+    }
+
+    /// The secret text. Use it only to build a request header (or a Bot API URL).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -130,6 +136,26 @@ pub trait SecretStore: Send + Sync {
     fn get(&self, id: TokenId) -> Result<Secret, SecretError>;
     /// Deletes the secret of token `id`; deleting a missing one is not an error.
     fn delete(&self, id: TokenId) -> Result<(), SecretError>;
+
+    /// Stores (or replaces) a secret that belongs to no token, under its own
+    /// account name (the Telegram bot token: `telegram-bot-token`). The text
+    /// is kept as given; its owner checks it when reading it back.
+    fn set_named(&self, account: &str, secret: &Secret) -> Result<(), SecretError> {
+        let _ = (account, secret);
+        Err(SecretError::Unavailable(
+            "this secret store keeps only token secrets".into(),
+        ))
+    }
+    /// The secret stored under `account`, if any.
+    fn get_named(&self, account: &str) -> Result<Option<Secret>, SecretError> {
+        let _ = account;
+        Ok(None)
+    }
+    /// Deletes the secret under `account`; deleting a missing one is not an error.
+    fn delete_named(&self, account: &str) -> Result<(), SecretError> {
+        let _ = account;
+        Ok(())
+    }
 }
 
 /// The OS keyring via the `keyring` crate (Secret Service on Linux, Keychain on
@@ -178,6 +204,47 @@ impl SecretStore for KeyringSecretStore {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(from_keyring(e, id)),
         }
+    }
+
+    fn set_named(&self, account: &str, secret: &Secret) -> Result<(), SecretError> {
+        self.named_entry(account)?
+            .set_password(secret.expose())
+            .map_err(|e| named_error(e, account))
+    }
+
+    fn get_named(&self, account: &str) -> Result<Option<Secret>, SecretError> {
+        match self.named_entry(account)?.get_password() {
+            Ok(text) => Ok(Some(Secret(text))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(named_error(e, account)),
+        }
+    }
+
+    fn delete_named(&self, account: &str) -> Result<(), SecretError> {
+        match self.named_entry(account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(named_error(e, account)),
+        }
+    }
+}
+
+impl KeyringSecretStore {
+    fn named_entry(&self, account: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, account).map_err(|e| named_error(e, account))
+    }
+}
+
+/// Maps a keyring error on a named entry (no token id to name).
+fn named_error(err: keyring::Error, account: &str) -> SecretError {
+    match err {
+        keyring::Error::BadEncoding(_) => SecretError::Malformed(format!(
+            "the keyring entry {account} is not text; set it again"
+        )),
+        keyring::Error::Ambiguous(found) => SecretError::Other(format!(
+            "{} keyring entries are named {account}; remove the extra ones in your keyring manager",
+            found.len()
+        )),
+        other => from_keyring(other, TokenId(uuid::Uuid::nil())),
     }
 }
 
@@ -255,6 +322,7 @@ fn classify_platform(
 #[derive(Debug, Default)]
 pub struct MemorySecretStore {
     secrets: Mutex<HashMap<TokenId, Secret>>,
+    named: Mutex<HashMap<String, Secret>>,
 }
 
 impl MemorySecretStore {
@@ -279,6 +347,23 @@ impl SecretStore for MemorySecretStore {
     fn delete(&self, id: TokenId) -> Result<(), SecretError> {
         let mut map = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
         map.remove(&id);
+        Ok(())
+    }
+
+    fn set_named(&self, account: &str, secret: &Secret) -> Result<(), SecretError> {
+        let mut map = self.named.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(account.to_owned(), secret.clone());
+        Ok(())
+    }
+
+    fn get_named(&self, account: &str) -> Result<Option<Secret>, SecretError> {
+        let map = self.named.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(map.get(account).cloned())
+    }
+
+    fn delete_named(&self, account: &str) -> Result<(), SecretError> {
+        let mut map = self.named.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(account);
         Ok(())
     }
 }

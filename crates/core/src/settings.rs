@@ -3,14 +3,16 @@
 //! older and newer builds read each other's settings.
 //!
 //! Effects live with their owners: the engine reads `output_folder`,
-//! `retention_days` and `start_paused_after_crash`; the desktop shell reads
+//! `retention_days`, `start_paused_after_crash` and `start_deadline_minutes`; the desktop shell reads
 //! `notifications`, `notify_queue_finished` and `api_base` (and applies
 //! `api_base` by reopening the queue); the UI reads `theme` and `language`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::deadlines::{DEFAULT_START_DEADLINE, DeadlineKind, check};
 use crate::paths::OUTPUTS_DIR;
 use crate::store::{Store, StoreError};
 
@@ -55,6 +57,39 @@ pub enum LanguageChoice {
     Ru,
 }
 
+/// Settings → Telegram (the bot token itself is in the keyring:
+/// `crate::telegram::token`). Read by the relay at each message, so a change
+/// applies at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TelegramSettings {
+    /// Where messages go: a chat id (`123456789`, `-100…` for groups) or a
+    /// public channel's `@name`; `null` = Telegram is off.
+    pub chat_id: Option<String>,
+    /// Each completed generation: its image(s) with the prompt. Default true.
+    pub send_completed: bool,
+    /// Each failed generation, with the reason. Default true.
+    pub send_failed: bool,
+    /// The "queue finished" summary. Default true.
+    pub send_queue_finished: bool,
+    /// The Bot API's base URL (a proxy, a local Bot API server, a test
+    /// server); `null` = `https://api.telegram.org`.
+    pub api_base: Option<String>,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        TelegramSettings {
+            chat_id: None,
+            send_completed: true,
+            send_failed: true,
+            send_queue_finished: true,
+            api_base: None,
+        }
+    }
+}
+
 /// Everything the settings page edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -79,6 +114,12 @@ pub struct Settings {
     /// Start with the queue paused when the last run did not shut down cleanly
     /// (a crash or a kill), so nothing is sent before the user looks. Default false.
     pub start_paused_after_crash: bool,
+    /// How long a prediction may stay `starting` (no GPU free yet) before
+    /// the engine cancels it, for generations created without their own
+    /// ([`crate::deadlines`]). Minutes, 1 to 1440. Default 15.
+    pub start_deadline_minutes: u32,
+    /// Sending finished generations to a Telegram chat.
+    pub telegram: TelegramSettings,
 }
 
 impl Default for Settings {
@@ -92,6 +133,8 @@ impl Default for Settings {
             theme: ThemeChoice::default(),
             language: LanguageChoice::default(),
             start_paused_after_crash: false,
+            start_deadline_minutes: (DEFAULT_START_DEADLINE.as_secs() / 60) as u32,
+            telegram: TelegramSettings::default(),
         }
     }
 }
@@ -107,6 +150,12 @@ pub enum SettingsError {
     BadApiBase(String),
     #[error("history retention must be 1 to {MAX_RETENTION_DAYS} days, not {0}")]
     BadRetention(u32),
+    #[error(transparent)]
+    BadStartDeadline(#[from] crate::deadlines::DeadlineError),
+    #[error("the Telegram chat id {0:?} is not a number or a channel's @name")]
+    BadTelegramChat(String),
+    #[error("the Telegram Bot API base URL {0:?} is not an http(s) URL")]
+    BadTelegramApiBase(String),
 }
 
 impl Settings {
@@ -131,11 +180,25 @@ impl Settings {
             })?;
         }
         if let Some(base) = &self.api_base {
-            let ok = reqwest::Url::parse(base)
-                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .unwrap_or(false);
-            if !ok {
+            if !http_url(base) {
                 return Err(SettingsError::BadApiBase(base.clone()));
+            }
+        }
+        check(
+            DeadlineKind::Start,
+            Duration::from_secs(u64::from(self.start_deadline_minutes) * 60),
+        )?;
+        self.telegram.chat_id = blank_to_none(self.telegram.chat_id);
+        self.telegram.api_base =
+            blank_to_none(self.telegram.api_base).map(|s| s.trim_end_matches('/').to_owned());
+        if let Some(chat) = &self.telegram.chat_id {
+            if !telegram_chat_ok(chat) {
+                return Err(SettingsError::BadTelegramChat(chat.clone()));
+            }
+        }
+        if let Some(base) = &self.telegram.api_base {
+            if !http_url(base) {
+                return Err(SettingsError::BadTelegramApiBase(base.clone()));
             }
         }
         if let Some(d) = self.retention_days {
@@ -146,6 +209,11 @@ impl Settings {
         Ok(self)
     }
 
+    /// The time-to-start deadline of generations created without their own.
+    pub fn start_deadline(&self) -> Duration {
+        Duration::from_secs(u64::from(self.start_deadline_minutes) * 60)
+    }
+
     /// Where new outputs of this data folder go: the output folder, or
     /// `<data_dir>/outputs`.
     pub fn outputs_root(&self, data_dir: &Path) -> PathBuf {
@@ -153,6 +221,27 @@ impl Settings {
             Some(dir) => PathBuf::from(dir),
             None => data_dir.join(OUTPUTS_DIR),
         }
+    }
+}
+
+/// An http(s) URL with a host.
+fn http_url(text: &str) -> bool {
+    reqwest::Url::parse(text)
+        .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .unwrap_or(false)
+}
+
+/// A Bot API `chat_id` (core.telegram.org/bots/api#sendmessage: "Unique
+/// identifier for the target chat or username of the target channel (in
+/// the format @channelusername)"): an integer, or `@` and a username
+/// (letters, digits, `_`).
+fn telegram_chat_ok(chat: &str) -> bool {
+    match chat.strip_prefix('@') {
+        Some(name) => {
+            (4..=64).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        }
+        None => chat.parse::<i64>().is_ok(),
     }
 }
 
@@ -173,5 +262,70 @@ impl Store {
     pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
         let raw = serde_json::to_string(s).unwrap_or_else(|_| "{}".into());
         self.set_setting(SETTINGS_KEY, &raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_telegram(t: TelegramSettings) -> Result<Settings, SettingsError> {
+        Settings {
+            telegram: t,
+            ..Settings::default()
+        }
+        .validated()
+    }
+
+    #[test]
+    fn telegram_settings_are_normalised_and_checked() {
+        let s = with_telegram(TelegramSettings {
+            chat_id: Some("  -1001234567890 ".into()),
+            api_base: Some("http://127.0.0.1:8081/".into()),
+            ..TelegramSettings::default()
+        })
+        .unwrap();
+        assert_eq!(s.telegram.chat_id.as_deref(), Some("-1001234567890"));
+        assert_eq!(
+            s.telegram.api_base.as_deref(),
+            Some("http://127.0.0.1:8081")
+        );
+        let blank = with_telegram(TelegramSettings {
+            chat_id: Some(" ".into()),
+            ..TelegramSettings::default()
+        })
+        .unwrap();
+        assert_eq!(blank.telegram.chat_id, None);
+        assert!(
+            with_telegram(TelegramSettings {
+                chat_id: Some("@my_channel".into()),
+                ..TelegramSettings::default()
+            })
+            .is_ok()
+        );
+        for bad in ["12ab", "@a b", "me"] {
+            let e = with_telegram(TelegramSettings {
+                chat_id: Some(bad.into()),
+                ..TelegramSettings::default()
+            })
+            .unwrap_err();
+            assert_eq!(e, SettingsError::BadTelegramChat(bad.into()));
+        }
+        assert!(matches!(
+            with_telegram(TelegramSettings {
+                api_base: Some("api.telegram.org".into()),
+                ..TelegramSettings::default()
+            }),
+            Err(SettingsError::BadTelegramApiBase(_))
+        ));
+    }
+
+    #[test]
+    fn settings_stored_before_telegram_read_with_its_defaults() {
+        let old = r#"{"notifications":"always","theme":"dark"}"#;
+        let s: Settings = serde_json::from_str(old).unwrap();
+        assert_eq!(s.notifications, NotifyMode::Always);
+        assert_eq!(s.telegram, TelegramSettings::default());
+        assert!(s.telegram.send_completed && s.telegram.send_failed);
     }
 }

@@ -43,6 +43,14 @@ pub enum WaitCode {
     Interrupted,
     /// An unexpected error inside the app (`detail`); retried at `until`.
     InternalError,
+    /// Starting it would pass the pool's daily budget (`detail`: the limit,
+    /// `$5.00`); held until the next day (`until`) or a higher limit.
+    DailyBudget,
+    /// The same for the monthly budget; held until the next month.
+    MonthlyBudget,
+    /// Every token that could take it has reached its own budget (`detail`:
+    /// the limit); held until the earliest of their windows ends.
+    TokenBudgets,
     /// A reason stored as text by an older version (`detail`).
     Other,
 }
@@ -112,6 +120,9 @@ impl WaitReason {
             }
             WaitCode::Interrupted => format!("Replicate interrupted the prediction ({d})"),
             WaitCode::InternalError => format!("Retrying after an internal error: {d}"),
+            WaitCode::DailyBudget => format!("Daily budget {d} reached"),
+            WaitCode::MonthlyBudget => format!("Monthly budget {d} reached"),
+            WaitCode::TokenBudgets => format!("Every usable token has reached its budget ({d})"),
             WaitCode::Other => d.to_owned(),
         };
         let next = match self.code {

@@ -37,6 +37,17 @@ pub enum Sizing {
     Flux,
     /// `width` + `height`, always PNG.
     Sdxl,
+    /// Computed from the input images ([`crate::edit`]); format from
+    /// `output_format`; one file.
+    Edit,
+    /// One WebM video, output as a string.
+    Video,
+    /// One WAV of `duration` seconds, output as a string.
+    Audio,
+    /// A list of text tokens, no file.
+    Text,
+    /// An object `{"video": webm, "audio": wav}`.
+    VideoWithAudio,
 }
 
 /// One model of the catalogue.
@@ -87,7 +98,18 @@ impl Model {
 
 /// All models, in a fixed order.
 pub fn models() -> Vec<Model> {
-    vec![flux_schnell(), flux_dev(), sdxl()]
+    use crate::catalogue_media as media;
+    vec![
+        flux_schnell(),
+        flux_dev(),
+        sdxl(),
+        crate::edit::flux_kontext_pro(),
+        crate::edit::nano_banana(),
+        media::bouncing_ball(),
+        media::tone(),
+        media::storyteller(),
+        media::video_with_audio(),
+    ]
 }
 
 /// Finds a model by owner and name.
@@ -100,14 +122,15 @@ pub fn find_version<'a>(models: &'a [Model], version: &str) -> Option<&'a Model>
     models.iter().find(|m| m.version_id == version)
 }
 
-struct Props(Map<String, Value>, Vec<(String, Value)>, Vec<String>);
+/// A schema being built: properties, enum components, required names.
+pub(crate) struct Props(Map<String, Value>, Vec<(String, Value)>, Vec<String>);
 
 impl Props {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(Map::new(), Vec::new(), Vec::new())
     }
 
-    fn add(&mut self, name: &str, mut schema: Value) -> &mut Self {
+    pub(crate) fn add(&mut self, name: &str, mut schema: Value) -> &mut Self {
         let order = self.0.len();
         schema["x-order"] = json!(order);
         if schema.get("title").is_none() {
@@ -117,7 +140,7 @@ impl Props {
         self
     }
 
-    fn choice(
+    pub(crate) fn choice(
         &mut self,
         name: &str,
         values: &[&str],
@@ -138,12 +161,12 @@ impl Props {
         )
     }
 
-    fn required(&mut self, name: &str) -> &mut Self {
+    pub(crate) fn required(&mut self, name: &str) -> &mut Self {
         self.2.push(name.to_string());
         self
     }
 
-    fn schema(&self, output: Value) -> Value {
+    pub(crate) fn schema(&self, output: Value) -> Value {
         let mut schemas = Map::new();
         let mut input = json!({"type": "object", "title": "Input", "properties": self.0});
         if !self.2.is_empty() {

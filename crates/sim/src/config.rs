@@ -170,6 +170,11 @@ pub struct SimConfig {
     pub wait_answers_processing: bool,
     /// Predictions per page of `GET /v1/predictions` (Replicate: 100).
     pub list_page_size: usize,
+    /// Largest upload `POST /v1/files` takes, in bytes (Replicate: 100 MiB);
+    /// a bigger one answers 413.
+    pub file_size_cap: u64,
+    /// How long an uploaded file lives (Replicate: 24 hours), sim time.
+    pub file_ttl: Duration,
 }
 
 impl Default for SimConfig {
@@ -187,6 +192,8 @@ impl Default for SimConfig {
             inline_outputs_in_wait: true,
             wait_answers_processing: true,
             list_page_size: 100,
+            file_size_cap: 100 * 1024 * 1024,
+            file_ttl: Duration::from_secs(24 * 60 * 60),
         }
     }
 }

@@ -18,20 +18,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use chrono::Duration as Span;
-use rand::Rng;
 use serde_json::{Map, Value, json};
 
-use crate::catalogue::{self, FLUX_ASPECT_RATIOS, Model, Sizing};
+use crate::catalogue::{self, Model};
 use crate::config::{Behaviour, parse_duration};
 use crate::faults::FaultKind;
 use crate::gate::{Caller, PredictionFaults};
-use crate::images::Format;
-use crate::prediction::{Ending, OutputFile, Prediction};
+use crate::outputs::{Made, outputs_of};
 use crate::problem::{self, problem};
 use crate::schema::validate::{self, InvalidField};
-use crate::state::{Shared, seed_of};
-use crate::stats::canonical_json;
+use crate::state::Shared;
+use crate::{edit, files};
 
 fn invalid(errors: &[InvalidField]) -> Response {
     let fields: Vec<Value> = errors.iter().map(InvalidField::to_json).collect();
@@ -220,150 +217,59 @@ fn parse_cancel_after(headers: &HeaderMap) -> Result<Option<Duration>, Response>
     }
 }
 
-fn outputs_of(shared: &Shared, model: &Model, input: &Value) -> (Vec<OutputFile>, Option<String>) {
-    let get = |field: &str| {
-        model
-            .input_or_default(input, field)
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let count = get("num_outputs").as_u64().unwrap_or(1).clamp(1, 4) as usize;
-    let (width, height, format, failure) = match model.sizing {
-        Sizing::Flux => {
-            let ratio = get("aspect_ratio");
-            let (_, w, h) = FLUX_ASPECT_RATIOS
-                .iter()
-                .find(|(k, _, _)| Some(*k) == ratio.as_str())
-                .copied()
-                .unwrap_or(FLUX_ASPECT_RATIOS[0]);
-            let (w, h) = if get("megapixels").as_str() == Some("0.25") {
-                (w / 2, h / 2)
-            } else {
-                (w, h)
-            };
-            let format = get("output_format")
-                .as_str()
-                .and_then(Format::from_input)
-                .unwrap_or(Format::Webp);
-            (i64::from(w), i64::from(h), format, None)
-        }
-        Sizing::Sdxl => {
-            let (w, h) = (
-                get("width").as_i64().unwrap_or(1024),
-                get("height").as_i64().unwrap_or(1024),
-            );
-            let failure = if w <= 0 || h <= 0 {
-                Some(format!(
-                    "ValueError: width and height must be positive, got {w}x{h}"
-                ))
-            } else if w * h > 2048 * 2048 {
-                Some(format!(
-                    "CUDA out of memory. Tried to allocate {:.2} GiB (GPU 0; 39.39 GiB total capacity)",
-                    (w * h) as f64 * 40.0 / 1e9
-                ))
-            } else {
-                None
-            };
-            (w, h, Format::Png, failure)
-        }
-    };
-    let scale = shared.config.image_scale.max(0.0);
-    let size = |v: i64| ((v.clamp(1, 4096) as f64 * scale).round() as u32).max(8);
-    let quality = get("output_quality").as_u64().unwrap_or(80).min(100) as u8;
-    let file = OutputFile {
-        width: size(width),
-        height: size(height),
-        format,
-        quality,
-    };
-    (vec![file; count], failure)
-}
+/// An edit model's input images (bytes, layout order) and the prediction's
+/// failure when one cannot be read.
+type InputFiles = (Vec<Arc<Vec<u8>>>, Option<String>);
 
-/// What a create makes, checked and ready: the prediction is made by
-/// [`Made::insert`], at once or (a late create) later.
-struct Made {
-    model: Model,
-    version: String,
-    input: Value,
-    outputs: Vec<OutputFile>,
-    size_failure: Option<String>,
-    cancel_after: Option<Duration>,
-    faults: Vec<FaultKind>,
-}
-
-impl Made {
-    /// Makes the prediction now (its `created_at`) for `owner`; its id.
-    fn insert(self, shared: &Shared, owner: &str) -> String {
-        let Made {
-            model,
-            version,
-            input,
-            outputs,
-            size_failure,
-            cancel_after,
-            faults,
-        } = self;
-        let model = &model;
-        let now = shared.now();
-        let mut inner = shared.lock();
-        let timing = shared.config.timing.clone();
-        let boot = shared.scaled(inner.draw_delay(&timing.boot, true));
-        let run = shared.scaled(inner.draw_delay(&timing.predict, false));
-        let seed = seed_of(&input).unwrap_or_else(|| inner.rng.random_range(0..65536));
-        let mut ending = Ending::Succeed;
-        let mut stuck = false;
-        if let Some(message) = size_failure {
-            ending = Ending::Fail {
-                after: 0.05,
-                message,
-            };
-        }
-        for fault in faults {
-            match fault {
-                FaultKind::FailPrediction { message } => {
-                    ending = Ending::Fail {
-                        after: 0.2 + 0.6 * inner.draw(),
-                        message,
+/// The files a create's input names: each string (or list item) is read as
+/// a file ([`files::read_input`]). Answers 422 for a file the caller may not
+/// use; else the bytes of the edit models' image inputs, in layout order,
+/// and a failure for the prediction when one cannot be read.
+fn input_files(shared: &Shared, owner: &str, input: &Value) -> Result<InputFiles, Response> {
+    let now = shared.now();
+    let mut errors = Vec::new();
+    let mut images = Vec::new();
+    let mut failure = None;
+    let Some(map) = input.as_object() else {
+        return Ok((images, failure));
+    };
+    let mut names: Vec<&String> = map.keys().collect();
+    names.sort_by_key(|n| {
+        edit::IMAGE_FIELDS
+            .iter()
+            .position(|f| f == n)
+            .unwrap_or(usize::MAX)
+    });
+    for name in names {
+        let values: Vec<&str> = match &map[name] {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        for value in values {
+            match files::read_input(shared, owner, value, now) {
+                None => {}
+                Some(Err(description)) => errors.push(InvalidField {
+                    kind: "invalid_file",
+                    field: format!("input.{name}"),
+                    description,
+                }),
+                Some(Ok(file)) if edit::IMAGE_FIELDS.contains(&name.as_str()) => match file {
+                    files::InputFile::Bytes(b) => images.push(b),
+                    files::InputFile::Elsewhere => {
+                        failure = Some(format!(
+                            "Failed to download {name}: {value} (the simulator reaches no network)"
+                        ))
                     }
-                }
-                FaultKind::InterruptPrediction => ending = Ending::Interrupted,
-                FaultKind::StuckStarting => stuck = true,
-                _ => {}
+                },
+                Some(Ok(_)) => {}
             }
         }
-        let id = inner.new_id();
-        let seq = inner.next_seq;
-        inner.next_seq += 1;
-        let get = |f: &str| {
-            model
-                .input_or_default(&input, f)
-                .cloned()
-                .unwrap_or(Value::Null)
-        };
-        let prediction = Prediction {
-            id: id.clone(),
-            seq,
-            owner: owner.to_string(),
-            model: model.full_name(),
-            version,
-            input_key: canonical_json(&input),
-            prompt: get("prompt").as_str().unwrap_or_default().to_string(),
-            steps: get("num_inference_steps")
-                .as_u64()
-                .unwrap_or(4)
-                .clamp(1, 500) as u32,
-            input,
-            seed,
-            outputs,
-            created_at: now,
-            boot: (!stuck).then_some(boot),
-            run: run.max(Span::milliseconds(1)),
-            ending,
-            deadline: cancel_after.map(|d| now + shared.scaled(d)),
-            canceled_at: None,
-        };
-        inner.insert(prediction);
-        id
+    }
+    if errors.is_empty() {
+        Ok((images, failure))
+    } else {
+        Err(invalid(&errors))
     }
 }
 
@@ -391,7 +297,19 @@ async fn create(
         Ok(d) => d,
         Err(response) => return response,
     };
-    let (outputs, size_failure) = outputs_of(shared, model, &input);
+    let (images, mut file_failure) = match input_files(shared, &caller.username, &input) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let sources = match edit::decode(&images) {
+        Ok(s) => s,
+        Err(e) => {
+            file_failure.get_or_insert(e);
+            Vec::new()
+        }
+    };
+    let (outputs, size_failure) = outputs_of(shared, model, &input, &sources);
+    let size_failure = file_failure.or(size_failure);
     let late = faults.iter().find_map(|f| match f {
         FaultKind::LateCreate { delay } => Some(*delay),
         _ => None,
@@ -404,6 +322,7 @@ async fn create(
         size_failure,
         cancel_after,
         faults: faults.to_vec(),
+        sources,
     };
     let id = match late {
         None => made.insert(shared, &caller.username),

@@ -13,7 +13,9 @@
 //! e.g. `500-json@rate=0.1`, `502-html@nth=3`, `drop-after@nth=1,endpoint=create`,
 //! `slow=5s@every=4`, `slow-answer=2s@rate=0.3`, `late=2s@rate=0.3`,
 //! `fail@rate=0.2`, `interrupt`, `stuck@nth=2`,
-//! `storm@rate=0.5`, `truncate`, `revoke@nth=11,token=SECRET`.
+//! `storm@rate=0.5`, `truncate`, `revoke@nth=11,token=SECRET`,
+//! `stream-drop=3@nth=1`, `stream-end`, `stream-end=2`, `stream-split`,
+//! `stream-gone`, `503-json,endpoint=stream`, `slow=2s,endpoint=stream`.
 
 use std::time::Duration;
 
@@ -39,6 +41,10 @@ pub enum Endpoint {
     Model,
     /// Output file downloads (`/files/...`).
     Files,
+    /// A prediction's `urls.stream` (`GET /v1/files/{stream id}`).
+    Stream,
+    /// `POST /v1/files` (uploads).
+    Upload,
 }
 
 impl Endpoint {
@@ -51,6 +57,8 @@ impl Endpoint {
             "account" => Self::Account,
             "model" | "models" => Self::Model,
             "files" | "file" | "download" => Self::Files,
+            "stream" | "streams" => Self::Stream,
+            "upload" | "uploads" => Self::Upload,
             _ => return None,
         })
     }
@@ -115,6 +123,22 @@ pub enum FaultKind {
     /// A download sends `Content-Length` for the whole file, half the bytes,
     /// then closes.
     TruncateDownload,
+    /// A stream's connection breaks (mid-body) after this many events.
+    StreamDrop {
+        /// Events sent on the connection before it breaks.
+        after: u32,
+    },
+    /// A stream ends cleanly without `done`: after this many events, or
+    /// (`None`) where `done` would have come.
+    StreamEnd {
+        /// Events sent before the end; `None`: all but `done`.
+        after: Option<u32>,
+    },
+    /// Every write of a stream is cut into pieces of a few bytes, each sent
+    /// apart (data split anywhere, even inside a line ending).
+    StreamSplit,
+    /// The stream answers 404 (gone or never offered).
+    StreamGone,
 }
 
 impl FaultKind {
@@ -134,6 +158,10 @@ impl FaultKind {
             Self::StuckStarting => "stuck_starting",
             Self::RevokeToken => "revoke_token",
             Self::TruncateDownload => "truncate_download",
+            Self::StreamDrop { .. } => "stream_drop",
+            Self::StreamEnd { .. } => "stream_end",
+            Self::StreamSplit => "stream_split",
+            Self::StreamGone => "stream_gone",
         }
     }
 
@@ -145,6 +173,10 @@ impl FaultKind {
             | Self::StuckStarting
             | Self::LateCreate { .. } => Some(Endpoint::Create),
             Self::TruncateDownload => Some(Endpoint::Files),
+            Self::StreamDrop { .. }
+            | Self::StreamEnd { .. }
+            | Self::StreamSplit
+            | Self::StreamGone => Some(Endpoint::Stream),
             _ => None,
         }
     }
@@ -263,6 +295,22 @@ impl FaultRule {
             "stuck" => FaultKind::StuckStarting,
             "revoke" => FaultKind::RevokeToken,
             "truncate" => FaultKind::TruncateDownload,
+            "stream-drop" => FaultKind::StreamDrop {
+                after: if arg.is_empty() {
+                    1
+                } else {
+                    arg.parse().map_err(|_| "bad stream-drop count")?
+                },
+            },
+            "stream-end" => FaultKind::StreamEnd {
+                after: if arg.is_empty() {
+                    None
+                } else {
+                    Some(arg.parse().map_err(|_| "bad stream-end count")?)
+                },
+            },
+            "stream-split" => FaultKind::StreamSplit,
+            "stream-gone" => FaultKind::StreamGone,
             other => return Err(format!("unknown fault kind {other:?}")),
         };
         let trigger = match trigger_text.split_once('=') {
@@ -391,6 +439,20 @@ mod tests {
             FaultKind::SlowAnswer {
                 delay: Duration::from_secs(2)
             }
+        );
+        assert_eq!(
+            FaultRule::parse("stream-drop=3@nth=1").unwrap(),
+            FaultRule::new(FaultKind::StreamDrop { after: 3 }, Trigger::Nth(1))
+        );
+        assert_eq!(
+            FaultRule::parse("stream-end").unwrap().effective_endpoint(),
+            Some(Endpoint::Stream)
+        );
+        assert_eq!(
+            FaultRule::parse("slow=1s,endpoint=stream")
+                .unwrap()
+                .endpoint,
+            Some(Endpoint::Stream)
         );
         assert!(FaultRule::parse("late=soon").is_err());
         assert!(FaultRule::parse("404-json").is_err());

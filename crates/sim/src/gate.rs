@@ -28,6 +28,10 @@ pub struct Caller {
 #[derive(Clone, Debug, Default)]
 pub struct PredictionFaults(pub Vec<FaultKind>);
 
+/// Stream faults that fired on a stream request.
+#[derive(Clone, Debug, Default)]
+pub struct StreamFaults(pub Vec<FaultKind>);
+
 /// Set on a download whose body must be cut short.
 #[derive(Clone, Copy, Debug)]
 pub struct Truncate;
@@ -52,6 +56,13 @@ pub fn classify(method: &Method, path: &str) -> (String, Option<Endpoint>) {
             Some(Endpoint::Model),
         ),
         ("GET", ["v1", "account"]) => ("GET /v1/account", Some(Endpoint::Account)),
+        ("POST", ["v1", "files"]) => ("POST /v1/files", Some(Endpoint::Upload)),
+        ("GET", ["v1", "files"]) => ("GET /v1/files", None),
+        ("GET", ["v1", "files", id]) if id.starts_with(crate::stream::STREAM_ID_PREFIX) => {
+            ("GET /v1/files/{id}", Some(Endpoint::Stream))
+        }
+        ("GET", ["v1", "files", _]) => ("GET /v1/files/{id}", None),
+        ("DELETE", ["v1", "files", _]) => ("DELETE /v1/files/{id}", None),
         ("GET", ["files", _, _]) => ("GET /files/{id}/{name}", Some(Endpoint::Files)),
         (m, ["v1", ..]) => return (format!("{m} /v1/other"), None),
         (m, _) => return (format!("{m} other"), None),
@@ -105,6 +116,7 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
     let mut drop_now = false;
     let mut answer_delay = None;
     let mut prediction_faults = PredictionFaults::default();
+    let mut stream_faults = StreamFaults::default();
     for kind in fired {
         match kind {
             FaultKind::Slow { delay } => tokio::time::sleep(delay).await,
@@ -136,9 +148,15 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
             | FaultKind::InterruptPrediction
             | FaultKind::StuckStarting
             | FaultKind::LateCreate { .. }) => prediction_faults.0.push(other),
+            FaultKind::StreamGone => return problem::not_found(),
+            other @ (FaultKind::StreamDrop { .. }
+            | FaultKind::StreamEnd { .. }
+            | FaultKind::StreamSplit) => stream_faults.0.push(other),
         }
     }
-    if path.starts_with("/v1") {
+    // A stream URL needs no token (the official JavaScript and Go clients
+    // send none): the URL is the permission.
+    if path.starts_with("/v1") && endpoint != Some(Endpoint::Stream) {
         let Some(token) = token else {
             return problem::no_token();
         };
@@ -180,6 +198,7 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
         }
     }
     request.extensions_mut().insert(prediction_faults);
+    request.extensions_mut().insert(stream_faults);
     if let (true, Some(control)) = (drop_now, &control) {
         // Accepted: the handler goes on without the connection.
         tokio::spawn(next.run(request));

@@ -21,6 +21,10 @@ pub enum Format {
     Jpeg,
     /// `image/webp`, magic `RIFF....WEBP`.
     Webp,
+    /// `video/webm` (not drawn: [`crate::media::BALL_WEBM`]).
+    Webm,
+    /// `audio/wav` (drawn by [`crate::media::wav`]).
+    Wav,
 }
 
 impl Format {
@@ -40,6 +44,8 @@ impl Format {
             Self::Png => "png",
             Self::Jpeg => "jpg",
             Self::Webp => "webp",
+            Self::Webm => "webm",
+            Self::Wav => "wav",
         }
     }
 
@@ -49,6 +55,8 @@ impl Format {
             Self::Png => "image/png",
             Self::Jpeg => "image/jpeg",
             Self::Webp => "image/webp",
+            Self::Webm => "video/webm",
+            Self::Wav => "audio/wav",
         }
     }
 }
@@ -70,6 +78,9 @@ pub struct ImageSpec {
     pub format: Format,
     /// JPEG quality 0–100 (clamped to 1–100).
     pub quality: u8,
+    /// Input images of an edit model: the pixels are computed from them
+    /// ([`crate::edit::compose`]) instead of drawn from the prompt.
+    pub sources: Vec<std::sync::Arc<image::RgbImage>>,
 }
 
 /// 64-bit FNV-1a, then a splitmix finaliser.
@@ -95,6 +106,9 @@ fn splitmix(mut z: u64) -> u64 {
 
 /// Draws the RGB pixels (row-major, 3 bytes a pixel).
 pub fn render(spec: &ImageSpec) -> Vec<u8> {
+    if !spec.sources.is_empty() {
+        return crate::edit::compose(&spec.sources, spec.width.max(1), spec.height.max(1));
+    }
     let key = hash(&[
         spec.prompt.as_bytes(),
         &spec.seed.to_le_bytes(),
@@ -137,8 +151,14 @@ pub fn render(spec: &ImageSpec) -> Vec<u8> {
     out
 }
 
-/// Renders and encodes one output file.
+/// Renders and encodes one output file (the media formats come from
+/// [`crate::media`]; a WAV lasts `spec.width` seconds).
 pub fn encode(spec: &ImageSpec) -> Vec<u8> {
+    match spec.format {
+        Format::Webm => return crate::media::BALL_WEBM.to_vec(),
+        Format::Wav => return crate::media::wav(&spec.prompt, spec.seed, f64::from(spec.width)),
+        _ => {}
+    }
     let pixels = render(spec);
     let mut bytes = Vec::new();
     let (w, h) = (spec.width.max(1), spec.height.max(1));
@@ -155,6 +175,7 @@ pub fn encode(spec: &ImageSpec) -> Vec<u8> {
             h,
             ExtendedColorType::Rgb8,
         ),
+        Format::Webm | Format::Wav => unreachable!("returned above"),
     };
     result.expect("encoding an in-memory RGB image cannot fail");
     bytes
@@ -173,6 +194,7 @@ mod tests {
             height: 24,
             format,
             quality: 80,
+            sources: Vec::new(),
         }
     }
 

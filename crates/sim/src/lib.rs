@@ -3,7 +3,8 @@
 //!
 //! It serves the parts of Replicate's HTTP API that Genqueue uses —
 //! predictions (create by model or by version, get, cancel, list), the
-//! account, models and versions — plus output files outside `/v1` (like
+//! account, models and versions, search and collections, the Files API
+//! (`/v1/files`) — plus output files (pictures, video, audio) outside `/v1` (like
 //! replicate.delivery) and `/_sim/...` controls. Wire details follow
 //! Replicate's OpenAPI document and docs; each module says where a fact
 //! comes from. It depends on no crate of Genqueue's: it is an independent
@@ -23,14 +24,20 @@
 
 #![warn(missing_docs)]
 
+mod browse;
 pub mod catalogue;
+pub mod catalogue_media;
 pub mod config;
 mod control;
 mod create;
+mod edit;
 pub mod faults;
+mod files;
 mod gate;
 pub mod images;
 pub mod limits;
+pub mod media;
+mod outputs;
 mod prediction;
 mod problem;
 mod routes;
@@ -38,6 +45,7 @@ pub mod schema;
 mod server;
 mod state;
 pub mod stats;
+mod stream;
 
 use std::io;
 use std::net::SocketAddr;

@@ -101,8 +101,12 @@ FAULTS (--fault KIND[@TRIGGER][,token=TOKEN][,endpoint=ENDPOINT]):
             stuck                the created prediction stays 'starting'
             revoke               revoke the token (use @nth=N+1 to let N requests through)
             truncate             downloads send half the bytes of their Content-Length, then close
+            stream-drop[=N]      a prediction stream's connection breaks after N events (default 1)
+            stream-end[=N]       a prediction stream ends without 'done' (after N events; default: where 'done' would be)
+            stream-split         a prediction stream's writes are cut into pieces of a few bytes
+            stream-gone          a prediction stream answers 404
   TRIGGER   always (default) | rate=P | nth=N | every=N   (counted over matching requests)
-  ENDPOINT  create, get, list, cancel, account, model, files
+  ENDPOINT  create, get, list, cancel, account, model, files, stream
   e.g. --fault 503-json@rate=0.1 --fault drop-after@nth=2,endpoint=create --fault revoke@nth=11,token=T
 
 RUN-TIME CONTROL (HTTP, no auth): GET /_sim/stats; GET|POST|DELETE /_sim/faults (JSON rules);
@@ -201,6 +205,7 @@ async fn main() {
         inline_outputs_in_wait: !cli.no_inline_wait,
         wait_answers_processing: !cli.wait_reports_terminal,
         list_page_size: cli.page_size,
+        ..SimConfig::default()
     };
     let sim = match Sim::start(config).await {
         Ok(sim) => sim,

@@ -25,6 +25,38 @@ pub enum Ending {
     Interrupted,
 }
 
+/// How the output JSON holds the files (Cog's `Output` schema of the model).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputShape {
+    /// A list of file URLs (image models: `List[Path]`).
+    List,
+    /// One file URL as a string (`Path`).
+    Single,
+    /// An object with one key a file, in file order.
+    Named(Vec<&'static str>),
+    /// A list of text tokens and no file (`ConcatenateIterator[str]`); while
+    /// processing, the tokens so far, as Replicate shows a streaming model's
+    /// output growing.
+    Text(Vec<String>),
+}
+
+impl OutputShape {
+    /// The `output` value for these file URLs.
+    pub fn wrap(&self, urls: Vec<String>) -> Value {
+        match self {
+            Self::List => json!(urls),
+            Self::Single => urls.into_iter().next().map_or(Value::Null, Value::String),
+            Self::Named(keys) => Value::Object(
+                keys.iter()
+                    .map(|k| k.to_string())
+                    .zip(urls.into_iter().map(Value::String))
+                    .collect(),
+            ),
+            Self::Text(tokens) => json!(tokens),
+        }
+    }
+}
+
 /// One output file to be (lazily) drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputFile {
@@ -48,6 +80,8 @@ pub struct Prediction {
     pub seed: u64,
     pub steps: u32,
     pub outputs: Vec<OutputFile>,
+    /// How `output` holds them.
+    pub shape: OutputShape,
     pub created_at: DateTime<Utc>,
     /// Time in `starting`; None = stuck for ever.
     pub boot: Option<Span>,
@@ -56,6 +90,13 @@ pub struct Prediction {
     pub ending: Ending,
     pub deadline: Option<DateTime<Utc>>,
     pub canceled_at: Option<DateTime<Utc>>,
+    /// Decoded input images of an edit model (outputs are computed from them).
+    pub sources: Vec<std::sync::Arc<image::RgbImage>>,
+    /// An official model billed per output image: its finished predictions
+    /// report `metrics.image_count`, as Replicate's do (a real
+    /// black-forest-labs/flux-schnell body: `"metrics": {"image_count": 1,
+    /// "predict_time": 0.5579}`); other models report time only.
+    pub per_image: bool,
 }
 
 impl Prediction {
@@ -185,6 +226,21 @@ impl Prediction {
         }
     }
 
+    /// The next instant after `now` at which another progress line is
+    /// printed (its start while `starting`); `None` once every step is done
+    /// or it will not start.
+    pub fn next_step_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let start = self.start()?;
+        if now < start {
+            return Some(start);
+        }
+        let run = self.run.num_nanoseconds()?.max(1) as i128;
+        let steps = i128::from(self.steps.max(1));
+        let elapsed = i128::from((now - start).num_nanoseconds()?);
+        let next = elapsed * steps / run + 1;
+        (next <= steps).then(|| start + Span::nanoseconds((run * next / steps + 1) as i64))
+    }
+
     /// Cancels if not yet terminal at `now`; returns whether it did.
     pub fn cancel(&mut self, now: DateTime<Utc>) -> bool {
         if self.view(now).is_terminal() {
@@ -245,6 +301,7 @@ impl Prediction {
             height: o.height,
             format: o.format,
             quality: o.quality,
+            sources: self.sources.clone(),
         })
     }
 
@@ -274,7 +331,7 @@ impl Prediction {
             "urls": {
                 "get": get,
                 "cancel": format!("{get}/cancel"),
-                "stream": format!("{base}/v1/stream/{}", self.id),
+                "stream": format!("{base}/v1/files/{}", crate::stream::stream_id(&self.id)),
                 "web": format!("{base}/p/{}", self.id),
             },
         });
@@ -287,20 +344,28 @@ impl Prediction {
         let succeeded = view.status == "succeeded";
         if succeeded && !removed {
             body["output"] = match &inline {
-                Some((uris, _)) => json!(uris),
-                None => json!(
+                Some((uris, _)) => self.shape.wrap(uris.clone()),
+                None => self.shape.wrap(
                     self.output_names()
                         .iter()
                         .map(|n| format!("{base}/files/{}/{n}", self.id))
-                        .collect::<Vec<_>>()
+                        .collect::<Vec<_>>(),
                 ),
             };
+        } else if let (OutputShape::Text(tokens), "processing", false) =
+            (&self.shape, view.status, removed)
+        {
+            let n = tokens.len() * view.steps_done as usize / self.steps.max(1) as usize;
+            body["output"] = json!(tokens[..n.min(tokens.len())]);
         }
         if let Some(c) = view.completed_at {
             body["completed_at"] = json!(stamp(c, 9));
             let mut metrics = json!({"total_time": secs(c - self.created_at)});
             if let Some(s) = view.started_at {
                 metrics["predict_time"] = json!(secs(c - s));
+            }
+            if self.per_image && succeeded {
+                metrics["image_count"] = json!(self.outputs.len());
             }
             body["metrics"] = metrics;
         }
@@ -390,12 +455,15 @@ mod tests {
                 format: Format::Png,
                 quality: 80,
             }],
+            shape: OutputShape::List,
             created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             boot: Some(Span::seconds(1)),
             run: Span::seconds(4),
             ending: Ending::Succeed,
             deadline: None,
             canceled_at: None,
+            sources: Vec::new(),
+            per_image: true,
         }
     }
 
@@ -485,5 +553,26 @@ mod tests {
         assert_eq!(body["status"], "processing");
         assert_eq!(body["output"][0], "data:image/png;base64,AA");
         assert!(body.get("completed_at").is_none());
+    }
+
+    #[test]
+    fn finished_predictions_report_metrics_as_replicate_does() {
+        let mut p = prediction();
+        let done = p.to_json(&at(&p, 9.0), "http://h", false, None);
+        // Official per-image model: image_count beside predict_time (4 s run) and total_time.
+        assert_eq!(done["metrics"]["image_count"], json!(1));
+        assert_eq!(done["metrics"]["predict_time"], json!(4.0));
+        assert_eq!(done["metrics"]["total_time"], json!(5.0));
+        assert!(
+            p.to_json(&at(&p, 3.0), "http://h", false, None)
+                .get("metrics")
+                .is_none()
+        );
+        p.per_image = false;
+        let timed = p.to_json(&at(&p, 9.0), "http://h", false, None);
+        assert!(timed["metrics"].get("image_count").is_none(), "{timed}");
+        p.ending = Ending::Interrupted;
+        let failed = p.to_json(&at(&p, 9.0), "http://h", false, None);
+        assert!(failed["metrics"].get("image_count").is_none());
     }
 }

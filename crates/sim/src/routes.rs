@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Extension, Router, middleware};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::gate::{Caller, Truncate, gate};
 use crate::prediction::Prediction;
 use crate::state::Shared;
-use crate::{catalogue, control, create, images, problem};
+use crate::{browse, catalogue, control, create, files, images, problem};
 
 /// The whole application.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -28,10 +28,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/v1/models/{owner}/{name}/predictions",
             post(create::for_model),
         )
+        .route("/v1/models", any(browse::models))
+        .route("/v1/search", get(browse::search))
+        .route("/v1/collections", get(browse::collections))
+        .route("/v1/collections/{slug}", get(browse::collection))
         .route("/v1/models/{owner}/{name}", get(get_model))
         .route("/v1/models/{owner}/{name}/versions/{id}", get(get_version))
         .route("/v1/account", get(account))
         .route("/files/{id}/{name}", get(download))
+        .merge(files::routes())
         .merge(control::routes())
         .fallback(|| async { problem::not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
@@ -170,21 +175,7 @@ async fn get_model(
     let Some(model) = catalogue::find(&shared.models, &owner, &name) else {
         return problem::not_found();
     };
-    json_ok(json!({
-        "url": format!("https://replicate.com/{owner}/{name}"),
-        "owner": model.owner,
-        "name": model.name,
-        "description": model.description,
-        "visibility": "public",
-        "github_url": null,
-        "paper_url": null,
-        "license_url": null,
-        "run_count": model.run_count,
-        "cover_image_url": format!("{}/files/cover/{}-{}.webp", shared.base, model.owner, model.name),
-        "default_example": null,
-        "is_official": model.official,
-        "latest_version": version_json(model),
-    }))
+    json_ok(browse::model_json(&shared, model))
 }
 
 /// `GET /v1/models/{owner}/{name}/versions/{id}`.
@@ -234,6 +225,9 @@ async fn download(
     Path((id, name)): Path<(String, String)>,
     truncate: Option<Extension<Truncate>>,
 ) -> Response {
+    if id == "cover" {
+        return cover(&name);
+    }
     let now = shared.now();
     let found = {
         let inner = shared.lock();
@@ -277,6 +271,33 @@ async fn download(
         .header(header::CACHE_CONTROL, "public, max-age=3600")
         .body(body)
         .unwrap_or_else(|_| problem::not_found())
+}
+
+/// `GET /files/cover/{name}.webp`: a model's cover picture (a model's
+/// `cover_image_url`), drawn from its name; 404 for other names.
+fn cover(file: &str) -> Response {
+    let Some(stem) = file.strip_suffix(".webp") else {
+        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+    };
+    let bytes = images::encode(&images::ImageSpec {
+        prompt: stem.to_string(),
+        seed: 0,
+        index: 0,
+        width: 192,
+        height: 192,
+        format: images::Format::Webp,
+        quality: 80,
+        sources: Vec::new(),
+    });
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "image/webp"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

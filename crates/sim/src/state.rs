@@ -47,6 +47,8 @@ pub struct Inner {
     pub expired_before: Option<DateTime<Utc>>,
     pub stats: Stats,
     pub next_seq: u64,
+    /// Uploaded files by id (`files.rs`).
+    pub uploads: HashMap<String, crate::files::StoredFile>,
 }
 
 /// Encoded output files by (prediction id, output index).
@@ -75,6 +77,7 @@ impl Shared {
             expired_before: None,
             stats: Stats::default(),
             next_seq: 0,
+            uploads: HashMap::new(),
         };
         for account in &config.accounts {
             inner.add_account(account.clone(), &config);

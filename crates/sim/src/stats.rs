@@ -47,6 +47,30 @@ pub struct Stats {
     pub live_by_status: BTreeMap<String, u64>,
     /// Faults fired per kind label.
     pub faults_injected: BTreeMap<String, u64>,
+    /// Stream connections (`urls.stream`) per prediction id: a stream
+    /// carries no token, so its requests count under `none` in
+    /// `requests_by_token`; this says whose prediction they followed.
+    #[serde(default)]
+    pub streams_by_prediction: BTreeMap<String, u64>,
+    /// Stream connections that sent `Last-Event-ID` (resumes).
+    #[serde(default)]
+    pub streams_resumed_total: u64,
+    /// Streams open now.
+    #[serde(default)]
+    pub streams_open: u64,
+    /// The most streams open at once so far.
+    #[serde(default)]
+    pub streams_open_max: u64,
+    /// Files uploaded (`POST /v1/files`) per account.
+    #[serde(default)]
+    pub uploads_by_account: BTreeMap<String, u64>,
+    /// Uploaded files taken as a prediction input, per account of the
+    /// prediction (always the file's own: another account's is refused).
+    #[serde(default)]
+    pub file_inputs_by_account: BTreeMap<String, u64>,
+    /// Creates refused because an input named another account's file.
+    #[serde(default)]
+    pub foreign_file_inputs: u64,
 }
 
 impl Stats {

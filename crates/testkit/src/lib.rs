@@ -6,10 +6,12 @@
 //!
 //! A normal library (the benchmark binary uses it), not `cfg(test)` code.
 
+pub mod fake_telegram;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use genqueue_core::engine::{Engine, EngineConfig, PollSchedule};
+use genqueue_core::engine::{Engine, EngineConfig, PollSchedule, StreamConfig};
 use genqueue_core::model::{Generation, GenerationId, NewGeneration, TokenId};
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
@@ -57,6 +59,11 @@ pub fn test_engine_config() -> EngineConfig {
             first: Duration::from_millis(30),
             growth: 1.5,
         },
+        streams: StreamConfig {
+            check: Duration::from_millis(300),
+            idle: Duration::from_secs(5),
+            ..StreamConfig::default()
+        },
         ..EngineConfig::default()
     }
 }
@@ -77,6 +84,7 @@ pub fn flux(prompt: &str, extra: serde_json::Value) -> NewGeneration {
         priority: 0,
         batch_id: None,
         retried_from: None,
+        deadlines: Default::default(),
     }
 }
 
@@ -128,6 +136,7 @@ pub struct WorldBuilder {
     secrets: Option<Arc<dyn SecretStore>>,
     client_timeout: Option<Duration>,
     concurrency: u32,
+    clock: Option<Arc<dyn genqueue_core::clock::Clock>>,
 }
 
 impl WorldBuilder {
@@ -144,6 +153,11 @@ impl WorldBuilder {
     /// The Replicate client's request time-out (default: the client's own).
     pub fn client_timeout(mut self, timeout: Duration) -> Self {
         self.client_timeout = Some(timeout);
+        self
+    }
+    /// The clock the queue and the engine read (default: the system's).
+    pub fn clock(mut self, clock: Arc<dyn genqueue_core::clock::Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
     /// Slots per token (default 1).
@@ -170,8 +184,15 @@ impl WorldBuilder {
         let secrets = self
             .secrets
             .unwrap_or_else(|| Arc::new(MemorySecretStore::new()));
-        let (w, accounts) =
-            World::assemble(sim, self.tokens, &base, self.client_timeout, secrets).await?;
+        let (w, accounts) = World::assemble(
+            sim,
+            self.tokens,
+            &base,
+            self.client_timeout,
+            secrets,
+            self.clock,
+        )
+        .await?;
         for (i, (id, account)) in w.token_ids.iter().zip(&accounts).enumerate() {
             if *account != format!("user{i}") {
                 return Err(format!("token {i} was checked as {account}, not user{i}"));
@@ -197,6 +218,7 @@ impl World {
             secrets: None,
             client_timeout: None,
             concurrency: 1,
+            clock: None,
         }
     }
 
@@ -223,7 +245,7 @@ impl World {
         client_timeout: Duration,
         secrets: Arc<dyn SecretStore>,
     ) -> World {
-        World::assemble(sim, tokens, api_base, Some(client_timeout), secrets)
+        World::assemble(sim, tokens, api_base, Some(client_timeout), secrets, None)
             .await
             .expect("test world")
             .0
@@ -237,6 +259,7 @@ impl World {
         api_base: &str,
         client_timeout: Option<Duration>,
         secrets: Arc<dyn SecretStore>,
+        clock: Option<Arc<dyn genqueue_core::clock::Clock>>,
     ) -> Result<(World, Vec<String>), String> {
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         let store = Store::open(&dir.path().join(genqueue_core::paths::DB_FILE))
@@ -245,7 +268,10 @@ impl World {
         if let Some(t) = client_timeout {
             client = client.with_timeout(t).with_create_timeout(t);
         }
-        let queue = Queue::from_parts(dir.path().to_owned(), store, client, secrets);
+        let mut queue = Queue::from_parts(dir.path().to_owned(), store, client, secrets);
+        if let Some(clock) = clock {
+            queue = queue.with_clock(clock);
+        }
         let mut token_ids = Vec::new();
         let mut accounts = Vec::new();
         for (i, t) in tokens.iter().enumerate() {

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
+import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
 import type { BatchSummary } from "../bindings";
 import { useGenerations } from "../context/GenerationsContext";
@@ -11,7 +11,8 @@ import { useQueueEta } from "../context/QueueContext";
 import { isActive } from "../lib/generation";
 import { formatEta } from "../lib/time";
 import { ErrorNotice } from "./ErrorNotice";
-import { ImageIcon, RetryIcon, StopIcon } from "./icons";
+import { RetryIcon, StopIcon } from "./icons";
+import { OutputThumb } from "./OutputThumb";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 
@@ -147,7 +148,7 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
               aria-current={g.id === currentId ? "page" : undefined}
               title={g.prompt_excerpt}
             >
-              {g.output_files[0] ? <img src={fileUrl(g.output_files[0])} alt="" loading="lazy" /> : <ImageIcon />}
+              <OutputThumb files={g.output_files} />
               <span className="batch-tile-status">
                 <StatusIcon status={g.status} />
               </span>

@@ -3,11 +3,14 @@ import { useTranslation } from "react-i18next";
 import type { Generation } from "../bindings";
 import { useApp } from "../context/AppContext";
 import { useQueueEta } from "../context/QueueContext";
+import { failureParts } from "../lib/failure";
 import { isActive } from "../lib/generation";
 import { showValue } from "../lib/schemaValues";
 import { formatDateTime, formatDuration, formatEta, runningMs, useNow } from "../lib/time";
 import { formatWait } from "../lib/wait";
 import { ProgressBar } from "./ProgressBar";
+import { previewUrl } from "./FileField";
+import "../styles/files.css";
 import { StatusIcon } from "./StatusIcon";
 
 /** "About 12s left", "Starts in about 40s…", or why it waits. */
@@ -28,6 +31,7 @@ export function StatusPanel({ generation: g }: { generation: Generation }) {
   const { t } = useTranslation();
   const now = useNow(1000, isActive(g.status));
   const running = runningMs(g, now);
+  const failure = failureParts(g);
   return (
     <div className={`status-panel status-panel-${g.status}`} data-testid="status-panel">
       <div className="status-line">
@@ -40,8 +44,8 @@ export function StatusPanel({ generation: g }: { generation: Generation }) {
       {g.status === "pending" && g.wait_reason && <p className="small muted" data-testid="wait-reason">{formatWait(g.wait_reason)}</p>}
       {g.status === "failed" && (
         <div className="failure" role="alert">
-          <strong>{t(`errorKind.${g.error_kind ?? "other"}`)}</strong>
-          {g.error && <p>{g.error}</p>}
+          <strong>{failure.heading}</strong>
+          {failure.detail && <p>{failure.detail}</p>}
         </div>
       )}
       {running !== null && isActive(g.status) && <p className="small muted">{t("result.runningFor", { d: formatDuration(running) })}</p>}
@@ -74,6 +78,25 @@ export function TimesList({ generation: g }: { generation: Generation }) {
   );
 }
 
+/** The input files a value names (`genqueue-input:…`, `data:…`), or null when it names none. */
+function keptFiles(v: unknown): string[] | null {
+  const list = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+  const files = list.filter((s) => s.startsWith("genqueue-input:") || s.startsWith("data:"));
+  return files.length > 0 && files.length === list.length ? files : null;
+}
+
+/** The input pictures a generation keeps, in order. */
+function InputThumbs({ files }: { files: string[] }) {
+  return (
+    <span className="input-thumbs">
+      {files.map((f, i) => {
+        const src = previewUrl(f);
+        return src ? <img key={i} src={src} alt="" className="input-thumb" /> : <span key={i}>{f}</span>;
+      })}
+    </span>
+  );
+}
+
 export function SettingsList({ generation: g }: { generation: Generation }) {
   const { t } = useTranslation();
   const source = Object.keys(g.settings).length > 0 ? g.settings : g.input;
@@ -84,7 +107,7 @@ export function SettingsList({ generation: g }: { generation: Generation }) {
       {entries.map(([k, v]) => (
         <div key={k} className="fact-row">
           <dt>{k.replace(/_/g, " ")}</dt>
-          <dd className="mono">{showValue(v)}</dd>
+          <dd className="mono">{keptFiles(v) ? <InputThumbs files={keptFiles(v) ?? []} /> : showValue(v)}</dd>
         </div>
       ))}
     </dl>

@@ -10,6 +10,7 @@ import { elapsedMs, formatDuration, useNow } from "../lib/time";
 import { EtaLine } from "./GenerationFacts";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
+import { OutputThumb } from "./OutputThumb";
 
 export const QUEUE_SIZE = 5;
 
@@ -60,6 +61,11 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
             <li key={g.id}>
               <button type="button" className="queue-item" data-id={g.id} onClick={() => open(g.id)}>
                 <StatusIcon status={g.status} />
+                {g.output_files.length > 0 && (
+                  <span className="queue-thumb">
+                    <OutputThumb files={g.output_files} />
+                  </span>
+                )}
                 <span className="queue-body">
                   <span className="queue-line">
                     <span className="queue-model">{g.model_name}</span>

@@ -71,6 +71,7 @@ export function Header({ minimal = false }: { minimal?: boolean }) {
           </NavLink>
           <NavLink to="/history">{t("nav.history")}</NavLink>
           <NavLink to="/tokens">{t("nav.tokens")}</NavLink>
+          <NavLink to="/spend">{t("nav.spend")}</NavLink>
           <NavLink to="/settings">{t("nav.settings")}</NavLink>
         </nav>
       )}

@@ -1,6 +1,11 @@
-// Preset models as chips, plus any owner/name[:version] typed by hand.
+// Preset models as chips, any owner/name[:version] typed by hand, and the
+// model browser (search, collections, favourites, recent) to find others.
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { ModelPreset } from "../bindings";
+import { SearchIcon } from "./icons";
+import { ModelBrowser } from "./ModelBrowser";
+import "../styles/media.css";
 
 export const MODEL_PATTERN = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*(:[0-9a-f]{6,})?$/;
 
@@ -22,6 +27,7 @@ export function ModelPicker({
   onChange: (model: string) => void;
 }) {
   const { t } = useTranslation();
+  const [browsing, setBrowsing] = useState(false);
   const current = presets.find((p) => p.model === model);
   return (
     <div className={`field field-wide${error ? " field-invalid" : ""}`}>
@@ -35,20 +41,34 @@ export function ModelPicker({
           </button>
         ))}
       </div>
-      <input
-        className="input input-mono"
-        aria-label={t("model.input")}
-        aria-describedby="model-help"
-        placeholder={t("model.placeholder")}
-        spellCheck={false}
-        autoCapitalize="off"
-        autoCorrect="off"
-        value={model}
-        onChange={(e) => onChange(e.target.value.trim())}
-      />
+      <div className="model-picker-row">
+        <input
+          className="input input-mono"
+          aria-label={t("model.input")}
+          aria-describedby="model-help"
+          placeholder={t("model.placeholder")}
+          spellCheck={false}
+          autoCapitalize="off"
+          autoCorrect="off"
+          value={model}
+          onChange={(e) => onChange(e.target.value.trim())}
+        />
+        <button type="button" className="btn" onClick={() => setBrowsing(true)}>
+          <SearchIcon /> {t("browser.open")}
+        </button>
+      </div>
       <div id="model-help" className="field-help">
         {error ? <span className="field-error">{error}</span> : current ? current.description : t("model.help")}
       </div>
+      {browsing && (
+        <ModelBrowser
+          onClose={() => setBrowsing(false)}
+          onChoose={(m) => {
+            onChange(m);
+            setBrowsing(false);
+          }}
+        />
+      )}
     </div>
   );
 }

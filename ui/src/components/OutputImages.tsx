@@ -1,12 +1,18 @@
-// The outputs of a generation: local files as a grid, placeholders while running.
-import { useState } from "react";
+// The outputs of a generation, each shown as what it is: pictures as a grid
+// (opened in the lightbox), videos and audio in players with controls, text
+// and JSON as copyable text, other files by name; placeholders while running.
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { fileUrl } from "../backend";
 import type { Generation } from "../bindings";
 import { isActive } from "../lib/generation";
-import { ImageIcon } from "./icons";
+import { outputKey, outputKind, type OutputKind } from "../lib/outputs";
+import { usePlayableUrl } from "../lib/playable";
+import { CopyIcon, ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
+import { FileIcon } from "./mediaIcons";
 import { ProgressBar } from "./ProgressBar";
+import "../styles/media.css";
 
 const EMPTY_TEXT = {
   completed: "outputs.noneCompleted",
@@ -14,17 +20,79 @@ const EMPTY_TEXT = {
   cancelled: "outputs.noneCancelled",
 } as const;
 
+const KIND_LABEL = {
+  image: "outputs.kind.file",
+  video: "outputs.kind.video",
+  audio: "outputs.kind.audio",
+  text: "outputs.kind.text",
+  file: "outputs.kind.file",
+} as const;
+
 function expectedOutputs(g: Generation): number {
   const n = g.input.num_outputs ?? g.settings.num_outputs;
   return typeof n === "number" && n > 0 ? Math.min(n, 8) : 1;
 }
 
+/** A saved text or JSON output, read from its file; a Copy button. */
+function TextOutput({ url, label }: { url: string; label: string }) {
+  const { t } = useTranslation();
+  const [text, setText] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    let live = true;
+    setText(null);
+    setFailed(false);
+    fetch(url)
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+      .then((body) => live && setText(body))
+      .catch(() => live && setFailed(true));
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  return (
+    <figure className="output-text" aria-label={label}>
+      <div className="output-text-head">
+        <figcaption className="small muted">{label}</figcaption>
+        <button
+          type="button"
+          className="btn btn-link btn-sm"
+          disabled={text === null}
+          onClick={() => {
+            if (text === null) return;
+            void navigator.clipboard.writeText(text).then(() => setCopied(true));
+          }}
+        >
+          <CopyIcon /> {copied ? t("outputs.copied") : t("outputs.copyText")}
+        </button>
+      </div>
+      {failed ? <p className="field-error">{t("outputs.textUnreadable")}</p> : <pre className="output-text-body" data-testid="output-text">{text ?? "…"}</pre>}
+    </figure>
+  );
+}
+
+/** A video or audio output in a player with controls. */
+function MediaOutput({ kind, url, label }: { kind: "video" | "audio"; url: string; label: string }) {
+  const src = usePlayableUrl(url) ?? undefined;
+  return (
+    <figure className={`output-media output-${kind}`}>
+      {kind === "video" ? (
+        <video src={src} controls playsInline preload="metadata" aria-label={label} data-testid="output-video" />
+      ) : (
+        <audio src={src} controls preload="metadata" aria-label={label} data-testid="output-audio" />
+      )}
+      <figcaption className="small muted">{label}</figcaption>
+    </figure>
+  );
+}
+
 export function OutputImages({ generation, onSave }: { generation: Generation; onSave: (index: number) => void }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<number | null>(null);
-  const urls = generation.output_files.map(fileUrl);
+  const files = generation.output_files;
 
-  if (urls.length === 0) {
+  if (files.length === 0) {
     if (!isActive(generation.status)) {
       return (
         <div className="outputs-empty">
@@ -46,16 +114,39 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
     );
   }
 
+  // Pictures keep their grid and lightbox; their index in the lightbox is among pictures only.
+  const images = files.map((f, i) => ({ f, i })).filter(({ f }) => outputKind(f) === "image");
+  const others = files.map((f, i) => ({ f, i })).filter(({ f }) => outputKind(f) !== "image");
+  const imageUrls = images.map(({ f }) => fileUrl(f));
+  const labelOf = (f: string, i: number, kind: OutputKind) => outputKey(f) ?? t(KIND_LABEL[kind], { n: i + 1 });
+
   return (
-    <>
-      <div className={`outputs outputs-${Math.min(urls.length, 4)}`}>
-        {urls.map((url, i) => (
-          <button key={url} type="button" className="output" aria-label={t("outputs.open", { n: i + 1 })} onClick={() => setOpen(i)}>
-            <img src={url} alt={t("outputs.alt", { n: i + 1 })} loading="lazy" />
-          </button>
-        ))}
-      </div>
-      {open !== null && <Lightbox urls={urls} index={open} onIndex={setOpen} onClose={() => setOpen(null)} onSave={onSave} />}
-    </>
+    <div className="outputs-all">
+      {images.length > 0 && (
+        <div className={`outputs outputs-${Math.min(images.length, 4)}`}>
+          {images.map(({ f }, k) => (
+            <button key={f} type="button" className="output" aria-label={t("outputs.open", { n: k + 1 })} onClick={() => setOpen(k)}>
+              <img src={imageUrls[k]} alt={t("outputs.alt", { n: k + 1 })} loading="lazy" />
+            </button>
+          ))}
+        </div>
+      )}
+      {others.map(({ f, i }) => {
+        const kind = outputKind(f);
+        const url = fileUrl(f);
+        const label = labelOf(f, i, kind);
+        if (kind === "video" || kind === "audio") return <MediaOutput key={f} kind={kind} url={url} label={label} />;
+        if (kind === "text") return <TextOutput key={f} url={url} label={label} />;
+        return (
+          <div key={f} className="output-file">
+            <FileIcon /> <span className="mono small">{f.split("/").pop()}</span>
+            <button type="button" className="btn btn-sm" onClick={() => onSave(i)}>
+              {t("result.saveAs")}
+            </button>
+          </div>
+        );
+      })}
+      {open !== null && <Lightbox urls={imageUrls} index={open} onIndex={setOpen} onClose={() => setOpen(null)} onSave={(k) => onSave(images[k].i)} />}
+    </div>
   );
 }

@@ -3,6 +3,8 @@
 import { useTranslation } from "react-i18next";
 import type { InputField } from "../bindings";
 import { fieldLabel, isBounded, showValue } from "../lib/schemaValues";
+import { FileField } from "./FileField";
+import "../styles/files.css";
 
 type Props = { field: InputField; value: unknown; error?: string; onChange: (value: unknown) => void };
 
@@ -81,7 +83,10 @@ function Widget({ field, value, onChange, inputId, describedBy }: Props & { inpu
         </div>
       );
     }
+    case "files":
+      return <FileField field={field} value={value} inputId={inputId} describedBy={describedBy} onChange={onChange} />;
     case "string": {
+      if (kind.format === "uri") return <FileField field={field} value={value} inputId={inputId} describedBy={describedBy} onChange={onChange} />;
       const text = typeof value === "string" ? value : "";
       if (field.name.includes("prompt")) {
         return <textarea {...common} className="input" rows={2} value={text} onChange={(e) => onChange(e.target.value)} />;
@@ -115,7 +120,7 @@ export function SettingsField(props: Props) {
   const { field, error } = props;
   const inputId = `setting-${field.name}`;
   const helpId = `${inputId}-help`;
-  const wide = field.kind.type === "string" || field.kind.type === "other";
+  const wide = field.kind.type === "string" || field.kind.type === "other" || field.kind.type === "files";
   return (
     <div className={`field${wide ? " field-wide" : ""}${error ? " field-invalid" : ""}`} data-field={field.name} data-kind={field.kind.type}>
       <div className="field-label-row">
@@ -123,7 +128,7 @@ export function SettingsField(props: Props) {
           {fieldLabel(field)}
           {field.required && <span className="required" aria-label={t("field.required")}> *</span>}
         </label>
-        {field.default !== null && field.default !== undefined && <span className="field-default">{t("field.default", { value: showValue(field.default) })}</span>}
+        {field.default !== null && field.default !== undefined && !(Array.isArray(field.default) && field.default.length === 0) && <span className="field-default">{t("field.default", { value: showValue(field.default) })}</span>}
       </div>
       <Widget {...props} inputId={inputId} describedBy={helpId} />
       <div id={helpId} className="field-help">

@@ -65,10 +65,13 @@ describe("SettingsForm (from a model's input schema)", () => {
     expect(values.go_fast).toBe(false);
   });
 
-  it("string → input (url for uri)", () => {
+  it("a file (string, format uri) → a file picker for images with a drop zone", () => {
     mount();
     const image = screen.getByLabelText("Image") as HTMLInputElement;
-    expect(image.type).toBe("url");
+    expect(image.type).toBe("file");
+    expect(image.accept).toBe("image/*");
+    expect(image.multiple).toBe(false);
+    expect(screen.getByTestId("drop-image")).toHaveTextContent("Drop an image here");
   });
 
   it("shows defaults and descriptions", () => {

@@ -14,15 +14,15 @@ async function mounted() {
 }
 
 describe("GenerationsContext / useGenerations", () => {
-  it("loads once: the counters and the latest and unviewed generations", async () => {
+  it("loads once: the counters and the unviewed generations (what it shows; viewed ones are not kept)", async () => {
     const fake = fakeBackend("ready");
     const { result } = await mounted();
     expect(result.current.loaded).toBe(true);
     expect(result.current.unviewedCount).toBe(5);
     expect(result.current.activeCount).toBe(2);
-    expect(result.current.generations).toHaveLength(7);
+    expect(result.current.generations).toHaveLength(5);
     expect(result.current.unviewedGenerations.map((g) => g.prompt_excerpt.split(" ")[0])).toEqual(["Neon", "Isometric", "A", "Desert", "Misty"]);
-    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(["get_counters", "list_generations", "list_generations"]);
+    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(["get_counters", "list_generations"]);
   });
 
   it("goes +1 the moment a generation is created, before any event; the row comes with the event", async () => {

@@ -6,10 +6,10 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useReducer,
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary, QueueEvent } from "../bindings";
 import { newestFirst } from "../lib/generation";
-import { generationsReducer, initialGenerationsState, viewOf } from "./generationsState";
+import { generationsReducer, initialGenerationsState, KEPT_ROWS, viewOf } from "./generationsState";
 
-/** How many of the newest generations the initial load reads (plus every unviewed one up to the same limit). */
-export const INITIAL_LIMIT = 50;
+/** How many unviewed generations the initial load reads (the newest; all that the state keeps). */
+export const INITIAL_LIMIT = KEPT_ROWS;
 
 export type GenerationsContextValue = {
   generations: GenerationSummary[];
@@ -43,12 +43,11 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
     });
     Promise.all([
       backend.getCounters(),
-      backend.listGenerations({ limit: INITIAL_LIMIT }),
       backend.listGenerations({ limit: INITIAL_LIMIT, unviewedOnly: true }),
     ]).then(
-      ([counters, latest, unviewed]) => {
+      ([counters, unviewed]) => {
         if (!live) return;
-        dispatch({ type: "loaded", summaries: [...unviewed, ...latest], counters, now: Date.now() });
+        dispatch({ type: "loaded", summaries: unviewed, counters, now: Date.now() });
         const pending = buffered.current ?? [];
         buffered.current = null;
         for (const event of pending) dispatch({ type: "event", event, now: Date.now() });

@@ -14,6 +14,8 @@ export const DEFAULT_SETTINGS: Settings = {
   theme: "system",
   language: "system",
   start_paused_after_crash: false,
+  start_deadline_minutes: 15,
+  telegram: { chat_id: null, send_completed: true, send_failed: true, send_queue_finished: true, api_base: null },
 };
 
 export type SettingsContextValue = {

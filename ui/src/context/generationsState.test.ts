@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Counters, GenerationSummary, QueueEvent } from "../bindings";
 import { newestFirst } from "../lib/generation";
-import { generationsReducer, initialGenerationsState, OVERLAY_TTL_MS, viewOf, type GenerationsAction, type GenerationsState } from "./generationsState";
+import { generationsReducer, initialGenerationsState, KEPT_ROWS, OVERLAY_TTL_MS, viewOf, type GenerationsAction, type GenerationsState } from "./generationsState";
 
 const summary = (id: string, extra: Partial<GenerationSummary> = {}): GenerationSummary => ({
   id,
@@ -99,5 +99,19 @@ describe("generationsReducer counters", () => {
   it("lists newest first", () => {
     const s = run(["3", "1", "2"].map((id) => ev({ type: "generation_changed", data: summary(id) })), loaded);
     expect(view(s).generations.map((g) => g.id)).toEqual(["3", "2", "1"]);
+  });
+
+  it("keeps only what it shows: viewed rows leave, and at most the newest KEPT_ROWS unviewed stay", () => {
+    const many = Array.from({ length: KEPT_ROWS + 30 }, (_, i) => ev({ type: "generation_changed", data: summary(String(i + 1), { created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }) }));
+    const s = run(many, loaded);
+    const ids = view(s).generations.map((g) => g.id);
+    expect(ids).toHaveLength(KEPT_ROWS);
+    expect(ids[0]).toBe(String(KEPT_ROWS + 30));
+    expect(ids).not.toContain("1");
+    const viewed = run([ev({ type: "generation_changed", data: summary(String(KEPT_ROWS + 30), { viewed: true, created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, KEPT_ROWS + 29)).toISOString() }) })], s);
+    expect(Object.keys(viewed.byId)).toHaveLength(KEPT_ROWS - 1);
+    expect(viewed.byId[String(KEPT_ROWS + 30)]).toBeUndefined();
+    const allViewed = run([{ type: "all_viewed_locally", now: 0 }], s);
+    expect(Object.keys(allViewed.byId)).toHaveLength(0);
   });
 });

@@ -9,11 +9,20 @@
 // `generation_changed` event showing the same change (the Rust side emits
 // the row event before the counters event of one store change), so neither
 // the event order nor the command answer's order can count a change twice.
+//
+// Rows are kept only as far as something shows them: the unviewed ones (the
+// dropdown shows the newest few, the counters the rest), at most KEPT_ROWS,
+// newest first. A viewed row is dropped, so a session that runs thousands of
+// generations holds a few dozen summaries, not every one it has seen (issue
+// #12, "The window": no per-session high-water mark). Pages that list more
+// (Queue, History) load their own pages.
 import type { Counters, GenerationSummary, QueueEvent } from "../bindings";
-import { isActive } from "../lib/generation";
+import { isActive, newestFirst } from "../lib/generation";
 
 /** How long an unconfirmed adjustment may wait before a counters event drops it anyway. */
 export const OVERLAY_TTL_MS = 5000;
+/** Most unviewed rows kept (the newest); the initial load reads as many. */
+export const KEPT_ROWS = 50;
 
 type Adjustment = {
   kind: "created" | "viewed" | "all_viewed";
@@ -49,8 +58,22 @@ function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   return next;
 }
 
+/** `byId` with `summary` in it if it is unviewed (else without it), trimmed to the newest KEPT_ROWS. */
+function kept(byId: Record<string, GenerationSummary>, summary: GenerationSummary): Record<string, GenerationSummary> {
+  if (summary.viewed) return without(byId, summary.id);
+  return trimmed({ ...byId, [summary.id]: summary });
+}
+
+function trimmed(byId: Record<string, GenerationSummary>): Record<string, GenerationSummary> {
+  const rows = Object.values(byId);
+  if (rows.length <= KEPT_ROWS) return byId;
+  const next: Record<string, GenerationSummary> = {};
+  for (const s of rows.sort(newestFirst).slice(0, KEPT_ROWS)) next[s.id] = s;
+  return next;
+}
+
 function onRowChanged(state: GenerationsState, summary: GenerationSummary): GenerationsState {
-  const byId = { ...state.byId, [summary.id]: summary };
+  const byId = kept(state.byId, summary);
   const adj = state.overlay[summary.id];
   if (!adj || adj.confirmed) return { ...state, byId };
   const shows = adj.kind === "created" || (adj.kind === "viewed" && summary.viewed);
@@ -85,8 +108,8 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
     case "loaded": {
       // Events that arrived during the load are replayed after this action.
       const byId: Record<string, GenerationSummary> = {};
-      for (const s of action.summaries) byId[s.id] = s;
-      return { ...state, loaded: true, byId: { ...byId, ...state.byId }, counters: action.counters };
+      for (const s of action.summaries) if (!s.viewed) byId[s.id] = s;
+      return { ...state, loaded: true, byId: trimmed({ ...byId, ...state.byId }), counters: action.counters };
     }
     case "event":
       return onEvent(state, action.event, action.now);
@@ -120,8 +143,8 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
       return { ...state, byId, overlay };
     }
     case "all_viewed_locally": {
+      // Every row is viewed now: none is kept.
       const byId: Record<string, GenerationSummary> = {};
-      for (const [id, s] of Object.entries(state.byId)) byId[id] = s.viewed ? s : { ...s, viewed: true };
       const overlay: Record<string, Adjustment> = {};
       for (const [id, adj] of Object.entries(state.overlay)) overlay[id] = { ...adj, unviewed: 0 };
       // The call has returned: the next counters event already counts it.
@@ -129,7 +152,7 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
       return { ...state, byId, overlay };
     }
     case "summary_received":
-      return { ...state, byId: { ...state.byId, [action.summary.id]: action.summary } };
+      return { ...state, byId: kept(state.byId, action.summary) };
   }
 }
 

@@ -10,6 +10,10 @@ describe("formatFailure", () => {
     await i18n.changeLanguage("ru");
     expect(formatFailure(g)).toBe("Модель завершилась с ошибкой: CUDA out of memory");
     expect(formatFailure({ error_kind: "aborted", error: null })).toBe("Прервано до запуска");
+    // A deadline's length goes inside the sentence.
+    expect(formatFailure({ error_kind: "start_timeout", error: "15 min" })).toBe(
+      "Свободный GPU не нашёлся за 15 min; отменено, без оплаты",
+    );
     await i18n.changeLanguage("en");
   });
 

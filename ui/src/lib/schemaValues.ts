@@ -29,7 +29,7 @@ export function isBounded(f: InputField): boolean {
 }
 
 function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === "";
+  return v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
 }
 
 /** Problems by field name; empty when the values can be sent. */
@@ -75,4 +75,23 @@ export function showValue(v: unknown): string {
   if (typeof v === "boolean") return i18n.t(v ? "common.on" : "common.off");
   if (typeof v === "string") return v;
   return JSON.stringify(v);
+}
+
+/**
+ * The problems an `invalid_input` refusal names, by field: its message ends
+ * with `name: problem; name: problem` (core's `InputProblem::join`). Parts
+ * that name no field of the form stay out (the notice shows the whole text).
+ */
+export function fieldProblems(message: string, fields: InputField[]): Record<string, string> {
+  const names = new Set(fields.map((f) => f.name));
+  const at = message.indexOf("schema: ");
+  const list = at === -1 ? message : message.slice(at + "schema: ".length);
+  const out: Record<string, string> = {};
+  for (const part of list.split("; ")) {
+    const colon = part.indexOf(": ");
+    if (colon === -1) continue;
+    const name = part.slice(0, colon).trim();
+    if (names.has(name)) out[name] = part.slice(colon + 2);
+  }
+  return out;
 }

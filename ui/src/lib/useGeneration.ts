@@ -1,28 +1,36 @@
 import { useEffect, useMemo, useState } from "react";
-import { backend, toBackendError, type BackendError } from "../backend";
-import type { Generation } from "../bindings";
-import { useGenerations } from "../context/GenerationsContext";
+import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
+import type { Generation, GenerationSummary } from "../bindings";
 
-/** One full generation: read once, then kept live by the summaries that events bring. */
+/**
+ * One full generation: read once, then kept live by the summaries its own
+ * events bring (the page keeps what it shows; GenerationsContext keeps only
+ * the unviewed rows, and a generation on its result page is viewed).
+ */
 export function useGeneration(id: string) {
-  const { generations } = useGenerations();
   const [loaded, setLoaded] = useState<Generation | null>(null);
+  const [summary, setSummary] = useState<GenerationSummary | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
 
   useEffect(() => {
     let live = true;
     setLoaded(null);
+    setSummary(null);
     setError(null);
+    // Listen first, read second: a change during the read is not missed.
+    const stop = onQueueEvent((event) => {
+      if ((event.type === "generation_changed" || event.type === "generation_ended") && event.data.id === id) setSummary(event.data);
+    });
     backend.getGeneration(id).then(
       (g) => live && setLoaded(g),
       (e: unknown) => live && setError(toBackendError(e)),
     );
     return () => {
       live = false;
+      stop();
     };
   }, [id]);
 
-  const summary = generations.find((g) => g.id === id);
   const generation = useMemo<Generation | null>(() => {
     if (!loaded) return null;
     if (!summary) return loaded;

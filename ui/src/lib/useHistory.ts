@@ -7,12 +7,25 @@ import type { HistoryQuery } from "../bindings";
 
 export const HISTORY_PAGE = 200;
 
-export type HistoryFilters = { text: string; statuses: GenerationStatus[]; model: string | null; from: string | null; to: string | null };
+/**
+ * The history's filters. `from`/`to`: days of the date inputs; `run`: one
+ * run of the queue (a "Queue finished" notification's click), created at
+ * or after `from` and strictly before `to` (RFC 3339 instants), in place
+ * of the days.
+ */
+export type HistoryFilters = {
+  text: string;
+  statuses: GenerationStatus[];
+  model: string | null;
+  from: string | null;
+  to: string | null;
+  run: { from: string; to: string } | null;
+};
 
-export const NO_FILTERS: HistoryFilters = { text: "", statuses: [], model: null, from: null, to: null };
+export const NO_FILTERS: HistoryFilters = { text: "", statuses: [], model: null, from: null, to: null, run: null };
 
 export function isFiltered(f: HistoryFilters): boolean {
-  return f.text.trim() !== "" || f.statuses.length > 0 || f.model !== null || f.from !== null || f.to !== null;
+  return f.text.trim() !== "" || f.statuses.length > 0 || f.model !== null || f.from !== null || f.to !== null || f.run !== null;
 }
 
 /** A date input's day ("2025-03-01") as the RFC 3339 start or end of that local day. */
@@ -24,7 +37,9 @@ export function dayBound(day: string | null, end: boolean): string | null {
 
 export function toQuery(f: HistoryFilters, before: string | null, limit = HISTORY_PAGE): HistoryQuery {
   const text = f.text.trim();
-  return { text: text === "" ? null : text, statuses: f.statuses, model: f.model, from: dayBound(f.from, false), to: dayBound(f.to, true), before, limit };
+  const from = f.run ? f.run.from : dayBound(f.from, false);
+  const to = f.run ? f.run.to : dayBound(f.to, true);
+  return { text: text === "" ? null : text, statuses: f.statuses, model: f.model, from, to, before, limit };
 }
 
 /** Could a generation the events bring belong to this filtered list? (A search can't be judged here: only the store's FTS can.) */
@@ -33,6 +48,7 @@ function fits(g: GenerationSummary, f: HistoryFilters): boolean {
   if (f.statuses.length > 0 && !f.statuses.includes(g.status)) return false;
   if (f.model !== null && g.model_name !== f.model) return false;
   const created = Date.parse(g.created_at);
+  if (f.run) return created >= Date.parse(f.run.from) && created < Date.parse(f.run.to);
   const from = dayBound(f.from, false);
   const to = dayBound(f.to, true);
   return (from === null || created >= Date.parse(from)) && (to === null || created <= Date.parse(to));

@@ -4,20 +4,25 @@ import { MODEL_PATTERN } from "../components/ModelPicker";
 
 export type ModelFormState = { form: ModelForm | null; loading: boolean; error: BackendError | null };
 
-/** The settings schema of `model`, read after typing settles (`delayMs`). */
+/**
+ * The settings schema of `model`, read after typing settles (`delayMs`).
+ * Only `model`'s own form is ever returned: while another model's form is
+ * still held (the new one loading), `form` is null, so a create sent then
+ * carries no settings of the previous model.
+ */
 export function useModelForm(model: string, delayMs: number): ModelFormState {
-  const [state, setState] = useState<ModelFormState>({ form: null, loading: false, error: null });
+  const [state, setState] = useState<ModelFormState & { of: string | null }>({ form: null, loading: false, error: null, of: null });
   useEffect(() => {
     if (!MODEL_PATTERN.test(model)) {
-      setState({ form: null, loading: false, error: null });
+      setState({ form: null, loading: false, error: null, of: null });
       return;
     }
     let live = true;
     setState((s) => ({ ...s, loading: true, error: null }));
     const timer = setTimeout(() => {
       backend.getModelForm(model).then(
-        (form) => live && setState({ form, loading: false, error: null }),
-        (error: unknown) => live && setState({ form: null, loading: false, error: toBackendError(error) }),
+        (form) => live && setState({ form, loading: false, error: null, of: model }),
+        (error: unknown) => live && setState({ form: null, loading: false, error: toBackendError(error), of: model }),
       );
     }, delayMs);
     return () => {
@@ -25,5 +30,6 @@ export function useModelForm(model: string, delayMs: number): ModelFormState {
       clearTimeout(timer);
     };
   }, [model, delayMs]);
-  return state;
+  const { of, ...rest } = state;
+  return of === model ? rest : { ...rest, form: null };
 }

@@ -23,3 +23,11 @@ describe("formatWait", () => {
     expect(formatWait({ code: "all_busy", until: null, detail: null })).toContain("waiting for one to finish");
   });
 });
+
+describe("budget holds", () => {
+  it("say the limit and when the queue resumes, not a next try", () => {
+    const until = "2026-05-15T00:00:00Z";
+    expect(formatWait({ code: "daily_budget", until, detail: "$5.00" })).toBe("Daily budget $5.00 reached; it resumes tomorrow or when you raise the limit");
+    expect(formatWait({ code: "monthly_budget", until, detail: "$50.00" })).toBe("Monthly budget $50.00 reached; it resumes next month or when you raise the limit");
+  });
+});

@@ -11,6 +11,9 @@ export function formatWait(w: WaitReason): string {
   const detail = w.detail ?? "";
   const text = w.code === "other" ? detail : i18n.t(`wait.${w.code}`, { detail });
   if (!w.until || w.code === "other") return text;
+  // A budget's hold ends with its day or month (or a higher limit), not at a "next try".
+  if (w.code === "daily_budget") return i18n.t("wait.budgetTomorrow", { text });
+  if (w.code === "monthly_budget") return i18n.t("wait.budgetNextMonth", { text });
   const key = w.code === "checking_create" ? "wait.nextLook" : "wait.nextTry";
   return i18n.t(key, { text, time: formatClock(w.until) });
 }

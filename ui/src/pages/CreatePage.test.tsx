@@ -28,7 +28,29 @@ describe("CreatePage", () => {
     expect(create?.args.input).not.toHaveProperty("prompt");
     expect(screen.getByRole("status")).toHaveTextContent("Queued a batch of 2 generations");
     fake.stop();
-  });
+  }, 20_000); // typing with userEvent is slow on a loaded machine
+
+  it("sends the deadlines typed under Deadlines, and refuses a run deadline under 5 s inline", async () => {
+    const fake = fakeBackend("empty", { eventDelayMs: 60_000 });
+    renderWithApp(page());
+    await settle();
+    await screen.findByLabelText("Aspect Ratio");
+    await userEvent.type(screen.getByLabelText("Prompt"), "a lighthouse");
+    await userEvent.click(screen.getByText("Deadlines"));
+    expect(screen.getByLabelText("Cancel if not started within (minutes)")).toHaveAttribute("placeholder", "15");
+    await userEvent.type(screen.getByLabelText("Stop after (seconds, from creation)"), "4");
+    await userEvent.click(screen.getByRole("button", { name: /^Create/ }));
+    expect(screen.getByText("Between 5 and 86400 seconds, or empty.")).toBeInTheDocument();
+    expect(fake.calls.some((c) => c.cmd === "create_generation")).toBe(false);
+    await userEvent.clear(screen.getByLabelText("Stop after (seconds, from creation)"));
+    await userEvent.type(screen.getByLabelText("Stop after (seconds, from creation)"), "90");
+    await userEvent.type(screen.getByLabelText("Cancel if not started within (minutes)"), "5");
+    await userEvent.click(screen.getByRole("button", { name: /^Create/ }));
+    await waitFor(() => expect(fake.calls.some((c) => c.cmd === "create_generation")).toBe(true));
+    const create = fake.calls.find((c) => c.cmd === "create_generation");
+    expect(create?.args).toMatchObject({ deadlines: { start_deadline_secs: 300, run_deadline_secs: 90 } });
+    fake.stop();
+  }, 20_000);
 
   it("asks for a prompt and a well-formed model inline", async () => {
     const fake = fakeBackend("empty");

@@ -5,12 +5,17 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { backend, toBackendError, type BackendError } from "../backend";
 import { MAX_BATCH, MAX_COUNT, type GenerationSummary, type ModelPreset } from "../bindings";
+import { CostEstimate } from "../components/CostEstimate";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
+import { DeadlineFields, deadlinesOf, type DeadlineTexts } from "../components/DeadlineFields";
 import { SettingsForm } from "../components/SettingsForm";
 import { useGenerations } from "../context/GenerationsContext";
-import { defaultsOf, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
+import { useSettings } from "../context/SettingsContext";
+import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
+import { takeCarriedInput } from "../lib/carriedInput";
+import { fileShape, previewUrl } from "../components/FileField";
 import "../styles/pages/create.css";
 
 type Mode = "one" | "many";
@@ -36,6 +41,9 @@ export function CreatePage() {
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [deadlineTexts, setDeadlineTexts] = useState<DeadlineTexts>({ start: "", run: "" });
+  const [deadlineErrors, setDeadlineErrors] = useState<{ start?: true; run?: true }>({});
+  const { settings } = useSettings();
   const { noteCreated } = useGenerations();
   const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -51,9 +59,18 @@ export function CreatePage() {
   const schema = useModelForm(model, isPreset ? 0 : 500);
   const fields = useMemo(() => settingsFields(schema.form?.form.fields ?? []), [schema.form]);
 
+  // "Use as input" from a result: it fills the first file input of the model.
+  const [carried, setCarried] = useState<string | null>(() => takeCarriedInput());
   useEffect(() => {
-    setValues(defaultsOf(fields));
+    const values = defaultsOf(fields);
+    const target = fields.find((f) => fileShape(f) !== null);
+    if (carried && target) {
+      values[target.name] = fileShape(target) === "list" ? [carried] : carried;
+      setCarried(null);
+    }
+    setValues(values);
     setErrors({});
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the form changes
   }, [fields]);
 
   const lines = useMemo(() => promptLines(promptsText), [promptsText]);
@@ -65,10 +82,12 @@ export function CreatePage() {
     const fieldErrors = validate(fields, values);
     const noPrompt =
       mode === "one" ? (prompt.trim() === "" ? t("create.needPrompt") : null) : lines.length === 0 ? t("create.needPrompts") : total > MAX_BATCH ? t("create.tooMany", { max: MAX_BATCH }) : null;
+    const { deadlines, errors: badDeadlines } = deadlinesOf(deadlineTexts);
     setErrors(fieldErrors);
     setPromptError(noPrompt);
+    setDeadlineErrors(badDeadlines);
     setSubmitError(null);
-    if (noPrompt || Object.keys(fieldErrors).length > 0 || !MODEL_PATTERN.test(model)) {
+    if (noPrompt || Object.keys(fieldErrors).length > 0 || Object.keys(badDeadlines).length > 0 || !MODEL_PATTERN.test(model)) {
       formRef.current?.querySelector<HTMLElement>(".field-invalid input, .field-invalid textarea, .field-invalid select")?.focus();
       return;
     }
@@ -77,12 +96,15 @@ export function CreatePage() {
       const input = toInput(fields, values);
       const created =
         mode === "one"
-          ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count })
-          : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count });
+          ? await backend.createGeneration({ model, prompt: prompt.trim(), input, count, deadlines })
+          : await backend.createGeneration({ model, prompt: lines[0], prompts: lines, input, count, deadlines });
       noteCreated(created);
       setQueued(created);
     } catch (error) {
-      setSubmitError(toBackendError(error));
+      const e = toBackendError(error);
+      setSubmitError(e);
+      // A refused input names its fields: show each problem on its field.
+      if (e.code === "invalid_input") setErrors(fieldProblems(e.message, fields));
     } finally {
       setBusy(false);
     }
@@ -215,11 +237,32 @@ export function CreatePage() {
               <span className="spinner" aria-hidden="true" /> {t("create.readingSettings")}
             </div>
           ) : schema.form ? (
-            <SettingsForm fields={fields} values={values} errors={errors} onChange={(name, v) => setValues((old) => ({ ...old, [name]: v }))} />
+            <>
+              {carried && (
+                <div className="notice carried-input" role="status">
+                  {previewUrl(carried) && <img src={previewUrl(carried) ?? undefined} alt="" />}
+                  <span>{t("file.carried")}</span>
+                  <button type="button" className="btn btn-sm" onClick={() => setCarried(null)}>
+                    {t("file.drop_it")}
+                  </button>
+                </div>
+              )}
+              <SettingsForm fields={fields} values={values} errors={errors} onChange={(name, v) => setValues((old) => ({ ...old, [name]: v }))} />
+            </>
           ) : (
             <p className="muted">{schema.error ? t("create.settingsWhenFound") : t("create.pickModel")}</p>
           )}
         </section>
+
+        <DeadlineFields
+          texts={deadlineTexts}
+          errors={deadlineErrors}
+          settingMinutes={settings.start_deadline_minutes}
+          onChange={(next) => {
+            setDeadlineTexts(next);
+            setDeadlineErrors({});
+          }}
+        />
 
         <div className="create-footer">
           {/* In the sticky footer, so the outcome of Create is seen without scrolling. */}
@@ -256,6 +299,7 @@ export function CreatePage() {
               </button>
             </div>
           </div>
+          <CostEstimate model={model} input={toInput(fields, values)} generations={total} />
           <button type="submit" className="btn btn-primary btn-lg" disabled={busy}>
             {busy ? t("create.queuing") : total > 1 ? t("create.createN", { count: total }) : t("create.create")}
             <kbd className="kbd">Ctrl ↵</kbd>

@@ -2,19 +2,23 @@
 // (only the rows in view are in the DOM), read page by page from list_history
 // as it scrolls; filters, a debounced prompt search, multi-select actions and
 // "Clear finished". ↑/↓/PgUp/PgDn/Home/End move, Enter opens, Space selects.
+// `/history?from=…&to=…` (RFC 3339) shows one run of the queue (a click on
+// the "Queue finished" notification) until its chip is pressed.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate } from "react-router";
-import { backend, fileUrl, onQueueEvent, toBackendError, type BackendError } from "../backend";
+import { Link, useNavigate, useSearchParams } from "react-router";
+import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { Counters, GenerationStatus, GenerationSummary } from "../bindings";
 import type { BulkAction } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { ImageIcon, SearchIcon } from "../components/icons";
+import { SearchIcon } from "../components/icons";
+import { OutputThumb } from "../components/OutputThumb";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
 import { formatFailure } from "../lib/failure";
 import { isActive, STATUSES } from "../lib/generation";
+import { mainKind } from "../lib/outputs";
 import { formatWhen } from "../lib/time";
 import { isFiltered, NO_FILTERS, useHistory, type HistoryFilters } from "../lib/useHistory";
 import "../styles/pages/history.css";
@@ -64,12 +68,14 @@ const HistoryRow = memo(function HistoryRow({
     <>
       <input type="checkbox" className="history-check" aria-label={t("history.select", { prompt })} checked={selected} onChange={() => {}} onClick={(e) => onSelect(index, e)} tabIndex={-1} />
       <Link to={`/result/${g.id}`} className="history-row" data-id={g.id} tabIndex={active ? 0 : -1}>
-        <span className="thumb">{g.output_files[0] ? <img src={fileUrl(g.output_files[0])} alt="" loading="lazy" decoding="async" /> : <ImageIcon />}</span>
+        <span className="thumb">
+          <OutputThumb files={g.output_files} />
+        </span>
         <span className="history-body">
           <span className="history-prompt">{prompt}</span>
           <span className="history-meta">
             {g.model_name}
-            {g.output_files.length > 1 && ` · ${t("common.images", { count: g.output_files.length })}`}
+            {g.output_files.length > 1 && ` · ${mainKind(g.output_files) === "image" ? t("common.images", { count: g.output_files.length }) : t("outputs.files", { count: g.output_files.length })}`}
             {g.batch_id && <span className="history-batch"> · {t("batch.title")}</span>}
             {g.status === "failed" && <span className="history-error"> · {formatFailure(g)}</span>}
           </span>
@@ -91,7 +97,14 @@ const HistoryRow = memo(function HistoryRow({
 export function HistoryPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [filters, setFilters] = useState<HistoryFilters>(NO_FILTERS);
+  const [params, setParams] = useSearchParams();
+  const runFrom = params.get("from");
+  const runTo = params.get("to");
+  const [filters, setFilters] = useState<HistoryFilters>(() => ({ ...NO_FILTERS, run: runFrom && runTo ? { from: runFrom, to: runTo } : null }));
+  useEffect(() => {
+    const run = runFrom && runTo ? { from: runFrom, to: runTo } : null;
+    setFilters((f) => (f.run?.from === run?.from && f.run?.to === run?.to ? f : { ...f, run }));
+  }, [runFrom, runTo]);
   const [text, setText] = useState("");
   const { items, loading, done, error: loadError, loadMore, reload } = useHistory(filters);
   const counters = useCounters();
@@ -285,6 +298,11 @@ export function HistoryPage() {
           ))}
         </div>
         <div className="history-filters">
+          {filters.run && (
+            <button type="button" className="chip" aria-pressed="true" data-testid="history-run" title={t("history.allRuns")} onClick={() => setParams({})}>
+              {t("history.thisRun", { from: formatWhen(filters.run.from) })} ×
+            </button>
+          )}
           <select className="input" aria-label={t("history.modelFilter")} value={filters.model ?? ""} onChange={(e) => setFilters((f) => ({ ...f, model: e.target.value || null }))}>
             <option value="">{t("history.allModels")}</option>
             {models.map((m) => (
@@ -308,6 +326,7 @@ export function HistoryPage() {
               onClick={() => {
                 setText("");
                 setFilters(NO_FILTERS);
+                if (filters.run) setParams({});
               }}
             >
               {t("history.clearFilters")}

@@ -33,7 +33,7 @@ describe("ResultPage", () => {
     expect(screen.getByRole("dialog", { name: "Image 2 of 4" })).toBeInTheDocument();
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
-  });
+  }, 15000);
 
   it("shows a failure with its reason", async () => {
     fakeBackend("ready");

@@ -3,13 +3,15 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
-import { backend, toBackendError, type BackendError } from "../backend";
+import { backend, dataPath, toBackendError, type BackendError } from "../backend";
 import { BatchPanel } from "../components/BatchPanel";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { CostFact } from "../components/CostFact";
 import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFacts";
 import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
 import { OutputImages } from "../components/OutputImages";
 import { useGenerations } from "../context/GenerationsContext";
+import { carryInput } from "../lib/carriedInput";
 import { isActive } from "../lib/generation";
 import { useGeneration } from "../lib/useGeneration";
 import "../styles/pages/result.css";
@@ -107,6 +109,21 @@ export function ResultPage() {
             </button>
           )}
           {g.output_files.length > 0 && (
+            <button
+              type="button"
+              className="btn"
+              data-testid="use-as-input"
+              onClick={() =>
+                act(async () => {
+                  carryInput(`@${dataPath(g.output_files[0])}`);
+                  navigate("/");
+                })
+              }
+            >
+              {t("file.useAsInput")}
+            </button>
+          )}
+          {g.output_files.length > 0 && (
             <button type="button" className="btn" onClick={() => void save(0)}>
               {t("result.saveAs")}
             </button>
@@ -145,6 +162,7 @@ export function ResultPage() {
         <section className="side-section">
           <h2>{t("result.times")}</h2>
           <TimesList generation={g} />
+          <CostFact generation={g} />
         </section>
         {!isActive(g.status) && (
           <div className="danger-zone">

@@ -1,12 +1,14 @@
 // Settings /settings: theme and language (applied at once), notifications,
 // the queue (start paused after a crash, each token's concurrency), storage
-// (output folder, history retention) and the API base URL.
+// (output folder, history retention), the API base URL, and Telegram
+// (components/TelegramSection.tsx).
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { backend, toBackendError, type BackendError } from "../backend";
 import type { Token } from "../bindings";
 import type { LanguageChoice, NotifyMode, Settings, ThemeChoice } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { TelegramSection } from "../components/TelegramSection";
 import { useApp } from "../context/AppContext";
 import { useSettings } from "../context/SettingsContext";
 import { resolveLanguage } from "../i18n";
@@ -82,6 +84,43 @@ function TokenConcurrency({ token }: { token: Token }) {
       />
       {error && <span className="field-error small">{error.message}</span>}
     </li>
+  );
+}
+
+/** The time-to-start deadline in minutes (1–1440), saved on blur or Enter. */
+function StartDeadline({ minutes, onSave }: { minutes: number; onSave: (minutes: number) => void }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState(String(minutes));
+  useEffect(() => setValue(String(minutes)), [minutes]);
+  const save = (raw: string) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 1440) {
+      setValue(String(minutes));
+      return;
+    }
+    if (n !== minutes) onSave(n);
+  };
+  return (
+    <div className="field">
+      <label htmlFor="start-deadline" className="field-label">
+        {t("settings.startDeadline")}
+      </label>
+      <input
+        id="start-deadline"
+        className="input input-number"
+        type="number"
+        min={1}
+        max={1440}
+        value={value}
+        aria-describedby="start-deadline-help"
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={(e) => save(e.target.value)}
+        onKeyDown={(e) => e.key === "Enter" && save(e.currentTarget.value)}
+      />
+      <p id="start-deadline-help" className="field-help">
+        {t("settings.startDeadlineHelp")}
+      </p>
+    </div>
   );
 }
 
@@ -193,6 +232,7 @@ export function SettingsPage() {
         <p id="start-paused-help" className="field-help">
           {t("settings.startPausedHelp")}
         </p>
+        <StartDeadline minutes={settings.start_deadline_minutes} onSave={(start_deadline_minutes) => change({ start_deadline_minutes })} />
         <div className="field">
           <span className="field-label">{t("settings.concurrency")}</span>
           <p className="field-help">{t("settings.concurrencyHelp")}</p>
@@ -270,6 +310,8 @@ export function SettingsPage() {
           </div>
         </Section>
       </form>
+
+      <TelegramSection />
     </div>
   );
 }

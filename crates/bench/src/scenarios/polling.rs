@@ -39,17 +39,21 @@ pub fn realistic_sim(size: Size) -> SimConfig {
 pub struct Side {
     pub generations: usize,
     pub completed: usize,
-    /// Creates + status reads per completed generation.
+    /// Creates + status reads + stream connections per completed generation.
     pub calls: Dist,
     /// Sim `completed_at` → the shell hears `completed`, in real-time
     /// equivalent ms (÷ time scale).
     pub latency_ms: Dist,
     pub creates: u64,
     pub status_reads: u64,
+    /// Stream connections (`urls.stream`, no token; the sim counts them
+    /// per prediction), each one call.
+    pub streams: u64,
     pub downloads: u64,
     /// Σ per-generation calls (the per-token counts).
     pub sum_calls: u64,
-    /// Σ per-generation calls equals the sim's create + read totals.
+    /// Σ per-generation calls (tokens' requests) equals the sim's create +
+    /// read + list totals.
     pub counts_add_up: bool,
     /// Requests to every other endpoint in the run (e.g. list, for a
     /// reconcile after a create whose answer was lost), all clients.
@@ -66,6 +70,7 @@ pub async fn measure_engine(w: &World, ids: &[GenerationId], scale: f64) -> Side
     let mut latency = Vec::new();
     let mut downloads = 0;
     let mut sum_calls = 0;
+    let mut streams = 0;
     let client = w.queue.client().clone();
     // Requests by tokens that are not the engine's (another client on the
     // same sim, scenario 3): part of the sim's totals, not of ours.
@@ -95,7 +100,14 @@ pub async fn measure_engine(w: &World, ids: &[GenerationId], scale: f64) -> Side
         let (Some(done), Some(pid)) = (heard.completed, g.prediction_id.as_deref()) else {
             continue;
         };
-        calls.push(api as f64);
+        let streamed = stats.streams_by_prediction.get(pid).copied().unwrap_or(0)
+            - w.baseline
+                .streams_by_prediction
+                .get(pid)
+                .copied()
+                .unwrap_or(0);
+        streams += streamed;
+        calls.push((api + streamed) as f64);
         if let Some(at) = sim_completed_at(&client, token, pid).await {
             latency.push(ms_between(at, done) / scale);
         }
@@ -107,6 +119,7 @@ pub async fn measure_engine(w: &World, ids: &[GenerationId], scale: f64) -> Side
         latency_ms: Dist::of(latency),
         creates,
         status_reads: reads,
+        streams,
         downloads,
         sum_calls,
         other_endpoints: stats
@@ -117,6 +130,7 @@ pub async fn measure_engine(w: &World, ids: &[GenerationId], scale: f64) -> Side
                     k.as_str(),
                     "POST /v1/models/{owner}/{name}/predictions"
                         | "GET /v1/predictions/{id}"
+                        | "GET /v1/files/{id}"
                         | "GET /files/{id}/{name}"
                 )
             })
@@ -128,7 +142,10 @@ pub async fn measure_engine(w: &World, ids: &[GenerationId], scale: f64) -> Side
             })
             .filter(|(_, v)| *v > 0)
             .collect(),
-        counts_add_up: sum_calls + foreign == creates + reads,
+        // Lists: a held create looked for in the token's list (engine/peek.rs).
+        counts_add_up: sum_calls + foreign
+            == creates + reads + stats.requests_to("GET /v1/predictions")
+                - w.baseline.requests_to("GET /v1/predictions"),
     }
 }
 
@@ -181,10 +198,21 @@ pub fn variants() -> Vec<Variant> {
         max: Duration::from_secs(max_secs),
         ..PollSchedule::default()
     };
+    let no_streams = EngineConfig {
+        streams: genqueue_core::engine::StreamConfig {
+            max_open: 0,
+            ..Default::default()
+        },
+        ..base.clone()
+    };
     vec![
         v(
-            format!("default ({})", wait(base.create_wait)),
+            format!("default ({}, streams)", wait(base.create_wait)),
             base.clone(),
+        ),
+        v(
+            format!("{}, no streams", wait(base.create_wait)),
+            no_streams,
         ),
         v("wait=60, default schedule".to_owned(), wait60.clone()),
         v("no wait, default schedule".to_owned(), no_wait.clone()),

@@ -146,11 +146,7 @@ pub async fn run(size: Size, python: Option<&Path>) -> Result<ScenarioReport, St
         py_calls.p50,
         "calls",
     ));
-    r.figure(Figure::new(
-        "engine: calls/generation mean",
-        engine.calls.mean,
-        "calls",
-    ));
+    r.figure(Figure::new("engine: calls/generation mean", engine.calls.mean, "calls").at_most(2.5));
     r.figure(Figure::new(
         "python: calls/generation mean",
         py_calls.mean,
@@ -163,8 +159,21 @@ pub async fn run(size: Size, python: Option<&Path>) -> Result<ScenarioReport, St
     ));
     r.figure(Figure::new("engine: latency p50", engine.latency_ms.p50, "ms").at_most(250.0));
     r.figure(Figure::new("python: latency p50", py_latency.p50, "ms"));
-    r.figure(Figure::new("engine: latency p99", engine.latency_ms.p99, "ms").at_most(1000.0));
+    r.figure(Figure::new("engine: latency p99", engine.latency_ms.p99, "ms").at_most(500.0));
     r.figure(Figure::new("python: latency p99", py_latency.p99, "ms"));
+    r.figure(
+        Figure::new(
+            "latency ratio engine ÷ python (p99)",
+            engine.latency_ms.p99 / py_latency.p99,
+            "ratio",
+        )
+        .at_most(1.0),
+    );
+    r.figure(Figure::new(
+        "engine: stream connections",
+        engine.streams as f64,
+        "count",
+    ));
     r.figure(Figure::new(
         "latency ratio engine ÷ python (p50)",
         engine.latency_ms.p50 / py_latency.p50,

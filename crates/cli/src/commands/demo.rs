@@ -106,6 +106,7 @@ async fn drive(ctx: &Context, tokens: &[String], count: u32) -> CliResult {
         input: SubmitInput::Text(vec![("output_format".into(), "png".into())]),
         count: 1,
         priority: 0,
+        deadlines: Default::default(),
     };
     let rows = submit::submit(&queue, &request, None).await?;
     println_out(&format!(

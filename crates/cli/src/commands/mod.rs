@@ -3,8 +3,10 @@
 mod demo;
 mod ls;
 mod manage;
+mod models;
 mod run;
 mod show;
+mod spend;
 mod submit;
 mod tokens;
 mod wait;
@@ -31,5 +33,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::MarkViewed { id, all } => manage::mark_viewed(&ctx, id, all),
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Models(cmd) => models::run(&ctx, cmd).await,
+        Command::Spend(args) => spend::run(&ctx, args),
     }
 }

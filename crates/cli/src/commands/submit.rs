@@ -34,6 +34,10 @@ pub async fn run(ctx: &Context, args: SubmitArgs) -> CliResult {
         input: SubmitInput::Text(split_inputs(&args.inputs)?),
         count: args.count,
         priority: args.priority,
+        deadlines: genqueue_core::model::Deadlines {
+            start_deadline_secs: args.start_deadline,
+            run_deadline_secs: args.run_deadline,
+        },
     };
     let queue = ctx.open()?;
     let rows = submit(&queue, &request, args.prompts_file.as_deref()).await?;
@@ -182,6 +186,7 @@ mod tests {
             input: SubmitInput::default(),
             count: 1,
             priority: 0,
+            deadlines: Default::default(),
         };
         let e = refusal(QueueError::EmptyPrompt, &r, None);
         assert_eq!(e.exit, Exit::InvalidInput);

@@ -23,6 +23,10 @@ pub(super) async fn create(
     secret: &Secret,
 ) -> Result<Option<Prediction>> {
     wait_cooldown(s, token_id).await?;
+    // The input files go with this token's account, before the create.
+    let Some(input) = super::inputs::wire_input(s, g, token_id, secret).await? else {
+        return Ok(None);
+    };
     pace_create(s, token_id).await;
     let sent = s.queue.commit(g.id, Transition::CreateSent)?;
     if !sent.applied || sent.row.status != GenerationStatus::Pending {
@@ -31,12 +35,16 @@ pub(super) async fn create(
     let g = sent.row;
     let req = CreatePrediction {
         model: g.model.clone(),
-        input: g.input.clone(),
+        input,
         wait: s.config.create_wait,
-        cancel_after: None,
+        cancel_after: g
+            .deadlines
+            .run_deadline_secs
+            .map(|s| std::time::Duration::from_secs(s.into())),
     };
     s.creating.lock().unwrap().insert(g.id);
-    let res = s.queue.client().create_prediction(secret, &req).await;
+    let held = s.queue.client().create_prediction(secret, &req);
+    let res = super::peek::while_held(s, &g, token_id, secret, held).await;
     s.creating.lock().unwrap().remove(&g.id);
     let verdict = judge(s, token_id, &res)?;
     match (res, verdict) {

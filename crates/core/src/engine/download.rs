@@ -3,15 +3,19 @@
 //! Each file is streamed to a hidden temporary file (`.<n>.part`), capped in
 //! size, checked against its `Content-Length`, then renamed to `<n>.<ext>`
 //! where the extension comes from the content's magic bytes — never from the
-//! URL. A kill at any moment leaves either no file or a whole one (plus a
-//! `.part`, removed at the next attempt).
+//! URL — and `<n>-<key>.<ext>` for a file under an object key of the output
+//! (`{"video": url}` → `0-video.webm`). Text in the output is saved beside
+//! them as `text.txt` or `output.json` ([`OutputText`]). A kill at any moment
+//! leaves either no file or a whole one (plus a `.part`, removed at the next
+//! attempt).
 
 use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::replicate::{ApiError, ApiErrorKind, OutputRef, ReplicateClient};
+use crate::replicate::output_text::file_stem_of_key;
+use crate::replicate::{ApiError, ApiErrorKind, OutputRef, OutputText, ReplicateClient};
 use crate::secrets::Secret;
 
 /// Why an output could not be saved.
@@ -54,46 +58,8 @@ impl DownloadError {
     }
 }
 
-/// Image formats recognised from their first bytes, with the extension used.
-pub fn sniff_extension(head: &[u8]) -> &'static str {
-    match head {
-        [0x89, b'P', b'N', b'G', ..] => "png",
-        [0xFF, 0xD8, 0xFF, ..] => "jpg",
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => "webp",
-        [b'G', b'I', b'F', b'8', ..] => "gif",
-        [
-            _,
-            _,
-            _,
-            _,
-            b'f',
-            b't',
-            b'y',
-            b'p',
-            b'a',
-            b'v',
-            b'i',
-            b'f',
-            ..,
-        ] => "avif",
-        [_, _, _, _, b'f', b't', b'y', b'p', ..] => "mp4",
-        _ => "bin",
-    }
-}
+use super::sniff::SNIFF_LEN;
+pub use super::sniff::sniff_extension;
 
 /// Removes leftover `.part` files of an interrupted earlier attempt.
 pub async fn clean_partials(dir: &Path) {
@@ -115,13 +81,25 @@ fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> DownloadError + '_ {
     }
 }
 
-/// Saves every output in order; returns the file names (`0.png`, …) inside `dir`.
+/// The file name of output `i` with extension `ext`: `<i>.<ext>`, or
+/// `<i>-<key>.<ext>` when it sat under an object key.
+pub fn output_file_name(i: usize, key: Option<&str>, ext: &str) -> String {
+    match key.and_then(file_stem_of_key) {
+        Some(stem) => format!("{i}-{stem}.{ext}"),
+        None => format!("{i}.{ext}"),
+    }
+}
+
+/// Saves every output in order; returns the file names (`0.png`,
+/// `1-audio.wav`, …) inside `dir`. `keys[i]` is output `i`'s object key
+/// (see [`crate::replicate::named_outputs`]); missing entries count as none.
 ///
 /// `token` is sent only when a plain request was refused (401/403) by a
 /// Replicate host, never to another host.
 pub async fn save_outputs(
     client: &ReplicateClient,
     outputs: &[OutputRef],
+    keys: &[Option<String>],
     dir: &Path,
     token: &Secret,
     max_bytes: u64,
@@ -144,11 +122,12 @@ pub async fn save_outputs(
                 tokio::fs::write(&part, bytes)
                     .await
                     .map_err(write_err(&part))?;
-                sniff_extension(bytes)
+                sniff_extension(&bytes[..bytes.len().min(SNIFF_LEN)])
             }
             OutputRef::Url(url) => fetch_to(client, url, token, &part, max_bytes).await?,
         };
-        let name = format!("{i}.{ext}");
+        let key = keys.get(i).and_then(Option::as_deref);
+        let name = output_file_name(i, key, ext);
         let dest: PathBuf = dir.join(&name);
         tokio::fs::rename(&part, &dest)
             .await
@@ -156,6 +135,24 @@ pub async fn save_outputs(
         names.push(name);
     }
     Ok(names)
+}
+
+/// Writes the output's text into `dir` (through a `.part` file, like the
+/// other outputs); returns its file name (`text.txt` or `output.json`).
+pub async fn save_text(dir: &Path, text: &OutputText) -> Result<String, DownloadError> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(write_err(dir))?;
+    let name = text.file_name();
+    let part = dir.join(format!(".{name}.part"));
+    tokio::fs::write(&part, text.as_str().as_bytes())
+        .await
+        .map_err(write_err(&part))?;
+    let dest = dir.join(name);
+    tokio::fs::rename(&part, &dest)
+        .await
+        .map_err(write_err(&dest))?;
+    Ok(name.to_owned())
 }
 
 fn is_replicate_host(url: &str, client: &ReplicateClient) -> bool {
@@ -199,7 +196,7 @@ async fn fetch_to(
     let mut file = tokio::fs::File::create(part)
         .await
         .map_err(write_err(part))?;
-    let mut head: Vec<u8> = Vec::with_capacity(16);
+    let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
     let mut got: u64 = 0;
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
@@ -210,8 +207,8 @@ async fn fetch_to(
             let _ = tokio::fs::remove_file(part).await;
             return Err(DownloadError::TooLarge(max_bytes / 1_000_000));
         }
-        if head.len() < 16 {
-            head.extend_from_slice(&chunk[..chunk.len().min(16 - head.len())]);
+        if head.len() < SNIFF_LEN {
+            head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_LEN - head.len())]);
         }
         file.write_all(&chunk).await.map_err(write_err(part))?;
     }
@@ -242,10 +239,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn extensions_come_from_magic_bytes() {
-        assert_eq!(sniff_extension(b"\x89PNG\r\n\x1a\n...."), "png");
-        assert_eq!(sniff_extension(&[0xFF, 0xD8, 0xFF, 0xE0]), "jpg");
-        assert_eq!(sniff_extension(b"RIFF\x10\0\0\0WEBPVP8 "), "webp");
-        assert_eq!(sniff_extension(b"<html>"), "bin");
+    fn files_under_an_object_key_are_named_by_it() {
+        assert_eq!(output_file_name(0, None, "png"), "0.png");
+        assert_eq!(output_file_name(1, Some("audio"), "wav"), "1-audio.wav");
+        assert_eq!(output_file_name(2, Some("../x y"), "mp4"), "2-x_y.mp4");
+        assert_eq!(output_file_name(3, Some("/"), "bin"), "3.bin");
     }
 }

@@ -1,6 +1,7 @@
 //! A prediction's end: save its outputs (succeeded) or record why it ended.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Shared;
 use super::download::{self, DownloadError};
@@ -8,7 +9,8 @@ use super::schedule::jittered_backoff;
 use super::steps::{Result, fail_with_status};
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation};
-use crate::replicate::{OutputRef, Prediction, PredictionStatus};
+use crate::replicate::output_text::output_keys;
+use crate::replicate::{OutputRef, Prediction, PredictionStatus, output_text};
 use crate::secrets::Secret;
 use crate::wait::{WaitCode, WaitReason};
 
@@ -29,6 +31,13 @@ pub(super) async fn finish(
     secret: &Secret,
 ) -> Result<()> {
     let status = p.status.as_str().to_owned();
+    if p.status.is_terminal() {
+        // What it cost (metrics, outputs), before the row ends: the totals
+        // and budgets count it from now on.
+        if let Err(e) = s.queue.record_final_cost(g, &p, g.token_id) {
+            tracing::warn!(generation = %g.id, error = %e, "could not record what the prediction cost");
+        }
+    }
     match p.status {
         PredictionStatus::Succeeded => {
             if let (Some(a), Some(b)) = (p.started_at, p.completed_at) {
@@ -44,7 +53,7 @@ pub(super) async fn finish(
                     return save_and_complete(s, g, &p, outputs, urls, secret).await;
                 }
             }
-            if outputs.is_empty() {
+            if outputs.is_empty() && output_text(&p.output).is_none() {
                 let kind = if p.data_removed || p.output.is_null() {
                     ErrorKind::OutputsExpired
                 } else {
@@ -84,7 +93,24 @@ pub(super) async fn finish(
             )
         }
         PredictionStatus::Aborted => {
-            fail_with_status(s, g.id, ErrorKind::Aborted, None, Some(status))
+            let limit = g.deadlines.run_deadline_secs;
+            let kind = if limit.is_some() {
+                ErrorKind::RunDeadlineBeforeStart
+            } else {
+                ErrorKind::Aborted
+            };
+            let detail = limit.map(|s| crate::deadlines::human(Duration::from_secs(s.into())));
+            fail_with_status(s, g.id, kind, detail, Some(status))
+        }
+        PredictionStatus::Canceled if super::deadline::run_deadline_passed(g, &p).is_some() => {
+            let limit = super::deadline::run_deadline_passed(g, &p).unwrap_or_default();
+            fail_with_status(
+                s,
+                g.id,
+                ErrorKind::RunDeadline,
+                Some(crate::deadlines::human(limit)),
+                Some(status),
+            )
         }
         PredictionStatus::Canceled => {
             s.queue.commit(
@@ -99,8 +125,10 @@ pub(super) async fn finish(
     }
 }
 
-/// Saves a succeeded prediction's outputs (retrying transient failures) and
-/// marks the generation completed; or failed with the reason. `url_refs`
+/// Saves a succeeded prediction's outputs (retrying transient failures),
+/// then its text if it has any ([`output_text`]: `text.txt` or
+/// `output.json`, listed after the files), and marks the generation
+/// completed; or failed with the reason. `url_refs`
 /// are what Replicate listed (its https URLs are kept in `output_urls`);
 /// `outputs` what is saved — the same, or their inline copies.
 async fn save_and_complete(
@@ -113,12 +141,15 @@ async fn save_and_complete(
 ) -> Result<()> {
     let status = p.status.as_str().to_owned();
     let dir = s.queue.output_dir(g.id);
+    // Keys from the final answer's output; the inline copies come in the same order.
+    let keys = output_keys(&p.output);
     let mut attempt = 0;
-    let names = loop {
+    let mut names = loop {
         attempt += 1;
         match download::save_outputs(
             s.queue.client(),
             &outputs,
+            &keys,
             &dir,
             secret,
             s.config.max_output_bytes,
@@ -145,6 +176,20 @@ async fn save_and_complete(
             }
         }
     };
+    if let Some(text) = output_text(&p.output) {
+        match download::save_text(&dir, &text).await {
+            Ok(name) => names.push(name),
+            Err(e) => {
+                return fail_with_status(
+                    s,
+                    g.id,
+                    ErrorKind::DownloadFailed,
+                    Some(format!("text output: {e}")),
+                    Some(status),
+                );
+            }
+        }
+    }
     // Relative to the data folder when inside it (the default), absolute otherwise
     // (an output folder elsewhere): what `output_files` documents.
     let files: Vec<String> = names

@@ -8,6 +8,7 @@ use super::Shared;
 use super::finish::finish;
 use super::schedule::{Observation, jittered_backoff};
 use super::steps::{Result, fail};
+use super::stream::Wake;
 use super::tokens::{judge, wait_cooldown};
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenId};
@@ -39,6 +40,11 @@ pub(super) async fn adopt(
         },
     )?;
     let g = done.row;
+    // Adopted already while the create was held (engine/peek.rs).
+    let adopted = done.applied || g.prediction_id.as_deref() == Some(p.id.as_str());
+    if !adopted || g.status != GenerationStatus::Processing {
+        s.streams.take(id);
+    }
     if g.status == GenerationStatus::Cancelled {
         if !p.status.is_terminal() {
             let res = s.queue.client().cancel_prediction(secret, &p.id).await;
@@ -46,7 +52,7 @@ pub(super) async fn adopt(
         }
         return Ok(None);
     }
-    if !done.applied || g.status != GenerationStatus::Processing {
+    if !adopted || g.status != GenerationStatus::Processing {
         return Ok(None);
     }
     Ok(Some(g))
@@ -90,6 +96,12 @@ pub(super) async fn follow(
     let mut last_progress: Option<(Instant, u8)> = None;
     let mut first = true;
     let mut failures = 0u32;
+    // The prediction's stream, while one is open: reads come when it says
+    // the prediction ended (or every `streams.check`), else on the schedule.
+    let mut live = s.streams.take(g.id).unwrap_or_default();
+    if let Some(p) = &last {
+        live.open(s, g.id, p);
+    }
     loop {
         obs.elapsed = started.elapsed();
         obs.expected = s.run_times.lock().unwrap().median(&g.model_name);
@@ -104,7 +116,20 @@ pub(super) async fn follow(
             s.config.schedule.next_delay(&obs)
         };
         first = false;
-        tokio::time::sleep(delay).await;
+        let mut wait = live.gap(s, delay);
+        // A prediction still starting is read again by its time-to-start
+        // deadline, stream or not.
+        if obs.starting {
+            let limit = super::deadline::start_limit(s, g);
+            let row = s.queue.store().get_generation(g.id)?;
+            let left = row.map_or(limit, |r| {
+                super::deadline::until_start_deadline(s, &r, limit)
+            });
+            wait = wait.min(left);
+        }
+        if live.sleep(wait).await == Wake::Broken {
+            continue; // back to the schedule, from now
+        }
         wait_cooldown(s, token_id).await?;
         // Cancelled (by this process or another) or deleted: stop following.
         let row = match s.queue.store().get_generation(g.id)? {
@@ -143,6 +168,10 @@ pub(super) async fn follow(
             let inline = (!inline.is_empty()).then_some(std::mem::take(&mut inline));
             return finish(s, g, p, inline, secret).await;
         }
+        if super::deadline::enforce_start(s, &row, &p, secret).await? {
+            return Ok(());
+        }
+        live.open(s, g.id, &p);
         let data: Vec<OutputRef> = p.outputs();
         if !data.is_empty() && data.iter().all(|o| matches!(o, OutputRef::Data { .. })) {
             inline = data;

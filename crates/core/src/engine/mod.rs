@@ -13,15 +13,21 @@
 //! (`genq submit` while the app runs), to SQLite's `data_version`, checked
 //! twice a second — a local read, never a request to Replicate.
 
+mod chain;
 mod create;
+mod deadline;
 mod download;
 mod drive;
 mod finish;
 mod follow;
+pub mod inputs;
 mod lock;
+mod peek;
 mod reconcile;
 mod schedule;
+mod sniff;
 mod steps;
+mod stream;
 mod tokens;
 
 use std::fs::File;
@@ -36,6 +42,8 @@ use tokio_util::sync::CancellationToken;
 pub use download::{DownloadError, sniff_extension};
 pub use lock::{LOCK_FILE, engine_running};
 pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
+pub use sniff::{OutputKind, output_kind};
+pub use stream::StreamConfig;
 
 use crate::events::Event;
 use crate::model::{GenerationId, GenerationStatus};
@@ -89,6 +97,8 @@ pub struct EngineConfig {
     pub create_landing_margin: Duration,
     /// Status reads scheduling.
     pub schedule: PollSchedule,
+    /// Following running predictions through their `urls.stream`.
+    pub streams: StreamConfig,
 }
 
 impl Default for EngineConfig {
@@ -104,6 +114,7 @@ impl Default for EngineConfig {
             reconcile_grace: Duration::from_secs(2),
             create_landing_margin: Duration::from_secs(30),
             schedule: PollSchedule::default(),
+            streams: StreamConfig::default(),
         }
     }
 }
@@ -138,6 +149,10 @@ pub(crate) struct Shared {
     pub creating: Mutex<std::collections::HashSet<GenerationId>>,
     /// Generations with a task driving them right now.
     pub driving: Mutex<std::collections::HashSet<GenerationId>>,
+    /// Prediction streams open now (bounded).
+    pub streams: stream::Streams,
+    /// One input upload at a time per token and content (`inputs.rs`).
+    pub uploads: inputs::UploadLocks,
 }
 
 /// A token's create pacing after a 429: its next create may go at `next`;
@@ -178,6 +193,7 @@ impl Engine {
             }
         }
         queue.store().set_setting(RUNNING_KEY, "1")?;
+        let streams = stream::Streams::new(&config.streams);
         let shared = Arc::new(Shared {
             queue,
             config,
@@ -187,6 +203,8 @@ impl Engine {
             creating: Mutex::new(Default::default()),
             next_create: Mutex::new(Default::default()),
             driving: Mutex::new(Default::default()),
+            streams,
+            uploads: Default::default(),
         });
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {
@@ -395,11 +413,19 @@ fn spawn_driver(
     let s = shared.clone();
     tasks.spawn(async move {
         let stop = s.stop.clone();
-        tokio::select! {
-            _ = stop.cancelled() => {}
-            _ = drive::drive(&s, id, token_id) => {}
+        let (mut id, mut token_id) = (id, token_id);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = drive::drive(&s, id, token_id) => {}
+            }
+            s.driving.lock().unwrap().remove(&id);
+            // The slot just freed: take the next generation here (chain.rs).
+            match chain::claim_next(&s) {
+                Some(next) => (id, token_id) = next,
+                None => break,
+            }
         }
-        s.driving.lock().unwrap().remove(&id);
         s.wake.notify_one();
     });
 }
@@ -435,8 +461,13 @@ async fn dispatch(
                 ClaimOutcome::Claimed(token) => {
                     spawn_driver(shared, tasks, g.id, token.id);
                 }
-                ClaimOutcome::Wait { reason, until } => {
-                    let wait = crate::wait::WaitReason::new(reason).until_opt(until);
+                ClaimOutcome::Wait {
+                    reason,
+                    until,
+                    detail,
+                } => {
+                    let mut wait = crate::wait::WaitReason::new(reason).until_opt(until);
+                    wait.detail = detail;
                     if g.wait_reason.as_ref() != Some(&wait) {
                         shared.queue.commit(
                             g.id,

@@ -114,7 +114,7 @@ pub(super) async fn reconcile(
     // alone, and the list is read longer now while a create may still land).
     if let Some(pred) = candidates
         .into_iter()
-        .min_by_key(|p| (p.input != g.input, p.created_at))
+        .min_by_key(|p| (!super::inputs::same_input(&p.input, &g.input), p.created_at))
     {
         tracing::info!(generation = %g.id, prediction = %pred.id, "found the prediction of a create whose answer was lost");
         return Ok(Some(pred));
@@ -181,7 +181,7 @@ fn next_landing_look(
 /// more, whereas creating again would bill twice.
 fn could_be_ours(p: &Prediction, g: &Generation) -> bool {
     let removed = p.data_removed && p.input.as_object().is_none_or(|m| m.is_empty());
-    model_matches(p, g) && (p.input == g.input || removed)
+    model_matches(p, g) && (super::inputs::same_input(&p.input, &g.input) || removed)
 }
 
 /// Before reconciling, waits for the other creates on the same token with

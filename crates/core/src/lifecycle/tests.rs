@@ -28,6 +28,7 @@ fn queued(store: &Store) -> GenerationId {
         priority: 0,
         batch_id: None,
         retried_from: None,
+        deadlines: Default::default(),
     };
     store.insert_generations(&[new], t0()).unwrap()[0].id
 }

@@ -52,7 +52,7 @@ pub enum Verdict {
 pub fn verdict(e: &ApiError, streak: u32) -> Verdict {
     match e.kind {
         ApiErrorKind::PaymentRequired => Verdict::Disable {
-            reason: format!("Replicate says this account has no credit left: {e}"),
+            reason: format!("Out of credit — top up on Replicate ({e})"),
         },
         ApiErrorKind::Unauthorized | ApiErrorKind::Forbidden => Verdict::Disable {
             reason: format!("Replicate refused this token: {e}"),
@@ -134,7 +134,11 @@ mod tests {
         for (kind, status, words) in [
             (ApiErrorKind::Unauthorized, 401, "refused this token"),
             (ApiErrorKind::Forbidden, 403, "refused this token"),
-            (ApiErrorKind::PaymentRequired, 402, "no credit left"),
+            (
+                ApiErrorKind::PaymentRequired,
+                402,
+                "Out of credit — top up on Replicate",
+            ),
         ] {
             match verdict(&err(kind, Some(status)), 0) {
                 Verdict::Disable { reason } => assert!(reason.contains(words), "{reason}"),

@@ -34,13 +34,13 @@ const USER_AGENT: &str = concat!("genqueue/", env!("CARGO_PKG_VERSION"));
 /// client serves the whole token pool.
 #[derive(Clone)]
 pub struct ReplicateClient {
-    /// API calls: a total time-out per request.
-    api: reqwest::Client,
+    /// API calls: a total time-out per request (streams: none).
+    pub(super) api: reqwest::Client,
     /// Downloads: a time-out per read (a large file may take long in all).
     pub(super) files: reqwest::Client,
     pub(super) base: Url,
     base_str: String,
-    timeout: Duration,
+    pub(super) timeout: Duration,
     /// A create's whole time limit when set (else the wait plus [`WAIT_MARGIN`]).
     create_timeout: Option<Duration>,
     json_cap: usize,
@@ -192,7 +192,7 @@ impl ReplicateClient {
         &self.base_str
     }
 
-    fn endpoint(&self, segments: &[&str]) -> String {
+    pub(super) fn endpoint(&self, segments: &[&str]) -> String {
         let mut url = self.base_str.clone();
         for s in segments {
             url.push('/');
@@ -379,7 +379,7 @@ impl ReplicateClient {
     }
 
     /// `GET url` answered with a JSON object, read by `parse`.
-    async fn get_json<T>(
+    pub(super) async fn get_json<T>(
         &self,
         token: &Secret,
         url: &str,

@@ -56,7 +56,14 @@ fn has_prefix_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-fn file_ref(s: &str) -> Option<OutputRef> {
+/// Whether `s` names a file: an http(s) URL or a `data:` URI (decodable or not).
+pub(crate) fn is_file_string(s: &str) -> bool {
+    let s = s.trim();
+    has_prefix_ci(s, "https://") || has_prefix_ci(s, "http://") || has_prefix_ci(s, "data:")
+}
+
+/// The file `s` names, if it is one that can be saved.
+pub(crate) fn file_ref(s: &str) -> Option<OutputRef> {
     let s = s.trim();
     if has_prefix_ci(s, "https://") || has_prefix_ci(s, "http://") {
         return Some(OutputRef::Url(s.to_owned()));

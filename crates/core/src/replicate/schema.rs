@@ -109,6 +109,9 @@ pub enum FieldKind {
         #[cfg_attr(feature = "ts", ts(type = "unknown[]"))]
         choices: Vec<Value>,
     },
+    /// Files: an array of `format: uri` strings (`image_input` of an edit
+    /// model), sent in order.
+    Files,
     /// Lists, objects, anything else: sent as given.
     Other,
 }
@@ -285,6 +288,14 @@ fn field_kind(p: &Map<String, Value>) -> FieldKind {
         Some("integer") => FieldKind::Integer,
         Some("number") => FieldKind::Number,
         Some("boolean") => FieldKind::Boolean,
+        Some("array")
+            if p.get("items")
+                .and_then(|i| i.get("format"))
+                .and_then(Value::as_str)
+                == Some("uri") =>
+        {
+            FieldKind::Files
+        }
         _ => FieldKind::Other,
     }
 }

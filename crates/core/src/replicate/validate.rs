@@ -110,6 +110,17 @@ impl InputForm {
                 })
                 .cloned()
                 .ok_or_else(|| problem(field, one_of(choices)))?,
+            // `a.png,@b.png` or a JSON list: the files in order.
+            FieldKind::Files => match serde_json::from_str::<Value>(t) {
+                Ok(list @ Value::Array(_)) => list,
+                _ => Value::Array(
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Value::String(s.to_owned()))
+                        .collect(),
+                ),
+            },
             FieldKind::Other => {
                 serde_json::from_str(t).unwrap_or_else(|_| Value::String(text.to_owned()))
             }
@@ -159,6 +170,9 @@ fn check_value(field: &InputField, value: &Value) -> Option<String> {
             }
             true
         }
+        FieldKind::Files => value
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string)),
         FieldKind::Other => true,
     };
     if !type_ok {
@@ -167,6 +181,7 @@ fn check_value(field: &InputField, value: &Value) -> Option<String> {
                 FieldKind::String { .. } => "must be a string",
                 FieldKind::Integer => "must be an integer",
                 FieldKind::Number => "must be a number",
+                FieldKind::Files => "must be a list of files",
                 _ => "must be true or false",
             }
             .to_owned(),

@@ -10,15 +10,18 @@
 
 use chrono::{DateTime, Utc};
 
+use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
 use super::{
-    BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, ListQuery, ModelRunTime,
-    MoveTo, RequestOutcome, Store, StoreError,
+    BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, InputUpload, ListQuery,
+    ModelRunTime, MoveTo, RequestOutcome, Store, StoreError,
 };
 use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
     BatchId, Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
 };
 use crate::settings::Settings;
+use crate::spend::{CostPart, SpendSettings, Usd};
+use crate::wait::WaitReason;
 
 /// What the queue and the engine need of a store. See the module doc.
 pub trait QueueStore: Send + Sync {
@@ -276,6 +279,48 @@ pub trait QueueStore: Send + Sync {
     /// Generations changed at or after `since` (by `updated_at`), newest
     /// change first, at most [`RECENT_LIMIT`].
     fn recently_changed(&self, since: DateTime<Utc>) -> Result<Vec<Generation>, StoreError>;
+
+    // ---- Input files uploaded to Replicate -------------------------------------
+
+    /// The recorded upload of the bytes with SHA-256 `sha256` (lowercase hex)
+    /// made with `token_id`, expired or not; `None` if there is none.
+    fn input_upload(
+        &self,
+        token_id: TokenId,
+        sha256: &str,
+    ) -> Result<Option<InputUpload>, StoreError>;
+
+    /// Records an upload, replacing an earlier one of the same token and content.
+    fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError>;
+    // ---- Spend (spend/, store/spend.rs) ----------------------------------------
+
+    /// The budgets and the user's price lines (defaults when absent).
+    fn spend_settings(&self) -> Result<SpendSettings, StoreError>;
+    /// Stores spend settings (validated by the caller).
+    fn set_spend_settings(&self, s: &SpendSettings) -> Result<(), StoreError>;
+    /// Records queued generations' estimates (an existing row keeps its own).
+    fn record_estimates(
+        &self,
+        rows: &[(GenerationId, String, Option<Usd>, Vec<CostPart>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Records what an ended generation cost.
+    fn record_final(&self, f: &FinalSpend) -> Result<(), StoreError>;
+    /// The spend rows of these generations (missing ones left out).
+    fn spend_of(&self, ids: &[GenerationId]) -> Result<Vec<GenerationSpend>, StoreError>;
+    /// The model's median `predict_time` (ms) over its latest finished runs.
+    fn median_predict_ms(&self, model: &str) -> Result<Option<i64>, StoreError>;
+    /// Ended spend in `[from, to)` grouped by day (in `s`'s zone), model, token.
+    fn spend_groups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        s: &SpendSettings,
+    ) -> Result<Vec<SpendGroup>, StoreError>;
+    /// The estimates of every pending or processing generation.
+    fn active_estimate(&self) -> Result<ActiveEstimate, StoreError>;
+    /// A pending generation's budget wait reason, if a budget holds the queue.
+    fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError>;
 }
 
 impl QueueStore for Store {
@@ -447,5 +492,51 @@ impl QueueStore for Store {
     }
     fn recently_changed(&self, since: DateTime<Utc>) -> Result<Vec<Generation>, StoreError> {
         Store::recently_changed(self, since)
+    }
+    fn input_upload(
+        &self,
+        token_id: TokenId,
+        sha256: &str,
+    ) -> Result<Option<InputUpload>, StoreError> {
+        Store::input_upload(self, token_id, sha256)
+    }
+    fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError> {
+        Store::record_input_upload(self, upload)
+    }
+    fn spend_settings(&self) -> Result<SpendSettings, StoreError> {
+        Store::spend_settings(self)
+    }
+    fn set_spend_settings(&self, s: &SpendSettings) -> Result<(), StoreError> {
+        Store::set_spend_settings(self, s)
+    }
+    fn record_estimates(
+        &self,
+        rows: &[(GenerationId, String, Option<Usd>, Vec<CostPart>)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Store::record_estimates(self, rows, now)
+    }
+    fn record_final(&self, f: &FinalSpend) -> Result<(), StoreError> {
+        Store::record_final(self, f)
+    }
+    fn spend_of(&self, ids: &[GenerationId]) -> Result<Vec<GenerationSpend>, StoreError> {
+        Store::spend_of(self, ids)
+    }
+    fn median_predict_ms(&self, model: &str) -> Result<Option<i64>, StoreError> {
+        Store::median_predict_ms(self, model)
+    }
+    fn spend_groups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        s: &SpendSettings,
+    ) -> Result<Vec<SpendGroup>, StoreError> {
+        Store::spend_groups(self, from, to, s)
+    }
+    fn active_estimate(&self) -> Result<ActiveEstimate, StoreError> {
+        Store::active_estimate(self)
+    }
+    fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError> {
+        Store::budget_hold(self)
     }
 }

@@ -19,7 +19,8 @@ use crate::wait::WaitReason;
 pub(crate) const GENERATION_COLUMNS: &str = "id, model_name, model, status, prompt, settings, \
     input, output_urls, output_files, created_at, started_at, completed_at, viewed, viewed_at, \
     prediction_id, token_id, replicate_status, error, error_kind, progress, priority, attempts, \
-    next_attempt_at, wait_reason, create_sent_at, batch_id, retried_from, updated_at";
+    next_attempt_at, wait_reason, create_sent_at, batch_id, retried_from, updated_at, \
+    start_deadline_secs, run_deadline_secs";
 
 /// The columns a [`GenerationSummary`] needs (no input, the prompt cut to
 /// [`PROMPT_EXCERPT_CHARS`](crate::model::PROMPT_EXCERPT_CHARS) characters by SQLite's `substr`, which counts characters).
@@ -78,6 +79,10 @@ pub(crate) fn generation_from_row(row: &Row<'_>) -> rusqlite::Result<Generation>
         batch_id: get_opt_uuid(row, "batch_id")?,
         retried_from: get_opt_uuid(row, "retried_from")?,
         updated_at: get_ts(row, "updated_at")?,
+        deadlines: crate::model::Deadlines {
+            start_deadline_secs: row.get("start_deadline_secs")?,
+            run_deadline_secs: row.get("run_deadline_secs")?,
+        },
     })
 }
 
@@ -176,6 +181,7 @@ pub(crate) fn new_row(new: &NewGeneration, now: DateTime<Utc>) -> Result<Generat
         batch_id: new.batch_id,
         retried_from: new.retried_from,
         updated_at: now,
+        deadlines: new.deadlines,
     })
 }
 
@@ -214,6 +220,14 @@ fn row_params(g: &Generation) -> Vec<(&'static str, Box<dyn ToSql + '_>)> {
         (":batch_id", Box::new(g.batch_id.map(uuid_text))),
         (":retried_from", Box::new(g.retried_from.map(uuid_text))),
         (":updated_at", Box::new(ts(g.updated_at))),
+        (
+            ":start_deadline_secs",
+            Box::new(g.deadlines.start_deadline_secs),
+        ),
+        (
+            ":run_deadline_secs",
+            Box::new(g.deadlines.run_deadline_secs),
+        ),
     ]
 }
 
@@ -239,7 +253,8 @@ pub(crate) fn insert_row(conn: &Connection, g: &Generation) -> Result<(), StoreE
          :status, :prompt, :settings, :input, :output_urls, :output_files, :created_at, \
          :started_at, :completed_at, :viewed, :viewed_at, :prediction_id, :token_id, \
          :replicate_status, :error, :error_kind, :progress, :priority, :attempts, \
-         :next_attempt_at, :wait_reason, :create_sent_at, :batch_id, :retried_from, :updated_at)"
+         :next_attempt_at, :wait_reason, :create_sent_at, :batch_id, :retried_from, :updated_at, \
+         :start_deadline_secs, :run_deadline_secs)"
     );
     execute_with(&mut conn.prepare_cached(&sql)?, &row_params(g), &[])
 }
@@ -261,7 +276,8 @@ pub(crate) fn write_row(conn: &Connection, g: &Generation) -> Result<(), StoreEr
          error_kind = :error_kind, progress = :progress, priority = :priority, \
          attempts = :attempts, next_attempt_at = :next_attempt_at, wait_reason = :wait_reason, \
          create_sent_at = :create_sent_at, batch_id = :batch_id, retried_from = :retried_from, \
-         updated_at = :updated_at WHERE id = :id",
+         updated_at = :updated_at, start_deadline_secs = :start_deadline_secs, \
+         run_deadline_secs = :run_deadline_secs WHERE id = :id",
     )?;
     execute_with(&mut stmt, &row_params(g), &[":created_at"])
 }

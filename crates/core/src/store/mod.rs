@@ -40,8 +40,10 @@ pub mod history;
 pub mod pg;
 pub mod pool;
 pub mod priority;
+pub mod spend;
 pub mod tokens;
 mod transitions;
+pub mod uploads;
 mod watch;
 
 #[cfg(test)]
@@ -55,7 +57,9 @@ pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use pg::PgStore;
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
+pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
 pub use tokens::RequestOutcome;
+pub use uploads::InputUpload;
 
 /// The migrations, in order; migration N brings the schema to version N.
 const MIGRATION_LIST: &[M<'static>] = &[
@@ -70,6 +74,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/0005_failure_codes.sql"
     )),
+    M::up(include_str!("../../../../migrations/0006_deadlines.sql")),
+    M::up(include_str!("../../../../migrations/0007_inputs.sql")),
+    M::up(include_str!("../../../../migrations/0008_spend.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

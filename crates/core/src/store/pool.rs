@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::codec::{to_ms, ts, uuid_text};
 use super::generation_rows::load;
+use super::spend::budget_check;
 use super::tokens::{load_token, load_tokens};
 use super::{Store, StoreError};
 use crate::model::{GenerationId, GenerationStatus, Token};
@@ -24,10 +25,13 @@ pub enum ClaimOutcome {
     /// already count the claim).
     Claimed(Token),
     /// No token can take it now. `until`: when to try again, if known (the
-    /// earliest cooldown end for [`WaitCode::CoolingDown`]; `None` otherwise).
+    /// earliest cooldown end for [`WaitCode::CoolingDown`], the end of a
+    /// budget's day or month; `None` otherwise). `detail`: a budget's limit (`$5.00`).
     Wait {
         reason: WaitCode,
         until: Option<DateTime<Utc>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
     },
 }
 
@@ -103,10 +107,24 @@ impl Store {
                     status: g.status,
                 });
             }
-            let tokens = load_tokens(tx)?;
+            let mut tokens = load_tokens(tx)?;
+            // Budgets (spend settings), in this same transaction: see `spend::budget_check`.
+            let (pool_hold, token_hold) = budget_check(tx, id, &mut tokens, now)?;
+            if let Some(h) = pool_hold {
+                return Ok(h.into_wait());
+            }
             let token_id = match choose(&tokens, now) {
                 Ok(t) => t.id,
-                Err((reason, until)) => return Ok(ClaimOutcome::Wait { reason, until }),
+                Err((WaitCode::NoTokens | WaitCode::AllDisabled, _)) if token_hold.is_some() => {
+                    return Ok(token_hold.expect("checked").into_wait());
+                }
+                Err((reason, until)) => {
+                    return Ok(ClaimOutcome::Wait {
+                        reason,
+                        until,
+                        detail: None,
+                    });
+                }
             };
             let now_text = ts(to_ms(now));
             tx.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?

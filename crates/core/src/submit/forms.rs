@@ -81,25 +81,18 @@ impl Queue {
     /// otherwise (`not_found` for an unknown model or version). A token
     /// refused with 401/403 is disabled on the way.
     pub async fn model(&self, model: &ModelRef) -> Result<Model, QueueError> {
-        let now = self.now();
-        let token = self
-            .tokens()?
-            .into_iter()
-            .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= now))
-            .min_by_key(|t| t.last_used_at)
-            .ok_or(QueueError::NoToken)?;
-        let secret = self.secret(token.id).await?;
+        let (token_id, secret) = self.read_token().await?;
         let res = self
             .client()
             .get_model(&secret, &model.owner, &model.name)
             .await;
-        let mut m = self.checked(token.id, res)?;
+        let mut m = self.checked(token_id, res)?;
         if let Some(v) = &model.version {
             let res = self
                 .client()
                 .get_version(&secret, &model.owner, &model.name, v)
                 .await;
-            m.latest_version = Some(self.checked(token.id, res)?);
+            m.latest_version = Some(self.checked(token_id, res)?);
         }
         Ok(m)
     }

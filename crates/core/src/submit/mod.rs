@@ -8,14 +8,17 @@
 //! 1. the prompts: split into lines when asked, trimmed, none empty;
 //! 2. the limits: [`MAX_COUNT`] of each prompt, [`MAX_BATCH`] in all;
 //! 3. the model's input form, from the [`forms`] cache or Replicate;
-//! 4. the input: typed from the form (for `key=value` text), the prompt put
-//!    in, every generation's input validated against the form;
+//! 4. the input: typed from the form (for `key=value` text), optional inputs
+//!    left unset (`null`) dropped, file inputs kept in the data folder
+//!    ([`files`]), the prompt put in, every generation's input validated
+//!    against the form;
 //! 5. the batch: one batch id (UUID v7) shared by the generations when more
 //!    than one is queued, none for a single one.
 //!
 //! [`Queue::submit`] and [`Queue::submit_batch`] queue generations already
 //! built (a retry, tests).
 
+pub mod files;
 pub mod forms;
 
 #[cfg(test)]
@@ -23,8 +26,9 @@ mod tests;
 
 use serde_json::{Map, Value};
 
+use crate::deadlines::{DeadlineKind, check};
 use crate::events::Event;
-use crate::model::{BatchId, Generation, ModelRef, NewGeneration};
+use crate::model::{BatchId, Deadlines, Generation, ModelRef, NewGeneration};
 use crate::queue::{BATCH_EVENTS, Queue, QueueError};
 use crate::replicate::{InputForm, SchemaError};
 
@@ -48,6 +52,9 @@ pub struct SubmitRequest {
     pub count: u32,
     /// Higher runs first; ties run oldest first. Default 0.
     pub priority: i64,
+    /// Each generation's deadlines (`Default`: the settings' time to start,
+    /// no run deadline); checked against [`crate::deadlines`]'s ranges.
+    pub deadlines: Deadlines,
 }
 
 /// The prompts of a submit.
@@ -127,6 +134,19 @@ pub fn check_limits(prompts: usize, count: u32) -> Result<usize, QueueError> {
     Ok(total)
 }
 
+/// Checks each deadline that is set against its range
+/// ([`crate::deadlines`]). Error: `InvalidDeadline`.
+pub fn check_deadlines(d: &Deadlines) -> Result<(), QueueError> {
+    let secs = |s: u32| std::time::Duration::from_secs(s.into());
+    if let Some(s) = d.start_deadline_secs {
+        check(DeadlineKind::Start, secs(s))?;
+    }
+    if let Some(s) = d.run_deadline_secs {
+        check(DeadlineKind::Run, secs(s))?;
+    }
+    Ok(())
+}
+
 /// The batch id of `total` generations queued together: a new UUID v7 when
 /// more than one, else none.
 pub fn batch_id_for(total: usize) -> Option<BatchId> {
@@ -188,6 +208,7 @@ impl Queue {
     pub async fn submit_request(&self, r: &SubmitRequest) -> Result<Submitted, QueueError> {
         let prompts = r.prompts.split()?;
         let total = check_limits(prompts.len(), r.count)?;
+        check_deadlines(&r.deadlines)?;
         let (form, unchecked) = match self.model_form(&r.model).await {
             Ok(f) => (Some(f.form), None),
             Err(QueueError::Schema(SchemaError::NoVersion)) => {
@@ -196,7 +217,12 @@ impl Queue {
             Err(QueueError::Schema(e)) => (None, Some(e)),
             Err(e) => return Err(e),
         };
-        let base = typed_input(&r.input, form.as_ref())?;
+        let mut base = typed_input(&r.input, form.as_ref())?;
+        if let Some(f) = &form {
+            files::drop_unset(f, &mut base);
+            files::keep_input_files(self.data_dir(), f, &mut base)
+                .map_err(QueueError::InvalidInput)?;
+        }
         let batch_id = batch_id_for(total);
         let mut news = Vec::with_capacity(total);
         for prompt in prompts {
@@ -212,6 +238,7 @@ impl Queue {
                     priority: r.priority,
                     batch_id,
                     retried_from: None,
+                    deadlines: r.deadlines,
                 });
             }
         }
@@ -233,6 +260,7 @@ impl Queue {
             return Err(QueueError::EmptyPrompt);
         }
         let rows = self.store().insert_generations(&news, self.now())?;
+        self.record_estimates(&rows)?;
         // A big batch would overrun the event channel: the newest ones are
         // what a window shows; the counters carry the rest.
         let skip = rows.len().saturating_sub(BATCH_EVENTS);

@@ -62,6 +62,7 @@ fn request(prompts: Prompts, count: u32) -> SubmitRequest {
         input: SubmitInput::default(),
         count,
         priority: 0,
+        deadlines: Default::default(),
     }
 }
 

@@ -16,6 +16,7 @@ mod pg;
 mod pool;
 mod priority;
 mod settings;
+mod spend;
 mod tokens;
 
 /// The store is shared between the engine's tasks and the shell's threads.
@@ -48,6 +49,7 @@ fn new_gen(prompt: &str) -> NewGeneration {
         priority: 0,
         batch_id: None,
         retried_from: None,
+        deadlines: Default::default(),
     }
 }
 

@@ -48,7 +48,9 @@ fn fresh_file_is_created_with_its_folders_and_migrated() {
             "generations_fts_data",
             "generations_fts_docsize",
             "generations_fts_idx",
+            "input_uploads",
             "settings",
+            "spend",
             "tokens"
         ]
     );
@@ -71,7 +73,6 @@ fn reopening_keeps_data_and_does_not_migrate_again() {
 #[test]
 fn failures_written_as_english_sentences_become_codes_and_the_causes_words() {
     use crate::model::ErrorKind;
-    let (dir, store) = file_store();
     // (kind, sentence as versions before schema 5 stored it) → (kind, error) after.
     let rows = [
         (
@@ -129,26 +130,33 @@ fn failures_written_as_english_sentences_become_codes_and_the_causes_words() {
             Some("An unexpected wording"),
         ),
     ];
-    let mut ids = Vec::new();
-    for (kind, sentence, _, _) in rows {
-        let g = store.insert_generation(&new_gen("x"), t0()).unwrap();
-        store
-            .with_conn(|c| {
-                c.execute(
-                    "UPDATE generations SET status = 'failed', error = ?1, error_kind = ?2 WHERE id = ?3",
-                    rusqlite::params![sentence, kind, g.id.to_string()],
-                )?;
-                Ok(())
-            })
-            .unwrap();
-        ids.push(g.id);
-    }
-    // As a database written by schema 4 with those rows.
-    store
-        .with_conn(|c| Ok(c.pragma_update(None, "user_version", 4)?))
+    // A database as schema 4 wrote it, with those rows.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genqueue.db");
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    rusqlite_migration::Migrations::from_slice(&crate::store::MIGRATION_LIST[..4])
+        .to_latest(&mut conn)
         .unwrap();
-    drop(store);
-    let store = Store::open(&dir.path().join("data").join("genqueue.db")).unwrap();
+    let mut ids = Vec::new();
+    for (i, (kind, sentence, _, _)) in rows.iter().enumerate() {
+        let id = crate::model::GenerationId::new();
+        conn.execute(
+            "INSERT INTO generations (id, model_name, model, prompt, settings, input, status, \
+             error, error_kind, created_at, updated_at) VALUES (?1, 'a/b', \
+             '{\"owner\":\"a\",\"name\":\"b\",\"version\":null}', 'x', '{}', '{\"prompt\":\"x\"}', \
+             'failed', ?2, ?3, ?4, ?4)",
+            rusqlite::params![
+                id.to_string(),
+                sentence,
+                kind,
+                format!("2026-01-01T00:00:0{i}.000Z")
+            ],
+        )
+        .unwrap();
+        ids.push(id);
+    }
+    drop(conn);
+    let store = Store::open(&path).unwrap();
     for (id, (_, sentence, kind, error)) in ids.into_iter().zip(rows) {
         let g = store.get_generation(id).unwrap().unwrap();
         assert_eq!(g.error_kind, Some(ErrorKind::parse(kind)), "{sentence}");

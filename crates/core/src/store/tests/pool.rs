@@ -22,7 +22,7 @@ fn claimed(outcome: ClaimOutcome) -> Token {
 
 fn waited(outcome: ClaimOutcome) -> (WaitCode, Option<chrono::DateTime<Utc>>) {
     match outcome {
-        ClaimOutcome::Wait { reason, until } => (reason, until),
+        ClaimOutcome::Wait { reason, until, .. } => (reason, until),
         other => panic!("expected a wait, got {other:?}"),
     }
 }
@@ -288,6 +288,7 @@ fn wait_reasons_read_as_sentences_and_serialize_in_snake_case() {
     let wait = ClaimOutcome::Wait {
         reason: WaitCode::CoolingDown,
         until: Some(until),
+        detail: None,
     };
     let v = serde_json::to_value(&wait).unwrap();
     assert_eq!(v["outcome"], "wait");

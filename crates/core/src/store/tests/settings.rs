@@ -32,6 +32,14 @@ fn settings_round_trip_through_the_file() {
         theme: ThemeChoice::Dark,
         language: LanguageChoice::Ru,
         start_paused_after_crash: true,
+        start_deadline_minutes: 30,
+        telegram: crate::settings::TelegramSettings {
+            chat_id: Some("-100123".into()),
+            send_completed: false,
+            send_failed: true,
+            send_queue_finished: false,
+            api_base: Some("http://127.0.0.1:8081".into()),
+        },
     }
     .validated()
     .unwrap();
@@ -81,6 +89,11 @@ fn bad_settings_are_refused_with_a_reason() {
     assert!(matches!(
         bad(&|s| s.retention_days = Some(0)),
         SettingsError::BadRetention(0)
+    ));
+    // A time-to-start deadline under a minute would cancel cold boots.
+    assert!(matches!(
+        bad(&|s| s.start_deadline_minutes = 0),
+        SettingsError::BadStartDeadline(_)
     ));
     // Blank strings mean "default".
     let s = Settings {

@@ -1,11 +1,14 @@
-//! What the bridge decides from the queue's events: a generation ended
-//! (one decision per [`Event::GenerationEnded`], which the core sends once
-//! per ending), and the whole queue finished (the counters went from active
-//! to idle), with the tally of the run. No Tauri here: the bridge shows the
-//! notifications, tests feed events in.
+//! What listeners decide from the queue's events: a generation ended (one
+//! decision per [`Event::GenerationEnded`], which the core sends once per
+//! ending), and the whole queue finished (the counters went from active to
+//! idle), with the tally of the run. Shared by the desktop bridge (native
+//! notifications) and the Telegram relay ([`crate::telegram::Relay`]); tests
+//! feed events in.
 
-use genqueue_core::events::Event;
-use genqueue_core::model::{GenerationStatus, GenerationSummary};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::events::Event;
+use crate::model::{GenerationStatus, GenerationSummary};
 
 /// Generations that ended since the queue was last idle.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -13,16 +16,32 @@ pub struct RunTally {
     pub completed: u32,
     pub failed: u32,
     pub cancelled: u32,
+    /// `created_at` of the earliest and the latest of them (`None` before one ends).
+    pub first_created: Option<DateTime<Utc>>,
+    pub last_created: Option<DateTime<Utc>>,
 }
 
 impl RunTally {
-    fn count(&mut self, status: GenerationStatus) {
-        match status {
+    fn count(&mut self, g: &GenerationSummary) {
+        match g.status {
             GenerationStatus::Completed => self.completed += 1,
             GenerationStatus::Failed => self.failed += 1,
             GenerationStatus::Cancelled => self.cancelled += 1,
-            _ => {}
+            _ => return,
         }
+        let t = g.created_at;
+        self.first_created = Some(self.first_created.map_or(t, |f| f.min(t)));
+        self.last_created = Some(self.last_created.map_or(t, |l| l.max(t)));
+    }
+
+    /// The run as the history's bounds: created at or after the first, and
+    /// strictly before one millisecond after the last (the store keeps
+    /// `created_at` to the millisecond; the history's `to` is exclusive).
+    pub fn created_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        Some((
+            self.first_created?,
+            self.last_created? + TimeDelta::milliseconds(1),
+        ))
     }
 }
 
@@ -55,7 +74,7 @@ impl Endings {
     pub fn on_event(&mut self, ev: &Event) -> Option<Decision> {
         match ev {
             Event::GenerationEnded(g) => {
-                self.run.count(g.status);
+                self.run.count(g);
                 Some(Decision::Ended(g.clone()))
             }
             Event::CountersChanged(c) => {
@@ -73,12 +92,12 @@ mod tests {
     use std::collections::HashSet;
     use std::sync::Arc;
 
-    use genqueue_core::lifecycle::Transition;
-    use genqueue_core::model::{ErrorKind, ModelRef, NewGeneration};
-    use genqueue_core::queue::Queue;
-    use genqueue_core::replicate::ReplicateClient;
-    use genqueue_core::secrets::MemorySecretStore;
-    use genqueue_core::store::Store;
+    use crate::lifecycle::Transition;
+    use crate::model::{ErrorKind, ModelRef, NewGeneration};
+    use crate::queue::Queue;
+    use crate::replicate::ReplicateClient;
+    use crate::secrets::MemorySecretStore;
+    use crate::store::Store;
     use serde_json::json;
     use tokio::sync::broadcast::Receiver;
 
@@ -115,6 +134,7 @@ mod tests {
                 priority: 0,
                 batch_id: None,
                 retried_from: None,
+                deadlines: Default::default(),
             })
             .collect();
         let rows = queue.submit_batch(news).unwrap();
@@ -171,12 +191,16 @@ mod tests {
             .iter()
             .filter(|d| matches!(d, Decision::QueueFinished(_)))
             .collect();
+        let first = rows.iter().map(|g| g.created_at).min();
+        let last = rows.iter().map(|g| g.created_at).max();
         assert_eq!(
             finished,
             vec![&Decision::QueueFinished(RunTally {
                 completed: 334,
                 failed: 333,
-                cancelled: 333
+                cancelled: 333,
+                first_created: first,
+                last_created: last,
             })]
         );
     }
