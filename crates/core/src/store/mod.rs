@@ -40,6 +40,7 @@ pub mod history;
 pub mod pg;
 pub mod pool;
 pub mod priority;
+mod priority_sqlite;
 pub mod spend;
 pub mod tokens;
 mod transitions;

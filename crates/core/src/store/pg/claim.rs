@@ -10,15 +10,18 @@
 //! PostgreSQL re-reads at each statement under READ COMMITTED) and the
 //! choice is checked again. A skipped or now-full token is left out and the
 //! choice is made again among the rest; when none is left, the wait is
-//! [`WaitCode::AllBusy`].
+//! [`WaitCode::AllBusy`]. Budgets are checked first, with SQLite's rule
+//! (see `pg/spend.rs`).
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
 use super::pg_err;
 use super::reads::{load as load_generation, load_token, load_tokens};
+use super::spend::budget_check;
 use crate::model::{GenerationId, GenerationStatus};
 use crate::store::pool::choose;
+use crate::store::spend::no_token_wait;
 use crate::store::{ClaimOutcome, StoreError};
 use crate::wait::WaitCode;
 
@@ -43,6 +46,11 @@ pub(crate) async fn claim(
         });
     }
     let mut tokens = load_tokens(tx).await?;
+    // Budgets (spend settings), in this same transaction: see `spend::budget_check`.
+    let (pool_hold, token_hold) = budget_check(tx, id, &mut tokens, now).await?;
+    if let Some(h) = pool_hold {
+        return Ok(h.into_wait());
+    }
     let mut skipped = false;
     loop {
         let chosen = match choose(&tokens, now) {
@@ -51,9 +59,10 @@ pub(crate) async fn claim(
                 return Ok(ClaimOutcome::Wait {
                     reason: WaitCode::AllBusy,
                     until: None,
+                    detail: None,
                 });
             }
-            Err((reason, until)) => return Ok(ClaimOutcome::Wait { reason, until }),
+            Err((reason, until)) => return Ok(no_token_wait(reason, until, token_hold)),
         };
         let uid = uuid::Uuid::from(chosen);
         let locked = tx

@@ -40,15 +40,21 @@ use super::StoreError;
 pub use pages::ts_query;
 
 mod claim;
+mod order;
 mod pages;
 mod queue_store;
 mod reads;
 mod rows;
+mod spend;
+mod uploads;
 
 /// The migrations, in order; migration N brings the schema to version N.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../../../migrations/postgres/0001_init.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../../migrations/postgres/0001_init.sql"),
+    include_str!("../../../../../migrations/postgres/0002_deadlines.sql"),
+    include_str!("../../../../../migrations/postgres/0003_inputs.sql"),
+    include_str!("../../../../../migrations/postgres/0004_spend.sql"),
+];
 
 /// The schema version this build writes.
 pub const PG_SCHEMA_VERSION: usize = MIGRATIONS.len();

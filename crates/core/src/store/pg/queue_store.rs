@@ -13,20 +13,19 @@ use crate::model::{
     BatchId, Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
 };
 use crate::settings::{SETTINGS_KEY, Settings};
-use crate::store::codec::to_ms;
+use crate::spend::{CostPart, SPEND_KEY, SpendSettings, Usd};
+use crate::store::codec::{json, to_ms};
 use crate::store::generation_rows::{GENERATION_COLUMNS, new_row};
 use crate::store::tokens::{CONCURRENCY_RANGE, clean_label};
 use crate::store::watch::RECENT_LIMIT;
 use crate::store::{
-    BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, ListQuery, ModelRunTime,
-    MoveTo, QueueStore, RequestOutcome, StoreError,
+    ActiveEstimate, BatchSummary, ClaimOutcome, DeletedRow, FinalSpend, GenerationSpend,
+    HistoryPage, HistoryQuery, InputUpload, ListQuery, ModelRunTime, MoveTo, QueueStore,
+    RequestOutcome, SpendGroup, StoreError,
 };
+use crate::wait::WaitReason;
 
 type Res<T> = Result<T, StoreError>;
-
-fn unsupported(what: &'static str) -> StoreError {
-    StoreError::Unsupported { what }
-}
 
 impl QueueStore for PgStore {
     fn insert_generations(
@@ -255,19 +254,15 @@ impl QueueStore for PgStore {
 
     fn move_pending(
         &self,
-        _id: GenerationId,
-        _to: MoveTo,
-        _now: DateTime<Utc>,
+        id: GenerationId,
+        to: MoveTo,
+        now: DateTime<Utc>,
     ) -> Res<Vec<GenerationId>> {
-        Err(unsupported("moving a generation in the queue"))
+        self.move_pg(id, to, now)
     }
 
-    fn reorder_pending(
-        &self,
-        _ids: &[GenerationId],
-        _now: DateTime<Utc>,
-    ) -> Res<Vec<GenerationId>> {
-        Err(unsupported("reordering the queue"))
+    fn reorder_pending(&self, ids: &[GenerationId], now: DateTime<Utc>) -> Res<Vec<GenerationId>> {
+        self.reorder_pg(ids, now)
     }
 
     fn batch_summary(&self, batch_id: BatchId) -> Res<BatchSummary> {
@@ -471,5 +466,58 @@ impl QueueStore for PgStore {
             "WHERE updated_at >= $1 ORDER BY updated_at DESC LIMIT $2",
             vec![Box::new(to_ms(since)), Box::new(RECENT_LIMIT as i64)],
         )
+    }
+
+    fn input_upload(&self, token_id: TokenId, sha256: &str) -> Res<Option<InputUpload>> {
+        self.input_upload_pg(token_id, sha256)
+    }
+
+    fn record_input_upload(&self, upload: &InputUpload) -> Res<()> {
+        self.record_input_upload_pg(upload)
+    }
+
+    fn spend_settings(&self) -> Res<SpendSettings> {
+        self.spend_settings_pg()
+    }
+
+    fn set_spend_settings(&self, s: &SpendSettings) -> Res<()> {
+        self.set_setting(SPEND_KEY, &json(s))
+    }
+
+    fn record_estimates(
+        &self,
+        rows: &[(GenerationId, String, Option<Usd>, Vec<CostPart>)],
+        now: DateTime<Utc>,
+    ) -> Res<()> {
+        self.record_estimates_pg(rows, now)
+    }
+
+    fn record_final(&self, f: &FinalSpend) -> Res<()> {
+        self.record_final_pg(f)
+    }
+
+    fn spend_of(&self, ids: &[GenerationId]) -> Res<Vec<GenerationSpend>> {
+        self.spend_of_pg(ids)
+    }
+
+    fn median_predict_ms(&self, model: &str) -> Res<Option<i64>> {
+        self.median_predict_ms_pg(model)
+    }
+
+    fn spend_groups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        s: &SpendSettings,
+    ) -> Res<Vec<SpendGroup>> {
+        self.spend_groups_pg(from, to, s)
+    }
+
+    fn active_estimate(&self) -> Res<ActiveEstimate> {
+        self.active_estimate_pg()
+    }
+
+    fn budget_hold(&self) -> Res<Option<WaitReason>> {
+        self.budget_hold_pg()
     }
 }

@@ -10,7 +10,7 @@ use tokio_postgres::types::ToSql;
 use super::super::StoreError;
 use super::super::codec::{json, to_ms};
 use super::super::generation_rows::GENERATION_COLUMNS;
-use crate::model::{ErrorKind, Generation, GenerationStatus, GenerationSummary, Token};
+use crate::model::{Deadlines, ErrorKind, Generation, GenerationStatus, GenerationSummary, Token};
 use crate::wait::WaitReason;
 
 /// A parameter that can cross to the driver's task.
@@ -35,21 +35,24 @@ pub(crate) fn summary_columns() -> String {
     )
 }
 
-fn data(col: &str, what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn data(col: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Data {
         path: Default::default(),
         reason: format!("column `{col}`: {what}"),
     }
 }
 
-fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
     row: &'a Row,
     col: &str,
 ) -> Result<T, StoreError> {
     row.try_get(col).map_err(|e| data(col, e))
 }
 
-fn get_json<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T, StoreError> {
+pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
+    row: &Row,
+    col: &str,
+) -> Result<T, StoreError> {
     let raw: String = get(row, col)?;
     serde_json::from_str(&raw).map_err(|_| {
         let shown: String = raw.chars().take(80).collect();
@@ -60,6 +63,12 @@ fn get_json<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T, S
 fn get_count<T: TryFrom<i64>>(row: &Row, col: &str) -> Result<T, StoreError> {
     let v: i64 = get(row, col)?;
     T::try_from(v).map_err(|_| data(col, format!("out of range: {v}")))
+}
+
+fn get_secs(row: &Row, col: &str) -> Result<Option<u32>, StoreError> {
+    get::<Option<i64>>(row, col)?
+        .map(|v| u32::try_from(v).map_err(|_| data(col, format!("out of range: {v}"))))
+        .transpose()
 }
 
 fn status(row: &Row) -> Result<GenerationStatus, StoreError> {
@@ -118,6 +127,10 @@ pub(crate) fn generation(row: &Row) -> Result<Generation, StoreError> {
         batch_id: opt_uuid(row, "batch_id")?,
         retried_from: opt_uuid(row, "retried_from")?,
         updated_at: get(row, "updated_at")?,
+        deadlines: Deadlines {
+            start_deadline_secs: get_secs(row, "start_deadline_secs")?,
+            run_deadline_secs: get_secs(row, "run_deadline_secs")?,
+        },
     })
 }
 
@@ -201,6 +214,8 @@ pub(crate) fn values(g: &Generation) -> Vec<Param> {
         Box::new(g.batch_id.map(uuid::Uuid::from)),
         Box::new(g.retried_from.map(uuid::Uuid::from)),
         Box::new(to_ms(g.updated_at)),
+        Box::new(g.deadlines.start_deadline_secs.map(i64::from)),
+        Box::new(g.deadlines.run_deadline_secs.map(i64::from)),
     ]
 }
 
