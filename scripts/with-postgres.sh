@@ -23,9 +23,12 @@ if [ "$(id -u)" -eq 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 chmod 700 "$dir"
+# PostgreSQL's programs, as the cluster's owner, from inside its folder (the
+# caller's folder may be closed to that user, e.g. a clone under /root).
+owner() { (cd "$dir" && "${as_owner[@]}" "$@"); }
 
 stop() {
-  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  owner "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 trap stop EXIT
@@ -47,11 +50,11 @@ for _ in $(seq 1 50); do
 done
 [ -n "$port" ] || { echo "with-postgres: no free port found" >&2; exit 1; }
 
-"${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U genqueue --pwfile="$dir/pw" \
+owner "$bindir/initdb" -D "$dir/data" -U genqueue --pwfile="$dir/pw" \
   --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
 rm -f "$dir/pw"
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
