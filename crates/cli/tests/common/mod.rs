@@ -39,6 +39,8 @@ pub struct Env {
     pub sim: SimHandle,
     pub dir: tempfile::TempDir,
     pub tokens: Vec<String>,
+    /// `GENQUEUE_DATABASE_URL` for every command, when set (a team's queue).
+    pub database_url: Option<String>,
 }
 
 impl Env {
@@ -55,6 +57,7 @@ impl Env {
             sim,
             dir: tempfile::tempdir().expect("a temporary folder"),
             tokens,
+            database_url: None,
         }
     }
 
@@ -71,10 +74,14 @@ impl Env {
             .env("GENQUEUE_DATA_DIR", self.data_dir())
             .env("REPLICATE_API_BASE", self.sim.base_url())
             .env_remove("RUST_LOG")
+            .env_remove("GENQUEUE_DATABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if let Some(url) = &self.database_url {
+            c.env("GENQUEUE_DATABASE_URL", url);
+        }
         c
     }
 

@@ -55,7 +55,7 @@ pub use batches::BatchSummary;
 pub use error::StoreError;
 pub use generations::ListQuery;
 pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
-pub use pg::PgStore;
+pub use pg::{DATABASE_URL_ENV, PgStore};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
 pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};

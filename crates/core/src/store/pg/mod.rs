@@ -59,6 +59,11 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const PG_SCHEMA_VERSION: usize = MIGRATIONS.len();
 
+/// Environment variable naming a team's PostgreSQL database
+/// (`postgres://user:password@host:port/dbname`): `genq` and the app then
+/// keep their queue there instead of the data folder's SQLite file.
+pub const DATABASE_URL_ENV: &str = "GENQUEUE_DATABASE_URL";
+
 /// Connections the pool keeps at most.
 const POOL_SIZE: usize = 8;
 
