@@ -34,10 +34,10 @@ pub(crate) async fn claim(
     let g = load_generation(tx, id, true)
         .await?
         .ok_or_else(|| StoreError::not_found("generation", id))?;
-    if let Some(token_id) = g.token_id {
-        if let Some(token) = load_token(tx, token_id).await? {
-            return Ok(ClaimOutcome::Claimed(token));
-        }
+    if let Some(token_id) = g.token_id
+        && let Some(token) = load_token(tx, token_id).await?
+    {
+        return Ok(ClaimOutcome::Claimed(token));
     }
     if g.status != GenerationStatus::Pending {
         return Err(StoreError::NotPending {

@@ -274,7 +274,7 @@ fn totals_group_ended_spend_by_local_day_model_and_token() {
                 (ids[0], Some(Usd(3_000)), true, Some(Usd(3_000)))
             ]
         );
-        assert_eq!(rows[0].final_parts, [part.clone()]);
+        assert_eq!(rows[0].final_parts, std::slice::from_ref(&part));
         assert_eq!(rows[0].charged_at, Some(at(21, 30)));
         assert_eq!(store.median_predict_ms(m).unwrap(), Some(1_100));
         assert_eq!(store.median_predict_ms("acme/none").unwrap(), None);
