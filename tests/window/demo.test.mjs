@@ -403,6 +403,12 @@ describe("Genqueue's window", () => {
     await browser.execute((gid) => (location.hash = `#/result/${gid}`), id);
     const video = await browser.$("[data-testid=output-video]");
     await video.waitForExist({ timeout: 10_000 });
+    await until(
+      () => browser.execute(() => document.querySelector("[data-testid=output-video]").readyState >= 1),
+      10_000,
+      "the video's metadata to load",
+      100,
+    );
     const started = await browser.executeAsync((done) => {
       const v = document.querySelector("[data-testid=output-video]");
       v.muted = true;

@@ -74,10 +74,16 @@ function TextOutput({ url, label }: { url: string; label: string }) {
 
 /** A video or audio output in a player with controls. */
 function MediaOutput({ kind, url, label }: { kind: "video" | "audio"; url: string; label: string }) {
-  const src = usePlayableUrl(url) ?? undefined;
+  // The player appears once its source is ready: a source set later would
+  // abort a play() already asked for (WebKitGTK reads files through a blob).
+  const src = usePlayableUrl(url);
   return (
     <figure className={`output-media output-${kind}`}>
-      {kind === "video" ? (
+      {src === null ? (
+        <div className="output-media-loading" role="status" aria-label={label}>
+          <span className="spinner" aria-hidden="true" />
+        </div>
+      ) : kind === "video" ? (
         <video src={src} controls playsInline preload="metadata" aria-label={label} data-testid="output-video" />
       ) : (
         <audio src={src} controls preload="metadata" aria-label={label} data-testid="output-audio" />
