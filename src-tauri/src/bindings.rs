@@ -24,7 +24,7 @@ mod tests {
         Cost, CostPart, Estimate, PriceUnit, SpendLine, SpendReport, SpendSettings, TokenBudget,
         Usd,
     };
-    use genqueue_core::store::{ActiveEstimate, GenerationSpend};
+    use genqueue_core::store::{ActiveEstimate, GenerationSpend, SpendTotal};
     use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
     use genqueue_core::telegram::{ChatSeen, TelegramFailure, TelegramStatus};
     use ts_rs::{Config, TS};
@@ -122,6 +122,7 @@ mod tests {
             decl::<ActiveEstimate>(&cfg),
             decl::<SpendReport>(&cfg),
             decl::<GenerationSpend>(&cfg),
+            decl::<SpendTotal>(&cfg),
             consts(),
         ];
         let consts = format!(

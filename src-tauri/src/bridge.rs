@@ -167,8 +167,17 @@ fn notify_queue_finished<R: Runtime>(app: &AppHandle<R>, queue: &Queue, run: &Ru
         body,
         target,
         retry: None,
+        image: None,
     };
     crate::notify::show(app, notice, texts);
+}
+
+/// The result's first picture, as a path (the notification's image); none
+/// for a result without a picture (a video, audio or text).
+fn first_picture(data_dir: &std::path::Path, files: &[String]) -> Option<std::path::PathBuf> {
+    use genqueue_core::engine::{OutputKind, output_kind};
+    let picture = files.iter().find(|f| output_kind(f) == OutputKind::Image)?;
+    Some(genqueue_core::paths::resolve_output_path(data_dir, picture))
 }
 
 /// The start of a text-only result (`text.txt`), to show in its notification.
@@ -217,6 +226,7 @@ fn notify_budget<R: Runtime>(
         body,
         target: Target::Spend,
         retry: None,
+        image: None,
     };
     crate::notify::show(app, notice, texts);
 }
@@ -244,6 +254,9 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
         body,
         target: Target::Result(g.id),
         retry: (g.status == GenerationStatus::Failed).then_some(g.id),
+        image: (g.status == GenerationStatus::Completed)
+            .then(|| first_picture(queue.data_dir(), &g.output_files))
+            .flatten(),
     };
     crate::notify::show(app, notice, texts);
 }
@@ -251,6 +264,24 @@ fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSumma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notification_shows_the_first_picture_and_none_for_a_video() {
+        let data = std::path::Path::new("/data");
+        let files = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("outputs/g/{n}"))
+                .collect::<Vec<_>>()
+        };
+        let picture = first_picture(data, &files(&["0.png", "1.png"])).unwrap();
+        assert!(picture.ends_with("outputs/g/0.png"), "{picture:?}");
+        assert!(picture.starts_with(data));
+        assert_eq!(first_picture(data, &files(&["0.webm"])), None);
+        assert_eq!(first_picture(data, &files(&["text.txt"])), None);
+        let mixed = first_picture(data, &files(&["0-video.webm", "1-poster.jpg"])).unwrap();
+        assert!(mixed.ends_with("1-poster.jpg"));
+    }
 
     #[test]
     fn notification_modes_follow_the_setting_and_the_focus() {

@@ -25,8 +25,8 @@ use genqueue_core::priority::ListOrder;
 use genqueue_core::replicate::browse::{Collection, CollectionSummary, ModelSearch};
 use genqueue_core::settings::Settings;
 use genqueue_core::spend::{Estimate, SpendReport, SpendSettings};
-use genqueue_core::store::GenerationSpend;
 use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime, MoveTo};
+use genqueue_core::store::{GenerationSpend, SpendTotal};
 use genqueue_core::telegram::ChatSeen;
 
 use crate::commands::{AppInfo, ModelForm, TelegramInfo, TokenWithAccount};
@@ -152,6 +152,8 @@ ipc_commands! {
         generations: u32
     ) -> Estimate;
     generation_spend[state](ids: Vec<GenerationId>) -> Vec<GenerationSpend>;
+    history_spend[state](query: HistoryQuery) -> SpendTotal;
+    batch_spend[state](batch_id: BatchId) -> SpendTotal;
 }
 
 /// One command as the window sees it.

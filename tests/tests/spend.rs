@@ -2,15 +2,18 @@
 //! computation from what the simulated Replicate reported (`metrics`), for
 //! per-image (FLUX Schnell, official) and per-second (SDXL on an L40S)
 //! models; a daily budget holds the queue before the limit and a raised
-//! limit resumes it.
+//! limit resumes it; days are the budget's zone's, across a change of clocks.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, TimeZone, Utc};
+use genqueue_core::clock::{Clock, ManualClock};
 use genqueue_core::model::{GenerationStatus, NewGeneration};
 use genqueue_core::spend::{SpendSettings, Usd};
 use genqueue_core::wait::WaitCode;
 use genqueue_testkit::flux;
-use genqueue_tests::World;
+use genqueue_tests::{World, fake_token, secret_store};
 use replicate_sim::SimConfig;
 use serde_json::{Value, json};
 
@@ -178,4 +181,93 @@ async fn a_daily_budget_holds_the_queue_before_the_limit_and_a_raised_limit_resu
     let rest = w.wait_terminal(&ids[3..], LONG).await;
     assert!(rest.iter().all(|g| g.status == GenerationStatus::Completed));
     assert_eq!(w.queue.spend_report(None, None).unwrap().today, Usd(18_000));
+}
+
+/// Moves the queue's clock and the sim's (which dates what it bills) by the
+/// same amount, then has the engine look again, as its sleep would end then.
+fn move_clocks(w: &World, clock: &ManualClock, to: DateTime<Utc>) {
+    let by = (to - clock.now()).to_std().expect("forward");
+    clock.set(to);
+    w.sim.advance(by);
+    w.engine.as_ref().expect("engine").wake();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daily_budget_counts_berlin_days_across_the_night_the_clocks_go_forward() {
+    let utc = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2027, 3, d, h, m, 0).unwrap();
+    // Saturday 27 March 2027, 23:30 in Berlin (CET, UTC+1). That night 02:00
+    // becomes 03:00 (CEST, UTC+2): Sunday the 28th lasts 23 hours.
+    let clock = Arc::new(ManualClock::new(utc(27, 22, 30)));
+    let mut w = World::builder(SimConfig::fast(), vec![fake_token(), fake_token()])
+        .secrets(secret_store())
+        .client_timeout(Duration::from_secs(3))
+        .clock(clock.clone())
+        .build()
+        .await
+        .expect("test world");
+    w.sim.advance((clock.now() - Utc::now()).to_std().unwrap());
+    w.queue
+        .set_spend_settings(SpendSettings {
+            daily_limit: Some(Usd::parse("0.006").unwrap()),
+            time_zone: Some("Europe/Berlin".into()),
+            ..SpendSettings::default()
+        })
+        .unwrap();
+    // $0.003 each: two a day fit under $0.006.
+    let ids = w.submit_seeded("dst", 6);
+    w.start();
+    let held = w
+        .wait_for(ids[2], LONG, |g| {
+            g.wait_reason
+                .as_ref()
+                .is_some_and(|r| r.code == WaitCode::DailyBudget)
+        })
+        .await;
+    assert_eq!(
+        held.wait_reason.unwrap().until,
+        Some(utc(27, 23, 0)),
+        "held until midnight CET"
+    );
+    w.wait_terminal(&ids[..2], LONG).await;
+
+    // Sunday 08:00 CEST: a new day, two more, then held until Sunday's
+    // midnight, which is 22:00 UTC (CEST), not 23:00 as on Saturday.
+    move_clocks(&w, &clock, utc(28, 6, 0));
+    let held = w
+        .wait_for(ids[4], LONG, |g| {
+            g.wait_reason
+                .as_ref()
+                .is_some_and(|r| r.code == WaitCode::DailyBudget && r.until == Some(utc(28, 22, 0)))
+        })
+        .await;
+    assert_eq!(held.status, GenerationStatus::Pending);
+    let sunday = w.wait_terminal(&ids[2..4], LONG).await;
+    assert!(
+        sunday
+            .iter()
+            .all(|g| g.status == GenerationStatus::Completed)
+    );
+    let r = w.queue.spend_report(None, None).unwrap();
+    let days: Vec<(&str, i64)> = r
+        .by_day
+        .iter()
+        .map(|l| (l.key.as_str(), l.spent.micros()))
+        .collect();
+    assert_eq!(days, [("2027-03-27", 6_000), ("2027-03-28", 6_000)]);
+    assert_eq!(r.today, Usd(6_000));
+    assert_eq!(r.time_zone.as_deref(), Some("Europe/Berlin"));
+
+    // 22:30 UTC is 00:30 on Monday in Berlin (an hour earlier than a fixed
+    // UTC+1 would say): the last two run.
+    move_clocks(&w, &clock, utc(28, 22, 30));
+    let monday = w.wait_terminal(&ids[4..], LONG).await;
+    assert!(
+        monday
+            .iter()
+            .all(|g| g.status == GenerationStatus::Completed)
+    );
+    let r = w.queue.spend_report(None, None).unwrap();
+    assert_eq!(r.today, Usd(6_000));
+    assert_eq!(r.by_day.last().unwrap().key, "2027-03-29");
+    w.stop().await;
 }

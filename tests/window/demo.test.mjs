@@ -219,6 +219,44 @@ describe("Genqueue's window", () => {
     const want = micros < 10_000 ? `$0.00${micros / 1000}` : `$${(Math.round(micros / 10_000) / 100).toFixed(2)}`;
     assert.equal(row[1], want, `${n} × $0.003: ${row}`);
     await shot("spend");
+    // The day boundary is said, in this computer's zone.
+    assert.match(await (await browser.$("[data-testid=spend-zone]")).getText(), /^Days start at midnight, .+ time\.$/);
+    // A malformed price line is refused by the core with its line and reason; nothing is stored.
+    const prices = await browser.$("textarea#price-lines");
+    // (WebKitWebDriver types no newline: one line, the bad one.)
+    await prices.setValue("acme/other 0.0.1 per image");
+    await (await browser.$("button=Save budgets and prices")).click();
+    const refused = await browser.$(".spend-budgets .notice-error");
+    await refused.waitForDisplayed({ timeout: 5_000 });
+    assert.match(await refused.getText(), /price table line 1: "acme\/other 0\.0\.1 per image": "0\.0\.1" is not a dollar amount/);
+    await shot("spend-bad-price-line");
+    await prices.clearValue();
+    // History: each generation's cost and the whole history's, summed by the store.
+    await browser.execute(() => {
+      window.location.hash = "#/history";
+    });
+    const historyTotal = await until(
+      () => browser.execute(() => document.querySelector("[data-testid=history-total]")?.textContent || null),
+      10_000,
+      "the history's cost",
+    );
+    assert.equal(historyTotal.value, `Cost: ${want}`, "every demo generation, FLUX Schnell at $0.003");
+    const costs = await until(
+      async () => {
+        const c = await browser.execute(() => [...document.querySelectorAll("[data-testid=history-cost]")].map((e) => e.textContent));
+        return c.length >= 1 && c.every((t) => t !== "") && c;
+      },
+      5_000,
+      "each row's cost",
+    );
+    assert.ok(costs.value.every((c) => c === "$0.003"), `each row's cost: ${costs.value}`);
+    const painted = await browser.execute(() => {
+      const e = document.querySelector("[data-testid=history-cost]");
+      const r = e.getBoundingClientRect();
+      return { w: r.width, h: r.height, color: getComputedStyle(e).color, text: e.textContent, visibility: getComputedStyle(e).visibility };
+    });
+    console.log(`a row's cost on screen: ${JSON.stringify(painted)}`);
+    await shot("history-costs");
     await browser.execute(() => {
       window.location.hash = "#/";
     });

@@ -9,5 +9,6 @@ import "./screens.spec.mjs";
 import "./files.spec.mjs";
 import "./outputs.spec.mjs";
 import "./spend.spec.mjs";
+import "./media.spec.mjs";
 
 await runAll();

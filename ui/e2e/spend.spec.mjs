@@ -31,6 +31,7 @@ test("spend: totals and a daily chart, budgets saved, a bad price line refused w
     return s.daily_limit === 5_000_000 && s.monthly_limit === 50_000_000 && s.prices === "acme/model 0.02 per image";
   });
   await page.getByText("of $5.00").waitFor();
+  await page.getByTestId("spend-zone").getByText("Days start at midnight, UTC time.").waitFor();
   await shot("spend-budgets");
 });
 
@@ -64,4 +65,90 @@ test("spend: a result shows what it cost and how it was counted", async ({ page,
   // FLUX Dev: $0.025 an image (its model page), four images.
   assert(text.includes("$0.10 · 4 images × $0.025"), `cost line: ${text}`);
   await shot("result-cost");
+});
+
+test("spend: history shows each generation's cost and the filter's total from the store, unknown prices counted apart", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual", "/history");
+  const total = page.getByTestId("history-total");
+  // By hand, from the scenario: FLUX Schnell $0.003 + $0.003 (one image each), FLUX Dev 4 × $0.025,
+  // SDXL's failed run 6 s × $0.000975 = $0.00585, the cancelled SDXL never ran ($0): $0.11185 spent;
+  // queued FLUX Schnell about $0.003 and running FLUX Dev about $0.025 to come.
+  await until("the whole history's total", async () => (await total.innerText()) === "Cost: $0.11 + about $0.03 to come");
+  const row = (text) => page.locator(".history-row", { hasText: text }).getByTestId("history-cost");
+  await until("rows' costs", async () => (await row("Misty mountain valley").innerText()) === "$0.10");
+  assert((await row("Portrait of an old sailor").innerText()) === "$0.00", "a cancelled run that never started cost nothing");
+  assert((await row("Isometric cozy library").innerText()) === "about $0.03", "a running one shows its estimate");
+
+  // A model the price table does not know: "unknown", counted apart, never $0.
+  await page.evaluate(() => {
+    const f = window.__fake;
+    const g = f.newGeneration("acme/no-price", "A teapot shaped like a snail", { num_outputs: 1 });
+    f.save({ ...g, status: "completed", replicate_status: "succeeded", progress: 100, started_at: new Date(Date.now() - 4000).toISOString(), completed_at: new Date().toISOString(), prediction_id: "pnp" });
+  });
+  await until("unknown counted", async () => (await total.innerText()) === "Cost: $0.11 + about $0.03 to come, 1 unknown");
+  await until("unknown row", async () => (await row("A teapot shaped like a snail").innerText()) === "unknown");
+  await shot("history-costs");
+
+  // A filter's total covers the filter only.
+  await page.getByLabel("Model", { exact: true }).selectOption("black-forest-labs/flux-schnell");
+  await until("FLUX Schnell's total", async () => (await total.innerText()) === "3 generations · $0.006 + about $0.003 to come");
+  await shot("history-costs-filtered");
+});
+
+test("spend: the history's total counts every page, not the rows loaded", async ({ page, open }) => {
+  await open("scenario=history&clock=manual", "/history");
+  const total = page.getByTestId("history-total");
+  await page.getByRole("button", { name: "Completed", exact: true }).click();
+  const text = await until("the filter's total", async () => {
+    const t = await total.innerText();
+    return /^[\d,]+ generations · \$[\d,.]+/.test(t) && t;
+  }, 15000);
+  const n = Number(text.split(" ")[0].replace(/,/g, ""));
+  assert(n > 10_000, `every completed generation of the archive is counted: ${text}`);
+  const rows = await page.locator(".history-row").count();
+  assert(rows < 300, `only a window of rows is in the page (${rows})`);
+});
+
+test("spend: the dropdown shows what a batch cost and what is still to come", async ({ page, open, shot }) => {
+  await open("scenario=empty&clock=manual");
+  await page.getByLabel("Prompt", { exact: true }).fill("A red fox in the snow");
+  await page.locator("#count").fill("3");
+  await page.getByRole("button", { name: /^Create 3/ }).click();
+  await page.getByText("Queued a batch of 3 generations.").waitFor();
+  await page.getByTestId("queue-counter").click();
+  const cost = page.locator(".queue").getByTestId("batch-cost");
+  await until("estimates", async () => (await cost.innerText()) === "Batch of 3: $0.00 + about $0.009 to come");
+  assert((await page.locator(".queue").getByTestId("batch-cost").count()) === 1, "once per batch");
+  const ids = await page.evaluate(() => [...window.__fake.generations.keys()]);
+  await page.evaluate((all) => {
+    window.__fake.start(all[0]);
+    window.__fake.complete(all[0]);
+  }, ids);
+  await until("one done", async () => (await cost.innerText()) === "Batch of 3: $0.003 + about $0.006 to come");
+  await shot("dropdown-batch-cost");
+  await page.evaluate((all) => {
+    for (const id of all.slice(1)) {
+      window.__fake.start(id);
+      window.__fake.complete(id);
+    }
+  }, ids);
+  await until("all done", async () => (await cost.innerText()) === "Batch of 3: $0.009");
+  // The batch's own panel on a result says the same.
+  await page.locator(".queue-item").first().click();
+  const panel = page.getByTestId("batch-panel");
+  await until("the panel's cost", async () => (await panel.getByTestId("batch-cost").innerText()) === "Cost: $0.009");
+  await panel.scrollIntoViewIfNeeded();
+  await shot("batch-panel-cost");
+});
+
+test("spend: costs in Russian (the history total and rows, the budgets' day boundary)", async ({ page, open, shot }) => {
+  await open("scenario=busy&clock=manual&language=ru", "/history");
+  const total = page.getByTestId("history-total");
+  await until("Russian total", async () => /^Стоимость: \$[\d.]+ \+ около \$[\d.]+ ещё впереди$/.test(await total.innerText()));
+  await until("a Russian row", async () => (await page.locator(".history-row", { hasText: "Cyberpunk noodle stand" }).getByTestId("history-cost").innerText()) === "около $0.03");
+  await page.getByRole("button", { name: "Ошибка", exact: true }).click();
+  await until("a filtered Russian total", async () => /^\d+ генераци[яий] · \$/.test(await total.innerText()));
+  await shot("ru-history-costs");
+  await page.getByRole("link", { name: "Расходы" }).click();
+  await page.getByTestId("spend-zone").getByText("Сутки начинаются в полночь по времени UTC.").waitFor();
 });

@@ -14,7 +14,7 @@ import { ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
 import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fakeMedia";
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
-import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport } from "./fakeSpend";
+import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport, fakeTotal } from "./fakeSpend";
 import type { SpendSettings, WaitCode } from "../src/bindings";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
@@ -194,6 +194,8 @@ export class FakeBackend extends FakeStore {
     shipped_prices: () => FAKE_SHIPPED,
     estimate_generation: ({ model, input, generations }) => fakeEstimate(model.split(":")[0], input ?? {}, generations),
     generation_spend: ({ ids }) => ids.flatMap((id) => (this.generations.has(id) ? [fakeGenerationSpend(this.mustGet(id))] : [])),
+    history_spend: ({ query }) => fakeTotal(this.historyAll(query)),
+    batch_spend: ({ batchId }) => fakeTotal(this.batchMembers(batchId)),
   };
 
   /** Budgets and price lines (set_spend_settings). */
@@ -226,13 +228,29 @@ export class FakeBackend extends FakeStore {
     return null;
   }
 
-  private listHistory(q: Partial<HistoryQuery>): HistoryPage | Promise<HistoryPage> {
-    const limit = Math.min(500, Math.max(1, q.limit ?? 100));
+  /** Whether a row passes the History filter `q` (not its cursor). */
+  private historyKeep(q: Partial<HistoryQuery>) {
     const statuses = q.statuses ?? [];
     const from = q.from ? Date.parse(q.from) : -Infinity;
     const to = q.to ? Date.parse(q.to) : Infinity;
-    const keep = (status: GenerationStatus, model: string, createdMs: number, prompt: () => string) =>
+    return (status: GenerationStatus, model: string, createdMs: number, prompt: () => string) =>
       (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
+  }
+
+  /** Every generation of the History filter `q`, all pages (history_spend). */
+  private historyAll(q: Partial<HistoryQuery>): Generation[] {
+    const keep = this.historyKeep(q);
+    const out = [...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt));
+    const arc = this.archive;
+    if (arc) for (let i = 0; i < arc.size; i++) if (arc.has(i) && keep(arc.status(i), arc.model(i), arc.createdMs(i), () => arc.prompt(i))) out.push(this.find(arc.id(i))!);
+    return out;
+  }
+
+  private listHistory(q: Partial<HistoryQuery>): HistoryPage | Promise<HistoryPage> {
+    const limit = Math.min(500, Math.max(1, q.limit ?? 100));
+    const from = q.from ? Date.parse(q.from) : -Infinity;
+    const to = q.to ? Date.parse(q.to) : Infinity;
+    const keep = this.historyKeep(q);
     const live = [...this.generations.values()].sort(newestFirst).filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt));
     const items: GenerationSummary[] = [];
     let liveAt = 0;

@@ -2,7 +2,7 @@
 // of the fake's finished generations, the report, budgets and estimates.
 // The real figures come from crates/core/src/spend; this only has to look
 // and behave like them for the UI tests.
-import type { Estimate, Generation, GenerationSpend, SpendLine, SpendReport, SpendSettings, Token } from "../src/bindings";
+import type { Estimate, Generation, GenerationSpend, SpendLine, SpendReport, SpendSettings, SpendTotal, Token } from "../src/bindings";
 
 /** Micro-dollars per image, per model (official models priced per output). */
 const PER_IMAGE: Record<string, number> = {
@@ -22,7 +22,7 @@ black-forest-labs/flux-dev       0.025    per image
 stability-ai/sdxl                on gpu-l40s typical 7s
 `;
 
-export const DEFAULT_SPEND: SpendSettings = { daily_limit: null, monthly_limit: null, token_limits: [], prices: "", utc_offset_minutes: 0 };
+export const DEFAULT_SPEND: SpendSettings = { daily_limit: null, monthly_limit: null, token_limits: [], prices: "", time_zone: null };
 
 /** What a finished generation cost, or null when unknown. */
 export function costOf(g: Generation): number | null {
@@ -122,6 +122,8 @@ export function fakeReport(gens: Generation[], tokens: Map<string, Token>, s: Sp
     held: held?.wait_reason ?? null,
     waiting: gens.filter((g) => g.status === "pending").length,
     settings: { ...s },
+    // The fake counts days in UTC unless told otherwise.
+    time_zone: s.time_zone ?? "UTC",
     prices_source: "https://replicate.com/pricing (hardware, per second) and each official model's page (per output)",
     prices_checked: "2026-12-02",
   };
@@ -160,4 +162,18 @@ export function fakeGenerationSpend(g: Generation): GenerationSpend {
     predict_ms: ended ? runMs : null,
     charged_at: ended ? g.completed_at : null,
   };
+}
+
+/** What these generations cost, as the store sums it (history_spend, batch_spend). */
+export function fakeTotal(gens: Generation[]): SpendTotal {
+  const total: SpendTotal = { generations: 0, spent: 0, estimated: 0, unknown: 0 };
+  for (const g of gens) {
+    total.generations += 1;
+    const s = fakeGenerationSpend(g);
+    const amount = s.ended ? s.final : s.estimate;
+    if (amount === null) total.unknown += 1;
+    else if (s.ended) total.spent += amount;
+    else total.estimated += amount;
+  }
+  return total;
 }

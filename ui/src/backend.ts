@@ -123,6 +123,9 @@ export const backend = {
   shippedPrices: () => call("shipped_prices"),
   estimateGeneration: (model: string, input: Record<string, unknown>, generations: number) => call("estimate_generation", { model, input, generations }),
   generationSpend: (ids: string[]) => call("generation_spend", { ids }),
+  /** What every generation of the History filter cost (all pages, summed by the store). */
+  historySpend: (query: ArgsOf<"history_spend">["query"]) => call("history_spend", { query }),
+  batchSpend: (batchId: string) => call("batch_spend", { batchId }),
   openOutputFolder: (id: string) => call("open_output_folder", { id }),
   saveOutputAs: (id: string, index: number) => call("save_output_as", { id, index }),
   /** Opens an https link in the system browser (tauri-plugin-opener's own command, not in the list). */

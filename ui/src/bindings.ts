@@ -149,7 +149,7 @@ max_concurrency: number,
  */
 in_flight: number, created_at: string, };
 
-export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" };
+export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" } | { "type": "output_progress", "data": { id: GenerationId, index: number, received: number, total: number | null, } } | { "type": "output_text", "data": { id: GenerationId, text: string, } };
 
 export type Account = { 
 /**
@@ -566,10 +566,11 @@ token_limits: Array<TokenBudget>,
  */
 prices: string, 
 /**
- * Where days and months start: minutes east of UTC (the window sends
- * the local zone's offset when budgets are saved). Default 0 (UTC).
+ * Where days and months start: an IANA time zone name
+ * (`Europe/Berlin`), daylight saving time included; `null` = this
+ * computer's zone (where the queue runs).
  */
-utc_offset_minutes: number, };
+time_zone: string | null, };
 
 export type SpendLine = { 
 /**
@@ -605,6 +606,11 @@ held: WaitReason | null,
  */
 waiting: number, settings: SpendSettings, 
 /**
+ * The IANA name of the zone days are counted in (`Europe/Berlin`);
+ * `null` when this computer's zone has no name.
+ */
+time_zone: string | null, 
+/**
  * The shipped table's source and date.
  */
 prices_source: string | null, prices_checked: string | null, };
@@ -618,6 +624,25 @@ ended: boolean, final: Usd | null, final_parts: Array<CostPart>,
  * `metrics.predict_time` in milliseconds.
  */
 predict_ms: number | null, charged_at: string | null, };
+
+export type SpendTotal = { 
+/**
+ * Generations in the set.
+ */
+generations: number, 
+/**
+ * Sum of the final figures of those whose prediction ended.
+ */
+spent: Usd, 
+/**
+ * Sum of the estimates of those not ended yet (pending, processing).
+ */
+estimated: Usd, 
+/**
+ * Generations of unknown cost (no price for the model, or queued before
+ * costs were kept): in neither sum.
+ */
+unknown: number, };
 
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
@@ -683,6 +708,8 @@ export type Commands = {
   shipped_prices: { args: Record<string, never>; result: string };
   estimate_generation: { args: { model: string, input?: Record<string, unknown> | null, generations: number }; result: Estimate };
   generation_spend: { args: { ids: Array<GenerationId> }; result: Array<GenerationSpend> };
+  history_spend: { args: { query: HistoryQuery }; result: SpendTotal };
+  batch_spend: { args: { batchId: BatchId }; result: SpendTotal };
 };
 
 /** The name of a command. */
@@ -740,4 +767,6 @@ export const COMMANDS = [
   "shipped_prices",
   "estimate_generation",
   "generation_spend",
+  "history_spend",
+  "batch_spend",
 ] as const satisfies readonly CommandName[];

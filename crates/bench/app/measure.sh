@@ -6,7 +6,11 @@
 #
 # Measures, with replicate-sim on loopback:
 #   - launch → first painted window, N launches (default 5) after one
-#     warm-up launch (reported apart): median and spread;
+#     warm-up launch (reported apart): median and spread; each launch of
+#     Genqueue follows one of the bare Tauri app (crates/bench/bare-app: one
+#     page, a tray, the notification plugin; same Tauri build, window size,
+#     Xvfb and D-Bus session), measured the same way, one app at a time (PSS
+#     splits shared pages among the processes running, so never both at once);
 #   - resident memory (RSS, PSS, USS) of the app and all its descendants
 #     (WebKitWebProcess, WebKitNetworkProcess) at first paint + 5 s;
 #   - the same after --generations (default 1,000) generations queued with
@@ -112,6 +116,23 @@ if [ "${1:-}" = "--inside-session" ]; then
   bg gnome-keyring sh -c 'printf %s genqueue-bench | exec gnome-keyring-daemon --foreground --unlock --components=secrets'
   wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
 
+  # A tray bar, as on a desktop: a StatusNotifierWatcher and a host (the
+  # recipe of scripts/window-tests.sh), so both apps' trays register (they
+  # run without one too). Outside the apps' trees: not summed.
+  host_registered() {
+    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
+      --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered 2>/dev/null |
+      grep -q true
+  }
+  if command -v status-notifier-watcher >/dev/null 2>&1 && command -v gtk-sni-tray-standalone >/dev/null 2>&1; then
+    bg status-notifier-watcher status-notifier-watcher
+    wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
+    bg sni-tray gtk-sni-tray-standalone --bottom --end --size 32
+    wait_for 20 "a StatusNotifier host to register" host_registered
+  else
+    echo "measure: no status-notifier-watcher/gtk-sni-tray-standalone: the apps run without a tray" >&2
+  fi
+
   tokens=()
   sim_args=()
   for i in $(seq 1 "$TOKENS"); do
@@ -130,16 +151,17 @@ if [ "${1:-}" = "--inside-session" ]; then
     printf '%s\n' "${tokens[i]}" | "$BIN/genq" tokens add --label "t$((i + 1))" --concurrency "$CONCURRENCY" >/dev/null
   done
 
-  # launch KIND N: starts the app under paintwatch, waits for first paint +
-  # 5 s, samples memory, screenshots the screen; leaves the app running
-  # ($app_pid). Writes $OUT/raw/KIND-N.{paint,mem}.json.
+  # launch KIND N [BINARY TITLE]: starts the app (default Genqueue) under
+  # paintwatch, waits for first paint + 5 s, samples memory, screenshots the
+  # screen; leaves the app running ($app_pid). Writes
+  # $OUT/raw/KIND-N.{paint,mem,summary}.json.
   launch() {
-    local kind="$1" n="$2"
+    local kind="$1" n="$2" binary="${3:-$BIN/genqueue}" title="${4:-Genqueue}"
     local frames="$OUT/frames/$kind-$n"
     rm -rf "$frames"
     local load_before
     load_before="$(load1)"
-    "$BIN/paintwatch" --frames "$frames" --settle 5 --timeout 60 -- "$BIN/genqueue" \
+    "$BIN/paintwatch" --title "$title" --frames "$frames" --settle 5 --timeout 60 -- "$binary" \
       >"$OUT/raw/$kind-$n.paint.json" 2>>"$OUT/logs/paintwatch.log" || {
       echo "measure: no painted window within 60 s ($kind $n)" >&2
       app_pid="$(jq -r .pid "$OUT/raw/$kind-$n.paint.json" 2>/dev/null || true)"
@@ -157,10 +179,14 @@ if [ "${1:-}" = "--inside-session" ]; then
       "$(jq '(.total.pss_kib // 0)/1024|floor' "$OUT/raw/$kind-$n.mem.json")"
   }
 
-  echo "== launches (empty history; warm-up first, then $LAUNCHES)"
+  echo "== launches (empty history; warm-up first, then $LAUNCHES, each after one of the bare Tauri app)"
+  launch barewarm 0 "$BIN/bare-tauri" "Bare Tauri"
+  stop_app
   launch warmup 0
   stop_app
   for n in $(seq 1 "$LAUNCHES"); do
+    launch bare "$n" "$BIN/bare-tauri" "Bare Tauri"
+    stop_app
     launch start "$n"
     stop_app
   done
@@ -179,8 +205,14 @@ if [ "${1:-}" = "--inside-session" ]; then
     local load_before t_submit t_queued t_done stats active_n failed_n creates
     load_before="$(load1)"
     t_submit="$(date +%s.%N)"
-    "$BIN/genq" submit -m black-forest-labs/flux-schnell -p "a lighthouse at dusk, benchmark round $r" \
-      -n "$GENERATIONS" >/dev/null
+    # genq submit takes at most 50 at a time (its --count).
+    local left="$GENERATIONS" k
+    while [ "$left" -gt 0 ]; do
+      k=$((left < 50 ? left : 50))
+      "$BIN/genq" submit -m black-forest-labs/flux-schnell -p "a lighthouse at dusk, benchmark round $r" \
+        -n "$k" >/dev/null 2>&1
+      left=$((left - k))
+    done
     t_queued="$(date +%s.%N)"
     local deadline=$((SECONDS + 1800))
     while :; do
@@ -276,12 +308,12 @@ if [ "$SKIP_BUILD" != 1 ]; then
   echo "== build: UI, app, genq, replicate-sim (release), paintwatch"
   if [ ! -d ui/node_modules ]; then (cd ui && npm ci --no-audit --no-fund); fi
   (cd ui && npm run build >/dev/null)
-  cargo build --release --locked -p genqueue-app -p genq -p replicate-sim
+  cargo build --release --locked -p genqueue-app -p genq -p replicate-sim -p genqueue-bench-bare
 fi
 mkdir -p "$BIN"
 # Private copies: another build in this checkout must not swap the binary
 # under the measurement.
-for b in genqueue genq replicate-sim; do cp -f "target/release/$b" "$BIN/$b.tmp" && mv -f "$BIN/$b.tmp" "$BIN/$b"; done
+for b in genqueue genq replicate-sim bare-tauri; do cp -f "target/release/$b" "$BIN/$b.tmp" && mv -f "$BIN/$b.tmp" "$BIN/$b"; done
 cc -O2 -Wall -o "$BIN/paintwatch" "$HERE/paintwatch.c" -lX11 -lXext
 
 rm -rf "$OUT/raw" "$OUT/frames" "$OUT/logs" "$OUT"/*.png

@@ -76,6 +76,7 @@ def main(argv):
     raw = f"{out_dir}/raw"
     warm = launches(raw, "warmup")
     start = launches(raw, "start")
+    bare = launches(raw, "bare")
     hist = launches(raw, "history")
     run0 = launches(raw, "run")
     series = [json.loads(l) for l in open(f"{raw}/run-series.jsonl") if l.strip()]
@@ -116,6 +117,7 @@ def main(argv):
                   "generations": int(opts["--generations"])},
         "warmup_launch": group(warm),
         "launch_empty_history": group(start),
+        "bare_tauri": group(bare),
         "launch_with_history": group(hist),
         "run": {
             **run,
@@ -150,6 +152,21 @@ def main(argv):
     d(s, "rss_mib", "MiB", "RSS after start (all processes)", fmt="{:.1f}")
     d(s, "pss_mib", "MiB", "PSS after start (all processes)", fmt="{:.1f}")
     d(s, "uss_mib", "MiB", "USS after start (all processes)", fmt="{:.1f}")
+    b = result["bare_tauri"]
+    d(b, "first_paint_ms", "ms", "bare Tauri app: launch → first painted window")
+    d(b, "pss_mib", "MiB", "bare Tauri app: PSS after start (all processes)", fmt="{:.1f}")
+    if s.get("pss_mib") and b.get("pss_mib"):
+        ratio = s["pss_mib"]["median"] / b["pss_mib"]["median"]
+        result["pss_ratio_to_bare"] = ratio
+        row("PSS after start: Genqueue ÷ bare Tauri (medians)", f"{ratio:.3f}", "×",
+            "goal ≤ 1.25 " + ("met" if ratio <= 1.25 else "MISSED"))
+    if s.get("first_paint_ms") and b.get("first_paint_ms"):
+        row("first paint: Genqueue − bare Tauri (medians)",
+            f"{s['first_paint_ms']['median'] - b['first_paint_ms']['median']:+.0f}", "ms", "")
+    if bare:
+        by = bare[len(bare) // 2]["memory"]["by_process"]
+        for comm, pb in sorted(by.items()):
+            row(f"  bare Tauri after start: {comm} RSS / PSS", f"{pb['rss_mib']:.1f} / {pb['pss_mib']:.1f}", "MiB", "")
     if warm:
         row("warm-up launch → first paint (not in the median)", f"{warm[0]['t_first_text_ms']:.0f}", "ms", "")
     if start:
@@ -167,6 +184,11 @@ def main(argv):
     row(f"RSS after {run['completed']} generations", f"{after['rss_mib']:.1f}", "MiB", "+5 s after the last")
     row(f"PSS after {run['completed']} generations", f"{after['pss_mib']:.1f}", "MiB", "")
     row(f"USS after {run['completed']} generations", f"{after['uss_mib']:.1f}", "MiB", "")
+    if run0 and after["pss_mib"] is not None:
+        growth = after["pss_mib"] - run0[0]["memory"]["pss_mib"]
+        result["run"]["pss_growth_mib"] = growth
+        row(f"PSS growth over {run['completed']} generations (after − run start)", f"{growth:+.1f}", "MiB",
+            "goal ≤ +15 " + ("met" if growth <= 15 else "MISSED"))
     for comm, b in sorted(after["by_process"].items()):
         row(f"  after the run: {comm} RSS / PSS", f"{b['rss_mib']:.1f} / {b['pss_mib']:.1f}", "MiB", "")
     if run2:

@@ -219,6 +219,10 @@ pub struct SpendArgs {
     /// Last day, inclusive (YYYY-MM-DD); default: the end of this month.
     #[arg(long)]
     pub to: Option<String>,
+    /// Count days in this time zone (an IANA name such as Europe/Berlin,
+    /// daylight saving time included), or `local` for this computer's.
+    #[arg(long)]
+    pub time_zone: Option<String>,
     /// Set the pool's daily limit in dollars (`5`, `0.50`), or `none`.
     #[arg(long)]
     pub daily_limit: Option<String>,

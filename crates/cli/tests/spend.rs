@@ -44,4 +44,28 @@ async fn budgets_are_set_and_a_bad_price_line_is_refused_with_its_number() {
 
     let out = env.genq(&["spend", "--daily-limit", "none"], None).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("today $0.00 of no limit"));
+
+    let out = env.genq(&["spend", "--time-zone", "Mars/Base"], None).await;
+    assert_refused(&out, 1, "unknown time zone \"Mars/Base\"");
+    // A day in Berlin the clocks go forward: 23 hours, from midnight CET to midnight CEST.
+    let out = env
+        .genq(
+            &[
+                "spend",
+                "--time-zone",
+                "Europe/Berlin",
+                "--from",
+                "2026-03-29",
+                "--to",
+                "2026-03-29",
+                "--json",
+            ],
+            None,
+        )
+        .await;
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["time_zone"], "Europe/Berlin", "{r}");
+    assert_eq!(r["settings"]["time_zone"], "Europe/Berlin");
+    assert_eq!(r["from"], "2026-03-28T23:00:00Z");
+    assert_eq!(r["to"], "2026-03-29T22:00:00Z");
 }

@@ -35,6 +35,25 @@ pub enum Event {
     QueueChanged { paused: bool },
     /// Budgets or prices were saved (a raised limit may release held generations).
     SpendChanged,
+    /// An output file is downloading: `received` bytes of output `index`
+    /// (0-based, the order of `output_files`) so far, of `total` (its
+    /// `Content-Length`, when the server sent one). A live reading, not a
+    /// stored change: sent only for files of 1 MiB or more (the engine's
+    /// `download::PROGRESS_FROM`), about once a percent, the last with
+    /// `received == total`.
+    OutputProgress {
+        id: GenerationId,
+        index: u32,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        received: u64,
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+        total: Option<u64>,
+    },
+    /// A language model's text so far, from its prediction stream's `output`
+    /// events (each a piece, joined with `""` as the saved `text.txt` is).
+    /// A live reading, not stored: the saved output is the truth once the
+    /// prediction ends. Not sent past 64 KiB of text.
+    OutputText { id: GenerationId, text: String },
 }
 
 /// Capacity of the broadcast channel: a listener this far behind gets

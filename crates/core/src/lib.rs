@@ -34,6 +34,7 @@ pub mod events;
 pub mod failure;
 pub mod history;
 pub mod ids;
+pub mod inputs_sweep;
 pub mod lifecycle;
 pub mod model;
 pub mod paths;

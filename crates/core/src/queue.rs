@@ -501,6 +501,9 @@ impl Queue {
             .lock()
             .unwrap()
             .insert(token.id, Arc::new(secret));
+        // Tokens of one account share uploaded input files.
+        self.store()
+            .set_token_account(token.id, &account.username)?;
         self.events().send(Event::TokenChanged(token.clone()));
         Ok((token, account))
     }
@@ -511,6 +514,7 @@ impl Queue {
         let secret = self.secret(id).await?;
         let res = self.client().account(&secret).await;
         let account = self.checked(id, res)?;
+        self.store().set_token_account(id, &account.username)?;
         let t = self.store().enable_token(id, self.now())?;
         self.events().send(Event::TokenChanged(t.clone()));
         Ok((t, account))

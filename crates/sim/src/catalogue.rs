@@ -107,6 +107,7 @@ pub fn models() -> Vec<Model> {
         crate::edit::nano_banana(),
         media::bouncing_ball(),
         media::tone(),
+        media::soundscape(),
         media::storyteller(),
         media::video_with_audio(),
     ]

@@ -69,6 +69,31 @@ pub fn tone() -> Model {
     }
 }
 
+/// A long ambient recording in one large WAV file (up to 20 minutes, 38 MB):
+/// the output whose download takes long enough to show its progress.
+pub fn soundscape() -> Model {
+    let mut p = Props::new();
+    p.add("prompt", json!({"type": "string", "description": "Describe the place to record"}))
+        .required("prompt")
+        .add(
+            "duration",
+            json!({"type": "integer", "default": 300, "minimum": 1, "maximum": crate::media::MAX_WAV_SECONDS, "description": "Length of the recording in seconds"}),
+        )
+        .add("seed", json!({"type": "integer", "description": "Random seed. Leave blank to randomize the seed"}));
+    Model {
+        owner: SIM_OWNER,
+        name: "soundscape",
+        description: "Text-to-audio: a long ambient recording of a place, as one large WAV file",
+        version_id: "e9b2c5f8a1d4e7b0c3f6a9d2e5b8c1f4a7d0e3b6c9f2a5d8e1b4c7f0a3d6e9b2",
+        official: true,
+        cog_version: "0.16.8",
+        version_created_at: "2025-09-01T10:07:00.000000Z",
+        run_count: 18_442,
+        schema: p.schema(uri_output()),
+        sizing: Sizing::Audio,
+    }
+}
+
 /// A language model that answers with a list of tokens.
 pub fn storyteller() -> Model {
     let mut p = Props::new();

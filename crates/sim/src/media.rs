@@ -16,9 +16,12 @@ pub const BALL_WEBM: &[u8] = include_bytes!("../fixtures/ball.webm");
 /// Sample rate of the WAV outputs, in Hz.
 pub const WAV_RATE: u32 = 16_000;
 
-/// A WAV of `seconds` (0.1–30) of a tone chosen by `prompt` and `seed`.
+/// Longest WAV made, in seconds (20 minutes: 38.4 MB at [`WAV_RATE`]).
+pub const MAX_WAV_SECONDS: u32 = 1200;
+
+/// A WAV of `seconds` (0.1–[`MAX_WAV_SECONDS`]) of a tone chosen by `prompt` and `seed`.
 pub fn wav(prompt: &str, seed: u64, seconds: f64) -> Vec<u8> {
-    let seconds = seconds.clamp(0.1, 30.0);
+    let seconds = seconds.clamp(0.1, f64::from(MAX_WAV_SECONDS));
     let n = (f64::from(WAV_RATE) * seconds) as u32;
     let key = hash(&[prompt.as_bytes(), &seed.to_le_bytes()]);
     // A note between A3 (220 Hz) and A5 (880 Hz), on the equal-tempered scale.

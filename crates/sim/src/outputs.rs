@@ -52,7 +52,7 @@ pub(crate) fn outputs_of(
         quality: 0,
     };
     let audio = |seconds: u64| OutputFile {
-        width: seconds.clamp(1, 30) as u32,
+        width: seconds.clamp(1, u64::from(crate::media::MAX_WAV_SECONDS)) as u32,
         height: 1,
         format: Format::Wav,
         quality: 0,

@@ -33,7 +33,7 @@ use serde_json::json;
 
 use crate::faults::FaultKind;
 use crate::gate::StreamFaults;
-use crate::prediction::{Prediction, View};
+use crate::prediction::{OutputShape, Prediction, View};
 use crate::problem;
 use crate::state::Shared;
 
@@ -62,7 +62,36 @@ pub fn events(p: &Prediction, view: &View, base: &str) -> Vec<(&'static str, Str
         Some(i) => rest.split_at(i),
         None => (&rest[..], &[][..]),
     };
-    out.extend(bars.iter().map(|l| ("logs", (*l).to_owned())));
+    // A language model streams its tokens as `output` events while it runs
+    // (Replicate's streaming models; the same tokens the status read shows
+    // growing): after the log line of step k come the tokens step k made, so
+    // the events only ever grow at the end and `Last-Event-ID` resumes right.
+    let tokens = match &p.shape {
+        OutputShape::Text(tokens) => Some(tokens),
+        _ => None,
+    };
+    let visible = |k: u32| {
+        tokens.map_or(0, |t| {
+            (t.len() * k as usize / p.steps.max(1) as usize).min(t.len())
+        })
+    };
+    let mut sent = 0;
+    for (k, line) in bars.iter().enumerate() {
+        out.push(("logs", (*line).to_owned()));
+        let k = k as u32;
+        if let Some(t) = tokens.filter(|_| k <= view.steps_done) {
+            let upto = visible(k);
+            out.extend(
+                t[sent.min(upto)..upto]
+                    .iter()
+                    .map(|tok| ("output", tok.clone())),
+            );
+            sent = sent.max(upto);
+        }
+    }
+    if let (Some(t), "succeeded") = (tokens, view.status) {
+        out.extend(t[sent..].iter().map(|tok| ("output", tok.clone())));
+    }
     if !tail.is_empty() {
         out.push(("logs", tail.join("\n")));
     }

@@ -206,8 +206,8 @@ async fn query_models_searches_with_a_text_body_and_get_lists() {
         .json()
         .await
         .unwrap();
-    // Three text-to-image models, two edit models, four of other outputs.
-    assert_eq!(all["results"].as_array().unwrap().len(), 9);
+    // Three text-to-image models, two edit models, five of other outputs.
+    assert_eq!(all["results"].as_array().unwrap().len(), 10);
 }
 
 #[tokio::test]

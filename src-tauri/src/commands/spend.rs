@@ -2,9 +2,9 @@
 //! budgets and price lines, estimates before Create, and generations' costs.
 
 use chrono::{DateTime, Utc};
-use genqueue_core::model::GenerationId;
+use genqueue_core::model::{BatchId, GenerationId};
 use genqueue_core::spend::{Estimate, SHIPPED_PRICES, SpendReport, SpendSettings};
-use genqueue_core::store::GenerationSpend;
+use genqueue_core::store::{GenerationSpend, HistoryQuery, SpendTotal};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -59,4 +59,23 @@ pub async fn generation_spend(
     ids: Vec<GenerationId>,
 ) -> CommandResult<Vec<GenerationSpend>> {
     Ok(state.queue().await.spend_of(&ids)?)
+}
+
+/// What every generation the History filter shows cost (all its pages;
+/// `before` and `limit` are ignored).
+#[tauri::command]
+pub async fn history_spend(
+    state: State<'_, AppState>,
+    query: HistoryQuery,
+) -> CommandResult<SpendTotal> {
+    Ok(state.queue().await.history_spend(&query)?)
+}
+
+/// What a batch cost so far and what its unfinished generations are expected to cost.
+#[tauri::command]
+pub async fn batch_spend(
+    state: State<'_, AppState>,
+    batch_id: BatchId,
+) -> CommandResult<SpendTotal> {
+    Ok(state.queue().await.batch_spend(batch_id)?)
 }

@@ -63,14 +63,20 @@ impl Target {
     }
 }
 
-/// One notification: its words, where its click leads, and the generation
-/// its "Retry" button queues again (a failure's).
+/// One notification: its words, where its click leads, the generation
+/// its "Retry" button queues again (a failure's), and a picture to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub title: String,
     pub body: String,
     pub target: Target,
     pub retry: Option<GenerationId>,
+    /// A saved picture the server may show beside the text (the spec's
+    /// `image-path` hint): the result's first picture. A video-only result
+    /// has none: no poster frame is made (decoding a frame would take a video
+    /// library such as GStreamer's bindings or ffmpeg; the window's lists
+    /// draw the first frame in the webview instead).
+    pub image: Option<std::path::PathBuf>,
 }
 
 /// What an answer to a notification asks of the app.
@@ -170,6 +176,7 @@ mod tests {
             body: "a fox".into(),
             target: Target::Result(id(1)),
             retry: None,
+            image: None,
         };
         assert_eq!(
             ready.click("default"),

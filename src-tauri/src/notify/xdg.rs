@@ -104,6 +104,60 @@ fn icon<R: Runtime>(app: &AppHandle<R>) -> &'static str {
     })
 }
 
+/// Longest side of a notification's picture, in pixels.
+const PICTURE_SIDE: u32 = 256;
+/// Pictures kept in the cache folder (the newest; servers read them when shown).
+const PICTURES_KEPT: usize = 16;
+
+/// A small PNG of the picture at `source` for the `image-path` hint, written
+/// to `<app cache>/notification-pictures/`: servers read images with
+/// gdk-pixbuf, which often cannot read WebP. `None` (the app's icon then
+/// shows) when it cannot be read or written.
+fn picture_for<R: Runtime>(app: &AppHandle<R>, source: &std::path::Path) -> Option<String> {
+    let dir = app
+        .path()
+        .app_cache_dir()
+        .ok()?
+        .join("notification-pictures");
+    let made = thumbnail_png(source, &dir);
+    if let Err(e) = &made {
+        tracing::debug!(error = %e, "no picture for a notification");
+    }
+    made.ok().map(|p| p.display().to_string())
+}
+
+/// Writes a PNG of `source` at most [`PICTURE_SIDE`] pixels a side into
+/// `dir` (named by the source's path), keeping the newest [`PICTURES_KEPT`].
+pub fn thumbnail_png(
+    source: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<std::path::PathBuf, String> {
+    use std::hash::{Hash, Hasher};
+    let img = image::ImageReader::open(source)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| e.to_string())?
+        .decode()
+        .map_err(|e| e.to_string())?;
+    let small = img.thumbnail(PICTURE_SIDE, PICTURE_SIDE);
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    let out = dir.join(format!("{:016x}.png", h.finish()));
+    small.save(&out).map_err(|e| e.to_string())?;
+    // Keep the newest few: older notifications were read when shown.
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut files: Vec<_> = rd
+            .flatten()
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        files.sort_by(|a, b| b.0.cmp(&a.0));
+        for (_, old) in files.into_iter().skip(PICTURES_KEPT) {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+    Ok(out)
+}
+
 /// Releases one waiting slot when dropped.
 struct Slot;
 impl Drop for Slot {
@@ -138,6 +192,9 @@ fn send<R: Runtime>(app: AppHandle<R>, notice: Notice, texts: Texts) {
         .icon(icon(&app))
         .summary(&notice.title)
         .body(&body);
+    if let Some(picture) = notice.image.as_deref().and_then(|p| picture_for(&app, p)) {
+        n.image_path(&picture);
+    }
     if slot.is_some() {
         for (key, label) in notice.actions(texts) {
             n.action(key, label);
@@ -185,6 +242,27 @@ fn send<R: Runtime>(app: AppHandle<R>, notice: Notice, texts: Texts) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webp_result_becomes_a_small_png_for_the_notification() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("0.webp");
+        let img = image::RgbImage::from_fn(1024, 768, |x, y| image::Rgb([x as u8, y as u8, 90]));
+        img.save_with_format(&source, image::ImageFormat::WebP)
+            .unwrap();
+        let out = thumbnail_png(&source, &dir.path().join("pictures")).unwrap();
+        let back = image::open(&out).unwrap();
+        assert_eq!(
+            image::ImageFormat::from_path(&out).unwrap(),
+            image::ImageFormat::Png
+        );
+        assert_eq!(
+            (back.width(), back.height()),
+            (256, 192),
+            "at most 256 a side, same shape"
+        );
+        assert!(thumbnail_png(&dir.path().join("missing.webp"), dir.path()).is_err());
+    }
 
     #[test]
     fn markup_in_a_prompt_is_shown_as_typed() {

@@ -10,6 +10,7 @@ import { useGenerations } from "../context/GenerationsContext";
 import { useQueueEta } from "../context/QueueContext";
 import { isActive } from "../lib/generation";
 import { formatEta } from "../lib/time";
+import { BatchCost } from "./BatchCost";
 import { ErrorNotice } from "./ErrorNotice";
 import { RetryIcon, StopIcon } from "./icons";
 import { OutputThumb } from "./OutputThumb";
@@ -137,6 +138,9 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
       <p className="small muted">
         {t("batch.detail", counts)}
         {counts.active > 0 && doneIn > 0 && ` · ${t("batch.eta", { d: formatEta(doneIn) })}`}
+      </p>
+      <p className="small">
+        <BatchCost batchId={batchId} />
       </p>
       <ul className="batch-tiles">
         {shown.map((g) => (

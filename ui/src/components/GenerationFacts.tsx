@@ -97,7 +97,8 @@ function InputThumbs({ files }: { files: string[] }) {
   );
 }
 
-export function SettingsList({ generation: g }: { generation: Generation }) {
+/** `problems`: Replicate's refusal by input name, shown under that setting. */
+export function SettingsList({ generation: g, problems = {} }: { generation: Generation; problems?: Record<string, string> }) {
   const { t } = useTranslation();
   const source = Object.keys(g.settings).length > 0 ? g.settings : g.input;
   const entries = Object.entries(source).filter(([k]) => k !== "prompt");
@@ -108,6 +109,11 @@ export function SettingsList({ generation: g }: { generation: Generation }) {
         <div key={k} className="fact-row">
           <dt>{k.replace(/_/g, " ")}</dt>
           <dd className="mono">{keptFiles(v) ? <InputThumbs files={keptFiles(v) ?? []} /> : showValue(v)}</dd>
+          {problems[k] && (
+            <dd className="fact-problem field-error" data-problem={k}>
+              {problems[k]}
+            </dd>
+          )}
         </div>
       ))}
     </dl>

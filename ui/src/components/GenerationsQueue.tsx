@@ -11,6 +11,8 @@ import { EtaLine } from "./GenerationFacts";
 import { ProgressBar } from "./ProgressBar";
 import { StatusIcon } from "./StatusIcon";
 import { OutputThumb } from "./OutputThumb";
+import { BatchCost } from "./BatchCost";
+import { UseAsInputButton } from "./UseAsInput";
 
 export const QUEUE_SIZE = 5;
 
@@ -47,6 +49,8 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
   };
 
   const more = unviewedCount - latest.length;
+  // A batch's cost shows once, on its first generation in the list.
+  const firstOfBatch = new Set(latest.filter((g, i) => g.batch_id && latest.findIndex((x) => x.batch_id === g.batch_id) === i).map((g) => g.id));
   return (
     <div className="queue" id={id} ref={panel} role="dialog" aria-label={t("dropdown.label")} onKeyDown={onKeyDown}>
       <div className="queue-head">
@@ -58,7 +62,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
       ) : (
         <ul className="queue-list">
           {latest.map((g) => (
-            <li key={g.id}>
+            <li key={g.id} className="queue-entry">
               <button type="button" className="queue-item" data-id={g.id} onClick={() => open(g.id)}>
                 <StatusIcon status={g.status} />
                 {g.output_files.length > 0 && (
@@ -75,8 +79,10 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                   {isActive(g.status) && <ProgressBar value={g.progress} />}
                   {isActive(g.status) && <EtaLine generation={g} />}
                   {g.status === "failed" && <span className="queue-error">{formatFailure(g)}</span>}
+                  {g.batch_id && firstOfBatch.has(g.id) && <BatchCost batchId={g.batch_id} className="queue-batch" named />}
                 </span>
               </button>
+              <UseAsInputButton files={g.output_files} compact onCarried={() => onClose(false)} />
             </li>
           ))}
         </ul>

@@ -8,6 +8,7 @@ import type { Generation } from "../bindings";
 import { isActive } from "../lib/generation";
 import { outputKey, outputKind, type OutputKind } from "../lib/outputs";
 import { usePlayableUrl } from "../lib/playable";
+import { formatBytes, useGrowingText, useOutputProgress, type OutputProgress } from "../lib/liveOutput";
 import { CopyIcon, ImageIcon } from "./icons";
 import { Lightbox } from "./Lightbox";
 import { FileIcon } from "./mediaIcons";
@@ -93,10 +94,26 @@ function MediaOutput({ kind, url, label }: { kind: "video" | "audio"; url: strin
   );
 }
 
+/** An output file on its way to disk: which one, a bar, bytes so far. */
+function Downloading({ progress }: { progress: OutputProgress }) {
+  const { t, i18n } = useTranslation();
+  const { index, received, total } = progress;
+  const done = formatBytes(received, i18n.language);
+  return (
+    <div className="output-downloading" data-testid="output-downloading">
+      <span className="muted">{t("media.downloading", { index: index + 1 })}</span>
+      {total ? <ProgressBar value={(100 * received) / total} label={t("media.downloading", { index: index + 1 })} /> : null}
+      <span className="small muted">{total ? t("media.downloadBytes", { done, total: formatBytes(total, i18n.language) }) : t("media.downloadSome", { done })}</span>
+    </div>
+  );
+}
+
 export function OutputImages({ generation, onSave }: { generation: Generation; onSave: (index: number) => void }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<number | null>(null);
   const files = generation.output_files;
+  const download = useOutputProgress(generation.id);
+  const growing = useGrowingText(generation.id);
 
   if (files.length === 0) {
     if (!isActive(generation.status)) {
@@ -107,13 +124,35 @@ export function OutputImages({ generation, onSave }: { generation: Generation; o
         </div>
       );
     }
+    if (growing !== null) {
+      // A language model writing: its text so far, growing as it streams.
+      return (
+        <figure className="output-text output-text-growing" aria-busy="true">
+          <div className="output-text-head">
+            <figcaption className="small muted">
+              <span className="spinner" aria-hidden="true" /> {t("media.textGrowing")}
+            </figcaption>
+          </div>
+          <pre className="output-text-body" data-testid="output-text-growing" aria-live="off">
+            {growing}
+            <span className="text-caret" aria-hidden="true" />
+          </pre>
+        </figure>
+      );
+    }
     return (
       <div className={`outputs outputs-${Math.min(expectedOutputs(generation), 4)}`}>
         {Array.from({ length: expectedOutputs(generation) }, (_, i) => (
           <div key={i} className="output-placeholder" aria-hidden={i > 0}>
             <span className="spinner spinner-lg" aria-hidden="true" />
-            <span className="muted">{generation.status === "pending" ? t("outputs.waiting") : generation.progress !== null ? `${Math.round(generation.progress)}%` : t("outputs.generating")}</span>
-            {i === 0 && <ProgressBar value={generation.progress} label={t("common.generationProgress")} />}
+            {i === 0 && download ? (
+              <Downloading progress={download} />
+            ) : (
+              <>
+                <span className="muted">{generation.status === "pending" ? t("outputs.waiting") : generation.progress !== null ? `${Math.round(generation.progress)}%` : t("outputs.generating")}</span>
+                {i === 0 && <ProgressBar value={generation.progress} label={t("common.generationProgress")} />}
+              </>
+            )}
           </div>
         ))}
       </div>

@@ -54,7 +54,6 @@ export function SpendBudgets({ report, onSaved }: { report: SpendReport; onSaved
         .map((tok) => ({ token_id: tok.id, daily: read(`daily-${tok.id}`, perToken[tok.id]?.daily ?? ""), monthly: read(`monthly-${tok.id}`, perToken[tok.id]?.monthly ?? "") }))
         .filter((b) => b.daily !== null || b.monthly !== null),
       prices,
-      utc_offset_minutes: -new Date().getTimezoneOffset(),
     };
     setBad(wrong);
     if (wrong.length > 0) return;
@@ -83,6 +82,9 @@ export function SpendBudgets({ report, onSaved }: { report: SpendReport; onSaved
     <form className="card spend-budgets" onSubmit={save} noValidate aria-label={t("spend.budgets")}>
       <h2>{t("spend.budgets")}</h2>
       <p className="field-help">{t("spend.budgetsHelp")}</p>
+      <p className="field-help" data-testid="spend-zone">
+        {report.time_zone ? t("spend.zone", { zone: report.time_zone }) : t("spend.zoneLocal")}
+      </p>
       <div className="spend-limits">
         {limitInput("daily", t("spend.dailyLimit"), daily, setDaily)}
         {limitInput("monthly", t("spend.monthlyLimit"), monthly, setMonthly)}

@@ -10,6 +10,12 @@ export function carryInput(source: string): void {
   listeners.forEach((l) => l());
 }
 
+/** Calls `listener` whenever a file is carried; answers the unsubscribe. */
+export function onCarriedInput(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
 /** The carried file, if any, without taking it. */
 export function carriedInput(): string | null {
   return carried;
@@ -20,4 +26,27 @@ export function takeCarriedInput(): string | null {
   const s = carried;
   carried = null;
   return s;
+}
+
+/** A refused generation carried back to the create form, to be fixed there. */
+export type CarriedForm = {
+  model: string;
+  prompt: string;
+  /** The settings it was sent with (kept files as `genqueue-input:` values). */
+  settings: Record<string, unknown>;
+  /** Replicate's problems by input name (`rejectedFields`). */
+  problems: Record<string, string>;
+};
+let carriedForm: CarriedForm | null = null;
+
+/** Carries a refused generation's settings and problems to the create page. */
+export function carryForm(form: CarriedForm): void {
+  carriedForm = form;
+}
+
+/** Takes the carried form (it is then gone). */
+export function takeCarriedForm(): CarriedForm | null {
+  const f = carriedForm;
+  carriedForm = null;
+  return f;
 }

@@ -95,3 +95,24 @@ export function fieldProblems(message: string, fields: InputField[]): Record<str
   }
   return out;
 }
+
+/**
+ * The problems of an `input_rejected` failure, by input name. Core stores
+ * Replicate's 422 `invalid_fields` one a line as `- input.<name>: <description>`
+ * (`crates/core/src/replicate/error.rs`, `invalid_fields_lines`); a missing
+ * required input is `- input: <name> is required`. A nested path
+ * (`input.image_input.0`) counts for its input; several lines for one input
+ * are joined. Lines that name no input are left out (the status shows all).
+ */
+export function rejectedFields(error: string | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of (error ?? "").split("\n")) {
+    const m = /^- input(?:\.([^.:\s]+)[^:\s]*)?: (.+)$/.exec(line.trim());
+    if (!m) continue;
+    const required = m[1] === undefined ? /^(\S+) is required$/.exec(m[2]) : null;
+    const name = m[1] ?? required?.[1];
+    if (!name) continue;
+    out[name] = out[name] ? `${out[name]} ${m[2]}` : m[2];
+  }
+  return out;
+}

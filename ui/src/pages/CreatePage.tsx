@@ -14,7 +14,7 @@ import { useGenerations } from "../context/GenerationsContext";
 import { useSettings } from "../context/SettingsContext";
 import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
-import { takeCarriedInput } from "../lib/carriedInput";
+import { onCarriedInput, takeCarriedForm, takeCarriedInput } from "../lib/carriedInput";
 import { fileShape, previewUrl } from "../components/FileField";
 import "../styles/pages/create.css";
 
@@ -31,14 +31,16 @@ export function promptLines(text: string): string[] {
 export function CreatePage() {
   const { t } = useTranslation();
   const [presets, setPresets] = useState<ModelPreset[]>(FALLBACK_PRESETS);
-  const [model, setModel] = useState(FALLBACK_PRESETS[0].model);
+  // "Fix in the form" from a refused generation: its model, prompt, settings and problems.
+  const [refused, setRefused] = useState(() => takeCarriedForm());
+  const [model, setModel] = useState(refused?.model ?? FALLBACK_PRESETS[0].model);
   const [mode, setMode] = useState<Mode>("one");
-  const [prompt, setPrompt] = useState("");
+  const [prompt, setPrompt] = useState(refused?.prompt ?? "");
   const [promptsText, setPromptsText] = useState("");
   const [count, setCount] = useState(1);
   const [values, setValues] = useState<FormValues>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [promptError, setPromptError] = useState<string | null>(null);
+  const [promptError, setPromptError] = useState<string | null>(refused?.problems.prompt ?? null);
   const [submitError, setSubmitError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState(false);
   const [deadlineTexts, setDeadlineTexts] = useState<DeadlineTexts>({ start: "", run: "" });
@@ -68,10 +70,35 @@ export function CreatePage() {
       values[target.name] = fileShape(target) === "list" ? [carried] : carried;
       setCarried(null);
     }
+    if (refused && schema.form) {
+      // The refused settings come back as they were sent, each problem on its field.
+      for (const f of fields) {
+        if (!(f.name in refused.settings)) continue;
+        const v = refused.settings[f.name];
+        values[f.name] = f.kind.type === "other" && typeof v !== "string" ? JSON.stringify(v) : v;
+      }
+      setValues(values);
+      setErrors(Object.fromEntries(Object.entries(refused.problems).filter(([name]) => fields.some((f) => f.name === name))));
+      setRefused(null);
+      return;
+    }
     setValues(values);
     setErrors({});
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the form changes
   }, [fields]);
+  // Carried while this page is open (from the dropdown): fill the field now.
+  useEffect(
+    () =>
+      onCarriedInput(() => {
+        const source = takeCarriedInput();
+        if (!source) return;
+        const target = fields.find((f) => fileShape(f) !== null);
+        if (!target) return setCarried(source);
+        setValues((old) => ({ ...old, [target.name]: fileShape(target) === "list" ? [source] : source }));
+        setCarried(null);
+      }),
+    [fields],
+  );
 
   const lines = useMemo(() => promptLines(promptsText), [promptsText]);
   const total = mode === "many" ? lines.length * count : count;

@@ -9,18 +9,20 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardE
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
-import type { Counters, GenerationStatus, GenerationSummary } from "../bindings";
+import type { Counters, GenerationSpend, GenerationStatus, GenerationSummary } from "../bindings";
 import type { BulkAction } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { SearchIcon } from "../components/icons";
 import { OutputThumb } from "../components/OutputThumb";
+import { UseAsInputButton } from "../components/UseAsInput";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
 import { formatFailure } from "../lib/failure";
 import { isActive, STATUSES } from "../lib/generation";
 import { mainKind } from "../lib/outputs";
 import { formatWhen } from "../lib/time";
-import { isFiltered, NO_FILTERS, useHistory, type HistoryFilters } from "../lib/useHistory";
+import { costChanges, HISTORY_TOTAL_REFRESH_MS, rowCostText, totalText, useGenerationCosts, useSpendTotal } from "../lib/spendTotals";
+import { isFiltered, NO_FILTERS, toQuery, useHistory, type HistoryFilters } from "../lib/useHistory";
 import "../styles/pages/history.css";
 
 export const ROW_HEIGHT = 64;
@@ -54,12 +56,15 @@ const HistoryRow = memo(function HistoryRow({
   index,
   selected,
   active,
+  cost,
   onSelect,
 }: {
   g: GenerationSummary;
   index: number;
   selected: boolean;
   active: boolean;
+  /** Its spend row; `null`: none (unknown); `undefined`: not read yet. */
+  cost: GenerationSpend | null | undefined;
   onSelect: (index: number, e: MouseEvent<HTMLInputElement>) => void;
 }) {
   const { t } = useTranslation();
@@ -85,11 +90,15 @@ const HistoryRow = memo(function HistoryRow({
           <StatusIcon status={g.status} />
           <span className="small">{t(`status.${g.status}`)}</span>
         </span>
+        <span className={`history-cost small${cost && (cost.ended ? cost.final : cost.estimate) !== null ? "" : " muted"}`} data-testid="history-cost">
+          {cost !== undefined && rowCostText(cost)}
+        </span>
         <span className="history-when small muted">
           {!g.viewed && <span className="dot" title={t("common.notViewed")} aria-label={t("common.notViewed")} role="img" />}
           <time dateTime={g.created_at}>{formatWhen(g.created_at)}</time>
         </span>
       </Link>
+      <UseAsInputButton files={g.output_files} compact />
     </>
   );
 });
@@ -108,6 +117,9 @@ export function HistoryPage() {
   const [text, setText] = useState("");
   const { items, loading, done, error: loadError, loadMore, reload } = useHistory(filters);
   const counters = useCounters();
+  const costs = useGenerationCosts(items);
+  const filtersKey = JSON.stringify(filters);
+  const spendTotal = useSpendTotal(() => backend.historySpend(toQuery(filters, null)), filtersKey, useMemo(() => costChanges(), [filtersKey]), HISTORY_TOTAL_REFRESH_MS);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
   const [active, setActive] = useState(0);
@@ -256,6 +268,12 @@ export function HistoryPage() {
           <p className="lede" data-testid="history-count">
             {!filtered && total !== null ? t("history.total", { count: total }) : t("history.lede")}
             {filtered && ` · ${t("history.shown", { count: items.length })}${done ? "" : "+"}`}
+          </p>
+          <p className="history-spend small" data-testid="history-total" aria-live="polite">
+            {spendTotal &&
+              spendTotal.generations > 0 &&
+              // Unfiltered, the line above already counts them.
+              (filtered ? t("spend.historyTotal", { count: spendTotal.generations, amount: totalText(spendTotal) }) : t("spend.historyCost", { amount: totalText(spendTotal) }))}
           </p>
         </div>
         <div className="history-head-actions">
@@ -428,7 +446,7 @@ export function HistoryPage() {
                   style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }}
                 >
                   {g ? (
-                    <HistoryRow g={g} index={row.index} selected={selected.has(g.id)} active={row.index === active} onSelect={toggle} />
+                    <HistoryRow g={g} index={row.index} selected={selected.has(g.id)} active={row.index === active} cost={costs.get(g.id)} onSelect={toggle} />
                   ) : (
                     <div className="history-loader muted small">
                       <span className="spinner" aria-hidden="true" /> {t("history.loadingMore")}

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
-import { backend, dataPath, toBackendError, type BackendError } from "../backend";
+import { backend, toBackendError, type BackendError } from "../backend";
 import { BatchPanel } from "../components/BatchPanel";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { CostFact } from "../components/CostFact";
@@ -11,7 +11,9 @@ import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFa
 import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
 import { OutputImages } from "../components/OutputImages";
 import { useGenerations } from "../context/GenerationsContext";
-import { carryInput } from "../lib/carriedInput";
+import { carryForm } from "../lib/carriedInput";
+import { UseAsInputButton } from "../components/UseAsInput";
+import { rejectedFields } from "../lib/schemaValues";
 import { isActive } from "../lib/generation";
 import { useGeneration } from "../lib/useGeneration";
 import "../styles/pages/result.css";
@@ -64,6 +66,11 @@ export function ResultPage() {
     );
   }
 
+  // Replicate's 422 named the inputs at fault: shown on their settings, and
+  // "Fix in the form" opens the create form with them marked.
+  const problems = g.error_kind === "input_rejected" ? rejectedFields(g.error) : {};
+  const refused = Object.keys(problems).length > 0;
+
   const save = (index: number) =>
     act(async () => {
       const path = await backend.saveOutputAs(g.id, index);
@@ -103,26 +110,25 @@ export function ResultPage() {
               <RetryIcon /> {g.status === "completed" ? t("result.runAgain") : t("result.retry")}
             </button>
           )}
+          {refused && (
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="fix-in-form"
+              onClick={() => {
+                carryForm({ model: modelOf(g), prompt: g.prompt, settings: g.settings, problems });
+                navigate("/");
+              }}
+            >
+              {t("media.fixInForm")}
+            </button>
+          )}
           {g.output_files.length > 0 && (
             <button type="button" className="btn" onClick={() => act(() => backend.openOutputFolder(g.id))}>
               <FolderIcon /> {t("result.openFolder")}
             </button>
           )}
-          {g.output_files.length > 0 && (
-            <button
-              type="button"
-              className="btn"
-              data-testid="use-as-input"
-              onClick={() =>
-                act(async () => {
-                  carryInput(`@${dataPath(g.output_files[0])}`);
-                  navigate("/");
-                })
-              }
-            >
-              {t("file.useAsInput")}
-            </button>
-          )}
+          <UseAsInputButton files={g.output_files} />
           {g.output_files.length > 0 && (
             <button type="button" className="btn" onClick={() => void save(0)}>
               {t("result.saveAs")}
@@ -157,7 +163,8 @@ export function ResultPage() {
         </section>
         <section className="side-section">
           <h2>{t("result.settings")}</h2>
-          <SettingsList generation={g} />
+          {refused && <p className="small muted">{t("media.fixHint")}</p>}
+          <SettingsList generation={g} problems={problems} />
         </section>
         <section className="side-section">
           <h2>{t("result.times")}</h2>
@@ -195,4 +202,9 @@ export function ResultPage() {
       </aside>
     </div>
   );
+}
+
+/** The model as the create form takes it: `owner/name`, or `owner/name:version` when pinned. */
+function modelOf(g: { model_name: string; model: { version: string | null } }): string {
+  return g.model.version ? `${g.model_name}:${g.model.version}` : g.model_name;
 }

@@ -158,6 +158,12 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
                 .map(drop)
                 .map_err(|e| e.to_string())
             })?;
+            // The History page's cost line: one pass over every row of the filter (here: all).
+            let spend_total = time_each((m / 20).max(5), |_| {
+                q.history_spend(&genqueue_core::store::HistoryQuery::default())
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })?;
             let viewed = time_each(m, |i| {
                 q.mark_viewed(ids[i]).map(drop).map_err(|e| e.to_string())
             })?;
@@ -169,6 +175,7 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
                     ("counters", counters),
                     ("mark viewed", viewed),
                     ("history page (cursor)", deep),
+                    ("history cost total (every row)", spend_total),
                 ],
                 (ids.len(), slow),
             ))

@@ -22,10 +22,17 @@ fn limit(text: &str) -> CliResult<Option<Usd>> {
 fn day(text: &str, s: &SpendSettings) -> CliResult<chrono::DateTime<Utc>> {
     let d = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| CliError::invalid(format!("{text:?} is not a date like 2026-05-01")))?;
-    // The day as the spend settings count days (their zone).
-    let noon = Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).expect("noon"))
-        - chrono::Duration::minutes(i64::from(s.utc_offset_minutes));
-    Ok(s.day(noon).0)
+    // The day as the spend settings count days (their zone): the local day
+    // around its noon (UTC noon is within 14 hours of every zone's noon).
+    let noon = Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).expect("noon"));
+    let start = s.day(noon).0;
+    Ok(if s.day_label(noon) == text {
+        start
+    } else if s.day_label(noon).as_str() < text {
+        s.day(noon).1
+    } else {
+        s.day(start - chrono::Duration::seconds(1)).0
+    })
 }
 
 /// Runs `genq spend`: sets budgets if asked, then prints the report
@@ -33,7 +40,14 @@ fn day(text: &str, s: &SpendSettings) -> CliResult<chrono::DateTime<Utc>> {
 pub fn run(ctx: &Context, args: SpendArgs) -> CliResult {
     let queue = ctx.open()?;
     let mut s = queue.spend_settings()?;
-    if args.daily_limit.is_some() || args.monthly_limit.is_some() || args.prices.is_some() {
+    if args.daily_limit.is_some()
+        || args.monthly_limit.is_some()
+        || args.prices.is_some()
+        || args.time_zone.is_some()
+    {
+        if let Some(z) = &args.time_zone {
+            s.time_zone = (!z.eq_ignore_ascii_case("local")).then(|| z.clone());
+        }
         if let Some(d) = &args.daily_limit {
             s.daily_limit = limit(d)?;
         }
@@ -48,7 +62,8 @@ pub fn run(ctx: &Context, args: SpendArgs) -> CliResult {
     }
     let from = args.from.as_deref().map(|t| day(t, &s)).transpose()?;
     let to = match args.to.as_deref() {
-        Some(t) => Some(day(t, &s)? + chrono::Duration::days(1)),
+        // The end of that local day (23 or 25 hours on a day the clocks change).
+        Some(t) => Some(s.day(day(t, &s)?).1),
         None => None,
     };
     let r = queue.spend_report(from, to)?;
@@ -82,9 +97,10 @@ pub fn text(r: &SpendReport) -> String {
         unknown(r.active.unknown),
     ));
     out.push(format!(
-        "{} to {}: {} for {} generation(s){}",
-        r.from.format("%Y-%m-%d"),
-        (r.to - chrono::Duration::seconds(1)).format("%Y-%m-%d"),
+        "{} to {} ({}): {} for {} generation(s){}",
+        r.settings.day_label(r.from),
+        r.settings.day_label(r.to - chrono::Duration::seconds(1)),
+        r.time_zone.as_deref().unwrap_or("local time"),
         r.total.spent.rounded(),
         r.total.generations,
         unknown(r.total.unknown)

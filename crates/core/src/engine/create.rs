@@ -5,23 +5,27 @@ use std::sync::Arc;
 use super::Shared;
 use super::reconcile;
 use super::schedule::jittered_backoff;
-use super::steps::{Result, fail, release};
+use super::steps::{Result, answered, fail, release};
 use super::tokens::{judge, pace_create, wait_cooldown};
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation, GenerationStatus, TokenId};
 use crate::queue::{QueueError, Verdict};
 use crate::replicate::{ApiError, CreatePrediction, Prediction};
 use crate::secrets::Secret;
+use crate::store::StepWrites;
 use crate::wait::{WaitCode, WaitReason};
 
 /// Sends the create, recording it first so a kill cannot lose track of it.
-/// `None`: the generation went back to the queue or ended.
+/// `None`: the generation went back to the queue or ended. With the
+/// prediction comes what its step must write besides the transition: a
+/// successful create is counted on its token when it is adopted, in the
+/// same transaction ([`super::steps::answered`]).
 pub(super) async fn create(
     s: &Arc<Shared>,
     g: &Generation,
     token_id: TokenId,
     secret: &Secret,
-) -> Result<Option<Prediction>> {
+) -> Result<Option<(Prediction, StepWrites)>> {
     wait_cooldown(s, token_id).await?;
     // The input files go with this token's account, before the create.
     let Some(input) = super::inputs::wire_input(s, g, token_id, secret).await? else {
@@ -46,10 +50,15 @@ pub(super) async fn create(
     let held = s.queue.client().create_prediction(secret, &req);
     let res = super::peek::while_held(s, &g, token_id, secret, held).await;
     s.creating.lock().unwrap().remove(&g.id);
-    let verdict = judge(s, token_id, &res)?;
+    let verdict = match &res {
+        Ok(_) => None, // counted when adopted
+        Err(_) => judge(s, token_id, &res)?,
+    };
     match (res, verdict) {
-        (Ok(p), _) => Ok(Some(p)),
-        (Err(e), Some(v)) => on_create_error(s, &g, token_id, secret, e, v).await,
+        (Ok(p), _) => Ok(Some((p, answered(token_id)))),
+        (Err(e), Some(v)) => Ok(on_create_error(s, &g, token_id, secret, e, v)
+            .await?
+            .map(|p| (p, StepWrites::none()))),
         (Err(e), None) => Err(e.into()),
     }
 }

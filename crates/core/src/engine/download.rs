@@ -61,6 +61,52 @@ impl DownloadError {
 use super::sniff::SNIFF_LEN;
 pub use super::sniff::sniff_extension;
 
+/// Files smaller than this (1 MiB) download without progress readings:
+/// they take a blink, and a batch of pictures would flood the events.
+pub const PROGRESS_FROM: u64 = 1 << 20;
+
+/// Without a `Content-Length`, a reading every this many bytes (1 MiB).
+const PROGRESS_STEP_UNKNOWN: u64 = 1 << 20;
+
+/// Told how a download goes: `(output index, bytes received, total if known)`.
+pub type OnProgress<'a> = &'a (dyn Fn(usize, u64, Option<u64>) + Send + Sync);
+
+/// When to report: every 1 % of a known size, every MiB of an unknown one,
+/// only past [`PROGRESS_FROM`] bytes (or from the start when the size says so).
+struct ProgressSteps {
+    total: Option<u64>,
+    step: u64,
+    next: u64,
+}
+
+impl ProgressSteps {
+    fn new(total: Option<u64>) -> Self {
+        let step = total.map_or(PROGRESS_STEP_UNKNOWN, |t| (t / 100).max(1));
+        let next = match total {
+            Some(t) if t >= PROGRESS_FROM => 0,
+            Some(_) => u64::MAX,
+            None => PROGRESS_FROM,
+        };
+        ProgressSteps { total, step, next }
+    }
+
+    /// True when `got` bytes deserve a reading; moves the next mark past it.
+    fn due(&mut self, got: u64) -> bool {
+        if got < self.next {
+            return false;
+        }
+        self.next = (got / self.step + 1) * self.step;
+        if let Some(t) = self.total {
+            // The last reading is the whole file.
+            self.next = self.next.min(t);
+            if got >= t {
+                self.next = u64::MAX;
+            }
+        }
+        true
+    }
+}
+
 /// Removes leftover `.part` files of an interrupted earlier attempt.
 pub async fn clean_partials(dir: &Path) {
     let Ok(mut rd) = tokio::fs::read_dir(dir).await else {
@@ -103,6 +149,7 @@ pub async fn save_outputs(
     dir: &Path,
     token: &Secret,
     max_bytes: u64,
+    progress: OnProgress<'_>,
 ) -> Result<Vec<String>, DownloadError> {
     tokio::fs::create_dir_all(dir)
         .await
@@ -124,7 +171,10 @@ pub async fn save_outputs(
                     .map_err(write_err(&part))?;
                 sniff_extension(&bytes[..bytes.len().min(SNIFF_LEN)])
             }
-            OutputRef::Url(url) => fetch_to(client, url, token, &part, max_bytes).await?,
+            OutputRef::Url(url) => {
+                let report = |got: u64, total: Option<u64>| progress(i, got, total);
+                fetch_to(client, url, token, &part, max_bytes, &report).await?
+            }
         };
         let key = keys.get(i).and_then(Option::as_deref);
         let name = output_file_name(i, key, ext);
@@ -178,6 +228,7 @@ async fn fetch_to(
     token: &Secret,
     part: &Path,
     max_bytes: u64,
+    progress: &(dyn Fn(u64, Option<u64>) + Send + Sync),
 ) -> Result<&'static str, DownloadError> {
     let resp = match client.download(url, None).await {
         Err(e)
@@ -198,6 +249,10 @@ async fn fetch_to(
         .map_err(write_err(part))?;
     let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
     let mut got: u64 = 0;
+    let mut steps = ProgressSteps::new(expected);
+    if steps.due(0) {
+        progress(0, expected);
+    }
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| DownloadError::Transient(e.to_string()))?;
@@ -211,6 +266,9 @@ async fn fetch_to(
             head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_LEN - head.len())]);
         }
         file.write_all(&chunk).await.map_err(write_err(part))?;
+        if steps.due(got) {
+            progress(got, expected);
+        }
     }
     file.flush().await.map_err(write_err(part))?;
     file.sync_all().await.map_err(write_err(part))?;
@@ -237,6 +295,45 @@ fn map_api(e: ApiError) -> DownloadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Readings a download of `total` bytes gives, chunk by chunk.
+    fn readings(total: Option<u64>, chunks: &[u64]) -> Vec<u64> {
+        let mut steps = ProgressSteps::new(total);
+        let mut got = 0;
+        let mut out = Vec::new();
+        if steps.due(0) {
+            out.push(0);
+        }
+        for c in chunks {
+            got += c;
+            if steps.due(got) {
+                out.push(got);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_large_download_reports_each_percent_and_ends_on_its_size() {
+        let total = 10 * PROGRESS_FROM;
+        let r = readings(Some(total), &vec![16 * 1024; 640]);
+        assert_eq!(r.first(), Some(&0));
+        assert_eq!(r.last(), Some(&total), "the last reading is the whole file");
+        assert!(
+            (95..=102).contains(&r.len()),
+            "about one a percent: {}",
+            r.len()
+        );
+        assert!(r.windows(2).all(|w| w[0] < w[1]), "growing");
+    }
+
+    #[test]
+    fn small_downloads_report_nothing_and_unknown_sizes_report_each_mib() {
+        assert!(readings(Some(PROGRESS_FROM - 1), &[PROGRESS_FROM - 1]).is_empty());
+        let r = readings(None, &vec![256 * 1024; 12]);
+        assert_eq!(r, vec![PROGRESS_FROM, 2 * PROGRESS_FROM, 3 * PROGRESS_FROM]);
+        assert!(readings(None, &[1000]).is_empty());
+    }
 
     #[test]
     fn files_under_an_object_key_are_named_by_it() {

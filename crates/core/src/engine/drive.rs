@@ -12,6 +12,7 @@ use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, GenerationId, GenerationStatus, TokenId};
 use crate::queue::QueueError;
 use crate::secrets::SecretError;
+use crate::store::StepWrites;
 use crate::wait::{WaitCode, WaitReason};
 
 /// Drives one generation until it is terminal or back in the pending queue.
@@ -85,7 +86,7 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
         None
     } else if g.create_sent_at.is_some() {
         match reconcile::reconcile(s, &g, token_id, &secret, None).await? {
-            Some(p) => Some(p),
+            Some(p) => Some((p, StepWrites::none())),
             None => return Ok(()),
         }
     } else if g.status == GenerationStatus::Pending {
@@ -97,10 +98,11 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
         return Ok(());
     };
     let (g, last) = match prediction {
-        Some(p) => match follow::adopt(s, id, &p, token_id, &secret).await? {
+        Some((p, w)) => match follow::adopt(s, id, &p, token_id, &secret, &w).await? {
             Some(g) => {
                 if p.status.is_terminal() {
-                    return finish::finish(s, &g, p, None, &secret).await;
+                    let none = StepWrites::none();
+                    return finish::finish(s, &g, p, None, &none, &secret).await;
                 }
                 (g, Some(p))
             }

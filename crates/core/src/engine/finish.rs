@@ -6,12 +6,14 @@ use std::time::Duration;
 use super::Shared;
 use super::download::{self, DownloadError};
 use super::schedule::jittered_backoff;
-use super::steps::{Result, fail_with_status};
+use super::steps::{Result, count_alone, fail_step};
+use crate::events::Event;
 use crate::lifecycle::Transition;
 use crate::model::{ErrorKind, Generation};
 use crate::replicate::output_text::output_keys;
 use crate::replicate::{OutputRef, Prediction, PredictionStatus, output_text};
 use crate::secrets::Secret;
+use crate::store::StepWrites;
 use crate::wait::{WaitCode, WaitReason};
 
 /// Download attempts for one prediction's outputs. Output URLs live an hour
@@ -22,22 +24,30 @@ use crate::wait::{WaitCode, WaitReason};
 const DOWNLOAD_ATTEMPTS: u32 = 6;
 /// A terminal prediction: save outputs (succeeded) or record the end.
 /// `inline`: the same outputs as `data:` URIs from an earlier answer, saved
-/// instead of `p`'s URLs when they are as many.
+/// instead of `p`'s URLs when they are as many. `w`: what the step writes
+/// besides (the read that brought `p`, when not counted yet); the ending
+/// carries it and what the prediction cost in its one transaction.
 pub(super) async fn finish(
     s: &Arc<Shared>,
     g: &Generation,
     p: Prediction,
     inline: Option<Vec<OutputRef>>,
+    w: &StepWrites,
     secret: &Secret,
 ) -> Result<()> {
     let status = p.status.as_str().to_owned();
+    let mut w = w.clone();
     if p.status.is_terminal() {
-        // What it cost (metrics, outputs), before the row ends: the totals
-        // and budgets count it from now on.
-        if let Err(e) = s.queue.record_final_cost(g, &p, g.token_id) {
-            tracing::warn!(generation = %g.id, error = %e, "could not record what the prediction cost");
+        // What it cost (metrics, outputs), with the ending: the totals and
+        // budgets count it from then on.
+        match s.queue.final_spend(g, &p, g.token_id) {
+            Ok(f) => w.spend = Some(f),
+            Err(e) => {
+                tracing::warn!(generation = %g.id, error = %e, "could not work out what the prediction cost")
+            }
         }
     }
+    let w = &w;
     match p.status {
         PredictionStatus::Succeeded => {
             if let (Some(a), Some(b)) = (p.started_at, p.completed_at) {
@@ -50,7 +60,7 @@ pub(super) async fn finish(
                 if inline.len() == outputs.len() {
                     // Kept for their URLs below; the bytes come from the inline copies.
                     let urls = std::mem::replace(&mut outputs, inline);
-                    return save_and_complete(s, g, &p, outputs, urls, secret).await;
+                    return save_and_complete(s, g, &p, outputs, urls, w, secret).await;
                 }
             }
             if outputs.is_empty() && output_text(&p.output).is_none() {
@@ -59,10 +69,10 @@ pub(super) async fn finish(
                 } else {
                     ErrorKind::NoOutput
                 };
-                return fail_with_status(s, g.id, kind, None, Some(status));
+                return fail_step(s, g.id, kind, None, Some(status), w);
             }
             let url_refs = outputs.clone();
-            save_and_complete(s, g, &p, outputs, url_refs, secret).await
+            save_and_complete(s, g, &p, outputs, url_refs, w, secret).await
         }
         PredictionStatus::Failed => {
             let err = p.error.clone().unwrap_or_default();
@@ -72,7 +82,7 @@ pub(super) async fn finish(
                 // Replicate's own hiccup, not the input's fault: run it again.
                 let at = s.queue.now()
                     + jittered_backoff(s.config.retry_base, attempts, s.config.retry_cap);
-                s.queue.commit(
+                s.queue.commit_step(
                     g.id,
                     Transition::Requeue {
                         next_attempt_at: at,
@@ -81,15 +91,17 @@ pub(super) async fn finish(
                             .until(at),
                         replicate_status: status,
                     },
+                    w,
                 )?;
                 return Ok(());
             }
-            fail_with_status(
+            fail_step(
                 s,
                 g.id,
                 ErrorKind::ModelFailed,
                 Some(err).filter(|e| !e.trim().is_empty()),
                 Some(status),
+                w,
             )
         }
         PredictionStatus::Aborted => {
@@ -100,28 +112,33 @@ pub(super) async fn finish(
                 ErrorKind::Aborted
             };
             let detail = limit.map(|s| crate::deadlines::human(Duration::from_secs(s.into())));
-            fail_with_status(s, g.id, kind, detail, Some(status))
+            fail_step(s, g.id, kind, detail, Some(status), w)
         }
         PredictionStatus::Canceled if super::deadline::run_deadline_passed(g, &p).is_some() => {
             let limit = super::deadline::run_deadline_passed(g, &p).unwrap_or_default();
-            fail_with_status(
+            fail_step(
                 s,
                 g.id,
                 ErrorKind::RunDeadline,
                 Some(crate::deadlines::human(limit)),
                 Some(status),
+                w,
             )
         }
         PredictionStatus::Canceled => {
-            s.queue.commit(
+            s.queue.commit_step(
                 g.id,
                 Transition::Cancel {
                     replicate_status: Some(status),
                 },
+                w,
             )?;
             Ok(())
         }
-        _ => Ok(()),
+        _ => {
+            count_alone(s, w);
+            Ok(())
+        }
     }
 }
 
@@ -137,6 +154,7 @@ async fn save_and_complete(
     p: &Prediction,
     outputs: Vec<OutputRef>,
     url_refs: Vec<OutputRef>,
+    w: &StepWrites,
     secret: &Secret,
 ) -> Result<()> {
     let status = p.status.as_str().to_owned();
@@ -153,6 +171,14 @@ async fn save_and_complete(
             &dir,
             secret,
             s.config.max_output_bytes,
+            &|index, received, total| {
+                s.queue.events().send(Event::OutputProgress {
+                    id: g.id,
+                    index: index as u32,
+                    received,
+                    total,
+                })
+            },
         )
         .await
         {
@@ -172,7 +198,7 @@ async fn save_and_complete(
                     DownloadError::Expired => (ErrorKind::OutputsExpired, None),
                     e => (ErrorKind::DownloadFailed, Some(e.to_string())),
                 };
-                return fail_with_status(s, g.id, kind, detail, Some(status));
+                return fail_step(s, g.id, kind, detail, Some(status), w);
             }
         }
     };
@@ -180,12 +206,13 @@ async fn save_and_complete(
         match download::save_text(&dir, &text).await {
             Ok(name) => names.push(name),
             Err(e) => {
-                return fail_with_status(
+                return fail_step(
                     s,
                     g.id,
                     ErrorKind::DownloadFailed,
                     Some(format!("text output: {e}")),
                     Some(status),
+                    w,
                 );
             }
         }
@@ -203,7 +230,7 @@ async fn save_and_complete(
             OutputRef::Data { .. } => None,
         })
         .collect();
-    s.queue.commit(
+    s.queue.commit_step(
         g.id,
         Transition::Complete {
             files,
@@ -211,6 +238,7 @@ async fn save_and_complete(
             replicate_status: status,
             started_at: p.started_at,
         },
+        w,
     )?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::Shared;
 use super::finish::finish;
 use super::schedule::{Observation, jittered_backoff};
-use super::steps::{Result, fail};
+use super::steps::{Result, answered, count_alone, fail};
 use super::stream::Wake;
 use super::tokens::{judge, wait_cooldown};
 use crate::lifecycle::Transition;
@@ -15,21 +15,24 @@ use crate::model::{ErrorKind, Generation, GenerationId, GenerationStatus, TokenI
 use crate::queue::Verdict;
 use crate::replicate::{OutputRef, Prediction, PredictionStatus};
 use crate::secrets::Secret;
+use crate::store::StepWrites;
 
 /// Consecutive failed status reads before a generation is given up.
 const MAX_READ_FAILURES: u32 = 30;
 
 /// Stores the prediction's id: from now on the generation is `processing`
-/// and owned by `token_id`. A generation cancelled meanwhile gets its
-/// prediction cancelled on Replicate. `None`: nothing more to do.
+/// and owned by `token_id`, with `w` (the create's request) in the same
+/// transaction. A generation cancelled meanwhile gets its prediction
+/// cancelled on Replicate. `None`: nothing more to do.
 pub(super) async fn adopt(
     s: &Arc<Shared>,
     id: GenerationId,
     p: &Prediction,
     token_id: TokenId,
     secret: &Secret,
+    w: &StepWrites,
 ) -> Result<Option<Generation>> {
-    let done = s.queue.commit(
+    let done = s.queue.commit_step(
         id,
         Transition::Created {
             prediction_id: p.id.clone(),
@@ -38,6 +41,7 @@ pub(super) async fn adopt(
             started_at: p.started_at,
             progress: p.progress().map(|x| x.percent),
         },
+        w,
     )?;
     let g = done.row;
     // Adopted already while the create was held (engine/peek.rs).
@@ -137,7 +141,13 @@ pub(super) async fn follow(
             _ => return Ok(()),
         };
         let res = s.queue.client().get_prediction(secret, &pid).await;
-        let verdict = judge(s, token_id, &res)?;
+        // A successful read is counted with what it leads to (the progress
+        // or the ending), in that write's transaction.
+        let verdict = match &res {
+            Ok(_) => None,
+            Err(_) => judge(s, token_id, &res)?,
+        };
+        let w = answered(token_id);
         let p = match (res, verdict) {
             (Ok(p), _) => {
                 failures = 0;
@@ -166,9 +176,10 @@ pub(super) async fn follow(
         };
         if p.status.is_terminal() {
             let inline = (!inline.is_empty()).then_some(std::mem::take(&mut inline));
-            return finish(s, g, p, inline, secret).await;
+            return finish(s, g, p, inline, &w, secret).await;
         }
         if super::deadline::enforce_start(s, &row, &p, secret).await? {
+            count_alone(s, &w);
             return Ok(());
         }
         live.open(s, g.id, &p);
@@ -184,14 +195,17 @@ pub(super) async fn follow(
             || row.replicate_status.as_deref() != Some(status)
             || (row.started_at.is_none() && p.started_at.is_some())
         {
-            s.queue.commit(
+            s.queue.commit_step(
                 g.id,
                 Transition::Progress {
                     progress,
                     replicate_status: status.to_owned(),
                     started_at: p.started_at,
                 },
+                &w,
             )?;
+        } else {
+            count_alone(s, &w);
         }
     }
 }

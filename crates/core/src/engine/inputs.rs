@@ -49,17 +49,18 @@ pub const REUSE_MARGIN: Duration = Duration::from_secs(60 * 60);
 pub const UPLOAD_TRIES: u32 = 4;
 
 /// A lock per (token, SHA-256 of the content).
-type LockMap = HashMap<(TokenId, String), Arc<tokio::sync::Mutex<()>>>;
+type LockMap = HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>;
 
-/// One upload at a time per (token, content).
+/// One upload at a time per (account, content): the account's name when
+/// recorded, else the token's id.
 #[derive(Default)]
 pub(crate) struct UploadLocks(Mutex<LockMap>);
 
 impl UploadLocks {
-    fn lock_for(&self, token: TokenId, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn lock_for(&self, account: String, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, m| Arc::strong_count(m) > 1);
-        map.entry((token, sha.to_owned())).or_default().clone()
+        map.entry((account, sha.to_owned())).or_default().clone()
     }
 }
 
@@ -172,7 +173,13 @@ async fn uploaded(
     bytes: &[u8],
 ) -> Result<Option<String>> {
     let sha = name.split('.').next().unwrap_or(name).to_owned();
-    let lock = s.uploads.lock_for(token_id, &sha);
+    // Another token of the same account may be uploading these bytes: wait
+    // for it, then reuse its upload.
+    let account = match s.queue.store().token_account(token_id)? {
+        Some(name) => format!("account:{name}"),
+        None => format!("token:{token_id}"),
+    };
+    let lock = s.uploads.lock_for(account, &sha);
     let _turn = lock.lock().await;
     let margin = chrono::Duration::from_std(REUSE_MARGIN).unwrap_or_default();
     if let Some(u) = s.queue.store().input_upload(token_id, &sha)?

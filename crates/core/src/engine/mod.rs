@@ -319,7 +319,16 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             Some(_) = tasks.join_next(), if !tasks.is_empty() => dirty = true,
             _ = retention.tick() => {
                 let q = shared.queue.clone();
-                let res = tokio::task::spawn_blocking(move || q.apply_retention(q.now())).await;
+                let res = tokio::task::spawn_blocking(move || {
+                    let now = q.now();
+                    let history = q.apply_retention(now);
+                    // Inputs last: the retention may have freed some.
+                    if let Err(e) = q.sweep_input_files(now, crate::inputs_sweep::INPUT_SWEEP_GRACE) {
+                        tracing::warn!(error = %e, "could not sweep unused input files");
+                    }
+                    history
+                })
+                .await;
                 if let Ok(Err(e)) = res {
                     tracing::warn!(error = %e, "could not apply the history retention");
                 }
@@ -346,7 +355,9 @@ fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvErr
     match ev {
         Ok(Event::GenerationChanged(g)) => g.status != GenerationStatus::Processing,
         Ok(Event::TokenChanged(t)) => t.active && t.in_flight < t.max_concurrency,
-        Ok(Event::CountersChanged(_)) => false,
+        Ok(Event::CountersChanged(_) | Event::OutputProgress { .. } | Event::OutputText { .. }) => {
+            false
+        }
         _ => true,
     }
 }

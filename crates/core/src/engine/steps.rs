@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::Shared;
 use crate::lifecycle::Transition;
-use crate::model::{ErrorKind, GenerationId};
+use crate::model::{ErrorKind, GenerationId, TokenId};
+use crate::store::{RequestOutcome, StepWrites};
 use crate::wait::WaitReason;
 
 pub(super) type Result<T> = std::result::Result<T, crate::queue::QueueError>;
@@ -31,13 +32,27 @@ pub(super) fn fail_with_status(
     detail: Option<String>,
     replicate_status: Option<String>,
 ) -> Result<()> {
-    s.queue.commit(
+    fail_step(s, id, kind, detail, replicate_status, &StepWrites::none())
+}
+
+/// [`fail_with_status`] with the rest of the step's writes `w` in the same
+/// transaction.
+pub(super) fn fail_step(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    kind: ErrorKind,
+    detail: Option<String>,
+    replicate_status: Option<String>,
+    w: &StepWrites,
+) -> Result<()> {
+    s.queue.commit_step(
         id,
         Transition::Fail {
             kind,
             detail,
             replicate_status,
         },
+        w,
     )?;
     Ok(())
 }
@@ -70,4 +85,22 @@ pub(super) fn set_wait_reason(s: &Arc<Shared>, id: GenerationId, reason: WaitRea
         },
     )?;
     Ok(())
+}
+
+/// A successful answer's request, to count on `token_id` in the transaction
+/// of the step that acts on the answer ([`crate::queue::Queue::commit_step`])
+/// instead of in one of its own.
+pub(super) fn answered(token_id: TokenId) -> StepWrites {
+    StepWrites {
+        request: Some((token_id, RequestOutcome::Ok)),
+        spend: None,
+    }
+}
+
+/// Counts `w`'s request on its own when the step ends without a write to
+/// carry it (nothing changed). The spend has no such path: only endings carry it.
+pub(super) fn count_alone(s: &Arc<Shared>, w: &StepWrites) {
+    if let Some((token, outcome)) = w.request {
+        s.queue.record_request(token, outcome, s.queue.now());
+    }
 }

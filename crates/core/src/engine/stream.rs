@@ -124,6 +124,8 @@ struct Resume {
     last_event_id: std::sync::Mutex<Option<String>>,
     /// Connections made so far (bounded by `max_connects`).
     connects: AtomicU32,
+    /// A language model's text so far (its `output` pieces, joined).
+    text: std::sync::Mutex<String>,
 }
 
 impl Drop for Live {
@@ -268,9 +270,13 @@ impl Run {
                 if event.ends() {
                     return Hint::Ended;
                 }
-                if let StreamEvent::Logs(text) = event {
-                    logs.push(&text);
-                    self.show(logs.progress());
+                match event {
+                    StreamEvent::Logs(text) => {
+                        logs.push(&text);
+                        self.show(logs.progress());
+                    }
+                    StreamEvent::Output(piece) => self.grow_text(&piece),
+                    _ => {}
                 }
             }
             broken += 1;
@@ -281,6 +287,27 @@ impl Run {
 
     fn pause(&self, n: u32) -> Duration {
         jittered_backoff(self.s.config.retry_base / 4, n, self.s.config.retry_cap)
+    }
+
+    /// Adds a streamed `output` piece to the text so far and announces it,
+    /// unless the piece is a file (a URL or `data:` URI: an image model's
+    /// stream) or the text has passed [`MAX_LIVE_TEXT`].
+    fn grow_text(&self, piece: &str) {
+        if is_file_piece(piece) {
+            return;
+        }
+        let text = {
+            let mut text = self.resume.text.lock().unwrap();
+            if text.len() > MAX_LIVE_TEXT {
+                return;
+            }
+            text.push_str(piece);
+            text.clone()
+        };
+        self.s
+            .queue
+            .events()
+            .send(crate::events::Event::OutputText { id: self.id, text });
     }
 
     /// Shows a new progress percentage (only a change is written).
@@ -304,6 +331,20 @@ impl Run {
             tracing::warn!(generation = %self.id, error = %e, "could not show streamed progress");
         }
     }
+}
+
+/// Text past this many bytes is no longer announced live (64 KiB).
+const MAX_LIVE_TEXT: usize = 64 * 1024;
+
+/// True for an `output` piece that is a file, not text: one word that is an
+/// http(s) URL or a `data:` URI (what file outputs stream as).
+fn is_file_piece(piece: &str) -> bool {
+    let p = piece.trim();
+    !p.is_empty()
+        && !p.contains(char::is_whitespace)
+        && ["https://", "http://", "data:"]
+            .iter()
+            .any(|s| p.starts_with(s))
 }
 
 /// The end of a stream's logs, enough for the last tqdm line.
@@ -335,6 +376,15 @@ impl LogTail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_files_are_not_text_and_words_are() {
+        assert!(is_file_piece("https://replicate.delivery/xezq/out-0.webp"));
+        assert!(is_file_piece("data:image/png;base64,iVBORw0KGgo="));
+        assert!(!is_file_piece(" Once"));
+        assert!(!is_file_piece("https://example.com is a site"));
+        assert!(!is_file_piece("\n"));
+    }
 
     #[test]
     fn log_tail_reads_the_last_bar_across_events() {

@@ -2,7 +2,9 @@
 //! store and, when it changed the row, announced — the row's
 //! `GenerationChanged`, a `GenerationEnded` when it ended the generation,
 //! then the counters. Nothing else writes a generation's state, so a store
-//! change becomes an event by construction.
+//! change becomes an event by construction. [`Queue::commit_step`] writes
+//! the rest of an engine step (the request counted on its token, an ended
+//! prediction's cost) in the same transaction and announces it too.
 
 use chrono::{DateTime, Utc};
 
@@ -10,6 +12,7 @@ use super::{Queue, QueueError};
 use crate::events::Event;
 use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{Generation, GenerationId};
+use crate::store::StepWrites;
 
 /// How long an ending stays remembered as announced (longer than the
 /// engine's look-back at other processes' writes).
@@ -19,7 +22,25 @@ impl Queue {
     /// Applies `t` to generation `id` now (if its state allows) and
     /// announces the change. Errors: `not_found`, the store's.
     pub fn commit(&self, id: GenerationId, t: Transition) -> Result<Transitioned, QueueError> {
-        let done = self.store().transition(id, &t, self.now())?;
+        self.commit_step(id, t, &StepWrites::none())
+    }
+
+    /// [`Queue::commit`] with the rest of one step's writes in the same
+    /// transaction ([`crate::store::QueueStore::write_step`]): the request whose answer the
+    /// step acts on is counted on its token (announced as
+    /// [`Queue::record_request`] does) and an ended prediction's cost is
+    /// recorded. Errors: `not_found` (generation or token), the store's.
+    pub(crate) fn commit_step(
+        &self,
+        id: GenerationId,
+        t: Transition,
+        w: &StepWrites,
+    ) -> Result<Transitioned, QueueError> {
+        let written = self.store().write_step(id, &t, w, self.now())?;
+        if let Some(token) = written.token {
+            self.announce_token_counters(token);
+        }
+        let done = written.transition;
         if !done.applied {
             tracing::debug!(generation = %id, transition = t.name(), status = %done.row.status, "transition not allowed from this state");
         }

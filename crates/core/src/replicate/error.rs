@@ -269,7 +269,11 @@ fn read_error_body(
             Some(Value::String(s)) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
             Some(other) => Some(other.to_string()),
         };
-        let detail = text_of("detail")
+        // A 422's `invalid_fields` name the input fields at fault; they become
+        // the detail, one `- input.<name>: <description>` a line (the shape of
+        // Replicate's own `detail`, whose newlines the excerpt would fold).
+        let detail = invalid_fields_lines(map.get("invalid_fields"))
+            .or_else(|| text_of("detail"))
             .or_else(|| text_of("error"))
             .or_else(|| text_of("message"));
         let retry = match map.get("retry_after") {
@@ -278,7 +282,11 @@ fn read_error_body(
             _ => None,
         }
         .and_then(seconds);
-        return (text_of("title"), detail.map(|d| excerpt(&d, 2000)), retry);
+        let detail = detail.map(|d| match map.get("invalid_fields") {
+            Some(Value::Array(a)) if !a.is_empty() => d,
+            _ => excerpt(&d, 2000),
+        });
+        return (text_of("title"), detail, retry);
     }
     let is_html = headers
         .get(reqwest::header::CONTENT_TYPE)
@@ -291,6 +299,38 @@ fn read_error_body(
         Some(excerpt(trimmed, EXCERPT_CHARS))
     };
     (None, detail.filter(|d| !d.is_empty()), None)
+}
+
+/// Most `invalid_fields` entries kept in a detail.
+const MAX_INVALID_FIELDS: usize = 50;
+
+/// `invalid_fields` (a 422 from create: `[{"type", "field", "description"}]`,
+/// e.g. `{"type":"less_than_equal","field":"input.num_outputs","description":
+/// "Must be less than or equal to 4"}`; a missing required input is
+/// `{"field":"input","description":"prompt is required"}`) as the lines
+/// `- input.num_outputs: Must be less than or equal to 4`, joined by `\n`.
+/// The window reads these lines back onto its form fields
+/// (`ui/src/lib/schemaValues.ts`, `rejectedFields`). `None` when absent or empty.
+fn invalid_fields_lines(value: Option<&Value>) -> Option<String> {
+    let Some(Value::Array(items)) = value else {
+        return None;
+    };
+    let one_line = |v: &Value| excerpt(v.as_str().unwrap_or_default(), 300);
+    let lines: Vec<String> = items
+        .iter()
+        .take(MAX_INVALID_FIELDS)
+        .filter_map(|item| {
+            let field = one_line(item.get("field")?);
+            let description = item.get("description").map(one_line).unwrap_or_default();
+            match (field.is_empty(), description.is_empty()) {
+                (true, true) => None,
+                (false, true) => Some(format!("- {field}")),
+                (true, false) => Some(format!("- {description}")),
+                (false, false) => Some(format!("- {field}: {description}")),
+            }
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn seconds(s: f64) -> Option<Duration> {

@@ -6,7 +6,7 @@
 //! lines), [`cost`] (an estimate when queued, the final figure from the
 //! finished prediction's `metrics`), [`money`] (USD in integer
 //! micro-dollars). The store keeps one `spend` row per generation
-//! (`migrations/0007_spend.sql`), which outlives the generation's deletion:
+//! (`migrations/0008_spend.sql`), which outlives the generation's deletion:
 //! money spent stays spent. Budgets are checked inside the token claim
 //! (`store/spend.rs`), atomically, counting what is already running.
 
@@ -14,8 +14,9 @@ pub mod cost;
 pub mod money;
 pub mod prices;
 mod queue;
+pub mod zone;
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use cost::{Cost, CostPart, Usage};
@@ -27,8 +28,6 @@ use crate::model::TokenId;
 
 /// Key of the spend settings in the store's `settings` table.
 pub const SPEND_KEY: &str = "spend_settings";
-/// Furthest a day boundary may be from UTC, in minutes (UTC−14 … UTC+14).
-pub const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// A limit for one token (either may be absent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +39,8 @@ pub struct TokenBudget {
 }
 
 /// Budgets and the user's prices. JSON in the settings table under
-/// [`SPEND_KEY`]; missing fields take their defaults (no limits, no lines, UTC days).
+/// [`SPEND_KEY`]; missing fields take their defaults (no limits, no lines,
+/// days of this computer's time zone).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -53,18 +53,20 @@ pub struct SpendSettings {
     pub token_limits: Vec<TokenBudget>,
     /// The user's price lines, after the shipped table (see [`prices`]).
     pub prices: String,
-    /// Where days and months start: minutes east of UTC (the window sends
-    /// the local zone's offset when budgets are saved). Default 0 (UTC).
-    pub utc_offset_minutes: i32,
+    /// Where days and months start: an IANA time zone name
+    /// (`Europe/Berlin`), daylight saving time included; `null` = this
+    /// computer's zone (where the queue runs).
+    pub time_zone: Option<String>,
 }
 
 impl SpendSettings {
-    /// Checks the price lines and the offset. Errors: [`SpendError::Price`]
-    /// with the line and reason; [`SpendError::Offset`].
+    /// Checks the price lines and the time zone. Errors: [`SpendError::Price`]
+    /// with the line and reason; [`SpendError::TimeZone`] for a name the
+    /// time zone database does not know.
     pub fn validated(self) -> Result<SpendSettings, SpendError> {
         PriceTable::with_user_lines(&self.prices)?;
-        if self.utc_offset_minutes.abs() > MAX_OFFSET_MINUTES {
-            return Err(SpendError::Offset(self.utc_offset_minutes));
+        if let Some(name) = &self.time_zone {
+            zone::named(name).map_err(SpendError::TimeZone)?;
         }
         Ok(self)
     }
@@ -76,46 +78,30 @@ impl SpendSettings {
             .unwrap_or_else(|_| PriceTable::parse(SHIPPED_PRICES).expect("shipped table parses"))
     }
 
-    fn zone(&self) -> FixedOffset {
-        FixedOffset::east_opt(
-            self.utc_offset_minutes
-                .clamp(-MAX_OFFSET_MINUTES, MAX_OFFSET_MINUTES)
-                * 60,
-        )
-        .expect("offset within a day")
+    /// The zone days are counted in: the named one, else this computer's.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        match self.time_zone.as_deref().map(zone::named) {
+            Some(Ok(z)) => z,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "spend settings: counting days in this computer's zone");
+                jiff::tz::TimeZone::system()
+            }
+            None => jiff::tz::TimeZone::system(),
+        }
     }
 
     /// The day `now` falls in (in the settings' zone): its start and the next day's.
     pub fn day(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        let z = self.zone();
-        let d = now.with_timezone(&z).date_naive();
-        let start = at_midnight(&z, d);
-        (start, start + Duration::days(1))
+        zone::day(now, &self.zone())
     }
 
     /// The calendar month `now` falls in: its start and the next month's.
     pub fn month(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        let z = self.zone();
-        let d = now.with_timezone(&z).date_naive();
-        let first = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).expect("a month's first day");
-        let next = if d.month() == 12 {
-            NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
-        }
-        .expect("next month's first day");
-        (at_midnight(&z, first), at_midnight(&z, next))
+        zone::month(now, &self.zone())
     }
 
     /// The label of the day `t` falls in, `YYYY-MM-DD` in the settings' zone.
     pub fn day_label(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.zone()).format("%Y-%m-%d").to_string()
+        zone::day_label(t, &self.zone())
     }
-}
-
-fn at_midnight(z: &FixedOffset, d: NaiveDate) -> DateTime<Utc> {
-    z.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .expect("a fixed offset has one midnight")
-        .with_timezone(&Utc)
 }

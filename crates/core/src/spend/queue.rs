@@ -13,10 +13,13 @@ use super::cost::{self, Cost, Usage};
 use super::money::Usd;
 use super::prices::PriceLineError;
 use crate::events::Event;
+use crate::ids::BatchId;
 use crate::model::{Generation, GenerationId, TokenId};
 use crate::queue::{Queue, QueueError};
 use crate::replicate::Prediction;
-use crate::store::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
+use crate::store::{
+    ActiveEstimate, FinalSpend, GenerationSpend, HistoryQuery, SpendGroup, SpendTotal,
+};
 use crate::wait::WaitReason;
 
 /// Why spend settings were refused.
@@ -24,8 +27,9 @@ use crate::wait::WaitReason;
 pub enum SpendError {
     #[error("price table {0}")]
     Price(#[from] PriceLineError),
-    #[error("the day boundary must be within 14 hours of UTC, not {0} minutes")]
-    Offset(i32),
+    /// The name is not in the time zone database (`Europe/Berlin` is).
+    #[error("{0}")]
+    TimeZone(String),
 }
 
 /// An estimate for a request before it is queued: "about $0.12 for 40 images".
@@ -77,6 +81,9 @@ pub struct SpendReport {
     /// Generations pending now (held ones among them).
     pub waiting: u64,
     pub settings: SpendSettings,
+    /// The IANA name of the zone days are counted in (`Europe/Berlin`);
+    /// `null` when this computer's zone has no name.
+    pub time_zone: Option<String>,
     /// The shipped table's source and date.
     pub prices_source: Option<String>,
     pub prices_checked: Option<String>,
@@ -163,17 +170,18 @@ impl Queue {
         Ok(())
     }
 
-    /// Records what a generation's ended prediction cost (`metrics`, outputs).
-    pub(crate) fn record_final_cost(
+    /// What a generation's ended prediction cost (`metrics`, outputs), to
+    /// record with its ending ([`crate::store::StepWrites::spend`]).
+    pub(crate) fn final_spend(
         &self,
         g: &Generation,
         p: &Prediction,
         token_id: Option<TokenId>,
-    ) -> Result<(), QueueError> {
+    ) -> Result<FinalSpend, QueueError> {
         let table = self.spend_settings()?.table();
         let usage = Usage::of(p);
         let c = cost::final_cost(&table, &g.model_name, &g.input, &usage);
-        self.store().record_final(&FinalSpend {
+        Ok(FinalSpend {
             generation_id: g.id,
             model_name: g.model_name.clone(),
             cost: c.total,
@@ -181,13 +189,23 @@ impl Queue {
             predict_ms: usage.predict_ms,
             token_id,
             charged_at: p.completed_at.unwrap_or_else(|| self.now()),
-        })?;
-        Ok(())
+        })
     }
 
     /// The spend rows of these generations (estimate and final).
     pub fn spend_of(&self, ids: &[GenerationId]) -> Result<Vec<GenerationSpend>, QueueError> {
         Ok(self.store().spend_of(ids)?)
+    }
+
+    /// What every generation the History filter `q` shows cost (all pages).
+    pub fn history_spend(&self, q: &HistoryQuery) -> Result<SpendTotal, QueueError> {
+        Ok(self.store().history_spend(q)?)
+    }
+
+    /// What the batch cost so far (retried attempts included) and what its
+    /// unfinished generations are expected to cost.
+    pub fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, QueueError> {
+        Ok(self.store().batch_spend(batch_id)?)
     }
 
     /// Totals of what ended in `[from, to)`; `None` bounds: the current month.
@@ -272,6 +290,7 @@ impl Queue {
             waiting: self.store().counters()?.pending,
             prices_source: table.source.clone(),
             prices_checked: table.checked.clone(),
+            time_zone: super::zone::name_of(&s.zone()),
             settings: s,
         })
     }

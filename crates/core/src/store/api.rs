@@ -10,10 +10,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
+use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup, SpendTotal};
 use super::{
     BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, InputUpload, ListQuery,
-    ModelRunTime, MoveTo, RequestOutcome, Store, StoreError,
+    ModelRunTime, MoveTo, RequestOutcome, StepWrites, StepWritten, Store, StoreError,
 };
 use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
@@ -56,6 +56,22 @@ pub trait QueueStore: Send + Sync {
         t: &Transition,
         now: DateTime<Utc>,
     ) -> Result<Transitioned, StoreError>;
+
+    /// One engine step's writes in one transaction, all or nothing: counts
+    /// `w.request` on its token (as [`QueueStore::record_request`]), records
+    /// `w.spend` (as [`QueueStore::record_final`], whether or not `t`
+    /// applies), then applies `t` to `id` (as [`QueueStore::transition`]).
+    ///
+    /// A token removed meanwhile is not counted (`token` is `None`); the rest
+    /// is written. Errors: [`StoreError::NotFound`] (no such generation:
+    /// nothing written); the store's own.
+    fn write_step(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        w: &StepWrites,
+        now: DateTime<Utc>,
+    ) -> Result<StepWritten, StoreError>;
 
     /// Marks a generation viewed (`viewed_at = now`) and returns it; idempotent
     /// (an already viewed row keeps its first `viewed_at` and is not written).
@@ -283,7 +299,8 @@ pub trait QueueStore: Send + Sync {
     // ---- Input files uploaded to Replicate -------------------------------------
 
     /// The recorded upload of the bytes with SHA-256 `sha256` (lowercase hex)
-    /// made with `token_id`, expired or not; `None` if there is none.
+    /// readable with `token_id` (made with it, or with another token of the
+    /// same account), expired or not; `None` if there is none.
     fn input_upload(
         &self,
         token_id: TokenId,
@@ -292,6 +309,13 @@ pub trait QueueStore: Send + Sync {
 
     /// Records an upload, replacing an earlier one of the same token and content.
     fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError>;
+    /// The kept input file names some generation's input still references
+    /// (`genqueue-input:<name>`); the sweep deletes the others.
+    fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError>;
+    /// Records the Replicate account (username from `GET /account`) of a token.
+    fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError>;
+    /// The recorded Replicate account of a token, if any.
+    fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError>;
     // ---- Spend (spend/, store/spend.rs) ----------------------------------------
 
     /// The budgets and the user's price lines (defaults when absent).
@@ -321,6 +345,10 @@ pub trait QueueStore: Send + Sync {
     fn active_estimate(&self) -> Result<ActiveEstimate, StoreError>;
     /// A pending generation's budget wait reason, if a budget holds the queue.
     fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError>;
+    /// What the History filter's generations cost (all pages; store/spend_totals.rs).
+    fn history_spend(&self, q: &HistoryQuery) -> Result<SpendTotal, StoreError>;
+    /// What a batch cost, retried attempts included.
+    fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, StoreError>;
 }
 
 impl QueueStore for Store {
@@ -347,6 +375,15 @@ impl QueueStore for Store {
         now: DateTime<Utc>,
     ) -> Result<Transitioned, StoreError> {
         Store::transition(self, id, t, now)
+    }
+    fn write_step(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        w: &StepWrites,
+        now: DateTime<Utc>,
+    ) -> Result<StepWritten, StoreError> {
+        Store::write_step(self, id, t, w, now)
     }
     fn mark_viewed(
         &self,
@@ -503,6 +540,15 @@ impl QueueStore for Store {
     fn record_input_upload(&self, upload: &InputUpload) -> Result<(), StoreError> {
         Store::record_input_upload(self, upload)
     }
+    fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        Store::kept_input_names(self)
+    }
+    fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError> {
+        Store::set_token_account(self, id, account)
+    }
+    fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError> {
+        Store::token_account(self, id)
+    }
     fn spend_settings(&self) -> Result<SpendSettings, StoreError> {
         Store::spend_settings(self)
     }
@@ -538,5 +584,11 @@ impl QueueStore for Store {
     }
     fn budget_hold(&self) -> Result<Option<WaitReason>, StoreError> {
         Store::budget_hold(self)
+    }
+    fn history_spend(&self, q: &HistoryQuery) -> Result<SpendTotal, StoreError> {
+        Store::history_spend(self, q)
+    }
+    fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, StoreError> {
+        Store::batch_spend(self, batch_id)
     }
 }

@@ -153,6 +153,52 @@ impl Where {
     }
 }
 
+/// The statuses `q` keeps, sorted; empty when it keeps all of them.
+fn status_filter(q: &HistoryQuery) -> Vec<GenerationStatus> {
+    let mut statuses = q.statuses.clone();
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
+    // All five statuses is no filter.
+    if statuses.len() == GenerationStatus::ALL.len() {
+        statuses.clear();
+    }
+    statuses
+}
+
+/// Every filter of `q` but the cursor (search, statuses, model, dates) as a
+/// WHERE over `generations` without index hints: the few-matches page and
+/// the filter's total cost ([`Store::history_spend`]) read the same rows.
+fn filter_where(q: &HistoryQuery) -> Where {
+    let mut w = Where::default();
+    if let Some(m) = q.text.as_deref().and_then(fts_query) {
+        w.push(FTS_SET, [m.into()]);
+    }
+    if let Some(from) = q.from {
+        w.push("created_at >= ?", [ts(from).into()]);
+    }
+    if let Some(to) = q.to {
+        w.push("created_at < ?", [ts(to).into()]);
+    }
+    let statuses = status_filter(q);
+    if !statuses.is_empty() {
+        let marks = vec!["?"; statuses.len()].join(", ");
+        w.push(
+            format!("+status IN ({marks})"),
+            statuses.iter().map(|s| Value::from(s.as_str().to_owned())),
+        );
+    }
+    if let Some(model) = &q.model {
+        w.push("+model_name = ?", [model.clone().into()]);
+    }
+    w
+}
+
+/// [`filter_where`] as SQL text (` WHERE …`, or empty) and its parameters.
+pub(super) fn filter_sql(q: &HistoryQuery) -> (String, Vec<Value>) {
+    let w = filter_where(q);
+    (w.sql(), w.params)
+}
+
 const FTS_SET: &str = "rowid IN (SELECT rowid FROM generations_fts WHERE generations_fts MATCH ?)";
 const NEWEST: &str = " ORDER BY created_at DESC, id DESC LIMIT ?";
 /// First chunk of the walk that checks many search matches against an
@@ -260,13 +306,7 @@ impl Store {
             n => n.min(MAX_HISTORY_LIMIT),
         } as usize;
         let fts = q.text.as_deref().and_then(fts_query);
-        let mut statuses = q.statuses.clone();
-        statuses.sort_by_key(|s| s.as_str());
-        statuses.dedup();
-        // All five statuses is no filter.
-        if statuses.len() == GenerationStatus::ALL.len() {
-            statuses.clear();
-        }
+        let statuses = status_filter(q);
         let plan = Plan {
             statuses: &statuses,
             model: q.model.as_deref(),
@@ -289,29 +329,12 @@ impl Store {
                 }
                 Some(m) if count_matches(conn, m, FTS_SORT_MAX)? < FTS_SORT_MAX => {
                     // Few matches: read them by rowid, filter, sort.
-                    let mut w = Where::default();
-                    w.push(FTS_SET, [m.clone().into()]);
+                    let mut w = filter_where(q);
                     if let Some((c, id)) = &before {
                         w.push(
                             "(created_at, id) < (?, ?)",
                             [c.clone().into(), id.clone().into()],
                         );
-                    }
-                    if let Some(from) = &plan.from {
-                        w.push("created_at >= ?", [from.clone().into()]);
-                    }
-                    if let Some(to) = &plan.to {
-                        w.push("created_at < ?", [to.clone().into()]);
-                    }
-                    if !statuses.is_empty() {
-                        let marks = vec!["?"; statuses.len()].join(", ");
-                        w.push(
-                            format!("+status IN ({marks})"),
-                            statuses.iter().map(|s| Value::from(s.as_str().to_owned())),
-                        );
-                    }
-                    if let Some(model) = &q.model {
-                        w.push("+model_name = ?", [model.clone().into()]);
                     }
                     let sql = format!(
                         "SELECT {cols} FROM generations NOT INDEXED{}{NEWEST}",

@@ -42,6 +42,8 @@ pub mod pool;
 pub mod priority;
 mod priority_sqlite;
 pub mod spend;
+pub mod spend_totals;
+mod step;
 pub mod tokens;
 mod transitions;
 pub mod uploads;
@@ -59,6 +61,8 @@ pub use pg::{DATABASE_URL_ENV, PgStore};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
 pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};
+pub use spend_totals::SpendTotal;
+pub use step::{StepWrites, StepWritten};
 pub use tokens::RequestOutcome;
 pub use uploads::InputUpload;
 
@@ -78,6 +82,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../../../migrations/0006_deadlines.sql")),
     M::up(include_str!("../../../../migrations/0007_inputs.sql")),
     M::up(include_str!("../../../../migrations/0008_spend.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0009_token_accounts.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

@@ -1,4 +1,4 @@
-//! The `spend` rows (`migrations/0007_spend.sql`): estimates, final figures,
+//! The `spend` rows (`migrations/0008_spend.sql`): estimates, final figures,
 //! totals, and the budget check the token claim runs inside its transaction.
 
 use std::collections::BTreeMap;
@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{get_json, get_opt_ts, json, to_ms, ts, uuid_text};
+use super::spend_totals::{ENDED, FINAL};
 use super::{Store, StoreError};
 use crate::model::{GenerationId, Token, TokenId};
 use crate::spend::{CostPart, SPEND_KEY, SpendSettings, Usd};
@@ -114,34 +115,19 @@ impl Store {
 
     /// Records what an ended generation cost (replacing an earlier final figure).
     pub fn record_final(&self, f: &FinalSpend) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO spend (generation_id, model_name, ended, final, final_parts, predict_ms, \
-                 token_id, charged_at, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?7) \
-                 ON CONFLICT (generation_id) DO UPDATE SET ended = 1, final = excluded.final, \
-                 final_parts = excluded.final_parts, predict_ms = excluded.predict_ms, \
-                 token_id = excluded.token_id, charged_at = excluded.charged_at",
-            )?
-            .execute((
-                uuid_text(f.generation_id),
-                &f.model_name,
-                f.cost.map(|u| u.micros()),
-                json(&f.parts),
-                f.predict_ms,
-                f.token_id.map(uuid_text),
-                ts(to_ms(f.charged_at)),
-            ))?;
-            Ok(())
-        })
+        self.write(|tx| record_final_in(tx, f))
     }
 
-    /// The spend rows of these generations (missing ones are left out).
+    /// The spend rows of these generations (missing ones are left out). One
+    /// that ended without a prediction reads as ended at $0 (never billed).
     pub fn spend_of(&self, ids: &[GenerationId]) -> Result<Vec<GenerationSpend>, StoreError> {
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT generation_id, model_name, estimate, estimate_parts, ended, final, \
-                 final_parts, predict_ms, charged_at FROM spend WHERE generation_id = ?1",
-            )?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT s.generation_id, s.model_name, s.estimate, s.estimate_parts, \
+                     {ENDED} AS ended, {FINAL} AS final, s.final_parts, s.predict_ms, s.charged_at \
+                     FROM spend AS s LEFT JOIN generations AS g ON g.id = s.generation_id \
+                     WHERE s.generation_id = ?1"
+            ))?;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 let row = stmt
@@ -151,7 +137,7 @@ impl Store {
                             model_name: r.get("model_name")?,
                             estimate: r.get::<_, Option<i64>>("estimate")?.map(Usd),
                             estimate_parts: get_json(r, "estimate_parts")?,
-                            ended: r.get::<_, i64>("ended")? == 1,
+                            ended: r.get::<_, Option<i64>>("ended")? == Some(1),
                             final_cost: r.get::<_, Option<i64>>("final")?.map(Usd),
                             final_parts: get_json(r, "final_parts")?,
                             predict_ms: r.get("predict_ms")?,
@@ -171,33 +157,46 @@ impl Store {
     }
 
     /// Ended spend with `charged_at` in `[from, to)`, grouped by day (in
-    /// `s`'s zone), model and token.
+    /// `s`'s zone, daylight saving time included), model and token.
+    ///
+    /// The range is read in pieces of one UTC offset each (a zone changes
+    /// offset twice a year at most), each grouped by SQLite with its shift;
+    /// a day cut by a change of offset is summed from its two pieces.
     pub fn spend_groups(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         s: &SpendSettings,
     ) -> Result<Vec<SpendGroup>, StoreError> {
-        let shift = format!("{:+} minutes", s.utc_offset_minutes);
+        let pieces = crate::spend::zone::offset_pieces(from, to, &s.zone());
         self.with_conn(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT strftime('%Y-%m-%d', charged_at, ?1) AS day, model_name, token_id, \
                  COALESCE(SUM(final), 0) AS spent, COUNT(*) AS n, SUM(final IS NULL) AS unknown \
                  FROM spend INDEXED BY spend_charged WHERE ended = 1 AND charged_at >= ?2 AND charged_at < ?3 \
-                 GROUP BY day, model_name, token_id ORDER BY day, model_name, token_id",
+                 GROUP BY day, model_name, token_id",
             )?;
-            let rows = stmt.query_map((shift, ts(from), ts(to)), |r| {
-                let token: Option<String> = r.get("token_id")?;
-                Ok(SpendGroup {
-                    day: r.get("day")?,
-                    model_name: r.get("model_name")?,
-                    token_id: token.and_then(|t| t.parse::<uuid::Uuid>().ok()).map(TokenId::from),
-                    spent: Usd(r.get("spent")?),
-                    generations: r.get::<_, i64>("n")? as u64,
-                    unknown: r.get::<_, i64>("unknown")? as u64,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut found = Vec::new();
+            for (a, b, offset) in pieces {
+                let shift = format!("{offset:+} seconds");
+                let rows = stmt.query_map((shift, ts(a), ts(b)), |r| {
+                    let token: Option<String> = r.get("token_id")?;
+                    Ok(SpendGroup {
+                        day: r.get("day")?,
+                        model_name: r.get("model_name")?,
+                        token_id: token
+                            .and_then(|t| t.parse::<uuid::Uuid>().ok())
+                            .map(TokenId::from),
+                        spent: Usd(r.get("spent")?),
+                        generations: r.get::<_, i64>("n")? as u64,
+                        unknown: r.get::<_, i64>("unknown")? as u64,
+                    })
+                })?;
+                for g in rows {
+                    found.push(g?);
+                }
+            }
+            Ok(merge_groups(found))
         })
     }
 
@@ -240,6 +239,27 @@ impl Store {
                 })?)
         })
     }
+}
+
+/// Groups read piece by piece (one UTC offset each) merged by day, model
+/// and token, sorted so: a day cut by a change of offset sums its pieces.
+/// Both stores' `spend_groups` end here.
+pub(crate) fn merge_groups(found: Vec<SpendGroup>) -> Vec<SpendGroup> {
+    let mut groups: BTreeMap<(String, String, Option<TokenId>), SpendGroup> = BTreeMap::new();
+    for g in found {
+        let key = (g.day.clone(), g.model_name.clone(), g.token_id);
+        match groups.get_mut(&key) {
+            Some(e) => {
+                e.spent = e.spent + g.spent;
+                e.generations += g.generations;
+                e.unknown += g.unknown;
+            }
+            None => {
+                groups.insert(key, g);
+            }
+        }
+    }
+    groups.into_values().collect()
 }
 
 pub(crate) fn read_settings(raw: &str) -> SpendSettings {
@@ -409,4 +429,26 @@ pub(crate) fn budget_decide(
     }
     *tokens = kept;
     Ok((None, token_hold))
+}
+
+/// [`Store::record_final`] inside the caller's write transaction (also used
+/// by [`Store::write_step`](super::step)).
+pub(super) fn record_final_in(tx: &Connection, f: &FinalSpend) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO spend (generation_id, model_name, ended, final, final_parts, predict_ms, \
+         token_id, charged_at, created_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?7) \
+         ON CONFLICT (generation_id) DO UPDATE SET ended = 1, final = excluded.final, \
+         final_parts = excluded.final_parts, predict_ms = excluded.predict_ms, \
+         token_id = excluded.token_id, charged_at = excluded.charged_at",
+    )?
+    .execute((
+        uuid_text(f.generation_id),
+        &f.model_name,
+        f.cost.map(|u| u.micros()),
+        json(&f.parts),
+        f.predict_ms,
+        f.token_id.map(uuid_text),
+        ts(to_ms(f.charged_at)),
+    ))?;
+    Ok(())
 }

@@ -25,6 +25,17 @@ pub enum RequestOutcome {
     RateLimited,
 }
 
+impl RequestOutcome {
+    /// What it adds to `(error_count, rate_limited_count)` (both stores).
+    pub(crate) fn counts(self) -> (i64, i64) {
+        match self {
+            RequestOutcome::Ok => (0, 0),
+            RequestOutcome::Error => (1, 0),
+            RequestOutcome::RateLimited => (1, 1),
+        }
+    }
+}
+
 /// Token columns plus `in_flight`: generations holding one of its slots
 /// (status pending or processing with this `token_id`).
 pub(crate) const TOKEN_SELECT: &str = "SELECT t.id, t.label, t.fingerprint, t.active, \
@@ -98,16 +109,7 @@ impl Store {
         sql: &str,
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Token, StoreError> {
-        self.write(|tx| {
-            let id_text = uuid_text(id);
-            let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id_text];
-            all.extend_from_slice(params);
-            let changed = tx.prepare_cached(sql)?.execute(all.as_slice())?;
-            if changed == 0 {
-                return Err(StoreError::not_found("token", id));
-            }
-            load_token(tx, id)?.ok_or_else(|| StoreError::not_found("token", id))
-        })
+        self.write(|tx| update_token_in(tx, id, sql, params))
     }
 
     /// Adds a token row: a new UUID v4 id, active, `max_concurrency` 1. The
@@ -212,18 +214,7 @@ impl Store {
         outcome: RequestOutcome,
         now: DateTime<Utc>,
     ) -> Result<Token, StoreError> {
-        let (errors, limited): (i64, i64) = match outcome {
-            RequestOutcome::Ok => (0, 0),
-            RequestOutcome::Error => (1, 0),
-            RequestOutcome::RateLimited => (1, 1),
-        };
-        self.update_token(
-            id,
-            "UPDATE tokens SET request_count = request_count + 1, \
-             error_count = error_count + ?2, rate_limited_count = rate_limited_count + ?3, \
-             last_used_at = max(coalesce(last_used_at, ''), ?4) WHERE id = ?1",
-            &[&errors, &limited, &ts(now)],
-        )
+        self.write(|tx| record_request_in(tx, id, outcome, now))
     }
 
     /// No claim of this token before `until` (a 429's announced reset). A later
@@ -236,4 +227,41 @@ impl Store {
             &[&ts(until)],
         )
     }
+}
+
+/// Runs `sql` (`?1` = the token's id, then `params`) on one token row inside
+/// `tx` and returns the row; [`StoreError::NotFound`] if there is no such token.
+fn update_token_in(
+    tx: &Connection,
+    id: TokenId,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Token, StoreError> {
+    let id_text = uuid_text(id);
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id_text];
+    all.extend_from_slice(params);
+    let changed = tx.prepare_cached(sql)?.execute(all.as_slice())?;
+    if changed == 0 {
+        return Err(StoreError::not_found("token", id));
+    }
+    load_token(tx, id)?.ok_or_else(|| StoreError::not_found("token", id))
+}
+
+/// [`Store::record_request`] inside the caller's write transaction (also
+/// used by [`Store::write_step`](super::step)).
+pub(super) fn record_request_in(
+    tx: &Connection,
+    id: TokenId,
+    outcome: RequestOutcome,
+    now: DateTime<Utc>,
+) -> Result<Token, StoreError> {
+    let (errors, limited) = outcome.counts();
+    update_token_in(
+        tx,
+        id,
+        "UPDATE tokens SET request_count = request_count + 1, \
+         error_count = error_count + ?2, rate_limited_count = rate_limited_count + ?3, \
+         last_used_at = max(coalesce(last_used_at, ''), ?4) WHERE id = ?1",
+        &[&errors, &limited, &ts(now)],
+    )
 }

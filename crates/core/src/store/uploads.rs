@@ -1,5 +1,7 @@
 //! Input files uploaded to Replicate, per token and content (see
-//! `engine/inputs.rs`): what the engine reuses instead of uploading again.
+//! `engine/inputs.rs`): what the engine reuses instead of uploading again,
+//! with the token that uploaded it or another token of the same account
+//! (`tokens.account`, migration 0009).
 
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
@@ -26,8 +28,10 @@ pub struct InputUpload {
 }
 
 impl Store {
-    /// The upload of `sha256` with `token_id`, if one was recorded (expired
-    /// or not: the caller decides).
+    /// The upload of `sha256` readable with `token_id`: made with it, or
+    /// with another token of the same Replicate account (when both accounts
+    /// are known); the one that lives longest. Expired or not: the caller
+    /// decides.
     pub fn input_upload(
         &self,
         token_id: TokenId,
@@ -36,8 +40,11 @@ impl Store {
         self.with_conn(|conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT token_id, sha256, file_id, url, size, uploaded_at, expires_at \
-                     FROM input_uploads WHERE token_id = ?1 AND sha256 = ?2",
+                    "SELECT u.token_id, u.sha256, u.file_id, u.url, u.size, u.uploaded_at, \
+                     u.expires_at FROM input_uploads u JOIN tokens t ON t.id = u.token_id \
+                     WHERE u.sha256 = ?2 AND (u.token_id = ?1 OR t.account = \
+                     (SELECT account FROM tokens WHERE id = ?1)) \
+                     ORDER BY u.expires_at DESC LIMIT 1",
                 )?
                 .query_row(rusqlite::params![uuid_text(token_id), sha256], |row| {
                     Ok(InputUpload {
@@ -74,6 +81,50 @@ impl Store {
                 ],
             )?;
             Ok(())
+        })
+    }
+
+    /// The kept input files (`<sha256>.<ext>` in `<data>/inputs/`) that some
+    /// generation's input still names (`genqueue-input:<name>`): what the
+    /// sweep of unreferenced input files keeps.
+    pub fn kept_input_names(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT input FROM generations WHERE instr(input, 'genqueue-input:') > 0",
+            )?;
+            let mut names = std::collections::HashSet::new();
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let input: String = row.get(0)?;
+                names.extend(
+                    crate::submit::files::kept_names_in(&input)
+                        .into_iter()
+                        .map(str::to_owned),
+                );
+            }
+            Ok(names)
+        })
+    }
+
+    /// Records the Replicate account (`username`) `id` belongs to.
+    pub fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE tokens SET account = ?2 WHERE id = ?1",
+                rusqlite::params![uuid_text(id), account],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The Replicate account `id` belongs to, if recorded.
+    pub fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError> {
+        self.with_conn(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT account FROM tokens WHERE id = ?1")?
+                .query_row([uuid_text(id)], |row| row.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten())
         })
     }
 }

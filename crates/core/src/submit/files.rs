@@ -31,6 +31,21 @@ use crate::replicate::{FieldKind, InputField, InputForm, InputProblem, decode_da
 /// The prefix of a kept input file's reference in a stored input.
 pub const INPUT_SCHEME: &str = "genqueue-input:";
 
+/// The kept file names (`<sha256>.<ext>`) referenced in `text` (a stored
+/// input's JSON): what follows each `genqueue-input:`, up to the first
+/// character that cannot be in a name.
+pub fn kept_names_in(text: &str) -> Vec<&str> {
+    text.match_indices(INPUT_SCHEME)
+        .filter_map(|(at, _)| {
+            let rest = &text[at + INPUT_SCHEME.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_'))
+                .unwrap_or(rest.len());
+            (end > 0).then(|| &rest[..end])
+        })
+        .collect()
+}
+
 /// How many files a field takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileShape {

@@ -272,6 +272,28 @@ fn a_422_keeps_replicates_message() {
 }
 
 #[test]
+fn a_422_lists_each_invalid_field_on_its_own_line() {
+    let body = br#"{"title":"Input validation failed","detail":"- input.num_outputs: Must be less than or equal to 4\n- input.output_format: output_format must be one of the following: \"webp\", \"png\"\n- input: prompt is required\n","status":422,"invalid_fields":[{"type":"less_than_equal","field":"input.num_outputs","description":"Must be less than or equal to 4"},{"type":"enum","field":"input.output_format","description":"output_format must be one of the following: \"webp\", \"png\""},{"type":"required","field":"input","description":"prompt is required"}]}"#;
+    let e = ApiError::from_response(422, &HeaderMap::new(), body, now());
+    assert_eq!(
+        e.detail.as_deref(),
+        Some(
+            "- input.num_outputs: Must be less than or equal to 4\n\
+             - input.output_format: output_format must be one of the following: \"webp\", \"png\"\n\
+             - input: prompt is required"
+        )
+    );
+    // Without `invalid_fields`, the detail is Replicate's text, folded to one line.
+    let plain = ApiError::from_response(
+        422,
+        &HeaderMap::new(),
+        br#"{"detail":"- input.seed: Invalid type\n","status":422}"#,
+        now(),
+    );
+    assert_eq!(plain.detail.as_deref(), Some("- input.seed: Invalid type"));
+}
+
+#[test]
 fn a_throttled_429_takes_the_longest_hint() {
     let body = THROTTLED_LOW_CREDIT.as_bytes();
     let e = ApiError::from_response(429, &HeaderMap::new(), body, now());

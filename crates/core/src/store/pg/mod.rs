@@ -46,6 +46,8 @@ mod queue_store;
 mod reads;
 mod rows;
 mod spend;
+mod spend_totals;
+mod step;
 mod uploads;
 
 /// The migrations, in order; migration N brings the schema to version N.
@@ -54,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0002_deadlines.sql"),
     include_str!("../../../../../migrations/postgres/0003_inputs.sql"),
     include_str!("../../../../../migrations/postgres/0004_spend.sql"),
+    include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
 ];
 
 /// The schema version this build writes.

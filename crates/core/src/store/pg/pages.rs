@@ -106,41 +106,12 @@ impl PgStore {
             0 => DEFAULT_HISTORY_LIMIT,
             n => n.min(MAX_HISTORY_LIMIT),
         } as usize;
-        let mut statuses = q.statuses.clone();
-        statuses.sort_by_key(|s| s.as_str());
-        statuses.dedup();
-        if statuses.len() == GenerationStatus::ALL.len() {
-            statuses.clear();
-        }
         let mut sql = format!(
             "SELECT {} FROM generations WHERE true",
             rows::summary_columns()
         );
         let mut params: Vec<Param> = Vec::new();
-        if let Some(tq) = q.text.as_deref().and_then(ts_query) {
-            params.push(Box::new(tq));
-            sql.push_str(&format!(
-                " AND prompt_search @@ to_tsquery('simple', ${})",
-                params.len()
-            ));
-        }
-        if !statuses.is_empty() {
-            let s: Vec<String> = statuses.iter().map(|s| s.as_str().to_owned()).collect();
-            params.push(Box::new(s));
-            sql.push_str(&format!(" AND status = ANY(${})", params.len()));
-        }
-        if let Some(m) = &q.model {
-            params.push(Box::new(m.clone()));
-            sql.push_str(&format!(" AND model_name = ${}", params.len()));
-        }
-        if let Some(from) = q.from {
-            params.push(Box::new(to_ms(from)));
-            sql.push_str(&format!(" AND created_at >= ${}", params.len()));
-        }
-        if let Some(to) = q.to {
-            params.push(Box::new(to_ms(to)));
-            sql.push_str(&format!(" AND created_at < ${}", params.len()));
-        }
+        sql.push_str(&history_filter(q, &mut params));
         if let Some(before) = q.before {
             sql.push_str(&format!(" AND {}", cursor_sql(&mut params, before)));
         }
@@ -308,6 +279,44 @@ impl PgStore {
                 .collect()
         })
     }
+}
+
+/// The History filter `q` (search, statuses, model, time range; not its
+/// cursor or limit) as ` AND …` terms over `generations`, its parameters
+/// pushed onto `params`. Shared by the page and its spend total.
+pub(super) fn history_filter(q: &HistoryQuery, params: &mut Vec<Param>) -> String {
+    let mut statuses = q.statuses.clone();
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
+    if statuses.len() == GenerationStatus::ALL.len() {
+        statuses.clear();
+    }
+    let mut sql = String::new();
+    if let Some(tq) = q.text.as_deref().and_then(ts_query) {
+        params.push(Box::new(tq));
+        sql.push_str(&format!(
+            " AND prompt_search @@ to_tsquery('simple', ${})",
+            params.len()
+        ));
+    }
+    if !statuses.is_empty() {
+        let s: Vec<String> = statuses.iter().map(|s| s.as_str().to_owned()).collect();
+        params.push(Box::new(s));
+        sql.push_str(&format!(" AND status = ANY(${})", params.len()));
+    }
+    if let Some(m) = &q.model {
+        params.push(Box::new(m.clone()));
+        sql.push_str(&format!(" AND model_name = ${}", params.len()));
+    }
+    if let Some(from) = q.from {
+        params.push(Box::new(to_ms(from)));
+        sql.push_str(&format!(" AND created_at >= ${}", params.len()));
+    }
+    if let Some(to) = q.to {
+        params.push(Box::new(to_ms(to)));
+        sql.push_str(&format!(" AND created_at < ${}", params.len()));
+    }
+    sql
 }
 
 #[cfg(test)]

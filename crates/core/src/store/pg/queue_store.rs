@@ -21,7 +21,7 @@ use crate::store::watch::RECENT_LIMIT;
 use crate::store::{
     ActiveEstimate, BatchSummary, ClaimOutcome, DeletedRow, FinalSpend, GenerationSpend,
     HistoryPage, HistoryQuery, InputUpload, ListQuery, ModelRunTime, MoveTo, QueueStore,
-    RequestOutcome, SpendGroup, StoreError,
+    RequestOutcome, SpendGroup, SpendTotal, StepWrites, StepWritten, StoreError,
 };
 use crate::wait::WaitReason;
 
@@ -94,45 +94,17 @@ impl QueueStore for PgStore {
         t: &Transition,
         now: DateTime<Utc>,
     ) -> Res<Transitioned> {
-        let t = t.clone();
-        self.run(move |pool| async move {
-            let mut c = pool.get().await.map_err(pool_err)?;
-            let tx = c.transaction().await.map_err(pg_err)?;
-            let before = load(&tx, id, true)
-                .await?
-                .ok_or_else(|| StoreError::not_found("generation", id))?;
-            let mut g = before.clone();
-            if !t.apply(&mut g, now) {
-                return Ok(Transitioned {
-                    row: before,
-                    applied: false,
-                    changed: false,
-                    ended: false,
-                });
-            }
-            if g == before {
-                return Ok(Transitioned {
-                    row: before,
-                    applied: true,
-                    changed: false,
-                    ended: false,
-                });
-            }
-            g.updated_at = now;
-            tx.execute(&rows::update_sql(), &refs(&rows::update_values(&g)))
-                .await
-                .map_err(pg_err)?;
-            let row = load(&tx, id, false)
-                .await?
-                .ok_or_else(|| StoreError::not_found("generation", id))?;
-            tx.commit().await.map_err(pg_err)?;
-            Ok(Transitioned {
-                ended: before.status.is_active() && !row.status.is_active(),
-                applied: true,
-                changed: true,
-                row,
-            })
-        })
+        self.transition_pg(id, t, now)
+    }
+
+    fn write_step(
+        &self,
+        id: GenerationId,
+        t: &Transition,
+        w: &StepWrites,
+        now: DateTime<Utc>,
+    ) -> Res<StepWritten> {
+        self.write_step_pg(id, t, w, now)
     }
 
     fn mark_viewed(&self, id: GenerationId, now: DateTime<Utc>) -> Res<Option<Generation>> {
@@ -309,18 +281,7 @@ impl QueueStore for PgStore {
         outcome: RequestOutcome,
         now: DateTime<Utc>,
     ) -> Res<Token> {
-        let (errors, limited): (i64, i64) = match outcome {
-            RequestOutcome::Ok => (0, 0),
-            RequestOutcome::Error => (1, 0),
-            RequestOutcome::RateLimited => (1, 1),
-        };
-        self.update_token(
-            id,
-            "UPDATE tokens SET request_count = request_count + 1, \
-             error_count = error_count + $2, rate_limited_count = rate_limited_count + $3, \
-             last_used_at = greatest(last_used_at, $4) WHERE id = $1",
-            vec![Box::new(errors), Box::new(limited), Box::new(to_ms(now))],
-        )
+        self.record_request_pg(id, outcome, now)
     }
 
     fn set_cooldown(&self, id: TokenId, until: DateTime<Utc>) -> Res<Token> {
@@ -476,6 +437,18 @@ impl QueueStore for PgStore {
         self.record_input_upload_pg(upload)
     }
 
+    fn kept_input_names(&self) -> Res<std::collections::HashSet<String>> {
+        self.kept_input_names_pg()
+    }
+
+    fn set_token_account(&self, id: TokenId, account: &str) -> Res<()> {
+        self.set_token_account_pg(id, account)
+    }
+
+    fn token_account(&self, id: TokenId) -> Res<Option<String>> {
+        self.token_account_pg(id)
+    }
+
     fn spend_settings(&self) -> Res<SpendSettings> {
         self.spend_settings_pg()
     }
@@ -519,5 +492,13 @@ impl QueueStore for PgStore {
 
     fn budget_hold(&self) -> Res<Option<WaitReason>> {
         self.budget_hold_pg()
+    }
+
+    fn history_spend(&self, q: &HistoryQuery) -> Res<SpendTotal> {
+        self.history_spend_pg(q)
+    }
+
+    fn batch_spend(&self, batch_id: BatchId) -> Res<SpendTotal> {
+        self.batch_spend_pg(batch_id)
     }
 }

@@ -14,13 +14,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use super::rows::{Param, get, get_json, refs};
+use super::rows::{get, get_json};
 use super::{PgStore, pg_err, pool_err};
 use crate::model::{GenerationId, Token, TokenId};
 use crate::spend::{CostPart, SPEND_KEY, SpendSettings, Usd};
 use crate::store::codec::{json, to_ms};
-use crate::store::spend::{Hold, budget_decide, read_settings};
-use crate::store::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup, StoreError};
+use crate::store::spend::{Hold, budget_decide, merge_groups, read_settings};
+use crate::store::spend_totals::{ENDED, FINAL};
+use crate::store::{ActiveEstimate, GenerationSpend, SpendGroup, StoreError};
 use crate::wait::{WaitCode, WaitReason};
 
 type Res<T> = Result<T, StoreError>;
@@ -165,41 +166,19 @@ impl PgStore {
         })
     }
 
-    pub(super) fn record_final_pg(&self, f: &FinalSpend) -> Res<()> {
-        let params: Vec<Param> = vec![
-            Box::new(uuid::Uuid::from(f.generation_id)),
-            Box::new(f.model_name.clone()),
-            Box::new(f.cost.map(|u| u.micros())),
-            Box::new(json(&f.parts)),
-            Box::new(f.predict_ms),
-            Box::new(f.token_id.map(uuid::Uuid::from)),
-            Box::new(to_ms(f.charged_at)),
-        ];
-        self.run(move |pool| async move {
-            let c = pool.get().await.map_err(pool_err)?;
-            c.execute(
-                "INSERT INTO spend (generation_id, model_name, ended, final, final_parts, \
-                 predict_ms, token_id, charged_at, created_at) \
-                 VALUES ($1, $2, true, $3, $4, $5, $6, $7, $7) \
-                 ON CONFLICT (generation_id) DO UPDATE SET ended = true, final = excluded.final, \
-                 final_parts = excluded.final_parts, predict_ms = excluded.predict_ms, \
-                 token_id = excluded.token_id, charged_at = excluded.charged_at",
-                &refs(&params),
-            )
-            .await
-            .map_err(pg_err)?;
-            Ok(())
-        })
-    }
-
     pub(super) fn spend_of_pg(&self, ids: &[GenerationId]) -> Res<Vec<GenerationSpend>> {
         let ids: Vec<uuid::Uuid> = ids.iter().map(|&i| i.into()).collect();
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
             let found = c
                 .query(
-                    "SELECT generation_id, model_name, estimate, estimate_parts, ended, final, \
-                     final_parts, predict_ms, charged_at FROM spend WHERE generation_id = ANY($1)",
+                    &format!(
+                        "SELECT s.generation_id, s.model_name, s.estimate, s.estimate_parts, \
+                         {ENDED} AS ended, {FINAL} AS final, s.final_parts, s.predict_ms, \
+                         s.charged_at FROM spend AS s \
+                         LEFT JOIN generations AS g ON g.id = s.generation_id \
+                         WHERE s.generation_id = ANY($1)"
+                    ),
                     &[&ids],
                 )
                 .await
@@ -211,7 +190,7 @@ impl PgStore {
                     model_name: get(r, "model_name")?,
                     estimate: get::<Option<i64>>(r, "estimate")?.map(Usd),
                     estimate_parts: get_json(r, "estimate_parts")?,
-                    ended: get(r, "ended")?,
+                    ended: get::<Option<bool>>(r, "ended")? == Some(true),
                     final_cost: get::<Option<i64>>(r, "final")?.map(Usd),
                     final_parts: get_json(r, "final_parts")?,
                     predict_ms: get(r, "predict_ms")?,
@@ -253,36 +232,36 @@ impl PgStore {
         to: DateTime<Utc>,
         s: &SpendSettings,
     ) -> Res<Vec<SpendGroup>> {
-        let shift = s.utc_offset_minutes;
+        let pieces = crate::spend::zone::offset_pieces(from, to, &s.zone());
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
-            // The day in the settings' zone: UTC wall time shifted by the offset.
-            let found = c
-                .query(
-                    "SELECT to_char((charged_at AT TIME ZONE 'UTC') + make_interval(mins => $1), \
+            let stmt = c
+                .prepare(
+                    "SELECT to_char((charged_at AT TIME ZONE 'UTC') + make_interval(secs => $1), \
                      'YYYY-MM-DD') AS day, model_name, token_id, \
                      coalesce(sum(final), 0)::bigint AS spent, count(*) AS n, \
                      count(*) FILTER (WHERE final IS NULL) AS unknown \
                      FROM spend WHERE ended AND charged_at >= $2 AND charged_at < $3 \
-                     GROUP BY 1, model_name, token_id \
-                     ORDER BY 1, model_name COLLATE \"C\", token_id::text COLLATE \"C\"",
-                    &[&shift, &from, &to],
+                     GROUP BY 1, model_name, token_id",
                 )
                 .await
                 .map_err(pg_err)?;
-            found
-                .iter()
-                .map(|r| {
-                    Ok(SpendGroup {
-                        day: get(r, "day")?,
-                        model_name: get(r, "model_name")?,
-                        token_id: get::<Option<uuid::Uuid>>(r, "token_id")?.map(TokenId::from),
-                        spent: Usd(get(r, "spent")?),
-                        generations: get::<i64>(r, "n")? as u64,
-                        unknown: get::<i64>(r, "unknown")? as u64,
-                    })
-                })
-                .collect()
+            let mut found = Vec::new();
+            // One piece per UTC offset of the zone, as SQLite's (see there).
+            for (a, b, offset) in pieces {
+                let shift = f64::from(offset);
+                for r in c.query(&stmt, &[&shift, &a, &b]).await.map_err(pg_err)? {
+                    found.push(SpendGroup {
+                        day: get(&r, "day")?,
+                        model_name: get(&r, "model_name")?,
+                        token_id: get::<Option<uuid::Uuid>>(&r, "token_id")?.map(TokenId::from),
+                        spent: Usd(get(&r, "spent")?),
+                        generations: get::<i64>(&r, "n")? as u64,
+                        unknown: get::<i64>(&r, "unknown")? as u64,
+                    });
+                }
+            }
+            Ok(merge_groups(found))
         })
     }
 

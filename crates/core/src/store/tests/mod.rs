@@ -17,7 +17,9 @@ mod pool;
 mod priority;
 mod settings;
 mod spend;
+mod step;
 mod tokens;
+mod uploads;
 
 /// The store is shared between the engine's tasks and the shell's threads.
 const _: fn() = || {

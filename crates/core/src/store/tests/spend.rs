@@ -156,10 +156,10 @@ fn a_token_over_its_own_limit_leaves_the_others_working() {
 #[test]
 fn days_and_months_start_at_local_midnight() {
     let s = SpendSettings {
-        utc_offset_minutes: 180,
+        time_zone: Some("Europe/Moscow".into()),
         ..SpendSettings::default()
     };
-    // 22:30 UTC on 31 May is 01:30 on 1 June in UTC+3.
+    // 22:30 UTC on 31 May is 01:30 on 1 June in Moscow (UTC+3).
     let now = Utc.with_ymd_and_hms(2026, 5, 31, 22, 30, 0).unwrap();
     assert_eq!(
         s.day(now).0,
@@ -175,14 +175,18 @@ fn days_and_months_start_at_local_midnight() {
     );
     assert_eq!(s.day_label(now), "2026-06-01");
     let dec = Utc.with_ymd_and_hms(2026, 12, 15, 0, 0, 0).unwrap();
+    let utc = SpendSettings {
+        time_zone: Some("UTC".into()),
+        ..SpendSettings::default()
+    };
     assert_eq!(
-        SpendSettings::default().month(dec).1,
+        utc.month(dec).1,
         Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
     );
 }
 
 #[test]
-fn malformed_price_lines_and_offsets_are_refused() {
+fn malformed_price_lines_and_unknown_time_zones_are_refused() {
     let bad = SpendSettings {
         prices: "acme/a 0.01 per image\nacme/b cheap per image".into(),
         ..SpendSettings::default()
@@ -192,11 +196,168 @@ fn malformed_price_lines_and_offsets_are_refused() {
         e.to_string(),
         "price table line 2: \"acme/b cheap per image\": \"cheap\" is not a dollar amount (write it like 0.003 or $5)"
     );
-    let far = SpendSettings {
-        utc_offset_minutes: 15 * 60,
+    let nowhere = SpendSettings {
+        time_zone: Some("Europe/Atlantis".into()),
         ..SpendSettings::default()
     };
-    assert!(far.validated().is_err());
+    assert!(
+        nowhere
+            .validated()
+            .unwrap_err()
+            .to_string()
+            .starts_with("unknown time zone \"Europe/Atlantis\"")
+    );
+}
+
+/// A generation queued with `estimate` (`None`: unknown price) in `batch`.
+fn queued_as(
+    store: &Backend,
+    prompt: &str,
+    estimate: Option<i64>,
+    batch: Option<crate::model::BatchId>,
+) -> GenerationId {
+    let mut n = new_gen(prompt);
+    n.batch_id = batch;
+    let g = store.insert_generation(&n, at(9, 0)).unwrap();
+    store
+        .record_estimates(
+            &[(g.id, g.model_name.clone(), estimate.map(Usd), vec![])],
+            at(9, 0),
+        )
+        .unwrap();
+    g.id
+}
+
+fn ended_as(store: &Backend, id: GenerationId, cost: Option<i64>, status: S) {
+    store
+        .record_final(&FinalSpend {
+            generation_id: id,
+            model_name: "black-forest-labs/flux-schnell".into(),
+            cost: cost.map(Usd),
+            parts: vec![],
+            predict_ms: None,
+            token_id: None,
+            charged_at: at(10, 0),
+        })
+        .unwrap();
+    store.update_generation(id, |g| g.status = status).unwrap();
+}
+
+#[test]
+fn a_history_filter_totals_every_matching_generation_and_counts_unknown_prices_apart() {
+    on_both(|store| {
+        use crate::store::{HistoryQuery, SpendTotal};
+        let batch = crate::model::BatchId::new();
+        let a = queued_as(store, "red fox", Some(6_000), Some(batch));
+        let b = queued_as(store, "red barn", None, Some(batch));
+        let _c = queued_as(store, "blue fox", Some(3_000), None);
+        let _d = queued_as(store, "blue sky", None, None);
+        ended_as(store, a, Some(6_000), S::Completed);
+        ended_as(store, b, None, S::Completed);
+        // Queued before costs were kept: no spend row at all.
+        store
+            .insert_generation(&new_gen("old fox"), at(8, 0))
+            .unwrap();
+        // Failed before it ran: ended, $0.
+        let f = queued_as(store, "lost fox", Some(3_000), None);
+        ended_as(store, f, Some(0), S::Failed);
+        // Cancelled while queued: no prediction, never billed, though its row
+        // still holds the estimate.
+        let dropped = queued_as(store, "dropped fox", Some(3_000), None);
+        store
+            .update_generation(dropped, |g| g.status = S::Cancelled)
+            .unwrap();
+        let row = &store.spend_of(&[dropped]).unwrap()[0];
+        assert!(row.ended);
+        assert_eq!(row.final_cost, Some(Usd(0)));
+
+        let all = store.history_spend(&HistoryQuery::default()).unwrap();
+        assert_eq!(
+            all,
+            SpendTotal {
+                generations: 7,
+                spent: Usd(6_000),
+                estimated: Usd(3_000),
+                unknown: 3,
+            }
+        );
+        // Every page of the filter, whatever `limit` says.
+        let foxes = store
+            .history_spend(&HistoryQuery {
+                text: Some("fox".into()),
+                limit: 1,
+                ..HistoryQuery::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (
+                foxes.generations,
+                foxes.spent,
+                foxes.estimated,
+                foxes.unknown
+            ),
+            (5, Usd(6_000), Usd(3_000), 1)
+        );
+        let completed = store
+            .history_spend(&HistoryQuery {
+                statuses: vec![S::Completed],
+                ..HistoryQuery::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (completed.generations, completed.spent, completed.unknown),
+            (2, Usd(6_000), 1)
+        );
+        let none = store
+            .history_spend(&HistoryQuery {
+                model: Some("acme/nothing".into()),
+                ..HistoryQuery::default()
+            })
+            .unwrap();
+        assert_eq!(none, SpendTotal::default());
+
+        let b_total = store.batch_spend(batch).unwrap();
+        assert_eq!(
+            (b_total.generations, b_total.spent, b_total.unknown),
+            (2, Usd(6_000), 1)
+        );
+    });
+}
+
+#[test]
+fn totals_per_day_follow_the_zone_across_the_night_its_clocks_go_back() {
+    on_both(|store| {
+        let s = SpendSettings {
+            time_zone: Some("Europe/Berlin".into()),
+            ..SpendSettings::default()
+        };
+        let utc = |d, h, m| Utc.with_ymd_and_hms(2026, 10, d, h, m, 0).unwrap();
+        // 25 October 2026 in Berlin lasts 25 hours: 24 Oct 22:00 UTC to 25 Oct 23:00 UTC.
+        for (cost, when) in [
+            (1_000, utc(24, 21, 30)), // 23:30 CEST on the 24th
+            (2_000, utc(24, 22, 30)), // 00:30 CEST on the 25th
+            (4_000, utc(25, 22, 30)), // 23:30 CET on the 25th
+            (8_000, utc(25, 23, 30)), // 00:30 CET on the 26th
+        ] {
+            let id = queued(store, cost);
+            ended(store, id, cost, when);
+        }
+        let (from, to) = s.month(utc(15, 12, 0));
+        let days: Vec<(String, i64, u64)> = store
+            .spend_groups(from, to, &s)
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.day, g.spent.micros(), g.generations))
+            .collect();
+        assert_eq!(
+            days,
+            vec![
+                ("2026-10-24".to_owned(), 1_000, 1),
+                ("2026-10-25".to_owned(), 6_000, 2),
+                ("2026-10-26".to_owned(), 8_000, 1),
+            ]
+        );
+    });
 }
 
 #[test]
@@ -239,7 +400,7 @@ fn totals_group_ended_spend_by_local_day_model_and_token() {
             .record_final(&fin(ids[2], m, None, 2_000, at(21, 40)))
             .unwrap();
         let s = SpendSettings {
-            utc_offset_minutes: 180,
+            time_zone: Some("Europe/Moscow".into()),
             ..SpendSettings::default()
         };
         let groups = store.spend_groups(at(0, 0), at(23, 59), &s).unwrap();
