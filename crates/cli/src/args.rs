@@ -383,6 +383,11 @@ pub struct RunArgs {
     /// unknown.
     #[arg(long, hide = true, env = "GENQUEUE_CREATE_LANDING_MARGIN", value_name = "SECONDS", value_parser = seconds)]
     pub create_landing_margin: Option<std::time::Duration>,
+    /// Hidden (tests): the engine's lease on what it drives, in seconds
+    /// (default 30): on a team's database, how long a killed engine's work
+    /// waits before another engine takes it over.
+    #[arg(long, hide = true, env = "GENQUEUE_LEASE", value_name = "SECONDS", value_parser = seconds)]
+    pub lease: Option<std::time::Duration>,
 }
 
 /// A number of seconds (`1.5`), at most a day.

@@ -47,8 +47,12 @@ impl Env {
     /// A fast simulator (10 ms boot, 20 ms predict, small images) with `n`
     /// accounts `user-1`…`user-n`, one token each.
     pub async fn start(n: usize) -> Env {
+        Env::start_with(n, SimConfig::fast()).await
+    }
+
+    /// As [`Env::start`], with the simulator's `config` (its accounts added).
+    pub async fn start_with(n: usize, mut config: SimConfig) -> Env {
         let tokens: Vec<String> = (0..n).map(|_| fake_token()).collect();
-        let mut config = SimConfig::fast();
         for (i, t) in tokens.iter().enumerate() {
             config = config.account(AccountConfig::new(t, format!("user-{}", i + 1)));
         }

@@ -40,6 +40,7 @@ use super::StoreError;
 pub use pages::ts_query;
 
 mod claim;
+mod lease;
 mod order;
 mod pages;
 mod queue_store;
@@ -57,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0003_inputs.sql"),
     include_str!("../../../../../migrations/postgres/0004_spend.sql"),
     include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
+    include_str!("../../../../../migrations/postgres/0006_leases.sql"),
 ];
 
 /// The schema version this build writes.

@@ -20,7 +20,7 @@ use crate::store::tokens::{CONCURRENCY_RANGE, clean_label};
 use crate::store::watch::RECENT_LIMIT;
 use crate::store::{
     ActiveEstimate, BatchSummary, ClaimOutcome, DeletedRow, FinalSpend, GenerationSpend,
-    HistoryPage, HistoryQuery, InputUpload, ListQuery, ModelRunTime, MoveTo, QueueStore,
+    HistoryPage, HistoryQuery, InputUpload, Lease, ListQuery, ModelRunTime, MoveTo, QueueStore,
     RequestOutcome, SpendGroup, SpendTotal, StepWrites, StepWritten, StoreError,
 };
 use crate::wait::WaitReason;
@@ -500,5 +500,28 @@ impl QueueStore for PgStore {
 
     fn batch_spend(&self, batch_id: BatchId) -> Res<SpendTotal> {
         self.batch_spend_pg(batch_id)
+    }
+
+    fn take_lease(
+        &self,
+        id: GenerationId,
+        engine: uuid::Uuid,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Res<Lease> {
+        self.take_lease_pg(id, engine, until, now)
+    }
+
+    fn renew_leases(
+        &self,
+        engine: uuid::Uuid,
+        ids: &[GenerationId],
+        until: DateTime<Utc>,
+    ) -> Res<Vec<GenerationId>> {
+        self.renew_leases_pg(engine, ids, until)
+    }
+
+    fn release_lease(&self, id: GenerationId, engine: uuid::Uuid) -> Res<()> {
+        self.release_lease_pg(id, engine)
     }
 }

@@ -11,6 +11,7 @@ pub(crate) use backends::on_both;
 mod backends;
 mod generations;
 mod history;
+mod lease;
 mod open;
 mod pg;
 mod pool;
