@@ -18,6 +18,7 @@ PACKAGES=(
   dunst libnotify-bin imagemagick xdotool keyutils
   chromium chromium-driver sqlite3
   haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils libglib2.0-bin
+  postgresql
 )
 # Quick when everything is there already (run-app.sh and test-all.sh call
 # this each time): apt-get runs only when a package is missing.

@@ -19,8 +19,8 @@ echo "== UI: install and build"
 echo "== cargo build (workspace, all targets)"
 cargo build --workspace --all-targets --locked
 
-echo "== cargo test (inside a private D-Bus session with gnome-keyring)"
-scripts/with-keyring.sh cargo test --workspace --locked
+echo "== cargo test (inside a private D-Bus session with gnome-keyring, with a throw-away PostgreSQL)"
+scripts/with-postgres.sh scripts/with-keyring.sh cargo test --workspace --locked
 
 echo "== UI tests (Vitest, Playwright in Chromium)"
 (cd ui && npm test)

@@ -8,6 +8,7 @@ use genqueue_core::GenerationStatus;
 use genqueue_core::model::GenerationId;
 use genqueue_core::paths::DATA_DIR_ENV;
 use genqueue_core::replicate::ReplicateClient;
+use genqueue_core::store::DATABASE_URL_ENV;
 use genqueue_core::submit::{MAX_BATCH, MAX_COUNT};
 
 use crate::exit::EXIT_CODES_HELP;
@@ -69,9 +70,39 @@ pub struct Cli {
     )]
     pub api_base: String,
 
+    /// A team's queue in PostgreSQL (`postgres://user:password@host:port/db`)
+    /// instead of the data folder's SQLite file; outputs and logs stay in the
+    /// data folder. The password is never shown.
+    #[arg(
+        long,
+        global = true,
+        env = DATABASE_URL_ENV,
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<DatabaseUrl>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// A PostgreSQL address as given, password included: `Debug` shows it
+/// without the password (`postgres://user@host:port/db`).
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DatabaseUrl(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&genqueue_core::store::pg::redacted_url(&self.0))
+    }
 }
 
 /// The commands.
@@ -352,6 +383,11 @@ pub struct RunArgs {
     /// unknown.
     #[arg(long, hide = true, env = "GENQUEUE_CREATE_LANDING_MARGIN", value_name = "SECONDS", value_parser = seconds)]
     pub create_landing_margin: Option<std::time::Duration>,
+    /// Hidden (tests): the engine's lease on what it drives, in seconds
+    /// (default 30): on a team's database, how long a killed engine's work
+    /// waits before another engine takes it over.
+    #[arg(long, hide = true, env = "GENQUEUE_LEASE", value_name = "SECONDS", value_parser = seconds)]
+    pub lease: Option<std::time::Duration>,
 }
 
 /// A number of seconds (`1.5`), at most a day.

@@ -1,4 +1,5 @@
-//! Opening the data folder's queue the way every command does.
+//! Opening the queue the way every command does: the data folder's, or a
+//! team's in PostgreSQL (`--database-url`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use genqueue_core::paths::{APP_IDENTIFIER, default_data_dir};
 use genqueue_core::queue::Queue;
 use genqueue_core::secrets::{KeyringSecretStore, SecretStore};
 
-use crate::args::Cli;
+use crate::args::{Cli, DatabaseUrl};
 use crate::exit::{CliError, CliResult};
 
 /// Where the queue lives and which Replicate it talks to.
@@ -17,6 +18,9 @@ pub struct Context {
     pub data_dir: PathBuf,
     /// `--api-base`, `$REPLICATE_API_BASE`, or Replicate's.
     pub api_base: String,
+    /// `--database-url` or `$GENQUEUE_DATABASE_URL`: a team's queue in
+    /// PostgreSQL; `None`: the data folder's SQLite file.
+    pub database_url: Option<DatabaseUrl>,
 }
 
 impl Context {
@@ -25,6 +29,7 @@ impl Context {
         Context {
             data_dir: cli.data_dir.clone().unwrap_or_else(default_data_dir),
             api_base: cli.api_base.clone(),
+            database_url: cli.database_url.clone().filter(|u| !u.0.trim().is_empty()),
         }
     }
 
@@ -37,7 +42,8 @@ impl Context {
 
     /// Opens the queue with another secret store (the demo's in-memory one).
     pub fn open_with(&self, secrets: Arc<dyn SecretStore>) -> CliResult<Queue> {
-        Queue::open(&self.data_dir, &self.api_base, secrets).map_err(|e| match e {
+        let database = self.database_url.as_ref().map(|u| u.0.as_str());
+        Queue::open_on(&self.data_dir, database, &self.api_base, secrets).map_err(|e| match e {
             genqueue_core::queue::QueueError::Api(a) => {
                 CliError::invalid(format!("invalid --api-base {:?}: {a}", self.api_base))
             }

@@ -192,6 +192,8 @@ impl StoreError {
             Self::CannotOpen { .. }
             | Self::Migration { .. }
             | Self::Data { .. }
+            | Self::Postgres { .. }
+            | Self::Unsupported { .. }
             | Self::Sqlite { .. } => ErrorCode::Store,
         }
     }

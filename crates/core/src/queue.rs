@@ -144,6 +144,35 @@ impl Queue {
         ))
     }
 
+    /// Opens the queue on `database`, a team's PostgreSQL database
+    /// (`postgres://user:password@host:port/dbname`, see
+    /// [`PgStore::open`](crate::store::PgStore::open)), or on the data
+    /// folder's SQLite file as [`Queue::open`] when it is `None`. Outputs,
+    /// kept inputs and logs stay in `data_dir` either way. Errors as
+    /// [`Queue::open`]; the database is named without its password.
+    pub fn open_on(
+        data_dir: &Path,
+        database: Option<&str>,
+        api_base: &str,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Queue, QueueError> {
+        let Some(url) = database else {
+            return Self::open(data_dir, api_base, secrets);
+        };
+        std::fs::create_dir_all(data_dir).map_err(|source| QueueError::Io {
+            context: format!("cannot create the data folder {}", data_dir.display()),
+            source,
+        })?;
+        let store = crate::store::PgStore::open(url)?;
+        let client = ReplicateClient::new(api_base)?;
+        Ok(Self::on_store(
+            data_dir.to_owned(),
+            Arc::new(store),
+            client,
+            secrets,
+        ))
+    }
+
     /// Assembles a queue from parts (tests use a short client timeout).
     pub fn from_parts(
         data_dir: PathBuf,

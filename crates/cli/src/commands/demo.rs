@@ -71,6 +71,8 @@ pub async fn run(args: DemoArgs) -> CliResult {
     let ctx = Context {
         data_dir: dir.clone(),
         api_base: sim.base_url(),
+        // The demo's queue is its own folder's, never a team's database.
+        database_url: None,
     };
     let result = drive(&ctx, &tokens, args.count).await;
     sim.shutdown().await;

@@ -36,6 +36,9 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     if let Some(margin) = args.create_landing_margin {
         config.create_landing_margin = margin;
     }
+    if let Some(lease) = args.lease.filter(|l| !l.is_zero()) {
+        config.lease = lease;
+    }
     let stop = stop_requested();
     tokio::pin!(stop);
     let mut events = queue.events().subscribe();

@@ -39,14 +39,20 @@ pub struct Env {
     pub sim: SimHandle,
     pub dir: tempfile::TempDir,
     pub tokens: Vec<String>,
+    /// `GENQUEUE_DATABASE_URL` for every command, when set (a team's queue).
+    pub database_url: Option<String>,
 }
 
 impl Env {
     /// A fast simulator (10 ms boot, 20 ms predict, small images) with `n`
     /// accounts `user-1`…`user-n`, one token each.
     pub async fn start(n: usize) -> Env {
+        Env::start_with(n, SimConfig::fast()).await
+    }
+
+    /// As [`Env::start`], with the simulator's `config` (its accounts added).
+    pub async fn start_with(n: usize, mut config: SimConfig) -> Env {
         let tokens: Vec<String> = (0..n).map(|_| fake_token()).collect();
-        let mut config = SimConfig::fast();
         for (i, t) in tokens.iter().enumerate() {
             config = config.account(AccountConfig::new(t, format!("user-{}", i + 1)));
         }
@@ -55,6 +61,7 @@ impl Env {
             sim,
             dir: tempfile::tempdir().expect("a temporary folder"),
             tokens,
+            database_url: None,
         }
     }
 
@@ -71,10 +78,14 @@ impl Env {
             .env("GENQUEUE_DATA_DIR", self.data_dir())
             .env("REPLICATE_API_BASE", self.sim.base_url())
             .env_remove("RUST_LOG")
+            .env_remove("GENQUEUE_DATABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if let Some(url) = &self.database_url {
+            c.env("GENQUEUE_DATABASE_URL", url);
+        }
         c
     }
 

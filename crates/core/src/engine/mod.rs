@@ -21,6 +21,7 @@ mod drive;
 mod finish;
 mod follow;
 pub mod inputs;
+mod lease;
 mod lock;
 mod peek;
 pub mod poster;
@@ -102,6 +103,10 @@ pub struct EngineConfig {
     pub schedule: PollSchedule,
     /// Following running predictions through their `urls.stream`.
     pub streams: StreamConfig,
+    /// How long this engine's lease on a generation it drives lasts without
+    /// renewal (renewed every third of it): when engines share a queue
+    /// (PostgreSQL), another takes a killed engine's work over after this.
+    pub lease: Duration,
 }
 
 impl Default for EngineConfig {
@@ -118,6 +123,7 @@ impl Default for EngineConfig {
             create_landing_margin: Duration::from_secs(30),
             schedule: PollSchedule::default(),
             streams: StreamConfig::default(),
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -156,6 +162,13 @@ pub(crate) struct Shared {
     pub streams: stream::Streams,
     /// One input upload at a time per token and content (`inputs.rs`).
     pub uploads: inputs::UploadLocks,
+    /// This engine's id in the leases (new at every start; `lease.rs`).
+    pub engine_id: uuid::Uuid,
+    /// The generations this engine holds a lease on, each with the token
+    /// that stops its task should the lease be lost.
+    pub leased: Mutex<std::collections::HashMap<GenerationId, CancellationToken>>,
+    /// The earliest expiry of another engine's lease seen since the last pass.
+    pub lease_wake: Mutex<Option<DateTime<Utc>>>,
 }
 
 /// A token's create pacing after a 429: its next create may go at `next`;
@@ -208,7 +221,11 @@ impl Engine {
             driving: Mutex::new(Default::default()),
             streams,
             uploads: Default::default(),
+            engine_id: uuid::Uuid::new_v4(),
+            leased: Mutex::new(Default::default()),
+            lease_wake: Mutex::new(None),
         });
+        tokio::spawn(lease::renew_loop(shared.clone()));
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {
             shared,
@@ -265,6 +282,7 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.shared.stop.cancel();
+        lease::release_all(&self.shared);
         // A clean stop: the next start is not "after a crash".
         if let Err(e) = self.shared.queue.store().set_setting(RUNNING_KEY, "0") {
             tracing::warn!(error = %e, "could not record the engine's clean shutdown");
@@ -424,19 +442,30 @@ fn spawn_driver(
     if !shared.driving.lock().unwrap().insert(id) {
         return;
     }
+    // Another engine's lease: its work, until the lease expires (taken
+    // here, before the pass ends, so the pass knows when to look again).
+    let Some(first) = lease::take(shared, id) else {
+        shared.driving.lock().unwrap().remove(&id);
+        return;
+    };
     let s = shared.clone();
     tasks.spawn(async move {
-        let stop = s.stop.clone();
-        let (mut id, mut token_id) = (id, token_id);
+        let (mut id, mut token_id, mut leased) = (id, token_id, Some(first));
         loop {
-            tokio::select! {
-                _ = stop.cancelled() => {}
-                _ = drive::drive(&s, id, token_id) => {}
+            if let Some(stop) = leased.take() {
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = drive::drive(&s, id, token_id) => {}
+                }
+                lease::release(&s, id);
             }
             s.driving.lock().unwrap().remove(&id);
             // The slot just freed: take the next generation here (chain.rs).
             match chain::claim_next(&s) {
-                Some(next) => (id, token_id) = next,
+                Some(next) => {
+                    (id, token_id) = next;
+                    leased = lease::take(&s, id);
+                }
                 None => break,
             }
         }
@@ -455,6 +484,9 @@ async fn dispatch(
     // transient store error) are picked up again here.
     recover(shared, tasks).await?;
     let mut wake_at = store.earliest_next_attempt()?;
+    if let Some(t) = lease::next_look(shared) {
+        wake_at = Some(wake_at.map_or(t, |w| w.min(t)));
+    }
     if shared.queue.is_paused()? {
         return Ok(None);
     }

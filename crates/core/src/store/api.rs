@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup, SpendTotal};
+use super::{ActiveEstimate, FinalSpend, GenerationSpend, Lease, SpendGroup, SpendTotal};
 use super::{
     BatchSummary, ClaimOutcome, DeletedRow, HistoryPage, HistoryQuery, InputUpload, ListQuery,
     ModelRunTime, MoveTo, RequestOutcome, StepWrites, StepWritten, Store, StoreError,
@@ -354,6 +354,40 @@ pub trait QueueStore: Send + Sync {
     fn history_spend(&self, q: &HistoryQuery) -> Result<SpendTotal, StoreError>;
     /// What a batch cost, retried attempts included.
     fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, StoreError>;
+
+    // ---- Leases: one engine drives a generation (store/lease.rs) ----------------
+
+    /// Takes (or renews) engine `engine`'s lease on generation `id` until
+    /// `until`, unless another engine holds one that has not expired at
+    /// `now`. The default (SQLite: one engine per folder) always grants it.
+    /// Errors: the store's own (a missing generation is [`Lease::Taken`]:
+    /// the engine finds it gone when it reads it).
+    fn take_lease(
+        &self,
+        _id: GenerationId,
+        _engine: uuid::Uuid,
+        _until: DateTime<Utc>,
+        _now: DateTime<Utc>,
+    ) -> Result<Lease, StoreError> {
+        Ok(Lease::Taken { fence: 0 })
+    }
+
+    /// Extends `engine`'s leases on `ids` to `until`; returns those of `ids`
+    /// it no longer holds (taken over after they expired). Default: none lost.
+    fn renew_leases(
+        &self,
+        _engine: uuid::Uuid,
+        _ids: &[GenerationId],
+        _until: DateTime<Utc>,
+    ) -> Result<Vec<GenerationId>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// Lets go of `engine`'s lease on `id` (it stopped driving it), if it
+    /// still holds it. Default: nothing to do.
+    fn release_lease(&self, _id: GenerationId, _engine: uuid::Uuid) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 impl QueueStore for Store {

@@ -46,6 +46,17 @@ impl Store {
             let rows = stmt.query_map([uuid_text(batch_id)], summary_from_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
         })?;
+        BatchSummary::from_latest(batch_id, generations)
+    }
+}
+
+impl BatchSummary {
+    /// Counts a batch from its generations (each by its latest attempt, oldest
+    /// first), as every store reads them. [`StoreError::NotFound`] when empty.
+    pub(crate) fn from_latest(
+        batch_id: BatchId,
+        generations: Vec<GenerationSummary>,
+    ) -> Result<BatchSummary, StoreError> {
         if generations.is_empty() {
             return Err(StoreError::not_found("batch", batch_id));
         }

@@ -85,6 +85,15 @@ pub enum StoreError {
     #[error("unreadable data in the database {}: {reason}", .path.display())]
     Data { path: PathBuf, reason: String },
 
+    /// An error from a PostgreSQL store (a team's queue). `target` names the
+    /// database without its password (`postgres://user@host:port/dbname`).
+    #[error("database error on {target}: {reason}")]
+    Postgres { target: String, reason: String },
+
+    /// An operation the PostgreSQL store does not offer yet (issue #15 lands in slices).
+    #[error("{what} is not available on a team (PostgreSQL) queue yet")]
+    Unsupported { what: &'static str },
+
     /// Any other SQLite error.
     #[error("database error in {}: {source}", .path.display())]
     Sqlite {

@@ -30,20 +30,25 @@ impl Store {
     }
 }
 
-/// Records, in the transition's transaction `tx`, the prediction that `after`
-/// no longer names but `before` did (a requeue after an interruption).
+/// The prediction a transition from `before` to `after` lets go of: the one
+/// `before` named and `after` no longer does (a requeue after an
+/// interruption). Both stores record it with the transition.
+pub(crate) fn given_up<'a>(before: &'a Generation, after: &Generation) -> Option<&'a str> {
+    let old = before.prediction_id.as_deref()?;
+    (after.prediction_id.as_deref() != Some(old)).then_some(old)
+}
+
+/// Records, in the transition's transaction `tx`, the prediction the
+/// transition gave up ([`given_up`]), if any.
 pub(super) fn record_in(
     tx: &Transaction<'_>,
     before: &Generation,
     after: &Generation,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Some(old) = before.prediction_id.as_deref() else {
+    let Some(old) = given_up(before, after) else {
         return Ok(());
     };
-    if after.prediction_id.as_deref() == Some(old) {
-        return Ok(());
-    }
     tx.execute(
         "INSERT OR IGNORE INTO given_up_predictions (prediction_id, generation_id, given_up_at)
          VALUES (?1, ?2, ?3)",

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::codec::{to_ms, ts, uuid_text};
 use super::generation_rows::load;
-use super::spend::budget_check;
+use super::spend::{budget_check, no_token_wait};
 use super::tokens::{load_token, load_tokens};
 use super::{Store, StoreError};
 use crate::model::{GenerationId, GenerationStatus, Token};
@@ -115,16 +115,7 @@ impl Store {
             }
             let token_id = match choose(&tokens, now) {
                 Ok(t) => t.id,
-                Err((WaitCode::NoTokens | WaitCode::AllDisabled, _)) if token_hold.is_some() => {
-                    return Ok(token_hold.expect("checked").into_wait());
-                }
-                Err((reason, until)) => {
-                    return Ok(ClaimOutcome::Wait {
-                        reason,
-                        until,
-                        detail: None,
-                    });
-                }
+                Err((reason, until)) => return Ok(no_token_wait(reason, until, token_hold)),
             };
             let now_text = ts(to_ms(now));
             tx.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?

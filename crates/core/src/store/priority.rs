@@ -1,267 +1,127 @@
-//! The order in which pending generations run, and changing it.
+//! The order in which pending generations run, and changing it: the one
+//! algorithm, for every store.
 //!
 //! Dispatch order is `priority DESC, created_at ASC, id ASC` over pending
 //! generations that hold no token (the `generations_dispatch` index). New
 //! generations come with priority 0, so by default the oldest runs first.
 //!
-//! Every move is one primitive, [`Store::reorder_pending`]: the listed
-//! generations take consecutive priorities in the given order, placed where
-//! the earliest of them (in the current order) stood; pending generations
-//! ahead of that place are raised by a constant when needed so they stay
-//! ahead. The result is exact (no tie is left to `created_at`) and it is in
-//! the store, so it survives a restart.
+//! Every move is one primitive, [`reorder`]: the listed generations take
+//! consecutive priorities in the given order, placed where the earliest of
+//! them (in the current order) stood; pending generations ahead of that
+//! place are raised by a constant when needed so they stay ahead. The result
+//! is exact (no tie is left to `created_at`) and it is in the store, so it
+//! survives a restart.
+//!
+//! A store gives the algorithm its rows through [`OrderRows`] (a few reads
+//! and writes inside one write transaction): SQLite's in
+//! `priority_sqlite.rs`, PostgreSQL's in `pg/order.rs`. The methods are
+//! `async` so that PostgreSQL's driver fits; SQLite's answer at once and
+//! are driven by [`ready`].
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
 
-use super::codec::{get_uuid, ts, uuid_text};
-use super::generation_rows::{SUMMARY_COLUMNS, summary_from_row};
-use super::{Store, StoreError};
-use crate::model::{GenerationId, GenerationStatus, GenerationSummary, PROMPT_EXCERPT_CHARS};
+use super::StoreError;
+use crate::model::GenerationId;
 
-/// A generation's place in the dispatch order.
+/// A generation's place in the dispatch order. `At` is the store's own
+/// form of `created_at` (SQLite's text, PostgreSQL's `timestamptz`), so
+/// keys compare exactly as the store orders them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Key {
-    id: GenerationId,
-    priority: i64,
-    created_at: String,
+pub(crate) struct Key<At> {
+    pub id: GenerationId,
+    pub priority: i64,
+    pub created_at: At,
 }
 
-impl Key {
+impl<At: Ord> Key<At> {
     /// Sorts like the dispatch order (first to run is smallest).
-    fn order(&self) -> (i64, &str, GenerationId) {
-        (-self.priority, self.created_at.as_str(), self.id)
+    fn order(&self) -> (i64, &At, GenerationId) {
+        (-self.priority, &self.created_at, self.id)
     }
 }
 
-const DISPATCHABLE: &str = "status = 'pending' AND token_id IS NULL";
+/// The reads and writes [`reorder`] and [`move_pending`] need, all inside
+/// one write transaction of the store. "Dispatchable": pending and holding
+/// no token.
+pub(crate) trait OrderRows {
+    /// The store's form of `created_at`.
+    type At: Ord + Clone;
 
-fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Key> {
-    Ok(Key {
-        id: get_uuid(r, "id")?,
-        priority: r.get("priority")?,
-        created_at: r.get("created_at")?,
-    })
-}
+    /// A pending generation's key: `None` if it holds a token (its create is
+    /// under way). Errors: [`StoreError::NotFound`], [`StoreError::NotPending`].
+    async fn pending_key(&self, id: GenerationId) -> Result<Option<Key<Self::At>>, StoreError>;
 
-/// Up to `n` dispatchable generations after `k` in dispatch order (from the first if `None`).
-fn keys_after(conn: &Connection, k: Option<&Key>, n: usize) -> Result<Vec<Key>, StoreError> {
-    let n = n as i64;
-    let Some(k) = k else {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT id, priority, created_at FROM generations INDEXED BY generations_dispatch WHERE {DISPATCHABLE} \
-             ORDER BY priority DESC, created_at ASC, id ASC LIMIT ?1"
-        ))?;
-        return Ok(stmt
-            .query_map([n], key_from_row)?
-            .collect::<Result<_, _>>()?);
-    };
-    let mut out: Vec<Key> = conn
-        .prepare_cached(&format!(
-            "SELECT id, priority, created_at FROM generations INDEXED BY generations_dispatch WHERE {DISPATCHABLE} \
-             AND priority = ?1 AND (created_at, id) > (?2, ?3) \
-             ORDER BY priority DESC, created_at ASC, id ASC LIMIT ?4"
-        ))?
-        .query_map(
-            (k.priority, &k.created_at, uuid_text(k.id), n),
-            key_from_row,
-        )?
-        .collect::<Result<_, _>>()?;
-    let rest = n - out.len() as i64;
-    if rest > 0 {
-        let more: Vec<Key> = conn
-            .prepare_cached(&format!(
-                "SELECT id, priority, created_at FROM generations INDEXED BY generations_dispatch WHERE {DISPATCHABLE} \
-                 AND priority < ?1 ORDER BY priority DESC, created_at ASC, id ASC LIMIT ?2"
-            ))?
-            .query_map((k.priority, rest), key_from_row)?
-            .collect::<Result<_, _>>()?;
-        out.extend(more);
-    }
-    Ok(out)
-}
-
-/// The dispatchable generation just before `k` in dispatch order, if any.
-fn key_before(conn: &Connection, k: &Key) -> Result<Option<Key>, StoreError> {
-    let same = conn
-        .prepare_cached(&format!(
-            "SELECT id, priority, created_at FROM generations INDEXED BY generations_dispatch WHERE {DISPATCHABLE} \
-             AND priority = ?1 AND (created_at, id) < (?2, ?3) \
-             ORDER BY priority ASC, created_at DESC, id DESC LIMIT 1"
-        ))?
-        .query_row((k.priority, &k.created_at, uuid_text(k.id)), key_from_row)
-        .optional()?;
-    if same.is_some() {
-        return Ok(same);
-    }
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT id, priority, created_at FROM generations INDEXED BY generations_dispatch WHERE {DISPATCHABLE} \
-             AND priority > ?1 ORDER BY priority ASC, created_at DESC, id DESC LIMIT 1"
-        ))?
-        .query_row([k.priority], key_from_row)
-        .optional()?)
-}
-
-/// A pending generation's key; errors if it is missing or not pending.
-/// `None` if it is pending but holds a token (its create is under way).
-fn pending_key(conn: &Connection, id: GenerationId) -> Result<Option<Key>, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, priority, created_at, status, token_id FROM generations WHERE id = ?1",
-        )?
-        .query_row([uuid_text(id)], |r| {
-            Ok((
-                key_from_row(r)?,
-                r.get::<_, String>("status")?,
-                r.get::<_, Option<String>>("token_id")?,
-            ))
-        })
-        .optional()?;
-    let Some((key, status, token)) = row else {
-        return Err(StoreError::not_found("generation", id));
-    };
-    if status != GenerationStatus::Pending.as_str() {
-        return Err(StoreError::NotPending {
-            id: id.into(),
-            status: status.parse().unwrap_or(GenerationStatus::Processing),
-        });
-    }
-    Ok(token.is_none().then_some(key))
-}
-
-/// Where [`Store::move_pending`] puts a generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum MoveTo {
-    /// First in dispatch order.
-    Top,
-    /// Before its predecessor.
-    Up,
-    /// After its successor.
-    Down,
-    /// First in dispatch order, and any retry delay (`next_attempt_at`) dropped,
-    /// so it is the very next one dispatched.
-    Next,
-}
-
-impl Store {
-    /// Pending generations in the order they will run, at most `limit`
-    /// (capped at [`MAX_LIST_LIMIT`](super::generations::MAX_LIST_LIMIT)):
-    /// first those holding a token (their create is under way), oldest first,
-    /// then the rest in dispatch order. `before` is a cursor: the id of the
-    /// last item of the previous page (a pending one without a token).
-    pub fn list_dispatch_order(
+    /// Up to `n` dispatchable generations after `k` in dispatch order (from
+    /// the first if `None`).
+    async fn keys_after(
         &self,
-        limit: usize,
-        before: Option<GenerationId>,
-    ) -> Result<Vec<GenerationSummary>, StoreError> {
-        let limit = limit.min(super::generations::MAX_LIST_LIMIT);
-        let cols = SUMMARY_COLUMNS.replace("?PROMPT?", &PROMPT_EXCERPT_CHARS.to_string());
-        self.with_conn(|conn| {
-            let mut out: Vec<GenerationSummary> = Vec::new();
-            let after = match before {
-                None => {
-                    let mut stmt = conn.prepare_cached(&format!(
-                        "SELECT {cols} FROM generations INDEXED BY generations_token_slots \
-                         WHERE token_id IS NOT NULL AND status IN ('pending', 'processing') \
-                         AND status = 'pending' ORDER BY created_at, id LIMIT ?1"
-                    ))?;
-                    out.extend(
-                        stmt.query_map([limit as i64], summary_from_row)?
-                            .collect::<Result<Vec<_>, _>>()?,
-                    );
-                    None
-                }
-                Some(id) => match pending_key(conn, id) {
-                    Ok(Some(k)) => Some(k),
-                    // A cursor that has run or gone meanwhile: start over.
-                    _ => None,
-                },
-            };
-            let keys = keys_after(conn, after.as_ref(), limit.saturating_sub(out.len()))?;
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT {cols} FROM generations WHERE id = ?1"))?;
-            for k in keys {
-                out.push(stmt.query_row([uuid_text(k.id)], summary_from_row)?);
-            }
-            Ok(out)
-        })
-    }
+        k: Option<&Key<Self::At>>,
+        n: usize,
+    ) -> Result<Vec<Key<Self::At>>, StoreError>;
 
-    /// Gives the listed pending generations priorities so that they run
-    /// exactly in the given order, at the place of the earliest of them in
-    /// the current order (see the module doc); returns the ids whose priority
-    /// changed (the listed ones and any raised ahead of them).
-    ///
-    /// Duplicates count once; listed generations already holding a token
-    /// (their create is under way) are left as they are.
-    /// Errors: [`StoreError::NotFound`], [`StoreError::NotPending`] (nothing changes).
-    pub fn reorder_pending(
+    /// The dispatchable generation just before `k` in dispatch order, if any.
+    async fn key_before(&self, k: &Key<Self::At>) -> Result<Option<Key<Self::At>>, StoreError>;
+
+    /// Adds `by` to the priority of every dispatchable generation before `k`
+    /// (`updated_at = now`); returns their ids.
+    async fn raise_ahead(
         &self,
-        ids: &[GenerationId],
+        k: &Key<Self::At>,
+        by: i64,
         now: DateTime<Utc>,
-    ) -> Result<Vec<GenerationId>, StoreError> {
-        self.write(|tx| reorder(tx, ids, now))
-    }
+    ) -> Result<Vec<GenerationId>, StoreError>;
 
-    /// Moves one pending generation in the dispatch order (see [`MoveTo`]);
-    /// returns the ids whose row changed. Errors as [`Store::reorder_pending`].
-    pub fn move_pending(
+    /// Sets `id`'s priority to `p` (`updated_at = now`) unless it has it
+    /// already; `true` if it changed.
+    async fn set_priority(
         &self,
         id: GenerationId,
-        to: MoveTo,
+        p: i64,
         now: DateTime<Utc>,
-    ) -> Result<Vec<GenerationId>, StoreError> {
-        self.write(|tx| {
-            let Some(k) = pending_key(tx, id)? else {
-                return Ok(Vec::new());
-            };
-            let mut changed = match to {
-                MoveTo::Up => match key_before(tx, &k)? {
-                    Some(b) => reorder(tx, &[k.id, b.id], now)?,
-                    None => Vec::new(),
-                },
-                MoveTo::Down => match keys_after(tx, Some(&k), 1)?.pop() {
-                    Some(c) => reorder(tx, &[c.id, k.id], now)?,
-                    None => Vec::new(),
-                },
-                MoveTo::Top | MoveTo::Next => match keys_after(tx, None, 1)?.pop() {
-                    Some(first) if first.id != k.id => reorder(tx, &[k.id, first.id], now)?,
-                    _ => Vec::new(),
-                },
-            };
-            if to == MoveTo::Next {
-                let n = tx
-                    .prepare_cached(
-                        "UPDATE generations SET next_attempt_at = NULL, wait_reason = NULL, \
-                         updated_at = ?2 WHERE id = ?1 AND next_attempt_at IS NOT NULL",
-                    )?
-                    .execute([uuid_text(id), ts(now)])?;
-                if n > 0 && !changed.contains(&id) {
-                    changed.push(id);
-                }
-            }
-            Ok(changed)
-        })
+    ) -> Result<bool, StoreError>;
+
+    /// Drops `id`'s retry delay and its wait reason (`updated_at = now`);
+    /// `true` if it had a delay.
+    async fn drop_retry_delay(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Drives a future that never waits (SQLite's [`OrderRows`]) to its answer.
+///
+/// Panics if it does wait: only futures made of synchronous work belong here.
+pub(crate) fn ready<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => unreachable!("a synchronous store's future waited"),
     }
 }
 
-fn reorder(
-    conn: &Connection,
+/// Gives the listed pending generations priorities so that they run exactly
+/// in the given order (see the module doc and [`QueueStore::reorder_pending`]);
+/// returns the ids whose priority changed.
+///
+/// [`QueueStore::reorder_pending`]: super::QueueStore::reorder_pending
+pub(crate) async fn reorder<R: OrderRows>(
+    rows: &R,
     ids: &[GenerationId],
     now: DateTime<Utc>,
 ) -> Result<Vec<GenerationId>, StoreError> {
     let mut seen = HashSet::new();
-    let mut listed: Vec<Key> = Vec::new();
+    let mut listed: Vec<Key<R::At>> = Vec::new();
     for &id in ids {
         if !seen.insert(id) {
             continue;
         }
-        if let Some(k) = pending_key(conn, id)? {
+        if let Some(k) = rows.pending_key(id).await? {
             listed.push(k);
         }
     }
@@ -275,10 +135,12 @@ fn reorder(
     let n = listed.len() as i64;
     let in_list: HashSet<GenerationId> = listed.iter().map(|k| k.id).collect();
     // The first unlisted generation after the earliest listed one: the block goes before it.
-    let tail = keys_after(conn, Some(&earliest), listed.len() + 1)?
+    let tail = rows
+        .keys_after(Some(&earliest), listed.len() + 1)
+        .await?
         .into_iter()
         .find(|k| !in_list.contains(&k.id));
-    let head_last = key_before(conn, &earliest)?;
+    let head_last = rows.key_before(&earliest).await?;
     // The block takes s+n (first) … s+1 (last).
     let s = match (&tail, &head_last) {
         (Some(t), _) => t.priority,
@@ -289,34 +151,61 @@ fn reorder(
     if let Some(h) = &head_last {
         let raise = s + n + 1 - h.priority;
         if raise > 0 {
-            let mut stmt = conn.prepare_cached(&format!(
-                "UPDATE generations INDEXED BY generations_dispatch SET priority = priority + ?1, updated_at = ?2 \
-                 WHERE {DISPATCHABLE} AND (priority > ?3 \
-                 OR (priority = ?3 AND (created_at, id) < (?4, ?5))) RETURNING id"
-            ))?;
-            let raised = stmt.query_map(
-                (
-                    raise,
-                    ts(now),
-                    earliest.priority,
-                    &earliest.created_at,
-                    uuid_text(earliest.id),
-                ),
-                |r| get_uuid(r, "id"),
-            )?;
-            for id in raised {
-                changed.push(id?);
-            }
+            changed.extend(rows.raise_ahead(&earliest, raise, now).await?);
         }
     }
-    let mut stmt = conn.prepare_cached(
-        "UPDATE generations SET priority = ?2, updated_at = ?3 WHERE id = ?1 AND priority != ?2",
-    )?;
     for (i, k) in listed.iter().enumerate() {
         let p = s + n - i as i64;
-        if stmt.execute((uuid_text(k.id), p, ts(now)))? > 0 {
+        if rows.set_priority(k.id, p, now).await? {
             changed.push(k.id);
         }
     }
     Ok(changed)
+}
+
+/// Moves one pending generation in the dispatch order (see [`MoveTo`]);
+/// returns the ids whose row changed. Errors as [`reorder`].
+pub(crate) async fn move_pending<R: OrderRows>(
+    rows: &R,
+    id: GenerationId,
+    to: MoveTo,
+    now: DateTime<Utc>,
+) -> Result<Vec<GenerationId>, StoreError> {
+    let Some(k) = rows.pending_key(id).await? else {
+        return Ok(Vec::new());
+    };
+    let mut changed = match to {
+        MoveTo::Up => match rows.key_before(&k).await? {
+            Some(b) => reorder(rows, &[k.id, b.id], now).await?,
+            None => Vec::new(),
+        },
+        MoveTo::Down => match rows.keys_after(Some(&k), 1).await?.pop() {
+            Some(c) => reorder(rows, &[c.id, k.id], now).await?,
+            None => Vec::new(),
+        },
+        MoveTo::Top | MoveTo::Next => match rows.keys_after(None, 1).await?.pop() {
+            Some(first) if first.id != k.id => reorder(rows, &[k.id, first.id], now).await?,
+            _ => Vec::new(),
+        },
+    };
+    if to == MoveTo::Next && rows.drop_retry_delay(id, now).await? && !changed.contains(&id) {
+        changed.push(id);
+    }
+    Ok(changed)
+}
+
+/// Where [`move_pending`] puts a generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum MoveTo {
+    /// First in dispatch order.
+    Top,
+    /// Before its predecessor.
+    Up,
+    /// After its successor.
+    Down,
+    /// First in dispatch order, and any retry delay (`next_attempt_at`) dropped,
+    /// so it is the very next one dispatched.
+    Next,
 }

@@ -176,8 +176,7 @@ impl Store {
                  FROM spend INDEXED BY spend_charged WHERE ended = 1 AND charged_at >= ?2 AND charged_at < ?3 \
                  GROUP BY day, model_name, token_id",
             )?;
-            let mut groups: BTreeMap<(String, String, Option<TokenId>), SpendGroup> =
-                BTreeMap::new();
+            let mut found = Vec::new();
             for (a, b, offset) in pieces {
                 let shift = format!("{offset:+} seconds");
                 let rows = stmt.query_map((shift, ts(a), ts(b)), |r| {
@@ -194,21 +193,10 @@ impl Store {
                     })
                 })?;
                 for g in rows {
-                    let g = g?;
-                    let key = (g.day.clone(), g.model_name.clone(), g.token_id);
-                    match groups.get_mut(&key) {
-                        Some(e) => {
-                            e.spent = e.spent + g.spent;
-                            e.generations += g.generations;
-                            e.unknown += g.unknown;
-                        }
-                        None => {
-                            groups.insert(key, g);
-                        }
-                    }
+                    found.push(g?);
                 }
             }
-            Ok(groups.into_values().collect())
+            Ok(merge_groups(found))
         })
     }
 
@@ -253,7 +241,28 @@ impl Store {
     }
 }
 
-fn read_settings(raw: &str) -> SpendSettings {
+/// Groups read piece by piece (one UTC offset each) merged by day, model
+/// and token, sorted so: a day cut by a change of offset sums its pieces.
+/// Both stores' `spend_groups` end here.
+pub(crate) fn merge_groups(found: Vec<SpendGroup>) -> Vec<SpendGroup> {
+    let mut groups: BTreeMap<(String, String, Option<TokenId>), SpendGroup> = BTreeMap::new();
+    for g in found {
+        let key = (g.day.clone(), g.model_name.clone(), g.token_id);
+        match groups.get_mut(&key) {
+            Some(e) => {
+                e.spent = e.spent + g.spent;
+                e.generations += g.generations;
+                e.unknown += g.unknown;
+            }
+            None => {
+                groups.insert(key, g);
+            }
+        }
+    }
+    groups.into_values().collect()
+}
+
+pub(crate) fn read_settings(raw: &str) -> SpendSettings {
     serde_json::from_str(raw).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "stored spend settings are unreadable; using no budgets");
         SpendSettings::default()
@@ -311,6 +320,24 @@ impl Hold {
     }
 }
 
+/// The wait when [`choose`](super::pool::choose) found no token: a token's
+/// budget when that is what left none usable (`token_hold`), else the
+/// pool's own `reason`.
+pub(crate) fn no_token_wait(
+    reason: WaitCode,
+    until: Option<DateTime<Utc>>,
+    token_hold: Option<Hold>,
+) -> super::ClaimOutcome {
+    match (reason, token_hold) {
+        (WaitCode::NoTokens | WaitCode::AllDisabled, Some(h)) => h.into_wait(),
+        (reason, _) => super::ClaimOutcome::Wait {
+            reason,
+            until,
+            detail: None,
+        },
+    }
+}
+
 /// Inside the claim's transaction: whether starting generation `id` now would
 /// pass the pool's daily or monthly limit (`hold`), and which `tokens` would
 /// pass their own (removed from the list, with the earliest end of their
@@ -337,6 +364,21 @@ pub(crate) fn budget_check(
         .optional()?
         .flatten()
         .unwrap_or(0);
+    budget_decide(&s, this, tokens, now, |from, token| used(conn, from, token))
+}
+
+/// The budget rule itself, for any store: `s` the spend settings, `this`
+/// the generation's estimate (micro-USD, 0 when unknown), `used(from,
+/// token)` what is spent since `from` plus the running estimates (the whole
+/// pool for `None`). Returns the pool's hold, or removes the tokens over
+/// their own limits from `tokens` and returns the earliest of their holds.
+pub(crate) fn budget_decide(
+    s: &SpendSettings,
+    this: i64,
+    tokens: &mut Vec<Token>,
+    now: DateTime<Utc>,
+    mut used: impl FnMut(DateTime<Utc>, Option<TokenId>) -> Result<i64, StoreError>,
+) -> Result<(Option<Hold>, Option<Hold>), StoreError> {
     let (day, next_day) = s.day(now);
     let (month, next_month) = s.month(now);
     let windows = |daily: Option<Usd>, monthly: Option<Usd>| {
@@ -348,9 +390,9 @@ pub(crate) fn budget_check(
         .flatten()
         .collect::<Vec<_>>()
     };
-    let over = |token: Option<TokenId>, daily, monthly| -> Result<Option<Hold>, StoreError> {
+    let mut over = |token: Option<TokenId>, daily, monthly| -> Result<Option<Hold>, StoreError> {
         for (limit, from, until, code) in windows(daily, monthly) {
-            let u = used(conn, from, token)?;
+            let u = used(from, token)?;
             if u >= limit.micros() || u + this > limit.micros() {
                 return Ok(Some(Hold { code, until, limit }));
             }

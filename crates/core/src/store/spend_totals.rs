@@ -33,22 +33,28 @@ pub struct SpendTotal {
 /// row, maybe absent): its prediction ended, or it ended without ever getting
 /// a prediction (cancelled while queued, refused before it was sent), which
 /// Replicate never billed.
-pub(super) const ENDED: &str = "(s.ended = 1 OR (g.status IN ('completed', 'failed', 'cancelled') \
+///
+/// Written for both stores (SQLite reads `TRUE` as 1, PostgreSQL's `ended`
+/// is a boolean): the one rule for settled costs.
+pub(crate) const ENDED: &str = "(s.ended = TRUE OR (g.status IN ('completed', 'failed', 'cancelled') \
      AND g.prediction_id IS NULL))";
 /// The settled cost under [`ENDED`] (micro-dollars; NULL = unknown).
-pub(super) const FINAL: &str = "(CASE WHEN s.ended = 1 THEN s.final \
+pub(crate) const FINAL: &str = "(CASE WHEN s.ended = TRUE THEN s.final \
      WHEN g.status IN ('completed', 'failed', 'cancelled') AND g.prediction_id IS NULL THEN 0 END)";
 
-/// The sums over `SELECT id, status, prediction_id FROM generations …`.
-fn total_sql(ids: &str) -> String {
+/// The sums over `ids`, a `SELECT id, status, prediction_id FROM
+/// generations …` in the store's own dialect: columns `n`, `spent`,
+/// `estimated`, `unknown`, all 64-bit integers. Both stores run this text.
+pub(crate) fn total_sql(ids: &str) -> String {
     format!(
         "SELECT COUNT(*) AS n, \
-         COALESCE(SUM(CASE WHEN {ENDED} THEN {FINAL} END), 0) AS spent, \
-         COALESCE(SUM(CASE WHEN NOT {ENDED} AND g.status IN ('pending', 'processing') \
-                           THEN s.estimate END), 0) AS estimated, \
-         COALESCE(SUM(CASE WHEN {ENDED} THEN {FINAL} IS NULL \
-                           WHEN g.status IN ('pending', 'processing') THEN s.estimate IS NULL \
-                           ELSE 1 END), 0) AS unknown \
+         CAST(COALESCE(SUM(CASE WHEN {ENDED} THEN {FINAL} END), 0) AS BIGINT) AS spent, \
+         CAST(COALESCE(SUM(CASE WHEN NOT {ENDED} AND g.status IN ('pending', 'processing') \
+                           THEN s.estimate END), 0) AS BIGINT) AS estimated, \
+         CAST(COALESCE(SUM(CASE WHEN {ENDED} THEN (CASE WHEN {FINAL} IS NULL THEN 1 ELSE 0 END) \
+                           WHEN g.status IN ('pending', 'processing') \
+                           THEN (CASE WHEN s.estimate IS NULL THEN 1 ELSE 0 END) \
+                           ELSE 1 END), 0) AS BIGINT) AS unknown \
          FROM ({ids}) AS g LEFT JOIN spend AS s ON s.generation_id = g.id"
     )
 }

@@ -25,6 +25,17 @@ pub enum RequestOutcome {
     RateLimited,
 }
 
+impl RequestOutcome {
+    /// What it adds to `(error_count, rate_limited_count)` (both stores).
+    pub(crate) fn counts(self) -> (i64, i64) {
+        match self {
+            RequestOutcome::Ok => (0, 0),
+            RequestOutcome::Error => (1, 0),
+            RequestOutcome::RateLimited => (1, 1),
+        }
+    }
+}
+
 /// Token columns plus `in_flight`: generations holding one of its slots
 /// (status pending or processing with this `token_id`).
 pub(crate) const TOKEN_SELECT: &str = "SELECT t.id, t.label, t.fingerprint, t.active, \
@@ -71,7 +82,7 @@ pub(crate) fn load_tokens(conn: &Connection) -> Result<Vec<Token>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn clean_label(label: &str) -> Result<String, StoreError> {
+pub(crate) fn clean_label(label: &str) -> Result<String, StoreError> {
     let label = label.trim();
     if label.is_empty() {
         return Err(StoreError::Invalid("a token needs a label".into()));
@@ -244,11 +255,7 @@ pub(super) fn record_request_in(
     outcome: RequestOutcome,
     now: DateTime<Utc>,
 ) -> Result<Token, StoreError> {
-    let (errors, limited): (i64, i64) = match outcome {
-        RequestOutcome::Ok => (0, 0),
-        RequestOutcome::Error => (1, 0),
-        RequestOutcome::RateLimited => (1, 1),
-    };
+    let (errors, limited) = outcome.counts();
     update_token_in(
         tx,
         id,

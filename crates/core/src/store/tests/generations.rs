@@ -4,214 +4,222 @@ use serde_json::json;
 
 use crate::model::GenerationId;
 
-use super::{assert_counters_exact, file_store, new_gen, secs, t0};
+use super::{assert_counters_exact, file_store, new_gen, on_both, secs, t0};
 use crate::model::{ErrorKind, GenerationStatus as S, PROMPT_EXCERPT_CHARS};
 use crate::store::{ListQuery, StoreError};
 
 #[test]
 fn insert_makes_a_pending_row_with_settings_minus_prompt() {
-    let (_dir, store) = file_store();
-    let now = t0() + chrono::Duration::nanoseconds(123_456_789);
-    let g = store.insert_generation(&new_gen("a red fox"), now).unwrap();
-    assert_eq!(g.id.uuid().get_version_num(), 7);
-    assert_eq!(g.status, S::Pending);
-    assert_eq!(g.model_name, "black-forest-labs/flux-schnell");
-    assert_eq!(
-        g.settings,
-        json!({ "aspect_ratio": "1:1", "num_outputs": 1 })
-    );
-    assert_eq!(g.input["prompt"], "a red fox");
-    assert_eq!(
-        g.created_at,
-        t0() + secs(0) + chrono::Duration::milliseconds(123)
-    );
-    assert_eq!(g.updated_at, g.created_at);
-    assert!(!g.viewed && g.token_id.is_none() && g.attempts == 0);
-    assert_eq!(store.get_generation(g.id).unwrap(), Some(g));
-    assert_eq!(store.get_generation(GenerationId::new()).unwrap(), None);
+    on_both(|store| {
+        let now = t0() + chrono::Duration::nanoseconds(123_456_789);
+        let g = store.insert_generation(&new_gen("a red fox"), now).unwrap();
+        assert_eq!(g.id.uuid().get_version_num(), 7);
+        assert_eq!(g.status, S::Pending);
+        assert_eq!(g.model_name, "black-forest-labs/flux-schnell");
+        assert_eq!(
+            g.settings,
+            json!({ "aspect_ratio": "1:1", "num_outputs": 1 })
+        );
+        assert_eq!(g.input["prompt"], "a red fox");
+        assert_eq!(
+            g.created_at,
+            t0() + secs(0) + chrono::Duration::milliseconds(123)
+        );
+        assert_eq!(g.updated_at, g.created_at);
+        assert!(!g.viewed && g.token_id.is_none() && g.attempts == 0);
+        assert_eq!(store.get_generation(g.id).unwrap(), Some(g));
+        assert_eq!(store.get_generation(GenerationId::new()).unwrap(), None);
+    });
 }
 
 #[test]
 fn input_that_is_not_an_object_is_refused() {
-    let (_dir, store) = file_store();
-    let mut bad = new_gen("x");
-    bad.input = json!("just a string");
-    let err = store.insert_generation(&bad, t0()).unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    on_both(|store| {
+        let mut bad = new_gen("x");
+        bad.input = json!("just a string");
+        let err = store.insert_generation(&bad, t0()).unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    });
 }
 
 #[test]
 fn a_batch_is_inserted_whole_or_not_at_all() {
-    let (_dir, store) = file_store();
-    let batch = crate::ids::BatchId::new();
-    let news: Vec<_> = (0..5)
-        .map(|i| {
-            let mut n = new_gen(&format!("p{i}"));
-            n.batch_id = Some(batch);
-            n
-        })
-        .collect();
-    let rows = store.insert_generations(&news, t0()).unwrap();
-    assert_eq!(rows.len(), 5);
-    assert!(rows.windows(2).all(|w| w[0].id < w[1].id));
-    assert!(rows.iter().all(|g| g.batch_id == Some(batch)));
-    let mut with_bad = news.clone();
-    with_bad[3].input = json!(null);
-    assert!(store.insert_generations(&with_bad, t0()).is_err());
-    assert_eq!(store.counters().unwrap().pending, 5);
+    on_both(|store| {
+        let batch = crate::ids::BatchId::new();
+        let news: Vec<_> = (0..5)
+            .map(|i| {
+                let mut n = new_gen(&format!("p{i}"));
+                n.batch_id = Some(batch);
+                n
+            })
+            .collect();
+        let rows = store.insert_generations(&news, t0()).unwrap();
+        assert_eq!(rows.len(), 5);
+        assert!(rows.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(rows.iter().all(|g| g.batch_id == Some(batch)));
+        let mut with_bad = news.clone();
+        with_bad[3].input = json!(null);
+        assert!(store.insert_generations(&with_bad, t0()).is_err());
+        assert_eq!(store.counters().unwrap().pending, 5);
+    });
 }
 
 #[test]
 fn list_is_newest_first_with_limit_filters_and_cursor() {
-    let (_dir, store) = file_store();
-    let mut ids = Vec::new();
-    for i in 0..10 {
-        ids.push(
-            store
-                .insert_generation(&new_gen(&format!("p{i}")), t0() + secs(i))
-                .unwrap()
-                .id,
-        );
-    }
-    // Two generations in the same millisecond: the id breaks the tie.
-    let same = store
-        .insert_generations(&[new_gen("s0"), new_gen("s1")], t0() + secs(20))
-        .unwrap();
-    let all = store.list_generations(&ListQuery::default()).unwrap();
-    let got: Vec<GenerationId> = all.iter().map(|s| s.id).collect();
-    let mut want: Vec<GenerationId> = ids.iter().rev().copied().collect();
-    want.insert(0, same[0].id);
-    want.insert(0, same[1].id);
-    assert_eq!(got, want);
+    on_both(|store| {
+        let mut ids = Vec::new();
+        for i in 0..10 {
+            ids.push(
+                store
+                    .insert_generation(&new_gen(&format!("p{i}")), t0() + secs(i))
+                    .unwrap()
+                    .id,
+            );
+        }
+        // Two generations in the same millisecond: the id breaks the tie.
+        let same = store
+            .insert_generations(&[new_gen("s0"), new_gen("s1")], t0() + secs(20))
+            .unwrap();
+        let all = store.list_generations(&ListQuery::default()).unwrap();
+        let got: Vec<GenerationId> = all.iter().map(|s| s.id).collect();
+        let mut want: Vec<GenerationId> = ids.iter().rev().copied().collect();
+        want.insert(0, same[0].id);
+        want.insert(0, same[1].id);
+        assert_eq!(got, want);
 
-    let page = |before, limit| {
-        let q = ListQuery {
-            limit,
-            before,
+        let page = |before, limit| {
+            let q = ListQuery {
+                limit,
+                before,
+                ..ListQuery::default()
+            };
+            store
+                .list_generations(&q)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(page(None, 3), want[..3]);
+        assert_eq!(page(Some(want[2]), 3), want[3..6]);
+        assert_eq!(page(Some(want[10]), 50), want[11..]);
+        assert!(page(None, 0).is_empty());
+
+        store
+            .update_generation(ids[5], |g| g.status = S::Completed)
+            .unwrap();
+        store.mark_viewed(ids[7], t0()).unwrap();
+        let done = ListQuery {
+            statuses: vec![S::Completed],
             ..ListQuery::default()
         };
-        store
-            .list_generations(&q)
-            .unwrap()
-            .into_iter()
-            .map(|s| s.id)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(page(None, 3), want[..3]);
-    assert_eq!(page(Some(want[2]), 3), want[3..6]);
-    assert_eq!(page(Some(want[10]), 50), want[11..]);
-    assert!(page(None, 0).is_empty());
-
-    store
-        .update_generation(ids[5], |g| g.status = S::Completed)
-        .unwrap();
-    store.mark_viewed(ids[7], t0()).unwrap();
-    let done = ListQuery {
-        statuses: vec![S::Completed],
-        ..ListQuery::default()
-    };
-    assert_eq!(
-        store
-            .list_generations(&done)
-            .unwrap()
-            .iter()
-            .map(|s| s.id)
-            .collect::<Vec<_>>(),
-        [ids[5]]
-    );
-    let unviewed = ListQuery {
-        unviewed_only: true,
-        ..ListQuery::default()
-    };
-    let got = store.list_generations(&unviewed).unwrap();
-    assert_eq!(got.len(), 11);
-    assert!(got.iter().all(|s| s.id != ids[7]));
-    let two = ListQuery {
-        statuses: vec![S::Completed, S::Pending],
-        limit: 100,
-        ..ListQuery::default()
-    };
-    assert_eq!(store.list_generations(&two).unwrap().len(), 12);
+        assert_eq!(
+            store
+                .list_generations(&done)
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>(),
+            [ids[5]]
+        );
+        let unviewed = ListQuery {
+            unviewed_only: true,
+            ..ListQuery::default()
+        };
+        let got = store.list_generations(&unviewed).unwrap();
+        assert_eq!(got.len(), 11);
+        assert!(got.iter().all(|s| s.id != ids[7]));
+        let two = ListQuery {
+            statuses: vec![S::Completed, S::Pending],
+            limit: 100,
+            ..ListQuery::default()
+        };
+        assert_eq!(store.list_generations(&two).unwrap().len(), 12);
+    });
 }
 
 #[test]
 fn a_deleted_cursor_pages_by_its_uuid_time() {
-    let (_dir, store) = file_store();
-    // Real clock here: the cursor's UUID v7 time must match created_at.
-    let now = chrono::Utc::now();
-    let a = store.insert_generation(&new_gen("a"), now).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(3));
-    let b = store
-        .insert_generation(&new_gen("b"), now + secs(1))
-        .unwrap();
-    let c = store
-        .insert_generation(&new_gen("c"), now + secs(2))
-        .unwrap();
-    store.delete_generation(b.id).unwrap();
-    let q = ListQuery {
-        before: Some(b.id),
-        ..ListQuery::default()
-    };
-    let got: Vec<GenerationId> = store
-        .list_generations(&q)
-        .unwrap()
-        .iter()
-        .map(|s| s.id)
-        .collect();
-    assert_eq!(got, [a.id]);
-    let _ = c;
+    on_both(|store| {
+        // Real clock here: the cursor's UUID v7 time must match created_at.
+        let now = chrono::Utc::now();
+        let a = store.insert_generation(&new_gen("a"), now).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        let b = store
+            .insert_generation(&new_gen("b"), now + secs(1))
+            .unwrap();
+        let c = store
+            .insert_generation(&new_gen("c"), now + secs(2))
+            .unwrap();
+        store.delete_generation(b.id).unwrap();
+        let q = ListQuery {
+            before: Some(b.id),
+            ..ListQuery::default()
+        };
+        let got: Vec<GenerationId> = store
+            .list_generations(&q)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(got, [a.id]);
+        let _ = c;
+    });
 }
 
 #[test]
 fn summary_carries_a_prompt_excerpt_of_whole_characters() {
-    let (_dir, store) = file_store();
-    let prompt = "é🦊".repeat(150);
-    let g = store.insert_generation(&new_gen(&prompt), t0()).unwrap();
-    let listed = store
-        .list_generations(&ListQuery::default())
-        .unwrap()
-        .remove(0);
-    assert_eq!(listed.prompt_excerpt.chars().count(), PROMPT_EXCERPT_CHARS);
-    assert_eq!(listed, g.summary());
+    on_both(|store| {
+        let prompt = "é🦊".repeat(150);
+        let g = store.insert_generation(&new_gen(&prompt), t0()).unwrap();
+        let listed = store
+            .list_generations(&ListQuery::default())
+            .unwrap()
+            .remove(0);
+        assert_eq!(listed.prompt_excerpt.chars().count(), PROMPT_EXCERPT_CHARS);
+        assert_eq!(listed, g.summary());
+    });
 }
 
 #[test]
 fn mark_viewed_is_idempotent_and_mark_all_returns_what_changed() {
-    let (_dir, store) = file_store();
-    let a = store.insert_generation(&new_gen("a"), t0()).unwrap();
-    let b = store.insert_generation(&new_gen("b"), t0()).unwrap();
-    let c = store.insert_generation(&new_gen("c"), t0()).unwrap();
-    let seen = store.mark_viewed(a.id, t0() + secs(5)).unwrap().unwrap();
-    assert!(seen.viewed);
-    assert_eq!(seen.viewed_at, Some(t0() + secs(5)));
-    let seq = store.counters().unwrap().seq;
-    let again = store.mark_viewed(a.id, t0() + secs(9)).unwrap().unwrap();
-    assert_eq!(again.viewed_at, Some(t0() + secs(5)));
-    assert_eq!(
-        store.counters().unwrap().seq,
-        seq,
-        "a no-op must not bump seq"
-    );
-    assert_eq!(store.mark_viewed(GenerationId::new(), t0()).unwrap(), None);
-    assert_eq!(store.counters().unwrap().unviewed, 2);
-    let mut changed = store.mark_all_viewed(t0() + secs(10)).unwrap();
-    changed.sort();
-    let mut want = vec![b.id, c.id];
-    want.sort();
-    assert_eq!(changed, want);
-    assert!(store.mark_all_viewed(t0()).unwrap().is_empty());
-    assert_eq!(store.counters().unwrap().unviewed, 0);
-    assert_counters_exact(&store);
+    on_both(|store| {
+        let a = store.insert_generation(&new_gen("a"), t0()).unwrap();
+        let b = store.insert_generation(&new_gen("b"), t0()).unwrap();
+        let c = store.insert_generation(&new_gen("c"), t0()).unwrap();
+        let seen = store.mark_viewed(a.id, t0() + secs(5)).unwrap().unwrap();
+        assert!(seen.viewed);
+        assert_eq!(seen.viewed_at, Some(t0() + secs(5)));
+        let seq = store.counters().unwrap().seq;
+        let again = store.mark_viewed(a.id, t0() + secs(9)).unwrap().unwrap();
+        assert_eq!(again.viewed_at, Some(t0() + secs(5)));
+        assert_eq!(
+            store.counters().unwrap().seq,
+            seq,
+            "a no-op must not bump seq"
+        );
+        assert_eq!(store.mark_viewed(GenerationId::new(), t0()).unwrap(), None);
+        assert_eq!(store.counters().unwrap().unviewed, 2);
+        let mut changed = store.mark_all_viewed(t0() + secs(10)).unwrap();
+        changed.sort();
+        let mut want = vec![b.id, c.id];
+        want.sort();
+        assert_eq!(changed, want);
+        assert!(store.mark_all_viewed(t0()).unwrap().is_empty());
+        assert_eq!(store.counters().unwrap().unviewed, 0);
+        assert_counters_exact(store);
+    });
 }
 
 #[test]
 fn delete_returns_the_row_once() {
-    let (_dir, store) = file_store();
-    let g = store.insert_generation(&new_gen("a"), t0()).unwrap();
-    assert_eq!(store.delete_generation(g.id).unwrap(), Some(g.clone()));
-    assert_eq!(store.delete_generation(g.id).unwrap(), None);
-    assert_eq!(store.get_generation(g.id).unwrap(), None);
-    assert_counters_exact(&store);
+    on_both(|store| {
+        let g = store.insert_generation(&new_gen("a"), t0()).unwrap();
+        assert_eq!(store.delete_generation(g.id).unwrap(), Some(g.clone()));
+        assert_eq!(store.delete_generation(g.id).unwrap(), None);
+        assert_eq!(store.get_generation(g.id).unwrap(), None);
+        assert_counters_exact(store);
+    });
 }
 
 #[test]
@@ -280,137 +288,140 @@ fn update_writes_every_mutable_field_in_one_transaction() {
 
 #[test]
 fn dispatch_order_is_priority_then_age_and_respects_next_attempt() {
-    let (_dir, store) = file_store();
-    let old = store.insert_generation(&new_gen("old"), t0()).unwrap();
-    let mut hi = new_gen("urgent");
-    hi.priority = 5;
-    let urgent = store.insert_generation(&hi, t0() + secs(10)).unwrap();
-    let young = store
-        .insert_generation(&new_gen("young"), t0() + secs(5))
-        .unwrap();
-    let later = store
-        .insert_generation(&new_gen("later"), t0() + secs(1))
-        .unwrap();
-    store
-        .update_generation(later.id, |g| g.next_attempt_at = Some(t0() + secs(100)))
-        .unwrap();
-    let claimed = store
-        .insert_generation(&new_gen("claimed"), t0() + secs(2))
-        .unwrap();
-    let token = store.insert_token("t", "abcd", t0()).unwrap();
-    store
-        .update_generation(claimed.id, |g| g.token_id = Some(token.id))
-        .unwrap();
-    let done = store
-        .insert_generation(&new_gen("done"), t0() + secs(3))
-        .unwrap();
-    store
-        .update_generation(done.id, |g| g.status = S::Completed)
-        .unwrap();
-
-    let ids = |now, n| {
+    on_both(|store| {
+        let old = store.insert_generation(&new_gen("old"), t0()).unwrap();
+        let mut hi = new_gen("urgent");
+        hi.priority = 5;
+        let urgent = store.insert_generation(&hi, t0() + secs(10)).unwrap();
+        let young = store
+            .insert_generation(&new_gen("young"), t0() + secs(5))
+            .unwrap();
+        let later = store
+            .insert_generation(&new_gen("later"), t0() + secs(1))
+            .unwrap();
         store
-            .next_dispatchable(now, n)
-            .unwrap()
-            .iter()
-            .map(|g| g.id)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(ids(t0() + secs(50), 10), [urgent.id, old.id, young.id]);
-    assert_eq!(ids(t0() + secs(50), 2), [urgent.id, old.id]);
-    assert_eq!(
-        ids(t0() + secs(100), 10),
-        [urgent.id, old.id, later.id, young.id]
-    );
-    assert_eq!(
-        store.earliest_next_attempt().unwrap(),
-        Some(t0() + secs(100))
-    );
-    store
-        .update_generation(later.id, |g| g.next_attempt_at = None)
-        .unwrap();
-    assert_eq!(store.earliest_next_attempt().unwrap(), None);
+            .update_generation(later.id, |g| g.next_attempt_at = Some(t0() + secs(100)))
+            .unwrap();
+        let claimed = store
+            .insert_generation(&new_gen("claimed"), t0() + secs(2))
+            .unwrap();
+        let token = store.insert_token("t", "abcd", t0()).unwrap();
+        store
+            .update_generation(claimed.id, |g| g.token_id = Some(token.id))
+            .unwrap();
+        let done = store
+            .insert_generation(&new_gen("done"), t0() + secs(3))
+            .unwrap();
+        store
+            .update_generation(done.id, |g| g.status = S::Completed)
+            .unwrap();
+
+        let ids = |now, n| {
+            store
+                .next_dispatchable(now, n)
+                .unwrap()
+                .iter()
+                .map(|g| g.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(t0() + secs(50), 10), [urgent.id, old.id, young.id]);
+        assert_eq!(ids(t0() + secs(50), 2), [urgent.id, old.id]);
+        assert_eq!(
+            ids(t0() + secs(100), 10),
+            [urgent.id, old.id, later.id, young.id]
+        );
+        assert_eq!(
+            store.earliest_next_attempt().unwrap(),
+            Some(t0() + secs(100))
+        );
+        store
+            .update_generation(later.id, |g| g.next_attempt_at = None)
+            .unwrap();
+        assert_eq!(store.earliest_next_attempt().unwrap(), None);
+    });
 }
 
 #[test]
 fn in_flight_is_every_active_generation_holding_a_token() {
-    let (_dir, store) = file_store();
-    let token = store.insert_token("t", "abcd", t0()).unwrap();
-    let rows = store
-        .insert_generations(
-            &[
-                new_gen("a"),
-                new_gen("b"),
-                new_gen("c"),
-                new_gen("d"),
-                new_gen("e"),
-            ],
-            t0(),
-        )
-        .unwrap();
-    store
-        .update_generation(rows[0].id, |g| {
-            g.status = S::Processing;
-            g.token_id = Some(token.id);
-        })
-        .unwrap();
-    // Processing, but its token was removed: no owner can follow it.
-    store
-        .update_generation(rows[4].id, |g| g.status = S::Processing)
-        .unwrap();
-    store
-        .update_generation(rows[1].id, |g| {
-            g.token_id = Some(token.id);
-            g.create_sent_at = Some(t0());
-        })
-        .unwrap();
-    store
-        .update_generation(rows[3].id, |g| {
-            g.status = S::Completed;
-            g.token_id = Some(token.id);
-        })
-        .unwrap();
-    let ids: Vec<GenerationId> = store.in_flight().unwrap().iter().map(|g| g.id).collect();
-    assert_eq!(ids, [rows[0].id, rows[1].id]);
+    on_both(|store| {
+        let token = store.insert_token("t", "abcd", t0()).unwrap();
+        let rows = store
+            .insert_generations(
+                &[
+                    new_gen("a"),
+                    new_gen("b"),
+                    new_gen("c"),
+                    new_gen("d"),
+                    new_gen("e"),
+                ],
+                t0(),
+            )
+            .unwrap();
+        store
+            .update_generation(rows[0].id, |g| {
+                g.status = S::Processing;
+                g.token_id = Some(token.id);
+            })
+            .unwrap();
+        // Processing, but its token was removed: no owner can follow it.
+        store
+            .update_generation(rows[4].id, |g| g.status = S::Processing)
+            .unwrap();
+        store
+            .update_generation(rows[1].id, |g| {
+                g.token_id = Some(token.id);
+                g.create_sent_at = Some(t0());
+            })
+            .unwrap();
+        store
+            .update_generation(rows[3].id, |g| {
+                g.status = S::Completed;
+                g.token_id = Some(token.id);
+            })
+            .unwrap();
+        let ids: Vec<GenerationId> = store.in_flight().unwrap().iter().map(|g| g.id).collect();
+        assert_eq!(ids, [rows[0].id, rows[1].id]);
+    });
 }
 
 #[test]
 fn counters_stay_exact_through_inserts_updates_deletes_and_views() {
-    let (_dir, store) = file_store();
-    let rows = store
-        .insert_generations(
-            &(0..40)
-                .map(|i| new_gen(&format!("p{i}")))
-                .collect::<Vec<_>>(),
-            t0(),
-        )
-        .unwrap();
-    assert_counters_exact(&store);
-    let mut seq = store.counters().unwrap().seq;
-    assert_eq!(seq, 40);
-    for (i, g) in rows.iter().enumerate() {
-        let status = crate::model::GenerationStatus::ALL[i % 5];
-        store
-            .update_generation(g.id, |g| g.status = status)
+    on_both(|store| {
+        let rows = store
+            .insert_generations(
+                &(0..40)
+                    .map(|i| new_gen(&format!("p{i}")))
+                    .collect::<Vec<_>>(),
+                t0(),
+            )
             .unwrap();
-        seq += u64::from(i % 5 != 0);
-        if i % 3 == 0 {
-            store.mark_viewed(g.id, t0()).unwrap();
-            seq += 1;
+        assert_counters_exact(store);
+        let mut seq = store.counters().unwrap().seq;
+        assert_eq!(seq, 40);
+        for (i, g) in rows.iter().enumerate() {
+            let status = crate::model::GenerationStatus::ALL[i % 5];
+            store
+                .update_generation(g.id, |g| g.status = status)
+                .unwrap();
+            seq += u64::from(i % 5 != 0);
+            if i % 3 == 0 {
+                store.mark_viewed(g.id, t0()).unwrap();
+                seq += 1;
+            }
+            if i % 7 == 0 {
+                store.delete_generation(g.id).unwrap();
+                seq += 1;
+            }
+            assert_counters_exact(store);
         }
-        if i % 7 == 0 {
-            store.delete_generation(g.id).unwrap();
-            seq += 1;
-        }
-        assert_counters_exact(&store);
-    }
-    let c = store.counters().unwrap();
-    assert_eq!(c.seq, seq);
-    assert_eq!(c.active, c.pending + c.processing);
-    assert_eq!(
-        c.pending + c.processing + c.completed + c.failed + c.cancelled,
-        40 - 6
-    );
+        let c = store.counters().unwrap();
+        assert_eq!(c.seq, seq);
+        assert_eq!(c.active, c.pending + c.processing);
+        assert_eq!(
+            c.pending + c.processing + c.completed + c.failed + c.cancelled,
+            40 - 6
+        );
+    });
 }
 
 fn bulk_insert(store: &crate::store::Store, n: usize) {

@@ -3,16 +3,16 @@
 
 use crate::model::GenerationId;
 
-use super::{assert_counters_exact, file_store, new_gen, secs, t0};
+use super::{assert_counters_exact, file_store, new_gen, on_both, secs, t0};
 use crate::model::{GenerationStatus as S, NewGeneration};
 use crate::store::history::fts_query;
-use crate::store::{HistoryQuery, Store};
+use crate::store::{HistoryQuery, QueueStore};
 
 fn ids_of(page: &crate::store::HistoryPage) -> Vec<GenerationId> {
     page.items.iter().map(|g| g.id).collect()
 }
 
-fn search(store: &Store, text: &str) -> Vec<GenerationId> {
+fn search(store: &dyn QueueStore, text: &str) -> Vec<GenerationId> {
     let q = HistoryQuery {
         text: Some(text.to_owned()),
         ..HistoryQuery::default()
@@ -72,58 +72,63 @@ fn search_finds_words_and_word_starts_case_and_accent_insensitively_newest_first
 
 #[test]
 fn hostile_text_is_searched_as_plain_words() {
-    let (_dir, store) = file_store();
-    let hostile = [
-        r#"a "quoted" word"#,
-        "star* power",
-        "-minus NOT this",
-        "col:on prompt:x",
-        "NEAR(a b) AND OR",
-        "(unbalanced",
-        "^caret {brace} [bracket]",
-        r#"back\slash ' single"#,
-        "",
-    ];
-    for (i, p) in hostile.iter().enumerate() {
-        if !p.is_empty() {
-            store
-                .insert_generation(&new_gen(p), t0() + secs(i as i64))
-                .unwrap();
+    on_both(|store| {
+        let hostile = [
+            r#"a "quoted" word"#,
+            "star* power",
+            "-minus NOT this",
+            "col:on prompt:x",
+            "NEAR(a b) AND OR",
+            "(unbalanced",
+            "^caret {brace} [bracket]",
+            r#"back\slash ' single"#,
+            "",
+        ];
+        for (i, p) in hostile.iter().enumerate() {
+            if !p.is_empty() {
+                store
+                    .insert_generation(&new_gen(p), t0() + secs(i as i64))
+                    .unwrap();
+            }
         }
-    }
-    let plain = store
-        .insert_generation(&new_gen("an ordinary prompt"), t0() + secs(100))
-        .unwrap();
-    // Not one of these may be an FTS5 syntax error.
-    for text in hostile.iter().chain(&[
-        "\"", "\"\"", "*", "-", ":", "\"*\"", "a\"b", "AND", "OR NOT", "prompt:", "💥", "NEAR(",
-        "x\u{0}y",
-    ]) {
-        let q = HistoryQuery {
-            text: Some((*text).to_owned()),
-            ..HistoryQuery::default()
-        };
-        store
-            .history(&q)
-            .unwrap_or_else(|e| panic!("search {text:?} failed: {e}"));
-    }
-    assert_eq!(search(&store, r#""quoted""#).len(), 1);
-    assert_eq!(search(&store, "star*").len(), 1);
-    assert_eq!(search(&store, "-minus").len(), 1, "a leading - is not NOT");
-    assert_eq!(search(&store, "NOT").len(), 1, "keywords are words");
-    assert_eq!(search(&store, "prompt:x").len(), 1, "no column filter");
-    assert_eq!(
-        search(&store, "prompt").len(),
-        2,
-        "prompt:x and ordinary prompt"
-    );
-    assert_eq!(search(&store, "(unbalanced").len(), 1);
-    assert_eq!(search(&store, "ordinary")[0], plain.id);
-    assert_eq!(
-        search(&store, "*").len(),
-        hostile.len(),
-        "punctuation only is no filter"
-    );
+        let plain = store
+            .insert_generation(&new_gen("an ordinary prompt"), t0() + secs(100))
+            .unwrap();
+        // Not one of these may be an FTS5 syntax error.
+        for text in hostile.iter().chain(&[
+            "\"", "\"\"", "*", "-", ":", "\"*\"", "a\"b", "AND", "OR NOT", "prompt:", "💥",
+            "NEAR(", "x\u{0}y",
+        ]) {
+            let q = HistoryQuery {
+                text: Some((*text).to_owned()),
+                ..HistoryQuery::default()
+            };
+            store
+                .history(&q)
+                .unwrap_or_else(|e| panic!("search {text:?} failed: {e}"));
+        }
+        assert_eq!(search(&**store, r#""quoted""#).len(), 1);
+        assert_eq!(search(&**store, "star*").len(), 1);
+        assert_eq!(
+            search(&**store, "-minus").len(),
+            1,
+            "a leading - is not NOT"
+        );
+        assert_eq!(search(&**store, "NOT").len(), 1, "keywords are words");
+        assert_eq!(search(&**store, "prompt:x").len(), 1, "no column filter");
+        assert_eq!(
+            search(&**store, "prompt").len(),
+            2,
+            "prompt:x and ordinary prompt"
+        );
+        assert_eq!(search(&**store, "(unbalanced").len(), 1);
+        assert_eq!(search(&**store, "ordinary")[0], plain.id);
+        assert_eq!(
+            search(&**store, "*").len(),
+            hostile.len(),
+            "punctuation only is no filter"
+        );
+    });
 }
 
 #[test]
@@ -169,128 +174,129 @@ fn search_follows_prompt_changes_and_deletes() {
 
 #[test]
 fn filters_combine_and_the_cursor_pages_through_everything() {
-    let (_dir, store) = file_store();
-    let mut all = Vec::new();
-    for i in 0..60 {
-        let model = if i % 3 == 0 { "a/one" } else { "b/two" };
-        let g = store
-            .insert_generation(
-                &gen_on(
-                    model,
-                    &format!("prompt {i} {}", if i % 2 == 0 { "even" } else { "odd" }),
-                ),
-                t0() + secs(i),
-            )
-            .unwrap();
-        let status = match i % 4 {
-            0 => S::Completed,
-            1 => S::Failed,
-            2 => S::Cancelled,
-            _ => S::Pending,
-        };
-        store
-            .update_generation(g.id, |g| g.status = status)
-            .unwrap();
-        all.push((i, model, status, g.id));
-    }
-    let want = |f: &dyn Fn(i64, &str, S) -> bool| -> Vec<GenerationId> {
-        all.iter()
-            .rev()
-            .filter(|(i, m, s, _)| f(*i, m, *s))
-            .map(|x| x.3)
-            .collect()
-    };
-    // Walk a query page by page with a small limit; the pages join up exactly.
-    let walk = |q: HistoryQuery| -> Vec<GenerationId> {
-        let mut out = Vec::new();
-        let mut q = HistoryQuery { limit: 7, ..q };
-        loop {
-            let page = store.history(&q).unwrap();
-            assert!(page.items.len() <= 7);
-            out.extend(ids_of(&page));
-            match page.next_before {
-                Some(c) => q.before = Some(c),
-                None => break,
-            }
+    on_both(|store| {
+        let mut all = Vec::new();
+        for i in 0..60 {
+            let model = if i % 3 == 0 { "a/one" } else { "b/two" };
+            let g = store
+                .insert_generation(
+                    &gen_on(
+                        model,
+                        &format!("prompt {i} {}", if i % 2 == 0 { "even" } else { "odd" }),
+                    ),
+                    t0() + secs(i),
+                )
+                .unwrap();
+            let status = match i % 4 {
+                0 => S::Completed,
+                1 => S::Failed,
+                2 => S::Cancelled,
+                _ => S::Pending,
+            };
+            store
+                .update_generation(g.id, |g| g.status = status)
+                .unwrap();
+            all.push((i, model, status, g.id));
         }
-        out
-    };
-    assert_eq!(walk(HistoryQuery::default()), want(&|_, _, _| true));
-    assert_eq!(
-        walk(HistoryQuery {
-            statuses: vec![S::Failed],
-            ..HistoryQuery::default()
-        }),
-        want(&|_, _, s| s == S::Failed)
-    );
-    assert_eq!(
-        walk(HistoryQuery {
-            statuses: vec![S::Failed, S::Completed],
-            ..HistoryQuery::default()
-        }),
-        want(&|_, _, s| matches!(s, S::Failed | S::Completed))
-    );
-    for one in S::ALL {
+        let want = |f: &dyn Fn(i64, &str, S) -> bool| -> Vec<GenerationId> {
+            all.iter()
+                .rev()
+                .filter(|(i, m, s, _)| f(*i, m, *s))
+                .map(|x| x.3)
+                .collect()
+        };
+        // Walk a query page by page with a small limit; the pages join up exactly.
+        let walk = |q: HistoryQuery| -> Vec<GenerationId> {
+            let mut out = Vec::new();
+            let mut q = HistoryQuery { limit: 7, ..q };
+            loop {
+                let page = store.history(&q).unwrap();
+                assert!(page.items.len() <= 7);
+                out.extend(ids_of(&page));
+                match page.next_before {
+                    Some(c) => q.before = Some(c),
+                    None => break,
+                }
+            }
+            out
+        };
+        assert_eq!(walk(HistoryQuery::default()), want(&|_, _, _| true));
         assert_eq!(
             walk(HistoryQuery {
-                statuses: vec![one],
+                statuses: vec![S::Failed],
                 ..HistoryQuery::default()
             }),
-            want(&|_, _, s| s == one),
-            "{one}"
+            want(&|_, _, s| s == S::Failed)
         );
-    }
-    assert_eq!(
-        walk(HistoryQuery {
-            statuses: vec![S::Pending, S::Failed],
-            model: Some("b/two".into()),
-            ..HistoryQuery::default()
-        }),
-        want(&|_, m, s| m == "b/two" && matches!(s, S::Pending | S::Failed))
-    );
-    assert_eq!(
-        walk(HistoryQuery {
-            model: Some("a/one".into()),
-            ..HistoryQuery::default()
-        }),
-        want(&|_, m, _| m == "a/one")
-    );
-    assert_eq!(
-        walk(HistoryQuery {
-            model: Some("b/two".into()),
-            statuses: vec![S::Pending, S::Cancelled],
-            text: Some("even".into()),
-            ..HistoryQuery::default()
-        }),
-        want(&|i, m, s| m == "b/two" && matches!(s, S::Pending | S::Cancelled) && i % 2 == 0)
-    );
-    assert_eq!(
-        walk(HistoryQuery {
-            from: Some(t0() + secs(10)),
-            to: Some(t0() + secs(20)),
-            ..HistoryQuery::default()
-        }),
-        want(&|i, _, _| (10..20).contains(&i)),
-        "from is inclusive, to exclusive"
-    );
-    assert_eq!(
-        walk(HistoryQuery {
-            text: Some("odd".into()),
-            statuses: vec![S::Failed],
-            from: Some(t0() + secs(30)),
-            ..HistoryQuery::default()
-        }),
-        want(&|i, _, s| i % 2 == 1 && s == S::Failed && i >= 30)
-    );
-    // An exact last page says there is no next one.
-    let page = store
-        .history(&HistoryQuery {
-            limit: 60,
-            ..HistoryQuery::default()
-        })
-        .unwrap();
-    assert_eq!((page.items.len(), page.next_before), (60, None));
-    assert_eq!(store.history_models().unwrap(), ["a/one", "b/two"]);
+        assert_eq!(
+            walk(HistoryQuery {
+                statuses: vec![S::Failed, S::Completed],
+                ..HistoryQuery::default()
+            }),
+            want(&|_, _, s| matches!(s, S::Failed | S::Completed))
+        );
+        for one in S::ALL {
+            assert_eq!(
+                walk(HistoryQuery {
+                    statuses: vec![one],
+                    ..HistoryQuery::default()
+                }),
+                want(&|_, _, s| s == one),
+                "{one}"
+            );
+        }
+        assert_eq!(
+            walk(HistoryQuery {
+                statuses: vec![S::Pending, S::Failed],
+                model: Some("b/two".into()),
+                ..HistoryQuery::default()
+            }),
+            want(&|_, m, s| m == "b/two" && matches!(s, S::Pending | S::Failed))
+        );
+        assert_eq!(
+            walk(HistoryQuery {
+                model: Some("a/one".into()),
+                ..HistoryQuery::default()
+            }),
+            want(&|_, m, _| m == "a/one")
+        );
+        assert_eq!(
+            walk(HistoryQuery {
+                model: Some("b/two".into()),
+                statuses: vec![S::Pending, S::Cancelled],
+                text: Some("even".into()),
+                ..HistoryQuery::default()
+            }),
+            want(&|i, m, s| m == "b/two" && matches!(s, S::Pending | S::Cancelled) && i % 2 == 0)
+        );
+        assert_eq!(
+            walk(HistoryQuery {
+                from: Some(t0() + secs(10)),
+                to: Some(t0() + secs(20)),
+                ..HistoryQuery::default()
+            }),
+            want(&|i, _, _| (10..20).contains(&i)),
+            "from is inclusive, to exclusive"
+        );
+        assert_eq!(
+            walk(HistoryQuery {
+                text: Some("odd".into()),
+                statuses: vec![S::Failed],
+                from: Some(t0() + secs(30)),
+                ..HistoryQuery::default()
+            }),
+            want(&|i, _, s| i % 2 == 1 && s == S::Failed && i >= 30)
+        );
+        // An exact last page says there is no next one.
+        let page = store
+            .history(&HistoryQuery {
+                limit: 60,
+                ..HistoryQuery::default()
+            })
+            .unwrap();
+        assert_eq!((page.items.len(), page.next_before), (60, None));
+        assert_eq!(store.history_models().unwrap(), ["a/one", "b/two"]);
+    });
 }
 
 #[test]
@@ -368,126 +374,133 @@ fn a_search_with_many_matches_pages_exactly_like_the_plain_filter() {
 
 #[test]
 fn limit_defaults_to_100_and_caps_at_500() {
-    let (_dir, store) = file_store();
-    let news: Vec<_> = (0..600).map(|i| new_gen(&format!("p{i}"))).collect();
-    store.insert_generations(&news, t0()).unwrap();
-    let len = |limit| {
-        store
-            .history(&HistoryQuery {
-                limit,
-                ..HistoryQuery::default()
-            })
-            .unwrap()
-            .items
-            .len()
-    };
-    assert_eq!((len(0), len(100), len(1000)), (100, 100, 500));
+    on_both(|store| {
+        let news: Vec<_> = (0..600).map(|i| new_gen(&format!("p{i}"))).collect();
+        store.insert_generations(&news, t0()).unwrap();
+        let len = |limit| {
+            store
+                .history(&HistoryQuery {
+                    limit,
+                    ..HistoryQuery::default()
+                })
+                .unwrap()
+                .items
+                .len()
+        };
+        assert_eq!((len(0), len(100), len(1000)), (100, 100, 500));
+    });
 }
 
 #[test]
 fn run_time_stats_are_medians_of_the_latest_twenty_completed_per_model() {
-    let (_dir, store) = file_store();
-    for i in 0..25i64 {
-        let g = store
-            .insert_generation(&gen_on("a/one", "x"), t0() + secs(i))
+    on_both(|store| {
+        for i in 0..25i64 {
+            let g = store
+                .insert_generation(&gen_on("a/one", "x"), t0() + secs(i))
+                .unwrap();
+            // The 5 oldest took 100 s; the 20 latest 2..=21 s.
+            let took = if i < 5 { 100 } else { i - 3 };
+            store
+                .update_generation(g.id, |g| {
+                    g.status = S::Completed;
+                    g.started_at = Some(t0() + secs(1000 + i * 100));
+                    g.completed_at = Some(t0() + secs(1000 + i * 100 + took));
+                })
+                .unwrap();
+        }
+        let failed = store
+            .insert_generation(&gen_on("b/two", "y"), t0())
             .unwrap();
-        // The 5 oldest took 100 s; the 20 latest 2..=21 s.
-        let took = if i < 5 { 100 } else { i - 3 };
         store
-            .update_generation(g.id, |g| {
-                g.status = S::Completed;
-                g.started_at = Some(t0() + secs(1000 + i * 100));
-                g.completed_at = Some(t0() + secs(1000 + i * 100 + took));
-            })
+            .update_generation(failed.id, |g| g.status = S::Failed)
             .unwrap();
-    }
-    let failed = store
-        .insert_generation(&gen_on("b/two", "y"), t0())
-        .unwrap();
-    store
-        .update_generation(failed.id, |g| g.status = S::Failed)
-        .unwrap();
-    let stats = store.run_time_stats().unwrap();
-    assert_eq!(
-        stats.len(),
-        1,
-        "a model with nothing completed has no figure"
-    );
-    assert_eq!(stats[0].model_name, "a/one");
-    assert_eq!(stats[0].samples, 20);
-    assert_eq!(stats[0].median_seconds, 11.5);
+        let stats = store.run_time_stats().unwrap();
+        assert_eq!(
+            stats.len(),
+            1,
+            "a model with nothing completed has no figure"
+        );
+        assert_eq!(stats[0].model_name, "a/one");
+        assert_eq!(stats[0].samples, 20);
+        assert_eq!(stats[0].median_seconds, 11.5);
+    });
 }
 
 #[test]
 fn clear_finished_deletes_only_viewed_finished_rows_and_returns_their_files() {
-    let (_dir, store) = file_store();
-    let mut ids = Vec::new();
-    for (i, (status, viewed)) in [
-        (S::Completed, true),
-        (S::Completed, false),
-        (S::Failed, true),
-        (S::Cancelled, true),
-        (S::Pending, true),
-        (S::Processing, true),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let g = store
-            .insert_generation(&new_gen(&format!("p{i}")), t0())
-            .unwrap();
-        store
-            .update_generation(g.id, |g| {
-                g.status = status;
-                g.viewed = viewed;
-                g.output_files = vec![format!("outputs/{}/0.png", g.id)];
-            })
-            .unwrap();
-        ids.push(g.id);
-    }
-    let mut gone: Vec<GenerationId> = store
-        .delete_finished_viewed()
-        .unwrap()
+    on_both(|store| {
+        let mut ids = Vec::new();
+        for (i, (status, viewed)) in [
+            (S::Completed, true),
+            (S::Completed, false),
+            (S::Failed, true),
+            (S::Cancelled, true),
+            (S::Pending, true),
+            (S::Processing, true),
+        ]
         .into_iter()
-        .map(|r| {
-            assert_eq!(r.output_files, [format!("outputs/{}/0.png", r.id)]);
-            r.id
-        })
-        .collect();
-    gone.sort();
-    let mut want = vec![ids[0], ids[2], ids[3]];
-    want.sort();
-    assert_eq!(gone, want);
-    assert_eq!(store.counters().unwrap().completed, 1);
-    assert_counters_exact(&store);
-    assert!(search(&store, "p0").is_empty(), "the search index follows");
+        .enumerate()
+        {
+            let g = store
+                .insert_generation(&new_gen(&format!("p{i}")), t0())
+                .unwrap();
+            store
+                .update_generation(g.id, |g| {
+                    g.status = status;
+                    g.viewed = viewed;
+                    g.output_files = vec![format!("outputs/{}/0.png", g.id)];
+                })
+                .unwrap();
+            ids.push(g.id);
+        }
+        let mut gone: Vec<GenerationId> = store
+            .delete_finished_viewed()
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r.output_files, [format!("outputs/{}/0.png", r.id)]);
+                r.id
+            })
+            .collect();
+        gone.sort();
+        let mut want = vec![ids[0], ids[2], ids[3]];
+        want.sort();
+        assert_eq!(gone, want);
+        assert_eq!(store.counters().unwrap().completed, 1);
+        assert_counters_exact(store);
+        assert!(
+            search(&**store, "p0").is_empty(),
+            "the search index follows"
+        );
+    });
 }
 
 #[test]
 fn retention_deletes_finished_rows_older_than_the_cutoff() {
-    let (_dir, store) = file_store();
-    let old = store.insert_generation(&new_gen("old"), t0()).unwrap();
-    let recent = store.insert_generation(&new_gen("recent"), t0()).unwrap();
-    let waiting = store.insert_generation(&new_gen("waiting"), t0()).unwrap();
-    store
-        .update_generation(old.id, |g| {
-            g.status = S::Failed;
-            g.completed_at = Some(t0() + secs(10));
-        })
-        .unwrap();
-    store
-        .update_generation(recent.id, |g| {
-            g.status = S::Completed;
-            g.completed_at = Some(t0() + secs(100));
-        })
-        .unwrap();
-    let gone = store.delete_finished_before(t0() + secs(50)).unwrap();
-    assert_eq!(gone.iter().map(|r| r.id).collect::<Vec<_>>(), [old.id]);
-    assert!(store.get_generation(recent.id).unwrap().is_some());
-    assert!(
-        store.get_generation(waiting.id).unwrap().is_some(),
-        "pending stays"
-    );
+    on_both(|store| {
+        let old = store.insert_generation(&new_gen("old"), t0()).unwrap();
+        let recent = store.insert_generation(&new_gen("recent"), t0()).unwrap();
+        let waiting = store.insert_generation(&new_gen("waiting"), t0()).unwrap();
+        store
+            .update_generation(old.id, |g| {
+                g.status = S::Failed;
+                g.completed_at = Some(t0() + secs(10));
+            })
+            .unwrap();
+        store
+            .update_generation(recent.id, |g| {
+                g.status = S::Completed;
+                g.completed_at = Some(t0() + secs(100));
+            })
+            .unwrap();
+        let gone = store.delete_finished_before(t0() + secs(50)).unwrap();
+        assert_eq!(gone.iter().map(|r| r.id).collect::<Vec<_>>(), [old.id]);
+        assert!(store.get_generation(recent.id).unwrap().is_some());
+        assert!(
+            store.get_generation(waiting.id).unwrap().is_some(),
+            "pending stays"
+        );
+    });
 }
 
 #[test]

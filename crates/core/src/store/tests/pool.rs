@@ -8,9 +8,9 @@ use chrono::Utc;
 
 use crate::model::GenerationId;
 
-use super::{file_store, new_gen, secs, t0};
+use super::{file_store, new_gen, on_both, secs, t0};
 use crate::model::{GenerationStatus as S, Token};
-use crate::store::{ClaimOutcome, RequestOutcome, Store, StoreError};
+use crate::store::{ClaimOutcome, QueueStore, RequestOutcome, Store, StoreError};
 use crate::wait::{WaitCode, WaitReason};
 
 fn claimed(outcome: ClaimOutcome) -> Token {
@@ -27,8 +27,8 @@ fn waited(outcome: ClaimOutcome) -> (WaitCode, Option<chrono::DateTime<Utc>>) {
     }
 }
 
-fn pending(store: &Store) -> GenerationId {
-    store.insert_generation(&new_gen("p"), t0()).unwrap().id
+fn pending(store: &dyn QueueStore) -> GenerationId {
+    store.insert_generations(&[new_gen("p")], t0()).unwrap()[0].id
 }
 
 fn finish(store: &Store, id: GenerationId) {
@@ -90,61 +90,64 @@ fn least_recently_used_first_then_fewest_requests() {
 
 #[test]
 fn cooled_down_token_returns_after_its_cooldown() {
-    let (_dir, store) = file_store();
-    let a = store.insert_token("a", "aaaa", t0()).unwrap();
-    let b = store.insert_token("b", "bbbb", t0()).unwrap();
-    store.set_cooldown(a.id, t0() + secs(60)).unwrap();
-    store.set_cooldown(b.id, t0() + secs(30)).unwrap();
-    let g = pending(&store);
-    let (reason, until) = waited(store.claim_token(g, t0()).unwrap());
-    assert_eq!(
-        (reason, until),
-        (WaitCode::CoolingDown, Some(t0() + secs(30)))
-    );
-    assert_eq!(store.get_generation(g).unwrap().unwrap().token_id, None);
-    assert_eq!(
-        claimed(store.claim_token(g, t0() + secs(30)).unwrap()).id,
-        b.id
-    );
-    let g2 = pending(&store);
-    // b is busy now (cap 1), a still cools: the wait names a's end.
-    let (reason, until) = waited(store.claim_token(g2, t0() + secs(31)).unwrap());
-    assert_eq!(
-        (reason, until),
-        (WaitCode::CoolingDown, Some(t0() + secs(60)))
-    );
-    assert_eq!(
-        claimed(store.claim_token(g2, t0() + secs(61)).unwrap()).id,
-        a.id
-    );
+    on_both(|store| {
+        let a = store.insert_token("a", "aaaa", t0()).unwrap();
+        let b = store.insert_token("b", "bbbb", t0()).unwrap();
+        store.set_cooldown(a.id, t0() + secs(60)).unwrap();
+        store.set_cooldown(b.id, t0() + secs(30)).unwrap();
+        let g = pending(&**store);
+        let (reason, until) = waited(store.claim_token(g, t0()).unwrap());
+        assert_eq!(
+            (reason, until),
+            (WaitCode::CoolingDown, Some(t0() + secs(30)))
+        );
+        assert_eq!(store.get_generation(g).unwrap().unwrap().token_id, None);
+        assert_eq!(
+            claimed(store.claim_token(g, t0() + secs(30)).unwrap()).id,
+            b.id
+        );
+        let g2 = pending(&**store);
+        // b is busy now (cap 1), a still cools: the wait names a's end.
+        let (reason, until) = waited(store.claim_token(g2, t0() + secs(31)).unwrap());
+        assert_eq!(
+            (reason, until),
+            (WaitCode::CoolingDown, Some(t0() + secs(60)))
+        );
+        assert_eq!(
+            claimed(store.claim_token(g2, t0() + secs(61)).unwrap()).id,
+            a.id
+        );
+    });
 }
 
 #[test]
 fn disabled_tokens_are_skipped() {
-    let (_dir, store) = file_store();
-    let a = store.insert_token("a", "aaaa", t0()).unwrap();
-    let b = store.insert_token("b", "bbbb", t0() + secs(1)).unwrap();
-    store.disable_token(a.id, "401", t0()).unwrap();
-    let g = pending(&store);
-    assert_eq!(claimed(store.claim_token(g, t0()).unwrap()).id, b.id);
-    store.disable_token(b.id, "402", t0()).unwrap();
-    let g2 = pending(&store);
-    assert_eq!(
-        waited(store.claim_token(g2, t0()).unwrap()),
-        (WaitCode::AllDisabled, None)
-    );
-    // A generation that already holds a token keeps it, disabled or not.
-    assert_eq!(claimed(store.claim_token(g, t0()).unwrap()).id, b.id);
+    on_both(|store| {
+        let a = store.insert_token("a", "aaaa", t0()).unwrap();
+        let b = store.insert_token("b", "bbbb", t0() + secs(1)).unwrap();
+        store.disable_token(a.id, "401", t0()).unwrap();
+        let g = pending(&**store);
+        assert_eq!(claimed(store.claim_token(g, t0()).unwrap()).id, b.id);
+        store.disable_token(b.id, "402", t0()).unwrap();
+        let g2 = pending(&**store);
+        assert_eq!(
+            waited(store.claim_token(g2, t0()).unwrap()),
+            (WaitCode::AllDisabled, None)
+        );
+        // A generation that already holds a token keeps it, disabled or not.
+        assert_eq!(claimed(store.claim_token(g, t0()).unwrap()).id, b.id);
+    });
 }
 
 #[test]
 fn no_tokens_says_so() {
-    let (_dir, store) = file_store();
-    let g = pending(&store);
-    assert_eq!(
-        waited(store.claim_token(g, t0()).unwrap()),
-        (WaitCode::NoTokens, None)
-    );
+    on_both(|store| {
+        let g = pending(&**store);
+        assert_eq!(
+            waited(store.claim_token(g, t0()).unwrap()),
+            (WaitCode::NoTokens, None)
+        );
+    });
 }
 
 #[test]
@@ -188,15 +191,16 @@ fn slots_default_to_one_and_can_be_raised_to_three() {
 
 #[test]
 fn claiming_twice_returns_the_same_token() {
-    let (_dir, store) = file_store();
-    let a = store.insert_token("a", "aaaa", t0()).unwrap();
-    store.insert_token("b", "bbbb", t0()).unwrap();
-    store.set_max_concurrency(a.id, 2).unwrap();
-    let g = pending(&store);
-    let first = claimed(store.claim_token(g, t0()).unwrap());
-    let again = claimed(store.claim_token(g, t0() + secs(5)).unwrap());
-    assert_eq!(first.id, again.id);
-    assert_eq!(again.in_flight, 1);
+    on_both(|store| {
+        let a = store.insert_token("a", "aaaa", t0()).unwrap();
+        store.insert_token("b", "bbbb", t0()).unwrap();
+        store.set_max_concurrency(a.id, 2).unwrap();
+        let g = pending(&**store);
+        let first = claimed(store.claim_token(g, t0()).unwrap());
+        let again = claimed(store.claim_token(g, t0() + secs(5)).unwrap());
+        assert_eq!(first.id, again.id);
+        assert_eq!(again.in_flight, 1);
+    });
 }
 
 #[test]
@@ -233,23 +237,24 @@ fn claim_and_release_need_a_pending_generation() {
 
 #[test]
 fn mixed_busy_and_cooling_tokens_wait_for_the_cooldown() {
-    let (_dir, store) = file_store();
-    store.insert_token("a", "aaaa", t0()).unwrap();
-    store.insert_token("b", "bbbb", t0()).unwrap();
-    let g = pending(&store);
-    let busy = claimed(store.claim_token(g, t0()).unwrap());
-    let other = store
-        .list_tokens()
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id != busy.id)
-        .unwrap();
-    store.set_cooldown(other.id, t0() + secs(20)).unwrap();
-    let g2 = pending(&store);
-    assert_eq!(
-        waited(store.claim_token(g2, t0()).unwrap()),
-        (WaitCode::CoolingDown, Some(t0() + secs(20)))
-    );
+    on_both(|store| {
+        store.insert_token("a", "aaaa", t0()).unwrap();
+        store.insert_token("b", "bbbb", t0()).unwrap();
+        let g = pending(&**store);
+        let busy = claimed(store.claim_token(g, t0()).unwrap());
+        let other = store
+            .list_tokens()
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id != busy.id)
+            .unwrap();
+        store.set_cooldown(other.id, t0() + secs(20)).unwrap();
+        let g2 = pending(&**store);
+        assert_eq!(
+            waited(store.claim_token(g2, t0()).unwrap()),
+            (WaitCode::CoolingDown, Some(t0() + secs(20)))
+        );
+    });
 }
 
 #[test]

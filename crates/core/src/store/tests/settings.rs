@@ -1,21 +1,22 @@
 //! Settings: defaults, round-trip, tolerance of old and foreign values, validation.
 
-use super::file_store;
+use super::{file_store, on_both};
 use crate::settings::{
     LanguageChoice, NotifyMode, SETTINGS_KEY, Settings, SettingsError, ThemeChoice,
 };
 
 #[test]
 fn settings_default_when_nothing_is_stored() {
-    let (_dir, store) = file_store();
-    let s = store.settings().unwrap();
-    assert_eq!(s, Settings::default());
-    assert_eq!(s.notifications, NotifyMode::Unfocused);
-    assert!(s.notify_queue_finished && !s.start_paused_after_crash);
-    assert_eq!(
-        (s.output_folder, s.api_base, s.retention_days),
-        (None, None, None)
-    );
+    on_both(|store| {
+        let s = store.settings().unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.notifications, NotifyMode::Unfocused);
+        assert!(s.notify_queue_finished && !s.start_paused_after_crash);
+        assert_eq!(
+            (s.output_folder, s.api_base, s.retention_days),
+            (None, None, None)
+        );
+    });
 }
 
 #[test]
@@ -54,15 +55,16 @@ fn settings_round_trip_through_the_file() {
 
 #[test]
 fn missing_and_unknown_fields_read_as_defaults() {
-    let (_dir, store) = file_store();
-    store
-        .set_setting(SETTINGS_KEY, r#"{"theme":"light","from_the_future":1}"#)
-        .unwrap();
-    let s = store.settings().unwrap();
-    assert_eq!(s.theme, ThemeChoice::Light);
-    assert_eq!(s.notifications, NotifyMode::Unfocused);
-    store.set_setting(SETTINGS_KEY, "not json").unwrap();
-    assert_eq!(store.settings().unwrap(), Settings::default());
+    on_both(|store| {
+        store
+            .set_setting(SETTINGS_KEY, r#"{"theme":"light","from_the_future":1}"#)
+            .unwrap();
+        let s = store.settings().unwrap();
+        assert_eq!(s.theme, ThemeChoice::Light);
+        assert_eq!(s.notifications, NotifyMode::Unfocused);
+        store.set_setting(SETTINGS_KEY, "not json").unwrap();
+        assert_eq!(store.settings().unwrap(), Settings::default());
+    });
 }
 
 #[test]

@@ -1,0 +1,127 @@
+//! `genq --database-url` / `GENQUEUE_DATABASE_URL`: a team's queue in
+//! PostgreSQL (issue #15). Two data folders (two machines) on one database
+//! see one queue; the data folder's own SQLite file is left alone; the
+//! password never shows.
+//!
+//! Needs the test cluster of `scripts/with-postgres.sh`
+//! (`GENQUEUE_TEST_DATABASE_URL`; without it the test says it was skipped,
+//! under CI it fails) and the keyring of `scripts/with-keyring.sh`.
+
+mod common;
+
+use common::{Env, SCHNELL, keyring_tests_enabled, text};
+use serde_json::Value;
+
+/// A new, empty database in the test cluster (its URL, password included:
+/// never print it), or `None` when no cluster is given outside CI.
+fn fresh_database() -> Option<String> {
+    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
+        );
+        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("genqueue_cli_{}", uuid::Uuid::new_v4().simple());
+    let out = std::process::Command::new("psql")
+        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "CREATE DATABASE failed");
+    let base = url.rsplit_once('/').expect("a URL with a database").0;
+    Some(format!("{base}/{name}"))
+}
+
+/// The password of a `postgres://user:password@…` URL.
+fn password_of(url: &str) -> String {
+    let rest = url.split_once("://").unwrap().1;
+    let userinfo = rest.split_once('@').unwrap().0;
+    userinfo.split_once(':').unwrap().1.to_owned()
+}
+
+fn ids(rows: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = rows
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_data_folders_on_one_database_share_one_queue_and_the_password_never_shows() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let Some(url) = fresh_database() else { return };
+    let password = password_of(&url);
+    let mut seen = String::new();
+
+    // Machine A: tokens and work on the team's database; its engine runs them.
+    let mut a = Env::start(2).await;
+    a.database_url = Some(url.clone());
+    a.add_tokens(1).await;
+    let out = a
+        .genq(
+            &[
+                "submit",
+                "-m",
+                SCHNELL,
+                "-p",
+                "a shared lighthouse",
+                "-n",
+                "2",
+                "--wait",
+            ],
+            None,
+        )
+        .await;
+    seen += &(text(&out.stdout) + &text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let on_a = a.ls().await;
+    assert_eq!(on_a.len(), 2);
+    assert!(on_a.iter().all(|g| g["status"] == "completed"), "{on_a:?}");
+    // The images are in A's data folder, the rows are not in its SQLite file.
+    assert!(a.data_dir().join("outputs").is_dir());
+    assert!(
+        !a.data_dir().join("genqueue.db").exists(),
+        "the data folder's own store is not used"
+    );
+
+    // Machine B: another data folder, the same database: the same queue.
+    let mut b = Env::start(0).await;
+    b.database_url = Some(url.clone());
+    let on_b = b.ls().await;
+    assert_eq!(ids(&on_b), ids(&on_a), "B sees A's generations");
+    let tokens = b.ok(&["tokens", "list", "--json"]).await;
+    seen += &tokens;
+    let tokens: Value = serde_json::from_str(&tokens).unwrap();
+    assert_eq!(tokens.as_array().unwrap().len(), 2, "and the token pool");
+    // The same folder without the database: its own, empty queue.
+    b.database_url = None;
+    assert!(b.ls().await.is_empty());
+
+    // A wrong password: refused, the database named without any password.
+    let (base, db) = url.rsplit_once('/').unwrap();
+    let wrong = base.replace(&password, "not-the-password-4711");
+    b.database_url = Some(format!("{wrong}/{db}"));
+    let out = b.genq(&["ls"], None).await;
+    let err = text(&out.stderr);
+    seen += &(text(&out.stdout) + &err);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("postgres://genqueue@127.0.0.1:"), "{err}");
+    assert!(err.contains("password authentication failed"), "{err}");
+    assert!(!err.contains("not-the-password-4711"), "{err}");
+
+    // --help with the variable set does not print its value.
+    b.database_url = Some(url.clone());
+    let help = b.ok(&["--help"]).await;
+    assert!(help.contains("--database-url"), "{help}");
+    seen += &help;
+
+    assert!(
+        !seen.contains(&password),
+        "the password appeared in genq's output"
+    );
+}

@@ -1,0 +1,185 @@
+//! Two engines on one team database (issue #15): two `genq run` processes,
+//! each with its own data folder, drain one queue of 100 generations over 3
+//! tokens against replicate-sim; one is killed (SIGKILL) mid-way, and the
+//! other takes its leased work over once the leases expire. Each generation
+//! made exactly one prediction (the simulator counts the creates), and each
+//! one's image is saved in the folder of the engine that finished it.
+//!
+//! Needs `scripts/with-postgres.sh` and `scripts/with-keyring.sh` (see
+//! `database.rs`). Takes about 15–30 s.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{Env, SCHNELL, keyring_tests_enabled, text};
+use replicate_sim::SimConfig;
+use serde_json::Value;
+
+const GENERATIONS: usize = 100;
+
+/// A new, empty database in the test cluster (its URL: never print it).
+fn fresh_database() -> Option<String> {
+    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
+        );
+        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("genqueue_team_{}", uuid::Uuid::new_v4().simple());
+    let out = std::process::Command::new("psql")
+        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "CREATE DATABASE failed");
+    let base = url.rsplit_once('/').expect("a URL with a database").0;
+    Some(format!("{base}/{name}"))
+}
+
+/// `genq run` on `dir` (the team's database, `env`'s simulator), leases of 2 s.
+fn engine(env: &Env, dir: &Path) -> tokio::process::Child {
+    let mut c = env.command(&["run"]);
+    c.env("GENQUEUE_DATA_DIR", dir)
+        .env("GENQUEUE_LEASE", "2")
+        // A create cut by the kill is reconciled within seconds, not 105 s.
+        .env("GENQUEUE_CREATE_TIME_LIMIT", "5")
+        .env("GENQUEUE_CREATE_LANDING_MARGIN", "1");
+    c.spawn().expect("genq run starts")
+}
+
+/// `(generation, owner, fence)` of the leases held now (psql on `url`).
+fn held_leases(url: &str) -> Vec<(String, String, i64)> {
+    let out = std::process::Command::new("psql")
+        .args([
+            url,
+            "-qAtc",
+            "SELECT generation_id, owner, fence FROM leases WHERE owner IS NOT NULL",
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "reading the leases failed");
+    text(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('|');
+            Some((
+                f.next()?.to_owned(),
+                f.next()?.to_owned(),
+                f.next()?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The fence of `id`'s lease now.
+fn fence_of(url: &str, id: &str) -> i64 {
+    let out = std::process::Command::new("psql")
+        .args([
+            url,
+            "-qAtc",
+            &format!("SELECT fence FROM leases WHERE generation_id = '{id}'"),
+        ])
+        .output()
+        .expect("psql runs");
+    text(&out.stdout).trim().parse().expect("a fence")
+}
+
+fn count(rows: &[Value], status: &str) -> usize {
+    rows.iter().filter(|g| g["status"] == status).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_engines_drain_one_queue_and_one_finishes_the_work_of_the_other_killed() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let Some(url) = fresh_database() else { return };
+    // Slow enough to kill an engine mid-way: boot 0.25 s, predict 0.5 s.
+    let mut config = SimConfig::fast();
+    config.timing.time_scale = 0.25;
+    let mut env = Env::start_with(3, config).await;
+    env.database_url = Some(url);
+    env.add_tokens(2).await;
+    // 50 at most per prompt: two prompts.
+    for prompt in ["a shared harbour", "a shared lighthouse"] {
+        env.ok(&["submit", "-m", SCHNELL, "-p", prompt, "-n", "50"])
+            .await;
+    }
+    let other = tempfile::tempdir().unwrap();
+    let mut a = engine(&env, env.data_dir());
+    let b = engine(&env, other.path());
+
+    // Kill A while both drive work: a third done, each engine holding leases.
+    let url = env.database_url.clone().unwrap();
+    let started = Instant::now();
+    let held = loop {
+        let rows = env.ls().await;
+        let held = held_leases(&url);
+        let owners: std::collections::HashSet<&String> = held.iter().map(|l| &l.1).collect();
+        if count(&rows, "completed") >= GENERATIONS / 3 && owners.len() == 2 {
+            break held;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no third done with both engines driving within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    a.start_kill().expect("SIGKILL");
+    let _ = a.wait().await;
+    eprintln!("killed A holding leases among {held:?}");
+
+    // B finishes everything, A's leased work included, and exits when idle.
+    let out = tokio::time::timeout(Duration::from_secs(120), b.wait_with_output())
+        .await
+        .expect("B ends within 120 s")
+        .expect("genq run");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let rows = env.ls().await;
+    assert_eq!(rows.len(), GENERATIONS);
+    assert_eq!(count(&rows, "completed"), GENERATIONS, "{rows:?}");
+    let stats = env.sim.stats();
+    assert_eq!(
+        stats.creates_total, GENERATIONS as u64,
+        "exactly one prediction per generation"
+    );
+    let (mut on_a, mut on_b) = (0, 0);
+    for g in &rows {
+        let files = g["output_files"].as_array().expect("output_files");
+        assert_eq!(files.len(), 1, "{g}");
+        let rel = files[0].as_str().unwrap();
+        if env.data_dir().join(rel).is_file() {
+            on_a += 1;
+        } else if other.path().join(rel).is_file() {
+            on_b += 1;
+        } else {
+            panic!("{rel} is in neither engine's folder");
+        }
+    }
+    eprintln!("images saved: {on_a} by A, {on_b} by B");
+    // A's leases at the kill were taken over (their fence went up by one)
+    // and their generations finished by B; B's own kept their fence.
+    let taken_over: Vec<&(String, String, i64)> = held
+        .iter()
+        .filter(|(id, _, fence)| fence_of(&url, id) == fence + 1)
+        .collect();
+    assert!(!taken_over.is_empty(), "none of A's leases was taken over");
+    let killed = &taken_over[0].1;
+    for (id, owner, _) in &held {
+        if owner == killed {
+            assert!(taken_over.iter().any(|t| &t.0 == id), "{id} was A's");
+            let g = rows
+                .iter()
+                .find(|g| g["id"] == id.as_str())
+                .expect("the row");
+            let rel = g["output_files"][0].as_str().unwrap();
+            assert!(other.path().join(rel).is_file(), "{id} finished by B");
+        }
+    }
+    assert!(on_a > 0 && on_b > 0, "both engines worked: {on_a} / {on_b}");
+    assert_eq!(on_a + on_b, GENERATIONS);
+}

@@ -1,0 +1,82 @@
+//! The engine against replicate-sim on a team's queue in PostgreSQL (issue
+//! #15): the same drain as on SQLite, with the store a fresh database in the
+//! cluster named by `GENQUEUE_TEST_DATABASE_URL` (scripts/with-postgres.sh;
+//! scripts/test-all.sh always gives one). Without it the test says it was
+//! skipped; under CI (`CI` set) it fails instead.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use genqueue_core::queue::Queue;
+use genqueue_core::replicate::ReplicateClient;
+use genqueue_core::secrets::MemorySecretStore;
+use genqueue_core::store::PgStore;
+use genqueue_tests::{World, fake_token};
+use replicate_sim::SimConfig;
+
+/// A new, empty database in the test cluster (its URL, password included:
+/// never print it), or `None` when no cluster is given outside CI.
+fn fresh_database() -> Option<String> {
+    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
+        );
+        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("genqueue_engine_{}", uuid::Uuid::new_v4().simple());
+    let out = std::process::Command::new("psql")
+        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "CREATE DATABASE failed");
+    let base = url.rsplit_once('/').expect("a URL with a database").0;
+    Some(format!("{base}/{name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_tokens_drain_sixty_generations_on_postgresql() {
+    let Some(url) = fresh_database() else { return };
+    let mut w = World::builder(SimConfig::fast(), (0..3).map(|_| fake_token()).collect())
+        .build()
+        .await
+        .expect("test world");
+    // The same world, its queue on PostgreSQL instead of the folder's SQLite file.
+    let store = PgStore::open(&url).expect("PostgreSQL store");
+    let client = ReplicateClient::new(&w.sim.base_url())
+        .unwrap()
+        .with_timeout(Duration::from_secs(3))
+        .with_create_timeout(Duration::from_secs(3));
+    w.queue = Queue::on_store(
+        w.dir.path().to_owned(),
+        Arc::new(store),
+        client,
+        Arc::new(MemorySecretStore::new()),
+    );
+    w.token_ids.clear();
+    for (i, t) in w.tokens.clone().iter().enumerate() {
+        let (tok, _) = w.queue.add_token(&format!("token {i}"), t).await.unwrap();
+        w.token_ids.push(tok.id);
+    }
+    w.start();
+    let ids = w.submit_seeded("a lighthouse on postgres, take", 60);
+    let rows = w.wait_terminal(&ids, Duration::from_secs(180)).await;
+    for g in &rows {
+        assert_eq!(
+            g.status,
+            genqueue_core::model::GenerationStatus::Completed,
+            "{g:?}"
+        );
+        genqueue_tests::assert_files(&w, g, 1);
+    }
+    let stats = w.sim.stats();
+    assert_eq!(stats.creates_total, 60, "one prediction per generation");
+    for t in w.queue.tokens().unwrap() {
+        assert_eq!(t.in_flight, 0, "no slot stays claimed");
+        assert!(t.request_count > 0, "{} carried none of the work", t.label);
+    }
+    let c = w.queue.counters().unwrap();
+    assert_eq!((c.completed, c.active, c.unviewed), (60, 0, 60));
+    w.stop().await;
+}
