@@ -1,10 +1,11 @@
-//! The event bridge: the queue's events go to the window (`queue-event`),
+//! The event bridge: the queue's events go to the window (`queue-events`,
+//! batched by `event_batch.rs`),
 //! the tray (count, icon, menu, tooltip) and the notifications (`notify.rs`): a generation ended, and
 //! the whole queue finished, as the `notifications` and
 //! `notify_queue_finished` settings say (read at each notification, so a
 //! change applies at once).
 //!
-//! The window never polls: it loads once, then follows `queue-event`.
+//! The window never polls: it loads once, then follows `queue-events`.
 
 use std::time::Duration;
 
@@ -18,14 +19,16 @@ use genqueue_core::store::ListQuery;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::event_batch::{EventBatch, WINDOW_BATCH};
 use crate::notify::{Notice, Target};
 
 use crate::state::AppState;
 use crate::texts::{Lang, Texts};
 use crate::window::{NAVIGATE_EVENT, Navigate};
 
-/// Name of the event carrying every queue change to the window.
-pub const QUEUE_EVENT: &str = "queue-event";
+/// Name of the event carrying every queue change to the window: a JSON
+/// array of queue events, oldest first (see `event_batch.rs`).
+pub const QUEUE_EVENTS: &str = "queue-events";
 /// Tray refreshes are coalesced to at most one per this interval.
 const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
 /// Generations listed in the tray menu.
@@ -55,17 +58,19 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let mut tray_due: Option<tokio::time::Instant> = None;
     let mut endings = Endings::new(queue.counters().map(|c| c.active > 0).unwrap_or(false));
     let mut budget = crate::budget_notice::BudgetNotice::default();
+    let mut batch = EventBatch::new(WINDOW_BATCH);
+    let send = |batch: &mut EventBatch<Event>| {
+        let events = batch.take(std::time::Instant::now());
+        if !events.is_empty() {
+            let _ = app.emit(QUEUE_EVENTS, &events);
+        }
+    };
     loop {
-        let sleep = async {
-            match tray_due {
-                Some(t) => tokio::time::sleep_until(t).await,
-                None => std::future::pending().await,
-            }
-        };
+        let sleep = sleep_until(tray_due);
+        let batch_due = sleep_until(batch.due().map(tokio::time::Instant::from_std));
         tokio::select! {
             ev = rx.recv() => match ev {
                 Ok(ev) => {
-                    let _ = app.emit(QUEUE_EVENT, &ev);
                     match endings.on_event(&ev) {
                         Some(Decision::Ended(g)) => notify_end(app, queue, &g),
                         Some(Decision::QueueFinished(run)) => notify_queue_finished(app, queue, &run),
@@ -77,19 +82,36 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
                     if matches!(ev, Event::CountersChanged(_) | Event::QueueChanged { .. }) && tray_due.is_none() {
                         tray_due = Some(tokio::time::Instant::now() + TRAY_DEBOUNCE);
                     }
+                    batch.push(ev);
+                    if batch.ready(std::time::Instant::now()) {
+                        send(&mut batch);
+                    }
                 }
                 Err(RecvError::Lagged(n)) => {
+                    send(&mut batch);
                     tracing::warn!(missed = n, "the window fell behind the queue's events; it reloads");
                     let _ = app.emit(NAVIGATE_EVENT, Navigate { path: String::new() });
                     tray_due = Some(tokio::time::Instant::now());
                 }
-                Err(RecvError::Closed) => return,
+                Err(RecvError::Closed) => {
+                    send(&mut batch);
+                    return;
+                }
             },
+            _ = batch_due => send(&mut batch),
             _ = sleep => {
                 tray_due = None;
                 refresh_tray(app, queue);
             }
         }
+    }
+}
+
+/// Sleeps until `t`; for ever when there is none.
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }
 

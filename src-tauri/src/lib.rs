@@ -15,6 +15,7 @@ pub mod budget_notice;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod event_batch;
 pub mod ipc;
 pub mod logging;
 pub mod notify;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod telegram;
 pub mod texts;
 pub mod tray;
+pub mod webkit_env;
 pub mod window;
 
 use std::sync::Arc;
@@ -39,6 +41,7 @@ pub const API_BASE_ENV: &str = "REPLICATE_API_BASE";
 
 /// Builds and runs the app until the user quits.
 pub fn run() {
+    webkit_env::prefer_cpu_painting();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch focuses the first window instead.

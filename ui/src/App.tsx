@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect } from "react";
+import { lazy, memo, Suspense, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { HashRouter, Navigate, Route, Routes, useNavigate } from "react-router";
 import { onNavigate } from "./backend";
@@ -69,6 +69,15 @@ export function AppShell() {
       </>
     );
   }
+  return <MainWindow />;
+}
+
+/**
+ * The header and the pages. Memoized (it has no props): a token's counters
+ * changing re-renders AppShell, not the page under it (issue #12: the Create
+ * form must not render again at every request counted during a run).
+ */
+const MainWindow = memo(function MainWindow() {
   return (
     <>
       <NavigationFollower />
@@ -95,7 +104,7 @@ export function AppShell() {
       </main>
     </>
   );
-}
+});
 
 export function Providers({ children }: { children: React.ReactNode }) {
   return (

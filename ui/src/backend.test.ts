@@ -1,6 +1,8 @@
+import { emit } from "@tauri-apps/api/event";
 import { describe, expect, it } from "vitest";
 import { fakeBackend } from "./test-utils";
-import { backend, BackendError, fileUrl, isAbsolutePath, joinDataPath, toBackendError } from "./backend";
+import { backend, BackendError, fileUrl, isAbsolutePath, joinDataPath, onQueueEvent, QUEUE_EVENTS, toBackendError } from "./backend";
+import type { QueueEvent } from "./bindings";
 
 describe("backend", () => {
   it("turns a command's {code, message} into a BackendError", async () => {
@@ -33,5 +35,22 @@ describe("backend", () => {
     await backend.appInfo();
     const rel = fake.generations.get("gen_0003")!.output_files[0];
     expect(fileUrl(rel)).toMatch(/^data:image\//);
+  });
+
+  it("hands each event of a queue-events batch to the listener, in order, and none after it stops", async () => {
+    const fake = fakeBackend("ready");
+    const [a, b] = [...fake.generations.values()].map((g) => g.id);
+    const seen: string[] = [];
+    const stop = onQueueEvent((e) => seen.push(e.type === "generation_removed" ? e.data.id : e.type));
+    await new Promise((r) => setTimeout(r, 0)); // the listener registers
+    const batch: QueueEvent[] = [
+      { type: "generation_removed", data: { id: a } },
+      { type: "generation_removed", data: { id: b } },
+    ];
+    await emit(QUEUE_EVENTS, batch);
+    expect(seen).toEqual([a, b]);
+    stop();
+    await emit(QUEUE_EVENTS, batch);
+    expect(seen).toEqual([a, b]);
   });
 });

@@ -7,8 +7,12 @@ import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm
 
 export type { ModelForm, TokenWithAccount };
 
-/** The Tauri event that carries every `QueueEvent`. */
-export const QUEUE_EVENT = "queue-event";
+/**
+ * The Tauri event that carries every `QueueEvent`: an array of them, oldest
+ * first (the Rust side sends at most one such message per 50 ms, so a storm
+ * of changes is one script and one render, not hundreds; `event_batch.rs`).
+ */
+export const QUEUE_EVENTS = "queue-events";
 
 /** A command failed; `code` is for branching, `message` is for people. */
 export class BackendError extends Error implements ErrorPayload {
@@ -141,18 +145,22 @@ export const backend = {
 /** tauri-plugin-opener's command that opens a link. */
 export const OPEN_URL = "plugin:opener|open_url";
 
-/** Follows the queue; returns a function that stops listening. */
+/** Follows the queue, one event at a time, in order; returns a function that stops listening. */
 export function onQueueEvent(handler: (event: QueueEvent) => void): () => void {
   let stopped = false;
   let unlisten: (() => void) | null = null;
-  listen<QueueEvent>(QUEUE_EVENT, (event) => {
-    if (!stopped) handler(event.payload);
+  listen<QueueEvent[]>(QUEUE_EVENTS, (message) => {
+    // One message's events run in one task: React renders once for them all.
+    for (const event of message.payload) {
+      if (stopped) return;
+      handler(event);
+    }
   }).then(
     (stop) => {
       if (stopped) stop();
       else unlisten = stop;
     },
-    (error: unknown) => console.error("queue-event listener failed", error),
+    (error: unknown) => console.error("queue-events listener failed", error),
   );
   return () => {
     stopped = true;

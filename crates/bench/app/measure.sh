@@ -3,6 +3,7 @@
 #
 #   crates/bench/app/measure.sh [--launches N] [--generations N] [--history-launches N]
 #                               [--tokens N] [--concurrency N] [--rounds 1|2] [--skip-build]
+#                               [--alt-env VAR=VALUE]
 #
 # Measures, with replicate-sim on loopback:
 #   - launch → first painted window, N launches (default 5) after one
@@ -19,7 +20,11 @@
 #     the default) as many again in the same session, to tell a leak from
 #     memory kept for reuse; then the History page opened (+10 s);
 #   - --history-launches (default 3) launches with that history in the store:
-#     launch → paint and memory at paint + 5 s again.
+#     launch → paint and memory at paint + 5 s again;
+#   - with --alt-env VAR=VALUE, each launch of Genqueue is followed by one
+#     with that variable set ("alt": the same binary, e.g.
+#     WEBKIT_SKIA_ENABLE_CPU_RENDERING=0 for WebKit's GPU painting), so a
+#     setting's cost is measured in the same run, beside the same bare app.
 # Prints a table; writes target/bench/app.json; keeps the raw samples, the
 # painted frames (PPM) and screenshots (PNG) in target/bench/app/.
 #
@@ -54,6 +59,7 @@ TOKENS=4
 CONCURRENCY=8
 ROUNDS=2
 SKIP_BUILD=0
+ALT_ENV=""
 
 # ---------------------------------------------------------------- inner part
 if [ "${1:-}" = "--inside-session" ]; then
@@ -189,6 +195,10 @@ if [ "${1:-}" = "--inside-session" ]; then
     stop_app
     launch start "$n"
     stop_app
+    if [ -n "$ALT_ENV" ]; then
+      launch alt "$n" "$BIN/genqueue-alt"
+      stop_app
+    fi
   done
 
   echo "== $GENERATIONS generations run by the app's engine"
@@ -294,6 +304,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --concurrency) CONCURRENCY="$2"; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
+    --alt-env) ALT_ENV="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "measure: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -315,6 +326,13 @@ mkdir -p "$BIN"
 # under the measurement.
 for b in genqueue genq replicate-sim bare-tauri; do cp -f "target/release/$b" "$BIN/$b.tmp" && mv -f "$BIN/$b.tmp" "$BIN/$b"; done
 cc -O2 -Wall -o "$BIN/paintwatch" "$HERE/paintwatch.c" -lX11 -lXext
+# The "alt" launches: the same binary with one more variable (exec keeps
+# the pid, so paintwatch and mem.py see the app itself).
+if [ -n "$ALT_ENV" ]; then
+  case "$ALT_ENV" in *=*) ;; *) echo "measure: --alt-env takes VAR=VALUE" >&2; exit 2 ;; esac
+  printf '#!/bin/sh\nexport %q\nexec "$(dirname "$0")/genqueue" "$@"\n' "$ALT_ENV" >"$BIN/genqueue-alt"
+  chmod +x "$BIN/genqueue-alt"
+fi
 
 rm -rf "$OUT/raw" "$OUT/frames" "$OUT/logs" "$OUT"/*.png
 mkdir -p "$OUT/raw" "$OUT/frames" "$OUT/logs"
@@ -355,7 +373,7 @@ load_start="$(cut -d' ' -f1 /proc/loadavg)"
 echo "== scenario 7 on DISPLAY=$DISPLAY, load $load_start, $(nproc) cores"
 mkdir -p "$tmp/xdg/data" "$tmp/xdg/cache" "$tmp/xdg/config" "$tmp/xdg/runtime"
 chmod 700 "$tmp/xdg/runtime"
-MEASURE_ARGS="LAUNCHES=$LAUNCHES GENERATIONS=$GENERATIONS HISTORY_LAUNCHES=$HISTORY_LAUNCHES TOKENS=$TOKENS CONCURRENCY=$CONCURRENCY ROUNDS=$ROUNDS"
+MEASURE_ARGS="LAUNCHES=$LAUNCHES GENERATIONS=$GENERATIONS HISTORY_LAUNCHES=$HISTORY_LAUNCHES TOKENS=$TOKENS CONCURRENCY=$CONCURRENCY ROUNDS=$ROUNDS ALT_ENV=$(printf %q "$ALT_ENV")"
 env XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache" \
   XDG_CONFIG_HOME="$tmp/xdg/config" XDG_RUNTIME_DIR="$tmp/xdg/runtime" \
   NO_AT_BRIDGE=1 MEASURE_TMP="$tmp" MEASURE_ARGS="$MEASURE_ARGS" OUT="$OUT" \
@@ -369,4 +387,4 @@ session_pid=""
 python3 "$HERE/report.py" "$OUT" "$ROOT/target/bench/app.json" \
   --started "$started" --load-start "$load_start" --load-end "$(cut -d' ' -f1 /proc/loadavg)" \
   --commit "$(git rev-parse --short HEAD)" --dirty "$(git status --porcelain -- src-tauri ui/src crates/core | wc -l)" \
-  --generations "$GENERATIONS" --tokens "$TOKENS" --concurrency "$CONCURRENCY"
+  --generations "$GENERATIONS" --tokens "$TOKENS" --concurrency "$CONCURRENCY" --alt-env "${ALT_ENV:--}"

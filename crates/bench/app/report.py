@@ -78,6 +78,7 @@ def main(argv):
     start = launches(raw, "start")
     bare = launches(raw, "bare")
     hist = launches(raw, "history")
+    alt = launches(raw, "alt")
     run0 = launches(raw, "run")
     series = [json.loads(l) for l in open(f"{raw}/run-series.jsonl") if l.strip()]
     run = load(f"{raw}/run.json")
@@ -119,6 +120,7 @@ def main(argv):
         "launch_empty_history": group(start),
         "bare_tauri": group(bare),
         "launch_with_history": group(hist),
+        "alt_launches": None if not alt else {"env": opts.get("--alt-env"), **group(alt)},
         "run": {
             **run,
             "memory_at_run_start": run0[0]["memory"] if run0 else None,
@@ -167,6 +169,18 @@ def main(argv):
         by = bare[len(bare) // 2]["memory"]["by_process"]
         for comm, pb in sorted(by.items()):
             row(f"  bare Tauri after start: {comm} RSS / PSS", f"{pb['rss_mib']:.1f} / {pb['pss_mib']:.1f}", "MiB", "")
+    if alt:
+        a = result["alt_launches"]
+        env = opts.get("--alt-env")
+        d(a, "first_paint_ms", "ms", f"with {env}: launch → first painted window")
+        d(a, "pss_mib", "MiB", f"with {env}: PSS after start (all processes)", fmt="{:.1f}")
+        if a.get("pss_mib") and b.get("pss_mib"):
+            r = a["pss_mib"]["median"] / b["pss_mib"]["median"]
+            result["alt_pss_ratio_to_bare"] = r
+            row(f"with {env}: PSS ÷ bare Tauri (medians)", f"{r:.3f}", "×", "")
+        by = alt[len(alt) // 2]["memory"]["by_process"]
+        for comm, pb in sorted(by.items()):
+            row(f"  with {env}, after start: {comm} RSS / PSS", f"{pb['rss_mib']:.1f} / {pb['pss_mib']:.1f}", "MiB", "")
     if warm:
         row("warm-up launch → first paint (not in the median)", f"{warm[0]['t_first_text_ms']:.0f}", "ms", "")
     if start:

@@ -6,7 +6,7 @@ import { Link } from "react-router";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
 import type { BatchSummary } from "../bindings";
-import { useGenerations } from "../context/GenerationsContext";
+import { useGenerationActions } from "../context/GenerationsContext";
 import { useQueueEta } from "../context/QueueContext";
 import { isActive } from "../lib/generation";
 import { formatEta } from "../lib/time";
@@ -68,7 +68,7 @@ export function useBatch(batchId: string | null) {
 export function BatchPanel({ batchId, currentId }: { batchId: string; currentId: string }) {
   const { t } = useTranslation();
   const { batch, members, error: loadError } = useBatch(batchId);
-  const { noteCreated } = useGenerations();
+  const { noteCreated } = useGenerationActions();
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -25,7 +25,15 @@ export type GenerationsContextValue = {
   loadError: BackendError | null;
 };
 
+/** What a page does to the generations, without their rows and counters. */
+export type GenerationActions = Pick<GenerationsContextValue, "noteCreated" | "markAsViewed" | "markAllViewed">;
+
 const GenerationsContext = createContext<GenerationsContextValue | null>(null);
+// Apart, and never changing: a page that only creates or marks viewed (the
+// Create form, a result) does not render again at each queue event
+// (issue #12: 1,000 generations passing must not re-render the form
+// thousands of times).
+const GenerationActionsContext = createContext<GenerationActions | null>(null);
 
 export function GenerationsProvider({ children }: { children: ReactNode }) {
   const [state, dispatch] = useReducer(generationsReducer, initialGenerationsState);
@@ -86,11 +94,23 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
     () => ({ ...viewOf(state, newestFirst), noteCreated, markAsViewed, markAllViewed, loaded: state.loaded, loadError }),
     [state, noteCreated, markAsViewed, markAllViewed, loadError],
   );
-  return <GenerationsContext.Provider value={value}>{children}</GenerationsContext.Provider>;
+  const actions = useMemo<GenerationActions>(() => ({ noteCreated, markAsViewed, markAllViewed }), [noteCreated, markAsViewed, markAllViewed]);
+  return (
+    <GenerationActionsContext.Provider value={actions}>
+      <GenerationsContext.Provider value={value}>{children}</GenerationsContext.Provider>
+    </GenerationActionsContext.Provider>
+  );
 }
 
 export function useGenerations(): GenerationsContextValue {
   const value = useContext(GenerationsContext);
   if (!value) throw new Error("useGenerations() outside <GenerationsProvider>");
+  return value;
+}
+
+/** `noteCreated`, `markAsViewed`, `markAllViewed`: the same functions for the life of the provider. */
+export function useGenerationActions(): GenerationActions {
+  const value = useContext(GenerationActionsContext);
+  if (!value) throw new Error("useGenerationActions() outside <GenerationsProvider>");
   return value;
 }

@@ -10,7 +10,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { DeadlineFields, deadlinesOf, type DeadlineTexts } from "../components/DeadlineFields";
 import { SettingsForm } from "../components/SettingsForm";
-import { useGenerations } from "../context/GenerationsContext";
+import { useGenerationActions } from "../context/GenerationsContext";
 import { useSettings } from "../context/SettingsContext";
 import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
 import { useModelForm } from "../lib/useModelForm";
@@ -46,7 +46,7 @@ export function CreatePage() {
   const [deadlineTexts, setDeadlineTexts] = useState<DeadlineTexts>({ start: "", run: "" });
   const [deadlineErrors, setDeadlineErrors] = useState<{ start?: true; run?: true }>({});
   const { settings } = useSettings();
-  const { noteCreated } = useGenerations();
+  const { noteCreated } = useGenerationActions();
   const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 

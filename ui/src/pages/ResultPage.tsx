@@ -10,7 +10,7 @@ import { CostFact } from "../components/CostFact";
 import { SettingsList, StatusPanel, TimesList } from "../components/GenerationFacts";
 import { CopyIcon, FolderIcon, RetryIcon, StopIcon, TrashIcon } from "../components/icons";
 import { OutputImages } from "../components/OutputImages";
-import { useGenerations } from "../context/GenerationsContext";
+import { useGenerationActions } from "../context/GenerationsContext";
 import { carryForm } from "../lib/carriedInput";
 import { UseAsInputButton } from "../components/UseAsInput";
 import { rejectedFields } from "../lib/schemaValues";
@@ -22,7 +22,7 @@ export function ResultPage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
   const navigate = useNavigate();
-  const { noteCreated, markAsViewed } = useGenerations();
+  const { noteCreated, markAsViewed } = useGenerationActions();
   const { generation: g, error: loadError, replace } = useGeneration(id);
   const [error, setError] = useState<BackendError | null>(null);
   const [note, setNote] = useState<string | null>(null);
