@@ -55,6 +55,20 @@ export async function closeApp() {
   await shot("last").catch(() => {});
   await browser.deleteSession().catch(() => {});
   browser = undefined;
+  // The session ends before the app has quit: an app launched meanwhile
+  // finds the old one's single-instance name still on the bus and hands its
+  // arguments to a process that no longer answers. Wait until it is gone.
+  const deadline = Date.now() + 30_000;
+  while (await singleInstanceRunning()) {
+    if (Date.now() > deadline) throw new Error("the app still holds its single-instance name 30 s after its session ended");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Whether a Genqueue instance holds its single-instance name on the session bus. */
+async function singleInstanceRunning() {
+  const { stdout } = await execFile("dbus-send", ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"]);
+  return stdout.includes('"app.genqueue.desktop.SingleInstance');
 }
 
 export function shotName(name) {
