@@ -78,6 +78,14 @@ export function shotName(name) {
 
 export async function shot(name) {
   const file = `${shotName(name)}.png`;
+  // Two animation frames first (at most 500 ms: a hidden window gets none),
+  // so that what the page just loaded is painted in the picture.
+  await browser
+    .executeAsync((done) => {
+      setTimeout(done, 500);
+      requestAnimationFrame(() => requestAnimationFrame(() => done()));
+    })
+    .catch(() => {});
   await browser.saveScreenshot(file);
   return file;
 }

@@ -98,7 +98,10 @@ const HistoryRow = memo(function HistoryRow({
           <time dateTime={g.created_at}>{formatWhen(g.created_at)}</time>
         </span>
       </Link>
-      <UseAsInputButton files={g.output_files} compact />
+      {/* A slot of the button's width in every row, so the columns line up with or without it. */}
+      <span className="history-use-slot">
+        <UseAsInputButton files={g.output_files} compact />
+      </span>
     </>
   );
 });
