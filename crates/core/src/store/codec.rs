@@ -41,7 +41,29 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
-fn bad(row: &Row<'_>, col: &str, what: &str, raw: &str) -> rusqlite::Error {
+/// A column as a reader names it: by name (`"id"`, looked up in the row on each read),
+/// or by position in a select list (an enum made by `generation_rows::column_list!`,
+/// no lookup), with its name for error messages. Both stores' rows take either.
+pub(crate) trait Col: Copy {
+    type Index: rusqlite::RowIndex + tokio_postgres::row::RowIndex + std::fmt::Display;
+    /// What the driver is given.
+    fn index(self) -> Self::Index;
+    /// The column's name, for messages.
+    fn name(self) -> &'static str;
+}
+
+impl Col for &'static str {
+    type Index = &'static str;
+    fn index(self) -> &'static str {
+        self
+    }
+    fn name(self) -> &'static str {
+        self
+    }
+}
+
+fn bad(row: &Row<'_>, col: impl Col, what: &str, raw: &str) -> rusqlite::Error {
+    let col = col.name();
     let idx = row.as_ref().column_index(col).unwrap_or(0);
     // `raw` is database content, never a secret (no secret is stored).
     let shown: String = raw.chars().take(80).collect();
@@ -52,56 +74,59 @@ fn bad(row: &Row<'_>, col: &str, what: &str, raw: &str) -> rusqlite::Error {
     )
 }
 
-fn parse_ts(row: &Row<'_>, col: &str, raw: &str) -> rusqlite::Result<DateTime<Utc>> {
+fn parse_ts(row: &Row<'_>, col: impl Col, raw: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| bad(row, col, "not an RFC 3339 timestamp:", raw))
 }
 
 /// Reads a non-null timestamp column.
-pub(crate) fn get_ts(row: &Row<'_>, col: &str) -> rusqlite::Result<DateTime<Utc>> {
-    let raw: String = row.get(col)?;
+pub(crate) fn get_ts(row: &Row<'_>, col: impl Col) -> rusqlite::Result<DateTime<Utc>> {
+    let raw: String = row.get(col.index())?;
     parse_ts(row, col, &raw)
 }
 
 /// Reads a nullable timestamp column.
-pub(crate) fn get_opt_ts(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let raw: Option<String> = row.get(col)?;
+pub(crate) fn get_opt_ts(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let raw: Option<String> = row.get(col.index())?;
     raw.map(|r| parse_ts(row, col, &r)).transpose()
 }
 
-fn parse_uuid(row: &Row<'_>, col: &str, raw: &str) -> rusqlite::Result<Uuid> {
+fn parse_uuid(row: &Row<'_>, col: impl Col, raw: &str) -> rusqlite::Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| bad(row, col, "not a UUID:", raw))
 }
 
 /// Reads a non-null UUID column.
-pub(crate) fn get_uuid<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<T> {
-    let raw: String = row.get(col)?;
+pub(crate) fn get_uuid<T: From<Uuid>>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<T> {
+    let raw: String = row.get(col.index())?;
     parse_uuid(row, col, &raw).map(T::from)
 }
 
 /// Reads a nullable UUID column.
-pub(crate) fn get_opt_uuid<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<T>> {
-    let raw: Option<String> = row.get(col)?;
+pub(crate) fn get_opt_uuid<T: From<Uuid>>(
+    row: &Row<'_>,
+    col: impl Col,
+) -> rusqlite::Result<Option<T>> {
+    let raw: Option<String> = row.get(col.index())?;
     raw.map(|r| parse_uuid(row, col, &r).map(T::from))
         .transpose()
 }
 
 /// Reads a JSON text column into `T`.
-pub(crate) fn get_json<T: DeserializeOwned>(row: &Row<'_>, col: &str) -> rusqlite::Result<T> {
-    let raw: String = row.get(col)?;
+pub(crate) fn get_json<T: DeserializeOwned>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<T> {
+    let raw: String = row.get(col.index())?;
     serde_json::from_str(&raw).map_err(|_| bad(row, col, "not the expected JSON:", &raw))
 }
 
 /// Reads a non-negative integer column as `u64`.
-pub(crate) fn get_u64(row: &Row<'_>, col: &str) -> rusqlite::Result<u64> {
-    let v: i64 = row.get(col)?;
+pub(crate) fn get_u64(row: &Row<'_>, col: impl Col) -> rusqlite::Result<u64> {
+    let v: i64 = row.get(col.index())?;
     u64::try_from(v).map_err(|_| bad(row, col, "negative count:", &v.to_string()))
 }
 
 /// Reads a non-negative integer column as `u32`.
-pub(crate) fn get_u32(row: &Row<'_>, col: &str) -> rusqlite::Result<u32> {
-    let v: i64 = row.get(col)?;
+pub(crate) fn get_u32(row: &Row<'_>, col: impl Col) -> rusqlite::Result<u32> {
+    let v: i64 = row.get(col.index())?;
     u32::try_from(v).map_err(|_| bad(row, col, "out of range:", &v.to_string()))
 }
 

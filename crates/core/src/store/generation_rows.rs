@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 
 use super::StoreError;
 use super::codec::{
-    get_json, get_opt_ts, get_opt_uuid, get_ts, get_u32, get_u64, get_uuid, json, opt_ts, to_ms,
-    ts, uuid_text,
+    Col, get_json, get_opt_ts, get_opt_uuid, get_ts, get_u32, get_u64, get_uuid, json, opt_ts,
+    to_ms, ts, uuid_text,
 };
 use crate::model::{
     Counters, ErrorKind, Generation, GenerationId, GenerationStatus, GenerationSummary,
@@ -15,105 +15,149 @@ use crate::model::{
 };
 use crate::wait::WaitReason;
 
-/// Every column of `generations`, in the order [`generation_from_row`] expects by name.
-pub(crate) const GENERATION_COLUMNS: &str = "id, model_name, model, status, prompt, settings, \
-    input, output_urls, output_files, created_at, started_at, completed_at, viewed, viewed_at, \
-    prediction_id, token_id, replicate_status, error, error_kind, progress, priority, attempts, \
-    next_attempt_at, wait_reason, create_sent_at, batch_id, retried_from, updated_at, \
-    start_deadline_secs, run_deadline_secs";
+/// Declares a select list once: `$list`, the SQL text (`a, b, expr AS c`), and `$enum`,
+/// one variant per column in that order, so a reader reads column `$enum::a` by its
+/// position (no lookup by name) and the two cannot drift apart.
+macro_rules! column_list {
+    (@sql $col:ident) => { stringify!($col) };
+    (@sql $col:ident = $sql:literal) => { $sql };
+    ($(#[$doc:meta])* $list:ident, $enum:ident:
+        $first:ident $(= $fsql:literal)? $(, $col:ident $(= $sql:literal)?)* $(,)?) => {
+        $(#[$doc])*
+        pub(crate) const $list: &str =
+            concat!(column_list!(@sql $first $(= $fsql)?) $(, ", ", column_list!(@sql $col $(= $sql)?))*);
 
-/// The columns a [`GenerationSummary`] needs (no input, the prompt cut to
-/// [`PROMPT_EXCERPT_CHARS`](crate::model::PROMPT_EXCERPT_CHARS) characters by SQLite's `substr`, which counts characters).
-pub(crate) const SUMMARY_COLUMNS: &str = "id, model_name, status, created_at, output_urls, output_files, \
-    substr(prompt, 1, ?PROMPT?) AS prompt_excerpt, started_at, completed_at, viewed, progress, \
-    replicate_status, error, error_kind, wait_reason, next_attempt_at, priority, batch_id, \
-    retried_from";
+        /// The columns of
+        #[doc = concat!("[`", stringify!($list), "`]")]
+        /// by position.
+        #[allow(non_camel_case_types, dead_code)]
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) enum $enum { $first $(, $col)* }
 
-fn status_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationStatus> {
-    let raw: String = row.get("status")?;
+        impl $enum {
+            /// The names the driver reports for the columns, in order.
+            #[allow(dead_code)]
+            pub(crate) const NAMES: &[&str] = &[stringify!($first) $(, stringify!($col))*];
+        }
+
+        impl Col for $enum {
+            type Index = usize;
+            fn index(self) -> usize {
+                self as usize
+            }
+            fn name(self) -> &'static str {
+                Self::NAMES[self as usize]
+            }
+        }
+    };
+}
+
+column_list! {
+    /// Every column of `generations`, in the order [`generation_from_row`] reads by position ([`G`]).
+    GENERATION_COLUMNS, G:
+    id, model_name, model, status, prompt, settings, input, output_urls, output_files,
+    created_at, started_at, completed_at, viewed, viewed_at, prediction_id, token_id,
+    replicate_status, error, error_kind, progress, priority, attempts, next_attempt_at,
+    wait_reason, create_sent_at, batch_id, retried_from, updated_at, start_deadline_secs,
+    run_deadline_secs
+}
+
+column_list! {
+    /// The columns a [`GenerationSummary`] needs (no input, the prompt cut to
+    /// [`PROMPT_EXCERPT_CHARS`](crate::model::PROMPT_EXCERPT_CHARS) characters by SQLite's `substr`,
+    /// which counts characters; `?PROMPT?` is replaced by that number), read by position ([`S`]).
+    SUMMARY_COLUMNS, S:
+    id, model_name, status, created_at, output_urls, output_files,
+    prompt_excerpt = "substr(prompt, 1, ?PROMPT?) AS prompt_excerpt", started_at, completed_at,
+    viewed, progress, replicate_status, error, error_kind, wait_reason, next_attempt_at, priority,
+    batch_id, retried_from
+}
+
+fn status_from_row(row: &Row<'_>, col: impl Col) -> rusqlite::Result<GenerationStatus> {
+    let raw: String = row.get(col.index())?;
     raw.parse().map_err(|e: crate::model::UnknownStatus| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
     })
 }
 
-fn error_kind_from_row(row: &Row<'_>) -> rusqlite::Result<Option<ErrorKind>> {
+fn error_kind_from_row(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<ErrorKind>> {
     Ok(row
-        .get::<_, Option<String>>("error_kind")?
+        .get::<_, Option<String>>(col.index())?
         .map(|s| ErrorKind::parse(&s)))
 }
 
-fn progress_from_row(row: &Row<'_>) -> rusqlite::Result<Option<u8>> {
+fn progress_from_row(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<u8>> {
     Ok(row
-        .get::<_, Option<i64>>("progress")?
+        .get::<_, Option<i64>>(col.index())?
         .map(|p| p.clamp(0, 100) as u8))
 }
 
 /// Decodes a row selected with [`GENERATION_COLUMNS`].
 pub(crate) fn generation_from_row(row: &Row<'_>) -> rusqlite::Result<Generation> {
     Ok(Generation {
-        id: get_uuid(row, "id")?,
-        model_name: row.get("model_name")?,
-        model: get_json(row, "model")?,
-        status: status_from_row(row)?,
-        prompt: row.get("prompt")?,
-        settings: get_json(row, "settings")?,
-        input: get_json(row, "input")?,
-        output_urls: get_json(row, "output_urls")?,
-        output_files: get_json(row, "output_files")?,
-        created_at: get_ts(row, "created_at")?,
-        started_at: get_opt_ts(row, "started_at")?,
-        completed_at: get_opt_ts(row, "completed_at")?,
-        viewed: row.get("viewed")?,
-        viewed_at: get_opt_ts(row, "viewed_at")?,
-        prediction_id: row.get("prediction_id")?,
-        token_id: get_opt_uuid(row, "token_id")?,
-        replicate_status: row.get("replicate_status")?,
-        error: row.get("error")?,
-        error_kind: error_kind_from_row(row)?,
-        progress: progress_from_row(row)?,
-        priority: row.get("priority")?,
-        attempts: get_u32(row, "attempts")?,
-        next_attempt_at: get_opt_ts(row, "next_attempt_at")?,
-        wait_reason: wait_from_row(row)?,
-        create_sent_at: get_opt_ts(row, "create_sent_at")?,
-        batch_id: get_opt_uuid(row, "batch_id")?,
-        retried_from: get_opt_uuid(row, "retried_from")?,
-        updated_at: get_ts(row, "updated_at")?,
+        id: get_uuid(row, G::id)?,
+        model_name: row.get(G::model_name as usize)?,
+        model: get_json(row, G::model)?,
+        status: status_from_row(row, G::status)?,
+        prompt: row.get(G::prompt as usize)?,
+        settings: get_json(row, G::settings)?,
+        input: get_json(row, G::input)?,
+        output_urls: get_json(row, G::output_urls)?,
+        output_files: get_json(row, G::output_files)?,
+        created_at: get_ts(row, G::created_at)?,
+        started_at: get_opt_ts(row, G::started_at)?,
+        completed_at: get_opt_ts(row, G::completed_at)?,
+        viewed: row.get(G::viewed as usize)?,
+        viewed_at: get_opt_ts(row, G::viewed_at)?,
+        prediction_id: row.get(G::prediction_id as usize)?,
+        token_id: get_opt_uuid(row, G::token_id)?,
+        replicate_status: row.get(G::replicate_status as usize)?,
+        error: row.get(G::error as usize)?,
+        error_kind: error_kind_from_row(row, G::error_kind)?,
+        progress: progress_from_row(row, G::progress)?,
+        priority: row.get(G::priority as usize)?,
+        attempts: get_u32(row, G::attempts)?,
+        next_attempt_at: get_opt_ts(row, G::next_attempt_at)?,
+        wait_reason: wait_from_row(row, G::wait_reason)?,
+        create_sent_at: get_opt_ts(row, G::create_sent_at)?,
+        batch_id: get_opt_uuid(row, G::batch_id)?,
+        retried_from: get_opt_uuid(row, G::retried_from)?,
+        updated_at: get_ts(row, G::updated_at)?,
         deadlines: crate::model::Deadlines {
-            start_deadline_secs: row.get("start_deadline_secs")?,
-            run_deadline_secs: row.get("run_deadline_secs")?,
+            start_deadline_secs: row.get(G::start_deadline_secs as usize)?,
+            run_deadline_secs: row.get(G::run_deadline_secs as usize)?,
         },
     })
 }
 
 /// `wait_reason`: JSON (a code, a time, a detail), or an older version's sentence.
-fn wait_from_row(row: &Row<'_>) -> rusqlite::Result<Option<WaitReason>> {
+fn wait_from_row(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<WaitReason>> {
     Ok(row
-        .get::<_, Option<String>>("wait_reason")?
+        .get::<_, Option<String>>(col.index())?
         .map(|t| WaitReason::from_stored(&t)))
 }
 
 pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationSummary> {
     Ok(GenerationSummary {
-        id: get_uuid(row, "id")?,
-        model_name: row.get("model_name")?,
-        status: status_from_row(row)?,
-        created_at: get_ts(row, "created_at")?,
-        output_urls: get_json(row, "output_urls")?,
-        output_files: get_json(row, "output_files")?,
-        prompt_excerpt: row.get("prompt_excerpt")?,
-        started_at: get_opt_ts(row, "started_at")?,
-        completed_at: get_opt_ts(row, "completed_at")?,
-        viewed: row.get("viewed")?,
-        progress: progress_from_row(row)?,
-        replicate_status: row.get("replicate_status")?,
-        error: row.get("error")?,
-        error_kind: error_kind_from_row(row)?,
-        wait_reason: wait_from_row(row)?,
-        next_attempt_at: get_opt_ts(row, "next_attempt_at")?,
-        priority: row.get("priority")?,
-        batch_id: get_opt_uuid(row, "batch_id")?,
-        retried_from: get_opt_uuid(row, "retried_from")?,
+        id: get_uuid(row, S::id)?,
+        model_name: row.get(S::model_name as usize)?,
+        status: status_from_row(row, S::status)?,
+        created_at: get_ts(row, S::created_at)?,
+        output_urls: get_json(row, S::output_urls)?,
+        output_files: get_json(row, S::output_files)?,
+        prompt_excerpt: row.get(S::prompt_excerpt as usize)?,
+        started_at: get_opt_ts(row, S::started_at)?,
+        completed_at: get_opt_ts(row, S::completed_at)?,
+        viewed: row.get(S::viewed as usize)?,
+        progress: progress_from_row(row, S::progress)?,
+        replicate_status: row.get(S::replicate_status as usize)?,
+        error: row.get(S::error as usize)?,
+        error_kind: error_kind_from_row(row, S::error_kind)?,
+        wait_reason: wait_from_row(row, S::wait_reason)?,
+        next_attempt_at: get_opt_ts(row, S::next_attempt_at)?,
+        priority: row.get(S::priority as usize)?,
+        batch_id: get_opt_uuid(row, S::batch_id)?,
+        retried_from: get_opt_uuid(row, S::retried_from)?,
     })
 }
 

@@ -8,8 +8,8 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::super::StoreError;
-use super::super::codec::{json, to_ms};
-use super::super::generation_rows::GENERATION_COLUMNS;
+use super::super::codec::{Col, json, to_ms};
+use super::super::generation_rows::{G, GENERATION_COLUMNS, S, SUMMARY_COLUMNS};
 use crate::model::{Deadlines, ErrorKind, Generation, GenerationStatus, GenerationSummary, Token};
 use crate::wait::WaitReason;
 
@@ -24,15 +24,9 @@ pub(crate) const TOKEN_SELECT: &str = "SELECT t.id, t.label, t.fingerprint, t.ac
        AND g.status IN ('pending', 'processing')) AS in_flight \
     FROM tokens t";
 
-/// The columns of a summary (the prompt cut to `PROMPT_EXCERPT_CHARS` characters).
+/// The columns of a summary (SQLite's list, the prompt cut to `PROMPT_EXCERPT_CHARS` characters).
 pub(crate) fn summary_columns() -> String {
-    format!(
-        "id, model_name, status, created_at, output_urls, output_files, \
-         substr(prompt, 1, {}) AS prompt_excerpt, started_at, completed_at, viewed, progress, \
-         replicate_status, error, error_kind, wait_reason, next_attempt_at, priority, batch_id, \
-         retried_from",
-        crate::model::PROMPT_EXCERPT_CHARS
-    )
+    SUMMARY_COLUMNS.replace("?PROMPT?", &crate::model::PROMPT_EXCERPT_CHARS.to_string())
 }
 
 pub(crate) fn data(col: &str, what: impl std::fmt::Display) -> StoreError {
@@ -44,118 +38,118 @@ pub(crate) fn data(col: &str, what: impl std::fmt::Display) -> StoreError {
 
 pub(crate) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
     row: &'a Row,
-    col: &str,
+    col: impl Col,
 ) -> Result<T, StoreError> {
-    row.try_get(col).map_err(|e| data(col, e))
+    row.try_get(col.index()).map_err(|e| data(col.name(), e))
 }
 
 pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
     row: &Row,
-    col: &str,
+    col: impl Col,
 ) -> Result<T, StoreError> {
     let raw: String = get(row, col)?;
     serde_json::from_str(&raw).map_err(|_| {
         let shown: String = raw.chars().take(80).collect();
-        data(col, format!("not the expected JSON: {shown:?}"))
+        data(col.name(), format!("not the expected JSON: {shown:?}"))
     })
 }
 
-fn get_count<T: TryFrom<i64>>(row: &Row, col: &str) -> Result<T, StoreError> {
+fn get_count<T: TryFrom<i64>>(row: &Row, col: impl Col) -> Result<T, StoreError> {
     let v: i64 = get(row, col)?;
-    T::try_from(v).map_err(|_| data(col, format!("out of range: {v}")))
+    T::try_from(v).map_err(|_| data(col.name(), format!("out of range: {v}")))
 }
 
-fn get_secs(row: &Row, col: &str) -> Result<Option<u32>, StoreError> {
+fn get_secs(row: &Row, col: impl Col) -> Result<Option<u32>, StoreError> {
     get::<Option<i64>>(row, col)?
-        .map(|v| u32::try_from(v).map_err(|_| data(col, format!("out of range: {v}"))))
+        .map(|v| u32::try_from(v).map_err(|_| data(col.name(), format!("out of range: {v}"))))
         .transpose()
 }
 
-fn status(row: &Row) -> Result<GenerationStatus, StoreError> {
-    let raw: String = get(row, "status")?;
+fn status(row: &Row, col: impl Col) -> Result<GenerationStatus, StoreError> {
+    let raw: String = get(row, col)?;
     raw.parse().map_err(|e| data("status", e))
 }
 
-fn error_kind(row: &Row) -> Result<Option<ErrorKind>, StoreError> {
-    Ok(get::<Option<String>>(row, "error_kind")?.map(|s| ErrorKind::parse(&s)))
+fn error_kind(row: &Row, col: impl Col) -> Result<Option<ErrorKind>, StoreError> {
+    Ok(get::<Option<String>>(row, col)?.map(|s| ErrorKind::parse(&s)))
 }
 
-fn progress(row: &Row) -> Result<Option<u8>, StoreError> {
-    Ok(get::<Option<i16>>(row, "progress")?.map(|p| p.clamp(0, 100) as u8))
+fn progress(row: &Row, col: impl Col) -> Result<Option<u8>, StoreError> {
+    Ok(get::<Option<i16>>(row, col)?.map(|p| p.clamp(0, 100) as u8))
 }
 
-fn wait(row: &Row) -> Result<Option<WaitReason>, StoreError> {
-    Ok(get::<Option<String>>(row, "wait_reason")?.map(|t| WaitReason::from_stored(&t)))
+fn wait(row: &Row, col: impl Col) -> Result<Option<WaitReason>, StoreError> {
+    Ok(get::<Option<String>>(row, col)?.map(|t| WaitReason::from_stored(&t)))
 }
 
-fn uuid<T: From<uuid::Uuid>>(row: &Row, col: &str) -> Result<T, StoreError> {
+fn uuid<T: From<uuid::Uuid>>(row: &Row, col: impl Col) -> Result<T, StoreError> {
     get::<uuid::Uuid>(row, col).map(T::from)
 }
 
-fn opt_uuid<T: From<uuid::Uuid>>(row: &Row, col: &str) -> Result<Option<T>, StoreError> {
+fn opt_uuid<T: From<uuid::Uuid>>(row: &Row, col: impl Col) -> Result<Option<T>, StoreError> {
     Ok(get::<Option<uuid::Uuid>>(row, col)?.map(T::from))
 }
 
-/// Decodes a row selected with `GENERATION_COLUMNS`.
+/// Decodes a row selected with `GENERATION_COLUMNS`, by position.
 pub(crate) fn generation(row: &Row) -> Result<Generation, StoreError> {
     Ok(Generation {
-        id: uuid(row, "id")?,
-        model_name: get(row, "model_name")?,
-        model: get_json(row, "model")?,
-        status: status(row)?,
-        prompt: get(row, "prompt")?,
-        settings: get_json(row, "settings")?,
-        input: get_json(row, "input")?,
-        output_urls: get_json(row, "output_urls")?,
-        output_files: get_json(row, "output_files")?,
-        created_at: get(row, "created_at")?,
-        started_at: get(row, "started_at")?,
-        completed_at: get(row, "completed_at")?,
-        viewed: get(row, "viewed")?,
-        viewed_at: get(row, "viewed_at")?,
-        prediction_id: get(row, "prediction_id")?,
-        token_id: opt_uuid(row, "token_id")?,
-        replicate_status: get(row, "replicate_status")?,
-        error: get(row, "error")?,
-        error_kind: error_kind(row)?,
-        progress: progress(row)?,
-        priority: get(row, "priority")?,
-        attempts: get_count(row, "attempts")?,
-        next_attempt_at: get(row, "next_attempt_at")?,
-        wait_reason: wait(row)?,
-        create_sent_at: get(row, "create_sent_at")?,
-        batch_id: opt_uuid(row, "batch_id")?,
-        retried_from: opt_uuid(row, "retried_from")?,
-        updated_at: get(row, "updated_at")?,
+        id: uuid(row, G::id)?,
+        model_name: get(row, G::model_name)?,
+        model: get_json(row, G::model)?,
+        status: status(row, G::status)?,
+        prompt: get(row, G::prompt)?,
+        settings: get_json(row, G::settings)?,
+        input: get_json(row, G::input)?,
+        output_urls: get_json(row, G::output_urls)?,
+        output_files: get_json(row, G::output_files)?,
+        created_at: get(row, G::created_at)?,
+        started_at: get(row, G::started_at)?,
+        completed_at: get(row, G::completed_at)?,
+        viewed: get(row, G::viewed)?,
+        viewed_at: get(row, G::viewed_at)?,
+        prediction_id: get(row, G::prediction_id)?,
+        token_id: opt_uuid(row, G::token_id)?,
+        replicate_status: get(row, G::replicate_status)?,
+        error: get(row, G::error)?,
+        error_kind: error_kind(row, G::error_kind)?,
+        progress: progress(row, G::progress)?,
+        priority: get(row, G::priority)?,
+        attempts: get_count(row, G::attempts)?,
+        next_attempt_at: get(row, G::next_attempt_at)?,
+        wait_reason: wait(row, G::wait_reason)?,
+        create_sent_at: get(row, G::create_sent_at)?,
+        batch_id: opt_uuid(row, G::batch_id)?,
+        retried_from: opt_uuid(row, G::retried_from)?,
+        updated_at: get(row, G::updated_at)?,
         deadlines: Deadlines {
-            start_deadline_secs: get_secs(row, "start_deadline_secs")?,
-            run_deadline_secs: get_secs(row, "run_deadline_secs")?,
+            start_deadline_secs: get_secs(row, G::start_deadline_secs)?,
+            run_deadline_secs: get_secs(row, G::run_deadline_secs)?,
         },
     })
 }
 
-/// Decodes a row selected with [`summary_columns`].
+/// Decodes a row selected with [`summary_columns`], by position.
 pub(crate) fn summary(row: &Row) -> Result<GenerationSummary, StoreError> {
     Ok(GenerationSummary {
-        id: uuid(row, "id")?,
-        model_name: get(row, "model_name")?,
-        status: status(row)?,
-        created_at: get(row, "created_at")?,
-        output_urls: get_json(row, "output_urls")?,
-        output_files: get_json(row, "output_files")?,
-        prompt_excerpt: get(row, "prompt_excerpt")?,
-        started_at: get(row, "started_at")?,
-        completed_at: get(row, "completed_at")?,
-        viewed: get(row, "viewed")?,
-        progress: progress(row)?,
-        replicate_status: get(row, "replicate_status")?,
-        error: get(row, "error")?,
-        error_kind: error_kind(row)?,
-        wait_reason: wait(row)?,
-        next_attempt_at: get(row, "next_attempt_at")?,
-        priority: get(row, "priority")?,
-        batch_id: opt_uuid(row, "batch_id")?,
-        retried_from: opt_uuid(row, "retried_from")?,
+        id: uuid(row, S::id)?,
+        model_name: get(row, S::model_name)?,
+        status: status(row, S::status)?,
+        created_at: get(row, S::created_at)?,
+        output_urls: get_json(row, S::output_urls)?,
+        output_files: get_json(row, S::output_files)?,
+        prompt_excerpt: get(row, S::prompt_excerpt)?,
+        started_at: get(row, S::started_at)?,
+        completed_at: get(row, S::completed_at)?,
+        viewed: get(row, S::viewed)?,
+        progress: progress(row, S::progress)?,
+        replicate_status: get(row, S::replicate_status)?,
+        error: get(row, S::error)?,
+        error_kind: error_kind(row, S::error_kind)?,
+        wait_reason: wait(row, S::wait_reason)?,
+        next_attempt_at: get(row, S::next_attempt_at)?,
+        priority: get(row, S::priority)?,
+        batch_id: opt_uuid(row, S::batch_id)?,
+        retried_from: opt_uuid(row, S::retried_from)?,
     })
 }
 

@@ -518,3 +518,24 @@ fn hot_queries_use_their_indexes() {
         assert!(p.contains(index), "{sql}\n  → {p}");
     }
 }
+
+#[test]
+fn the_readers_column_positions_are_the_columns_sqlite_reports_for_the_select_lists() {
+    use crate::store::generation_rows::{G, GENERATION_COLUMNS, S as Sum, SUMMARY_COLUMNS};
+    let store = crate::store::Store::open_in_memory().unwrap();
+    let summary = SUMMARY_COLUMNS.replace("?PROMPT?", &PROMPT_EXCERPT_CHARS.to_string());
+    let (all, short) = store
+        .with_conn(|conn| {
+            let names = |cols: &str| -> Result<Vec<String>, StoreError> {
+                let stmt = conn.prepare(&format!("SELECT {cols} FROM generations"))?;
+                Ok(stmt.column_names().into_iter().map(str::to_owned).collect())
+            };
+            Ok((names(GENERATION_COLUMNS)?, names(&summary)?))
+        })
+        .unwrap();
+    assert_eq!(all.len(), 30);
+    assert_eq!(all, G::NAMES);
+    assert_eq!(all[G::run_deadline_secs as usize], "run_deadline_secs");
+    assert_eq!(short, Sum::NAMES);
+    assert_eq!(short[Sum::prompt_excerpt as usize], "prompt_excerpt");
+}
