@@ -171,15 +171,25 @@ async fn two_engines_drain_one_queue_and_one_finishes_the_work_of_the_other_kill
     let killed = &taken_over[0].1;
     for (id, owner, _) in &held {
         if owner == killed {
-            assert!(taken_over.iter().any(|t| &t.0 == id), "{id} was A's");
             let g = rows
                 .iter()
                 .find(|g| g["id"] == id.as_str())
                 .expect("the row");
             let rel = g["output_files"][0].as_str().unwrap();
-            assert!(other.path().join(rel).is_file(), "{id} finished by B");
+            if taken_over.iter().any(|t| &t.0 == id) {
+                assert!(other.path().join(rel).is_file(), "{id} finished by B");
+            } else {
+                // The leases were read a moment before the kill: A may have
+                // finished this one (and let its lease go) in between.
+                assert!(
+                    env.data_dir().join(rel).is_file(),
+                    "{id} was A's: neither taken over by B nor finished by A"
+                );
+            }
         }
     }
-    assert!(on_a > 0 && on_b > 0, "both engines worked: {on_a} / {on_b}");
+    // Both engines drove work (A held leases at its kill, checked above);
+    // A may have finished none of it before the kill if B claimed first.
+    assert!(on_b > 0, "B worked: {on_a} / {on_b}");
     assert_eq!(on_a + on_b, GENERATIONS);
 }
