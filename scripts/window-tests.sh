@@ -52,51 +52,18 @@ FILES="${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs telegram.test.mjs noti
 # Runs inside dbus-run-session (see the end of this file).
 if [ "${1:-}" = "--inside-session" ]; then
   shift
-  pgids=()
-  # bg NAME CMD...: starts CMD in a new session (its own process group),
-  # output to $ARTIFACTS/NAME.log.
-  bg() {
-    local name="$1"
-    shift
-    setsid "$@" >"$ARTIFACTS/$name.log" 2>&1 &
-    pgids+=("$!")
-  }
+  SESSION_NAME=window-tests SESSION_LOGS="$ARTIFACTS"
+  # shellcheck source=lib/desktop-session.sh
+  . "$ROOT/scripts/lib/desktop-session.sh"
   cleanup_inner() {
     local status=$?
-    local i
-    for ((i = ${#pgids[@]} - 1; i >= 0; i--)); do
-      kill -TERM -- "-${pgids[i]}" 2>/dev/null || true
-    done
-    sleep 0.5
-    for ((i = ${#pgids[@]} - 1; i >= 0; i--)); do
-      kill -KILL -- "-${pgids[i]}" 2>/dev/null || true
-      wait "${pgids[i]}" 2>/dev/null || true
-    done
+    stop_background
     exit "$status"
   }
   trap cleanup_inner EXIT
   trap 'exit 130' INT TERM
 
-  wait_for() { # wait_for SECONDS DESCRIPTION CMD...
-    local t="$1" what="$2"
-    shift 2
-    local deadline=$((SECONDS + t))
-    until "$@" >/dev/null 2>&1; do
-      if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "window-tests: timed out waiting for $what" >&2
-        return 1
-      fi
-      sleep 0.1
-    done
-  }
-  has_name() {
-    dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
-      org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'
-  }
-
-  # Secret Service: gnome-keyring in the foreground, unlocked from stdin.
-  bg gnome-keyring sh -c 'printf %s genqueue-window-tests | exec gnome-keyring-daemon --foreground --unlock --components=secrets'
-  wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
+  start_keyring genqueue-window-tests
 
   # Notifications: a daemon that really displays them, and a monitor.
   bg dunst dunst -config "$ROOT/tests/window/dunstrc"
@@ -104,23 +71,9 @@ if [ "${1:-}" = "--inside-session" ]; then
   bg dbus-monitor dbus-monitor --session "interface='org.freedesktop.Notifications'"
   export NOTIFY_LOG="$ARTIFACTS/dbus-monitor.log"
 
-  # Tray: a StatusNotifierWatcher and a host (a tray bar) registered with
-  # it; without a host the app's tray (ksni) does not register at all.
-  host_registered() {
-    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
-      --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered 2>/dev/null |
-      grep -q true
-  }
-  if command -v status-notifier-watcher >/dev/null 2>&1 && command -v gtk-sni-tray-standalone >/dev/null 2>&1; then
-    bg status-notifier-watcher status-notifier-watcher
-    wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
-    bg sni-tray gtk-sni-tray-standalone --bottom --end --size 32
-    wait_for 20 "a StatusNotifier host to register" host_registered
-    export SNI_WATCHER=1
-  else
-    echo "window-tests: status-notifier-watcher or gtk-sni-tray-standalone not installed (haskell-status-notifier-item-utils, haskell-gtk-sni-tray-utils): the tray is not checked" >&2
-    export SNI_WATCHER=0
-  fi
+  # Tray: checked by the tests only when there is one.
+  start_tray
+  export SNI_WATCHER
 
   # Six free loopback ports: three tauri-drivers and their WebKitWebDrivers.
   read -r port_a native_a port_b native_b port_c native_c < <(node -e '

@@ -65,13 +65,9 @@ ALT_ENV=""
 if [ "${1:-}" = "--inside-session" ]; then
   shift
   eval "$MEASURE_ARGS"
-  pgids=()
-  bg() { # bg NAME CMD...: own process group, output to $OUT/logs/NAME.log
-    local name="$1"
-    shift
-    setsid "$@" >"$OUT/logs/$name.log" 2>&1 &
-    pgids+=("$!")
-  }
+  SESSION_NAME=measure SESSION_LOGS="$OUT/logs"
+  # shellcheck source=../../../scripts/lib/desktop-session.sh
+  . "$ROOT/scripts/lib/desktop-session.sh"
   app_pid=""
   stop_app() {
     [ -n "$app_pid" ] || return 0
@@ -90,54 +86,17 @@ if [ "${1:-}" = "--inside-session" ]; then
   cleanup_inner() {
     local status=$?
     stop_app
-    local i
-    for ((i = ${#pgids[@]} - 1; i >= 0; i--)); do kill -TERM -- "-${pgids[i]}" 2>/dev/null || true; done
-    sleep 0.3
-    for ((i = ${#pgids[@]} - 1; i >= 0; i--)); do
-      kill -KILL -- "-${pgids[i]}" 2>/dev/null || true
-      wait "${pgids[i]}" 2>/dev/null || true
-    done
+    stop_background
     exit "$status"
   }
   trap cleanup_inner EXIT
   trap 'exit 130' INT TERM
-  wait_for() { # wait_for SECONDS DESCRIPTION CMD...
-    local t="$1" what="$2"
-    shift 2
-    local deadline=$((SECONDS + t))
-    until "$@" >/dev/null 2>&1; do
-      if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "measure: timed out waiting for $what" >&2
-        return 1
-      fi
-      sleep 0.1
-    done
-  }
-  has_name() {
-    dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
-      org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'
-  }
   load1() { cut -d' ' -f1 /proc/loadavg; }
 
-  bg gnome-keyring sh -c 'printf %s genqueue-bench | exec gnome-keyring-daemon --foreground --unlock --components=secrets'
-  wait_for 10 "the Secret Service on the bus" has_name org.freedesktop.secrets
-
-  # A tray bar, as on a desktop: a StatusNotifierWatcher and a host (the
-  # recipe of scripts/window-tests.sh), so both apps' trays register (they
-  # run without one too). Outside the apps' trees: not summed.
-  host_registered() {
-    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher --object-path /StatusNotifierWatcher \
-      --method org.freedesktop.DBus.Properties.Get org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered 2>/dev/null |
-      grep -q true
-  }
-  if command -v status-notifier-watcher >/dev/null 2>&1 && command -v gtk-sni-tray-standalone >/dev/null 2>&1; then
-    bg status-notifier-watcher status-notifier-watcher
-    wait_for 10 "the StatusNotifierWatcher on the bus" has_name org.kde.StatusNotifierWatcher
-    bg sni-tray gtk-sni-tray-standalone --bottom --end --size 32
-    wait_for 20 "a StatusNotifier host to register" host_registered
-  else
-    echo "measure: no status-notifier-watcher/gtk-sni-tray-standalone: the apps run without a tray" >&2
-  fi
+  start_keyring genqueue-bench
+  # A tray bar, as on a desktop, so both apps' trays register (they run
+  # without one too). Outside the apps' trees: not summed.
+  start_tray
 
   tokens=()
   sim_args=()
