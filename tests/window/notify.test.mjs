@@ -100,20 +100,26 @@ describe("clicks on notifications and on the tray", () => {
       const u = await browser.getUrl();
       return /#\/history\?from=[^&]+&to=/.test(u) ? u : null;
     }, 5_000, "the window to show the history of the run");
-    const listed = async () => {
-      const out = [];
-      for (const row of await browser.$$(".history-row")) out.push(await row.getProperty("textContent"));
-      return out.length > 0 ? out : null;
-    };
-    const { value: texts } = await until(listed, 5_000, "the history's rows");
-    assert.equal(texts.length, 1, `only the run's generation is listed (${url}): ${JSON.stringify(texts)}`);
-    assert.ok(texts[0].includes("A red kite"), "the run's generation");
-    assert.ok(await (await browser.$("[data-testid=history-run]")).isDisplayed(), "the page says it shows one run");
-    await new Promise((r) => setTimeout(r, 1_000));
-    assert.deepEqual(await listed(), texts, "the list stays as it is");
-    assert.match(await (await browser.$("[data-testid=history-count]")).getText(), /· 1 shown$/);
-    await shot("history-of-the-run");
-    await refocus();
+    try {
+      // The rows by id and prompt (a row's cost arrives a moment later).
+      const listed = async () => {
+        const out = [];
+        for (const row of await browser.$$(".history-row")) {
+          out.push(`${await row.getAttribute("data-id")} ${await (await row.$(".history-prompt")).getProperty("textContent")}`);
+        }
+        return out.length > 0 ? out : null;
+      };
+      const { value: rows } = await until(listed, 5_000, "the history's rows");
+      assert.equal(rows.length, 1, `only the run's generation is listed (${url}): ${JSON.stringify(rows)}`);
+      assert.ok(rows[0].includes("A red kite"), "the run's generation");
+      assert.ok(await (await browser.$("[data-testid=history-run]")).isDisplayed(), "the page says it shows one run");
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.deepEqual(await listed(), rows, "the list stays as it is");
+      assert.match(await (await browser.$("[data-testid=history-count]")).getText(), /· 1 shown$/);
+      await shot("history-of-the-run");
+    } finally {
+      await refocus();
+    }
   });
 
   test("the tray: its ToolTip carries ⟳ N and what runs; Activate brings the window forward", { skip: !SNI_WATCHER && "no StatusNotifierWatcher" }, async () => {
