@@ -16,13 +16,14 @@ use chrono::{DateTime, Utc};
 mod commit;
 mod token_events;
 mod token_rules;
+mod tokens;
 
 pub use token_rules::{Verdict, verdict};
 
 use crate::clock::{Clock, SystemClock};
 use crate::events::{Event, EventBus};
-use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, Token, TokenId};
-use crate::replicate::{Account, ApiError, ApiErrorKind, InputProblem, ReplicateClient};
+use crate::model::{Generation, GenerationId, GenerationStatus, NewGeneration, TokenId};
+use crate::replicate::{ApiError, ApiErrorKind, InputProblem, ReplicateClient};
 use crate::secrets::{Secret, SecretError, SecretStore};
 use crate::store::{ListQuery, QueueStore, Store, StoreError};
 use crate::submit::forms::FormCache;
@@ -448,162 +449,5 @@ impl Queue {
     ) -> Result<T, QueueError> {
         self.judge(token, &res)?;
         Ok(res?)
-    }
-
-    // ---- tokens ------------------------------------------------------------
-
-    /// The pool's tokens, with their figures. No secret.
-    pub fn tokens(&self) -> Result<Vec<Token>, QueueError> {
-        Ok(self.store().list_tokens()?)
-    }
-
-    /// Adds a token: trims and checks the pasted text, refuses one already in
-    /// the pool, validates it with `GET /account` (the answer's username is
-    /// returned), stores the secret in the keyring, then the row.
-    ///
-    /// Errors: `malformed` text, `duplicate_token`, Replicate's refusal
-    /// (`unauthorized`…), an unreachable server, a keyring that is missing or locked.
-    pub async fn add_token(&self, label: &str, raw: &str) -> Result<(Token, Account), QueueError> {
-        let secret = Secret::parse(raw)?;
-        for t in self.tokens()? {
-            if t.fingerprint == secret.fingerprint() {
-                if let Ok(existing) = self.secret(t.id).await {
-                    if existing.expose() == secret.expose() {
-                        return Err(QueueError::DuplicateToken(t.label));
-                    }
-                }
-            }
-        }
-        let account = self.client().account(&secret).await?;
-        let label = match label.trim() {
-            "" => account.username.clone(),
-            l => l.to_owned(),
-        };
-        let now = self.now();
-        let token = self
-            .store()
-            .insert_token(&label, &secret.fingerprint(), now)?;
-        let secrets = self.inner.secrets.clone();
-        let stored = {
-            let secret = secret.clone();
-            let id = token.id;
-            tokio::task::spawn_blocking(move || secrets.set(id, &secret))
-                .await
-                .expect("keyring task panicked")
-        };
-        if let Err(e) = stored {
-            // No row without its secret.
-            self.store().remove_token(token.id)?;
-            return Err(e.into());
-        }
-        self.inner
-            .secret_cache
-            .lock()
-            .unwrap()
-            .insert(token.id, Arc::new(secret));
-        // Tokens of one account share uploaded input files.
-        self.store()
-            .set_token_account(token.id, &account.username)?;
-        self.events().send(Event::TokenChanged(token.clone()));
-        Ok((token, account))
-    }
-
-    /// Checks a token again with `GET /account`; on success it is enabled
-    /// (a disabled token returns to the pool this way).
-    pub async fn revalidate_token(&self, id: TokenId) -> Result<(Token, Account), QueueError> {
-        let secret = self.secret(id).await?;
-        let res = self.client().account(&secret).await;
-        let account = self.checked(id, res)?;
-        self.store().set_token_account(id, &account.username)?;
-        let t = self.store().enable_token(id, self.now())?;
-        self.events().send(Event::TokenChanged(t.clone()));
-        Ok((t, account))
-    }
-
-    pub fn enable_token(&self, id: TokenId) -> Result<Token, QueueError> {
-        let t = self.store().enable_token(id, self.now())?;
-        self.events().send(Event::TokenChanged(t.clone()));
-        Ok(t)
-    }
-
-    pub fn disable_token(&self, id: TokenId, reason: &str) -> Result<Token, QueueError> {
-        let t = self.store().disable_token(id, reason, self.now())?;
-        self.events().send(Event::TokenChanged(t.clone()));
-        Ok(t)
-    }
-
-    pub fn rename_token(&self, id: TokenId, label: &str) -> Result<Token, QueueError> {
-        let t = self.store().rename_token(id, label.trim())?;
-        self.events().send(Event::TokenChanged(t.clone()));
-        Ok(t)
-    }
-
-    pub fn set_token_concurrency(&self, id: TokenId, n: u32) -> Result<Token, QueueError> {
-        let t = self.store().set_max_concurrency(id, n)?;
-        self.events().send(Event::TokenChanged(t.clone()));
-        Ok(t)
-    }
-
-    /// Removes a token: its secret from the keyring, then its row. Generations
-    /// it ran keep their history.
-    ///
-    /// Refused (`invalid_state`) while the token holds running generations:
-    /// their predictions belong to its account and only it can follow them.
-    pub async fn remove_token(&self, id: TokenId) -> Result<(), QueueError> {
-        let token = self
-            .store()
-            .get_token(id)?
-            .ok_or(QueueError::TokenNotFound(id))?;
-        if token.in_flight > 0 {
-            return Err(QueueError::TokenBusy {
-                label: token.label,
-                in_flight: token.in_flight,
-            });
-        }
-        let secrets = self.inner.secrets.clone();
-        let deleted = tokio::task::spawn_blocking(move || secrets.delete(id))
-            .await
-            .expect("keyring task panicked");
-        match deleted {
-            Ok(()) | Err(SecretError::NotFound(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-        self.inner.secret_cache.lock().unwrap().remove(&id);
-        if !self.store().remove_token(id)? {
-            return Err(QueueError::TokenNotFound(id));
-        }
-        self.events().send(Event::TokenRemoved { id });
-        Ok(())
-    }
-
-    /// The secret of a token, from the cache or the keyring (off the async threads).
-    pub async fn secret(&self, id: TokenId) -> Result<Arc<Secret>, QueueError> {
-        if let Some(s) = self.inner.secret_cache.lock().unwrap().get(&id) {
-            return Ok(s.clone());
-        }
-        let secrets = self.inner.secrets.clone();
-        let s = tokio::task::spawn_blocking(move || secrets.get(id))
-            .await
-            .expect("keyring task panicked")?;
-        let s = Arc::new(s);
-        self.inner
-            .secret_cache
-            .lock()
-            .unwrap()
-            .insert(id, s.clone());
-        Ok(s)
-    }
-
-    /// Records one request's outcome on a token and announces the token.
-    pub(crate) fn record_request(
-        &self,
-        id: TokenId,
-        outcome: crate::store::RequestOutcome,
-        now: DateTime<Utc>,
-    ) {
-        match self.store().record_request(id, outcome, now) {
-            Ok(t) => self.announce_token_counters(t),
-            Err(e) => tracing::warn!(token = %id, error = %e, "could not record a request"),
-        }
     }
 }

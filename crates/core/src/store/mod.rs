@@ -30,6 +30,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, Transactio
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
 mod api;
+mod api_sqlite;
 pub mod batches;
 mod checkpoint;
 mod codec;
