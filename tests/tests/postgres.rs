@@ -11,33 +11,15 @@ use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::MemorySecretStore;
 use genqueue_core::store::PgStore;
+use genqueue_testkit::fresh_database;
 use genqueue_tests::{World, fake_token};
 use replicate_sim::SimConfig;
 
-/// A new, empty database in the test cluster (its URL, password included:
-/// never print it), or `None` when no cluster is given outside CI.
-fn fresh_database() -> Option<String> {
-    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
-        );
-        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
-        return None;
-    };
-    let name = format!("genqueue_engine_{}", uuid::Uuid::new_v4().simple());
-    let out = std::process::Command::new("psql")
-        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "CREATE DATABASE failed");
-    let base = url.rsplit_once('/').expect("a URL with a database").0;
-    Some(format!("{base}/{name}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_tokens_drain_sixty_generations_on_postgresql() {
-    let Some(url) = fresh_database() else { return };
+    let Some(url) = fresh_database("genqueue_engine") else {
+        return;
+    };
     let mut w = World::builder(SimConfig::fast(), (0..3).map(|_| fake_token()).collect())
         .build()
         .await

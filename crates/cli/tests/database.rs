@@ -10,28 +10,8 @@
 mod common;
 
 use common::{Env, SCHNELL, keyring_tests_enabled, text};
+use genqueue_testkit::fresh_database;
 use serde_json::Value;
-
-/// A new, empty database in the test cluster (its URL, password included:
-/// never print it), or `None` when no cluster is given outside CI.
-fn fresh_database() -> Option<String> {
-    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
-        );
-        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
-        return None;
-    };
-    let name = format!("genqueue_cli_{}", uuid::Uuid::new_v4().simple());
-    let out = std::process::Command::new("psql")
-        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "CREATE DATABASE failed");
-    let base = url.rsplit_once('/').expect("a URL with a database").0;
-    Some(format!("{base}/{name}"))
-}
 
 /// The password of a `postgres://user:password@…` URL.
 fn password_of(url: &str) -> String {
@@ -54,7 +34,9 @@ async fn two_data_folders_on_one_database_share_one_queue_and_the_password_never
     if !keyring_tests_enabled() {
         return;
     }
-    let Some(url) = fresh_database() else { return };
+    let Some(url) = fresh_database("genqueue_cli") else {
+        return;
+    };
     let password = password_of(&url);
     let mut seen = String::new();
 

@@ -14,30 +14,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{Env, SCHNELL, keyring_tests_enabled, text};
+use genqueue_testkit::fresh_database;
 use replicate_sim::SimConfig;
 use serde_json::Value;
 
 const GENERATIONS: usize = 100;
-
-/// A new, empty database in the test cluster (its URL: never print it).
-fn fresh_database() -> Option<String> {
-    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
-        );
-        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
-        return None;
-    };
-    let name = format!("genqueue_team_{}", uuid::Uuid::new_v4().simple());
-    let out = std::process::Command::new("psql")
-        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "CREATE DATABASE failed");
-    let base = url.rsplit_once('/').expect("a URL with a database").0;
-    Some(format!("{base}/{name}"))
-}
 
 /// `genq run` on `dir` (the team's database, `env`'s simulator), leases of 2 s.
 fn engine(env: &Env, dir: &Path) -> tokio::process::Child {
@@ -96,7 +77,9 @@ async fn two_engines_drain_one_queue_and_one_finishes_the_work_of_the_other_kill
     if !keyring_tests_enabled() {
         return;
     }
-    let Some(url) = fresh_database() else { return };
+    let Some(url) = fresh_database("genqueue_team") else {
+        return;
+    };
     // Slow enough to kill an engine mid-way: boot 0.25 s, predict 0.5 s.
     let mut config = SimConfig::fast();
     config.timing.time_scale = 0.25;

@@ -403,3 +403,26 @@ impl World {
         Some(&self.tokens[i])
     }
 }
+
+/// A new, empty database named `<prefix>_<uuid>` in the test cluster that
+/// `scripts/with-postgres.sh` gives in `GENQUEUE_TEST_DATABASE_URL` (its URL,
+/// password included: never print it); `None` when there is none outside CI
+/// (under CI a missing cluster fails the test).
+pub fn fresh_database(prefix: &str) -> Option<String> {
+    let Ok(url) = std::env::var("GENQUEUE_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "GENQUEUE_TEST_DATABASE_URL is not set under CI: run through scripts/with-postgres.sh"
+        );
+        eprintln!("SKIPPED on PostgreSQL: GENQUEUE_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let out = std::process::Command::new("psql")
+        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "CREATE DATABASE failed");
+    let base = url.rsplit_once('/').expect("a URL with a database").0;
+    Some(format!("{base}/{name}"))
+}
