@@ -465,7 +465,7 @@ export const en = {
   },
   firstRun: {
     title: "Welcome to Genqueue",
-    lede: "Queue image generations on Replicate and let them run in the background while you keep working.",
+    lede: "Queue generations on Replicate (images, video, audio, text) and let them run in the background while you keep working.",
     connect: "Connect your Replicate account",
     explain: "Genqueue runs models on <b>Replicate</b> with your own <b>API token</b> — a key that lets this app start predictions on your account. Replicate bills your account for what runs.",
     step1: "Sign in at Replicate and open <site>replicate.com/account/api-tokens <icon></icon></site>.",
