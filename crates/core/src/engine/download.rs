@@ -109,15 +109,32 @@ impl ProgressSteps {
 
 /// Removes leftover `.part` files of an interrupted earlier attempt.
 pub async fn clean_partials(dir: &Path) {
-    let Ok(mut rd) = tokio::fs::read_dir(dir).await else {
-        return;
-    };
-    while let Ok(Some(e)) = rd.next_entry().await {
-        let name = e.file_name();
-        if name.to_string_lossy().ends_with(".part") {
-            let _ = tokio::fs::remove_file(e.path()).await;
+    let dir = dir.to_path_buf();
+    let _ = tokio::task::spawn_blocking(move || remove_partials(&dir)).await;
+}
+
+fn remove_partials(dir: &Path) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().ends_with(".part") {
+                let _ = std::fs::remove_file(e.path());
+            }
         }
     }
+}
+
+/// Runs blocking file work on tokio's blocking pool; a task that panicked
+/// reads as a write error of `what`.
+async fn blocking<T: Send + 'static>(
+    what: &Path,
+    f: impl FnOnce() -> Result<T, DownloadError> + Send + 'static,
+) -> Result<T, DownloadError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| DownloadError::Write {
+            path: what.display().to_string(),
+            source: std::io::Error::other(e),
+        })?
 }
 
 fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> DownloadError + '_ {
@@ -151,58 +168,107 @@ pub async fn save_outputs(
     max_bytes: u64,
     progress: OnProgress<'_>,
 ) -> Result<Vec<String>, DownloadError> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(write_err(dir))?;
-    clean_partials(dir).await;
+    let key_of = |i: usize| keys.get(i).cloned().flatten();
+    // Outputs inlined as `data:` URIs (the common case with `Prefer: wait`):
+    // the folder, the clean-up and every file in one blocking task, rather
+    // than several thread-pool hops per file (issue 12: drain).
+    if outputs.iter().all(|o| matches!(o, OutputRef::Data { .. })) {
+        let dir = dir.to_path_buf();
+        let files: Vec<(Vec<u8>, Option<String>)> = outputs
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match o {
+                OutputRef::Data { bytes, .. } => (bytes.clone(), key_of(i)),
+                OutputRef::Url(_) => unreachable!("checked above"),
+            })
+            .collect();
+        return blocking(&dir.clone(), move || {
+            prepare_dir(&dir)?;
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, (bytes, key))| write_inline(&dir, i, bytes, key.as_deref(), max_bytes))
+                .collect()
+        })
+        .await;
+    }
+    let owned = dir.to_path_buf();
+    blocking(dir, move || prepare_dir(&owned)).await?;
     let mut names = Vec::with_capacity(outputs.len());
     for (i, out) in outputs.iter().enumerate() {
-        let part = dir.join(format!(".{i}.part"));
-        let ext = match out {
+        let key = key_of(i);
+        let name = match out {
             OutputRef::Data { bytes, .. } => {
-                if bytes.is_empty() {
-                    return Err(DownloadError::Empty);
-                }
-                if bytes.len() as u64 > max_bytes {
-                    return Err(DownloadError::TooLarge(max_bytes / 1_000_000));
-                }
-                tokio::fs::write(&part, bytes)
-                    .await
-                    .map_err(write_err(&part))?;
-                sniff_extension(&bytes[..bytes.len().min(SNIFF_LEN)])
+                let (dir, bytes) = (dir.to_path_buf(), bytes.clone());
+                blocking(&dir.clone(), move || {
+                    write_inline(&dir, i, &bytes, key.as_deref(), max_bytes)
+                })
+                .await?
             }
             OutputRef::Url(url) => {
+                let part = dir.join(format!(".{i}.part"));
                 let report = |got: u64, total: Option<u64>| progress(i, got, total);
-                fetch_to(client, url, token, &part, max_bytes, &report).await?
+                let ext = fetch_to(client, url, token, &part, max_bytes, &report).await?;
+                let name = output_file_name(i, key.as_deref(), ext);
+                let dest: PathBuf = dir.join(&name);
+                tokio::fs::rename(&part, &dest)
+                    .await
+                    .map_err(write_err(&dest))?;
+                name
             }
         };
-        let key = keys.get(i).and_then(Option::as_deref);
-        let name = output_file_name(i, key, ext);
-        let dest: PathBuf = dir.join(&name);
-        tokio::fs::rename(&part, &dest)
-            .await
-            .map_err(write_err(&dest))?;
         names.push(name);
     }
     Ok(names)
 }
 
+/// Creates the output folder and removes leftover `.part` files of an
+/// interrupted earlier attempt (blocking).
+fn prepare_dir(dir: &Path) -> Result<(), DownloadError> {
+    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+    remove_partials(dir);
+    Ok(())
+}
+
+/// Writes inline output `i` (already decoded) through its `.part` file and
+/// names it by its bytes' type; returns the file name (blocking: small files
+/// from `data:` URIs).
+fn write_inline(
+    dir: &Path,
+    i: usize,
+    bytes: &[u8],
+    key: Option<&str>,
+    max_bytes: u64,
+) -> Result<String, DownloadError> {
+    if bytes.is_empty() {
+        return Err(DownloadError::Empty);
+    }
+    if bytes.len() as u64 > max_bytes {
+        return Err(DownloadError::TooLarge(max_bytes / 1_000_000));
+    }
+    let part = dir.join(format!(".{i}.part"));
+    std::fs::write(&part, bytes).map_err(write_err(&part))?;
+    let ext = sniff_extension(&bytes[..bytes.len().min(SNIFF_LEN)]);
+    let name = output_file_name(i, key, ext);
+    let dest = dir.join(&name);
+    std::fs::rename(&part, &dest).map_err(write_err(&dest))?;
+    Ok(name)
+}
+
 /// Writes the output's text into `dir` (through a `.part` file, like the
 /// other outputs); returns its file name (`text.txt` or `output.json`).
 pub async fn save_text(dir: &Path, text: &OutputText) -> Result<String, DownloadError> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(write_err(dir))?;
-    let name = text.file_name();
-    let part = dir.join(format!(".{name}.part"));
-    tokio::fs::write(&part, text.as_str().as_bytes())
-        .await
-        .map_err(write_err(&part))?;
-    let dest = dir.join(name);
-    tokio::fs::rename(&part, &dest)
-        .await
-        .map_err(write_err(&dest))?;
-    Ok(name.to_owned())
+    let name = text.file_name().to_owned();
+    let (owned, bytes) = (dir.to_path_buf(), text.as_str().as_bytes().to_vec());
+    blocking(dir, move || {
+        std::fs::create_dir_all(&owned).map_err(write_err(&owned))?;
+        let part = owned.join(format!(".{name}.part"));
+        std::fs::write(&part, bytes).map_err(write_err(&part))?;
+        let dest = owned.join(&name);
+        std::fs::rename(&part, &dest).map_err(write_err(&dest))?;
+        Ok(name)
+    })
+    .await
 }
 
 fn is_replicate_host(url: &str, client: &ReplicateClient) -> bool {
