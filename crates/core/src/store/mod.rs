@@ -35,6 +35,7 @@ pub mod batches;
 mod checkpoint;
 mod codec;
 mod error;
+pub mod fts_tokens;
 mod generation_rows;
 pub mod generations;
 mod given_up;

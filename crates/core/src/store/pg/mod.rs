@@ -37,8 +37,6 @@ use tokio_postgres::config::Host;
 
 use super::StoreError;
 
-pub use pages::ts_query;
-
 mod claim;
 mod lease;
 mod order;
@@ -46,6 +44,7 @@ mod pages;
 mod queue_store;
 mod reads;
 mod rows;
+mod search;
 mod spend;
 mod spend_totals;
 mod step;
@@ -60,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
     include_str!("../../../../../migrations/postgres/0006_leases.sql"),
     include_str!("../../../../../migrations/postgres/0007_given_up_predictions.sql"),
+    include_str!("../../../../../migrations/postgres/0011_search_tokens.sql"),
 ];
 
 /// The schema version this build writes.
@@ -216,7 +216,8 @@ impl PgStore {
         store
             .run(|pool| async move {
                 let mut client = pool.get().await.map_err(pool_err)?;
-                migrate(&mut client).await
+                migrate(&mut client).await?;
+                search::fill_missing(&client).await
             })
             .map_err(|e| match e {
                 StoreError::Postgres { reason, .. } => cannot(&shown, reason),

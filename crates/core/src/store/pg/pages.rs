@@ -1,5 +1,5 @@
 //! Pages and reports on PostgreSQL: the history (PostgreSQL's full-text
-//! search in place of FTS5), the distinct models, running times, a batch's
+//! search over FTS5's own tokens, see `store/fts_tokens.rs`), the distinct models, running times, a batch's
 //! progress, the dispatch order, and the bulk deletions. Same answers as
 //! SQLite's for the same rows; PostgreSQL's planner has statistics, so each
 //! page is one query and the planner picks the index.
@@ -14,25 +14,12 @@ use super::rows::{self, Param, refs};
 use super::{PgStore, pg_err, pool_err};
 use crate::model::{BatchId, GenerationId, GenerationStatus, GenerationSummary};
 use crate::store::codec::to_ms;
+use crate::store::fts_tokens::pg_tsquery;
 use crate::store::generations::MAX_LIST_LIMIT;
 use crate::store::history::{DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, RUN_TIME_SAMPLES};
 use crate::store::{BatchSummary, DeletedRow, HistoryPage, HistoryQuery, ModelRunTime, StoreError};
 
 type Res<T> = Result<T, StoreError>;
-
-/// What a person typed as a PostgreSQL `tsquery` for the `simple`
-/// configuration: every word must appear, each as a word or the start of one
-/// (`'ligh':*`). A word is a run of letters and digits, as FTS5's
-/// `unicode61` tokenizer splits text; everything else separates words, so
-/// no character of the input is `tsquery` syntax. `None` when no word remains.
-pub fn ts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("'{}':*", w.to_lowercase()))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" & "))
-}
 
 /// The creation time of a cursor's row; a deleted row's UUID v7 carries it.
 fn cursor_sql(params: &mut Vec<Param>, id: GenerationId) -> String {
@@ -292,10 +279,10 @@ pub(super) fn history_filter(q: &HistoryQuery, params: &mut Vec<Param>) -> Strin
         statuses.clear();
     }
     let mut sql = String::new();
-    if let Some(tq) = q.text.as_deref().and_then(ts_query) {
+    if let Some(tq) = q.text.as_deref().and_then(pg_tsquery) {
         params.push(Box::new(tq));
         sql.push_str(&format!(
-            " AND prompt_search @@ to_tsquery('simple', ${})",
+            " AND prompt_search @@ ${}::text::tsquery",
             params.len()
         ));
     }
@@ -317,23 +304,4 @@ pub(super) fn history_filter(q: &HistoryQuery, params: &mut Vec<Param>) -> Strin
         sql.push_str(&format!(" AND created_at < ${}", params.len()));
     }
     sql
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ts_query;
-
-    #[test]
-    fn typed_words_become_prefix_terms_and_nothing_else() {
-        assert_eq!(
-            ts_query("Ligh HOUSE").as_deref(),
-            Some("'ligh':* & 'house':*")
-        );
-        assert_eq!(
-            ts_query("a'b & c:*|!(").as_deref(),
-            Some("'a':* & 'b':* & 'c':*")
-        );
-        assert_eq!(ts_query("кот  Маяк").as_deref(), Some("'кот':* & 'маяк':*"));
-        assert_eq!(ts_query(" -- ' ").as_deref(), None);
-    }
 }

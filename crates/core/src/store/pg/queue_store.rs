@@ -46,6 +46,7 @@ impl QueueStore for PgStore {
                 tx.execute(&stmt, &refs(&rows::values(g)))
                     .await
                     .map_err(pg_err)?;
+                super::search::index(&tx, g).await?;
             }
             tx.commit().await.map_err(pg_err)
         })?;

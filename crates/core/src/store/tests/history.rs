@@ -43,31 +43,135 @@ fn bundled_sqlite_has_fts5() {
 
 #[test]
 fn search_finds_words_and_word_starts_case_and_accent_insensitively_newest_first() {
-    let (_dir, store) = file_store();
-    let a = store
-        .insert_generation(&new_gen("A Lighthouse at dusk"), t0())
-        .unwrap();
-    let b = store
-        .insert_generation(&new_gen("red fox in the snow"), t0() + secs(1))
-        .unwrap();
-    let c = store
-        .insert_generation(&new_gen("lighthouse, café, fox"), t0() + secs(2))
-        .unwrap();
-    let d = store
-        .insert_generation(&new_gen("Маяк на закате"), t0() + secs(3))
-        .unwrap();
-    assert_eq!(search(&store, "lighthouse"), [c.id, a.id]);
-    assert_eq!(search(&store, "LIGH"), [c.id, a.id], "a word start matches");
-    assert_eq!(
-        search(&store, "fox lighthouse"),
-        [c.id],
-        "every word must match"
-    );
-    assert_eq!(search(&store, "cafe"), [c.id], "accents are folded");
-    assert_eq!(search(&store, "маяк"), [d.id], "Cyrillic folds case too");
-    assert_eq!(search(&store, "snow"), [b.id]);
-    assert!(search(&store, "zebra").is_empty());
-    assert_eq!(search(&store, "   ").len(), 4, "blank text is no filter");
+    on_both(|store| {
+        let store = &**store;
+        let add = |p: &str, at: i64| {
+            store
+                .insert_generations(&[new_gen(p)], t0() + secs(at))
+                .unwrap()
+                .remove(0)
+        };
+        let a = add("A Lighthouse at dusk", 0);
+        let b = add("red fox in the snow", 1);
+        let c = add("lighthouse, café, fox", 2);
+        let d = add("Маяк на закате", 3);
+        assert_eq!(search(store, "lighthouse"), [c.id, a.id]);
+        assert_eq!(search(store, "LIGH"), [c.id, a.id], "a word start matches");
+        assert_eq!(
+            search(store, "fox lighthouse"),
+            [c.id],
+            "every word must match"
+        );
+        assert_eq!(search(store, "cafe"), [c.id], "accents are folded");
+        assert_eq!(search(store, "CAFÉ"), [c.id], "in the query too");
+        assert_eq!(search(store, "маяк"), [d.id], "Cyrillic folds case too");
+        assert_eq!(search(store, "snow"), [b.id]);
+        assert!(search(store, "zebra").is_empty());
+        assert_eq!(search(store, "   ").len(), 4, "blank text is no filter");
+    });
+}
+
+/// One history, searched on both stores: every query finds the same prompts
+/// in the same order (issue 15: PostgreSQL indexes FTS5's own tokens).
+#[test]
+fn postgresql_finds_what_fts5_finds_for_the_same_history() {
+    let Some(pg) = super::backends::pg_store() else {
+        return;
+    };
+    let (_dir, sqlite) = file_store();
+    let prompts = [
+        "Café au lait on a rainy morning",
+        "cafe racer motorcycle, chrome",
+        "Ångström-scale crystal lattice",
+        "naïve painting of a fox; naive style",
+        "ice-cream cone with sprinkles",
+        "cream ice sculpture",
+        "Ёлка в снегу, ночь",
+        "елка и ёжик",
+        "Маяк на закате",
+        "Straße in München, Łódź tram",
+        "ſtrange long s and Æsir runes",
+        "1.5x zoom, 4k, f/1.8, 35mm",
+        "don't stop — it's fine",
+        "ΈΛΛΑΔΑ ελλάδα Ελλάδα",
+        "emoji 💥 only 🐈‍⬛ cat",
+        "under_score and hyphen-ated and slash/word",
+        "日本語のプロンプト 東京",
+        "x\ty control char",
+    ];
+    for (i, p) in prompts.iter().enumerate() {
+        let at = t0() + secs(i as i64);
+        sqlite.insert_generations(&[new_gen(p)], at).unwrap();
+        pg.insert_generations(&[new_gen(p)], at).unwrap();
+    }
+    let prompts_found = |store: &dyn QueueStore, text: &str| -> Vec<String> {
+        let q = HistoryQuery {
+            text: Some(text.to_owned()),
+            ..HistoryQuery::default()
+        };
+        let page = store.history(&q).unwrap();
+        page.items
+            .iter()
+            .map(|g| g.prompt_excerpt.clone())
+            .collect()
+    };
+    let queries = [
+        "cafe",
+        "CAFÉ",
+        "caf",
+        "angstrom",
+        "ångström",
+        "naive",
+        "ice-cream",
+        "ice-cre",
+        "cream ice",
+        "ice",
+        "ёлка",
+        "елка",
+        "ЁЖ",
+        "strasse",
+        "straße",
+        "lodz",
+        "łódź",
+        "strange",
+        "ſtrange",
+        "æsir",
+        "aesir",
+        "1.5x",
+        "5x",
+        "35",
+        "don't",
+        "dont",
+        "it",
+        "ελλαδα",
+        "ελλάδα",
+        "έλλ",
+        "💥",
+        "cat 💥",
+        "under_score",
+        "hyphen-ated",
+        "ated",
+        "slash/word",
+        "東京",
+        "日本語",
+        "control",
+        "\"quoted\"",
+        "NOT",
+        "-minus",
+        "",
+        "x y",
+        "ice cream",
+        "e",
+        "z",
+    ];
+    let mut hits = 0;
+    for text in queries {
+        let on_sqlite = prompts_found(&sqlite, text);
+        let on_pg = prompts_found(&pg, text);
+        assert_eq!(on_pg, on_sqlite, "search {text:?}");
+        hits += on_sqlite.len();
+    }
+    assert!(hits > queries.len(), "the queries find rows ({hits} hits)");
 }
 
 #[test]

@@ -117,3 +117,39 @@ fn counters_follow_transitions_and_deletes_like_sqlite() {
         assert_eq!(store.get_generation(g[0].id).unwrap().unwrap().prompt, "a");
     });
 }
+
+/// Rows written before the search used FTS5's tokens (their index empty
+/// after migration 0011) are indexed when a store next opens the database.
+#[test]
+fn rows_without_a_search_index_are_indexed_when_the_store_opens() {
+    let Some(url) = pg_url() else {
+        return;
+    };
+    let first = PgStore::open(&url).unwrap();
+    for (i, p) in ["Café at dawn", "a quiet harbour", ""].iter().enumerate() {
+        first
+            .insert_generations(&[new_gen(p)], t0() + chrono::Duration::seconds(i as i64))
+            .unwrap();
+    }
+    let cleared = first
+        .run(|pool| async move {
+            let c = pool.get().await.map_err(crate::store::pg::pool_err)?;
+            c.execute("UPDATE generations SET prompt_search = NULL", &[])
+                .await
+                .map_err(crate::store::pg::pg_err)
+        })
+        .unwrap();
+    assert_eq!(cleared, 3);
+    let search = |s: &PgStore, text: &str| {
+        let q = crate::store::HistoryQuery {
+            text: Some(text.to_owned()),
+            ..Default::default()
+        };
+        s.history(&q).unwrap().items.len()
+    };
+    assert_eq!(search(&first, "cafe"), 0, "not indexed yet");
+    let reopened = PgStore::open(&url).unwrap();
+    assert_eq!(search(&reopened, "cafe"), 1);
+    assert_eq!(search(&reopened, "harbo"), 1);
+    assert_eq!(search(&reopened, ""), 3);
+}
