@@ -62,3 +62,78 @@ async fn three_tokens_drain_sixty_generations_on_postgresql() {
     assert_eq!((c.completed, c.active, c.unviewed), (60, 0, 60));
     w.stop().await;
 }
+
+/// Outputs for everyone (issue 15): the engine that finishes a generation
+/// keeps its files in the team's database; another machine's queue (its own
+/// data folder, no engine running: a laptop that slept through the run)
+/// fetches them into its folder the first time it needs them, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_that_slept_shows_the_outputs_another_engine_saved() {
+    let Some(url) = fresh_database("genqueue_outputs") else {
+        return;
+    };
+    let mut w = World::builder(SimConfig::fast(), vec![fake_token()])
+        .build()
+        .await
+        .expect("test world");
+    let client = || {
+        ReplicateClient::new(&w.sim.base_url())
+            .unwrap()
+            .with_timeout(Duration::from_secs(3))
+    };
+    w.queue = Queue::on_store(
+        w.dir.path().to_owned(),
+        Arc::new(PgStore::open(&url).expect("PostgreSQL store")),
+        client(),
+        Arc::new(MemorySecretStore::new()),
+    );
+    w.token_ids.clear();
+    let (tok, _) = w
+        .queue
+        .add_token("shared", &w.tokens[0].clone())
+        .await
+        .unwrap();
+    w.token_ids.push(tok.id);
+    // Machine A: its own folder and store on the same database; it only reads.
+    let a_dir = tempfile::tempdir().unwrap();
+    let a = Queue::on_store(
+        a_dir.path().to_owned(),
+        Arc::new(PgStore::open(&url).expect("PostgreSQL store")),
+        client(),
+        Arc::new(MemorySecretStore::new()),
+    );
+    w.start();
+    let ids = w.submit_seeded("a harbour at night, take", 3);
+    let rows = w.wait_terminal(&ids, Duration::from_secs(60)).await;
+    w.stop().await;
+    for g in &rows {
+        genqueue_tests::assert_files(&w, g, 1);
+        let on_b = genqueue_core::paths::resolve_output_path(w.dir.path(), &g.output_files[0]);
+        let on_a = genqueue_core::paths::resolve_output_path(a_dir.path(), &g.output_files[0]);
+        assert!(!on_a.exists(), "A has not got it before it asks");
+        let g_on_a = a.get(g.id).unwrap();
+        let fetched = a.fetch_missing_outputs(&g_on_a).unwrap();
+        assert_eq!(fetched, [on_a.clone()]);
+        assert_eq!(
+            std::fs::read(&on_a).unwrap(),
+            std::fs::read(&on_b).unwrap(),
+            "the same bytes on A as on B"
+        );
+        assert!(
+            a.fetch_missing_outputs(&g_on_a).unwrap().is_empty(),
+            "fetched once, then read from A's folder"
+        );
+    }
+    // Deleting a generation deletes its shared files with it.
+    let gone = rows[0].id;
+    a.delete(gone).unwrap();
+    std::fs::remove_file(genqueue_core::paths::resolve_output_path(
+        a_dir.path(),
+        &rows[0].output_files[0],
+    ))
+    .ok();
+    assert!(
+        a.fetch_missing_outputs(&rows[0]).unwrap().is_empty(),
+        "its shared files went with it"
+    );
+}

@@ -189,6 +189,7 @@ impl StoreError {
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::NotPending { .. } => ErrorCode::InvalidState,
             Self::Invalid(_) => ErrorCode::InvalidInput,
+            Self::OutputFile { .. } => ErrorCode::Io,
             Self::CannotOpen { .. }
             | Self::Migration { .. }
             | Self::Data { .. }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 mod commit;
+mod shared_outputs;
 mod token_events;
 mod token_rules;
 mod tokens;

@@ -8,10 +8,14 @@ use crate::exit::{CliResult, Exit};
 use crate::output::{local_time, output_paths, print_json, println_out, status_mark};
 
 /// Runs `genq show`: `--json` prints the Generation; text prints its fields,
-/// with the saved files as absolute paths.
+/// with the saved files as absolute paths (fetched first from a team
+/// database when another machine saved them).
 pub fn run(ctx: &Context, id: GenerationId, json: bool) -> CliResult {
     let queue = ctx.open()?;
     let g = queue.get(id)?;
+    // On a team database, files another machine saved are fetched into this
+    // machine's data folder, so the paths printed below exist.
+    queue.fetch_missing_outputs(&g)?;
     if json {
         print_json(&g)?;
         return Ok(Exit::Ok);

@@ -226,6 +226,18 @@ async fn save_and_complete(
         .iter()
         .map(|n| crate::paths::stored_output_path(s.queue.data_dir(), &dir.join(n)))
         .collect();
+    // On a team's database, the files go there too before the result is
+    // announced, so every machine can show it (a no-op on SQLite).
+    {
+        let (queue, id, shared) = (s.queue.clone(), g.id, files.clone());
+        tokio::task::spawn_blocking(move || queue.share_outputs(id, &shared))
+            .await
+            .map_err(|e| crate::store::StoreError::OutputFile {
+                doing: "share",
+                path: dir.clone(),
+                reason: e.to_string(),
+            })??;
+    }
     let urls: Vec<String> = url_refs
         .iter()
         .filter_map(|o| match o {

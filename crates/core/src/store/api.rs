@@ -321,6 +321,40 @@ pub trait QueueStore: Send + Sync {
     fn set_token_account(&self, id: TokenId, account: &str) -> Result<(), StoreError>;
     /// The recorded Replicate account of a token, if any.
     fn token_account(&self, id: TokenId) -> Result<Option<String>, StoreError>;
+
+    // ---- Outputs shared with the team (PostgreSQL; store/pg/outputs.rs) --------
+
+    /// Whether saved outputs are also kept in the store, for the other
+    /// machines on it (a team's PostgreSQL database). Default (SQLite, one
+    /// machine): no.
+    fn shares_outputs(&self) -> bool {
+        false
+    }
+
+    /// Keeps the saved file `file` in the store as generation `id`'s output
+    /// `stored` (its `output_files` entry, relative to a data folder),
+    /// replacing an earlier copy; whole or not at all. Streamed: memory does
+    /// not grow with the file. Default: nothing to do.
+    fn share_output_file(
+        &self,
+        _id: GenerationId,
+        _stored: &str,
+        _file: &std::path::Path,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Writes generation `id`'s shared output `stored` to `dest` (through a
+    /// `.part` file, streamed); `false` when the store has no such file.
+    /// Default: none.
+    fn fetch_output_file(
+        &self,
+        _id: GenerationId,
+        _stored: &str,
+        _dest: &std::path::Path,
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
     // ---- Spend (spend/, store/spend.rs) ----------------------------------------
 
     /// The budgets and the user's price lines (defaults when absent).

@@ -94,6 +94,15 @@ pub enum StoreError {
     #[error("{what} is not available on a team (PostgreSQL) queue yet")]
     Unsupported { what: &'static str },
 
+    /// A local output file could not be read (to share it with the team's
+    /// database) or written (fetched from it).
+    #[error("cannot {doing} the output file {}: {reason}", .path.display())]
+    OutputFile {
+        doing: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+
     /// Any other SQLite error.
     #[error("database error in {}: {source}", .path.display())]
     Sqlite {

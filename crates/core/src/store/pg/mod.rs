@@ -40,6 +40,7 @@ use super::StoreError;
 mod claim;
 mod lease;
 mod order;
+mod outputs;
 mod pages;
 mod queue_store;
 mod reads;
@@ -60,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0006_leases.sql"),
     include_str!("../../../../../migrations/postgres/0007_given_up_predictions.sql"),
     include_str!("../../../../../migrations/postgres/0011_search_tokens.sql"),
+    include_str!("../../../../../migrations/postgres/0012_output_files.sql"),
 ];
 
 /// The schema version this build writes.

@@ -467,6 +467,23 @@ impl QueueStore for PgStore {
         self.token_account_pg(id)
     }
 
+    fn shares_outputs(&self) -> bool {
+        true
+    }
+
+    fn share_output_file(&self, id: GenerationId, stored: &str, file: &std::path::Path) -> Res<()> {
+        self.share_output_file_pg(id, stored, file)
+    }
+
+    fn fetch_output_file(
+        &self,
+        id: GenerationId,
+        stored: &str,
+        dest: &std::path::Path,
+    ) -> Res<bool> {
+        self.fetch_output_file_pg(id, stored, dest)
+    }
+
     fn spend_settings(&self) -> Res<SpendSettings> {
         self.spend_settings_pg()
     }

@@ -153,3 +153,44 @@ fn rows_without_a_search_index_are_indexed_when_the_store_opens() {
     assert_eq!(search(&reopened, "harbo"), 1);
     assert_eq!(search(&reopened, ""), 3);
 }
+
+/// A shared output is streamed in 1 MiB chunks both ways and comes back
+/// byte for byte; sharing again replaces it; an unknown file is `false`.
+#[test]
+fn a_shared_output_of_several_chunks_comes_back_byte_for_byte() {
+    let Some(url) = pg_url() else {
+        return;
+    };
+    let store = PgStore::open(&url).unwrap();
+    let g = store
+        .insert_generations(&[new_gen("a long video")], t0())
+        .unwrap()
+        .remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("0.mp4");
+    let bytes: Vec<u8> = (0..(2 * 1024 * 1024 + 12_345))
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    std::fs::write(&src, &bytes).unwrap();
+    let stored = format!("outputs/{}/0.mp4", g.id);
+    store.share_output_file(g.id, &stored, &src).unwrap();
+    let dest = dir.path().join("elsewhere").join("0.mp4");
+    assert!(store.fetch_output_file(g.id, &stored, &dest).unwrap());
+    assert_eq!(std::fs::read(&dest).unwrap(), bytes);
+    // Shared again (a take-over finished it anew): the new bytes replace the old.
+    std::fs::write(&src, b"short").unwrap();
+    store.share_output_file(g.id, &stored, &src).unwrap();
+    let again = dir.path().join("again.mp4");
+    assert!(store.fetch_output_file(g.id, &stored, &again).unwrap());
+    assert_eq!(std::fs::read(&again).unwrap(), b"short");
+    assert!(
+        !store
+            .fetch_output_file(g.id, "outputs/x/1.png", &dir.path().join("n"))
+            .unwrap()
+    );
+    assert!(!dir.path().join("n").exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("elsewhere"))
+        .unwrap()
+        .collect();
+    assert_eq!(left.len(), 1, "no .part file left behind");
+}
