@@ -170,6 +170,13 @@ pub enum Command {
     Models(ModelsCommand),
     /// What the queue cost (per day, month, model, token) and the budgets.
     Spend(SpendArgs),
+    /// Move this data folder's queue and history (with the saved files) into
+    /// a team's PostgreSQL database; run it again to finish a stopped move.
+    Migrate {
+        /// The team database: postgres://user:password@host:port/dbname.
+        #[arg(long, value_name = "URL")]
+        to: DatabaseUrl,
+    },
 }
 
 /// `genq models …`

@@ -3,6 +3,7 @@
 mod demo;
 mod ls;
 mod manage;
+mod migrate;
 mod models;
 mod run;
 mod show;
@@ -35,5 +36,6 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Demo(args) => demo::run(args).await,
         Command::Models(cmd) => models::run(&ctx, cmd).await,
         Command::Spend(args) => spend::run(&ctx, args),
+        Command::Migrate { to } => migrate::run(&ctx, &to),
     }
 }

@@ -38,7 +38,7 @@ fn attempt(path: &Path, create: bool) -> std::io::Result<Attempt> {
 ///
 /// Errors: [`EngineError::AlreadyRunning`] when it is held;
 /// [`EngineError::Lock`] when the file cannot be opened or locked.
-pub(crate) fn acquire(data_dir: &Path) -> Result<File, EngineError> {
+pub fn acquire(data_dir: &Path) -> Result<File, EngineError> {
     let path = data_dir.join(LOCK_FILE);
     match attempt(&path, true) {
         Ok(Attempt::Taken(file)) => Ok(file),

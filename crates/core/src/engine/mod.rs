@@ -44,7 +44,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use download::{DownloadError, sniff_extension};
-pub use lock::{LOCK_FILE, engine_running};
+pub use lock::{LOCK_FILE, acquire as lock_data_folder, engine_running};
 pub use schedule::{Observation, PollSchedule, RunTimes, jittered_backoff};
 pub use sniff::{OutputKind, output_kind};
 pub use stream::StreamConfig;

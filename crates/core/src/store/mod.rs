@@ -62,7 +62,7 @@ pub use error::StoreError;
 pub use generations::ListQuery;
 pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 pub use lease::Lease;
-pub use pg::{DATABASE_URL_ENV, PgStore};
+pub use pg::{DATABASE_URL_ENV, ImportReport, PgStore};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;
 pub use spend::{ActiveEstimate, FinalSpend, GenerationSpend, SpendGroup};

@@ -37,7 +37,10 @@ use tokio_postgres::config::Host;
 
 use super::StoreError;
 
+pub use import::ImportReport;
+
 mod claim;
+mod import;
 mod lease;
 mod order;
 mod outputs;
