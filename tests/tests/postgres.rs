@@ -21,26 +21,11 @@ async fn three_tokens_drain_sixty_generations_on_postgresql() {
         return;
     };
     let mut w = World::builder(SimConfig::fast(), (0..3).map(|_| fake_token()).collect())
+        .database(&url)
+        .client_timeout(Duration::from_secs(3))
         .build()
         .await
-        .expect("test world");
-    // The same world, its queue on PostgreSQL instead of the folder's SQLite file.
-    let store = PgStore::open(&url).expect("PostgreSQL store");
-    let client = ReplicateClient::new(&w.sim.base_url())
-        .unwrap()
-        .with_timeout(Duration::from_secs(3))
-        .with_create_timeout(Duration::from_secs(3));
-    w.queue = Queue::on_store(
-        w.dir.path().to_owned(),
-        Arc::new(store),
-        client,
-        Arc::new(MemorySecretStore::new()),
-    );
-    w.token_ids.clear();
-    for (i, t) in w.tokens.clone().iter().enumerate() {
-        let (tok, _) = w.queue.add_token(&format!("token {i}"), t).await.unwrap();
-        w.token_ids.push(tok.id);
-    }
+        .expect("test world on PostgreSQL");
     w.start();
     let ids = w.submit_seeded("a lighthouse on postgres, take", 60);
     let rows = w.wait_terminal(&ids, Duration::from_secs(180)).await;
@@ -73,33 +58,17 @@ async fn a_machine_that_slept_shows_the_outputs_another_engine_saved() {
         return;
     };
     let mut w = World::builder(SimConfig::fast(), vec![fake_token()])
+        .database(&url)
+        .client_timeout(Duration::from_secs(3))
         .build()
         .await
-        .expect("test world");
-    let client = || {
-        ReplicateClient::new(&w.sim.base_url())
-            .unwrap()
-            .with_timeout(Duration::from_secs(3))
-    };
-    w.queue = Queue::on_store(
-        w.dir.path().to_owned(),
-        Arc::new(PgStore::open(&url).expect("PostgreSQL store")),
-        client(),
-        Arc::new(MemorySecretStore::new()),
-    );
-    w.token_ids.clear();
-    let (tok, _) = w
-        .queue
-        .add_token("shared", &w.tokens[0].clone())
-        .await
-        .unwrap();
-    w.token_ids.push(tok.id);
+        .expect("test world on PostgreSQL");
     // Machine A: its own folder and store on the same database; it only reads.
     let a_dir = tempfile::tempdir().unwrap();
     let a = Queue::on_store(
         a_dir.path().to_owned(),
         Arc::new(PgStore::open(&url).expect("PostgreSQL store")),
-        client(),
+        ReplicateClient::new(&w.sim.base_url()).unwrap(),
         Arc::new(MemorySecretStore::new()),
     );
     w.start();

@@ -136,13 +136,28 @@ impl World {
         concurrency: u32,
         extra_accounts: &[String],
     ) -> Result<World, String> {
+        World::new_on(sim, n, first_index, concurrency, extra_accounts, None).await
+    }
+
+    /// [`World::new`] with the queue in the PostgreSQL database at
+    /// `database` (a team's queue) when given, else in the folder's SQLite file.
+    pub async fn new_on(
+        sim: SimConfig,
+        n: usize,
+        first_index: usize,
+        concurrency: u32,
+        extra_accounts: &[String],
+        database: Option<&str>,
+    ) -> Result<World, String> {
         let tokens: Vec<String> = (0..n).map(|i| bench_token(first_index + i)).collect();
-        let world = genqueue_testkit::World::builder(sim, tokens)
+        let mut builder = genqueue_testkit::World::builder(sim, tokens)
             .other_accounts(extra_accounts)
             .secrets(Arc::new(MemorySecretStore::new()))
-            .concurrency(concurrency)
-            .build()
-            .await?;
+            .concurrency(concurrency);
+        if let Some(url) = database {
+            builder = builder.database(url);
+        }
+        let world = builder.build().await?;
         let recorder = Recorder::default();
         recorder.listen(&world.queue);
         let baseline = world.sim.stats();
@@ -239,6 +254,15 @@ pub fn scale_config(c: &EngineConfig, k: f64) -> EngineConfig {
         },
         ..c.clone()
     }
+}
+
+/// A new, empty PostgreSQL database for a scenario's team-queue run, in the
+/// cluster `scripts/with-postgres.sh` names in `GENQUEUE_TEST_DATABASE_URL`;
+/// `None` (the PostgreSQL figures are left out, and the report says so)
+/// without one.
+pub fn team_database(prefix: &str) -> Option<String> {
+    std::env::var_os("GENQUEUE_TEST_DATABASE_URL")?;
+    genqueue_testkit::fresh_database(prefix)
 }
 
 /// Milliseconds between two instants (`b − a`).

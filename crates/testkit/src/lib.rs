@@ -137,9 +137,16 @@ pub struct WorldBuilder {
     client_timeout: Option<Duration>,
     concurrency: u32,
     clock: Option<Arc<dyn genqueue_core::clock::Clock>>,
+    database: Option<String>,
 }
 
 impl WorldBuilder {
+    /// Keeps the queue in the PostgreSQL database at `url` (a team's queue)
+    /// instead of the folder's SQLite file.
+    pub fn database(mut self, url: &str) -> Self {
+        self.database = Some(url.to_owned());
+        self
+    }
     /// Accounts the sim knows but the pool does not (another client's).
     pub fn other_accounts(mut self, tokens: &[String]) -> Self {
         self.others = tokens.to_vec();
@@ -191,6 +198,7 @@ impl WorldBuilder {
             self.client_timeout,
             secrets,
             self.clock,
+            self.database.as_deref(),
         )
         .await?;
         for (i, (id, account)) in w.token_ids.iter().zip(&accounts).enumerate() {
@@ -219,6 +227,7 @@ impl World {
             client_timeout: None,
             concurrency: 1,
             clock: None,
+            database: None,
         }
     }
 
@@ -245,7 +254,15 @@ impl World {
         client_timeout: Duration,
         secrets: Arc<dyn SecretStore>,
     ) -> World {
-        World::assemble(sim, tokens, api_base, Some(client_timeout), secrets, None)
+        World::assemble(
+            sim,
+            tokens,
+            api_base,
+            Some(client_timeout),
+            secrets,
+            None,
+            None,
+        )
             .await
             .expect("test world")
             .0
@@ -260,15 +277,23 @@ impl World {
         client_timeout: Option<Duration>,
         secrets: Arc<dyn SecretStore>,
         clock: Option<Arc<dyn genqueue_core::clock::Clock>>,
+        database: Option<&str>,
     ) -> Result<(World, Vec<String>), String> {
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-        let store = Store::open(&dir.path().join(genqueue_core::paths::DB_FILE))
-            .map_err(|e| format!("store: {e}"))?;
+        let store: Arc<dyn genqueue_core::store::QueueStore> = match database {
+            None => Arc::new(
+                Store::open(&dir.path().join(genqueue_core::paths::DB_FILE))
+                    .map_err(|e| format!("store: {e}"))?,
+            ),
+            Some(url) => Arc::new(
+                genqueue_core::store::PgStore::open(url).map_err(|e| format!("store: {e}"))?,
+            ),
+        };
         let mut client = ReplicateClient::new(api_base).map_err(|e| format!("client: {e}"))?;
         if let Some(t) = client_timeout {
             client = client.with_timeout(t).with_create_timeout(t);
         }
-        let mut queue = Queue::from_parts(dir.path().to_owned(), store, client, secrets);
+        let mut queue = Queue::on_store(dir.path().to_owned(), store, client, secrets);
         if let Some(clock) = clock {
             queue = queue.with_clock(clock);
         }

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::figures::{Dist, Figure, ScenarioReport, Size};
 use crate::procfs;
-use crate::world::{World, flux_job, ms_between};
+use crate::world::{World, flux_job, ms_between, team_database};
 
 const TOKENS: usize = 10;
 const RUN: Duration = Duration::from_millis(200);
@@ -41,7 +41,7 @@ struct Drain {
     first_create_answered_ms: f64,
 }
 
-async fn drain(n: usize, config: EngineConfig) -> Result<Drain, String> {
+async fn drain(n: usize, config: EngineConfig, database: Option<&str>) -> Result<Drain, String> {
     let sim = SimConfig {
         timing: Timing {
             boot: Delay::Fixed(Duration::ZERO),
@@ -51,7 +51,7 @@ async fn drain(n: usize, config: EngineConfig) -> Result<Drain, String> {
         image_scale: 1.0 / 16.0,
         ..SimConfig::default()
     };
-    let mut w = World::new(sim, TOKENS, 0, 1, &[]).await?;
+    let mut w = World::new_on(sim, TOKENS, 0, 1, &[], database).await?;
     w.start_with(config)?;
     let cpu0 = procfs::cpu_seconds();
     let t0 = Instant::now();
@@ -107,7 +107,7 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     let n = size.pick(40, 1000);
     let config = EngineConfig::default();
     let wait = config.create_wait;
-    let d = drain(n, config.clone()).await?;
+    let d = drain(n, config.clone(), None).await?;
     let instant = PollSchedule {
         min: Duration::from_millis(1),
         first: Duration::from_millis(1),
@@ -118,10 +118,17 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
         n,
         EngineConfig {
             schedule: instant,
-            ..config
+            ..config.clone()
         },
+        None,
     )
     .await?;
+    // The same drain on a team's queue in PostgreSQL (issue 15), right after.
+    let team_db = team_database("genqueue_bench_drain");
+    let on_pg = match &team_db {
+        Some(url) => Some(drain(n, config, Some(url)).await?),
+        None => None,
+    };
 
     let per_slot =
         |d: &Drain| (d.measured_secs / (n as f64 / TOKENS as f64) - RUN.as_secs_f64()) * 1000.0;
@@ -168,7 +175,28 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
         per_slot(&what_if),
         "ms",
     ));
-    for (label, d) in [("", &d), ("what-if: ", &what_if)] {
+    if let Some(pg) = &on_pg {
+        r.figure(Figure::new(
+            "on PostgreSQL: efficiency (ideal ÷ measured)",
+            pg.efficiency,
+            "ratio",
+        ));
+        r.figure(Figure::new(
+            "on PostgreSQL: overhead per generation per slot",
+            per_slot(pg),
+            "ms",
+        ));
+    } else {
+        r.note(
+            "No PostgreSQL (run under scripts/with-postgres.sh): the team-queue drain was skipped.",
+        );
+    }
+    let runs = [
+        ("", Some(&d)),
+        ("what-if: ", Some(&what_if)),
+        ("on PostgreSQL: ", on_pg.as_ref()),
+    ];
+    for (label, d) in runs.iter().filter_map(|(l, d)| Some((*l, (*d)?))) {
         r.check(
             format!("{label}all {n} generations completed"),
             d.all_ended && d.completed == n,
@@ -189,6 +217,6 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
         d.status_reads,
         d.downloads
     ));
-    r.details = json!({ "tokens": TOKENS, "prediction_ms": RUN.as_millis() as u64, "default": d, "what_if_read_at_once": what_if });
+    r.details = json!({ "tokens": TOKENS, "prediction_ms": RUN.as_millis() as u64, "default": d, "what_if_read_at_once": what_if, "on_postgresql": on_pg });
     Ok(r)
 }

@@ -13,12 +13,12 @@ use genqueue_core::model::{ErrorKind, GenerationStatus};
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::MemorySecretStore;
-use genqueue_core::store::{ListQuery, Store};
+use genqueue_core::store::{ListQuery, PgStore, Store};
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
 use crate::figures::{Dist, Figure, ScenarioReport, Size};
-use crate::world::flux_job;
+use crate::world::{flux_job, team_database};
 
 /// A base URL where nothing listens: the store benchmark makes no request.
 const NOWHERE: &str = "http://127.0.0.1:9/v1";
@@ -98,6 +98,81 @@ fn time_each(m: usize, mut f: impl FnMut(usize) -> Result<(), String>) -> Result
     Ok(Dist::of(v))
 }
 
+/// The operations timed one by one (`m` of each) on a queue holding `n`
+/// generations of history: their distributions, the ids created and which
+/// creates took over 2 ms.
+#[allow(clippy::type_complexity)]
+fn time_ops(
+    q: &Queue,
+    n: usize,
+    m: usize,
+) -> Result<(Vec<(&'static str, Dist)>, (usize, Vec<usize>)), String> {
+    let mut ids = Vec::new();
+    let mut slow = Vec::new();
+    let create = time_each(m, |i| {
+        let t = Instant::now();
+        ids.push(q.submit(flux_job(n + i)).map_err(|e| e.to_string())?.id);
+        if t.elapsed() > Duration::from_millis(2) {
+            slow.push(i);
+        }
+        Ok(())
+    })?;
+    let newest = time_each(m, |_| {
+        q.list(&ListQuery::default())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })?;
+    let unviewed = time_each(m, |_| {
+        q.list(&ListQuery {
+            unviewed_only: true,
+            ..ListQuery::default()
+        })
+        .map(drop)
+        .map_err(|e| e.to_string())
+    })?;
+    let counters = time_each(m, |_| q.counters().map(drop).map_err(|e| e.to_string()))?;
+    // A history page deep in the past: the page after a random old row.
+    let sample: Vec<_> = q
+        .list(&ListQuery {
+            limit: 1000,
+            ..ListQuery::default()
+        })
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|g| g.id)
+        .collect();
+    let deep = time_each(m, |_| {
+        let before = *sample.choose(&mut rand::rng()).expect("rows");
+        q.list(&ListQuery {
+            before: Some(before),
+            ..ListQuery::default()
+        })
+        .map(drop)
+        .map_err(|e| e.to_string())
+    })?;
+    // The History page's cost line: one pass over every row of the filter (here: all).
+    let spend_total = time_each((m / 20).max(5), |_| {
+        q.history_spend(&genqueue_core::store::HistoryQuery::default())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })?;
+    let viewed = time_each(m, |i| {
+        q.mark_viewed(ids[i]).map(drop).map_err(|e| e.to_string())
+    })?;
+    Ok((
+        vec![
+            ("create (submit one)", create),
+            ("newest 50", newest),
+            ("newest 50 unviewed (dropdown)", unviewed),
+            ("counters", counters),
+            ("mark viewed", viewed),
+            ("history page (cursor)", deep),
+            ("history cost total (every row)", spend_total),
+        ],
+        (ids.len(), slow),
+    ))
+}
+
 pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport, String> {
     let mut r = ScenarioReport::new(6, "store", "Store at scale", size);
     let n = size.pick(2_000, 100_000);
@@ -112,74 +187,7 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
     let build_secs = t.elapsed().as_secs_f64();
 
     let q2 = q.clone();
-    let (ops, (created, slow_creates)) =
-        tokio::task::spawn_blocking(move || -> Result<_, String> {
-            let q = q2;
-            let mut ids = Vec::new();
-            let mut slow = Vec::new();
-            let create = time_each(m, |i| {
-                let t = Instant::now();
-                ids.push(q.submit(flux_job(n + i)).map_err(|e| e.to_string())?.id);
-                if t.elapsed() > Duration::from_millis(2) {
-                    slow.push(i);
-                }
-                Ok(())
-            })?;
-            let newest = time_each(m, |_| {
-                q.list(&ListQuery::default())
-                    .map(drop)
-                    .map_err(|e| e.to_string())
-            })?;
-            let unviewed = time_each(m, |_| {
-                q.list(&ListQuery {
-                    unviewed_only: true,
-                    ..ListQuery::default()
-                })
-                .map(drop)
-                .map_err(|e| e.to_string())
-            })?;
-            let counters = time_each(m, |_| q.counters().map(drop).map_err(|e| e.to_string()))?;
-            // A history page deep in the past: the page after a random old row.
-            let sample: Vec<_> = q
-                .list(&ListQuery {
-                    limit: 1000,
-                    ..ListQuery::default()
-                })
-                .map_err(|e| e.to_string())?
-                .iter()
-                .map(|g| g.id)
-                .collect();
-            let deep = time_each(m, |_| {
-                let before = *sample.choose(&mut rand::rng()).expect("rows");
-                q.list(&ListQuery {
-                    before: Some(before),
-                    ..ListQuery::default()
-                })
-                .map(drop)
-                .map_err(|e| e.to_string())
-            })?;
-            // The History page's cost line: one pass over every row of the filter (here: all).
-            let spend_total = time_each((m / 20).max(5), |_| {
-                q.history_spend(&genqueue_core::store::HistoryQuery::default())
-                    .map(drop)
-                    .map_err(|e| e.to_string())
-            })?;
-            let viewed = time_each(m, |i| {
-                q.mark_viewed(ids[i]).map(drop).map_err(|e| e.to_string())
-            })?;
-            Ok((
-                vec![
-                    ("create (submit one)", create),
-                    ("newest 50", newest),
-                    ("newest 50 unviewed (dropdown)", unviewed),
-                    ("counters", counters),
-                    ("mark viewed", viewed),
-                    ("history page (cursor)", deep),
-                    ("history cost total (every row)", spend_total),
-                ],
-                (ids.len(), slow),
-            ))
-        })
+    let (ops, (created, slow_creates)) = tokio::task::spawn_blocking(move || time_ops(&q2, n, m))
         .await
         .map_err(|e| e.to_string())??;
 
@@ -209,6 +217,66 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
         format!("{created} created and marked viewed"),
         created == m && counters.unviewed == 0,
     );
+
+    // The same history moved into a team's PostgreSQL database (what
+    // `genq migrate` does), then the same operations on it (issue 15).
+    let mut on_pg = json!(null);
+    match team_database("genqueue_bench_store") {
+        Some(url) => {
+            let (pg_ops, moved, move_secs) = {
+                let dir = dir.path().to_owned();
+                tokio::task::spawn_blocking(move || -> Result<_, String> {
+                    let local = Store::open(&dir.join(genqueue_core::paths::DB_FILE))
+                        .map_err(|e| e.to_string())?;
+                    let team = PgStore::open(&url).map_err(|e| e.to_string())?;
+                    let t = Instant::now();
+                    let report = team
+                        .import_from(&local, &dir, &mut |_| {})
+                        .map_err(|e| e.to_string())?;
+                    let move_secs = t.elapsed().as_secs_f64();
+                    let pg_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+                    let q = Queue::on_store(
+                        pg_dir.path().to_owned(),
+                        Arc::new(team),
+                        ReplicateClient::new(NOWHERE).map_err(|e| e.to_string())?,
+                        Arc::new(MemorySecretStore::new()),
+                    );
+                    Ok((time_ops(&q, n + m, m)?.0, report.generations, move_secs))
+                })
+                .await
+                .map_err(|e| e.to_string())??
+            };
+            for (name, d) in &pg_ops {
+                r.figure(Figure::new(
+                    format!("on PostgreSQL: {name} p50"),
+                    d.p50,
+                    "ms",
+                ));
+                r.figure(Figure::new(
+                    format!("on PostgreSQL: {name} p99"),
+                    d.p99,
+                    "ms",
+                ));
+            }
+            r.figure(Figure::new(
+                "on PostgreSQL: history moved in (genq migrate)",
+                moved as f64 / move_secs,
+                "rows/s",
+            ));
+            r.check(
+                format!("{} generations moved into PostgreSQL", n + m),
+                moved as usize == n + m,
+            );
+            on_pg = json!({
+                "moved": moved,
+                "move_secs": move_secs,
+                "ops_ms": pg_ops.iter().map(|(k, d)| json!({"op": k, "ms": d})).collect::<Vec<_>>(),
+            });
+        }
+        None => r.note(
+            "No PostgreSQL (run under scripts/with-postgres.sh): the team-queue half was skipped.",
+        ),
+    }
 
     let mut rss = json!(null);
     match engine_exe {
@@ -252,6 +320,7 @@ pub async fn run(size: Size, engine_exe: Option<&Path>) -> Result<ScenarioReport
         // Which creates took over 2 ms: evenly spaced = WAL auto-checkpoints.
         "slow_create_indices": slow_creates,
         "engine_rss": rss,
+        "on_postgresql": on_pg,
     });
     Ok(r)
 }

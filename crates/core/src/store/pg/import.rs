@@ -195,12 +195,13 @@ impl PgStore {
             let mut c = pool.get().await.map_err(pool_err)?;
             let tx = c.transaction().await.map_err(pg_err)?;
             let stmt = tx.prepare(&insert_sql(t)).await.map_err(pg_err)?;
-            let mut n = 0;
-            for r in &rows {
-                n += tx.execute(&stmt, &refs(r)).await.map_err(pg_err)?;
-            }
+            let args: Vec<Vec<_>> = rows.iter().map(|r| refs(r)).collect();
+            let written =
+                futures_util::future::try_join_all(args.iter().map(|a| tx.execute(&stmt, a)))
+                    .await
+                    .map_err(pg_err)?;
             tx.commit().await.map_err(pg_err)?;
-            Ok(n)
+            Ok(written.iter().sum())
         })
     }
 
@@ -211,18 +212,18 @@ impl PgStore {
             let tx = c.transaction().await.map_err(pg_err)?;
             let sql = format!("{} ON CONFLICT (id) DO NOTHING", rows::insert_sql());
             let stmt = tx.prepare(&sql).await.map_err(pg_err)?;
-            let mut new = Vec::new();
-            for g in page {
-                if tx
-                    .execute(&stmt, &refs(&rows::values(&g)))
+            // Sent together: the driver pipelines them on the one connection.
+            let params: Vec<Vec<Param>> = page.iter().map(rows::insert_values).collect();
+            let args: Vec<Vec<_>> = params.iter().map(|p| refs(p)).collect();
+            let written =
+                futures_util::future::try_join_all(args.iter().map(|a| tx.execute(&stmt, a)))
                     .await
-                    .map_err(pg_err)?
-                    == 1
-                {
-                    super::search::index(&tx, &g).await?;
-                    new.push(g);
-                }
-            }
+                    .map_err(pg_err)?;
+            let new: Vec<Generation> = page
+                .into_iter()
+                .zip(written)
+                .filter_map(|(g, n)| (n == 1).then_some(g))
+                .collect();
             tx.commit().await.map_err(pg_err)?;
             Ok(new)
         })

@@ -43,10 +43,9 @@ impl QueueStore for PgStore {
             let tx = c.transaction().await.map_err(pg_err)?;
             let stmt = tx.prepare(&rows::insert_sql()).await.map_err(pg_err)?;
             for g in &written {
-                tx.execute(&stmt, &refs(&rows::values(g)))
+                tx.execute(&stmt, &refs(&rows::insert_values(g)))
                     .await
                     .map_err(pg_err)?;
-                super::search::index(&tx, g).await?;
             }
             tx.commit().await.map_err(pg_err)
         })?;

@@ -217,15 +217,24 @@ fn column_names() -> Vec<&'static str> {
     GENERATION_COLUMNS.split(',').map(str::trim).collect()
 }
 
-/// `INSERT` of every column, parameters as [`values`].
+/// `INSERT` of every column and the prompt's search index, parameters as
+/// [`insert_values`].
 pub(crate) fn insert_sql() -> String {
-    let marks: Vec<String> = (1..=column_names().len())
-        .map(|i| format!("${i}"))
-        .collect();
+    let n = column_names().len();
+    let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
     format!(
-        "INSERT INTO generations ({GENERATION_COLUMNS}) VALUES ({})",
-        marks.join(", ")
+        "INSERT INTO generations ({GENERATION_COLUMNS}, prompt_search) VALUES ({}, ${}::text::tsvector)",
+        marks.join(", "),
+        n + 1
     )
+}
+
+/// [`values`] and the prompt's search index (FTS5's tokens, see
+/// `store/fts_tokens.rs`): the parameters of [`insert_sql`].
+pub(crate) fn insert_values(g: &Generation) -> Vec<Param> {
+    let mut v = values(g);
+    v.push(Box::new(crate::store::fts_tokens::pg_tsvector(&g.prompt)));
+    v
 }
 
 /// `UPDATE` of every column but `id` (`$1`) and `created_at`, parameters as [`update_values`].

@@ -1,26 +1,15 @@
 //! The history search's index on PostgreSQL: each prompt's FTS5 tokens as a
-//! `tsvector` (see [`crate::store::fts_tokens`]), written when the row is.
+//! `tsvector` (see [`crate::store::fts_tokens`]), written with the row
+//! (`rows::insert_sql`); here, the rows written before that.
 
 use deadpool_postgres::GenericClient;
 
 use super::pg_err;
-use crate::model::Generation;
 use crate::store::StoreError;
 use crate::store::fts_tokens::pg_tsvector;
 
 /// Rows indexed per round by [`fill_missing`].
 const FILL_BATCH: i64 = 500;
-
-/// Writes `g`'s search index (in the caller's transaction: with the row).
-pub(super) async fn index(c: &impl GenericClient, g: &Generation) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE generations SET prompt_search = $2::text::tsvector WHERE id = $1",
-        &[&uuid::Uuid::from(g.id), &pg_tsvector(&g.prompt)],
-    )
-    .await
-    .map_err(pg_err)?;
-    Ok(())
-}
 
 /// Indexes the rows written before the search used FTS5's tokens
 /// (`prompt_search` NULL after migration 0011), a batch at a time; a prompt
