@@ -32,7 +32,8 @@ pub(super) async fn adopt(
     secret: &Secret,
     w: &StepWrites,
 ) -> Result<Option<Generation>> {
-    let done = s.queue.commit_step(
+    let done = super::steps::commit_step(
+        s,
         id,
         Transition::Created {
             prediction_id: p.id.clone(),
@@ -195,7 +196,8 @@ pub(super) async fn follow(
             || row.replicate_status.as_deref() != Some(status)
             || (row.started_at.is_none() && p.started_at.is_some())
         {
-            s.queue.commit_step(
+            super::steps::commit_step(
+                s,
                 g.id,
                 Transition::Progress {
                     progress,

@@ -6,7 +6,9 @@
 //! through the token's list, never sent again blindly).
 //!
 //! A lease lost while driving (this engine slept past it and another took
-//! over) stops this engine's task for it at the next renewal.
+//! over) stops this engine's task for it: at its first write, which the
+//! store refuses (every write carries the lease's [`Fence`]; see
+//! `steps::commit_step`), or at the next renewal, whichever comes first.
 
 use std::sync::Arc;
 
@@ -15,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use crate::model::GenerationId;
-use crate::store::Lease;
+use crate::store::{Fence, Lease};
 
 /// Takes `id`'s lease for this engine; on success returns the token that
 /// stops its task should the lease be lost. `None`: another engine holds
@@ -25,9 +27,9 @@ pub(super) fn take(s: &Arc<Shared>, id: GenerationId) -> Option<CancellationToke
     let now = s.queue.now();
     let until = now + s.config.lease;
     match s.queue.store().take_lease(id, s.engine_id, until, now) {
-        Ok(Lease::Taken { .. }) => {
+        Ok(Lease::Taken { fence }) => {
             let stop = s.stop.child_token();
-            s.leased.lock().unwrap().insert(id, stop.clone());
+            s.leased.lock().unwrap().insert(id, (stop.clone(), fence));
             Some(stop)
         }
         Ok(Lease::Held { until }) => {
@@ -39,6 +41,17 @@ pub(super) fn take(s: &Arc<Shared>, id: GenerationId) -> Option<CancellationToke
             tracing::warn!(generation = %id, error = %e, "could not take a generation's lease");
             None
         }
+    }
+}
+
+/// The lease this engine drives `id` under, carried by every write for it.
+/// Fence 0 (no lease: a store shared by engines refuses the write) when it
+/// holds none: it was never taken, or its task already ended.
+pub(super) fn fence(s: &Shared, id: GenerationId) -> Fence {
+    let fence = s.leased.lock().unwrap().get(&id).map_or(0, |l| l.1);
+    Fence {
+        engine: s.engine_id,
+        fence,
     }
 }
 
@@ -76,7 +89,10 @@ pub(super) async fn renew_loop(s: Arc<Shared>) {
             _ = s.stop.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
         }
-        let ids: Vec<GenerationId> = s.leased.lock().unwrap().keys().copied().collect();
+        let ids: Vec<GenerationId> = (s.leased.lock().unwrap().iter())
+            .filter(|(_, (stop, _))| !stop.is_cancelled())
+            .map(|(id, _)| *id)
+            .collect();
         if ids.is_empty() {
             continue;
         }
@@ -86,10 +102,14 @@ pub(super) async fn renew_loop(s: Arc<Shared>) {
             tokio::task::spawn_blocking(move || q.store().renew_leases(engine, &ids, until)).await;
         match renewed {
             Ok(Ok(lost)) => {
+                // Kept in `leased` (with its fence, which the store now
+                // refuses) until the task ends and lets it go.
                 for id in lost {
-                    if let Some(stop) = s.leased.lock().unwrap().remove(&id) {
-                        tracing::warn!(generation = %id, "lease lost to another engine; letting it go");
-                        stop.cancel();
+                    if let Some((stop, _)) = s.leased.lock().unwrap().get(&id) {
+                        if !stop.is_cancelled() {
+                            tracing::warn!(generation = %id, "lease lost to another engine; letting it go");
+                            stop.cancel();
+                        }
                     }
                 }
             }

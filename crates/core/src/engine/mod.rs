@@ -165,8 +165,8 @@ pub(crate) struct Shared {
     /// This engine's id in the leases (new at every start; `lease.rs`).
     pub engine_id: uuid::Uuid,
     /// The generations this engine holds a lease on, each with the token
-    /// that stops its task should the lease be lost.
-    pub leased: Mutex<std::collections::HashMap<GenerationId, CancellationToken>>,
+    /// that stops its task should the lease be lost, and the lease's fence.
+    pub leased: Mutex<std::collections::HashMap<GenerationId, (CancellationToken, i64)>>,
     /// The earliest expiry of another engine's lease seen since the last pass.
     pub lease_wake: Mutex<Option<DateTime<Utc>>>,
 }
