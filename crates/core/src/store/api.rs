@@ -357,6 +357,13 @@ pub trait QueueStore: Send + Sync {
 
     // ---- Leases: one engine drives a generation (store/lease.rs) ----------------
 
+    /// Whether several engines (folders, machines) may run on this store
+    /// at once: a team's PostgreSQL database. False for SQLite, the one
+    /// folder's own store.
+    fn shared_by_engines(&self) -> bool {
+        false
+    }
+
     /// Takes (or renews) engine `engine`'s lease on generation `id` until
     /// `until`, unless another engine holds one that has not expired at
     /// `now`. The default (SQLite: one engine per folder) always grants it.

@@ -519,6 +519,10 @@ impl QueueStore for PgStore {
         self.batch_spend_pg(batch_id)
     }
 
+    fn shared_by_engines(&self) -> bool {
+        true
+    }
+
     fn take_lease(
         &self,
         id: GenerationId,
