@@ -1,18 +1,21 @@
 //! Engines sharing a team's queue in PostgreSQL (issue #15), in one
-//! process: each keeps its own "running" flag.
+//! process: each keeps its own "running" flag, and an expired lease is taken
+//! over only by an engine that holds the generation's token's secret.
 //! Needs `scripts/with-postgres.sh` (see `postgres.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use genqueue_core::engine::{Engine, RUNNING_KEY};
+use genqueue_core::lifecycle::Transition;
+use genqueue_core::model::GenerationStatus;
 use genqueue_core::paths::FOLDER_ID_FILE;
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::MemorySecretStore;
-use genqueue_core::store::{PgStore, QueueStore};
+use genqueue_core::store::{ClaimOutcome, Lease, PgStore, QueueStore};
 use genqueue_testkit::{fresh_database, test_engine_config};
-use genqueue_tests::World;
+use genqueue_tests::{World, fake_token};
 use replicate_sim::SimConfig;
 
 /// A queue on `store` with data folder `dir` and its own (empty) secrets.
@@ -74,4 +77,58 @@ async fn each_engine_on_a_team_database_has_its_own_running_flag() {
     assert!(!a2.started_after_crash(), "A's last run stopped cleanly");
     a2.shutdown().await;
     b2.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_lease_is_taken_over_only_by_an_engine_holding_the_tokens_secret() {
+    let Some(url) = fresh_database("genqueue_takeover") else {
+        return;
+    };
+    let mut w = World::builder(SimConfig::fast(), vec![fake_token()])
+        .build()
+        .await
+        .unwrap();
+    let store = Arc::new(PgStore::open(&url).unwrap());
+    let sim = w.sim.base_url();
+    // The world's queue (A: it holds the token's secret) on the team database.
+    w.queue = queue_on(&store, w.dir.path(), &sim);
+    let (token, _) = w.queue.add_token("shared", &w.tokens[0]).await.unwrap();
+    let id = w.submit("a harbour at dawn", serde_json::json!({})).id;
+    // An engine claimed it, recorded the create, and died: its lease expires.
+    let now = w.queue.now();
+    let dead = uuid::Uuid::new_v4();
+    assert!(matches!(
+        store.claim_token(id, now).unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
+    store.transition(id, &Transition::CreateSent, now).unwrap();
+    let until = now + chrono::Duration::milliseconds(300);
+    let taken = store.take_lease(id, dead, until, now).unwrap();
+    assert!(matches!(taken, Lease::Taken { .. }), "{taken:?}");
+    let before = w.sim.stats().requests_total;
+
+    // B holds no secret of the token: it leaves the generation alone.
+    let b_dir = tempfile::tempdir().unwrap();
+    let mut config = test_engine_config();
+    config.lease = Duration::from_secs(1);
+    let b = Engine::start(queue_on(&store, b_dir.path(), &sim), config.clone()).unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let g = store.get_generation(id).unwrap().unwrap();
+    assert_eq!(g.status, GenerationStatus::Pending, "{g:?}");
+    assert!(g.create_sent_at.is_some() && g.token_id == Some(token.id));
+    assert!(
+        store.get_token(token.id).unwrap().unwrap().active,
+        "B did not disable the token it has no secret for"
+    );
+    assert_eq!(w.sim.stats().requests_total, before, "B sent nothing");
+
+    // A, which holds it, takes the lease over, finds no prediction in the
+    // token's list, and creates it once.
+    w.start_with(config).unwrap();
+    let rows = w.wait_terminal(&[id], Duration::from_secs(30)).await;
+    assert_eq!(rows[0].status, GenerationStatus::Completed, "{:?}", rows[0]);
+    genqueue_tests::assert_files(&w, &rows[0], 1);
+    assert_eq!(w.sim.stats().creates_total, 1);
+    w.stop().await;
+    b.shutdown().await;
 }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use crate::model::GenerationId;
+use crate::model::{GenerationId, TokenId};
 use crate::store::{Fence, Lease};
 
 /// Takes `id`'s lease for this engine; on success returns the token that
@@ -53,6 +53,20 @@ pub(super) fn fence(s: &Shared, id: GenerationId) -> Fence {
         engine: s.engine_id,
         fence,
     }
+}
+
+/// Whether this engine may drive in-flight generation `id` of token
+/// `token_id` (resume it, or take it over once another engine's lease
+/// expired): on a store shared by engines only if it holds the token's
+/// secret now, which it needs to reconcile a lost create through the
+/// token's list and to follow the prediction; an engine that holds it will
+/// (issue #15). On a store of its own (SQLite) always: the folder's one
+/// engine handles a missing secret itself (`drive.rs`).
+pub(super) async fn may_take_over(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> bool {
+    if !s.queue.store().shared_by_engines() || s.driving.lock().unwrap().contains(&id) {
+        return true;
+    }
+    s.queue.secret(token_id).await.is_ok()
 }
 
 /// Lets go of `id`'s lease: its task ended.

@@ -439,6 +439,9 @@ fn fail_orphans(shared: &Arc<Shared>) {
 async fn recover(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<(), StoreError> {
     for g in shared.queue.store().in_flight()? {
         let Some(token_id) = g.token_id else { continue };
+        if !lease::may_take_over(shared, g.id, token_id).await {
+            continue;
+        }
         spawn_driver(shared, tasks, g.id, token_id);
     }
     Ok(())
