@@ -117,3 +117,24 @@ fn counters_follow_transitions_and_deletes_like_sqlite() {
         assert_eq!(store.get_generation(g[0].id).unwrap().unwrap().prompt, "a");
     });
 }
+
+#[test]
+fn a_store_session_has_the_idle_in_transaction_and_lock_timeouts() {
+    let Some(url) = pg_url() else { return };
+    let store = PgStore::open(&url).unwrap();
+    let shown = store
+        .run(|pool| async move {
+            let c = pool.get().await.map_err(crate::store::pg::pool_err)?;
+            let mut out = Vec::new();
+            for name in ["idle_in_transaction_session_timeout", "lock_timeout"] {
+                let row = c
+                    .query_one(&format!("SHOW {name}"), &[])
+                    .await
+                    .map_err(crate::store::pg::pg_err)?;
+                out.push(row.get::<_, String>(0));
+            }
+            Ok(out)
+        })
+        .unwrap();
+    assert_eq!(shown, ["10s", "5s"]);
+}
