@@ -230,6 +230,7 @@ impl Engine {
             leased: Mutex::new(Default::default()),
             lease_wake: Mutex::new(None),
         });
+        tracing::info!(engine = %shared.engine_id, "engine started (its id in the leases)");
         tokio::spawn(lease::renew_loop(shared.clone()));
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {
