@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use crate::model::{GenerationId, TokenId};
-use crate::store::{Fence, Lease};
+use crate::store::{Fence, Lease, StoreError};
 
 /// Takes `id`'s lease for this engine; on success returns the token that
 /// stops its task should the lease be lost. `None`: another engine holds
@@ -67,6 +67,19 @@ pub(super) async fn may_take_over(s: &Arc<Shared>, id: GenerationId, token_id: T
         return true;
     }
     s.queue.secret(token_id).await.is_ok()
+}
+
+/// Renews `id`'s lease now, before a step that cannot be taken back and
+/// writes nothing first (a cancel sent to Replicate). Errors:
+/// [`StoreError::LeaseLost`] when another engine holds it now; the store's.
+pub(super) fn still_held(s: &Shared, id: GenerationId) -> Result<(), crate::queue::QueueError> {
+    let until = s.queue.now() + s.config.lease;
+    let lost = s.queue.store().renew_leases(s.engine_id, &[id], until)?;
+    if lost.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(generation = %id, "lease lost to another engine; not cancelling");
+    Err(StoreError::LeaseLost { id: id.into() }.into())
 }
 
 /// Lets go of `id`'s lease: its task ended.
