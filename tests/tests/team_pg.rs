@@ -1,6 +1,8 @@
 //! Engines sharing a team's queue in PostgreSQL (issue #15), in one
-//! process: each keeps its own "running" flag, and an expired lease is taken
-//! over only by an engine that holds the generation's token's secret.
+//! process: each keeps its own "running" flag; an expired lease is taken
+//! over only by an engine that holds the generation's token's secret; an
+//! engine whose lease was taken over has its next write refused (fencing)
+//! and lets the generation go.
 //! Needs `scripts/with-postgres.sh` (see `postgres.rs`).
 
 use std::sync::Arc;
@@ -131,4 +133,57 @@ async fn an_expired_lease_is_taken_over_only_by_an_engine_holding_the_tokens_sec
     assert_eq!(w.sim.stats().creates_total, 1);
     w.stop().await;
     b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_whose_lease_was_taken_over_writes_nothing_more_and_stops_following() {
+    let Some(url) = fresh_database("genqueue_fenced") else {
+        return;
+    };
+    // Boot 0.5 s, predict 1 s: time to take the lease over while it runs.
+    let mut sim = SimConfig::fast();
+    sim.timing.time_scale = 0.5;
+    let mut w = World::builder(sim, vec![fake_token()])
+        .build()
+        .await
+        .unwrap();
+    let store = Arc::new(PgStore::open(&url).unwrap());
+    w.queue = queue_on(&store, w.dir.path(), &w.sim.base_url());
+    w.queue.add_token("shared", &w.tokens[0]).await.unwrap();
+    // A long lease (renewed every 10 s): the engine learns of the take-over
+    // only through its refused write.
+    let mut config = test_engine_config();
+    config.lease = Duration::from_secs(30);
+    config.create_wait = None;
+    w.start_with(config).unwrap();
+    let id = w.submit("a lighthouse in fog", serde_json::json!({})).id;
+    w.wait_for(id, Duration::from_secs(10), |g| {
+        g.status == GenerationStatus::Processing
+    })
+    .await;
+
+    // Another engine takes the lease over, as if this one had slept past it.
+    let later = w.queue.now() + chrono::Duration::seconds(31);
+    let other = uuid::Uuid::new_v4();
+    let taken = store
+        .take_lease(id, other, later + chrono::Duration::hours(1), later)
+        .unwrap();
+    assert!(matches!(taken, Lease::Taken { .. }), "{taken:?}");
+
+    // The prediction ends; the engine's ending is refused and it lets go.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let g = store.get_generation(id).unwrap().unwrap();
+    assert_eq!(g.status, GenerationStatus::Processing, "{g:?}");
+    assert!(g.output_files.is_empty() && g.completed_at.is_none());
+    assert!(
+        !w.dir.path().join("outputs").join(id.to_string()).exists(),
+        "the refused ending's files are not kept"
+    );
+    let spend = store.spend_of(&[id]).unwrap();
+    assert!(spend.iter().all(|s| s.final_cost.is_none()), "{spend:?}");
+    // Nothing more is sent for it.
+    let before = w.sim.stats().requests_total;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(w.sim.stats().requests_total, before);
+    w.stop().await;
 }
