@@ -12,8 +12,9 @@
 //! - each generation's output file is in one engine's data folder (every
 //!   folder readable from every engine needs shared outputs: not yet);
 //! - C wrote nothing for the generations taken over while it was stopped:
-//!   its log shows each of them let go (a write refused by its fence, or
-//!   the lease found lost at renewal), and each was finished by A or B (or
+//!   its log shows each of them let go (a write refused by its fence, the
+//!   lease found lost at renewal, or the row found ended by the engine that
+//!   took it over), and each was finished by A or B (or
 //!   by C after it took the lease back, with a new fence).
 //!
 //! Needs `scripts/with-postgres.sh` and `scripts/with-keyring.sh`. Takes
@@ -138,6 +139,52 @@ async fn wait_for(url: &str, done: usize, owner: &str) -> Vec<(String, String, i
     }
 }
 
+/// The leases `owner` (stopped now, so frozen) held that other engines took
+/// over once they expired, with their fence then; waits for every one of
+/// them either taken over or of a generation `owner` had just finished
+/// (its release not yet written when it stopped: not its work any more).
+async fn taken_from(url: &str, owner: &str) -> Vec<(String, i64)> {
+    let frozen: Vec<(String, i64)> = held_leases(url)
+        .into_iter()
+        .filter(|l| l.1 == owner)
+        .map(|l| (l.0, l.2))
+        .collect();
+    let stopped = Instant::now();
+    loop {
+        let mut stale = Vec::new();
+        let mut open = 0;
+        for (id, fence) in &frozen {
+            if fence_of(url, id) > *fence {
+                stale.push((id.clone(), *fence));
+            } else if !is_terminal(url, id) {
+                open += 1;
+            }
+        }
+        if open == 0 {
+            eprintln!(
+                "C stopped holding {} leases; {} taken over after {:?}",
+                frozen.len(),
+                stale.len(),
+                stopped.elapsed()
+            );
+            return stale;
+        }
+        if stopped.elapsed() > Duration::from_secs(30) {
+            eprintln!(
+                "{:?}",
+                psql(
+                    url,
+                    "SELECT l.generation_id, l.owner, l.until, l.fence, g.status, now() \
+                     FROM leases l JOIN generations g ON g.id = l.generation_id \
+                     WHERE l.owner IS NOT NULL"
+                )
+            );
+            panic!("{open} of C's leases were not taken over within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_duplicate_nothing() {
     if !keyring_tests_enabled() {
@@ -176,58 +223,21 @@ async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_dupl
     a1.kill().await;
     let a2 = Engine::start(&env, &a_dir, logs.path(), "a2");
 
-    // C stops (a closed laptop) while it drives work, past its lease.
+    // C stops (a closed laptop) while it drives work, past its lease: its
+    // leases are taken over. Tried again (C resumed) if every lease it held
+    // at the stop was of a generation it had just finished.
     let c_id = c.lease_id().await;
-    wait_for(&url, GENERATIONS * 2 / 5, &c_id).await;
-    signal(&c, "-STOP");
-    // Stopped, C's leases are frozen. Each is taken over once it expires,
-    // unless C had just finished its generation (its release not yet
-    // written when it stopped): those are not C's work any more.
-    let frozen: Vec<(String, i64)> = held_leases(&url)
-        .into_iter()
-        .filter(|l| l.1 == c_id)
-        .map(|l| (l.0, l.2))
-        .collect();
-    let stopped = Instant::now();
-    let stale = loop {
-        let mut stale = Vec::new();
-        let mut open = 0;
-        for (id, fence) in &frozen {
-            if fence_of(&url, id) > *fence {
-                stale.push((id.clone(), *fence));
-            } else if !is_terminal(&url, id) {
-                open += 1;
-            }
+    let mut stale = Vec::new();
+    for done in [2, 3, 4].map(|n| GENERATIONS * n / 10) {
+        wait_for(&url, done, &c_id).await;
+        signal(&c, "-STOP");
+        stale = taken_from(&url, &c_id).await;
+        if !stale.is_empty() {
+            break;
         }
-        if open == 0 {
-            break stale;
-        }
-        if stopped.elapsed() > Duration::from_secs(30) {
-            let logs = logs.keep();
-            eprintln!("logs kept in {}", logs.display());
-            eprintln!(
-                "{:?}",
-                psql(
-                    &url,
-                    "SELECT l.generation_id, l.owner, l.until, l.fence, g.status, g.token_id, \
-                     g.create_sent_at, now() FROM leases l JOIN generations g \
-                     ON g.id = l.generation_id WHERE l.owner IS NOT NULL"
-                )
-            );
-            panic!("{open} of C's leases were not taken over within 30 s");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(
-        !stale.is_empty(),
-        "C held no lease to take over: {frozen:?}"
-    );
-    eprintln!(
-        "C stopped holding {} leases; {} taken over after {:?}",
-        frozen.len(),
-        stale.len(),
-        stopped.elapsed()
-    );
+        signal(&c, "-CONT");
+    }
+    assert!(!stale.is_empty(), "C never held a lease to take over");
     signal(&c, "-CONT");
 
     // Second kill of A, two thirds of the way in.
@@ -296,15 +306,24 @@ async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_dupl
     eprintln!("outputs by folder (A, B, C): {by_folder:?}");
 }
 
-/// C's log says it let go of each generation taken from it: a write
-/// refused by its fence, or the lease found lost at renewal, before any
-/// other write for it. Prints how many of each.
+/// C's log says it let go of each generation taken from it, each way
+/// without a write for it: a write refused by its fence, the lease found
+/// lost at renewal, or the row found no longer processing (ended by the
+/// engine that took it over). Prints how many of each.
 fn check_c_let_go(log: &str, stale: &[(String, i64)]) {
     let refused: HashSet<&str> = stale
         .iter()
         .filter(|(id, _)| {
             log.lines()
                 .any(|l| l.contains("write refused") && l.contains(id.as_str()))
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let ended: HashSet<&str> = stale
+        .iter()
+        .filter(|(id, _)| {
+            log.lines()
+                .any(|l| l.contains("stopped following") && l.contains(id.as_str()))
         })
         .map(|(id, _)| id.as_str())
         .collect();
@@ -317,14 +336,18 @@ fn check_c_let_go(log: &str, stale: &[(String, i64)]) {
         .map(|(id, _)| id.as_str())
         .collect();
     eprintln!(
-        "C, after SIGCONT: {} writes refused by the fence, {} leases found lost at renewal, of {}",
+        "C, after SIGCONT: {} writes refused by the fence, {} leases found lost at renewal, \
+         {} found ended by their new holder, of {}",
         refused.len(),
         lost.len(),
+        ended.len(),
         stale.len()
     );
     for (id, _) in stale {
         assert!(
-            refused.contains(id.as_str()) || lost.contains(id.as_str()),
+            refused.contains(id.as_str())
+                || lost.contains(id.as_str())
+                || ended.contains(id.as_str()),
             "C's log does not show it let go of {id}:\n{log}"
         );
     }
