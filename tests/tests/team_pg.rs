@@ -124,6 +124,9 @@ async fn an_expired_lease_is_taken_over_only_by_an_engine_holding_the_tokens_sec
     );
     assert_eq!(w.sim.stats().requests_total, before, "B sent nothing");
 
+    // B stops first: it would still *claim* the generation once A has put
+    // it back in the queue (claims do not yet look at secrets; README).
+    b.shutdown().await;
     // A, which holds it, takes the lease over, finds no prediction in the
     // token's list, and creates it once.
     w.start_with(config).unwrap();
@@ -132,7 +135,6 @@ async fn an_expired_lease_is_taken_over_only_by_an_engine_holding_the_tokens_sec
     genqueue_tests::assert_files(&w, &rows[0], 1);
     assert_eq!(w.sim.stats().creates_total, 1);
     w.stop().await;
-    b.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
