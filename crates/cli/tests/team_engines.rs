@@ -13,6 +13,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::team::{fence_of, held_leases, team_run};
 use common::{Env, SCHNELL, keyring_tests_enabled, text};
 use genqueue_testkit::fresh_database;
 use replicate_sim::SimConfig;
@@ -22,50 +23,7 @@ const GENERATIONS: usize = 100;
 
 /// `genq run` on `dir` (the team's database, `env`'s simulator), leases of 2 s.
 fn engine(env: &Env, dir: &Path) -> tokio::process::Child {
-    let mut c = env.command(&["run"]);
-    c.env("GENQUEUE_DATA_DIR", dir)
-        .env("GENQUEUE_LEASE", "2")
-        // A create cut by the kill is reconciled within seconds, not 105 s.
-        .env("GENQUEUE_CREATE_TIME_LIMIT", "5")
-        .env("GENQUEUE_CREATE_LANDING_MARGIN", "1");
-    c.spawn().expect("genq run starts")
-}
-
-/// `(generation, owner, fence)` of the leases held now (psql on `url`).
-fn held_leases(url: &str) -> Vec<(String, String, i64)> {
-    let out = std::process::Command::new("psql")
-        .args([
-            url,
-            "-qAtc",
-            "SELECT generation_id, owner, fence FROM leases WHERE owner IS NOT NULL",
-        ])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "reading the leases failed");
-    text(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('|');
-            Some((
-                f.next()?.to_owned(),
-                f.next()?.to_owned(),
-                f.next()?.parse().ok()?,
-            ))
-        })
-        .collect()
-}
-
-/// The fence of `id`'s lease now.
-fn fence_of(url: &str, id: &str) -> i64 {
-    let out = std::process::Command::new("psql")
-        .args([
-            url,
-            "-qAtc",
-            &format!("SELECT fence FROM leases WHERE generation_id = '{id}'"),
-        ])
-        .output()
-        .expect("psql runs");
-    text(&out.stdout).trim().parse().expect("a fence")
+    team_run(env, dir, "2").spawn().expect("genq run starts")
 }
 
 fn count(rows: &[Value], status: &str) -> usize {

@@ -187,7 +187,7 @@ impl StoreError {
             Self::DiskFull { .. } => ErrorCode::StoreDiskFull,
             Self::TooNew { .. } => ErrorCode::StoreTooNew,
             Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::NotPending { .. } => ErrorCode::InvalidState,
+            Self::NotPending { .. } | Self::LeaseLost { .. } => ErrorCode::InvalidState,
             Self::Invalid(_) => ErrorCode::InvalidInput,
             Self::OutputFile { .. } => ErrorCode::Io,
             Self::CannotOpen { .. }

@@ -41,6 +41,9 @@ pub fn default_data_dir() -> PathBuf {
 pub const DB_FILE: &str = "genqueue.db";
 /// File in the data folder that the running engine holds locked (`engine::engine_running`).
 pub const LOCK_FILE: &str = "engine.lock";
+/// File in the data folder holding its own id (a UUID, made once): the name
+/// of its engine's "running" flag in a store shared by engines (`engine/running.rs`).
+pub const FOLDER_ID_FILE: &str = "folder-id";
 /// Folder of saved outputs inside the data folder: `outputs/<generation id>/<n>.<ext>`.
 pub const OUTPUTS_DIR: &str = "outputs";
 

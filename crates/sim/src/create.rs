@@ -325,14 +325,15 @@ async fn create(
         sources,
     };
     let id = match late {
-        None => made.insert(shared, &caller.username),
+        None => made.insert(shared, &caller.username, &caller.token),
         Some(delay) => {
             // Accepted now, acted on later, whether or not the client still waits.
             let (tx, rx) = tokio::sync::oneshot::channel();
             let (shared, owner) = (shared.clone(), caller.username.clone());
+            let token = caller.token.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                let _ = tx.send(made.insert(&shared, &owner));
+                let _ = tx.send(made.insert(&shared, &owner, &token));
             });
             match rx.await {
                 Ok(id) => id,

@@ -22,6 +22,8 @@ use crate::state::{Inner, Shared};
 pub struct Caller {
     pub username: String,
     pub behaviour: Behaviour,
+    /// The token's public name ([`crate::stats::fingerprint`]).
+    pub token: String,
 }
 
 /// Prediction-level faults that fired on a create.
@@ -180,6 +182,7 @@ pub async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next:
                         Ok(()) => Ok(Caller {
                             username: account.username,
                             behaviour: account.behaviour,
+                            token: crate::stats::fingerprint(&token),
                         }),
                         Err(wait) => {
                             inner.stats.throttled_total += 1;

@@ -133,8 +133,9 @@ pub(crate) struct Made {
 }
 
 impl Made {
-    /// Makes the prediction now (its `created_at`) for `owner`; its id.
-    pub(crate) fn insert(self, shared: &Shared, owner: &str) -> String {
+    /// Makes the prediction now (its `created_at`) for `owner`, created with
+    /// the token named `token` ([`crate::stats::fingerprint`]); its id.
+    pub(crate) fn insert(self, shared: &Shared, owner: &str, token: &str) -> String {
         let Made {
             model,
             version,
@@ -208,6 +209,7 @@ impl Made {
             id: id.clone(),
             seq,
             owner: owner.to_string(),
+            token: token.to_string(),
             model: model.full_name(),
             version,
             input_key: canonical_json(&input),

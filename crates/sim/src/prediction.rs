@@ -72,6 +72,8 @@ pub struct Prediction {
     pub id: String,
     pub seq: u64,
     pub owner: String,
+    /// The public name of the token that created it ([`crate::stats::fingerprint`]).
+    pub token: String,
     pub model: String,
     pub version: String,
     pub input: Value,
@@ -442,6 +444,7 @@ mod tests {
             id: "p1".into(),
             seq: 0,
             owner: "alice".into(),
+            token: "…0001".into(),
             model: "m/n".into(),
             version: "hidden".into(),
             input: json!({"prompt": "x"}),

@@ -126,8 +126,12 @@ impl Shared {
         let now = self.now();
         let inner = self.lock();
         let mut stats = inner.stats.clone();
+        let mut running: HashMap<&str, Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>> =
+            HashMap::new();
         for p in inner.predictions.values() {
             let view = p.view(now);
+            let (from, to) = (p.created_at, view.completed_at);
+            running.entry(&p.token).or_default().push((from, to));
             *stats
                 .live_by_status
                 .entry(view.status.to_string())
@@ -139,6 +143,12 @@ impl Shared {
                     .or_default()
                     .succeeded += 1;
             }
+        }
+        // From each prediction's own times, so the figure is exact whenever
+        // it is asked for (statuses change on the clock, not on requests).
+        for (token, spans) in running {
+            let most = crate::stats::max_overlap(spans);
+            stats.max_running_by_token.insert(token.to_string(), most);
         }
         stats
     }

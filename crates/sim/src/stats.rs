@@ -71,6 +71,13 @@ pub struct Stats {
     /// Creates refused because an input named another account's file.
     #[serde(default)]
     pub foreign_file_inputs: u64,
+    /// Per token fingerprint, the most of its predictions running at once
+    /// so far (created and not yet terminal: `starting` or `processing`),
+    /// on the simulator's clock. Replicate exposes no such figure (its
+    /// limits are rates per account); it is a test statistic, for checking
+    /// that a client keeps a token's own cap on concurrent predictions.
+    #[serde(default)]
+    pub max_running_by_token: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -94,6 +101,26 @@ impl Stats {
     pub fn live(&self, status: &str) -> u64 {
         self.live_by_status.get(status).copied().unwrap_or(0)
     }
+}
+
+/// The most intervals `[from, to)` open at one instant (one ending as
+/// another starts do not overlap); `to: None` is still open.
+pub fn max_overlap<T: Ord + Copy>(intervals: impl IntoIterator<Item = (T, Option<T>)>) -> u64 {
+    // (time, +1 start / -1 end): ends sort before starts at the same time.
+    let mut edges: Vec<(T, i8)> = Vec::new();
+    for (from, to) in intervals {
+        edges.push((from, 1));
+        if let Some(to) = to {
+            edges.push((to, -1));
+        }
+    }
+    edges.sort();
+    let (mut open, mut most) = (0i64, 0i64);
+    for (_, d) in edges {
+        open += i64::from(d);
+        most = most.max(open);
+    }
+    most as u64
 }
 
 /// JSON with object keys sorted at every level and no spaces, so equal
@@ -152,6 +179,23 @@ mod tests {
             canonical_json(&json!({"b": 1, "a": "x"})),
             r#"{"a":"x","b":1}"#
         );
+    }
+
+    #[test]
+    fn the_most_overlapping_intervals_are_counted_and_back_to_back_ones_do_not_overlap() {
+        assert_eq!(max_overlap::<u32>([]), 0);
+        assert_eq!(max_overlap([(0, Some(10)), (10, Some(20)), (20, None)]), 1);
+        assert_eq!(
+            max_overlap([
+                (0, Some(10)),
+                (2, Some(5)),
+                (4, Some(12)),
+                (11, None),
+                (5, Some(6))
+            ]),
+            3
+        );
+        assert_eq!(max_overlap([(0, None), (1, None)]), 2);
     }
 
     #[test]

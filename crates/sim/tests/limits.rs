@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Env, problem};
-use replicate_sim::{Behaviour, SimConfig};
+use replicate_sim::{Behaviour, SimConfig, fingerprint};
 use serde_json::json;
 
 #[tokio::test]
@@ -90,4 +90,43 @@ async fn low_credit_accounts_get_six_creates_a_minute_with_a_burst_of_one() {
             .status(),
         200
     );
+}
+
+#[tokio::test]
+async fn the_most_predictions_running_at_once_is_recorded_per_token() {
+    // Each prediction runs 2 s (boot 1 s, predict 1 s): the creates below overlap.
+    let mut config = SimConfig::fast();
+    config.timing.time_scale = 1.0;
+    config.timing.boot = replicate_sim::Delay::Fixed(Duration::from_secs(1));
+    config.timing.predict = replicate_sim::Delay::Fixed(Duration::from_secs(1));
+    let env = Env::with(config).await;
+    let mut alice = Vec::new();
+    for i in 0..3 {
+        alice.push(
+            env.create_ok(&env.alice, json!({"prompt": format!("a{i}")}))
+                .await,
+        );
+    }
+    let bob = env.create_ok(&env.bob, json!({"prompt": "b"})).await;
+    // A cancelled prediction stops counting at its cancel.
+    let id = alice[2]["id"].as_str().unwrap();
+    let cancel = env.post(&env.alice, &format!("/predictions/{id}/cancel"), json!({}));
+    assert_eq!(cancel.send().await.unwrap().status(), 200);
+    let running = env.sim.stats();
+    let (fa, fb) = (fingerprint(&env.alice), fingerprint(&env.bob));
+    assert_eq!(running.max_running_by_token[&fa], 3);
+    assert_eq!(running.max_running_by_token[&fb], 1);
+    for p in &alice[..2] {
+        env.finish(&env.alice, p["id"].as_str().unwrap()).await;
+    }
+    env.finish(&env.bob, bob["id"].as_str().unwrap()).await;
+    // Two more after the others ended: the high-water mark stays 3, not 5.
+    for i in 3..5 {
+        env.create_ok(&env.alice, json!({"prompt": format!("a{i}")}))
+            .await;
+    }
+    let after = env.sim.stats();
+    assert_eq!(after.max_running_by_token[&fa], 3);
+    assert_eq!(after.max_running_by_token[&fb], 1);
+    assert_eq!(after.creates_total, 6);
 }

@@ -263,9 +263,9 @@ impl World {
             None,
             None,
         )
-            .await
-            .expect("test world")
-            .0
+        .await
+        .expect("test world")
+        .0
     }
 
     /// The one place a world is put together: store, client, queue, tokens.

@@ -2,6 +2,8 @@
 //! a temporary data folder, and the real `genq` binary run against both.
 #![allow(dead_code)]
 
+pub mod team;
+
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};

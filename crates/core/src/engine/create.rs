@@ -32,7 +32,7 @@ pub(super) async fn create(
         return Ok(None);
     };
     pace_create(s, token_id).await;
-    let sent = s.queue.commit(g.id, Transition::CreateSent)?;
+    let sent = super::steps::commit(s, g.id, Transition::CreateSent)?;
     if !sent.applied || sent.row.status != GenerationStatus::Pending {
         return Ok(None); // cancelled before we sent anything
     }

@@ -59,6 +59,9 @@ pub(super) async fn enforce_start(
     let Some(token_id) = g.token_id else {
         return Ok(false);
     };
+    // A cancel cannot be taken back: only while this engine still holds
+    // the lease (it may have slept past it; the new holder decides then).
+    super::lease::still_held(s, g.id)?;
     let res = s.queue.client().cancel_prediction(secret, &p.id).await;
     judge(s, token_id, &res)?;
     let answer = match res {

@@ -18,6 +18,11 @@ use crate::wait::{WaitCode, WaitReason};
 /// Drives one generation until it is terminal or back in the pending queue.
 pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) {
     if let Err(e) = drive_inner(s, id, token_id).await {
+        if super::steps::lease_lost(&e) {
+            // Another engine drives it now (it took the lease over): leave
+            // it to that one, writing and sending nothing more.
+            return;
+        }
         tracing::error!(generation = %id, error = %e, "a generation's task failed");
         // Give the slot back and try later: nothing is lost, the row holds the state.
         let backoff = s.config.retry_base * 5;
@@ -29,7 +34,8 @@ pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) 
             .flatten()
             .is_some_and(|g| g.status == GenerationStatus::Pending && g.create_sent_at.is_none());
         if unsent {
-            let _ = s.queue.commit(
+            let _ = super::steps::commit(
+                s,
                 id,
                 Transition::Release {
                     next_attempt_at: Some(s.queue.now() + backoff),

@@ -82,7 +82,8 @@ pub(super) async fn finish(
                 // Replicate's own hiccup, not the input's fault: run it again.
                 let at = s.queue.now()
                     + jittered_backoff(s.config.retry_base, attempts, s.config.retry_cap);
-                s.queue.commit_step(
+                super::steps::commit_step(
+                    s,
                     g.id,
                     Transition::Requeue {
                         next_attempt_at: at,
@@ -126,7 +127,8 @@ pub(super) async fn finish(
             )
         }
         PredictionStatus::Canceled => {
-            s.queue.commit_step(
+            super::steps::commit_step(
+                s,
                 g.id,
                 Transition::Cancel {
                     replicate_status: Some(status),
@@ -230,13 +232,20 @@ async fn save_and_complete(
     // announced, so every machine can show it (a no-op on SQLite).
     {
         let (queue, id, shared) = (s.queue.clone(), g.id, files.clone());
-        tokio::task::spawn_blocking(move || queue.share_outputs(id, &shared))
+        let fence = Some(super::lease::fence(s, id));
+        let shared = tokio::task::spawn_blocking(move || queue.share_outputs(id, &shared, fence))
             .await
             .map_err(|e| crate::store::StoreError::OutputFile {
                 doing: "share",
                 path: dir.clone(),
                 reason: e.to_string(),
-            })??;
+            })
+            .and_then(|r| r);
+        if let Err(crate::store::StoreError::LeaseLost { .. }) = &shared {
+            tracing::warn!(generation = %id, "sharing refused: another engine took this generation over (fence); stopping");
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+        }
+        shared?;
     }
     let urls: Vec<String> = url_refs
         .iter()
@@ -245,7 +254,8 @@ async fn save_and_complete(
             OutputRef::Data { .. } => None,
         })
         .collect();
-    s.queue.commit_step(
+    let done = super::steps::commit_step(
+        s,
         g.id,
         Transition::Complete {
             files,
@@ -254,7 +264,13 @@ async fn save_and_complete(
             started_at: p.started_at,
         },
         w,
-    )?;
+    );
+    if done.as_ref().is_err_and(super::steps::lease_lost) {
+        // The engine that took it over saves its own copy in its folder;
+        // this one's would belong to no row.
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    done?;
     Ok(())
 }
 

@@ -32,7 +32,8 @@ pub(super) async fn adopt(
     secret: &Secret,
     w: &StepWrites,
 ) -> Result<Option<Generation>> {
-    let done = s.queue.commit_step(
+    let done = super::steps::commit_step(
+        s,
         id,
         Transition::Created {
             prediction_id: p.id.clone(),
@@ -135,10 +136,15 @@ pub(super) async fn follow(
             continue; // back to the schedule, from now
         }
         wait_cooldown(s, token_id).await?;
-        // Cancelled (by this process or another) or deleted: stop following.
+        // Cancelled (by this process or another), deleted, or ended by an
+        // engine that took it over: stop following.
         let row = match s.queue.store().get_generation(g.id)? {
             Some(row) if row.status == GenerationStatus::Processing => row,
-            _ => return Ok(()),
+            row => {
+                let status = row.map_or("deleted".to_owned(), |r| r.status.to_string());
+                tracing::info!(generation = %g.id, %status, "no longer processing; stopped following it");
+                return Ok(());
+            }
         };
         let res = s.queue.client().get_prediction(secret, &pid).await;
         // A successful read is counted with what it leads to (the progress
@@ -195,7 +201,8 @@ pub(super) async fn follow(
             || row.replicate_status.as_deref() != Some(status)
             || (row.started_at.is_none() && p.started_at.is_some())
         {
-            s.queue.commit_step(
+            super::steps::commit_step(
+                s,
                 g.id,
                 Transition::Progress {
                     progress,

@@ -28,6 +28,7 @@ pub mod poster;
 #[cfg(all(feature = "video-poster", target_os = "linux"))]
 mod poster_gst;
 mod reconcile;
+mod running;
 mod schedule;
 mod sniff;
 mod steps;
@@ -56,6 +57,7 @@ use crate::store::{ClaimOutcome, StoreError};
 
 /// Settings key set to `"1"` while an engine runs and `"0"` once it stopped
 /// cleanly: found at `"1"` at start, the last run crashed or was killed.
+/// On a store shared by engines each folder has its own (`running.rs`).
 pub const RUNNING_KEY: &str = "engine_running";
 /// How often the retention setting is applied (and once at start).
 pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
@@ -165,8 +167,8 @@ pub(crate) struct Shared {
     /// This engine's id in the leases (new at every start; `lease.rs`).
     pub engine_id: uuid::Uuid,
     /// The generations this engine holds a lease on, each with the token
-    /// that stops its task should the lease be lost.
-    pub leased: Mutex<std::collections::HashMap<GenerationId, CancellationToken>>,
+    /// that stops its task should the lease be lost, and the lease's fence.
+    pub leased: Mutex<std::collections::HashMap<GenerationId, (CancellationToken, i64)>>,
     /// The earliest expiry of another engine's lease seen since the last pass.
     pub lease_wake: Mutex<Option<DateTime<Utc>>>,
 }
@@ -185,6 +187,8 @@ pub struct Engine {
     shared: Arc<Shared>,
     task: Option<tokio::task::JoinHandle<()>>,
     after_crash: bool,
+    /// This engine's "running" flag ([`RUNNING_KEY`], `running.rs`).
+    running_key: String,
     _lock: File,
 }
 
@@ -195,7 +199,8 @@ impl Engine {
     /// Errors: [`EngineError::AlreadyRunning`] when another process holds the lock.
     pub fn start(queue: Queue, config: EngineConfig) -> Result<Engine, EngineError> {
         let lock = lock::acquire(queue.data_dir())?;
-        let after_crash = queue.store().setting(RUNNING_KEY)?.as_deref() == Some("1");
+        let running_key = running::key(&queue)?;
+        let after_crash = queue.store().setting(&running_key)?.as_deref() == Some("1");
         if after_crash {
             tracing::warn!("the last run did not shut down cleanly");
             if queue.store().settings()?.start_paused_after_crash
@@ -208,7 +213,7 @@ impl Engine {
                 })?;
             }
         }
-        queue.store().set_setting(RUNNING_KEY, "1")?;
+        queue.store().set_setting(&running_key, "1")?;
         let streams = stream::Streams::new(&config.streams);
         let shared = Arc::new(Shared {
             queue,
@@ -225,12 +230,14 @@ impl Engine {
             leased: Mutex::new(Default::default()),
             lease_wake: Mutex::new(None),
         });
+        tracing::info!(engine = %shared.engine_id, "engine started (its id in the leases)");
         tokio::spawn(lease::renew_loop(shared.clone()));
         let task = tokio::spawn(dispatch_loop(shared.clone()));
         Ok(Engine {
             shared,
             task: Some(task),
             after_crash,
+            running_key,
             _lock: lock,
         })
     }
@@ -284,7 +291,12 @@ impl Drop for Engine {
         self.shared.stop.cancel();
         lease::release_all(&self.shared);
         // A clean stop: the next start is not "after a crash".
-        if let Err(e) = self.shared.queue.store().set_setting(RUNNING_KEY, "0") {
+        if let Err(e) = self
+            .shared
+            .queue
+            .store()
+            .set_setting(&self.running_key, "0")
+        {
             tracing::warn!(error = %e, "could not record the engine's clean shutdown");
         }
     }
@@ -428,6 +440,9 @@ fn fail_orphans(shared: &Arc<Shared>) {
 async fn recover(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) -> Result<(), StoreError> {
     for g in shared.queue.store().in_flight()? {
         let Some(token_id) = g.token_id else { continue };
+        if !lease::may_take_over(shared, g.id, token_id).await {
+            continue;
+        }
         spawn_driver(shared, tasks, g.id, token_id);
     }
     Ok(())

@@ -97,19 +97,18 @@ async fn look(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Secre
     if found.next().is_some() || p.status.is_terminal() {
         return None;
     }
-    let done = s
-        .queue
-        .commit(
-            g.id,
-            Transition::Created {
-                prediction_id: p.id.clone(),
-                token_id,
-                replicate_status: p.status.as_str().to_owned(),
-                started_at: p.started_at,
-                progress: p.progress().map(|x| x.percent),
-            },
-        )
-        .ok()?;
+    let done = super::steps::commit(
+        s,
+        g.id,
+        Transition::Created {
+            prediction_id: p.id.clone(),
+            token_id,
+            replicate_status: p.status.as_str().to_owned(),
+            started_at: p.started_at,
+            progress: p.progress().map(|x| x.percent),
+        },
+    )
+    .ok()?;
     if !done.applied || done.row.status != GenerationStatus::Processing {
         return None;
     }

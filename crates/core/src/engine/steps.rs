@@ -7,12 +7,45 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::Shared;
-use crate::lifecycle::Transition;
+use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{ErrorKind, GenerationId, TokenId};
 use crate::store::{RequestOutcome, StepWrites};
 use crate::wait::WaitReason;
 
 pub(super) type Result<T> = std::result::Result<T, crate::queue::QueueError>;
+
+/// [`crate::queue::Queue::commit`] for a generation this engine drives:
+/// made under its lease (see [`commit_step`]).
+pub(super) fn commit(s: &Arc<Shared>, id: GenerationId, t: Transition) -> Result<Transitioned> {
+    commit_step(s, id, t, &StepWrites::none())
+}
+
+/// [`crate::queue::Queue::commit_step`] for a generation this engine
+/// drives, carrying its lease's fence: on a store shared by engines the
+/// step is refused ([`lease_lost`]) once another engine took the lease over.
+pub(super) fn commit_step(
+    s: &Arc<Shared>,
+    id: GenerationId,
+    t: Transition,
+    w: &StepWrites,
+) -> Result<Transitioned> {
+    let res = s
+        .queue
+        .commit_step(id, t, &w.fenced(super::lease::fence(s, id)));
+    if res.as_ref().is_err_and(lease_lost) {
+        tracing::warn!(generation = %id, "write refused: another engine took this generation over (fence); stopping");
+    }
+    res
+}
+
+/// True when `e` is a write refused because another engine took the
+/// generation over: its task stops at once, writing and sending nothing more.
+pub(super) fn lease_lost(e: &crate::queue::QueueError) -> bool {
+    matches!(
+        e,
+        crate::queue::QueueError::Store(crate::store::StoreError::LeaseLost { .. })
+    )
+}
 
 /// Ends the generation as failed, with the reason.
 pub(super) fn fail(
@@ -45,7 +78,8 @@ pub(super) fn fail_step(
     replicate_status: Option<String>,
     w: &StepWrites,
 ) -> Result<()> {
-    s.queue.commit_step(
+    commit_step(
+        s,
         id,
         Transition::Fail {
             kind,
@@ -65,7 +99,8 @@ pub(super) fn release(
     reason: Option<WaitReason>,
     undo_attempt: bool,
 ) -> Result<()> {
-    s.queue.commit(
+    commit(
+        s,
         id,
         Transition::Release {
             next_attempt_at,
@@ -78,7 +113,8 @@ pub(super) fn release(
 
 /// Why it waits, shown to the user.
 pub(super) fn set_wait_reason(s: &Arc<Shared>, id: GenerationId, reason: WaitReason) -> Result<()> {
-    s.queue.commit(
+    commit(
+        s,
         id,
         Transition::Wait {
             reason: Some(reason),
@@ -94,6 +130,7 @@ pub(super) fn answered(token_id: TokenId) -> StepWrites {
     StepWrites {
         request: Some((token_id, RequestOutcome::Ok)),
         spend: None,
+        fence: None,
     }
 }
 

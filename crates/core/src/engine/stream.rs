@@ -319,7 +319,8 @@ impl Run {
         if row.progress == Some(pct) || row.status != crate::model::GenerationStatus::Processing {
             return;
         }
-        let res = self.s.queue.commit(
+        let res = super::steps::commit(
+            &self.s,
             self.id,
             Transition::Progress {
                 progress: Some(pct),

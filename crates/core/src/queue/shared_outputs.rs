@@ -15,7 +15,13 @@ impl Queue {
     /// Keeps generation `id`'s saved files (their `output_files` entries,
     /// and the poster frame beside a video when there is one) in the store
     /// for the other machines. Blocking (streams each file to the database).
-    pub fn share_outputs(&self, id: GenerationId, files: &[String]) -> Result<(), StoreError> {
+    /// `fence`: the driving engine's lease, checked by each write.
+    pub fn share_outputs(
+        &self,
+        id: GenerationId,
+        files: &[String],
+        fence: Option<crate::store::Fence>,
+    ) -> Result<(), StoreError> {
         let store = self.store();
         if !store.shares_outputs() {
             return Ok(());
@@ -25,7 +31,7 @@ impl Queue {
             if stored.ends_with(crate::paths::POSTER_SUFFIX) && !path.exists() {
                 continue;
             }
-            store.share_output_file(id, &stored, &path)?;
+            store.share_output_file(id, &stored, &path, fence)?;
         }
         Ok(())
     }

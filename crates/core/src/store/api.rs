@@ -334,12 +334,15 @@ pub trait QueueStore: Send + Sync {
     /// Keeps the saved file `file` in the store as generation `id`'s output
     /// `stored` (its `output_files` entry, relative to a data folder),
     /// replacing an earlier copy; whole or not at all. Streamed: memory does
-    /// not grow with the file. Default: nothing to do.
+    /// not grow with the file. With `fence`, refused
+    /// ([`StoreError::LeaseLost`]) unless that lease still holds, as a step
+    /// write is. Default: nothing to do.
     fn share_output_file(
         &self,
         _id: GenerationId,
         _stored: &str,
         _file: &std::path::Path,
+        _fence: Option<super::Fence>,
     ) -> Result<(), StoreError> {
         Ok(())
     }
@@ -390,6 +393,13 @@ pub trait QueueStore: Send + Sync {
     fn batch_spend(&self, batch_id: BatchId) -> Result<SpendTotal, StoreError>;
 
     // ---- Leases: one engine drives a generation (store/lease.rs) ----------------
+
+    /// Whether several engines (folders, machines) may run on this store
+    /// at once: a team's PostgreSQL database. False for SQLite, the one
+    /// folder's own store.
+    fn shared_by_engines(&self) -> bool {
+        false
+    }
 
     /// Takes (or renews) engine `engine`'s lease on generation `id` until
     /// `until`, unless another engine holds one that has not expired at

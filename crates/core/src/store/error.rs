@@ -90,6 +90,14 @@ pub enum StoreError {
     #[error("database error on {target}: {reason}")]
     Postgres { target: String, reason: String },
 
+    /// A write an engine made under a lease it no longer holds: another
+    /// engine took generation `id` over (this one slept or lost the database
+    /// past the lease). Nothing was written (`store/lease.rs`).
+    #[error(
+        "another engine took over generation {id} (its lease moved on); this engine's write was refused"
+    )]
+    LeaseLost { id: Uuid },
+
     /// An operation the PostgreSQL store does not offer yet (issue #15 lands in slices).
     #[error("{what} is not available on a team (PostgreSQL) queue yet")]
     Unsupported { what: &'static str },

@@ -61,7 +61,7 @@ pub use batches::BatchSummary;
 pub use error::StoreError;
 pub use generations::ListQuery;
 pub use history::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
-pub use lease::Lease;
+pub use lease::{Fence, Lease};
 pub use pg::{DATABASE_URL_ENV, ImportReport, PgStore};
 pub use pool::ClaimOutcome;
 pub use priority::MoveTo;

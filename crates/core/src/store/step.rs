@@ -26,6 +26,11 @@ pub struct StepWrites {
     /// What the ended prediction cost (as [`Store::record_final`]). Written
     /// whether or not the transition applies: the prediction ran either way.
     pub spend: Option<FinalSpend>,
+    /// The lease the engine writes under (`store/lease.rs`): on a store
+    /// shared by engines the whole step is refused with
+    /// [`StoreError::LeaseLost`] unless the generation's lease is still
+    /// this engine's with this fence. SQLite ignores it (one engine per folder).
+    pub fence: Option<super::Fence>,
 }
 
 impl StepWrites {
@@ -34,7 +39,15 @@ impl StepWrites {
         StepWrites::default()
     }
 
-    /// True when there is nothing besides the transition.
+    /// These writes, made under lease `fence`.
+    pub fn fenced(&self, fence: super::Fence) -> StepWrites {
+        StepWrites {
+            fence: Some(fence),
+            ..self.clone()
+        }
+    }
+
+    /// True when there is nothing besides the transition (the fence is no write).
     pub fn is_empty(&self) -> bool {
         self.request.is_none() && self.spend.is_none()
     }

@@ -268,7 +268,7 @@ impl PgStore {
                         let path = crate::paths::resolve_output_path(data_dir, &file);
                         match std::fs::metadata(&path) {
                             Ok(m) => {
-                                self.share_output_file_pg(g.id, &file, &path)?;
+                                self.share_output_file_pg(g.id, &file, &path, None)?;
                                 report.files += 1;
                                 report.bytes += m.len();
                             }

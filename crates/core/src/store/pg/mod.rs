@@ -78,6 +78,17 @@ pub const DATABASE_URL_ENV: &str = "GENQUEUE_DATABASE_URL";
 /// Connections the pool keeps at most.
 const POOL_SIZE: usize = 8;
 
+/// Set on each new connection: an engine that stops inside one of its
+/// transactions (killed half-way, `SIGSTOP`, a laptop closed) would hold
+/// its row locks for as long as it sleeps, and every other engine would
+/// wait on them. The server ends such a session after 10 s idle in its
+/// transaction (rolled back: none of its writes is kept), and a statement
+/// waiting more than 5 s for a lock fails instead of waiting for ever (the
+/// engine tries again later). The store's own transactions take
+/// milliseconds.
+const SESSION_TIMEOUTS: &str =
+    "SET idle_in_transaction_session_timeout = '10s'; SET lock_timeout = '5s'";
+
 /// A queue in a PostgreSQL database. Clone it freely: clones share the pool.
 #[derive(Clone)]
 pub struct PgStore {
@@ -208,6 +219,14 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    client
+                        .batch_execute(SESSION_TIMEOUTS)
+                        .await
+                        .map_err(deadpool_postgres::HookError::Backend)
+                })
+            }))
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| cannot(&shown, e.to_string()))?;

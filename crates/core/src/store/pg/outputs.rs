@@ -45,6 +45,7 @@ impl PgStore {
         id: GenerationId,
         stored: &str,
         file: &Path,
+        fence: Option<crate::store::Fence>,
     ) -> Result<(), StoreError> {
         let (gid, stored, file) = (uuid::Uuid::from(id), stored.to_owned(), file.to_path_buf());
         self.run(move |pool| async move {
@@ -53,6 +54,9 @@ impl PgStore {
                 .map_err(file_err("read", &file))?;
             let mut c = pool.get().await.map_err(pool_err)?;
             let tx = c.transaction().await.map_err(pg_err)?;
+            if let Some(f) = fence {
+                super::step::fence_check(&tx, id, f).await?;
+            }
             for table in ["output_chunks", "output_files"] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE generation_id = $1 AND stored = $2"),

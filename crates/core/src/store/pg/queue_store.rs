@@ -470,8 +470,14 @@ impl QueueStore for PgStore {
         true
     }
 
-    fn share_output_file(&self, id: GenerationId, stored: &str, file: &std::path::Path) -> Res<()> {
-        self.share_output_file_pg(id, stored, file)
+    fn share_output_file(
+        &self,
+        id: GenerationId,
+        stored: &str,
+        file: &std::path::Path,
+        fence: Option<crate::store::Fence>,
+    ) -> Res<()> {
+        self.share_output_file_pg(id, stored, file, fence)
     }
 
     fn fetch_output_file(
@@ -534,6 +540,10 @@ impl QueueStore for PgStore {
 
     fn batch_spend(&self, batch_id: BatchId) -> Res<SpendTotal> {
         self.batch_spend_pg(batch_id)
+    }
+
+    fn shared_by_engines(&self) -> bool {
+        true
     }
 
     fn take_lease(

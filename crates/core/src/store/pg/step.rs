@@ -3,7 +3,8 @@
 //! request counted on its token, the ended prediction's cost, the
 //! transition) in one transaction, as SQLite's `store/step.rs`. What a
 //! transition does to the row is decided by the rule both stores share
-//! ([`planned`]).
+//! ([`planned`]). A step made under a lease is fenced: refused, with
+//! nothing written, once another engine took the lease over ([`fence_check`]).
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -16,7 +17,7 @@ use crate::model::{GenerationId, Token, TokenId};
 use crate::store::codec::{json, to_ms};
 use crate::store::given_up::given_up;
 use crate::store::transitions::{Planned, planned, written};
-use crate::store::{FinalSpend, RequestOutcome, StepWrites, StepWritten, StoreError};
+use crate::store::{Fence, FinalSpend, RequestOutcome, StepWrites, StepWritten, StoreError};
 
 type Res<T> = Result<T, StoreError>;
 
@@ -103,6 +104,34 @@ pub(crate) async fn record_final_in(tx: &impl GenericClient, f: &FinalSpend) -> 
     Ok(())
 }
 
+/// Refuses a write made under `f` unless generation `id`'s lease is still
+/// `f.engine`'s with fence `f.fence`, inside the caller's transaction. The
+/// lease row is locked `FOR SHARE` until the transaction ends, so a
+/// take-over (which updates the row) waits for this write or is seen by it:
+/// never a write after a take-over committed.
+///
+/// Errors: [`StoreError::LeaseLost`]; [`StoreError::NotFound`] when the
+/// generation itself is gone (its lease went with it).
+pub(super) async fn fence_check(tx: &impl GenericClient, id: GenerationId, f: Fence) -> Res<()> {
+    let gid = uuid::Uuid::from(id);
+    let held = tx
+        .query_opt(
+            "SELECT 1 FROM leases WHERE generation_id = $1 AND owner = $2 AND fence = $3 \
+             FOR SHARE",
+            &[&gid, &f.engine, &f.fence],
+        )
+        .await
+        .map_err(pg_err)?
+        .is_some();
+    if held {
+        return Ok(());
+    }
+    if load(tx, id, false).await?.is_none() {
+        return Err(StoreError::not_found("generation", id));
+    }
+    Err(StoreError::LeaseLost { id: gid })
+}
+
 impl PgStore {
     /// See [`crate::store::QueueStore::transition`].
     pub(super) fn transition_pg(
@@ -161,6 +190,10 @@ impl PgStore {
         self.run(move |pool| async move {
             let mut c = pool.get().await.map_err(pool_err)?;
             let tx = c.transaction().await.map_err(pg_err)?;
+            if let Some(f) = w.fence {
+                // Dropped uncommitted on refusal: nothing of the step is kept.
+                fence_check(&tx, id, f).await?;
+            }
             let token = match w.request {
                 Some((token, outcome)) => record_request_in(&tx, token, outcome, now).await?,
                 None => None,

@@ -9,6 +9,7 @@ use crate::model::{Counters, NewGeneration};
 pub(crate) use backends::on_both;
 
 mod backends;
+mod fence;
 mod generations;
 mod given_up;
 mod history;

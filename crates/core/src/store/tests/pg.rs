@@ -173,13 +173,13 @@ fn a_shared_output_of_several_chunks_comes_back_byte_for_byte() {
         .collect();
     std::fs::write(&src, &bytes).unwrap();
     let stored = format!("outputs/{}/0.mp4", g.id);
-    store.share_output_file(g.id, &stored, &src).unwrap();
+    store.share_output_file(g.id, &stored, &src, None).unwrap();
     let dest = dir.path().join("elsewhere").join("0.mp4");
     assert!(store.fetch_output_file(g.id, &stored, &dest).unwrap());
     assert_eq!(std::fs::read(&dest).unwrap(), bytes);
     // Shared again (a take-over finished it anew): the new bytes replace the old.
     std::fs::write(&src, b"short").unwrap();
-    store.share_output_file(g.id, &stored, &src).unwrap();
+    store.share_output_file(g.id, &stored, &src, None).unwrap();
     let again = dir.path().join("again.mp4");
     assert!(store.fetch_output_file(g.id, &stored, &again).unwrap());
     assert_eq!(std::fs::read(&again).unwrap(), b"short");
@@ -193,4 +193,25 @@ fn a_shared_output_of_several_chunks_comes_back_byte_for_byte() {
         .unwrap()
         .collect();
     assert_eq!(left.len(), 1, "no .part file left behind");
+}
+
+#[test]
+fn a_store_session_has_the_idle_in_transaction_and_lock_timeouts() {
+    let Some(url) = pg_url() else { return };
+    let store = PgStore::open(&url).unwrap();
+    let shown = store
+        .run(|pool| async move {
+            let c = pool.get().await.map_err(crate::store::pg::pool_err)?;
+            let mut out = Vec::new();
+            for name in ["idle_in_transaction_session_timeout", "lock_timeout"] {
+                let row = c
+                    .query_one(&format!("SHOW {name}"), &[])
+                    .await
+                    .map_err(crate::store::pg::pg_err)?;
+                out.push(row.get::<_, String>(0));
+            }
+            Ok(out)
+        })
+        .unwrap();
+    assert_eq!(shown, ["10s", "5s"]);
 }

@@ -56,6 +56,7 @@ fn an_ending_step_counts_its_read_records_its_cost_and_ends_the_row() {
         let w = StepWrites {
             request: Some((token, RequestOutcome::Ok)),
             spend: Some(cost_of(id, token)),
+            fence: None,
         };
         let done = store
             .write_step(id, &complete(), &w, t0() + secs(6))
@@ -83,6 +84,7 @@ fn a_step_that_fails_in_its_transition_writes_neither_the_count_nor_the_cost() {
         let w = StepWrites {
             request: Some((token, RequestOutcome::Error)),
             spend: Some(cost_of(gone, token)),
+            fence: None,
         };
         let err = store
             .write_step(gone, &complete(), &w, t0() + secs(6))
@@ -111,6 +113,7 @@ fn a_refused_transition_still_counts_the_request_and_records_the_cost() {
         let w = StepWrites {
             request: Some((token, RequestOutcome::Ok)),
             spend: Some(cost_of(id, token)),
+            fence: None,
         };
         let done = store
             .write_step(id, &complete(), &w, t0() + secs(6))
@@ -131,6 +134,7 @@ fn a_step_whose_token_was_removed_still_writes_its_transition() {
         let w = StepWrites {
             request: Some((token, RequestOutcome::Ok)),
             spend: None,
+            fence: None,
         };
         let done = store
             .write_step(id, &complete(), &w, t0() + secs(6))
