@@ -4,13 +4,8 @@
 //! scripts/test-all.sh always gives one). Without it the test says it was
 //! skipped; under CI (`CI` set) it fails instead.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use genqueue_core::queue::Queue;
-use genqueue_core::replicate::ReplicateClient;
-use genqueue_core::secrets::MemorySecretStore;
-use genqueue_core::store::PgStore;
 use genqueue_testkit::fresh_database;
 use genqueue_tests::{World, fake_token};
 use replicate_sim::SimConfig;
@@ -25,22 +20,7 @@ async fn three_tokens_drain_sixty_generations_on_postgresql() {
         .await
         .expect("test world");
     // The same world, its queue on PostgreSQL instead of the folder's SQLite file.
-    let store = PgStore::open(&url).expect("PostgreSQL store");
-    let client = ReplicateClient::new(&w.sim.base_url())
-        .unwrap()
-        .with_timeout(Duration::from_secs(3))
-        .with_create_timeout(Duration::from_secs(3));
-    w.queue = Queue::on_store(
-        w.dir.path().to_owned(),
-        Arc::new(store),
-        client,
-        Arc::new(MemorySecretStore::new()),
-    );
-    w.token_ids.clear();
-    for (i, t) in w.tokens.clone().iter().enumerate() {
-        let (tok, _) = w.queue.add_token(&format!("token {i}"), t).await.unwrap();
-        w.token_ids.push(tok.id);
-    }
+    w.move_to_postgres(&url).await;
     w.start();
     let ids = w.submit_seeded("a lighthouse on postgres, take", 60);
     let rows = w.wait_terminal(&ids, Duration::from_secs(180)).await;

@@ -333,6 +333,35 @@ impl World {
             .collect())
     }
 
+    /// Moves this world's queue to the PostgreSQL database at `url` (a
+    /// fresh one: [`fresh_database`]) before its engine starts: the same
+    /// sim, folder and tokens (added again, secrets in memory). Returns the
+    /// store (its [`PgStore::calls`](genqueue_core::store::PgStore::calls)
+    /// count what the queue asked of the database).
+    pub async fn move_to_postgres(&mut self, url: &str) -> genqueue_core::store::PgStore {
+        let store = genqueue_core::store::PgStore::open(url).expect("PostgreSQL store");
+        let client = ReplicateClient::new(&self.sim.base_url())
+            .unwrap()
+            .with_timeout(Duration::from_secs(3))
+            .with_create_timeout(Duration::from_secs(3));
+        self.queue = Queue::on_store(
+            self.dir.path().to_owned(),
+            Arc::new(store.clone()),
+            client,
+            Arc::new(MemorySecretStore::new()),
+        );
+        self.token_ids.clear();
+        for (i, t) in self.tokens.clone().iter().enumerate() {
+            let (tok, _) = self
+                .queue
+                .add_token(&format!("token {i}"), t)
+                .await
+                .unwrap();
+            self.token_ids.push(tok.id);
+        }
+        store
+    }
+
     /// Queues [`seeded`]`(tag, n)` as one batch; their ids. Panics if refused.
     pub fn submit_seeded(&self, tag: &str, n: usize) -> Vec<GenerationId> {
         self.submit_all(seeded(tag, n)).expect("queued")

@@ -41,6 +41,7 @@ pub use pages::ts_query;
 
 mod claim;
 mod lease;
+mod listen;
 mod order;
 mod pages;
 mod queue_store;
@@ -60,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
     include_str!("../../../../../migrations/postgres/0006_leases.sql"),
     include_str!("../../../../../migrations/postgres/0007_given_up_predictions.sql"),
+    include_str!("../../../../../migrations/postgres/0009_notify.sql"),
 ];
 
 /// The schema version this build writes.
@@ -85,6 +87,12 @@ struct Inner {
     rt: Option<tokio::runtime::Runtime>,
     /// The database as errors show it: no password.
     shown: String,
+    /// The `application_name` of this store's connections (listen.rs).
+    origin: String,
+    /// News of other engines' writes, from the `LISTEN` connection (listen.rs).
+    news: tokio::sync::broadcast::Sender<super::StoreNews>,
+    /// Store calls made (each one round trip or more): see [`PgStore::calls`].
+    calls: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Inner {
@@ -180,13 +188,20 @@ impl PgStore {
             path: PathBuf::from(shown),
             reason,
         };
-        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             cannot(
                 "postgres://(unreadable address)",
                 format!("not a PostgreSQL address: {e}"),
             )
         })?;
         let shown = shown(&config);
+        // Each store names its connections, so that the `LISTEN` connection
+        // knows this store's own writes (listen.rs).
+        let origin = listen::origin();
+        config.application_name(origin.clone());
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         let tls = tls().map_err(|e| cannot(&shown, format!("cannot set up TLS: {e}")))?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -195,8 +210,8 @@ impl PgStore {
             .build()
             .map_err(|e| cannot(&shown, format!("cannot start its runtime: {e}")))?;
         let manager = Manager::from_config(
-            config,
-            tls,
+            config.clone(),
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -211,6 +226,9 @@ impl PgStore {
                 pool,
                 rt: Some(rt),
                 shown: shown.clone(),
+                origin: origin.clone(),
+                news: tokio::sync::broadcast::channel(listen::NEWS_CAPACITY).0,
+                calls: Default::default(),
             }),
         };
         store
@@ -233,7 +251,52 @@ impl PgStore {
                 },
                 other => other,
             })?;
+        store.start_listening(config, tls, origin)?;
         Ok(store)
+    }
+
+    /// Starts the `LISTEN` connection (listen.rs) and waits until it listens,
+    /// so that no write committed after `open` returns goes untold.
+    fn start_listening(
+        &self,
+        config: tokio_postgres::Config,
+        tls: tokio_postgres_rustls::MakeRustlsConnect,
+        origin: String,
+    ) -> Result<(), StoreError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let news = self.inner.news.clone();
+        let rt = self.inner.rt.as_ref().expect("the runtime runs until drop");
+        rt.spawn(listen::listen_loop(config, tls, origin, news, tx));
+        match rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(StoreError::CannotOpen {
+                path: PathBuf::from(&self.inner.shown),
+                reason: format!("cannot listen for other engines' changes: {reason}"),
+            }),
+            Err(_) => Err(StoreError::CannotOpen {
+                path: PathBuf::from(&self.inner.shown),
+                reason: "its listening task stopped".into(),
+            }),
+        }
+    }
+
+    /// The `application_name` this store's connections carry ("genqueue "
+    /// and 16 hex digits, its own): how its own writes are told apart.
+    pub fn application_name(&self) -> &str {
+        &self.inner.origin
+    }
+
+    /// News of other engines' writes and of the connection (see [`super::StoreNews`]).
+    pub fn subscribe_news(&self) -> tokio::sync::broadcast::Receiver<super::StoreNews> {
+        self.inner.news.subscribe()
+    }
+
+    /// How many store calls this store (and its clones) made since it opened:
+    /// each is at least one round trip to the database. The `LISTEN`
+    /// connection's waiting is not a call. Tests use it to prove an idle
+    /// engine leaves the database alone.
+    pub fn calls(&self) -> u64 {
+        self.inner.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The database as it may be shown (no password).
@@ -253,6 +316,9 @@ impl PgStore {
             reason: "the store's connection task stopped".into(),
         };
         let rt = self.inner.rt.as_ref().ok_or_else(stopped)?;
+        self.inner
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fut = f(self.inner.pool.clone());
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rt.spawn(async move {
