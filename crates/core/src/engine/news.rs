@@ -92,12 +92,17 @@ impl Feed {
                 many: false,
             } => announce(shared, &generations, &tokens),
             StoreNews::Unreachable { reason } => {
-                tracing::warn!(reason = %reason, "the team database cannot be reached: not claiming until it answers");
+                tracing::warn!(reason = %reason, "not claiming until the team database answers");
                 self.down_since.get_or_insert(shared.queue.now());
+                shared
+                    .queue
+                    .events()
+                    .send(Event::StoreUnreachable { reason });
             }
             StoreNews::Back => {
                 let since = self.down_since.take().unwrap_or_else(|| shared.queue.now());
                 tracing::info!("the team database answers again: reading what changed meanwhile");
+                shared.queue.events().send(Event::StoreBack);
                 external_change(shared, tasks, since).await;
             }
         }

@@ -18,7 +18,8 @@ pub enum StoreNews {
         many: bool,
     },
     /// The store lost its connection to the database and cannot make a new
-    /// one. `reason` names the database without its password.
+    /// one. `reason`: [`super::StoreError::Unreachable`]'s message (the
+    /// database named without its password).
     Unreachable { reason: String },
     /// The database answers again after [`StoreNews::Unreachable`]. What
     /// others wrote meanwhile was not told: read what changed since.

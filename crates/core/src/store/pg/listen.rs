@@ -17,7 +17,7 @@ use tokio_postgres::AsyncMessage;
 
 use super::{pg_err, reason_of};
 use crate::model::{GenerationId, TokenId};
-use crate::store::StoreNews;
+use crate::store::{StoreError, StoreNews};
 
 /// The channel migration 0009's trigger notifies on.
 const CHANNEL: &str = "genqueue_changes";
@@ -72,12 +72,14 @@ fn news_of(payload: &str, origin: &str) -> Option<StoreNews> {
     })
 }
 
-/// Listens until the store's runtime stops. `first` is answered when the
+/// Listens until the store's runtime stops. `shown`: the database as it
+/// may be shown (no password), for [`StoreNews::Unreachable`]'s message. `first` is answered when the
 /// first `LISTEN` is in place (or failed: `Err(reason)`).
 pub(super) async fn listen_loop(
     mut config: tokio_postgres::Config,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     origin: String,
+    shown: String,
     news: broadcast::Sender<StoreNews>,
     first: std::sync::mpsc::SyncSender<Result<(), String>>,
 ) {
@@ -136,6 +138,11 @@ pub(super) async fn listen_loop(
         if up {
             up = false;
             tracing::warn!(reason = %reason, "lost the team database; connecting again");
+            let reason = StoreError::Unreachable {
+                target: shown.clone(),
+                reason,
+            }
+            .to_string();
             let _ = news.send(StoreNews::Unreachable { reason });
         }
         tokio::time::sleep(backoff).await;

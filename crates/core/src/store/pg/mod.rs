@@ -151,8 +151,11 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
-/// The error for a driver error, without the database's name (added by [`PgStore::run`]).
+/// The error for a driver error, without the database's name (added by
+/// [`PgStore::run`]): [`StoreError::Unreachable`] when the database cannot be
+/// reached (see [`unreachable`]), else [`StoreError::Postgres`].
 pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    let down = unreachable(&e);
     let reason = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => match std::error::Error::source(&e) {
@@ -160,15 +163,47 @@ pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
             None => e.to_string(),
         },
     };
-    StoreError::Postgres {
-        target: String::new(),
-        reason,
+    match down {
+        true => StoreError::Unreachable {
+            target: String::new(),
+            reason,
+        },
+        false => StoreError::Postgres {
+            target: String::new(),
+            reason,
+        },
     }
+}
+
+/// Whether `e` says the database cannot be reached rather than refusing a
+/// statement: no connection (refused, closed, broken, timed out: the
+/// driver's own errors, named by its messages) or the server's SQLSTATE
+/// class 08 (connection exception) and 57P01-57P03 (shutting down, crashed,
+/// starting up; PostgreSQL's appendix A).
+fn unreachable(e: &tokio_postgres::Error) -> bool {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    let text = e.to_string();
+    e.is_closed()
+        || [
+            "error connecting to server",
+            "error communicating with the server",
+            "timeout waiting for server",
+            "connection closed",
+        ]
+        .iter()
+        .any(|m| text.starts_with(m))
 }
 
 pub(crate) fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
     match e {
         deadpool_postgres::PoolError::Backend(e) => pg_err(e),
+        deadpool_postgres::PoolError::Timeout(t) => StoreError::Unreachable {
+            target: String::new(),
+            reason: format!("no connection within the time limit ({t:?})"),
+        },
         other => StoreError::Postgres {
             target: String::new(),
             reason: other.to_string(),
@@ -237,7 +272,9 @@ impl PgStore {
                 migrate(&mut client).await
             })
             .map_err(|e| match e {
-                StoreError::Postgres { reason, .. } => cannot(&shown, reason),
+                StoreError::Postgres { reason, .. } | StoreError::Unreachable { reason, .. } => {
+                    cannot(&shown, reason)
+                }
                 StoreError::Migration { reason, .. } => StoreError::Migration {
                     path: PathBuf::from(&shown),
                     reason,
@@ -266,7 +303,14 @@ impl PgStore {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let news = self.inner.news.clone();
         let rt = self.inner.rt.as_ref().expect("the runtime runs until drop");
-        rt.spawn(listen::listen_loop(config, tls, origin, news, tx));
+        rt.spawn(listen::listen_loop(
+            config,
+            tls,
+            origin,
+            self.inner.shown.clone(),
+            news,
+            tx,
+        ));
         match rx.recv() {
             Ok(Ok(())) => Ok(()),
             Ok(Err(reason)) => Err(StoreError::CannotOpen {
@@ -299,6 +343,21 @@ impl PgStore {
         self.inner.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Sets the schema version the database records (tests of a database
+    /// migrated by another Genqueue).
+    #[cfg(test)]
+    pub(crate) fn set_schema_version_for_tests(&self, version: i32) {
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(pool_err)?;
+            client
+                .execute("UPDATE genqueue_schema SET version = $1", &[&version])
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .unwrap();
+    }
+
     /// The database as it may be shown (no password).
     pub fn shown(&self) -> &str {
         &self.inner.shown
@@ -327,6 +386,10 @@ impl PgStore {
         let answer = rx.recv().map_err(|_| stopped())?;
         answer.map_err(|e| match e {
             StoreError::Postgres { reason, .. } => StoreError::Postgres {
+                target: self.inner.shown.clone(),
+                reason,
+            },
+            StoreError::Unreachable { reason, .. } => StoreError::Unreachable {
                 target: self.inner.shown.clone(),
                 reason,
             },
@@ -382,7 +445,7 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
 
 fn reason_of(e: StoreError) -> String {
     match e {
-        StoreError::Postgres { reason, .. } => reason,
+        StoreError::Postgres { reason, .. } | StoreError::Unreachable { reason, .. } => reason,
         other => other.to_string(),
     }
 }
