@@ -86,10 +86,10 @@ async fn what_machine_a_changes_shows_on_machine_bs_event_bus() {
         .collect();
     let seen = std::sync::Mutex::new(std::collections::HashSet::new());
     wait_for(&mut rx, Duration::from_secs(5), "the 3 queued rows", |ev| {
-        if let Event::GenerationChanged(g) = ev {
-            if g.status == GenerationStatus::Pending {
-                seen.lock().unwrap().insert(g.id);
-            }
+        if let Event::GenerationChanged(g) = ev
+            && g.status == GenerationStatus::Pending
+        {
+            seen.lock().unwrap().insert(g.id);
         }
         ids.iter().all(|id| seen.lock().unwrap().contains(id))
     })
