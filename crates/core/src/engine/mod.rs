@@ -229,7 +229,9 @@ impl Engine {
             lease_wake: Mutex::new(None),
         });
         tokio::spawn(lease::renew_loop(shared.clone()));
-        let task = tokio::spawn(dispatch_loop(shared.clone()));
+        // Subscribed now, not when the task first runs: no news is lost between.
+        let feed = news::Feed::new(&shared);
+        let task = tokio::spawn(dispatch_loop(shared.clone(), feed));
         Ok(Engine {
             shared,
             task: Some(task),
@@ -295,7 +297,7 @@ impl Drop for Engine {
 
 /// The dispatcher: recovers in-flight work, then assigns pending generations
 /// to token slots whenever something may have changed.
-async fn dispatch_loop(shared: Arc<Shared>) {
+async fn dispatch_loop(shared: Arc<Shared>, mut feed: news::Feed) {
     let mut tasks: JoinSet<()> = JoinSet::new();
     fail_orphans(&shared);
     if let Err(e) = recover(&shared, &mut tasks).await {
@@ -303,7 +305,6 @@ async fn dispatch_loop(shared: Arc<Shared>) {
     }
     let mut events = shared.queue.events().subscribe();
     // A shared store pushes other engines' writes (news.rs); SQLite's are polled.
-    let mut feed = news::Feed::new(&shared);
     let mut data_version = match feed.pushed() {
         true => 0,
         false => shared.queue.store().data_version().unwrap_or(0),
