@@ -5,7 +5,8 @@
 # A new cluster in a temporary folder, owned by an unprivileged user (the
 # `postgres` user when run as root: root cannot run postgres), listening only
 # on 127.0.0.1 on a free port, password login (scram) with a random password.
-# The command gets GENQUEUE_TEST_DATABASE_URL; the cluster is stopped and its
+# The command gets GENQUEUE_TEST_DATABASE_URL (and GENQUEUE_TEST_PG_CTL, a
+# script that stops or starts the cluster); the cluster is stopped and its
 # folder removed when the command ends, fails or is interrupted.
 # The password is never printed: the URL shown has it masked.
 set -euo pipefail
@@ -54,9 +55,24 @@ owner "$bindir/initdb" -D "$dir/data" -U genqueue --pwfile="$dir/pw" \
   --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
 rm -f "$dir/pw"
-owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" \
+server_opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200"
+owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$server_opts" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+
+# `$GENQUEUE_TEST_PG_CTL stop|start`: tests of a lost team database stop the
+# cluster mid-run and start it again (same port, same data).
+cat > "$dir/ctl" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+cd "$dir"
+case "\${1:-}" in
+  stop) ${as_owner[*]} "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null ;;
+  start) ${as_owner[*]} "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$server_opts" start >/dev/null ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+EOF
+chmod 755 "$dir/ctl"
+export GENQUEUE_TEST_PG_CTL="$dir/ctl"
 
 export GENQUEUE_TEST_DATABASE_URL="postgres://genqueue:${password}@127.0.0.1:${port}/postgres"
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on postgres://genqueue:***@127.0.0.1:${port}/postgres" >&2

@@ -67,3 +67,16 @@ test("screens (small window)", async ({ page, open, shot }) => {
   await page.locator(".token").first().waitFor();
   await shot("small-tokens");
 });
+
+test("header: team database unreachable (and back)", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual", "/");
+  await page.locator(".settings-grid").waitFor();
+  const reason = "the team database at postgres://ann@db.example:5432/team cannot be reached: error connecting to server: Connection refused (os error 111)";
+  await page.evaluate((r) => window.__fake.emit({ type: "store_unreachable", data: { reason: r } }), reason);
+  const pill = page.getByTestId("store-unreachable");
+  await pill.waitFor();
+  await until("the reason in its title", async () => (await pill.getAttribute("title")).includes(reason));
+  await shot("header-store-unreachable");
+  await page.evaluate(() => window.__fake.emit({ type: "store_back" }));
+  await pill.waitFor({ state: "detached" });
+});

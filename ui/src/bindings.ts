@@ -149,7 +149,7 @@ max_concurrency: number,
  */
 in_flight: number, created_at: string, };
 
-export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" } | { "type": "output_progress", "data": { id: GenerationId, index: number, received: number, total: number | null, } } | { "type": "output_text", "data": { id: GenerationId, text: string, } };
+export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" } | { "type": "output_progress", "data": { id: GenerationId, index: number, received: number, total: number | null, } } | { "type": "output_text", "data": { id: GenerationId, text: string, } } | { "type": "store_unreachable", "data": { reason: string, } } | { "type": "store_back" };
 
 export type Account = { 
 /**
@@ -223,7 +223,7 @@ export type InputForm = {
  */
 fields: Array<InputField>, };
 
-export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "telegram" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store" | "engine_running" | "io" | "internal";
+export type ErrorCode = "not_found" | "invalid_state" | "invalid_input" | "invalid_model" | "invalid_count" | "empty_prompt" | "invalid_settings" | "no_token" | "duplicate_token" | "unauthorized" | "forbidden" | "payment_required" | "secret_malformed" | "secret_not_found" | "keyring_unavailable" | "keyring_locked" | "keyring_error" | "telegram" | "rate_limited" | "unreachable" | "replicate_error" | "store_locked" | "store_read_only" | "store_corrupt" | "store_disk_full" | "store_too_new" | "store_unreachable" | "store" | "engine_running" | "io" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 

@@ -16,8 +16,17 @@ use std::time::Instant;
 
 pub use figures::{ScenarioReport, Size};
 
-/// Scenario names in the issue's order (1–6).
-pub const SCENARIOS: &[&str] = &["drain", "polling", "python", "idle", "rate-limits", "store"];
+/// Scenario names in the issue's order (1–6), then issue #15's team events
+/// (its number is 8: 7 is the desktop app's, `scripts/measure.sh`).
+pub const SCENARIOS: &[&str] = &[
+    "drain",
+    "polling",
+    "python",
+    "idle",
+    "rate-limits",
+    "store",
+    "team-events",
+];
 
 /// What a run needs besides the size.
 #[derive(Clone, Debug, Default)]
@@ -35,7 +44,8 @@ pub struct Options {
 /// Errors: an unknown name, or a world that could not be set up.
 pub async fn run(name: &str, size: Size, opts: &Options) -> Result<ScenarioReport, String> {
     let name = match name.parse::<usize>() {
-        Ok(i) if (1..=SCENARIOS.len()).contains(&i) => SCENARIOS[i - 1],
+        Ok(8) => "team-events",
+        Ok(i) if (1..=6).contains(&i) => SCENARIOS[i - 1],
         _ => name,
     };
     let t = Instant::now();
@@ -46,6 +56,7 @@ pub async fn run(name: &str, size: Size, opts: &Options) -> Result<ScenarioRepor
         "idle" => scenarios::idle::run(size).await,
         "rate-limits" => scenarios::rate_limits::run(size).await,
         "store" => scenarios::store_scale::run(size, opts.engine_exe.as_deref()).await,
+        "team-events" => scenarios::team_events::run(size).await,
         other => Err(format!(
             "unknown scenario {other:?}; one of {}",
             SCENARIOS.join(", ")

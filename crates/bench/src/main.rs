@@ -4,7 +4,8 @@
 //! cargo run --release -p genqueue-bench -- all [--size tiny|full] [--out FILE] [--python PATH]
 //! cargo run --release -p genqueue-bench -- <scenario>... [--size tiny|full]
 //! ```
-//! Scenarios: drain, polling, python, idle, rate-limits, store (or 1–6).
+//! Scenarios: drain, polling, python, idle, rate-limits, store (or 1–6),
+//! team-events (8, needs `GENQUEUE_TEST_DATABASE_URL`).
 //! Default size: full. Prints a table; writes JSON to
 //! `target/bench/results.json` for `all`, else `target/bench/<names>.json`.
 

@@ -18,8 +18,12 @@ async fn every_scenario_runs_at_tiny_size_with_sane_figures() {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         if let Some(why) = &r.skipped {
-            // Only the Python side may be missing (no `pip install replicate`).
-            assert_eq!(*name, "python", "{name} skipped: {why}");
+            // Only the Python side may be missing (no `pip install replicate`),
+            // and PostgreSQL outside CI (scripts/with-postgres.sh gives one).
+            let pg_missing = *name == "team-events"
+                && std::env::var_os("GENQUEUE_TEST_DATABASE_URL").is_none()
+                && std::env::var_os("CI").is_none();
+            assert!(*name == "python" || pg_missing, "{name} skipped: {why}");
             eprintln!("note: {name} skipped: {why}");
             continue;
         }

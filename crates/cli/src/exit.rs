@@ -112,8 +112,8 @@ pub fn exit_for(code: ErrorCode) -> Exit {
         | SecretNotFound | KeyringUnavailable | KeyringLocked | KeyringError => Exit::Token,
         EngineRunning => Exit::EngineRunning,
         InvalidSettings | RateLimited | Unreachable | ReplicateError | StoreLocked
-        | StoreReadOnly | StoreCorrupt | StoreDiskFull | StoreTooNew | Store | Io | Internal
-        | Telegram => Exit::Error,
+        | StoreReadOnly | StoreCorrupt | StoreDiskFull | StoreTooNew | StoreUnreachable | Store
+        | Io | Internal | Telegram => Exit::Error,
     }
 }
 

@@ -102,6 +102,8 @@ error_codes! {
     StoreDiskFull = "store_disk_full",
     /// The database was written by a newer Genqueue.
     StoreTooNew = "store_too_new",
+    /// A team's PostgreSQL database cannot be reached (nothing was written).
+    StoreUnreachable = "store_unreachable",
     /// Any other database failure.
     Store = "store",
     /// Another engine (the desktop app or `genq run`) drives this data folder (genq exit 5).
@@ -186,6 +188,7 @@ impl StoreError {
             Self::Corrupt { .. } => ErrorCode::StoreCorrupt,
             Self::DiskFull { .. } => ErrorCode::StoreDiskFull,
             Self::TooNew { .. } => ErrorCode::StoreTooNew,
+            Self::Unreachable { .. } => ErrorCode::StoreUnreachable,
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::NotPending { .. } | Self::LeaseLost { .. } => ErrorCode::InvalidState,
             Self::Invalid(_) => ErrorCode::InvalidInput,

@@ -54,6 +54,14 @@ pub enum Event {
     /// A live reading, not stored: the saved output is the truth once the
     /// prediction ends. Not sent past 64 KiB of text.
     OutputText { id: GenerationId, text: String },
+    /// The team database (PostgreSQL) cannot be reached: this engine stops
+    /// claiming and creates are refused (`store_unreachable`) until
+    /// [`Event::StoreBack`]. `reason`: what failed, the database named
+    /// without its password. Never sent for SQLite.
+    StoreUnreachable { reason: String },
+    /// The team database answers again; the engine claims again, and what
+    /// other engines changed meanwhile is announced right after.
+    StoreBack,
 }
 
 /// Capacity of the broadcast channel: a listener this far behind gets

@@ -126,6 +126,8 @@ pub struct World {
     /// What [`World::start`] starts the engine with ([`test_engine_config`]
     /// unless changed).
     pub config: EngineConfig,
+    /// The queue's store when it is a team database ([`WorldBuilder::database`]).
+    pub pg: Option<genqueue_core::store::PgStore>,
 }
 
 /// How a [`World`] is made: [`World::builder`], then [`WorldBuilder::build`].
@@ -280,14 +282,18 @@ impl World {
         database: Option<&str>,
     ) -> Result<(World, Vec<String>), String> {
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-        let store: Arc<dyn genqueue_core::store::QueueStore> = match database {
+        let pg = match database {
+            None => None,
+            Some(url) => {
+                Some(genqueue_core::store::PgStore::open(url).map_err(|e| format!("store: {e}"))?)
+            }
+        };
+        let store: Arc<dyn genqueue_core::store::QueueStore> = match &pg {
             None => Arc::new(
                 Store::open(&dir.path().join(genqueue_core::paths::DB_FILE))
                     .map_err(|e| format!("store: {e}"))?,
             ),
-            Some(url) => Arc::new(
-                genqueue_core::store::PgStore::open(url).map_err(|e| format!("store: {e}"))?,
-            ),
+            Some(pg) => Arc::new(pg.clone()),
         };
         let mut client = ReplicateClient::new(api_base).map_err(|e| format!("client: {e}"))?;
         if let Some(t) = client_timeout {
@@ -315,6 +321,7 @@ impl World {
             tokens,
             token_ids,
             config: test_engine_config(),
+            pg,
         };
         Ok((world, accounts))
     }
@@ -356,6 +363,13 @@ impl World {
             .iter()
             .map(|g| g.id)
             .collect())
+    }
+
+    /// The PostgreSQL store of a world built with
+    /// [`WorldBuilder::database`] (its [`PgStore::calls`](genqueue_core::store::PgStore::calls)
+    /// count what the queue asked of the database). Panics on a SQLite world.
+    pub fn pg_store(&self) -> genqueue_core::store::PgStore {
+        self.pg.clone().expect("a world built with .database(url)")
     }
 
     /// Queues [`seeded`]`(tag, n)` as one batch; their ids. Panics if refused.

@@ -134,3 +134,21 @@ describe("GenerationsQueue dropdown", () => {
     // Eight interactions: more than vitest's 5 s under a loaded machine.
   }, 15_000);
 });
+
+describe("Header: team database unreachable", () => {
+  it("says so while the engine cannot reach the team database, with the reason, and clears when it is back", async () => {
+    const fake = fakeBackend("ready");
+    renderWithApp(app());
+    await settle();
+    expect(screen.queryByTestId("store-unreachable")).toBeNull();
+    const reason = "the team database at postgres://ann@db:5432/team cannot be reached: connection refused";
+    await act(async () => fake.emit({ type: "store_unreachable", data: { reason } }));
+    await settle();
+    const pill = screen.getByTestId("store-unreachable");
+    expect(pill).toHaveTextContent("Team database unreachable");
+    expect(pill.title).toContain(reason);
+    await act(async () => fake.emit({ type: "store_back" }));
+    await settle();
+    expect(screen.queryByTestId("store-unreachable")).toBeNull();
+  });
+});

@@ -6,6 +6,7 @@ import { useQueue, useQueueEta } from "../context/QueueContext";
 import { formatEta } from "../lib/time";
 import { LogoMark, PauseIcon, PlayIcon } from "./icons";
 import { QueueCounter } from "./QueueCounter";
+import { StoreStatus } from "./StoreStatus";
 
 /** Pause (an icon button) while the queue runs; "Paused — resume" while it is paused. */
 function PauseToggle() {
@@ -76,6 +77,7 @@ export function Header({ minimal = false }: { minimal?: boolean }) {
         </nav>
       )}
       <div className="header-end">
+        <StoreStatus />
         {!minimal && <PauseToggle />}
         {minimal && info?.paused && <PauseToggle />}
         {!minimal && <QueueCounter />}

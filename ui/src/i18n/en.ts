@@ -28,6 +28,8 @@ export const en = {
     pausedTitle: "The queue is paused: nothing new is sent. Click to resume.",
     queueDone: "Queue done in {{eta}}",
     queueEta: "Whole queue: {{eta}} left",
+    storeUnreachable: "Team database unreachable",
+    storeUnreachableTitle: "{{reason}}. Nothing new is started or created until it answers; nothing is lost.",
   },
   status: {
     pending: "Queued",

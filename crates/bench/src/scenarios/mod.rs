@@ -1,4 +1,4 @@
-//! The scenarios of issue 6, one file each.
+//! The scenarios of issue 6, one file each (and 8, team events, of issue #15).
 
 pub mod drain;
 pub mod idle;
@@ -6,3 +6,4 @@ pub mod polling;
 pub mod python;
 pub mod rate_limits;
 pub mod store_scale;
+pub mod team_events;

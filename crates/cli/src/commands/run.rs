@@ -147,6 +147,10 @@ fn report(
             let full = queue.get(g.id)?;
             println_out(&ended_line(queue.data_dir(), &full))
         }
+        Event::StoreUnreachable { reason } => {
+            println_out(&format!("⚠ {reason}; not claiming until it answers"))
+        }
+        Event::StoreBack => println_out("✓ the team database answers again"),
         Event::GenerationChanged(g) if g.status == GenerationStatus::Processing => {
             if last.insert(g.id, g.status) == Some(g.status) {
                 return Ok(());

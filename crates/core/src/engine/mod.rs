@@ -11,7 +11,9 @@
 //! The engine listens to the queue's own events (a submit, a resume, a token
 //! enabled) and, for changes made by another process on the same folder
 //! (`genq submit` while the app runs), to SQLite's `data_version`, checked
-//! twice a second — a local read, never a request to Replicate.
+//! twice a second — a local read, never a request to Replicate. A shared
+//! PostgreSQL store pushes other engines' writes instead (`news.rs`,
+//! `LISTEN/NOTIFY`): nothing is polled there while idle.
 
 mod chain;
 mod create;
@@ -23,6 +25,7 @@ mod follow;
 pub mod inputs;
 mod lease;
 mod lock;
+mod news;
 mod peek;
 pub mod poster;
 #[cfg(all(feature = "video-poster", target_os = "linux"))]
@@ -232,7 +235,9 @@ impl Engine {
         });
         tracing::info!(engine = %shared.engine_id, "engine started (its id in the leases)");
         tokio::spawn(lease::renew_loop(shared.clone()));
-        let task = tokio::spawn(dispatch_loop(shared.clone()));
+        // Subscribed now, not when the task first runs: no news is lost between.
+        let feed = news::Feed::new(&shared);
+        let task = tokio::spawn(dispatch_loop(shared.clone(), feed));
         Ok(Engine {
             shared,
             task: Some(task),
@@ -304,14 +309,18 @@ impl Drop for Engine {
 
 /// The dispatcher: recovers in-flight work, then assigns pending generations
 /// to token slots whenever something may have changed.
-async fn dispatch_loop(shared: Arc<Shared>) {
+async fn dispatch_loop(shared: Arc<Shared>, mut feed: news::Feed) {
     let mut tasks: JoinSet<()> = JoinSet::new();
     fail_orphans(&shared);
     if let Err(e) = recover(&shared, &mut tasks).await {
         tracing::error!(error = %e, "could not resume in-flight generations");
     }
     let mut events = shared.queue.events().subscribe();
-    let mut data_version = shared.queue.store().data_version().unwrap_or(0);
+    // A shared store pushes other engines' writes (news.rs); SQLite's are polled.
+    let mut data_version = match feed.pushed() {
+        true => 0,
+        false => shared.queue.store().data_version().unwrap_or(0),
+    };
     let mut check = tokio::time::interval(shared.config.external_check);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wake_at: Option<DateTime<Utc>> = None;
@@ -320,7 +329,8 @@ async fn dispatch_loop(shared: Arc<Shared>) {
     let mut retention = tokio::time::interval(RETENTION_EVERY);
     retention.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        if dirty {
+        // While the database cannot be reached nothing is claimed.
+        if dirty && !feed.down() {
             dirty = false;
             wake_at = match dispatch(&shared, &mut tasks).await {
                 Ok(w) => w,
@@ -331,8 +341,8 @@ async fn dispatch_loop(shared: Arc<Shared>) {
             };
         }
         let sleep = match wake_at {
-            Some(t) => (t - shared.queue.now()).to_std().unwrap_or(Duration::ZERO),
-            None => Duration::from_secs(3600),
+            Some(t) if !feed.down() => (t - shared.queue.now()).to_std().unwrap_or(Duration::ZERO),
+            _ => Duration::from_secs(3600),
         };
         tokio::select! {
             _ = shared.stop.cancelled() => break,
@@ -366,11 +376,15 @@ async fn dispatch_loop(shared: Arc<Shared>) {
                     tracing::warn!(error = %e, "could not apply the history retention");
                 }
             }
-            _ = check.tick() => {
+            news = feed.next() => {
+                feed.act(&shared, &mut tasks, news).await;
+                dirty = true;
+            }
+            _ = check.tick(), if !feed.pushed() => {
                 if let Ok(v) = shared.queue.store().data_version() {
                     if v != data_version {
                         data_version = v;
-                        external_change(&shared, &mut tasks).await;
+                        external_change(&shared, &mut tasks, shared.queue.now()).await;
                         dirty = true;
                     }
                 }
@@ -395,11 +409,15 @@ fn matters_to_dispatch(ev: &Result<Event, tokio::sync::broadcast::error::RecvErr
     }
 }
 
-/// Another process wrote to the store: announce what it changed, and take
-/// over in-flight rows (another engine that stopped) — the lock guarantees no
-/// other engine runs now.
-async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
-    let since = shared.queue.now() - Duration::from_secs(5);
+/// How far before a change was noticed the engine looks for rows changed
+/// elsewhere (a write commits a moment after its `updated_at`).
+const LOOK_BACK: Duration = Duration::from_secs(5);
+
+/// Another process wrote to the store (at `from` or later): announce what it
+/// changed, and take over in-flight rows (another engine that stopped; with
+/// SQLite the lock guarantees no other engine runs now, on PostgreSQL leases).
+async fn external_change(shared: &Arc<Shared>, tasks: &mut JoinSet<()>, from: DateTime<Utc>) {
+    let since = from - LOOK_BACK;
     let rows = shared
         .queue
         .store()

@@ -432,4 +432,11 @@ pub trait QueueStore: Send + Sync {
     fn release_lease(&self, _id: GenerationId, _engine: uuid::Uuid) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// News of other engines' writes, pushed as they commit (PostgreSQL's
+    /// `LISTEN/NOTIFY`), and of the connection lost and back. `None` (the
+    /// default, SQLite): nothing is pushed; poll [`QueueStore::data_version`].
+    fn news(&self) -> Option<tokio::sync::broadcast::Receiver<super::StoreNews>> {
+        None
+    }
 }

@@ -98,6 +98,13 @@ pub enum StoreError {
     )]
     LeaseLost { id: Uuid },
 
+    /// A team's PostgreSQL database cannot be reached: the connection was
+    /// refused, lost or timed out, or the server is shutting down or
+    /// starting. `target` names it without its password. Nothing was
+    /// written; the same call succeeds once the database answers again.
+    #[error("the team database at {target} cannot be reached: {reason}")]
+    Unreachable { target: String, reason: String },
+
     /// An operation the PostgreSQL store does not offer yet (issue #15 lands in slices).
     #[error("{what} is not available on a team (PostgreSQL) queue yet")]
     Unsupported { what: &'static str },

@@ -42,6 +42,7 @@ pub use import::ImportReport;
 mod claim;
 mod import;
 mod lease;
+mod listen;
 mod order;
 mod outputs;
 mod pages;
@@ -63,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
     include_str!("../../../../../migrations/postgres/0006_leases.sql"),
     include_str!("../../../../../migrations/postgres/0007_given_up_predictions.sql"),
+    include_str!("../../../../../migrations/postgres/0009_notify.sql"),
     include_str!("../../../../../migrations/postgres/0011_search_tokens.sql"),
     include_str!("../../../../../migrations/postgres/0012_output_files.sql"),
 ];
@@ -101,6 +103,12 @@ struct Inner {
     rt: Option<tokio::runtime::Runtime>,
     /// The database as errors show it: no password.
     shown: String,
+    /// The `application_name` of this store's connections (listen.rs).
+    origin: String,
+    /// News of other engines' writes, from the `LISTEN` connection (listen.rs).
+    news: tokio::sync::broadcast::Sender<super::StoreNews>,
+    /// Store calls made (each one round trip or more): see [`PgStore::calls`].
+    calls: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Inner {
@@ -159,8 +167,11 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
-/// The error for a driver error, without the database's name (added by [`PgStore::run`]).
+/// The error for a driver error, without the database's name (added by
+/// [`PgStore::run`]): [`StoreError::Unreachable`] when the database cannot be
+/// reached (see [`unreachable`]), else [`StoreError::Postgres`].
 pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    let down = unreachable(&e);
     let reason = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => match std::error::Error::source(&e) {
@@ -168,15 +179,47 @@ pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
             None => e.to_string(),
         },
     };
-    StoreError::Postgres {
-        target: String::new(),
-        reason,
+    match down {
+        true => StoreError::Unreachable {
+            target: String::new(),
+            reason,
+        },
+        false => StoreError::Postgres {
+            target: String::new(),
+            reason,
+        },
     }
+}
+
+/// Whether `e` says the database cannot be reached rather than refusing a
+/// statement: no connection (refused, closed, broken, timed out: the
+/// driver's own errors, named by its messages) or the server's SQLSTATE
+/// class 08 (connection exception) and 57P01-57P03 (shutting down, crashed,
+/// starting up; PostgreSQL's appendix A).
+fn unreachable(e: &tokio_postgres::Error) -> bool {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    let text = e.to_string();
+    e.is_closed()
+        || [
+            "error connecting to server",
+            "error communicating with the server",
+            "timeout waiting for server",
+            "connection closed",
+        ]
+        .iter()
+        .any(|m| text.starts_with(m))
 }
 
 pub(crate) fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
     match e {
         deadpool_postgres::PoolError::Backend(e) => pg_err(e),
+        deadpool_postgres::PoolError::Timeout(t) => StoreError::Unreachable {
+            target: String::new(),
+            reason: format!("no connection within the time limit ({t:?})"),
+        },
         other => StoreError::Postgres {
             target: String::new(),
             reason: other.to_string(),
@@ -196,13 +239,20 @@ impl PgStore {
             path: PathBuf::from(shown),
             reason,
         };
-        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             cannot(
                 "postgres://(unreadable address)",
                 format!("not a PostgreSQL address: {e}"),
             )
         })?;
         let shown = shown(&config);
+        // Each store names its connections, so that the `LISTEN` connection
+        // knows this store's own writes (listen.rs).
+        let origin = listen::origin();
+        config.application_name(origin.clone());
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         let tls = tls().map_err(|e| cannot(&shown, format!("cannot set up TLS: {e}")))?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -211,8 +261,8 @@ impl PgStore {
             .build()
             .map_err(|e| cannot(&shown, format!("cannot start its runtime: {e}")))?;
         let manager = Manager::from_config(
-            config,
-            tls,
+            config.clone(),
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -235,6 +285,9 @@ impl PgStore {
                 pool,
                 rt: Some(rt),
                 shown: shown.clone(),
+                origin: origin.clone(),
+                news: tokio::sync::broadcast::channel(listen::NEWS_CAPACITY).0,
+                calls: Default::default(),
             }),
         };
         store
@@ -244,7 +297,9 @@ impl PgStore {
                 search::fill_missing(&client).await
             })
             .map_err(|e| match e {
-                StoreError::Postgres { reason, .. } => cannot(&shown, reason),
+                StoreError::Postgres { reason, .. } | StoreError::Unreachable { reason, .. } => {
+                    cannot(&shown, reason)
+                }
                 StoreError::Migration { reason, .. } => StoreError::Migration {
                     path: PathBuf::from(&shown),
                     reason,
@@ -258,7 +313,74 @@ impl PgStore {
                 },
                 other => other,
             })?;
+        store.start_listening(config, tls, origin)?;
         Ok(store)
+    }
+
+    /// Starts the `LISTEN` connection (listen.rs) and waits until it listens,
+    /// so that no write committed after `open` returns goes untold.
+    fn start_listening(
+        &self,
+        config: tokio_postgres::Config,
+        tls: tokio_postgres_rustls::MakeRustlsConnect,
+        origin: String,
+    ) -> Result<(), StoreError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let news = self.inner.news.clone();
+        let rt = self.inner.rt.as_ref().expect("the runtime runs until drop");
+        rt.spawn(listen::listen_loop(
+            config,
+            tls,
+            origin,
+            self.inner.shown.clone(),
+            news,
+            tx,
+        ));
+        match rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(StoreError::CannotOpen {
+                path: PathBuf::from(&self.inner.shown),
+                reason: format!("cannot listen for other engines' changes: {reason}"),
+            }),
+            Err(_) => Err(StoreError::CannotOpen {
+                path: PathBuf::from(&self.inner.shown),
+                reason: "its listening task stopped".into(),
+            }),
+        }
+    }
+
+    /// The `application_name` this store's connections carry ("genqueue "
+    /// and 16 hex digits, its own): how its own writes are told apart.
+    pub fn application_name(&self) -> &str {
+        &self.inner.origin
+    }
+
+    /// News of other engines' writes and of the connection (see [`super::StoreNews`]).
+    pub fn subscribe_news(&self) -> tokio::sync::broadcast::Receiver<super::StoreNews> {
+        self.inner.news.subscribe()
+    }
+
+    /// How many store calls this store (and its clones) made since it opened:
+    /// each is at least one round trip to the database. The `LISTEN`
+    /// connection's waiting is not a call. Tests use it to prove an idle
+    /// engine leaves the database alone.
+    pub fn calls(&self) -> u64 {
+        self.inner.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets the schema version the database records (tests of a database
+    /// migrated by another Genqueue).
+    #[cfg(test)]
+    pub(crate) fn set_schema_version_for_tests(&self, version: i32) {
+        self.run(|pool| async move {
+            let client = pool.get().await.map_err(pool_err)?;
+            client
+                .execute("UPDATE genqueue_schema SET version = $1", &[&version])
+                .await
+                .map_err(pg_err)?;
+            Ok(())
+        })
+        .unwrap();
     }
 
     /// The database as it may be shown (no password).
@@ -278,6 +400,9 @@ impl PgStore {
             reason: "the store's connection task stopped".into(),
         };
         let rt = self.inner.rt.as_ref().ok_or_else(stopped)?;
+        self.inner
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fut = f(self.inner.pool.clone());
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rt.spawn(async move {
@@ -286,6 +411,10 @@ impl PgStore {
         let answer = rx.recv().map_err(|_| stopped())?;
         answer.map_err(|e| match e {
             StoreError::Postgres { reason, .. } => StoreError::Postgres {
+                target: self.inner.shown.clone(),
+                reason,
+            },
+            StoreError::Unreachable { reason, .. } => StoreError::Unreachable {
                 target: self.inner.shown.clone(),
                 reason,
             },
@@ -341,7 +470,7 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
 
 fn reason_of(e: StoreError) -> String {
     match e {
-        StoreError::Postgres { reason, .. } => reason,
+        StoreError::Postgres { reason, .. } | StoreError::Unreachable { reason, .. } => reason,
         other => other.to_string(),
     }
 }

@@ -568,4 +568,8 @@ impl QueueStore for PgStore {
     fn release_lease(&self, id: GenerationId, engine: uuid::Uuid) -> Res<()> {
         self.release_lease_pg(id, engine)
     }
+
+    fn news(&self) -> Option<tokio::sync::broadcast::Receiver<crate::store::StoreNews>> {
+        Some(self.subscribe_news())
+    }
 }

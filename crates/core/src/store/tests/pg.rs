@@ -215,3 +215,28 @@ fn a_store_session_has_the_idle_in_transaction_and_lock_timeouts() {
         .unwrap();
     assert_eq!(shown, ["10s", "5s"]);
 }
+
+#[test]
+fn a_database_migrated_by_a_newer_genqueue_is_refused_naming_both_versions() {
+    let Some(url) = pg_url() else { return };
+    let store = PgStore::open(&url).unwrap();
+    let newer = crate::store::pg::PG_SCHEMA_VERSION + 3;
+    store.set_schema_version_for_tests(newer as i32);
+    drop(store);
+    let err = PgStore::open(&url).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, StoreError::TooNew { found, supported, .. }
+            if found == newer as i64 && supported == crate::store::pg::PG_SCHEMA_VERSION),
+        "{text}"
+    );
+    assert!(text.contains(&format!("schema version {newer}")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "knows up to {}",
+            crate::store::pg::PG_SCHEMA_VERSION
+        )),
+        "{text}"
+    );
+    assert!(text.contains("postgres://"), "{text}");
+}
