@@ -16,6 +16,7 @@ import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fak
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
 import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport, fakeTotal } from "./fakeSpend";
 import type { SpendSettings, SpendTotal, WaitCode } from "../src/bindings";
+import { FakeTeam } from "./fakeTeam";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
 
@@ -37,6 +38,9 @@ export class FakeBackend extends FakeStore {
     status: { pending: 0, sent: 0, dropped: 0, retrying: null, last_failure: null },
     tests: [],
   };
+
+  /** Settings → Team queue: the databases, the setting, the keyring's password (fakeTeam.ts). */
+  team = new FakeTeam();
 
   private telegramInfo(): TelegramInfo {
     return { token_set: this.telegram.token !== null, status: { ...this.telegram.status } };
@@ -156,6 +160,10 @@ export class FakeBackend extends FakeStore {
       this.telegram.status = { ...this.telegram.status, last_failure: null };
       return null;
     },
+    team_info: () => this.team.info(),
+    test_team_connection: ({ databaseUrl, password }) => this.team.check(databaseUrl, password),
+    join_team: ({ databaseUrl, password, member }) => this.team.join(databaseUrl, password, member),
+    leave_team: () => this.team.leave(),
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
     remove_token: ({ id }) => {

@@ -644,6 +644,65 @@ estimated: Usd,
  */
 unknown: number, };
 
+export type TeamSetting = { 
+/**
+ * `postgres://user@host:port/dbname[?sslmode=…]`, without a password.
+ */
+database_url: string, 
+/**
+ * The name this person's generations are recorded under (1–64 characters).
+ */
+member: string, };
+
+export type CheckOutcome = { "kind": "ready", schema: number, supported: number, } | { "kind": "bad_address", reason: string, } | { "kind": "unreachable", reason: string, } | { "kind": "bad_password" } | { "kind": "password_needed" } | { "kind": "refused", reason: string, } | { "kind": "no_database" } | { "kind": "tls", reason: string, } | { "kind": "too_new", found: number, supported: number, } | { "kind": "other", reason: string, };
+
+export type ConnectionCheck = { 
+/**
+ * The database as it may be shown: `postgres://user@host:port/dbname`.
+ */
+database: string, outcome: CheckOutcome, 
+/**
+ * The finding in one English sentence (`genq`, logs); the window words
+ * it in its own language from `outcome`.
+ */
+message: string, };
+
+export type TeamInfo = { 
+/**
+ * The database the queue is on now (`postgres://user@host:port/db`);
+ * `null`: this machine's own queue.
+ */
+active: string | null, 
+/**
+ * The member name generations are recorded under while on it.
+ */
+member: string | null, 
+/**
+ * The data folder's setting (what Join saved), if any.
+ */
+setting: TeamSetting | null, 
+/**
+ * True when `GENQUEUE_DATABASE_URL` chose the database: Settings cannot change it.
+ */
+from_env: boolean, 
+/**
+ * Whether a password is in the keyring.
+ */
+password_set: boolean, 
+/**
+ * The member name offered when joining: the OS user name.
+ */
+default_member: string, 
+/**
+ * This machine's name, recorded with each generation it creates.
+ */
+machine: string, 
+/**
+ * Why the team database could not be opened when the app started (it
+ * then opened this machine's own queue).
+ */
+start_error: string | null, };
+
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
 
@@ -710,6 +769,10 @@ export type Commands = {
   generation_spend: { args: { ids: Array<GenerationId> }; result: Array<GenerationSpend> };
   history_spend: { args: { query: HistoryQuery }; result: SpendTotal };
   batch_spend: { args: { batchId: BatchId }; result: SpendTotal };
+  team_info: { args: Record<string, never>; result: TeamInfo };
+  test_team_connection: { args: { databaseUrl: string, password?: string | null }; result: ConnectionCheck };
+  join_team: { args: { databaseUrl: string, password?: string | null, member: string }; result: TeamInfo };
+  leave_team: { args: Record<string, never>; result: TeamInfo };
 };
 
 /** The name of a command. */
@@ -769,4 +832,8 @@ export const COMMANDS = [
   "generation_spend",
   "history_spend",
   "batch_spend",
+  "team_info",
+  "test_team_connection",
+  "join_team",
+  "leave_team",
 ] as const satisfies readonly CommandName[];
