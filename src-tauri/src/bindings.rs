@@ -11,8 +11,9 @@ mod tests {
     use genqueue_core::events::Event;
     use genqueue_core::history::{BulkAction, BulkFailure, BulkResult};
     use genqueue_core::model::{
-        BatchId, Counters, Deadlines, ErrorKind, Generation, GenerationId, GenerationStatus,
-        GenerationSummary, ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId, WaitCode, WaitReason,
+        BatchId, Counters, Creator, Deadlines, ErrorKind, Generation, GenerationId,
+        GenerationStatus, GenerationSummary, ModelRef, PROMPT_EXCERPT_CHARS, Token, TokenId,
+        WaitCode, WaitReason,
     };
     use genqueue_core::presets::ModelPreset;
     use genqueue_core::priority::ListOrder;
@@ -77,6 +78,7 @@ mod tests {
             decl::<GenerationSummary>(&cfg),
             decl::<Generation>(&cfg),
             decl::<Deadlines>(&cfg),
+            decl::<Creator>(&cfg),
             decl::<Counters>(&cfg),
             decl::<Token>(&cfg),
             decl::<Event>(&cfg),

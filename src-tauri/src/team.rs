@@ -43,12 +43,10 @@ pub fn open_queue(
     let store = team.open()?;
     let client = ReplicateClient::new(api_base)
         .map_err(|e| CommandError::from(genqueue_core::queue::QueueError::from(e)))?;
-    Ok(Queue::on_store(
-        data_dir.to_owned(),
-        Arc::new(store),
-        client,
-        secrets,
-    ))
+    Ok(
+        Queue::on_store(data_dir.to_owned(), Arc::new(store), client, secrets)
+            .with_creator(team.creator()),
+    )
 }
 
 /// The backend at start. When the team database cannot be opened (down,
@@ -128,6 +126,7 @@ mod tests {
         let g = b
             .queue
             .submit(genqueue_core::model::NewGeneration {
+                creator: Default::default(),
                 model: "black-forest-labs/flux-schnell".parse().unwrap(),
                 prompt: "seen by every member".into(),
                 input: serde_json::json!({"prompt": "seen by every member"}),

@@ -90,6 +90,7 @@ async fn joining_keeps_the_password_in_the_keyring_and_opens_the_queue_on_the_te
     );
     let g = queue
         .submit(genqueue_core::model::NewGeneration {
+            creator: Default::default(),
             model: "black-forest-labs/flux-schnell".parse().unwrap(),
             prompt: "a fox in the team queue".into(),
             input: serde_json::json!({"prompt": "a fox in the team queue"}),

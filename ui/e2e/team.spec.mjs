@@ -52,3 +52,34 @@ test("settings → team queue in the dark theme and in Russian, a database too n
   await section.scrollIntoViewIfNeeded();
   await section.screenshot({ path: "test-artifacts/settings-team-dark-ru.png" });
 });
+
+test("history on a team database: each row says who created it on which machine; Mine / Everyone's", async ({ page, open }) => {
+  await open("scenario=ready&clock=manual", "/");
+  await page.evaluate(() => {
+    const f = window.__fake;
+    f.team.active = "postgres://ada@db.team.example:5432/genqueue";
+    f.team.member = "ada";
+    f.save(f.newGeneration("black-forest-labs/flux-schnell", "bob's owl at night", { prompt: "bob's owl at night" }, { creator: { member: "bob", machine: "bob-desktop" }, status: "failed", error: "stopped" }));
+    f.save(f.newGeneration("black-forest-labs/flux-schnell", "ada's fox in snow", { prompt: "ada's fox in snow" }, { status: "failed", error: "stopped" }));
+  });
+  await page.evaluate(() => (location.hash = "#/history"));
+  const bob = page.locator(".history-row", { hasText: "bob's owl at night" });
+  await bob.getByTestId("history-creator").filter({ hasText: "by bob on bob-desktop" }).waitFor();
+  await page.locator(".history-row", { hasText: "ada's fox in snow" }).getByText("by ada on ada-laptop").waitFor();
+  await page.screenshot({ path: "test-artifacts/history-team-everyone.png" });
+  await page.getByLabel("Created by").selectOption({ label: "Mine (ada)" });
+  await until("bob's row filtered out", async () => (await bob.count()) === 0);
+  await page.locator(".history-row", { hasText: "ada's fox in snow" }).waitFor();
+  const last = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "list_history").at(-1).args.query);
+  assert(last.created_by === "ada", `list_history asked for ada's: ${JSON.stringify(last)}`);
+  await page.getByLabel("Created by").selectOption({ label: "Everyone's" });
+  await bob.waitFor();
+});
+
+test("history on this machine's own queue: no creator column or filter", async ({ page, open }) => {
+  await open("scenario=ready&clock=manual", "/history");
+  await page.locator(".page-history").waitFor();
+  await page.waitForTimeout(300);
+  assert((await page.getByLabel("Created by").count()) === 0, "no Created by filter");
+  assert((await page.getByTestId("history-creator").count()) === 0, "no creator in rows");
+});

@@ -241,14 +241,15 @@ export class FakeBackend extends FakeStore {
     const statuses = q.statuses ?? [];
     const from = q.from ? Date.parse(q.from) : -Infinity;
     const to = q.to ? Date.parse(q.to) : Infinity;
-    return (status: GenerationStatus, model: string, createdMs: number, prompt: () => string) =>
-      (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
+    // The archive's rows are all the fake user's ("ada").
+    return (status: GenerationStatus, model: string, createdMs: number, prompt: () => string, member: string | null = "ada") =>
+      (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && (!q.created_by || q.created_by === member) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
   }
 
   /** What every generation of the History filter `q` cost, all pages (history_spend). */
   private historyTotal(q: Partial<HistoryQuery>): SpendTotal {
     const keep = this.historyKeep(q);
-    const live = fakeTotal([...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt)));
+    const live = fakeTotal([...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt, g.creator.member)));
     const arc = this.archive;
     if (!arc) return live;
     // The archive's rows are finished and their costs fixed: its part is
@@ -270,7 +271,7 @@ export class FakeBackend extends FakeStore {
     const from = q.from ? Date.parse(q.from) : -Infinity;
     const to = q.to ? Date.parse(q.to) : Infinity;
     const keep = this.historyKeep(q);
-    const live = [...this.generations.values()].sort(newestFirst).filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt));
+    const live = [...this.generations.values()].sort(newestFirst).filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt, g.creator.member));
     const items: GenerationSummary[] = [];
     let liveAt = 0;
     let archiveAt = 0;

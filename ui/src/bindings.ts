@@ -31,7 +31,11 @@ export type GenerationSummary = { id: GenerationId, model_name: string, status: 
 /**
  * The first [`PROMPT_EXCERPT_CHARS`] characters of the prompt.
  */
-prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: BatchId | null, retried_from: GenerationId | null, };
+prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: BatchId | null, retried_from: GenerationId | null, 
+/**
+ * Who created it, on which machine.
+ */
+creator: Creator, };
 
 export type Generation = { id: GenerationId, 
 /**
@@ -95,7 +99,11 @@ create_sent_at: string | null, batch_id: BatchId | null, retried_from: Generatio
 /**
  * Its deadlines (see [`Deadlines`]).
  */
-deadlines: Deadlines, };
+deadlines: Deadlines, 
+/**
+ * Who created it, on which machine.
+ */
+creator: Creator, };
 
 export type Deadlines = { 
 /**
@@ -108,6 +116,8 @@ start_deadline_secs: number | null,
  * `None`: none.
  */
 run_deadline_secs: number | null, };
+
+export type Creator = { member: string | null, machine: string | null, };
 
 export type Counters = { active: number, unviewed: number, pending: number, processing: number, completed: number, failed: number, cancelled: number, seq: number, };
 
@@ -330,6 +340,10 @@ from: string | null,
  * Created strictly before this time (RFC 3339).
  */
 to: string | null, 
+/**
+ * Only generations this member created (`creator.member`); `null`: everyone's.
+ */
+created_by: string | null, 
 /**
  * Cursor: the id of the last item shown; the page holds the items after
  * it. If it was deleted meanwhile, its UUID v7 time stands in.

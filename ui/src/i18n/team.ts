@@ -28,6 +28,11 @@ export const teamEn = {
   leaveConfirm: "Leave the team database? This app goes back to this machine's own queue; the team's generations stay in the database.",
   joined: "Joined: the queue is now the team's.",
   left: "Left: the queue is this machine's own again.",
+  creatorFilter: "Created by",
+  everyone: "Everyone's",
+  mine: "Mine ({{member}})",
+  by: "by {{member}} on {{machine}}",
+  byMember: "by {{member}}",
   outcome: {
     ready_empty: "Connected. The database has no Genqueue tables yet: Join creates them.",
     ready_older: "Connected. Join updates its tables from version {{schema}} to {{supported}}; members on an older Genqueue will then need to update.",
@@ -71,6 +76,11 @@ export const teamRu: typeof teamEn = {
   leaveConfirm: "Выйти из базы команды? Приложение вернётся к собственной очереди этой машины; генерации команды останутся в базе.",
   joined: "Готово: теперь очередь — общая очередь команды.",
   left: "Готово: очередь снова своя, этой машины.",
+  creatorFilter: "Кто создал",
+  everyone: "Все",
+  mine: "Мои ({{member}})",
+  by: "{{member}}, {{machine}}",
+  byMember: "{{member}}",
   outcome: {
     ready_empty: "Подключение есть. В базе ещё нет таблиц Genqueue: «Подключиться» их создаст.",
     ready_older: "Подключение есть. «Подключиться» обновит таблицы с версии {{schema}} до {{supported}}; участникам со старым Genqueue придётся обновиться.",

@@ -56,6 +56,11 @@ impl TeamDatabase {
         crate::store::pg::redacted_url(&self.url)
     }
 
+    /// Who the queue on this database records its submits as created by.
+    pub fn creator(&self) -> crate::model::Creator {
+        this_creator(Some(&self.member))
+    }
+
     /// Opens (and migrates) the store. Errors as [`crate::store::PgStore::open`].
     pub fn open(&self) -> Result<crate::store::PgStore, crate::store::StoreError> {
         crate::store::PgStore::open_with(&self.url, self.password.as_ref())
@@ -107,6 +112,17 @@ pub fn env_url() -> Option<String> {
     std::env::var(DATABASE_URL_ENV)
         .ok()
         .filter(|u| !u.trim().is_empty())
+}
+
+/// Who a queue on this machine records its submits as created by: `member`
+/// (the name chosen when joining), else the OS user name; this machine's host
+/// name.
+pub fn this_creator(member: Option<&str>) -> crate::model::Creator {
+    let machine = machine_name();
+    crate::model::Creator {
+        member: Some(member.map_or_else(setting::default_member, str::to_owned)),
+        machine: (!machine.is_empty()).then_some(machine),
+    }
 }
 
 /// This machine's name, as generations record it (the OS host name; empty

@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
     include_str!("../../../../../migrations/postgres/0006_leases.sql"),
     include_str!("../../../../../migrations/postgres/0007_given_up_predictions.sql"),
+    include_str!("../../../../../migrations/postgres/0010_creators.sql"),
 ];
 
 /// The schema version this build writes.
