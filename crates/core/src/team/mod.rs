@@ -125,8 +125,41 @@ pub fn this_creator(member: Option<&str>) -> crate::model::Creator {
     }
 }
 
+/// Whether a generation created by `creator` is `me`'s own, for what is
+/// personal on a team's database (notifications): someone else's when both
+/// name a member and the names differ; a generation from before creators were
+/// recorded counts as one's own.
+pub fn is_own(creator: &crate::model::Creator, me: &crate::model::Creator) -> bool {
+    match (&creator.member, &me.member) {
+        (Some(theirs), Some(mine)) => theirs == mine,
+        _ => true,
+    }
+}
+
 /// This machine's name, as generations record it (the OS host name; empty
 /// if the OS does not say).
 pub fn machine_name() -> String {
     whoami::hostname().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Creator;
+
+    fn by(member: Option<&str>) -> Creator {
+        Creator {
+            member: member.map(str::to_owned),
+            machine: Some("laptop".into()),
+        }
+    }
+
+    #[test]
+    fn only_another_members_generation_is_someone_elses() {
+        let me = by(Some("Ada"));
+        assert!(is_own(&by(Some("Ada")), &me));
+        assert!(!is_own(&by(Some("Bob")), &me));
+        assert!(is_own(&by(None), &me), "from before creators were recorded");
+        assert!(is_own(&by(Some("Bob")), &by(None)));
+    }
 }
