@@ -257,7 +257,12 @@ fn notify_budget<R: Runtime>(
 }
 
 /// A native notification when a generation ends, per the `notifications` setting.
+/// On a team's database only one's own generations notify (another
+/// member's may end on this machine's engine).
 fn notify_end<R: Runtime>(app: &AppHandle<R>, queue: &Queue, g: &GenerationSummary) {
+    if !genqueue_core::team::is_own(&g.creator, queue.creator()) {
+        return;
+    }
     let s = queue.settings().unwrap_or_default();
     if !should_notify_end(s.notifications, focused(app)) {
         return;

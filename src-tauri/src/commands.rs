@@ -9,6 +9,7 @@
 //! - [`batches`]: a batch's progress, cancel and retry;
 //! - [`priority`]: moving pending generations, drag-and-drop reorder;
 //! - [`settings`]: reading and applying the settings;
+//! - [`team`]: Settings → Team queue (test connection, join, leave);
 //! - [`telegram`]: Settings → Telegram (bot token, test message, find my chat, status).
 
 pub mod batches;
@@ -17,6 +18,7 @@ pub mod history;
 pub mod priority;
 pub mod settings;
 pub mod spend;
+pub mod team;
 pub mod telegram;
 
 // One flat namespace of commands for the list in `crate::ipc`.
@@ -26,6 +28,7 @@ pub use history::*;
 pub use priority::*;
 pub use settings::*;
 pub use spend::*;
+pub use team::*;
 pub use telegram::*;
 
 use genqueue_core::error_code::ErrorCode;

@@ -67,7 +67,15 @@ pub async fn start(app: &AppHandle, state: &AppState) -> CommandResult<()> {
     }
     let dir = data_dir.clone();
     state
-        .swap(move || Backend::start(dir, base, Arc::new(MemorySecretStore::new()), Some(sim)))
+        .swap(move || {
+            Backend::start(
+                dir,
+                base,
+                Arc::new(MemorySecretStore::new()),
+                Some(sim),
+                None,
+            )
+        })
         .await?;
     crate::allow_outputs(app, &data_dir);
     let queue = state.queue().await;

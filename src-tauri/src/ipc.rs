@@ -29,7 +29,8 @@ use genqueue_core::store::{BatchSummary, HistoryPage, HistoryQuery, ModelRunTime
 use genqueue_core::store::{GenerationSpend, SpendTotal};
 use genqueue_core::telegram::ChatSeen;
 
-use crate::commands::{AppInfo, ModelForm, TelegramInfo, TokenWithAccount};
+use crate::commands::{AppInfo, ModelForm, TeamInfo, TelegramInfo, TokenWithAccount};
+use genqueue_core::team::ConnectionCheck;
 
 /// A JSON object (a model's input).
 type JsonObject = serde_json::Map<String, serde_json::Value>;
@@ -154,6 +155,10 @@ ipc_commands! {
     generation_spend[state](ids: Vec<GenerationId>) -> Vec<GenerationSpend>;
     history_spend[state](query: HistoryQuery) -> SpendTotal;
     batch_spend[state](batch_id: BatchId) -> SpendTotal;
+    team_info[state]() -> TeamInfo;
+    test_team_connection[](database_url: String, password: Option<String>) -> ConnectionCheck;
+    join_team[app, state](database_url: String, password: Option<String>, member: String) -> TeamInfo;
+    leave_team[app, state]() -> TeamInfo;
 }
 
 /// One command as the window sees it.

@@ -3,6 +3,7 @@
 //! - [`commands`]: what the window calls; [`ipc`]: the one list of them;
 //! - [`bridge`]: queue events to the window, the tray and notifications;
 //! - [`tray`]: the system tray;
+//! - [`team`]: which queue the app opens (the folder's, or a team's database);
 //! - [`telegram`]: the Telegram relay of the queue, its status to the window;
 //! - [`notify`]: notifications, and what their clicks open;
 //! - [`demo`]: the offline demo (replicate-sim inside the app);
@@ -20,21 +21,19 @@ pub mod ipc;
 pub mod logging;
 pub mod notify;
 pub mod state;
+pub mod team;
 pub mod telegram;
 pub mod texts;
 pub mod tray;
 pub mod webkit_env;
 pub mod window;
 
-use std::sync::Arc;
-
-use genqueue_core::paths::{APP_IDENTIFIER, default_data_dir};
+use genqueue_core::paths::default_data_dir;
 use genqueue_core::replicate::ReplicateClient;
-use genqueue_core::secrets::KeyringSecretStore;
 use genqueue_core::settings::Settings;
 use tauri::Manager;
 
-use crate::state::{AppState, Backend};
+use crate::state::AppState;
 
 /// Environment variable overriding Replicate's base URL (a proxy, or a simulator).
 pub const API_BASE_ENV: &str = "REPLICATE_API_BASE";
@@ -60,15 +59,13 @@ pub fn run() {
             let settings = read_settings(&data_dir);
             let api_base = api_base(&settings);
             tracing::info!(data_dir = %data_dir.display(), %api_base, "starting Genqueue");
-            let secrets = Arc::new(KeyringSecretStore::new(APP_IDENTIFIER));
-            let backend =
-                Backend::start(data_dir.clone(), api_base, secrets, None).map_err(|e| {
-                    format!(
-                        "Genqueue cannot open its data folder {}: {}",
-                        data_dir.display(),
-                        e
-                    )
-                })?;
+            let backend = team::start_backend(data_dir.clone(), api_base).map_err(|e| {
+                format!(
+                    "Genqueue cannot open its data folder {}: {}",
+                    data_dir.display(),
+                    e
+                )
+            })?;
             allow_outputs(app.handle(), &data_dir);
             allow_output_folder(app.handle(), &settings);
             app.manage(AppState::new(backend));

@@ -22,18 +22,29 @@ pub struct Backend {
     pub demo: Option<replicate_sim::SimHandle>,
     pub data_dir: PathBuf,
     pub api_base: String,
+    /// The team (PostgreSQL) database the queue is on; `None`: the data
+    /// folder's own SQLite file (`crate::team`).
+    pub team: Option<genqueue_core::team::TeamDatabase>,
+    /// Why the chosen team database could not be opened at start (the app
+    /// then opened the folder's own queue), for Settings → Team queue.
+    pub team_error: Option<String>,
 }
 
 impl Backend {
-    /// Opens the queue on `data_dir` and starts its engine unless another
-    /// process holds the folder's engine lock.
+    /// Opens the queue on `data_dir` (or on `team`'s database, outputs still
+    /// in `data_dir`) and starts its engine unless another process holds the
+    /// folder's engine lock.
     pub fn start(
         data_dir: PathBuf,
         api_base: String,
         secrets: std::sync::Arc<dyn genqueue_core::secrets::SecretStore>,
         demo: Option<replicate_sim::SimHandle>,
+        team: Option<genqueue_core::team::TeamDatabase>,
     ) -> CommandResult<Backend> {
-        let queue = Queue::open(&data_dir, &api_base, secrets)?;
+        let queue = match &team {
+            None => Queue::open(&data_dir, &api_base, secrets)?,
+            Some(t) => crate::team::open_queue(&data_dir, t, &api_base, secrets)?,
+        };
         // The engine spawns on Tauri's tokio runtime, also when called from `setup`.
         let tokio_handle = tauri::async_runtime::handle();
         let _entered = tokio_handle.inner().enter();
@@ -51,6 +62,8 @@ impl Backend {
             demo,
             data_dir,
             api_base,
+            team,
+            team_error: None,
         })
     }
 }

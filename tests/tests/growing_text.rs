@@ -64,6 +64,7 @@ async fn a_language_models_text_grows_in_events_and_ends_as_the_saved_text() {
     let g = w
         .queue
         .submit(NewGeneration {
+            creator: Default::default(),
             model: "replicate-sim/storyteller".parse().unwrap(),
             prompt: "a fox who keeps a lighthouse".into(),
             input: json!({ "prompt": "a fox who keeps a lighthouse", "max_tokens": 64 }),

@@ -25,6 +25,7 @@ async fn a_large_output_downloads_with_growing_progress_and_arrives_whole() {
     let g = w
         .queue
         .submit(NewGeneration {
+            creator: Default::default(),
             model: "replicate-sim/soundscape".parse().unwrap(),
             prompt: "a harbour at dawn".into(),
             input: json!({ "prompt": "a harbour at dawn", "duration": SECONDS }),

@@ -14,6 +14,7 @@ const LONG: Duration = Duration::from_secs(60);
 
 fn job(model: &str, prompt: &str) -> NewGeneration {
     NewGeneration {
+        creator: Default::default(),
         model: model.parse().expect("model ref"),
         prompt: prompt.to_owned(),
         input: json!({ "prompt": prompt }),

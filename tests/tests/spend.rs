@@ -24,6 +24,7 @@ const L40S_PER_SECOND: i64 = 975;
 
 fn sdxl(prompt: &str) -> NewGeneration {
     NewGeneration {
+        creator: Default::default(),
         model: format!(
             "stability-ai/sdxl:{}",
             replicate_sim::catalogue::SDXL_VERSION

@@ -1,5 +1,5 @@
 //! Live across machines (issue #15): engines on one PostgreSQL database hear
-//! each other's writes through `LISTEN/NOTIFY` (migration 0009), not by
+//! each other's writes through `LISTEN/NOTIFY` (PG migration 0008), not by
 //! polling: machine B's event bus shows what machine A changed, B's engine
 //! wakes to run what A queued, an idle engine leaves the database alone, and
 //! a lost `LISTEN` connection comes back and reads what it missed.

@@ -5,6 +5,7 @@ import "./tokens.spec.mjs";
 import "./history.spec.mjs";
 import "./queue.spec.mjs";
 import "./settings.spec.mjs";
+import "./team.spec.mjs";
 import "./screens.spec.mjs";
 import "./files.spec.mjs";
 import "./outputs.spec.mjs";

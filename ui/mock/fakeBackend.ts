@@ -16,6 +16,7 @@ import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fak
 import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
 import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport, fakeTotal } from "./fakeSpend";
 import type { SpendSettings, SpendTotal, WaitCode } from "../src/bindings";
+import { FakeTeam } from "./fakeTeam";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
 
@@ -37,6 +38,9 @@ export class FakeBackend extends FakeStore {
     status: { pending: 0, sent: 0, dropped: 0, retrying: null, last_failure: null },
     tests: [],
   };
+
+  /** Settings → Team queue: the databases, the setting, the keyring's password (fakeTeam.ts). */
+  team = new FakeTeam();
 
   private telegramInfo(): TelegramInfo {
     return { token_set: this.telegram.token !== null, status: { ...this.telegram.status } };
@@ -156,6 +160,10 @@ export class FakeBackend extends FakeStore {
       this.telegram.status = { ...this.telegram.status, last_failure: null };
       return null;
     },
+    team_info: () => this.team.info(),
+    test_team_connection: ({ databaseUrl, password }) => this.team.check(databaseUrl, password),
+    join_team: ({ databaseUrl, password, member }) => this.team.join(databaseUrl, password, member),
+    leave_team: () => this.team.leave(),
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
     remove_token: ({ id }) => {
@@ -233,14 +241,15 @@ export class FakeBackend extends FakeStore {
     const statuses = q.statuses ?? [];
     const from = q.from ? Date.parse(q.from) : -Infinity;
     const to = q.to ? Date.parse(q.to) : Infinity;
-    return (status: GenerationStatus, model: string, createdMs: number, prompt: () => string) =>
-      (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
+    // The archive's rows are all the fake user's ("ada").
+    return (status: GenerationStatus, model: string, createdMs: number, prompt: () => string, member: string | null = "ada") =>
+      (statuses.length === 0 || statuses.includes(status)) && (!q.model || q.model === model) && (!q.created_by || q.created_by === member) && createdMs >= from && createdMs <= to && matchesText(prompt(), q.text ?? null);
   }
 
   /** What every generation of the History filter `q` cost, all pages (history_spend). */
   private historyTotal(q: Partial<HistoryQuery>): SpendTotal {
     const keep = this.historyKeep(q);
-    const live = fakeTotal([...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt)));
+    const live = fakeTotal([...this.generations.values()].filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt, g.creator.member)));
     const arc = this.archive;
     if (!arc) return live;
     // The archive's rows are finished and their costs fixed: its part is
@@ -262,7 +271,7 @@ export class FakeBackend extends FakeStore {
     const from = q.from ? Date.parse(q.from) : -Infinity;
     const to = q.to ? Date.parse(q.to) : Infinity;
     const keep = this.historyKeep(q);
-    const live = [...this.generations.values()].sort(newestFirst).filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt));
+    const live = [...this.generations.values()].sort(newestFirst).filter((g) => keep(g.status, g.model_name, Date.parse(g.created_at), () => g.prompt, g.creator.member));
     const items: GenerationSummary[] = [];
     let liveAt = 0;
     let archiveAt = 0;

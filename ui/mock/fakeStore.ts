@@ -196,6 +196,7 @@ export class FakeStore {
       retried_from: null,
       updated_at: now,
       deadlines: { start_deadline_secs: null, run_deadline_secs: null },
+      creator: { member: "ada", machine: "ada-laptop" },
       ...extra,
     };
   }

@@ -26,5 +26,6 @@ export function summaryOf(g: Generation): GenerationSummary {
     priority: g.priority,
     batch_id: g.batch_id,
     retried_from: g.retried_from,
+    creator: { ...g.creator },
   };
 }

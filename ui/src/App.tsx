@@ -9,6 +9,7 @@ import { AppProvider, useApp } from "./context/AppContext";
 import { GenerationsProvider } from "./context/GenerationsContext";
 import { QueueProvider } from "./context/QueueContext";
 import { SettingsProvider } from "./context/SettingsContext";
+import { useQueueEpoch } from "./lib/queueEpoch";
 import { CreatePage } from "./pages/CreatePage";
 import { FirstRunPage } from "./pages/FirstRunPage";
 import { HistoryPage } from "./pages/HistoryPage";
@@ -119,8 +120,10 @@ export function Providers({ children }: { children: React.ReactNode }) {
 }
 
 export function App() {
+  // Join/Leave of a team database reopens the queue: load it all afresh.
+  const epoch = useQueueEpoch();
   return (
-    <Providers>
+    <Providers key={epoch}>
       <HashRouter>
         <AppShell />
       </HashRouter>

@@ -122,6 +122,13 @@ export const backend = {
   sendTelegramTest: () => call("send_telegram_test"),
   findTelegramChats: () => call("find_telegram_chats"),
   dismissTelegramFailure: () => call("dismiss_telegram_failure"),
+  /** Settings → Team queue: the database the queue is on, the folder's setting; never the password. */
+  teamInfo: () => call("team_info"),
+  /** Connects and reads the schema version; an empty password uses the keyring's. */
+  testTeamConnection: (databaseUrl: string, password: string) => call("test_team_connection", { databaseUrl, password }),
+  /** Keeps the password in the keyring and reopens the app's queue on the team database. */
+  joinTeam: (databaseUrl: string, password: string, member: string) => call("join_team", { databaseUrl, password, member }),
+  leaveTeam: () => call("leave_team"),
   spendReport: (from: string | null, to: string | null) => call("spend_report", { from, to }),
   setSpendSettings: (settings: ArgsOf<"set_spend_settings">["settings"]) => call("set_spend_settings", { settings }),
   shippedPrices: () => call("shipped_prices"),

@@ -31,7 +31,11 @@ export type GenerationSummary = { id: GenerationId, model_name: string, status: 
 /**
  * The first [`PROMPT_EXCERPT_CHARS`] characters of the prompt.
  */
-prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: BatchId | null, retried_from: GenerationId | null, };
+prompt_excerpt: string, started_at: string | null, completed_at: string | null, viewed: boolean, progress: number | null, replicate_status: string | null, error: string | null, error_kind: ErrorKind | null, wait_reason: WaitReason | null, next_attempt_at: string | null, priority: number, batch_id: BatchId | null, retried_from: GenerationId | null, 
+/**
+ * Who created it, on which machine.
+ */
+creator: Creator, };
 
 export type Generation = { id: GenerationId, 
 /**
@@ -95,7 +99,11 @@ create_sent_at: string | null, batch_id: BatchId | null, retried_from: Generatio
 /**
  * Its deadlines (see [`Deadlines`]).
  */
-deadlines: Deadlines, };
+deadlines: Deadlines, 
+/**
+ * Who created it, on which machine.
+ */
+creator: Creator, };
 
 export type Deadlines = { 
 /**
@@ -108,6 +116,8 @@ start_deadline_secs: number | null,
  * `None`: none.
  */
 run_deadline_secs: number | null, };
+
+export type Creator = { member: string | null, machine: string | null, };
 
 export type Counters = { active: number, unviewed: number, pending: number, processing: number, completed: number, failed: number, cancelled: number, seq: number, };
 
@@ -330,6 +340,10 @@ from: string | null,
  * Created strictly before this time (RFC 3339).
  */
 to: string | null, 
+/**
+ * Only generations this member created (`creator.member`); `null`: everyone's.
+ */
+created_by: string | null, 
 /**
  * Cursor: the id of the last item shown; the page holds the items after
  * it. If it was deleted meanwhile, its UUID v7 time stands in.
@@ -644,6 +658,65 @@ estimated: Usd,
  */
 unknown: number, };
 
+export type TeamSetting = { 
+/**
+ * `postgres://user@host:port/dbname[?sslmode=…]`, without a password.
+ */
+database_url: string, 
+/**
+ * The name this person's generations are recorded under (1–64 characters).
+ */
+member: string, };
+
+export type CheckOutcome = { "kind": "ready", schema: number, supported: number, } | { "kind": "bad_address", reason: string, } | { "kind": "unreachable", reason: string, } | { "kind": "bad_password" } | { "kind": "password_needed" } | { "kind": "refused", reason: string, } | { "kind": "no_database" } | { "kind": "tls", reason: string, } | { "kind": "too_new", found: number, supported: number, } | { "kind": "other", reason: string, };
+
+export type ConnectionCheck = { 
+/**
+ * The database as it may be shown: `postgres://user@host:port/dbname`.
+ */
+database: string, outcome: CheckOutcome, 
+/**
+ * The finding in one English sentence (`genq`, logs); the window words
+ * it in its own language from `outcome`.
+ */
+message: string, };
+
+export type TeamInfo = { 
+/**
+ * The database the queue is on now (`postgres://user@host:port/db`);
+ * `null`: this machine's own queue.
+ */
+active: string | null, 
+/**
+ * The member name generations are recorded under while on it.
+ */
+member: string | null, 
+/**
+ * The data folder's setting (what Join saved), if any.
+ */
+setting: TeamSetting | null, 
+/**
+ * True when `GENQUEUE_DATABASE_URL` chose the database: Settings cannot change it.
+ */
+from_env: boolean, 
+/**
+ * Whether a password is in the keyring.
+ */
+password_set: boolean, 
+/**
+ * The member name offered when joining: the OS user name.
+ */
+default_member: string, 
+/**
+ * This machine's name, recorded with each generation it creates.
+ */
+machine: string, 
+/**
+ * Why the team database could not be opened when the app started (it
+ * then opened this machine's own queue).
+ */
+start_error: string | null, };
+
 /** Most generations of each prompt one create may queue. */
 export const MAX_COUNT = 50;
 
@@ -710,6 +783,10 @@ export type Commands = {
   generation_spend: { args: { ids: Array<GenerationId> }; result: Array<GenerationSpend> };
   history_spend: { args: { query: HistoryQuery }; result: SpendTotal };
   batch_spend: { args: { batchId: BatchId }; result: SpendTotal };
+  team_info: { args: Record<string, never>; result: TeamInfo };
+  test_team_connection: { args: { databaseUrl: string, password?: string | null }; result: ConnectionCheck };
+  join_team: { args: { databaseUrl: string, password?: string | null, member: string }; result: TeamInfo };
+  leave_team: { args: Record<string, never>; result: TeamInfo };
 };
 
 /** The name of a command. */
@@ -769,4 +846,8 @@ export const COMMANDS = [
   "generation_spend",
   "history_spend",
   "batch_spend",
+  "team_info",
+  "test_team_connection",
+  "join_team",
+  "leave_team",
 ] as const satisfies readonly CommandName[];

@@ -41,8 +41,35 @@ impl Context {
     }
 
     /// Opens the queue with another secret store (the demo's in-memory one).
+    ///
+    /// The database: `--database-url` / `$GENQUEUE_DATABASE_URL`, else the
+    /// team database the desktop app joined for this data folder
+    /// (`team.json`, password from the keyring, generations recorded under
+    /// its member name: `genqueue_core::team::choose`), else the folder's
+    /// SQLite file.
     pub fn open_with(&self, secrets: Arc<dyn SecretStore>) -> CliResult<Queue> {
         let database = self.database_url.as_ref().map(|u| u.0.as_str());
+        if database.is_none() {
+            let joined = genqueue_core::team::choose(&self.data_dir, None, secrets.as_ref())
+                .map_err(|e| match e {
+                    genqueue_core::team::ChooseError::Secret(s) => CliError::from(s),
+                    other => CliError::invalid(other.to_string()),
+                })?;
+            if let Some(team) = joined {
+                let store = team.open()?;
+                let client = genqueue_core::replicate::ReplicateClient::new(&self.api_base)
+                    .map_err(|a| {
+                        CliError::invalid(format!("invalid --api-base {:?}: {a}", self.api_base))
+                    })?;
+                return Ok(Queue::on_store(
+                    self.data_dir.clone(),
+                    Arc::new(store),
+                    client,
+                    secrets,
+                )
+                .with_creator(team.creator()));
+            }
+        }
         Queue::open_on(&self.data_dir, database, &self.api_base, secrets).map_err(|e| match e {
             genqueue_core::queue::QueueError::Api(a) => {
                 CliError::invalid(format!("invalid --api-base {:?}: {a}", self.api_base))

@@ -107,3 +107,55 @@ async fn two_data_folders_on_one_database_share_one_queue_and_the_password_never
         "the password appeared in genq's output"
     );
 }
+
+/// A data folder the desktop app joined to a team database (Settings → Team
+/// queue: `team.json` without the password, the password in the keyring):
+/// `genq` on that folder works on the team database too, and records its
+/// submits under the member name chosen when joining.
+#[tokio::test(flavor = "multi_thread")]
+async fn genq_on_a_folder_the_app_joined_uses_the_team_database_and_its_member_name() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let Some(url) = fresh_database("genqueue_cli_joined") else {
+        return;
+    };
+    let password = password_of(&url);
+    let without = url.replacen(&format!(":{password}@"), "@", 1);
+    let a = Env::start(1).await;
+    genqueue_core::team::TeamSetting::new(&without, "Ada L.")
+        .unwrap()
+        .save(a.data_dir())
+        .unwrap();
+    let keyring =
+        genqueue_core::secrets::KeyringSecretStore::new(genqueue_core::paths::APP_IDENTIFIER);
+    genqueue_core::team::password::save(
+        &keyring,
+        genqueue_core::team::password::parse(&password)
+            .unwrap()
+            .as_ref(),
+    )
+    .unwrap();
+    a.add_tokens(1).await;
+    let out = a
+        .genq(
+            &["submit", "-m", SCHNELL, "-p", "joined by the app", "--wait"],
+            None,
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = a.ls().await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["creator"]["member"], "Ada L.", "{:?}", rows[0]);
+    assert!(
+        !a.data_dir().join("genqueue.db").exists(),
+        "the folder's own SQLite store is not used"
+    );
+    // The row is in the team database.
+    let other = genqueue_core::store::PgStore::open(&url).unwrap();
+    use genqueue_core::store::QueueStore;
+    let id: genqueue_core::model::GenerationId =
+        serde_json::from_value(rows[0]["id"].clone()).unwrap();
+    assert!(other.get_generation(id).unwrap().is_some());
+    genqueue_core::team::password::save(&keyring, None).unwrap();
+}

@@ -14,6 +14,7 @@ async fn a_waiting_generation_shows_its_next_try_in_local_time() {
     let env = Env::start(0).await;
     let store = Store::open(&env.data_dir().join(genqueue_core::paths::DB_FILE)).unwrap();
     let new = NewGeneration {
+        creator: Default::default(),
         model: "black-forest-labs/flux-schnell"
             .parse::<ModelRef>()
             .unwrap(),

@@ -70,6 +70,7 @@ fn main() {
                     .collect::<Vec<_>>()
                     .join(" ");
                 NewGeneration {
+                    creator: Default::default(),
                     model: MODELS[rng.random_range(0..MODELS.len())].parse().unwrap(),
                     input: json!({ "prompt": prompt, "aspect_ratio": "1:1" }),
                     prompt,

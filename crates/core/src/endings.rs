@@ -126,6 +126,7 @@ mod tests {
         );
         let news: Vec<NewGeneration> = (0..1000)
             .map(|i| NewGeneration {
+                creator: Default::default(),
                 model: "black-forest-labs/flux-schnell"
                     .parse::<ModelRef>()
                     .unwrap(),

@@ -19,6 +19,7 @@
 //! - [`paths`]: the data folder, its layout (store file, outputs) and output paths.
 //! - [`error_code`]: the codes every error crosses to a UI or a script with.
 //! - [`endings`]: the endings of generations and of a run, decided once from the events.
+//! - [`team`]: which team (PostgreSQL) database a data folder's queue lives in, its password, "Test connection".
 //! - [`telegram`]: the endings sent to a Telegram chat through the user's bot.
 //!
 //! The shells (`src-tauri`, `crates/cli`) drive it; it knows nothing of them.
@@ -48,6 +49,7 @@ pub mod settings;
 pub mod spend;
 pub mod store;
 pub mod submit;
+pub mod team;
 pub mod telegram;
 pub mod wait;
 

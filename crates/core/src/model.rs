@@ -174,6 +174,21 @@ pub struct NewGeneration {
     /// start, no run deadline.
     #[serde(default)]
     pub deadlines: Deadlines,
+    /// Who queues it; left empty, the queue fills in its own
+    /// ([`crate::queue::Queue::creator`]).
+    #[serde(default)]
+    pub creator: Creator,
+}
+
+/// Who created a generation (issue #15, "People"): the member name (chosen
+/// when joining a team's database, else the OS user name) and the machine
+/// (its host name). Both `None` on generations queued before they were
+/// recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Creator {
+    pub member: Option<String>,
+    pub machine: Option<String>,
 }
 
 /// A generation's deadlines, in whole seconds ([`crate::deadlines`]).
@@ -240,6 +255,9 @@ pub struct Generation {
     pub updated_at: DateTime<Utc>,
     /// Its deadlines (see [`Deadlines`]).
     pub deadlines: Deadlines,
+    /// Who created it, on which machine.
+    #[serde(default)]
+    pub creator: Creator,
 }
 
 /// Number of characters of the prompt kept in a [`GenerationSummary`].
@@ -270,6 +288,9 @@ pub struct GenerationSummary {
     pub priority: i64,
     pub batch_id: Option<BatchId>,
     pub retried_from: Option<GenerationId>,
+    /// Who created it, on which machine.
+    #[serde(default)]
+    pub creator: Creator,
 }
 
 impl Generation {
@@ -304,6 +325,7 @@ impl Generation {
             priority: self.priority,
             batch_id: self.batch_id,
             retried_from: self.retried_from,
+            creator: self.creator.clone(),
         }
     }
 }

@@ -39,6 +39,9 @@ pub fn default_data_dir() -> PathBuf {
 
 /// File name of the SQLite store inside the data folder.
 pub const DB_FILE: &str = "genqueue.db";
+/// File in the data folder naming the team database its queue lives in
+/// ([`crate::team::setting`]); absent for the folder's own SQLite queue.
+pub const TEAM_FILE: &str = "team.json";
 /// File in the data folder that the running engine holds locked (`engine::engine_running`).
 pub const LOCK_FILE: &str = "engine.lock";
 /// File in the data folder holding its own id (a UUID, made once): the name

@@ -119,6 +119,8 @@ struct Inner {
     forms: FormCache,
     /// Request-counter events coalesced per token (`token_events.rs`).
     token_events: token_events::TokenEvents,
+    /// Who this queue's submits are recorded as created by.
+    creator: crate::model::Creator,
 }
 
 impl Queue {
@@ -204,6 +206,7 @@ impl Queue {
                 secret_cache: Mutex::new(HashMap::new()),
                 forms: FormCache::default(),
                 token_events: Default::default(),
+                creator: crate::team::this_creator(None),
             }),
         }
     }
@@ -224,6 +227,22 @@ impl Queue {
             .expect("Queue::with_client on a queue already shared")
             .client = client;
         self
+    }
+
+    /// The same queue recording its submits as created by `creator` (the
+    /// member name chosen when joining a team's database). Call it on a queue
+    /// just made, before cloning it.
+    pub fn with_creator(mut self, creator: crate::model::Creator) -> Queue {
+        Arc::get_mut(&mut self.inner)
+            .expect("Queue::with_creator on a queue already shared")
+            .creator = creator;
+        self
+    }
+
+    /// Who this queue's submits are recorded as created by: by default the
+    /// OS user name on this machine's host name ([`crate::team::this_creator`]).
+    pub fn creator(&self) -> &crate::model::Creator {
+        &self.inner.creator
     }
 
     /// Now, by the queue's clock.
@@ -377,6 +396,7 @@ impl Queue {
             return Err(QueueError::CannotRetry { status: g.status });
         }
         self.submit(NewGeneration {
+            creator: Default::default(),
             model: g.model.clone(),
             prompt: g.prompt.clone(),
             input: g.input.clone(),

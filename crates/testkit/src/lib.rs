@@ -78,6 +78,7 @@ pub fn flux(prompt: &str, extra: serde_json::Value) -> NewGeneration {
         }
     }
     NewGeneration {
+        creator: Default::default(),
         model: "black-forest-labs/flux-schnell".parse().expect("model ref"),
         prompt: prompt.to_owned(),
         input,

@@ -36,9 +36,14 @@ pub async fn set_settings(
         // The tray speaks the new language at once, not at the next change.
         crate::bridge::refresh_tray(&app, &queue);
     }
-    let (demo, current_base, data_dir) = {
+    let (demo, current_base, data_dir, team) = {
         let b = state.backend().await;
-        (b.demo.is_some(), b.api_base.clone(), b.data_dir.clone())
+        (
+            b.demo.is_some(),
+            b.api_base.clone(),
+            b.data_dir.clone(),
+            b.team.clone(),
+        )
     };
     let base = crate::api_base(&stored);
     // The demo keeps its simulator; the new base applies when it ends.
@@ -46,7 +51,7 @@ pub async fn set_settings(
         tracing::info!(api_base = %base, "reopening the queue on a new API base");
         let secrets = queue.secrets();
         state
-            .swap(move || Backend::start(data_dir, base, secrets, None))
+            .swap(move || Backend::start(data_dir, base, secrets, None, team))
             .await?;
     }
     Ok(stored)

@@ -23,6 +23,7 @@ const summary = (id: string, extra: Partial<GenerationSummary> = {}): Generation
   priority: 0,
   batch_id: null,
   retried_from: null,
+  creator: { member: null, machine: null },
   ...extra,
 });
 const counters = (seq: number, unviewed: number, active: number): Counters => ({ active, unviewed, pending: active, processing: 0, completed: 0, failed: 0, cancelled: 0, seq });

@@ -1,6 +1,7 @@
 import { spendEn } from "./spend";
 import { mediaEn } from "./media";
 import { telegramEn } from "./telegram";
+import { teamEn } from "./team";
 
 // English: the reference catalogue. Every key here must exist in ru.ts
 // (a test checks it); plural keys carry CLDR suffixes (_one, _other).
@@ -480,6 +481,7 @@ export const en = {
     tryDemo: "Try the offline demo",
   },
   telegram: telegramEn,
+  team: teamEn,
   media: mediaEn,
   spend: spendEn,
 };

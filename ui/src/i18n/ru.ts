@@ -1,6 +1,7 @@
 import { spendRu } from "./spend";
 import { mediaRu } from "./media";
 import { telegramRu } from "./telegram";
+import { teamRu } from "./team";
 
 // Русский: те же ключи, что в en.ts (это проверяет тест); у счётных ключей
 // все формы CLDR для русского: _one (1, 21), _few (2–4, 22–24), _many (5–20, 25…), _other (дроби).
@@ -520,6 +521,7 @@ export const ru = {
     tryDemo: "Попробовать офлайн-демо",
   },
   telegram: telegramRu,
+  team: teamRu,
   media: mediaRu,
   spend: spendRu,
 };

@@ -23,6 +23,7 @@ const g = (id: string, model: string, extra: Partial<GenerationSummary> = {}): G
   priority: 0,
   batch_id: null,
   retried_from: null,
+  creator: { member: null, machine: null },
   ...extra,
 });
 const running = (id: string, model: string, ranMs: number, progress: number | null = null) =>

@@ -20,12 +20,14 @@ export type HistoryFilters = {
   from: string | null;
   to: string | null;
   run: { from: string; to: string } | null;
+  /** Only this member's generations (`creator.member`); null: everyone's. */
+  createdBy: string | null;
 };
 
-export const NO_FILTERS: HistoryFilters = { text: "", statuses: [], model: null, from: null, to: null, run: null };
+export const NO_FILTERS: HistoryFilters = { text: "", statuses: [], model: null, from: null, to: null, run: null, createdBy: null };
 
 export function isFiltered(f: HistoryFilters): boolean {
-  return f.text.trim() !== "" || f.statuses.length > 0 || f.model !== null || f.from !== null || f.to !== null || f.run !== null;
+  return f.text.trim() !== "" || f.statuses.length > 0 || f.model !== null || f.from !== null || f.to !== null || f.run !== null || f.createdBy !== null;
 }
 
 /** A date input's day ("2025-03-01") as the RFC 3339 start or end of that local day. */
@@ -39,7 +41,7 @@ export function toQuery(f: HistoryFilters, before: string | null, limit = HISTOR
   const text = f.text.trim();
   const from = f.run ? f.run.from : dayBound(f.from, false);
   const to = f.run ? f.run.to : dayBound(f.to, true);
-  return { text: text === "" ? null : text, statuses: f.statuses, model: f.model, from, to, before, limit };
+  return { text: text === "" ? null : text, statuses: f.statuses, model: f.model, from, to, created_by: f.createdBy, before, limit };
 }
 
 /** Could a generation the events bring belong to this filtered list? (A search can't be judged here: only the store's FTS can.) */
@@ -47,6 +49,7 @@ function fits(g: GenerationSummary, f: HistoryFilters): boolean {
   if (f.text.trim() !== "") return false;
   if (f.statuses.length > 0 && !f.statuses.includes(g.status)) return false;
   if (f.model !== null && g.model_name !== f.model) return false;
+  if (f.createdBy !== null && g.creator.member !== f.createdBy) return false;
   const created = Date.parse(g.created_at);
   if (f.run) return created >= Date.parse(f.run.from) && created < Date.parse(f.run.to);
   const from = dayBound(f.from, false);

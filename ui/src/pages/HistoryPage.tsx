@@ -23,6 +23,7 @@ import { mainKind } from "../lib/outputs";
 import { formatWhen } from "../lib/time";
 import { costChanges, HISTORY_TOTAL_REFRESH_MS, rowCostText, totalText, useGenerationCosts, useSpendTotal } from "../lib/spendTotals";
 import { isFiltered, NO_FILTERS, toQuery, useHistory, type HistoryFilters } from "../lib/useHistory";
+import { useTeam } from "../lib/useTeam";
 import "../styles/pages/history.css";
 
 export const ROW_HEIGHT = 64;
@@ -58,8 +59,11 @@ const HistoryRow = memo(function HistoryRow({
   active,
   cost,
   onSelect,
+  team,
 }: {
   g: GenerationSummary;
+  /** On a team's database: the row says who created it. */
+  team?: boolean;
   index: number;
   selected: boolean;
   active: boolean;
@@ -80,6 +84,12 @@ const HistoryRow = memo(function HistoryRow({
           <span className="history-prompt">{prompt}</span>
           <span className="history-meta">
             {g.model_name}
+            {team && g.creator.member && (
+              <span className="history-creator" data-testid="history-creator">
+                {" · "}
+                {g.creator.machine ? t("team.by", { member: g.creator.member, machine: g.creator.machine }) : t("team.byMember", { member: g.creator.member })}
+              </span>
+            )}
             {g.output_files.length > 1 && ` · ${mainKind(g.output_files) === "image" ? t("common.images", { count: g.output_files.length }) : t("outputs.files", { count: g.output_files.length })}`}
             {g.batch_id && <span className="history-batch"> · {t("batch.title")}</span>}
             {g.status === "failed" && <span className="history-error"> · {formatFailure(g)}</span>}
@@ -112,6 +122,7 @@ export function HistoryPage() {
   const [params, setParams] = useSearchParams();
   const runFrom = params.get("from");
   const runTo = params.get("to");
+  const team = useTeam();
   const [filters, setFilters] = useState<HistoryFilters>(() => ({ ...NO_FILTERS, run: runFrom && runTo ? { from: runFrom, to: runTo } : null }));
   useEffect(() => {
     const run = runFrom && runTo ? { from: runFrom, to: runTo } : null;
@@ -324,6 +335,12 @@ export function HistoryPage() {
               {t("history.thisRun", { from: formatWhen(filters.run.from) })} ×
             </button>
           )}
+          {team?.active && team.member && (
+            <select className="input" aria-label={t("team.creatorFilter")} value={filters.createdBy ?? ""} onChange={(e) => setFilters((f) => ({ ...f, createdBy: e.target.value || null }))}>
+              <option value="">{t("team.everyone")}</option>
+              <option value={team.member}>{t("team.mine", { member: team.member })}</option>
+            </select>
+          )}
           <select className="input" aria-label={t("history.modelFilter")} value={filters.model ?? ""} onChange={(e) => setFilters((f) => ({ ...f, model: e.target.value || null }))}>
             <option value="">{t("history.allModels")}</option>
             {models.map((m) => (
@@ -449,7 +466,7 @@ export function HistoryPage() {
                   style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }}
                 >
                   {g ? (
-                    <HistoryRow g={g} index={row.index} selected={selected.has(g.id)} active={row.index === active} cost={costs.get(g.id)} onSelect={toggle} />
+                    <HistoryRow g={g} index={row.index} selected={selected.has(g.id)} active={row.index === active} cost={costs.get(g.id)} onSelect={toggle} team={!!team?.active} />
                   ) : (
                     <div className="history-loader muted small">
                       <span className="spinner" aria-hidden="true" /> {t("history.loadingMore")}

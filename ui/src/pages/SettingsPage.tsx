@@ -1,13 +1,14 @@
 // Settings /settings: theme and language (applied at once), notifications,
 // the queue (start paused after a crash, each token's concurrency), storage
 // (output folder, history retention), the API base URL, and Telegram
-// (components/TelegramSection.tsx).
+// (components/TelegramSection.tsx), the team queue (components/TeamSection.tsx).
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { backend, toBackendError, type BackendError } from "../backend";
 import type { Token } from "../bindings";
 import type { LanguageChoice, NotifyMode, Settings, ThemeChoice } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { TeamSection } from "../components/TeamSection";
 import { TelegramSection } from "../components/TelegramSection";
 import { useApp } from "../context/AppContext";
 import { useSettings } from "../context/SettingsContext";
@@ -311,6 +312,7 @@ export function SettingsPage() {
         </Section>
       </form>
 
+      <TeamSection />
       <TelegramSection />
     </div>
   );

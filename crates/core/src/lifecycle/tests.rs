@@ -20,6 +20,7 @@ fn store() -> (tempfile::TempDir, Store, TokenId) {
 
 fn queued(store: &Store) -> GenerationId {
     let new = NewGeneration {
+        creator: Default::default(),
         model: "black-forest-labs/flux-schnell"
             .parse::<ModelRef>()
             .unwrap(),

@@ -59,7 +59,7 @@ column_list! {
     created_at, started_at, completed_at, viewed, viewed_at, prediction_id, token_id,
     replicate_status, error, error_kind, progress, priority, attempts, next_attempt_at,
     wait_reason, create_sent_at, batch_id, retried_from, updated_at, start_deadline_secs,
-    run_deadline_secs
+    run_deadline_secs, created_by, created_on
 }
 
 column_list! {
@@ -70,7 +70,7 @@ column_list! {
     id, model_name, status, created_at, output_urls, output_files,
     prompt_excerpt = "substr(prompt, 1, ?PROMPT?) AS prompt_excerpt", started_at, completed_at,
     viewed, progress, replicate_status, error, error_kind, wait_reason, next_attempt_at, priority,
-    batch_id, retried_from
+    batch_id, retried_from, created_by, created_on
 }
 
 fn status_from_row(row: &Row<'_>, col: impl Col) -> rusqlite::Result<GenerationStatus> {
@@ -127,6 +127,10 @@ pub(crate) fn generation_from_row(row: &Row<'_>) -> rusqlite::Result<Generation>
             start_deadline_secs: row.get(G::start_deadline_secs as usize)?,
             run_deadline_secs: row.get(G::run_deadline_secs as usize)?,
         },
+        creator: crate::model::Creator {
+            member: row.get(G::created_by as usize)?,
+            machine: row.get(G::created_on as usize)?,
+        },
     })
 }
 
@@ -158,6 +162,10 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationSumm
         priority: row.get(S::priority as usize)?,
         batch_id: get_opt_uuid(row, S::batch_id)?,
         retried_from: get_opt_uuid(row, S::retried_from)?,
+        creator: crate::model::Creator {
+            member: row.get(S::created_by as usize)?,
+            machine: row.get(S::created_on as usize)?,
+        },
     })
 }
 
@@ -226,6 +234,7 @@ pub(crate) fn new_row(new: &NewGeneration, now: DateTime<Utc>) -> Result<Generat
         retried_from: new.retried_from,
         updated_at: now,
         deadlines: new.deadlines,
+        creator: new.creator.clone(),
     })
 }
 
@@ -272,6 +281,8 @@ fn row_params(g: &Generation) -> Vec<(&'static str, Box<dyn ToSql + '_>)> {
             ":run_deadline_secs",
             Box::new(g.deadlines.run_deadline_secs),
         ),
+        (":created_by", Box::new(&g.creator.member)),
+        (":created_on", Box::new(&g.creator.machine)),
     ]
 }
 
@@ -298,12 +309,12 @@ pub(crate) fn insert_row(conn: &Connection, g: &Generation) -> Result<(), StoreE
          :started_at, :completed_at, :viewed, :viewed_at, :prediction_id, :token_id, \
          :replicate_status, :error, :error_kind, :progress, :priority, :attempts, \
          :next_attempt_at, :wait_reason, :create_sent_at, :batch_id, :retried_from, :updated_at, \
-         :start_deadline_secs, :run_deadline_secs)"
+         :start_deadline_secs, :run_deadline_secs, :created_by, :created_on)"
     );
     execute_with(&mut conn.prepare_cached(&sql)?, &row_params(g), &[])
 }
 
-/// Writes every column but `id` and `created_at`.
+/// Writes every column but `id`, `created_at` and the creator (none ever change).
 pub(crate) fn write_row(conn: &Connection, g: &Generation) -> Result<(), StoreError> {
     if g.progress.is_some_and(|p| p > 100) {
         return Err(StoreError::Invalid(format!(
@@ -323,7 +334,11 @@ pub(crate) fn write_row(conn: &Connection, g: &Generation) -> Result<(), StoreEr
          updated_at = :updated_at, start_deadline_secs = :start_deadline_secs, \
          run_deadline_secs = :run_deadline_secs WHERE id = :id",
     )?;
-    execute_with(&mut stmt, &row_params(g), &[":created_at"])
+    execute_with(
+        &mut stmt,
+        &row_params(g),
+        &[":created_at", ":created_by", ":created_on"],
+    )
 }
 
 /// Reads the counters row (kept exact by triggers; O(1)).

@@ -50,6 +50,8 @@ pub struct HistoryQuery {
     pub from: Option<DateTime<Utc>>,
     /// Created strictly before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
+    /// Only generations this member created (`creator.member`); `null`: everyone's.
+    pub created_by: Option<String>,
     /// Cursor: the id of the last item shown; the page holds the items after
     /// it. If it was deleted meanwhile, its UUID v7 time stands in.
     pub before: Option<GenerationId>,
@@ -65,6 +67,7 @@ impl Default for HistoryQuery {
             model: None,
             from: None,
             to: None,
+            created_by: None,
             before: None,
             limit: DEFAULT_HISTORY_LIMIT,
         }
@@ -190,6 +193,9 @@ fn filter_where(q: &HistoryQuery) -> Where {
     if let Some(model) = &q.model {
         w.push("+model_name = ?", [model.clone().into()]);
     }
+    if let Some(member) = &q.created_by {
+        w.push("+created_by = ?", [member.clone().into()]);
+    }
     w
 }
 
@@ -210,6 +216,8 @@ const WALK_CHUNK_MAX: usize = 8192;
 struct Plan<'a> {
     statuses: &'a [GenerationStatus],
     model: Option<&'a str>,
+    /// Only this member's generations.
+    created_by: Option<&'a str>,
     /// `created_at` bounds (`from` inclusive, `to` exclusive), as stored text.
     from: Option<String>,
     to: Option<String>,
@@ -233,6 +241,10 @@ impl Plan<'_> {
         }
         if let Some(to) = &self.to {
             common.push("created_at < ?", [to.clone().into()]);
+        }
+        if let Some(member) = self.created_by {
+            // `+`: a filter on the rows the chosen index gives, not an index.
+            common.push("+created_by = ?", [member.to_owned().into()]);
         }
         if let Some((c, id)) = after {
             common.push(
@@ -310,6 +322,7 @@ impl Store {
         let plan = Plan {
             statuses: &statuses,
             model: q.model.as_deref(),
+            created_by: q.created_by.as_deref(),
             from: q.from.map(ts),
             to: q.to.map(ts),
         };

@@ -95,6 +95,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/0010_given_up_predictions.sql"
     )),
+    M::up(include_str!("../../../../migrations/0011_creators.sql")),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

@@ -232,6 +232,7 @@ impl Queue {
             }
             for _ in 0..r.count {
                 news.push(NewGeneration {
+                    creator: Default::default(),
                     model: r.model.clone(),
                     prompt: prompt.clone(),
                     input: input.clone(),
@@ -255,9 +256,19 @@ impl Queue {
 
     /// Queues generations already built in one transaction and announces
     /// them. Errors: `empty_prompt` when a prompt is blank; store.
-    pub fn submit_batch(&self, news: Vec<NewGeneration>) -> Result<Vec<Generation>, QueueError> {
+    /// Each is recorded as created by the queue's [`Queue::creator`] unless
+    /// it names its own.
+    pub fn submit_batch(
+        &self,
+        mut news: Vec<NewGeneration>,
+    ) -> Result<Vec<Generation>, QueueError> {
         if news.iter().any(|n| n.prompt.trim().is_empty()) {
             return Err(QueueError::EmptyPrompt);
+        }
+        for n in &mut news {
+            if n.creator == crate::model::Creator::default() {
+                n.creator = self.creator().clone();
+            }
         }
         let rows = self.store().insert_generations(&news, self.now())?;
         self.record_estimates(&rows)?;

@@ -333,3 +333,46 @@ async fn without_a_usable_form_the_input_is_queued_unchecked_unless_the_model_ca
     assert_eq!(queued(&w), 1);
     assert_eq!(w.sim.stats().requests_to(MODEL_GET), 0);
 }
+
+#[tokio::test]
+async fn every_submit_and_retry_records_who_created_it_on_which_machine() {
+    let w = world().await;
+    // By default: the OS user name on this machine's host name.
+    let local = w
+        .queue
+        .submit_request(&request(Prompts::One("mine by default".into()), 1))
+        .await
+        .unwrap();
+    let me = crate::team::this_creator(None);
+    assert!(me.member.as_deref().is_some_and(|m| !m.is_empty()));
+    assert_eq!(local.generations[0].creator, me);
+
+    // A queue on a team's database records the member name chosen when joining.
+    let store = Store::open(&w._dir.path().join("team.db")).unwrap();
+    let team = Queue::from_parts(
+        w._dir.path().to_owned(),
+        store,
+        w.queue.client().clone(),
+        w.queue.secrets(),
+    )
+    .with_creator(crate::team::this_creator(Some("Ada L.")));
+    let g = team
+        .submit(crate::model::NewGeneration {
+            creator: Default::default(),
+            model: SCHNELL.parse().unwrap(),
+            prompt: "a team fox".into(),
+            input: json!({"prompt": "a team fox"}),
+            priority: 0,
+            batch_id: None,
+            retried_from: None,
+            deadlines: Default::default(),
+        })
+        .unwrap();
+    let stored = team.get(g.id).unwrap();
+    assert_eq!(stored.creator.member.as_deref(), Some("Ada L."));
+    assert_eq!(stored.creator.machine, me.machine);
+    // A retry is created by whoever retries it.
+    team.cancel(g.id).await.unwrap();
+    let again = team.retry(g.id).unwrap();
+    assert_eq!(again.creator.member.as_deref(), Some("Ada L."));
+}

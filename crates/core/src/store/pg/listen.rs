@@ -1,6 +1,6 @@
 //! The store's `LISTEN` connection: one per [`PgStore`](super::PgStore),
 //! outside the pool, kept open for the store's life. It turns the
-//! notifications that migration 0009's trigger sends at each commit on
+//! notifications that PG migration 0008's trigger sends at each commit on
 //! generations or tokens into [`StoreNews`], skipping this store's own
 //! writes (their `application_name` is this store's, see [`origin`]).
 //!
@@ -19,7 +19,7 @@ use super::{pg_err, reason_of};
 use crate::model::{GenerationId, TokenId};
 use crate::store::{StoreError, StoreNews};
 
-/// The channel migration 0009's trigger notifies on.
+/// The channel PG migration 0008's trigger notifies on.
 const CHANNEL: &str = "genqueue_changes";
 /// First wait before connecting again; doubles up to [`LAST_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -37,7 +37,7 @@ pub(super) fn origin() -> String {
     )
 }
 
-/// The trigger's payload (see migrations/postgres/0009_notify.sql).
+/// The trigger's payload (see migrations/postgres/0008_notify.sql).
 #[derive(Deserialize)]
 struct Payload {
     o: String,

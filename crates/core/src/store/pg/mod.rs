@@ -64,9 +64,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0005_token_accounts.sql"),
     include_str!("../../../../../migrations/postgres/0006_leases.sql"),
     include_str!("../../../../../migrations/postgres/0007_given_up_predictions.sql"),
-    include_str!("../../../../../migrations/postgres/0009_notify.sql"),
-    include_str!("../../../../../migrations/postgres/0011_search_tokens.sql"),
-    include_str!("../../../../../migrations/postgres/0012_output_files.sql"),
+    include_str!("../../../../../migrations/postgres/0008_notify.sql"),
+    include_str!("../../../../../migrations/postgres/0009_creators.sql"),
+    include_str!("../../../../../migrations/postgres/0010_search_tokens.sql"),
+    include_str!("../../../../../migrations/postgres/0011_output_files.sql"),
 ];
 
 /// The schema version this build writes.
@@ -154,7 +155,7 @@ fn shown(c: &tokio_postgres::Config) -> String {
 }
 
 /// rustls with the system's root certificates (Debian's `ca-certificates`).
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+pub(crate) fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
     let found = rustls_native_certs::load_native_certs();
     let mut roots = rustls::RootCertStore::empty();
     let (_added, _ignored) = roots.add_parsable_certificates(found.certs);
@@ -235,6 +236,16 @@ impl PgStore {
     /// named without the password), [`StoreError::TooNew`] (a newer Genqueue
     /// migrated it), [`StoreError::Migration`].
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        Self::open_with(url, None)
+    }
+
+    /// [`PgStore::open`] with the password given apart from the URL (the
+    /// desktop app keeps it in the OS keyring, `crate::team::password`); a
+    /// given password replaces one in the URL.
+    pub fn open_with(
+        url: &str,
+        password: Option<&crate::secrets::Secret>,
+    ) -> Result<PgStore, StoreError> {
         let cannot = |shown: &str, reason: String| StoreError::CannotOpen {
             path: PathBuf::from(shown),
             reason,
@@ -245,6 +256,16 @@ impl PgStore {
                 format!("not a PostgreSQL address: {e}"),
             )
         })?;
+        let mut config = config;
+        if let Some(p) = password {
+            config.password(p.expose());
+        }
+        // A host that does not answer fails in 10 s, not the OS's minutes
+        // (the app falls back to its own queue at start); the URL's
+        // `connect_timeout` wins.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         let shown = shown(&config);
         // Each store names its connections, so that the `LISTEN` connection
         // knows this store's own writes (listen.rs).

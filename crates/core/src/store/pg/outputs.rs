@@ -1,6 +1,6 @@
 //! Outputs every member of a team can read: the engine that finishes a
 //! generation keeps its saved files in the database (`output_files` and
-//! `output_chunks`, PG migration 0012), and a machine that needs one it
+//! `output_chunks`, PG migration 0011), and a machine that needs one it
 //! has not got fetches it into its own data folder (`Queue::fetch_missing_outputs`).
 //! Both ways are streamed a chunk at a time: memory does not grow with the file.
 

@@ -295,6 +295,10 @@ pub(super) fn history_filter(q: &HistoryQuery, params: &mut Vec<Param>) -> Strin
         params.push(Box::new(m.clone()));
         sql.push_str(&format!(" AND model_name = ${}", params.len()));
     }
+    if let Some(member) = &q.created_by {
+        params.push(Box::new(member.clone()));
+        sql.push_str(&format!(" AND created_by = ${}", params.len()));
+    }
     if let Some(from) = q.from {
         params.push(Box::new(to_ms(from)));
         sql.push_str(&format!(" AND created_at >= ${}", params.len()));

@@ -125,6 +125,10 @@ pub(crate) fn generation(row: &Row) -> Result<Generation, StoreError> {
             start_deadline_secs: get_secs(row, G::start_deadline_secs)?,
             run_deadline_secs: get_secs(row, G::run_deadline_secs)?,
         },
+        creator: crate::model::Creator {
+            member: get(row, G::created_by)?,
+            machine: get(row, G::created_on)?,
+        },
     })
 }
 
@@ -150,6 +154,10 @@ pub(crate) fn summary(row: &Row) -> Result<GenerationSummary, StoreError> {
         priority: get(row, S::priority)?,
         batch_id: opt_uuid(row, S::batch_id)?,
         retried_from: opt_uuid(row, S::retried_from)?,
+        creator: crate::model::Creator {
+            member: get(row, S::created_by)?,
+            machine: get(row, S::created_on)?,
+        },
     })
 }
 
@@ -210,6 +218,8 @@ pub(crate) fn values(g: &Generation) -> Vec<Param> {
         Box::new(to_ms(g.updated_at)),
         Box::new(g.deadlines.start_deadline_secs.map(i64::from)),
         Box::new(g.deadlines.run_deadline_secs.map(i64::from)),
+        Box::new(g.creator.member.clone()),
+        Box::new(g.creator.machine.clone()),
     ]
 }
 

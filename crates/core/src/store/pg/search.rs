@@ -12,7 +12,7 @@ use crate::store::fts_tokens::pg_tsvector;
 const FILL_BATCH: i64 = 500;
 
 /// Indexes the rows written before the search used FTS5's tokens
-/// (`prompt_search` NULL after migration 0011), a batch at a time; a prompt
+/// (`prompt_search` NULL after PG migration 0010), a batch at a time; a prompt
 /// without words gets an empty vector, so each row is done once.
 pub(super) async fn fill_missing(c: &impl GenericClient) -> Result<(), StoreError> {
     loop {

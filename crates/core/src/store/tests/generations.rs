@@ -533,7 +533,7 @@ fn the_readers_column_positions_are_the_columns_sqlite_reports_for_the_select_li
             Ok((names(GENERATION_COLUMNS)?, names(&summary)?))
         })
         .unwrap();
-    assert_eq!(all.len(), 30);
+    assert_eq!(all.len(), 32);
     assert_eq!(all, G::NAMES);
     assert_eq!(all[G::run_deadline_secs as usize], "run_deadline_secs");
     assert_eq!(short, Sum::NAMES);

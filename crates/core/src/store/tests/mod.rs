@@ -9,6 +9,7 @@ use crate::model::{Counters, NewGeneration};
 pub(crate) use backends::on_both;
 
 mod backends;
+mod creators;
 mod fence;
 mod generations;
 mod given_up;
@@ -48,6 +49,7 @@ fn file_store() -> (TempDir, Store) {
 
 fn new_gen(prompt: &str) -> NewGeneration {
     NewGeneration {
+        creator: Default::default(),
         model: "black-forest-labs/flux-schnell".parse().unwrap(),
         prompt: prompt.to_owned(),
         input: json!({ "prompt": prompt, "aspect_ratio": "1:1", "num_outputs": 1 }),

@@ -119,7 +119,7 @@ fn counters_follow_transitions_and_deletes_like_sqlite() {
 }
 
 /// Rows written before the search used FTS5's tokens (their index empty
-/// after migration 0011) are indexed when a store next opens the database.
+/// after PG migration 0010) are indexed when a store next opens the database.
 #[test]
 fn rows_without_a_search_index_are_indexed_when_the_store_opens() {
     let Some(url) = pg_url() else {
