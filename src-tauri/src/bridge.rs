@@ -1,11 +1,12 @@
-//! The event bridge: the queue's events go to the window (`queue-events`,
-//! batched by `event_batch.rs`),
+//! The event bridge: the queue's events go to the window (batched by
+//! `event_batch.rs`, waiting in `window_events.rs` until it takes them),
 //! the tray (count, icon, menu, tooltip) and the notifications (`notify.rs`): a generation ended, and
 //! the whole queue finished, as the `notifications` and
 //! `notify_queue_finished` settings say (read at each notification, so a
 //! change applies at once).
 //!
-//! The window never polls: it loads once, then follows `queue-events`.
+//! The window never polls: it loads once, then takes events when told
+//! (`queue-events-ready`).
 
 use std::time::Duration;
 
@@ -21,14 +22,12 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::event_batch::{EventBatch, WINDOW_BATCH};
 use crate::notify::{Notice, Target};
+use crate::window_events::{Put, QUEUE_EVENTS_READY, WindowEvents};
 
 use crate::state::AppState;
 use crate::texts::{Lang, Texts};
 use crate::window::{NAVIGATE_EVENT, Navigate};
 
-/// Name of the event carrying every queue change to the window: a JSON
-/// array of queue events, oldest first (see `event_batch.rs`).
-pub const QUEUE_EVENTS: &str = "queue-events";
 /// Tray refreshes are coalesced to at most one per this interval.
 const TRAY_DEBOUNCE: Duration = Duration::from_millis(150);
 /// Generations listed in the tray menu.
@@ -61,8 +60,23 @@ async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let mut batch = EventBatch::new(WINDOW_BATCH);
     let send = |batch: &mut EventBatch<Event>| {
         let events = batch.take(std::time::Instant::now());
-        if !events.is_empty() {
-            let _ = app.emit(QUEUE_EVENTS, &events);
+        let Some(waiting) = app.try_state::<WindowEvents>() else {
+            return;
+        };
+        match waiting.put(events) {
+            Put::Nothing => {}
+            Put::Tell => {
+                let _ = app.emit(QUEUE_EVENTS_READY, ());
+            }
+            Put::Reload => {
+                tracing::warn!("the window stopped taking the queue's events; it reloads");
+                let _ = app.emit(
+                    NAVIGATE_EVENT,
+                    Navigate {
+                        path: String::new(),
+                    },
+                );
+            }
         }
     };
     loop {

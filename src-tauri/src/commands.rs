@@ -388,3 +388,17 @@ pub async fn window_ready(app: AppHandle) -> CommandResult<()> {
     crate::window::page_ready(&app);
     Ok(())
 }
+
+/// The queue events waiting for the window, oldest first; `first` on a
+/// page's first call (see `crate::window_events`). Never fails.
+#[tauri::command]
+pub async fn take_queue_events(
+    app: AppHandle,
+    first: bool,
+) -> CommandResult<Vec<genqueue_core::events::Event>> {
+    use tauri::Manager;
+    Ok(app
+        .try_state::<crate::window_events::WindowEvents>()
+        .map(|w| w.take(first))
+        .unwrap_or_default())
+}

@@ -1,10 +1,10 @@
-//! Queue events go to the window in batches: at most one `queue-events`
-//! message per [`WINDOW_BATCH`], each carrying every event since the last
-//! one, in order. An event after a quiet spell goes at once; during a storm
-//! (1,000 generations ending in seconds: several events each) the page gets
-//! ~20 messages a second instead of hundreds, so it evaluates one script and
-//! renders once per batch (issue #12, "the window": memory after 1,000
-//! generations). The tray and the notifications still see every event as it
+//! Queue events go to the window in batches: at most one batch per
+//! [`WINDOW_BATCH`], each holding every event since the last one, in order
+//! (put where the window takes them: `window_events.rs`). An event after a
+//! quiet spell goes at once; during a storm (1,000 generations ending in
+//! seconds: several events each) the page is told ~20 times a second
+//! instead of hundreds, so it takes and renders once per batch (issue #12,
+//! "the window": memory after 1,000 generations). The tray and the notifications still see every event as it
 //! comes (`bridge.rs`).
 
 use std::time::{Duration, Instant};

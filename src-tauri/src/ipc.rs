@@ -138,6 +138,7 @@ ipc_commands! {
     get_settings[state]() -> Settings;
     set_settings[app, state](settings: Settings) -> Settings;
     window_ready[app]() -> ();
+    take_queue_events[app](first: bool) -> Vec<genqueue_core::events::Event>;
     telegram_info[app, state]() -> TelegramInfo;
     set_telegram_token[app, state](token: String) -> TelegramInfo;
     remove_telegram_token[app, state]() -> TelegramInfo;

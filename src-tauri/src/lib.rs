@@ -27,6 +27,7 @@ pub mod texts;
 pub mod tray;
 pub mod webkit_env;
 pub mod window;
+pub mod window_events;
 
 use genqueue_core::paths::default_data_dir;
 use genqueue_core::replicate::ReplicateClient;
@@ -76,6 +77,7 @@ pub fn run() {
                 // Linux: no StatusNotifierWatcher, or no host (panel) behind it.
                 tracing::warn!(error = %e, "no system tray here; Genqueue runs without one");
             }
+            app.manage(window_events::WindowEvents::default());
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
             window::show_later_if_silent(app.handle());
             app.manage(telegram::TelegramRelay::default());

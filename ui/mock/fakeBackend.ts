@@ -2,7 +2,7 @@
 // answered here, on the state, queue events and simulated Replicate of
 // FakeStore (fakeStore.ts). Used by the Vitest suite and by the Playwright
 // build (mock.html); never by the real app.
-import type { Account, CommandName, Commands, Generation, GenerationStatus, GenerationSummary, Token } from "../src/bindings";
+import type { Account, CommandName, Commands, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
 import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ModelForm, ModelRunTime, MoveTo } from "../src/bindings";
 import type { ChatSeen, TelegramInfo, TelegramStatus } from "../src/bindings";
 import { COMMANDS, MAX_BATCH, MAX_COUNT } from "../src/bindings";
@@ -41,6 +41,16 @@ export class FakeBackend extends FakeStore {
 
   /** Settings → Team queue: the databases, the setting, the keyring's password (fakeTeam.ts). */
   team = new FakeTeam();
+
+  /** Queue events waiting for the page (`take_queue_events`); null until it first takes. */
+  private waitingEvents: QueueEvent[] | null = null;
+
+  /** Keeps an event for the page; true when the page must be told (none waited). */
+  queueEventWaits(event: QueueEvent): boolean {
+    if (!this.waitingEvents) return false;
+    this.waitingEvents.push(event);
+    return this.waitingEvents.length === 1;
+  }
 
   private telegramInfo(): TelegramInfo {
     return { token_set: this.telegram.token !== null, status: { ...this.telegram.status } };
@@ -135,6 +145,12 @@ export class FakeBackend extends FakeStore {
       return { ...this.settings };
     },
     window_ready: () => null,
+    take_queue_events: ({ first }) => {
+      // As window_events.rs: events wait once the page listens; a first take gets none.
+      const events = this.waitingEvents ?? [];
+      this.waitingEvents = [];
+      return first ? [] : events;
+    },
     telegram_info: () => this.telegramInfo(),
     set_telegram_token: ({ token }) => {
       if (!/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(token.trim())) fail("secret_malformed", "A bot token looks like 123456789:AAE… (the bot's number, a colon, then letters and digits): copy it from @BotFather.");

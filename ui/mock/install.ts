@@ -2,7 +2,7 @@
 // events through the mocked event plugin, file URLs through convertFileSrc.
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { QUEUE_EVENTS } from "../src/backend";
+import { QUEUE_EVENTS_READY } from "../src/backend";
 import type { ErrorPayload } from "../src/bindings";
 import { CommandError, FakeBackend, type FakeOptions } from "./fakeBackend";
 
@@ -24,8 +24,8 @@ export function installFakeBackend(options: FakeOptions = {}): FakeBackend {
     { shouldMockEvents: true },
   );
   fake.onEvent((event) => {
-    // As the Rust side does after a quiet spell: a batch of one.
-    void emit(QUEUE_EVENTS, [JSON.parse(JSON.stringify(event))]);
+    // As the Rust side does: the event waits, the page is told once until it takes.
+    if (fake.queueEventWaits(JSON.parse(JSON.stringify(event)))) void emit(QUEUE_EVENTS_READY, null);
   });
   const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
   internals.convertFileSrc = (path: string) => fake.fileUrl(path) ?? `asset://localhost/${encodeURIComponent(path)}`;

@@ -1,7 +1,7 @@
-import { emit } from "@tauri-apps/api/event";
+import { waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { fakeBackend } from "./test-utils";
-import { backend, BackendError, fileUrl, isAbsolutePath, joinDataPath, onQueueEvent, QUEUE_EVENTS, toBackendError } from "./backend";
+import { backend, BackendError, fileUrl, isAbsolutePath, joinDataPath, onQueueEvent, toBackendError } from "./backend";
 import type { QueueEvent } from "./bindings";
 
 describe("backend", () => {
@@ -37,20 +37,29 @@ describe("backend", () => {
     expect(fileUrl(rel)).toMatch(/^data:image\//);
   });
 
-  it("hands each event of a queue-events batch to the listener, in order, and none after it stops", async () => {
+  it("takes the waiting queue events when told, hands each to every listener in order, and none after it stops", async () => {
     const fake = fakeBackend("ready");
     const [a, b] = [...fake.generations.values()].map((g) => g.id);
     const seen: string[] = [];
-    const stop = onQueueEvent((e) => seen.push(e.type === "generation_removed" ? e.data.id : e.type));
-    await new Promise((r) => setTimeout(r, 0)); // the listener registers
+    const also: string[] = [];
+    const name = (e: QueueEvent) => (e.type === "generation_removed" ? e.data.id : e.type);
+    const stop = onQueueEvent((e) => seen.push(name(e)));
+    const stopAlso = onQueueEvent((e) => also.push(name(e)));
+    // The page's first take: from then on events wait for it.
+    await waitFor(() => expect(fake.calls.some((c) => c.cmd === "take_queue_events")).toBe(true));
     const batch: QueueEvent[] = [
       { type: "generation_removed", data: { id: a } },
       { type: "generation_removed", data: { id: b } },
     ];
-    await emit(QUEUE_EVENTS, batch);
-    expect(seen).toEqual([a, b]);
+    for (const e of batch) fake.emit(e);
+    await waitFor(() => expect(seen).toEqual([a, b]));
+    expect(also).toEqual([a, b]);
+    const takes = fake.calls.filter((c) => c.cmd === "take_queue_events").length;
+    expect(takes).toBeLessThanOrEqual(3); // told once for the two, not once each
     stop();
-    await emit(QUEUE_EVENTS, batch);
+    fake.emit({ type: "generation_removed", data: { id: a } });
+    await waitFor(() => expect(also).toEqual([a, b, a]));
     expect(seen).toEqual([a, b]);
+    stopAlso();
   });
 });

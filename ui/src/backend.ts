@@ -8,11 +8,12 @@ import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm
 export type { ModelForm, TokenWithAccount };
 
 /**
- * The Tauri event that carries every `QueueEvent`: an array of them, oldest
- * first (the Rust side sends at most one such message per 50 ms, so a storm
- * of changes is one script and one render, not hundreds; `event_batch.rs`).
+ * The Tauri event that says queue events wait (no payload): the page takes
+ * them, oldest first, with `take_queue_events` (the Rust side says so at most
+ * once per 50 ms, so a storm of changes is one take and one render, not
+ * hundreds; `event_batch.rs`, `window_events.rs`).
  */
-export const QUEUE_EVENTS = "queue-events";
+export const QUEUE_EVENTS_READY = "queue-events-ready";
 
 /** A command failed; `code` is for branching, `message` is for people. */
 export class BackendError extends Error implements ErrorPayload {
@@ -152,26 +153,67 @@ export const backend = {
 /** tauri-plugin-opener's command that opens a link. */
 export const OPEN_URL = "plugin:opener|open_url";
 
+// The queue's events: the Rust side keeps them and says `queue-events-ready`
+// (no payload); the page takes them all with `take_queue_events`, one take
+// at a time. Not in the event itself: Tauri evaluates a script per event with
+// the payload in it, and the web process kept the compiled code of every
+// such script for the session (src-tauri/src/window_events.rs).
+// One hub for the page: every onQueueEvent handler gets every event.
+type QueueHandler = (event: QueueEvent) => void;
+const queueHandlers = new Set<QueueHandler>();
+let queueHub: { stop: (() => void) | null; stopped: boolean } | null = null;
+let taking = false;
+let takeAgain = false;
+
+async function takeQueueEvents(first: boolean): Promise<void> {
+  if (taking) {
+    takeAgain = true;
+    return;
+  }
+  taking = true;
+  try {
+    let events = await call("take_queue_events", { first });
+    for (;;) {
+      // One take's events run in one task: React renders once for them all.
+      for (const event of events) for (const handler of [...queueHandlers]) if (queueHandlers.has(handler)) handler(event);
+      if (!takeAgain) break;
+      takeAgain = false;
+      events = await call("take_queue_events", { first: false });
+    }
+  } catch (error) {
+    console.error("take_queue_events failed", error);
+  } finally {
+    taking = false;
+  }
+}
+
+function startQueueHub(): void {
+  const hub: { stop: (() => void) | null; stopped: boolean } = { stop: null, stopped: false };
+  queueHub = hub;
+  listen(QUEUE_EVENTS_READY, () => void takeQueueEvents(false)).then(
+    (stop) => {
+      if (hub.stopped) return stop();
+      hub.stop = stop;
+      // From now on events wait for this page; what waited before is in what it loads.
+      void takeQueueEvents(true);
+    },
+    (error: unknown) => console.error("queue-events-ready listener failed", error),
+  );
+}
+
 /** Follows the queue, one event at a time, in order; returns a function that stops listening. */
 export function onQueueEvent(handler: (event: QueueEvent) => void): () => void {
-  let stopped = false;
-  let unlisten: (() => void) | null = null;
-  listen<QueueEvent[]>(QUEUE_EVENTS, (message) => {
-    // One message's events run in one task: React renders once for them all.
-    for (const event of message.payload) {
-      if (stopped) return;
-      handler(event);
-    }
-  }).then(
-    (stop) => {
-      if (stopped) stop();
-      else unlisten = stop;
-    },
-    (error: unknown) => console.error("queue-events listener failed", error),
-  );
+  // Its own function: the same handler may follow twice.
+  const own: QueueHandler = (event) => handler(event);
+  queueHandlers.add(own);
+  if (!queueHub) startQueueHub();
   return () => {
-    stopped = true;
-    unlisten?.();
+    queueHandlers.delete(own);
+    if (queueHandlers.size === 0 && queueHub) {
+      queueHub.stopped = true;
+      queueHub.stop?.();
+      queueHub = null;
+    }
   };
 }
 

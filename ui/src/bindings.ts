@@ -770,6 +770,7 @@ export type Commands = {
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: Settings };
   window_ready: { args: Record<string, never>; result: null };
+  take_queue_events: { args: { first: boolean }; result: Array<QueueEvent> };
   telegram_info: { args: Record<string, never>; result: TelegramInfo };
   set_telegram_token: { args: { token: string }; result: TelegramInfo };
   remove_telegram_token: { args: Record<string, never>; result: TelegramInfo };
@@ -833,6 +834,7 @@ export const COMMANDS = [
   "get_settings",
   "set_settings",
   "window_ready",
+  "take_queue_events",
   "telegram_info",
   "set_telegram_token",
   "remove_telegram_token",

@@ -16,7 +16,8 @@
 #     (WebKitWebProcess, WebKitNetworkProcess) at first paint + 5 s;
 #   - the same after --generations (default 1,000) generations queued with
 #     `genq submit` and run by the app's own engine, sampled every 2 s during
-#     the run (peak), and 5 s after the last one completed; then (--rounds 2,
+#     the run (peak), 5 s and 30 s after the last one completed (with a
+#     smaps.py snapshot of each process: raw/smaps-*.json); then (--rounds 2,
 #     the default) as many again in the same session, to tell a leak from
 #     memory kept for reuse; then the History page opened (+10 s);
 #   - --history-launches (default 3) launches with that history in the store:
@@ -160,8 +161,21 @@ if [ "${1:-}" = "--inside-session" ]; then
     fi
   done
 
+  # smaps_tree LABEL: a smaps.py snapshot of every process of the app
+  # ($OUT/raw/smaps-LABEL-COMM.json), to tell where memory grew.
+  smaps_tree() {
+    local p comm
+    for p in $(jq -r '.procs[].pid' "$OUT/tmp-mem.json"); do
+      comm="$(cat "/proc/$p/comm" 2>/dev/null || true)"
+      [ -n "$comm" ] || continue
+      python3 "$HERE/smaps.py" "$p" >"$OUT/raw/smaps-$1-$comm.json" 2>/dev/null || true
+    done
+  }
+
   echo "== $GENERATIONS generations run by the app's engine"
   launch run 0
+  cp "$OUT/raw/run-0.mem.json" "$OUT/tmp-mem.json"
+  smaps_tree start
   : >"$OUT/raw/run-series.jsonl"
   # run_round R: queues $GENERATIONS more with genq, samples every 2 s until
   # none is pending or processing and the sim created R x $GENERATIONS
@@ -210,6 +224,8 @@ if [ "${1:-}" = "--inside-session" ]; then
     python3 "$HERE/mem.py" "$app_pid" --label "after-round-$r" \
       --extra-name 'at-spi' >"$OUT/raw/after$sfx.mem.json"
     import -window root "$OUT/after-round-$r.png" 2>/dev/null || true
+    cp "$OUT/raw/after$sfx.mem.json" "$OUT/tmp-mem.json"
+    smaps_tree "after$sfx"
     curl -sf "$SIM_ROOT/_sim/stats" | jq '{requests_total, creates_total, downloads_total, throttled_total, requests_by_endpoint}' \
       >"$OUT/raw/sim-stats$sfx.json" || true
     jq -n --arg a "$t_submit" --arg b "$t_queued" --arg c "$t_done" --arg l0 "$load_before" --arg l1 "$(load1)" \
@@ -218,8 +234,16 @@ if [ "${1:-}" = "--inside-session" ]; then
         completed: $done, completed_in_store: $total, failed_or_cancelled: $failed,
         load1_before: ($l0|tonumber), load1_after: ($l1|tonumber)}' \
       >"$OUT/raw/run$sfx.json"
-    printf '  after round %s: RSS %s MiB  PSS %s MiB\n' "$r" "$(jq '.total.rss_kib/1024|floor' "$OUT/raw/after$sfx.mem.json")" \
+    printf '  after round %s (+5 s): RSS %s MiB  PSS %s MiB\n' "$r" "$(jq '.total.rss_kib/1024|floor' "$OUT/raw/after$sfx.mem.json")" \
       "$(jq '(.total.pss_kib // 0)/1024|floor' "$OUT/raw/after$sfx.mem.json")"
+    # And once it settled: WebKit's and JSC's timers (GC, the allocator's
+    # scavenger, the memory-pressure poll) run seconds to half a minute apart.
+    sleep 25
+    python3 "$HERE/mem.py" "$app_pid" --label "after-round-$r-settled" >"$OUT/raw/after$sfx-settled.mem.json"
+    cp "$OUT/raw/after$sfx-settled.mem.json" "$OUT/tmp-mem.json"
+    smaps_tree "after$sfx-settled"
+    printf '  after round %s (+30 s): RSS %s MiB  PSS %s MiB\n' "$r" "$(jq '.total.rss_kib/1024|floor' "$OUT/raw/after$sfx-settled.mem.json")" \
+      "$(jq '(.total.pss_kib // 0)/1024|floor' "$OUT/raw/after$sfx-settled.mem.json")"
   }
   run_round 1
   # A second round on the same page tells a leak (grows again by as much)

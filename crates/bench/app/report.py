@@ -85,6 +85,10 @@ def main(argv):
     after = mem_summary(load(f"{raw}/after.mem.json"))
     run2 = load(f"{raw}/run-2.json") if os.path.exists(f"{raw}/run-2.json") else None
     after2 = mem_summary(load(f"{raw}/after-2.mem.json")) if run2 else None
+    # +30 s after the last generation (older runs have none).
+    settled = lambda p: mem_summary(load(p)) if os.path.exists(p) else None
+    after_s = settled(f"{raw}/after-settled.mem.json")
+    after2_s = settled(f"{raw}/after-2-settled.mem.json") if run2 else None
     in_store = (run2 or run)["completed_in_store"]
     hp = f"{raw}/after-history-page.mem.json"
     after_hist = mem_summary(load(hp)) if os.path.exists(hp) else None
@@ -125,7 +129,8 @@ def main(argv):
             **run,
             "memory_at_run_start": run0[0]["memory"] if run0 else None,
             "memory_after": after,
-            "round_2": None if not run2 else {**run2, "memory_after": after2},
+            "memory_after_settled": after_s,
+            "round_2": None if not run2 else {**run2, "memory_after": after2, "memory_after_settled": after2_s},
             "memory_after_then_history_page": after_hist,
             "peak_during_run": None if not peak else {
                 "t_s": peak["t_s"], "rss_mib": peak["rss_kib"] / MIB,
@@ -205,6 +210,13 @@ def main(argv):
             "goal ≤ +15 " + ("met" if growth <= 15 else "MISSED"))
     for comm, b in sorted(after["by_process"].items()):
         row(f"  after the run: {comm} RSS / PSS", f"{b['rss_mib']:.1f} / {b['pss_mib']:.1f}", "MiB", "")
+    if run0 and after_s and after_s["pss_mib"] is not None:
+        growth = after_s["pss_mib"] - run0[0]["memory"]["pss_mib"]
+        result["run"]["pss_growth_settled_mib"] = growth
+        row(f"PSS growth over {run['completed']} generations, +30 s (settled)", f"{growth:+.1f}", "MiB",
+            "goal ≤ +15 " + ("met" if growth <= 15 else "MISSED"))
+        for comm, b in sorted(after_s["by_process"].items()):
+            row(f"  +30 s: {comm} RSS / PSS", f"{b['rss_mib']:.1f} / {b['pss_mib']:.1f}", "MiB", "")
     if run2:
         row(f"round 2, {run2['completed']} more: run time", f"{run2['run_s']:.1f}", "s",
             f"{run2['failed_or_cancelled']} failed/cancelled in all")
@@ -212,6 +224,9 @@ def main(argv):
             f"{after2['rss_mib']:.1f} / {after2['pss_mib']:.1f}", "MiB", "same session, same page")
         for comm, b in sorted(after2["by_process"].items()):
             row(f"  after round 2: {comm} RSS / PSS", f"{b['rss_mib']:.1f} / {b['pss_mib']:.1f}", "MiB", "")
+        if after2_s:
+            row("RSS / PSS after round 2, +30 s (settled)",
+                f"{after2_s['rss_mib']:.1f} / {after2_s['pss_mib']:.1f}", "MiB", "")
     if after_hist:
         row("then History page open (+10 s) RSS / PSS",
             f"{after_hist['rss_mib']:.1f} / {after_hist['pss_mib']:.1f}", "MiB", "")

@@ -59,6 +59,7 @@ describe("Header ⟳ N counter", () => {
       fake.complete("gen_0006");
       fake.complete("gen_0007");
     });
+    await settle(); // the events are taken when told
     expect(screen.getByTestId("counter-glyph")).not.toHaveClass("spinning");
     expect(screen.getByTestId("counter-n")).toHaveTextContent("5");
   });

@@ -22,7 +22,8 @@ describe("GenerationsContext / useGenerations", () => {
     expect(result.current.activeCount).toBe(2);
     expect(result.current.generations).toHaveLength(5);
     expect(result.current.unviewedGenerations.map((g) => g.prompt_excerpt.split(" ")[0])).toEqual(["Neon", "Isometric", "A", "Desert", "Misty"]);
-    expect(fake.calls.map((c) => c.cmd).sort()).toEqual(["get_counters", "list_generations"]);
+    // Besides taking the events it is told of (take_queue_events), nothing.
+    expect(fake.calls.map((c) => c.cmd).filter((c) => c !== "take_queue_events").sort()).toEqual(["get_counters", "list_generations"]);
   });
 
   it("goes +1 the moment a generation is created, before any event; the row comes with the event", async () => {
@@ -70,18 +71,23 @@ describe("GenerationsContext / useGenerations", () => {
     const { result } = await mounted();
     const callsAfterLoad = fake.calls.length;
     act(() => fake.progress("gen_0006", 70));
+    await settle(); // the event is taken (take_queue_events) when told
     expect(result.current.generations.find((g) => g.id === "gen_0006")?.progress).toBe(70);
     act(() => fake.complete("gen_0006"));
+    await settle();
     expect(result.current.generations.find((g) => g.id === "gen_0006")?.status).toBe("completed");
     expect(result.current.activeCount).toBe(1);
     act(() => {
       fake.save(fake.newGeneration("stability-ai/sdxl", "made by genq", {}));
     });
+    await settle();
     expect(result.current.unviewedCount).toBe(6);
     await act(() => backend.deleteGeneration("gen_0001"));
+    await settle();
     expect(result.current.generations.some((g) => g.id === "gen_0001")).toBe(false);
     await new Promise((r) => setTimeout(r, 50));
-    expect(fake.calls.slice(callsAfterLoad).map((c) => c.cmd)).toEqual(["delete_generation"]);
+    // No reads but the events' takes: no polling.
+    expect(fake.calls.slice(callsAfterLoad).map((c) => c.cmd).filter((c) => c !== "take_queue_events")).toEqual(["delete_generation"]);
   });
 
   it("mark all viewed hides the counter", async () => {

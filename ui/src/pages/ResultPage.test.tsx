@@ -50,6 +50,7 @@ describe("ResultPage", () => {
     await settle();
     expect(screen.getAllByRole("progressbar")[0]).toHaveAttribute("aria-valuenow", "45");
     act(() => fake.progress("gen_0006", 90));
+    await settle(); // the event is taken when told
     expect(screen.getAllByRole("progressbar")[0]).toHaveAttribute("aria-valuenow", "90");
     await userEvent.click(screen.getByRole("button", { name: /Cancel/ }));
     await settle();
