@@ -304,6 +304,26 @@ async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_dupl
         }
     }
     eprintln!("outputs by folder (A, B, C): {by_folder:?}");
+
+    // Every output is in the team database, and any engine's folder shows
+    // it: `genq show` fetches what its folder lacks (a sample of 10 × 3).
+    let shared = psql(&url, "SELECT count(DISTINCT generation_id) FROM output_files");
+    assert_eq!(shared[0][0], GENERATIONS.to_string(), "every output shared");
+    for r in rows.iter().step_by(GENERATIONS / 10) {
+        let files: Vec<String> = serde_json::from_str(&r[2]).expect("output_files JSON");
+        for dir in dirs {
+            let mut show = env.command(&["show", &r[0]]);
+            show.env("GENQUEUE_DATA_DIR", dir);
+            let out = show.output().await.expect("genq show");
+            assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+            assert!(
+                dir.join(&files[0]).is_file(),
+                "{} not readable from {}",
+                files[0],
+                dir.display()
+            );
+        }
+    }
 }
 
 /// C's log says it let go of each generation taken from it, each way

@@ -256,7 +256,6 @@ impl PgStore {
                 format!("not a PostgreSQL address: {e}"),
             )
         })?;
-        let mut config = config;
         if let Some(p) = password {
             config.password(p.expose());
         }
@@ -271,9 +270,6 @@ impl PgStore {
         // knows this store's own writes (listen.rs).
         let origin = listen::origin();
         config.application_name(origin.clone());
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
-        }
         let tls = tls().map_err(|e| cannot(&shown, format!("cannot set up TLS: {e}")))?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
