@@ -13,7 +13,8 @@
 //! channel. So a call never starts or blocks on a runtime inside the caller's
 //! runtime (no nested `block_on` panic, no deadlock on a current-thread
 //! runtime); like a SQLite call, it occupies the calling thread for one
-//! round trip.
+//! round trip. On a multi-thread runtime (the engine's) the wait is a
+//! `block_in_place`, so the worker's other tasks move on meanwhile.
 //!
 //! Schema: the numbered files in `migrations/postgres/`, applied in order on
 //! open, all in one transaction holding an advisory lock (several engines
@@ -425,7 +426,19 @@ impl PgStore {
         rt.spawn(async move {
             let _ = tx.send(fut.await);
         });
-        let answer = rx.recv().map_err(|_| stopped())?;
+        // Called from the engine's tasks (a multi-thread runtime): waiting
+        // for the round trip hands this worker's other tasks to another
+        // thread, so a store call never stalls the engine's HTTP, streams and
+        // lease renewals (SQLite's calls are microseconds; these are not).
+        let in_engine = tokio::runtime::Handle::try_current().is_ok_and(|h| {
+            h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        });
+        let answer = if in_engine {
+            tokio::task::block_in_place(|| rx.recv())
+        } else {
+            rx.recv()
+        }
+        .map_err(|_| stopped())?;
         answer.map_err(|e| match e {
             StoreError::Postgres { reason, .. } => StoreError::Postgres {
                 target: self.inner.shown.clone(),
