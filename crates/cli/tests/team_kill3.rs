@@ -307,7 +307,10 @@ async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_dupl
 
     // Every output is in the team database, and any engine's folder shows
     // it: `genq show` fetches what its folder lacks (a sample of 10 × 3).
-    let shared = psql(&url, "SELECT count(DISTINCT generation_id) FROM output_files");
+    let shared = psql(
+        &url,
+        "SELECT count(DISTINCT generation_id) FROM output_files",
+    );
     assert_eq!(shared[0][0], GENERATIONS.to_string(), "every output shared");
     for r in rows.iter().step_by(GENERATIONS / 10) {
         let files: Vec<String> = serde_json::from_str(&r[2]).expect("output_files JSON");

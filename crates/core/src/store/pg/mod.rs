@@ -430,9 +430,8 @@ impl PgStore {
         // for the round trip hands this worker's other tasks to another
         // thread, so a store call never stalls the engine's HTTP, streams and
         // lease renewals (SQLite's calls are microseconds; these are not).
-        let in_engine = tokio::runtime::Handle::try_current().is_ok_and(|h| {
-            h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
-        });
+        let in_engine = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         let answer = if in_engine {
             tokio::task::block_in_place(|| rx.recv())
         } else {
