@@ -116,15 +116,17 @@ pub async fn get_generation(
     let queue = state.queue().await;
     let g = queue.get(id)?;
     // On a team database: the files another machine saved, fetched into
-    // this data folder before the page shows them (no-op on SQLite).
-    let (q, shown) = (queue.clone(), g.clone());
-    tauri::async_runtime::spawn_blocking(move || q.fetch_missing_outputs(&shown))
-        .await
-        .map_err(|e| genqueue_core::store::StoreError::OutputFile {
-            doing: "fetch",
-            path: queue.data_dir().to_path_buf(),
-            reason: e.to_string(),
-        })??;
+    // this data folder before the page shows them (SQLite: nothing to do).
+    if queue.store().shares_outputs() {
+        let (q, shown) = (queue.clone(), g.clone());
+        tauri::async_runtime::spawn_blocking(move || q.fetch_missing_outputs(&shown))
+            .await
+            .map_err(|e| genqueue_core::store::StoreError::OutputFile {
+                doing: "fetch",
+                path: queue.data_dir().to_path_buf(),
+                reason: e.to_string(),
+            })??;
+    }
     Ok(g)
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::team::{self, CheckOutcome, TeamSetting, check_connection, password};
-use genqueue_testkit::{fresh_database, secret_store};
+use genqueue_testkit::{psql, fresh_database, secret_store};
 
 /// `postgres://user:password@host:port/db` → (`postgres://user@host:port/db`, password).
 fn split_password(url: &str) -> (String, String) {
@@ -21,18 +21,6 @@ fn split_password(url: &str) -> (String, String) {
     let (auth, host) = rest.split_once('@').expect("a user");
     let (user, pw) = auth.split_once(':').expect("a password");
     (format!("{scheme}://{user}@{host}"), pw.to_owned())
-}
-
-fn psql(url: &str, sql: &str) {
-    let out = std::process::Command::new("psql")
-        .args([url, "-qAtc", sql])
-        .output()
-        .expect("psql runs");
-    assert!(
-        out.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A loopback port nothing listens on.

@@ -8,16 +8,12 @@
 mod common;
 
 use common::{Env, SCHNELL, assert_refused, keyring_tests_enabled, text};
-use genqueue_testkit::fresh_database;
+use genqueue_testkit::{fresh_database, psql};
 use serde_json::Value;
 
-fn psql(url: &str, sql: &str) -> String {
-    let out = std::process::Command::new("psql")
-        .args([url, "-qAtc", sql])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "psql: {}", text(&out.stderr));
-    text(&out.stdout).trim().to_owned()
+/// The one value `sql` selects.
+fn one(url: &str, sql: &str) -> String {
+    psql(url, sql).remove(0).remove(0)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -79,9 +75,9 @@ async fn a_local_queue_moves_into_the_team_database_with_its_files() {
             "{g}"
         );
     }
-    assert_eq!(psql(&url, "SELECT count(*) FROM tokens"), "2");
+    assert_eq!(one(&url, "SELECT count(*) FROM tokens"), "2");
     assert_eq!(
-        psql(&url, "SELECT count(*) FROM spend"),
+        one(&url, "SELECT count(*) FROM spend"),
         "5",
         "the spend rows moved too"
     );
@@ -106,8 +102,8 @@ async fn a_local_queue_moves_into_the_team_database_with_its_files() {
         again.contains("moved 0 generation(s) (0 pending"),
         "{again}"
     );
-    assert_eq!(psql(&url, "SELECT count(*) FROM generations"), "5");
-    assert_eq!(psql(&url, "SELECT count(*) FROM output_files"), "3");
+    assert_eq!(one(&url, "SELECT count(*) FROM generations"), "5");
+    assert_eq!(one(&url, "SELECT count(*) FROM output_files"), "3");
 }
 
 #[tokio::test(flavor = "multi_thread")]

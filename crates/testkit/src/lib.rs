@@ -458,11 +458,26 @@ pub fn fresh_database(prefix: &str) -> Option<String> {
         return None;
     };
     let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-    let out = std::process::Command::new("psql")
-        .args([&url, "-qAtc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "CREATE DATABASE failed");
+    psql(&url, &format!("CREATE DATABASE {name}"));
     let base = url.rsplit_once('/').expect("a URL with a database").0;
     Some(format!("{base}/{name}"))
+}
+
+/// `psql -qAtc SQL` on `url` (the test cluster's; password included, never
+/// printed): its rows, fields split on `|`. Panics with psql's first error
+/// line when it fails.
+pub fn psql(url: &str, sql: &str) -> Vec<Vec<String>> {
+    let out = std::process::Command::new("psql")
+        .args([url, "-qAtc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default()
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('|').map(str::to_owned).collect())
+        .collect()
 }

@@ -19,22 +19,7 @@ pub fn team_run(env: &Env, dir: &Path, lease: &str) -> tokio::process::Command {
     c
 }
 
-/// `psql -qAtc SQL` on `url`: its rows, fields split on `|`.
-pub fn psql(url: &str, sql: &str) -> Vec<Vec<String>> {
-    let out = std::process::Command::new("psql")
-        .args([url, "-qAtc", sql])
-        .output()
-        .expect("psql runs");
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        text(&out.stderr).lines().next().unwrap_or_default()
-    );
-    text(&out.stdout)
-        .lines()
-        .map(|l| l.split('|').map(str::to_owned).collect())
-        .collect()
-}
+pub use genqueue_testkit::psql;
 
 /// `(generation, owner, fence)` of the leases held now.
 pub fn held_leases(url: &str) -> Vec<(String, String, i64)> {

@@ -14,6 +14,7 @@ mod fence;
 mod generations;
 mod given_up;
 mod history;
+mod history_search;
 mod lease;
 mod open;
 mod pg;
