@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{Env, text};
+use super::Env;
 
 /// `genq run` on data folder `dir`, on `env`'s team database and
 /// simulator, with leases of `lease` seconds. A create cut by a kill is
