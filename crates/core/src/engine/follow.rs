@@ -32,18 +32,7 @@ pub(super) async fn adopt(
     secret: &Secret,
     w: &StepWrites,
 ) -> Result<Option<Generation>> {
-    let done = super::steps::commit_step(
-        s,
-        id,
-        Transition::Created {
-            prediction_id: p.id.clone(),
-            token_id,
-            replicate_status: p.status.as_str().to_owned(),
-            started_at: p.started_at,
-            progress: p.progress().map(|x| x.percent),
-        },
-        w,
-    )?;
+    let done = super::steps::commit_step(s, id, super::steps::created(p, token_id), w)?;
     let g = done.row;
     // Adopted already while the create was held (engine/peek.rs).
     let adopted = done.applied || g.prediction_id.as_deref() == Some(p.id.as_str());

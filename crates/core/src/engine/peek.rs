@@ -18,7 +18,6 @@ use std::sync::Arc;
 use super::Shared;
 use super::stream::Live;
 use super::tokens::judge;
-use crate::lifecycle::Transition;
 use crate::model::{Generation, GenerationStatus, TokenId};
 use crate::replicate::{ApiError, Prediction};
 use crate::secrets::Secret;
@@ -97,18 +96,7 @@ async fn look(s: &Arc<Shared>, g: &Generation, token_id: TokenId, secret: &Secre
     if found.next().is_some() || p.status.is_terminal() {
         return None;
     }
-    let done = super::steps::commit(
-        s,
-        g.id,
-        Transition::Created {
-            prediction_id: p.id.clone(),
-            token_id,
-            replicate_status: p.status.as_str().to_owned(),
-            started_at: p.started_at,
-            progress: p.progress().map(|x| x.percent),
-        },
-    )
-    .ok()?;
+    let done = super::steps::commit(s, g.id, super::steps::created(&p, token_id)).ok()?;
     if !done.applied || done.row.status != GenerationStatus::Processing {
         return None;
     }

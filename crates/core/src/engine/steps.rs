@@ -141,3 +141,15 @@ pub(super) fn count_alone(s: &Arc<Shared>, w: &StepWrites) {
         s.queue.record_request(token, outcome, s.queue.now());
     }
 }
+
+/// The transition that records prediction `p` (just created, or found in
+/// the token's list while its create is held) as run with `token_id`.
+pub(super) fn created(p: &crate::replicate::Prediction, token_id: TokenId) -> Transition {
+    Transition::Created {
+        prediction_id: p.id.clone(),
+        token_id,
+        replicate_status: p.status.as_str().to_owned(),
+        started_at: p.started_at,
+        progress: p.progress().map(|x| x.percent),
+    }
+}
