@@ -61,17 +61,24 @@ fn changed_to(ev: &Event, id: GenerationId, status: GenerationStatus) -> bool {
     matches!(ev, Event::GenerationChanged(g) if g.id == id && g.status == status)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_machine_a_changes_shows_on_machine_bs_event_bus() {
-    let Some(url) = fresh_database("genqueue_live") else {
-        return;
-    };
-    let mut a = World::builder(SimConfig::fast(), vec![fake_token()])
+/// A fresh team database and a world on it (one token, fast sim): the
+/// first machine; `None` (skipped) without a PostgreSQL cluster.
+async fn team_world(prefix: &str) -> Option<(String, World)> {
+    let url = fresh_database(prefix)?;
+    let w = World::builder(SimConfig::fast(), vec![fake_token()])
         .database(&url)
         .client_timeout(Duration::from_secs(3))
         .build()
         .await
         .expect("test world");
+    Some((url, w))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_machine_a_changes_shows_on_machine_bs_event_bus() {
+    let Some((url, a)) = team_world("genqueue_live").await else {
+        return;
+    };
     // Paused (a shared setting): nothing runs, each change is the test's own.
     a.queue.pause().unwrap();
     let (b, _b_store, _b_dir) = machine(&a, &url);
@@ -132,15 +139,9 @@ async fn what_machine_a_changes_shows_on_machine_bs_event_bus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_engine_makes_no_calls_and_wakes_for_work_queued_elsewhere() {
-    let Some(url) = fresh_database("genqueue_idle") else {
+    let Some((url, mut b)) = team_world("genqueue_idle").await else {
         return;
     };
-    let mut b = World::builder(SimConfig::fast(), vec![fake_token()])
-        .database(&url)
-        .client_timeout(Duration::from_secs(3))
-        .build()
-        .await
-        .expect("test world");
     let b_store = b.pg_store();
     b.start();
     // Let its start-up reads end.
@@ -171,15 +172,9 @@ async fn an_idle_engine_makes_no_calls_and_wakes_for_work_queued_elsewhere() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_listen_connection_comes_back_and_misses_nothing() {
-    let Some(url) = fresh_database("genqueue_relisten") else {
+    let Some((url, a)) = team_world("genqueue_relisten").await else {
         return;
     };
-    let mut a = World::builder(SimConfig::fast(), vec![fake_token()])
-        .database(&url)
-        .client_timeout(Duration::from_secs(3))
-        .build()
-        .await
-        .expect("test world");
     let a_store = a.pg_store();
     a.queue.pause().unwrap();
     let (b, b_store, _b_dir) = machine(&a, &url);

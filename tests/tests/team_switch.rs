@@ -13,7 +13,7 @@ use std::sync::Arc;
 use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::team::{self, CheckOutcome, TeamSetting, check_connection, password};
-use genqueue_testkit::{psql, fresh_database, secret_store};
+use genqueue_testkit::{fresh_database, psql, secret_store};
 
 /// `postgres://user:password@host:port/db` → (`postgres://user@host:port/db`, password).
 fn split_password(url: &str) -> (String, String) {
