@@ -150,3 +150,74 @@ async fn the_database_stopping_mid_run_pauses_the_engine_and_loses_nothing() {
     assert_eq!((c.completed, c.active), (n as u64, 0));
     w.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_left_behind_by_a_newer_genqueue_stops_claiming_and_refuses_creates() {
+    let Some(url) = fresh_database("genqueue_too_new") else {
+        return;
+    };
+    let mut sim = SimConfig::fast();
+    sim.timing.time_scale = 0.2;
+    let mut w = World::builder(sim, vec![fake_token()])
+        .database(&url)
+        .build()
+        .await
+        .expect("test world");
+    w.queue.set_token_concurrency(w.token_ids[0], 1).unwrap();
+    let mut rx = w.queue.events().subscribe();
+    w.start();
+    let ids = w.submit_seeded("left behind", 10);
+    wait_for(&mut rx, Duration::from_secs(30), "a first ending", |ev| {
+        matches!(ev, Event::GenerationEnded(_)).then_some(())
+    })
+    .await;
+
+    // Another member's newer Genqueue migrates the database.
+    let newer = genqueue_core::store::pg::PG_SCHEMA_VERSION as i32 + 1;
+    genqueue_core::store::PgStore::open(&url)
+        .unwrap()
+        .migrate_as_newer_for_tests(newer)
+        .unwrap();
+    let reason = wait_for(
+        &mut rx,
+        Duration::from_secs(10),
+        "StoreTooNew",
+        |ev| match ev {
+            Event::StoreTooNew { reason } => Some(reason.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert!(
+        reason.contains(&format!("schema version {newer}")),
+        "{reason}"
+    );
+    assert!(
+        reason.contains(&format!(
+            "knows up to {}",
+            genqueue_core::store::pg::PG_SCHEMA_VERSION
+        )),
+        "{reason}"
+    );
+    assert!(reason.contains("update Genqueue"), "{reason}");
+    let creates = w.sim.stats().creates_total;
+    assert!(
+        creates < ids.len() as u64,
+        "all created before the migration"
+    );
+
+    let err = w
+        .queue
+        .submit(seeded("refused: too old", 1).remove(0))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::StoreTooNew, "{err}");
+    assert!(err.to_string().contains("update Genqueue"), "{err}");
+    // Nothing more is claimed or created.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        w.sim.stats().creates_total,
+        creates,
+        "created after the migration"
+    );
+    w.stop().await;
+}

@@ -80,3 +80,15 @@ test("header: team database unreachable (and back)", async ({ page, open, shot }
   await page.evaluate(() => window.__fake.emit({ type: "store_back" }));
   await pill.waitFor({ state: "detached" });
 });
+
+test("header: the team database migrated by a newer Genqueue", async ({ page, open, shot }) => {
+  await open("scenario=ready&clock=manual", "/");
+  await page.locator(".settings-grid").waitFor();
+  const reason =
+    "the database postgres://ann@db.example:5432/team was written by a newer version of Genqueue (schema version 14, this version knows up to 13); update Genqueue";
+  await page.evaluate((r) => window.__fake.emit({ type: "store_too_new", data: { reason: r } }), reason);
+  const pill = page.getByTestId("store-too-new");
+  await pill.waitFor();
+  await until("both versions in its title", async () => (await pill.getAttribute("title")).includes("schema version 14, this version knows up to 13"));
+  await shot("header-store-too-new");
+});

@@ -159,7 +159,7 @@ max_concurrency: number,
  */
 in_flight: number, created_at: string, };
 
-export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" } | { "type": "output_progress", "data": { id: GenerationId, index: number, received: number, total: number | null, } } | { "type": "output_text", "data": { id: GenerationId, text: string, } } | { "type": "store_unreachable", "data": { reason: string, } } | { "type": "store_back" };
+export type QueueEvent = { "type": "generation_changed", "data": GenerationSummary } | { "type": "generation_ended", "data": GenerationSummary } | { "type": "generation_removed", "data": { id: GenerationId, } } | { "type": "counters_changed", "data": Counters } | { "type": "token_changed", "data": Token } | { "type": "token_removed", "data": { id: TokenId, } } | { "type": "queue_changed", "data": { paused: boolean, } } | { "type": "spend_changed" } | { "type": "output_progress", "data": { id: GenerationId, index: number, received: number, total: number | null, } } | { "type": "output_text", "data": { id: GenerationId, text: string, } } | { "type": "store_unreachable", "data": { reason: string, } } | { "type": "store_back" } | { "type": "store_too_new", "data": { reason: string, } };
 
 export type Account = { 
 /**

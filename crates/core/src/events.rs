@@ -62,6 +62,11 @@ pub enum Event {
     /// The team database answers again; the engine claims again, and what
     /// other engines changed meanwhile is announced right after.
     StoreBack,
+    /// A newer Genqueue migrated the team database past the schema this one
+    /// knows, while it was open: this engine stops claiming for good, and
+    /// every store call is refused (`store_too_new`) until Genqueue is
+    /// updated. `reason` names both versions and the database (no password).
+    StoreTooNew { reason: String },
 }
 
 /// Capacity of the broadcast channel: a listener this far behind gets

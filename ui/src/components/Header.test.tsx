@@ -152,4 +152,23 @@ describe("Header: team database unreachable", () => {
     await settle();
     expect(screen.queryByTestId("store-unreachable")).toBeNull();
   });
+
+  it("asks to update Genqueue once a newer one migrated the team database, naming both versions, and keeps asking", async () => {
+    const fake = fakeBackend("ready");
+    renderWithApp(app());
+    await settle();
+    const reason =
+      "the database postgres://ann@db:5432/team was written by a newer version of Genqueue (schema version 14, this version knows up to 13); update Genqueue";
+    await act(async () => fake.emit({ type: "store_too_new", data: { reason } }));
+    await settle();
+    const pill = screen.getByTestId("store-too-new");
+    expect(pill).toHaveTextContent("Update Genqueue");
+    expect(pill.title).toContain("schema version 14, this version knows up to 13");
+    // A reconnection does not hide it: the database stays too new for this build.
+    await act(async () => fake.emit({ type: "store_unreachable", data: { reason: "gone" } }));
+    await act(async () => fake.emit({ type: "store_back" }));
+    await settle();
+    expect(screen.getByTestId("store-too-new")).toHaveTextContent("Update Genqueue");
+    expect(screen.queryByTestId("store-unreachable")).toBeNull();
+  });
 });

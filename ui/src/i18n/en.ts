@@ -31,6 +31,8 @@ export const en = {
     queueEta: "Whole queue: {{eta}} left",
     storeUnreachable: "Team database unreachable",
     storeUnreachableTitle: "{{reason}}. Nothing new is started or created until it answers; nothing is lost.",
+    storeTooNew: "Update Genqueue",
+    storeTooNewTitle: "{{reason}}. Nothing new is started or created here until Genqueue is updated; the other members' engines go on.",
   },
   status: {
     pending: "Queued",

@@ -31,6 +31,8 @@ export const ru = {
     queueEta: "Вся очередь: осталось {{eta}}",
     storeUnreachable: "Командная база данных недоступна",
     storeUnreachableTitle: "{{reason}}. Пока она не ответит, новые генерации не запускаются и не создаются; ничего не теряется.",
+    storeTooNew: "Обновите Genqueue",
+    storeTooNewTitle: "{{reason}}. Здесь ничего нового не запускается и не создаётся, пока Genqueue не обновлён; движки других участников продолжают работу.",
   },
   status: {
     pending: "В очереди",

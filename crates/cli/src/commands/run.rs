@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use genqueue_core::engine::{Engine, EngineConfig};
+use genqueue_core::error_code::ErrorCode;
 use genqueue_core::events::Event;
 use genqueue_core::queue::Queue;
 use genqueue_core::store::ListQuery;
@@ -18,7 +19,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::args::RunArgs;
 use crate::context::Context;
-use crate::exit::{CliError, CliResult, Exit};
+use crate::exit::{CliError, CliResult, Exit, exit_for};
 use crate::output::{ended_line, excerpt, print_json_line, println_out};
 use crate::signal::stop_requested;
 
@@ -138,7 +139,17 @@ fn report(
     json: bool,
 ) -> CliResult<()> {
     if json {
-        return print_json_line(ev);
+        print_json_line(ev)?;
+    }
+    if let Event::StoreTooNew { reason } = ev {
+        // Every store call is refused from now on: nothing left to run.
+        return Err(CliError::new(
+            exit_for(ErrorCode::StoreTooNew),
+            reason.clone(),
+        ));
+    }
+    if json {
+        return Ok(());
     }
     match ev {
         // Once per ending, by construction (the core's lifecycle).

@@ -23,6 +23,15 @@ pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) 
             // it to that one, writing and sending nothing more.
             return;
         }
+        if matches!(
+            e,
+            QueueError::Store(crate::store::StoreError::TooNew { .. })
+        ) {
+            // A newer Genqueue migrated the team database: this engine can
+            // write nothing more. An engine of the newer version takes the
+            // generation over when its lease expires.
+            return;
+        }
         tracing::error!(generation = %id, error = %e, "a generation's task failed");
         // Give the slot back and try later: nothing is lost, the row holds the state.
         let backoff = s.config.retry_base * 5;

@@ -21,6 +21,8 @@ pub(super) struct Feed {
     rx: Option<Receiver<StoreNews>>,
     /// Since when (the queue's clock) the database has not answered.
     down_since: Option<DateTime<Utc>>,
+    /// A newer Genqueue migrated the database: down for good.
+    too_new: bool,
 }
 
 impl Feed {
@@ -28,6 +30,7 @@ impl Feed {
         Feed {
             rx: shared.queue.store().news(),
             down_since: None,
+            too_new: false,
         }
     }
 
@@ -36,9 +39,10 @@ impl Feed {
         self.rx.is_some()
     }
 
-    /// Whether the database is unreachable now (the dispatcher waits).
+    /// Whether the database is unreachable now, or migrated past this
+    /// build (the dispatcher waits).
     pub(super) fn down(&self) -> bool {
-        self.down_since.is_some()
+        self.down_since.is_some() || self.too_new
     }
 
     /// The next news, a burst of changes folded into one; never resolves
@@ -82,7 +86,16 @@ impl Feed {
         tasks: &mut JoinSet<()>,
         news: StoreNews,
     ) {
+        if self.too_new {
+            // The store refuses every call: nothing to read or announce.
+            return;
+        }
         match news {
+            StoreNews::TooNew { reason } => {
+                tracing::warn!(reason = %reason, "not claiming: update Genqueue");
+                self.too_new = true;
+                shared.queue.events().send(Event::StoreTooNew { reason });
+            }
             StoreNews::Changed { many: true, .. } => {
                 external_change(shared, tasks, shared.queue.now()).await;
             }

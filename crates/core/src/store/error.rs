@@ -55,8 +55,9 @@ pub enum StoreError {
     /// last migration this build knows.
     #[error(
         "the database {} was written by a newer version of Genqueue (schema version {found}, \
-         this version knows up to {supported}); update Genqueue, or move the file aside to start afresh",
-        .path.display()
+         this version knows up to {supported}); update Genqueue{}",
+        .path.display(),
+        if .path.to_string_lossy().starts_with("postgres://") { "" } else { ", or move the file aside to start afresh" }
     )]
     TooNew {
         path: PathBuf,

@@ -24,6 +24,10 @@ pub enum StoreNews {
     /// The database answers again after [`StoreNews::Unreachable`]. What
     /// others wrote meanwhile was not told: read what changed since.
     Back,
+    /// A newer Genqueue migrated the database past the schema this build
+    /// knows: the store refuses every call from now on. `reason`:
+    /// [`super::StoreError::TooNew`]'s message (both versions named).
+    TooNew { reason: String },
 }
 
 impl StoreNews {

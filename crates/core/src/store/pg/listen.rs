@@ -8,19 +8,30 @@
 //! tells [`StoreNews::Unreachable`] once, tries again after 100 ms, doubling
 //! up to 5 s, and tells [`StoreNews::Back`] once listening again: the
 //! listener then reads what changed meanwhile, so nothing is missed.
+//!
+//! It also learns when a newer Genqueue migrates the database past the
+//! schema this build knows (the migrating transaction notifies
+//! [`SCHEMA_CHANNEL`], and each connection reads the version once): the
+//! store then refuses every call with [`StoreError::TooNew`] and tells
+//! [`StoreNews::TooNew`] once, so that this engine stops claiming.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use tokio_postgres::AsyncMessage;
 
-use super::{pg_err, reason_of};
+use super::{PG_SCHEMA_VERSION, pg_err, reason_of};
 use crate::model::{GenerationId, TokenId};
 use crate::store::{StoreError, StoreNews};
 
 /// The channel PG migration 0008's trigger notifies on.
 const CHANNEL: &str = "genqueue_changes";
+/// The channel a migrating Genqueue notifies on, its payload the new schema
+/// version (`migrate` in mod.rs).
+pub(super) const SCHEMA_CHANNEL: &str = "genqueue_schema";
 /// First wait before connecting again; doubles up to [`LAST_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const LAST_BACKOFF: Duration = Duration::from_secs(5);
@@ -72,6 +83,32 @@ fn news_of(payload: &str, origin: &str) -> Option<StoreNews> {
     })
 }
 
+/// Where the listener tells what it learns.
+pub(super) struct Outputs {
+    /// News for the engine.
+    pub news: broadcast::Sender<StoreNews>,
+    /// The store's flag of a schema too new (see `Inner::too_new`).
+    pub too_new: Arc<AtomicI64>,
+}
+
+impl Outputs {
+    /// Notes a schema version read or told: past [`PG_SCHEMA_VERSION`], the
+    /// store refuses every call from now on and the engine is told once.
+    fn schema_is(&self, found: i64, shown: &str) {
+        if found <= PG_SCHEMA_VERSION as i64 || self.too_new.swap(found, Ordering::Relaxed) > 0 {
+            return;
+        }
+        let reason = StoreError::TooNew {
+            path: shown.into(),
+            found,
+            supported: PG_SCHEMA_VERSION,
+        }
+        .to_string();
+        tracing::warn!(reason = %reason, "a newer Genqueue migrated the team database");
+        let _ = self.news.send(StoreNews::TooNew { reason });
+    }
+}
+
 /// Listens until the store's runtime stops. `shown`: the database as it
 /// may be shown (no password), for [`StoreNews::Unreachable`]'s message. `first` is answered when the
 /// first `LISTEN` is in place (or failed: `Err(reason)`).
@@ -80,9 +117,10 @@ pub(super) async fn listen_loop(
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     origin: String,
     shown: String,
-    news: broadcast::Sender<StoreNews>,
+    out: Outputs,
     first: std::sync::mpsc::SyncSender<Result<(), String>>,
 ) {
+    let news = &out.news;
     // A peer that vanished without closing (a network gone) is found within
     // about 25 s instead of TCP's two hours.
     config
@@ -97,14 +135,23 @@ pub(super) async fn listen_loop(
     loop {
         let reason = match config.connect(tls.clone()).await {
             Ok((client, mut conn)) => {
-                let sql = format!("LISTEN {CHANNEL}");
-                let mut listen = Box::pin(client.batch_execute(&sql));
+                let sql = format!("LISTEN {CHANNEL}; LISTEN {SCHEMA_CHANNEL}");
+                // Listening first, then the version: a migration committed
+                // in between is told by its notification.
+                let mut listen = Box::pin(async {
+                    client.batch_execute(&sql).await?;
+                    let row = client
+                        .query_one("SELECT version FROM genqueue_schema WHERE id = 1", &[])
+                        .await?;
+                    Ok::<i64, tokio_postgres::Error>(row.get::<_, i32>(0).into())
+                });
                 let mut listening = false;
                 loop {
                     tokio::select! {
                         r = &mut listen, if !listening => match r {
-                            Ok(()) => {
+                            Ok(version) => {
                                 listening = true;
+                                out.schema_is(version, &shown);
                                 backoff = FIRST_BACKOFF;
                                 if let Some(f) = first.take() {
                                     let _ = f.send(Ok(()));
@@ -118,6 +165,12 @@ pub(super) async fn listen_loop(
                             Err(e) => break reason_of(pg_err(e)),
                         },
                         m = std::future::poll_fn(|cx| conn.poll_message(cx)) => match m {
+                            Some(Ok(AsyncMessage::Notification(n))) if n.channel() == SCHEMA_CHANNEL => {
+                                match n.payload().parse::<i64>() {
+                                    Ok(v) => out.schema_is(v, &shown),
+                                    Err(_) => tracing::warn!("unreadable schema notification"),
+                                }
+                            }
                             Some(Ok(AsyncMessage::Notification(n))) => {
                                 if let Some(item) = news_of(n.payload(), &origin) {
                                     let _ = news.send(item);

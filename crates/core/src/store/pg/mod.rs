@@ -111,6 +111,11 @@ struct Inner {
     news: tokio::sync::broadcast::Sender<super::StoreNews>,
     /// Store calls made (each one round trip or more): see [`PgStore::calls`].
     calls: std::sync::atomic::AtomicU64,
+    /// The schema version a newer Genqueue migrated the database to while
+    /// this store was open (0: none). Set by the `LISTEN` connection
+    /// (listen.rs); from then on every call is refused with
+    /// [`StoreError::TooNew`] without reaching the database.
+    too_new: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Drop for Inner {
@@ -306,6 +311,7 @@ impl PgStore {
                 origin: origin.clone(),
                 news: tokio::sync::broadcast::channel(listen::NEWS_CAPACITY).0,
                 calls: Default::default(),
+                too_new: Default::default(),
             }),
         };
         store
@@ -351,7 +357,10 @@ impl PgStore {
             tls,
             origin,
             self.inner.shown.clone(),
-            news,
+            listen::Outputs {
+                news,
+                too_new: self.inner.too_new.clone(),
+            },
             tx,
         ));
         match rx.recv() {
@@ -401,6 +410,27 @@ impl PgStore {
         .unwrap();
     }
 
+    /// Does what a newer Genqueue's migration does to this database: sets
+    /// the schema version and notifies it at commit, as `migrate` does
+    /// (tests of an engine left behind while it runs).
+    #[doc(hidden)]
+    pub fn migrate_as_newer_for_tests(&self, version: i32) -> Result<(), StoreError> {
+        self.run(move |pool| async move {
+            let mut client = pool.get().await.map_err(pool_err)?;
+            let tx = client.transaction().await.map_err(pg_err)?;
+            tx.execute("UPDATE genqueue_schema SET version = $1", &[&version])
+                .await
+                .map_err(pg_err)?;
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&listen::SCHEMA_CHANNEL, &version.to_string()],
+            )
+            .await
+            .map_err(pg_err)?;
+            tx.commit().await.map_err(pg_err)
+        })
+    }
+
     /// The database as it may be shown (no password).
     pub fn shown(&self) -> &str {
         &self.inner.shown
@@ -418,6 +448,17 @@ impl PgStore {
             reason: "the store's connection task stopped".into(),
         };
         let rt = self.inner.rt.as_ref().ok_or_else(stopped)?;
+        let found = self
+            .inner
+            .too_new
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if found > 0 {
+            return Err(StoreError::TooNew {
+                path: PathBuf::from(&self.inner.shown),
+                found,
+                supported: PG_SCHEMA_VERSION,
+            });
+        }
         self.inner
             .calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -485,11 +526,26 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
             .await
             .map_err(|e| StoreError::Migration {
                 path: PathBuf::new(),
-                reason: format!("migration {}: {}", i + 1, reason_of(pg_err(e))),
+                reason: format!(
+                    "it has schema version {found} and this version of Genqueue needs \
+                     {PG_SCHEMA_VERSION}; migration {}: {}",
+                    i + 1,
+                    reason_of(pg_err(e))
+                ),
             })?;
         tx.execute(
             "UPDATE genqueue_schema SET version = $1 WHERE id = 1",
             &[&((i + 1) as i32)],
+        )
+        .await
+        .map_err(pg_err)?;
+    }
+    if (found.max(0) as usize) < PG_SCHEMA_VERSION {
+        // Engines of an older Genqueue still open on the database learn of
+        // it at this commit (listen.rs) and stop using it.
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&listen::SCHEMA_CHANNEL, &PG_SCHEMA_VERSION.to_string()],
         )
         .await
         .map_err(pg_err)?;

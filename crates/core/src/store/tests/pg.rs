@@ -8,7 +8,7 @@ use std::sync::{Arc, Barrier};
 use super::backends::pg_url;
 use super::{new_gen, t0};
 use crate::model::TokenId;
-use crate::store::{ClaimOutcome, PgStore, QueueStore, StoreError};
+use crate::store::{ClaimOutcome, PgStore, QueueStore, StoreError, StoreNews};
 
 #[test]
 fn engines_claiming_at_once_never_put_a_token_over_its_cap() {
@@ -234,6 +234,110 @@ fn a_database_migrated_by_a_newer_genqueue_is_refused_naming_both_versions() {
     assert!(
         text.contains(&format!(
             "knows up to {}",
+            crate::store::pg::PG_SCHEMA_VERSION
+        )),
+        "{text}"
+    );
+    assert!(text.contains("postgres://"), "{text}");
+}
+
+/// The first [`StoreNews::TooNew`] told within 10 s.
+fn too_new_news(rx: &mut tokio::sync::broadcast::Receiver<StoreNews>) -> String {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match rx.try_recv() {
+            Ok(StoreNews::TooNew { reason }) => return reason,
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty) => {
+                assert!(std::time::Instant::now() < end, "no TooNew news in 10 s");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("news: {e}"),
+        }
+    }
+}
+
+#[test]
+fn a_newer_genqueue_migrating_while_a_store_is_open_stops_that_store_naming_both_versions() {
+    let Some(url) = pg_url() else { return };
+    let old = PgStore::open(&url).unwrap();
+    let mut news = old.subscribe_news();
+    let newer = crate::store::pg::PG_SCHEMA_VERSION + 1;
+    let other = PgStore::open(&url).unwrap();
+    other.migrate_as_newer_for_tests(newer as i32).unwrap();
+
+    let reason = too_new_news(&mut news);
+    assert!(
+        reason.contains(&format!("schema version {newer}")),
+        "{reason}"
+    );
+    assert!(
+        reason.contains(&format!(
+            "knows up to {}",
+            crate::store::pg::PG_SCHEMA_VERSION
+        )),
+        "{reason}"
+    );
+    assert!(!reason.contains("move the file aside"), "{reason}");
+    // Every call is refused from now on, without reaching the database.
+    let calls = old.calls();
+    let err = QueueStore::counters(&old).unwrap_err();
+    assert_eq!(err.code(), "store_too_new", "{err}");
+    assert!(
+        QueueStore::insert_generations(&old, &[new_gen("too late")], t0()).is_err(),
+        "a create went through"
+    );
+    assert_eq!(old.calls(), calls);
+}
+
+#[test]
+fn a_store_reconnecting_after_a_newer_genqueue_migrated_reads_the_version_and_stops() {
+    let Some(url) = pg_url() else { return };
+    let old = PgStore::open(&url).unwrap();
+    let mut news = old.subscribe_news();
+    let name = old.application_name().to_owned();
+    let other = PgStore::open(&url).unwrap();
+    let newer = crate::store::pg::PG_SCHEMA_VERSION + 2;
+    // Migrated while `old` was away: no notification reaches it.
+    other.set_schema_version_for_tests(newer as i32);
+    other
+        .run(move |pool| async move {
+            let c = pool.get().await.map_err(crate::store::pg::pool_err)?;
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .await
+            .map_err(crate::store::pg::pg_err)?;
+            Ok(())
+        })
+        .unwrap();
+    let reason = too_new_news(&mut news);
+    assert!(
+        reason.contains(&format!("schema version {newer}")),
+        "{reason}"
+    );
+    assert_eq!(
+        QueueStore::counters(&old).unwrap_err().code(),
+        "store_too_new"
+    );
+}
+
+#[test]
+fn a_migration_that_fails_names_the_database_s_version_and_the_one_needed() {
+    let Some(url) = pg_url() else { return };
+    let store = PgStore::open(&url).unwrap();
+    let older = crate::store::pg::PG_SCHEMA_VERSION - 1;
+    // The last migration's tables are there already: running it again fails
+    // as a migration fails for a real reason (a role without the right).
+    store.set_schema_version_for_tests(older as i32);
+    drop(store);
+    let err = PgStore::open(&url).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Migration { .. }), "{text}");
+    assert!(
+        text.contains(&format!(
+            "it has schema version {older} and this version of Genqueue needs {}",
             crate::store::pg::PG_SCHEMA_VERSION
         )),
         "{text}"
