@@ -17,7 +17,8 @@ use std::time::Instant;
 pub use figures::{ScenarioReport, Size};
 
 /// Scenario names in the issue's order (1–6), then issue #15's team events
-/// (its number is 8: 7 is the desktop app's, `scripts/measure.sh`).
+/// (8: 7 is the desktop app's, `crates/bench/app/measure.sh`) and team
+/// claims (9).
 pub const SCENARIOS: &[&str] = &[
     "drain",
     "polling",
@@ -26,6 +27,7 @@ pub const SCENARIOS: &[&str] = &[
     "rate-limits",
     "store",
     "team-events",
+    "team-claims",
 ];
 
 /// What a run needs besides the size.
@@ -45,6 +47,7 @@ pub struct Options {
 pub async fn run(name: &str, size: Size, opts: &Options) -> Result<ScenarioReport, String> {
     let name = match name.parse::<usize>() {
         Ok(8) => "team-events",
+        Ok(9) => "team-claims",
         Ok(i) if (1..=6).contains(&i) => SCENARIOS[i - 1],
         _ => name,
     };
@@ -57,6 +60,7 @@ pub async fn run(name: &str, size: Size, opts: &Options) -> Result<ScenarioRepor
         "rate-limits" => scenarios::rate_limits::run(size).await,
         "store" => scenarios::store_scale::run(size, opts.engine_exe.as_deref()).await,
         "team-events" => scenarios::team_events::run(size).await,
+        "team-claims" => scenarios::team_claims::run(size).await,
         other => Err(format!(
             "unknown scenario {other:?}; one of {}",
             SCENARIOS.join(", ")

@@ -5,7 +5,7 @@
 //! cargo run --release -p genqueue-bench -- <scenario>... [--size tiny|full]
 //! ```
 //! Scenarios: drain, polling, python, idle, rate-limits, store (or 1–6),
-//! team-events (8, needs `GENQUEUE_TEST_DATABASE_URL`).
+//! team-events (8) and team-claims (9), both needing `GENQUEUE_TEST_DATABASE_URL`.
 //! Default size: full. Prints a table; writes JSON to
 //! `target/bench/results.json` for `all`, else `target/bench/<names>.json`.
 
@@ -16,7 +16,8 @@ use genqueue_bench::{Options, SCENARIOS, Size, report};
 
 const USAGE: &str =
     "usage: genqueue-bench all|<scenario>... [--size tiny|full] [--out FILE] [--python PATH]
-scenarios: drain (1), polling (2), python (3), idle (4), rate-limits (5), store (6)";
+scenarios: drain (1), polling (2), python (3), idle (4), rate-limits (5), store (6),
+           team-events (8), team-claims (9)";
 
 fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()

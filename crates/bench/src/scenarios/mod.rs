@@ -1,4 +1,5 @@
-//! The scenarios of issue 6, one file each (and 8, team events, of issue #15).
+//! The scenarios of issue 6, one file each (and 8, team events, and 9, team
+//! claims, of issue #15).
 
 pub mod drain;
 pub mod idle;
@@ -6,4 +7,5 @@ pub mod polling;
 pub mod python;
 pub mod rate_limits;
 pub mod store_scale;
+pub mod team_claims;
 pub mod team_events;

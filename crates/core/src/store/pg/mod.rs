@@ -116,6 +116,9 @@ struct Inner {
     /// (listen.rs); from then on every call is refused with
     /// [`StoreError::TooNew`] without reaching the database.
     too_new: Arc<std::sync::atomic::AtomicI64>,
+    /// How long each claim took, µs, from the call to its answer (pool,
+    /// round trips, locks): see [`PgStore::claim_times_us`].
+    claim_times: std::sync::Mutex<Vec<u32>>,
 }
 
 impl Drop for Inner {
@@ -312,6 +315,7 @@ impl PgStore {
                 news: tokio::sync::broadcast::channel(listen::NEWS_CAPACITY).0,
                 calls: Default::default(),
                 too_new: Default::default(),
+                claim_times: Default::default(),
             }),
         };
         store
@@ -393,6 +397,22 @@ impl PgStore {
     /// engine leaves the database alone.
     pub fn calls(&self) -> u64 {
         self.inner.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How long each of this store's claims took (`claim_token`: from the
+    /// call to its answer, pool and locks included), µs, in call order;
+    /// the first 1,000,000 are kept. Benchmark scenario 9 (claims with
+    /// several engines) reads them.
+    pub fn claim_times_us(&self) -> Vec<u32> {
+        self.inner.claim_times.lock().unwrap().clone()
+    }
+
+    /// Notes one claim's duration (see [`PgStore::claim_times_us`]).
+    pub(super) fn note_claim(&self, took: std::time::Duration) {
+        let mut t = self.inner.claim_times.lock().unwrap();
+        if t.len() < 1_000_000 {
+            t.push(took.as_micros().min(u32::MAX as u128) as u32);
+        }
     }
 
     /// Sets the schema version the database records (tests of a database

@@ -185,13 +185,16 @@ impl QueueStore for PgStore {
 
     fn claim_token(&self, id: GenerationId, now: DateTime<Utc>) -> Res<ClaimOutcome> {
         let now = to_ms(now);
-        self.run(move |pool| async move {
+        let start = std::time::Instant::now();
+        let out = self.run(move |pool| async move {
             let mut c = pool.get().await.map_err(pool_err)?;
             let tx = c.transaction().await.map_err(pg_err)?;
             let out = super::claim::claim(&tx, id, now).await?;
             tx.commit().await.map_err(pg_err)?;
             Ok(out)
-        })
+        });
+        self.note_claim(start.elapsed());
+        out
     }
 
     fn in_flight(&self) -> Res<Vec<Generation>> {
