@@ -2,7 +2,8 @@
 # Runs every test of the project:
 #   1. the UI: install, build (the app embeds ui/dist), Vitest and Playwright;
 #   2. Rust: unit tests, scenarios against replicate-sim, the CLI, with the
-#      real Secret Service in a private D-Bus session;
+#      real Secret Service in a private D-Bus session; then the scenario and
+#      reliability suites (tests/) again with their queues on PostgreSQL;
 #   3. the real window under Xvfb through WebDriver.
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -21,6 +22,10 @@ cargo build --workspace --all-targets --locked
 
 echo "== cargo test (inside a private D-Bus session with gnome-keyring, with a throw-away PostgreSQL)"
 scripts/with-postgres.sh scripts/with-keyring.sh cargo test --workspace --locked
+
+echo "== the scenario and reliability suites again, their queues on PostgreSQL (one suite, two backends)"
+GENQUEUE_TEST_STORE=postgres scripts/with-postgres.sh scripts/with-keyring.sh \
+    cargo test --locked -p genqueue-tests
 
 echo "== UI tests (Vitest, Playwright in Chromium)"
 (cd ui && npm test)

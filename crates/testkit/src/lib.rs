@@ -129,6 +129,8 @@ pub struct World {
     pub config: EngineConfig,
     /// The queue's store when it is a team database ([`WorldBuilder::database`]).
     pub pg: Option<genqueue_core::store::PgStore>,
+    /// That database's address (password included: never print it).
+    database_url: Option<String>,
 }
 
 /// How a [`World`] is made: [`World::builder`], then [`WorldBuilder::build`].
@@ -283,6 +285,13 @@ impl World {
         database: Option<&str>,
     ) -> Result<(World, Vec<String>), String> {
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        // The suite on the other backend: every world without a database of
+        // its own gets a fresh one (see [`suite_on_postgres`]).
+        let suite_db = match database {
+            None if suite_on_postgres() => fresh_database("genqueue_suite"),
+            _ => None,
+        };
+        let database = database.or(suite_db.as_deref());
         let pg = match database {
             None => None,
             Some(url) => {
@@ -323,6 +332,7 @@ impl World {
             token_ids,
             config: test_engine_config(),
             pg,
+            database_url: database.map(str::to_owned),
         };
         Ok((world, accounts))
     }
@@ -371,6 +381,21 @@ impl World {
     /// count what the queue asked of the database). Panics on a SQLite world.
     pub fn pg_store(&self) -> genqueue_core::store::PgStore {
         self.pg.clone().expect("a world built with .database(url)")
+    }
+
+    /// Another connection to this world's store, as a second process would
+    /// open it: the folder's SQLite file, or the team database. Panics if
+    /// it cannot be opened.
+    pub fn second_store(&self) -> Arc<dyn genqueue_core::store::QueueStore> {
+        match &self.database_url {
+            Some(url) => Arc::new(
+                genqueue_core::store::PgStore::open(url).expect("open the team database again"),
+            ),
+            None => Arc::new(
+                Store::open(&self.dir.path().join(genqueue_core::paths::DB_FILE))
+                    .expect("open the SQLite file again"),
+            ),
+        }
     }
 
     /// Queues [`seeded`]`(tag, n)` as one batch; their ids. Panics if refused.
@@ -442,6 +467,32 @@ impl World {
         let i = self.token_ids.iter().position(|t| Some(*t) == g.token_id)?;
         Some(&self.tokens[i])
     }
+}
+
+/// Variable that runs the scenario and reliability suites on PostgreSQL:
+/// `GENQUEUE_TEST_STORE=postgres` (with `scripts/with-postgres.sh`) gives
+/// every [`World`] not built with [`WorldBuilder::database`] a fresh
+/// database of the test cluster instead of a SQLite file: one suite, two
+/// backends (`scripts/test-all.sh` runs both).
+pub const TEST_STORE_ENV: &str = "GENQUEUE_TEST_STORE";
+
+/// Whether this run of the suite keeps its worlds' queues on PostgreSQL
+/// ([`TEST_STORE_ENV`] is `postgres`). A test of something only SQLite has
+/// (its file, its locks, a full disk under it) returns early when true,
+/// saying so.
+pub fn suite_on_postgres() -> bool {
+    std::env::var(TEST_STORE_ENV).is_ok_and(|v| v == "postgres")
+}
+
+/// For a test of what only SQLite has (its file, its locks, rows edited
+/// past the lifecycle through [`Store`]): true, saying the test is skipped
+/// and why, when the suite runs on PostgreSQL ([`suite_on_postgres`]).
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = suite_on_postgres();
+    if skip {
+        eprintln!("SKIPPED on PostgreSQL (SQLite only: {why})");
+    }
+    skip
 }
 
 /// A new, empty database named `<prefix>_<uuid>` in the test cluster that

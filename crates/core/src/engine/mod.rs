@@ -62,6 +62,15 @@ use crate::store::{ClaimOutcome, StoreError};
 /// cleanly: found at `"1"` at start, the last run crashed or was killed.
 /// On a store shared by engines each folder has its own (`running.rs`).
 pub const RUNNING_KEY: &str = "engine_running";
+
+/// The settings key of the "running" flag of the engine that runs (or would
+/// run) `queue`: [`RUNNING_KEY`] on SQLite, `engine_running:<folder id>` on
+/// a store shared by engines.
+///
+/// Errors: [`StoreError::Invalid`] when the folder's id cannot be read or made.
+pub fn running_key(queue: &Queue) -> Result<String, StoreError> {
+    running::key(queue)
+}
 /// How often the retention setting is applied (and once at start).
 pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 

@@ -181,6 +181,19 @@ pub(crate) fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> 
 /// [`PgStore::run`]): [`StoreError::Unreachable`] when the database cannot be
 /// reached (see [`unreachable`]), else [`StoreError::Postgres`].
 pub(crate) fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        // PostgreSQL's text and jsonb cannot hold U+0000 (SQLite's can):
+        // 22021 "invalid byte sequence … 0x00", 22P05 "unsupported Unicode
+        // escape sequence" (\u0000 in jsonb). Nothing was written.
+        let code = db.code().code();
+        if code == "22P05" || (code == "22021" && db.message().contains("0x00")) {
+            return StoreError::Invalid(
+                "the team database cannot store the character U+0000 (NUL): \
+                 remove it from the prompt or the input"
+                    .into(),
+            );
+        }
+    }
     let down = unreachable(&e);
     let reason = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
