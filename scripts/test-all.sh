@@ -30,5 +30,6 @@ GENQUEUE_TEST_STORE=postgres scripts/with-postgres.sh scripts/with-keyring.sh \
 echo "== UI tests (Vitest, Playwright in Chromium)"
 (cd ui && npm test)
 
-scripts/window-tests.sh
+# The window tests include the app on a team database (tests/window/team.test.mjs).
+scripts/with-postgres.sh scripts/window-tests.sh
 echo "== all tests passed"

@@ -13,14 +13,17 @@
 #   - replicate-sim on a free loopback port, with one good and one refused
 #     token,
 #   - fake-telegram (crates/testkit: a fake Telegram Bot API) on a free port,
-#   - three tauri-drivers (each starts WebKitWebDriver, which starts the app):
+#   - four tauri-drivers (each starts WebKitWebDriver, which starts the app):
 #     A for tests/window/demo.test.mjs (first run, offline demo, counter,
 #     result, tray, notifications), B for token.test.mjs (a real token
 #     against replicate-sim through REPLICATE_API_BASE, the keyring, a
 #     restart; GTK_THEME=Adwaita:dark, small window), each with its own
 #     GENQUEUE_DATA_DIR; C for telegram.test.mjs (Settings → Telegram
 #     against fake-telegram); then A again for notify.test.mjs (clicks on
-#     notifications and on the tray),
+#     notifications and on the tray); D for team.test.mjs (the app on a
+#     team database: a fresh one in the PostgreSQL cluster that
+#     scripts/with-postgres.sh started, GENQUEUE_TEST_DATABASE_URL; skipped
+#     without one, outside CI),
 # and runs the Node tests (node --test + webdriverio) against them.
 # Screenshots and logs go to test-artifacts/window/.
 #
@@ -46,7 +49,7 @@ ARTIFACTS="$ROOT/${WINDOW_TESTS_ARTIFACTS:-test-artifacts/window}"
 # WINDOW_TESTS_APP: another binary (the installed package's).
 APP="${WINDOW_TESTS_APP:-$ROOT/target/window-tests/genqueue}"
 # The test files (tests/window/), in order.
-FILES="${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs telegram.test.mjs notify.test.mjs}"
+FILES="${WINDOW_TESTS_FILES:-demo.test.mjs token.test.mjs telegram.test.mjs notify.test.mjs team.test.mjs}"
 
 # ---------------------------------------------------------------- inner part
 # Runs inside dbus-run-session (see the end of this file).
@@ -75,12 +78,12 @@ if [ "${1:-}" = "--inside-session" ]; then
   start_tray
   export SNI_WATCHER
 
-  # Six free loopback ports: three tauri-drivers and their WebKitWebDrivers.
-  read -r port_a native_a port_b native_b port_c native_c < <(node -e '
+  # Eight free loopback ports: four tauri-drivers and their WebKitWebDrivers.
+  read -r port_a native_a port_b native_b port_c native_c port_d native_d < <(node -e '
     const net = require("net");
     const servers = [];
     const free = () => new Promise((ok) => { const s = net.createServer(); servers.push(s); s.listen(0, "127.0.0.1", () => ok(s.address().port)); });
-    (async () => { const p = []; for (let i = 0; i < 6; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
+    (async () => { const p = []; for (let i = 0; i < 8; i++) p.push(await free()); servers.forEach((s) => s.close()); console.log(p.join(" ")); })();')
 
   # Driver A: the first run and the offline demo (light theme). Started from
   # a temporary folder: the app's working folder is none of the checkout.
@@ -89,7 +92,7 @@ if [ "${1:-}" = "--inside-session" ]; then
   cd "$ROOT"
   # Driver B: a real token against replicate-sim, the Secret Service, a
   # restart, in the dark theme; its own data folder.
-  if [[ " $FILES " == *" token.test.mjs "* || " $FILES " == *" telegram.test.mjs "* ]]; then
+  if [[ " $FILES " == *" token.test.mjs "* || " $FILES " == *" telegram.test.mjs "* || " $FILES " == *" team.test.mjs "* ]]; then
   sim_token="r8_windowtest$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   bg replicate-sim "$ROOT/target/debug/replicate-sim" --port 0 --image-scale 0.5 \
     --token "$sim_token:ok:window-tester" --token "r8_windowtestrevoked000000000000:invalid:nobody"
@@ -115,6 +118,22 @@ if [ "${1:-}" = "--inside-session" ]; then
   wait_for 20 "tauri-driver on port $port_c" curl -sf "http://127.0.0.1:$port_c/status"
   export WEBDRIVER_PORT_C="$port_c" GENQUEUE_DATA_DIR_C="$WINDOW_TMP/genqueue-data-c" \
     FAKE_TELEGRAM_BASE="$tg_base" FAKE_TELEGRAM_TOKEN="$tg_token" FAKE_TELEGRAM_CHAT="$tg_chat"
+  fi
+  # Driver D: the app on a team database (team.test.mjs): a fresh database
+  # of the cluster scripts/with-postgres.sh started, the token added to it
+  # by genq beforehand (its secret in this session's keyring).
+  if [[ " $FILES " == *" team.test.mjs "* ]]; then
+  team_db="genqueue_window_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  psql "$GENQUEUE_TEST_DATABASE_URL" -qAtc "CREATE DATABASE $team_db"
+  team_url="${GENQUEUE_TEST_DATABASE_URL%/*}/$team_db"
+  mkdir -p "$WINDOW_TMP/genqueue-data-d" "$WINDOW_TMP/genqueue-data-e"
+  printf '%s' "$sim_token" | GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-d" GENQUEUE_DATABASE_URL="$team_url" \
+    REPLICATE_API_BASE="$sim_base" "$ROOT/target/debug/genq" tokens add --label team >/dev/null
+  bg tauri-driver-d env GENQUEUE_DATA_DIR="$WINDOW_TMP/genqueue-data-d" REPLICATE_API_BASE="$sim_base" \
+    GENQUEUE_DATABASE_URL="$team_url" tauri-driver --port "$port_d" --native-port "$native_d"
+  wait_for 20 "tauri-driver on port $port_d" curl -sf "http://127.0.0.1:$port_d/status"
+  export WEBDRIVER_PORT_D="$port_d" TEAM_DATABASE_URL="$team_url" TEAM_SIM_BASE="$sim_base" \
+    TEAM_OTHER_DATA_DIR="$WINDOW_TMP/genqueue-data-e" GENQ="$ROOT/target/debug/genq"
   fi
   wait_for 20 "tauri-driver on port $port_a" curl -sf "http://127.0.0.1:$port_a/status"
   export WEBDRIVER_PORT="$port_a"
@@ -174,11 +193,24 @@ if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
   echo "== window tests: build the app against the built UI"
   cargo build -p genqueue-app --features custom-protocol --locked
   cargo build -p replicate-sim --locked
+  cargo build -p genq --locked
   cargo build -p genqueue-testkit --bin fake-telegram --locked
   mkdir -p "$(dirname "$APP")"
   cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
 fi
 [ -x "$APP" ] || { echo "window-tests: $APP missing (build it first)" >&2; exit 1; }
+if [[ " $FILES " == *" team.test.mjs "* ]]; then
+  if [ -z "${GENQUEUE_TEST_DATABASE_URL:-}" ] || [ -z "${GENQUEUE_TEST_PG_CTL:-}" ]; then
+    if [ -n "${CI:-}" ]; then
+      echo "window-tests: team.test.mjs needs a PostgreSQL: run through scripts/with-postgres.sh" >&2
+      exit 1
+    fi
+    echo "window-tests: SKIPPED team.test.mjs (no GENQUEUE_TEST_DATABASE_URL: run through scripts/with-postgres.sh)" >&2
+    FILES="${FILES/team.test.mjs/}"
+    export WINDOW_TESTS_FILES="$FILES"
+  fi
+  [[ " $FILES " != *" team.test.mjs "* ]] || [ -x target/debug/genq ] || { echo "window-tests: target/debug/genq missing (build it first)" >&2; exit 1; }
+fi
 [[ " $FILES " != *" telegram.test.mjs "* ]] || [ -x target/debug/fake-telegram ] || { echo "window-tests: target/debug/fake-telegram missing (build it first)" >&2; exit 1; }
 [[ " $FILES " != *" token.test.mjs "* && " $FILES " != *" telegram.test.mjs "* ]] || [ -x target/debug/replicate-sim ] || { echo "window-tests: target/debug/replicate-sim missing (build it first)" >&2; exit 1; }
 if [ ! -d tests/window/node_modules ] || [ tests/window/package-lock.json -nt tests/window/node_modules/.package-lock.json ]; then
