@@ -474,7 +474,10 @@ pub fn psql(url: &str, sql: &str) -> Vec<Vec<String>> {
     assert!(
         out.status.success(),
         "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default()
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or_default()
     );
     String::from_utf8_lossy(&out.stdout)
         .lines()

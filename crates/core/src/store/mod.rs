@@ -46,6 +46,7 @@ pub mod pg;
 pub mod pool;
 pub mod priority;
 mod priority_sqlite;
+mod secret_hash;
 pub mod spend;
 pub mod spend_totals;
 mod step;
@@ -96,6 +97,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../../../migrations/0010_given_up_predictions.sql"
     )),
     M::up(include_str!("../../../../migrations/0011_creators.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0012_token_secret_hash.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).
