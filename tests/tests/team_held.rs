@@ -129,7 +129,13 @@ async fn an_engine_claims_only_with_tokens_whose_secret_its_machine_holds() {
     );
     let b_dir = tempfile::tempdir().unwrap();
     w.queue = machine(&store, w.dir.path(), &sim, &ka);
-    let b = machine(&store, b_dir.path(), &sim, &kb);
+    // B's own connections, as on another machine (it hears A's writes by NOTIFY).
+    let b = machine(
+        &Arc::new(PgStore::open(&url).unwrap()),
+        b_dir.path(),
+        &sim,
+        &kb,
+    );
 
     // B adds T2; A holds no secret of the pool.
     let t2_id = b.add_token("bee's", &t2).await.unwrap().0.id;
@@ -171,6 +177,7 @@ async fn an_engine_claims_only_with_tokens_whose_secret_its_machine_holds() {
         "{t2_row:?}"
     );
     assert_eq!(t2_row.request_count, 0);
+    assert_eq!(t2_row.last_used_at, None, "A never even claimed with T2");
 
     // B joins T1 and runs too: B may use both, A still only T1.
     assert!(b.add_or_join_token("", &t1).await.unwrap().joined);
@@ -188,7 +195,12 @@ async fn an_engine_claims_only_with_tokens_whose_secret_its_machine_holds() {
             assert_eq!(g.token_id, Some(t1_id), "A ran {} on T2", g.id);
         }
     }
-    eprintln!("A finished {finished_by_a} of {}", rows.len());
+    let on_t2 = rows.iter().filter(|g| g.token_id == Some(t2_id)).count();
+    eprintln!(
+        "A finished {finished_by_a} of {}; {on_t2} ran on T2",
+        rows.len()
+    );
+    assert!(on_t2 > 0 && finished_by_a > 0, "both machines ran some");
     assert_eq!(store.list_tokens().unwrap().len(), 2);
     assert!(store.get_token(t2_id).unwrap().unwrap().active);
     let held_by_a: Vec<TokenId> = w.queue.tokens_here().await.unwrap().into_iter().collect();
