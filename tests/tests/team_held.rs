@@ -95,7 +95,7 @@ async fn a_member_adding_a_token_already_in_the_pool_joins_its_row_and_both_hold
     assert_eq!(store.list_tokens().unwrap().len(), 1);
 
     // The row identifies the token by a hash: 64 hex digits, no part of the secret.
-    let stored = psql(&url, "SELECT secret_hash, fingerprint FROM tokens");
+    let stored = psql(&url, "SELECT pool_hash, fingerprint FROM tokens");
     assert_eq!(stored.len(), 1);
     let (hash, hint) = (&stored[0][0], &stored[0][1]);
     assert_eq!(hash.len(), 64, "{hash}");
@@ -228,13 +228,13 @@ async fn on_one_machine_a_token_added_twice_is_refused_even_from_a_row_older_tha
         .unwrap();
     let secret = genqueue_core::secrets::Secret::parse(&t2).unwrap();
     keyring.set(old.id, &secret).unwrap();
-    assert_eq!(store.tokens_without_secret_hash().unwrap(), vec![old.id]);
+    assert_eq!(store.tokens_without_pool_hash().unwrap(), vec![old.id]);
     let e = w.queue.add_token("again", &t2).await.unwrap_err();
     assert!(
         matches!(e, QueueError::DuplicateToken(ref l) if l == "old"),
         "{e}"
     );
-    assert!(store.tokens_without_secret_hash().unwrap().is_empty());
+    assert!(store.tokens_without_pool_hash().unwrap().is_empty());
     assert_eq!(store.list_tokens().unwrap().len(), 2);
     // One machine holds every token it added.
     assert_eq!(w.queue.tokens_here().await.unwrap().len(), 2);

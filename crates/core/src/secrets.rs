@@ -103,7 +103,7 @@ impl Secret {
     /// joins its row instead of making a second one. It cannot be turned back
     /// into the secret (a Replicate token carries far more entropy than any
     /// search could cover), yet it is still derived from a secret: it is kept
-    /// in the store's `tokens.secret_hash` only, never in logs, events or IPC.
+    /// in the store's `tokens.pool_hash` only, never in logs, events or IPC.
     pub fn pool_hash(&self) -> String {
         let mut text = String::with_capacity(POOL_HASH_DOMAIN.len() + self.0.len());
         text.push_str(POOL_HASH_DOMAIN);

@@ -44,7 +44,7 @@ pub enum SecretHere {
 pub(crate) struct HeldCache {
     /// Tokens whose secret was missing, with when that was found (queue clock).
     missing: Mutex<HashMap<TokenId, DateTime<Utc>>>,
-    /// Whether rows without a secret hash were filled in once this process.
+    /// Whether rows without a pool hash were filled in once this process.
     filled: AtomicBool,
 }
 
@@ -78,11 +78,11 @@ impl Queue {
     /// The pool's tokens this machine may use: those whose secret its keyring
     /// holds, and those it cannot tell now (a locked keyring: the engine then
     /// waits on it without disabling anything). The first call of the
-    /// process also records the secret hash of held rows made before schema
-    /// 12 ([`Queue::fill_secret_hashes`]).
+    /// process also records the pool hash of held rows made before schema
+    /// 12 ([`Queue::fill_pool_hashes`]).
     pub async fn tokens_here(&self) -> Result<HashSet<TokenId>, QueueError> {
         if !self.inner.held.filled.swap(true, Ordering::Relaxed) {
-            self.fill_secret_hashes().await;
+            self.fill_pool_hashes().await;
         }
         let mut here = HashSet::new();
         for t in self.store().list_tokens()? {
@@ -122,32 +122,32 @@ impl Queue {
         )
     }
 
-    /// Records the secret hash of every row that has none (made before
+    /// Records the pool hash of every row that has none (made before
     /// schema 12) and whose secret this machine holds. A row whose secret
     /// another row already has (the same token added twice before the hash
     /// existed) keeps none; that is logged, naming both tokens' ids.
-    pub(crate) async fn fill_secret_hashes(&self) {
-        let ids = match self.store().tokens_without_secret_hash() {
+    pub(crate) async fn fill_pool_hashes(&self) {
+        let ids = match self.store().tokens_without_pool_hash() {
             Ok(ids) => ids,
             Err(e) => {
-                tracing::warn!(error = %e, "could not list tokens without a secret hash");
+                tracing::warn!(error = %e, "could not list tokens without a pool hash");
                 return;
             }
         };
         for id in ids {
             if let Ok(secret) = self.secret(id).await {
-                self.record_secret_hash(id, &secret);
+                self.record_pool_hash(id, &secret);
             }
         }
     }
 
     /// Records `secret`'s hash on token `id`; `false` when another token has it.
-    pub(crate) fn record_secret_hash(&self, id: TokenId, secret: &Secret) -> bool {
+    pub(crate) fn record_pool_hash(&self, id: TokenId, secret: &Secret) -> bool {
         let hash = secret.pool_hash();
-        match self.store().set_token_secret_hash(id, &hash) {
+        match self.store().set_token_pool_hash(id, &hash) {
             Ok(true) => true,
             Ok(false) => {
-                let other = self.store().token_by_secret_hash(&hash).ok().flatten();
+                let other = self.store().token_by_pool_hash(&hash).ok().flatten();
                 tracing::warn!(
                     token = %id,
                     same_as = ?other.map(|t| t.id),
@@ -156,7 +156,7 @@ impl Queue {
                 false
             }
             Err(e) => {
-                tracing::warn!(token = %id, error = %e, "could not record a token's secret hash");
+                tracing::warn!(token = %id, error = %e, "could not record a token's pool hash");
                 false
             }
         }

@@ -56,8 +56,8 @@ impl Queue {
         let secret = Secret::parse(raw)?;
         let hash = secret.pool_hash();
         // Rows made before the hash existed: those held here get it first.
-        self.fill_secret_hashes().await;
-        if let Some(t) = self.store().token_by_secret_hash(&hash)? {
+        self.fill_pool_hashes().await;
+        if let Some(t) = self.store().token_by_pool_hash(&hash)? {
             return self.join_token(t, secret, None).await;
         }
         let account = self.client().account(&secret).await?;
@@ -69,12 +69,12 @@ impl Queue {
         let token = self
             .store()
             .insert_token(&label, &secret.fingerprint(), now)?;
-        if !self.store().set_token_secret_hash(token.id, &hash)? {
+        if !self.store().set_token_pool_hash(token.id, &hash)? {
             // Another member added the same token meanwhile: theirs stays.
             self.store().remove_token(token.id)?;
             let t = self
                 .store()
-                .token_by_secret_hash(&hash)?
+                .token_by_pool_hash(&hash)?
                 .ok_or(QueueError::TokenNotFound(token.id))?;
             return self.join_token(t, secret, Some(account)).await;
         }

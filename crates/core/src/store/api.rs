@@ -210,18 +210,18 @@ pub trait QueueStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Token, StoreError>;
 
-    /// The token whose secret hash ([`Secret::pool_hash`](crate::secrets::Secret::pool_hash))
+    /// The token whose pool hash ([`Secret::pool_hash`](crate::secrets::Secret::pool_hash))
     /// is `hash`, if any: a member adding a token already in the pool joins it.
-    fn token_by_secret_hash(&self, hash: &str) -> Result<Option<Token>, StoreError>;
+    fn token_by_pool_hash(&self, hash: &str) -> Result<Option<Token>, StoreError>;
 
-    /// Records token `id`'s secret hash. `false`, and nothing written, when
+    /// Records token `id`'s pool hash. `false`, and nothing written, when
     /// another token already has it (the same secret in a second row) or
     /// there is no such token. A hash already recorded for `id` stays.
-    fn set_token_secret_hash(&self, id: TokenId, hash: &str) -> Result<bool, StoreError>;
+    fn set_token_pool_hash(&self, id: TokenId, hash: &str) -> Result<bool, StoreError>;
 
-    /// Tokens whose secret hash is not recorded yet (rows made before schema
+    /// Tokens whose pool hash is not recorded yet (rows made before schema
     /// 12): an engine holding the secret fills it in.
-    fn tokens_without_secret_hash(&self) -> Result<Vec<TokenId>, StoreError>;
+    fn tokens_without_pool_hash(&self) -> Result<Vec<TokenId>, StoreError>;
 
     /// One token, or `None`.
     fn get_token(&self, id: TokenId) -> Result<Option<Token>, StoreError>;

@@ -82,14 +82,14 @@ impl QueueStore for Store {
     ) -> Result<ClaimOutcome, StoreError> {
         Store::claim_token_among(self, id, now, held)
     }
-    fn token_by_secret_hash(&self, hash: &str) -> Result<Option<Token>, StoreError> {
-        Store::token_by_secret_hash(self, hash)
+    fn token_by_pool_hash(&self, hash: &str) -> Result<Option<Token>, StoreError> {
+        Store::token_by_pool_hash(self, hash)
     }
-    fn set_token_secret_hash(&self, id: TokenId, hash: &str) -> Result<bool, StoreError> {
-        Store::set_token_secret_hash(self, id, hash)
+    fn set_token_pool_hash(&self, id: TokenId, hash: &str) -> Result<bool, StoreError> {
+        Store::set_token_pool_hash(self, id, hash)
     }
-    fn tokens_without_secret_hash(&self) -> Result<Vec<TokenId>, StoreError> {
-        Store::tokens_without_secret_hash(self)
+    fn tokens_without_pool_hash(&self) -> Result<Vec<TokenId>, StoreError> {
+        Store::tokens_without_pool_hash(self)
     }
     fn in_flight(&self) -> Result<Vec<Generation>, StoreError> {
         Store::in_flight(self)

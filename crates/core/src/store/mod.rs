@@ -44,9 +44,9 @@ pub mod lease;
 mod news;
 pub mod pg;
 pub mod pool;
+mod pool_hash;
 pub mod priority;
 mod priority_sqlite;
-mod secret_hash;
 pub mod spend;
 pub mod spend_totals;
 mod step;
@@ -98,7 +98,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     )),
     M::up(include_str!("../../../../migrations/0011_creators.sql")),
     M::up(include_str!(
-        "../../../../migrations/0012_token_secret_hash.sql"
+        "../../../../migrations/0012_token_pool_hash.sql"
     )),
 ];
 

@@ -47,11 +47,11 @@ mod listen;
 mod order;
 mod outputs;
 mod pages;
+mod pool_hash;
 mod queue_store;
 mod reads;
 mod rows;
 mod search;
-mod secret_hash;
 mod spend;
 mod spend_totals;
 mod step;
@@ -70,7 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0009_creators.sql"),
     include_str!("../../../../../migrations/postgres/0010_search_tokens.sql"),
     include_str!("../../../../../migrations/postgres/0011_output_files.sql"),
-    include_str!("../../../../../migrations/postgres/0012_token_secret_hash.sql"),
+    include_str!("../../../../../migrations/postgres/0012_token_pool_hash.sql"),
 ];
 
 /// The schema version this build writes.

@@ -284,16 +284,16 @@ impl QueueStore for PgStore {
         })
     }
 
-    fn token_by_secret_hash(&self, hash: &str) -> Res<Option<Token>> {
-        self.token_by_secret_hash_pg(hash)
+    fn token_by_pool_hash(&self, hash: &str) -> Res<Option<Token>> {
+        self.token_by_pool_hash_pg(hash)
     }
 
-    fn set_token_secret_hash(&self, id: TokenId, hash: &str) -> Res<bool> {
-        self.set_token_secret_hash_pg(id, hash)
+    fn set_token_pool_hash(&self, id: TokenId, hash: &str) -> Res<bool> {
+        self.set_token_pool_hash_pg(id, hash)
     }
 
-    fn tokens_without_secret_hash(&self) -> Res<Vec<TokenId>> {
-        self.tokens_without_secret_hash_pg()
+    fn tokens_without_pool_hash(&self) -> Res<Vec<TokenId>> {
+        self.tokens_without_pool_hash_pg()
     }
 
     fn get_token(&self, id: TokenId) -> Res<Option<Token>> {

@@ -1,6 +1,6 @@
 //! One token pool (issue #15), on both stores: a claim chooses only among
 //! the tokens whose secret the claiming engine holds, and says so when it
-//! holds none; a token's secret hash finds its row, once per secret.
+//! holds none; a token's pool hash finds its row, once per secret.
 
 use std::collections::HashSet;
 
@@ -54,36 +54,36 @@ fn a_claim_chooses_only_among_the_tokens_held() {
 }
 
 #[test]
-fn a_secret_hash_names_one_row() {
+fn a_pool_hash_names_one_row() {
     on_both(|store| {
         let (h1, h2) = ("1".repeat(64), "2".repeat(64));
         let a = store.insert_token("a", "aaaa", t0()).unwrap();
         let b = store.insert_token("b", "bbbb", t0()).unwrap();
-        let mut without = store.tokens_without_secret_hash().unwrap();
+        let mut without = store.tokens_without_pool_hash().unwrap();
         without.sort();
         let mut both = vec![a.id, b.id];
         both.sort();
         assert_eq!(without, both);
-        assert!(store.set_token_secret_hash(a.id, &h1).unwrap());
+        assert!(store.set_token_pool_hash(a.id, &h1).unwrap());
         assert!(
-            store.set_token_secret_hash(a.id, &h1).unwrap(),
+            store.set_token_pool_hash(a.id, &h1).unwrap(),
             "again: same row"
         );
         assert!(
-            !store.set_token_secret_hash(b.id, &h1).unwrap(),
+            !store.set_token_pool_hash(b.id, &h1).unwrap(),
             "the same secret cannot name a second row"
         );
         assert!(
-            !store.set_token_secret_hash(a.id, &h2).unwrap(),
+            !store.set_token_pool_hash(a.id, &h2).unwrap(),
             "a recorded hash stays"
         );
-        assert_eq!(store.token_by_secret_hash(&h1).unwrap().unwrap().id, a.id);
-        assert!(store.token_by_secret_hash(&h2).unwrap().is_none());
-        assert_eq!(store.tokens_without_secret_hash().unwrap(), vec![b.id]);
-        assert!(store.set_token_secret_hash(b.id, &h2).unwrap());
-        assert!(store.tokens_without_secret_hash().unwrap().is_empty());
+        assert_eq!(store.token_by_pool_hash(&h1).unwrap().unwrap().id, a.id);
+        assert!(store.token_by_pool_hash(&h2).unwrap().is_none());
+        assert_eq!(store.tokens_without_pool_hash().unwrap(), vec![b.id]);
+        assert!(store.set_token_pool_hash(b.id, &h2).unwrap());
+        assert!(store.tokens_without_pool_hash().unwrap().is_empty());
         // Removing the row frees its hash.
         store.remove_token(a.id).unwrap();
-        assert!(store.token_by_secret_hash(&h1).unwrap().is_none());
+        assert!(store.token_by_pool_hash(&h1).unwrap().is_none());
     });
 }

@@ -1,5 +1,5 @@
-//! A token's one-way identifier on PostgreSQL (`tokens.secret_hash`, PG
-//! schema 12), as SQLite's `store/secret_hash.rs`: the value is
+//! A token's one-way identifier on PostgreSQL (`tokens.pool_hash`, PG
+//! schema 12), as SQLite's `store/pool_hash.rs`: the value is
 //! [`crate::secrets::Secret::pool_hash`], never the secret. Two members
 //! recording the same hash at once: the unique index lets one win, and the
 //! other is told `false` (it then joins the winner's row).
@@ -14,11 +14,11 @@ use crate::store::StoreError;
 type Res<T> = Result<T, StoreError>;
 
 impl PgStore {
-    pub(super) fn token_by_secret_hash_pg(&self, hash: &str) -> Res<Option<Token>> {
+    pub(super) fn token_by_pool_hash_pg(&self, hash: &str) -> Res<Option<Token>> {
         let hash = hash.to_owned();
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
-            let sql = format!("{TOKEN_SELECT} WHERE t.secret_hash = $1");
+            let sql = format!("{TOKEN_SELECT} WHERE t.pool_hash = $1");
             c.query_opt(&sql, &[&hash])
                 .await
                 .map_err(pg_err)?
@@ -27,13 +27,13 @@ impl PgStore {
         })
     }
 
-    pub(super) fn set_token_secret_hash_pg(&self, id: TokenId, hash: &str) -> Res<bool> {
+    pub(super) fn set_token_pool_hash_pg(&self, id: TokenId, hash: &str) -> Res<bool> {
         let hash = hash.to_owned();
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
             let uid = uuid::Uuid::from(id);
             let owner: Option<uuid::Uuid> = c
-                .query_opt("SELECT id FROM tokens WHERE secret_hash = $1", &[&hash])
+                .query_opt("SELECT id FROM tokens WHERE pool_hash = $1", &[&hash])
                 .await
                 .map_err(pg_err)?
                 .map(|r| r.get(0));
@@ -42,7 +42,7 @@ impl PgStore {
             }
             let set = c
                 .execute(
-                    "UPDATE tokens SET secret_hash = $2 WHERE id = $1 AND secret_hash IS NULL",
+                    "UPDATE tokens SET pool_hash = $2 WHERE id = $1 AND pool_hash IS NULL",
                     &[&uid, &hash],
                 )
                 .await;
@@ -55,11 +55,11 @@ impl PgStore {
         })
     }
 
-    pub(super) fn tokens_without_secret_hash_pg(&self) -> Res<Vec<TokenId>> {
+    pub(super) fn tokens_without_pool_hash_pg(&self) -> Res<Vec<TokenId>> {
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
             let found = c
-                .query("SELECT id FROM tokens WHERE secret_hash IS NULL", &[])
+                .query("SELECT id FROM tokens WHERE pool_hash IS NULL", &[])
                 .await
                 .map_err(pg_err)?;
             Ok(found
