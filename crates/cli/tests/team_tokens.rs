@@ -42,7 +42,7 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
     let added = other.add_or_join_token("studio", &theirs).await.unwrap();
     assert!(!added.joined);
 
-    let table = env.ok(&["tokens", "ls"]).await;
+    let table = env.ok(&["tokens", "list"]).await;
     let line = |label: &str| {
         table
             .lines()
@@ -52,7 +52,8 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
     };
     assert!(line("studio").contains("not on this machine"), "{table}");
     assert!(!line("mine").contains("not on this machine"), "{table}");
-    let json: Vec<Value> = serde_json::from_str(&env.ok(&["tokens", "ls", "--json"]).await).unwrap();
+    let json: Vec<Value> =
+        serde_json::from_str(&env.ok(&["tokens", "list", "--json"]).await).unwrap();
     let here = |label: &str| {
         json.iter()
             .find(|t| t["label"] == label)
@@ -63,7 +64,10 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
 
     // Pasting the member's token here joins its row.
     let out = env
-        .genq(&["tokens", "add", "--label", "again"], Some(&format!("{theirs}\n")))
+        .genq(
+            &["tokens", "add", "--label", "again"],
+            Some(&format!("{theirs}\n")),
+        )
         .await;
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -75,10 +79,14 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
     );
     assert!(!said.contains(&theirs) && !text(&out.stderr).contains(&theirs));
     assert_eq!(psql(&url, "SELECT count(*) FROM tokens")[0][0], "2");
-    let table = env.ok(&["tokens", "ls"]).await;
+    let table = env.ok(&["tokens", "list"]).await;
     assert!(!table.contains("not on this machine"), "{table}");
     // A second paste is a duplicate, as on one machine.
     let out = env.genq(&["tokens", "add"], Some(&theirs)).await;
     assert_ne!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).contains("studio"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("studio"),
+        "{}",
+        text(&out.stderr)
+    );
 }
