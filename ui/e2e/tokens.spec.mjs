@@ -76,6 +76,7 @@ test("tokens: a team member's token not on this machine is marked, and pasting i
   await row.locator('[data-here="no"]').waitFor();
   assert((await row.textContent()).includes("Paste it in “Add a token” to use it here"), "says how to use it here");
   assert((await page.locator('[data-here="no"]').count()) === 1, "only the team member's token is marked");
+  assert((await row.getByRole("button", { name: "Check" }).count()) === 0, "no check without the secret");
   await page.screenshot({ path: "test-artifacts/tokens-not-here.png", fullPage: true });
   const count = await page.locator(".token").count();
   await page.getByLabel("API token").fill(teamSecret);

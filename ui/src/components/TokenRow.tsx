@@ -68,20 +68,23 @@ export function TokenRow({ token: t, here = true }: { token: Token; here?: boole
             />
             <span className="switch-track" aria-hidden="true" />
           </label>
-          <button
-            type="button"
-            className="btn btn-sm"
-            disabled={busy}
-            onClick={() =>
-              act(async () => {
-                const answer = await backend.revalidateToken(t.id);
-                upsertToken(answer.token);
-                setAccount(answer.account.username);
-              })
-            }
-          >
-            {tr("tokens.check")}
-          </button>
+          {/* Checking needs the secret: not for a team member's token this machine lacks. */}
+          {here && (
+            <button
+              type="button"
+              className="btn btn-sm"
+              disabled={busy}
+              onClick={() =>
+                act(async () => {
+                  const answer = await backend.revalidateToken(t.id);
+                  upsertToken(answer.token);
+                  setAccount(answer.account.username);
+                })
+              }
+            >
+              {tr("tokens.check")}
+            </button>
+          )}
           {confirming ? (
             <>
               <button type="button" className="btn btn-danger btn-sm" disabled={busy} onClick={() => act(async () => { await backend.removeToken(t.id); dropToken(t.id); })}>

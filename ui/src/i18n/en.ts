@@ -466,7 +466,7 @@ export const en = {
     checking: "Checking…",
     addBtn: "Add token",
     added: "Added “{{label}}” — signed in as <b>{{user}}</b>.",
-    joined: "“{{label}}” was already in the team's pool; it is now usable from this machine (<b>{{user}}</b>).",
+    joined: "“{{label}}” was already in the team's pool; it is now usable from this machine — signed in as <b>{{user}}</b>.",
     notHere: "Not on this machine",
     notHereHelp: "A team member's token: its secret is not in this machine's keyring, so this machine does not run with it. Paste it in “Add a token” to use it here.",
   },
