@@ -243,17 +243,43 @@ pub async fn list_tokens(state: State<'_, AppState>) -> CommandResult<Vec<Token>
 pub struct TokenWithAccount {
     pub token: Token,
     pub account: Account,
+    /// Adding it joined a token already in the team's pool (no new row):
+    /// it is now usable from this machine too. False otherwise.
+    pub joined: bool,
 }
 
-/// Adds a token after Replicate accepted it. The secret is never returned.
+/// Adds a token after Replicate accepted it, or joins the team's row of the
+/// same token (`Queue::add_or_join_token`). The secret is never returned.
 #[tauri::command]
 pub async fn add_token(
     state: State<'_, AppState>,
     label: String,
     secret: String,
 ) -> CommandResult<TokenWithAccount> {
-    let (token, account) = state.queue().await.add_token(&label, &secret).await?;
-    Ok(TokenWithAccount { token, account })
+    let added = state
+        .queue()
+        .await
+        .add_or_join_token(&label, &secret)
+        .await?;
+    Ok(TokenWithAccount {
+        token: added.token,
+        account: added.account,
+        joined: added.joined,
+    })
+}
+
+/// The ids of the pool's tokens whose secret this machine's keyring holds
+/// (on a team's database the others are other members'; the Tokens page
+/// marks them "not on this machine").
+#[tauri::command]
+pub async fn tokens_here(state: State<'_, AppState>) -> CommandResult<Vec<TokenId>> {
+    Ok(state
+        .queue()
+        .await
+        .tokens_here()
+        .await?
+        .into_iter()
+        .collect())
 }
 
 #[tauri::command]
@@ -293,7 +319,11 @@ pub async fn revalidate_token(
     id: TokenId,
 ) -> CommandResult<TokenWithAccount> {
     let (token, account) = state.queue().await.revalidate_token(id).await?;
-    Ok(TokenWithAccount { token, account })
+    Ok(TokenWithAccount {
+        token,
+        account,
+        joined: false,
+    })
 }
 
 #[tauri::command]

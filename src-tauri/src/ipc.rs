@@ -113,6 +113,7 @@ ipc_commands! {
     resume_queue[state]() -> ();
     list_tokens[state]() -> Vec<Token>;
     add_token[state](label: String, secret: String) -> TokenWithAccount;
+    tokens_here[state]() -> Vec<TokenId>;
     remove_token[state](id: TokenId) -> ();
     set_token_enabled[state](id: TokenId, enabled: bool) -> Token;
     revalidate_token[state](id: TokenId) -> TokenWithAccount;

@@ -124,16 +124,16 @@ async fn an_expired_lease_is_taken_over_only_by_an_engine_holding_the_tokens_sec
     );
     assert_eq!(w.sim.stats().requests_total, before, "B sent nothing");
 
-    // B stops first: it would still *claim* the generation once A has put
-    // it back in the queue (claims do not yet look at secrets; README).
-    b.shutdown().await;
     // A, which holds it, takes the lease over, finds no prediction in the
-    // token's list, and creates it once.
+    // token's list, and creates it once; B, still running, never claims
+    // with the token (team_held.rs).
     w.start_with(config).unwrap();
     let rows = w.wait_terminal(&[id], Duration::from_secs(30)).await;
     assert_eq!(rows[0].status, GenerationStatus::Completed, "{:?}", rows[0]);
     genqueue_tests::assert_files(&w, &rows[0], 1);
     assert_eq!(w.sim.stats().creates_total, 1);
+    assert!(store.get_token(token.id).unwrap().unwrap().active);
+    b.shutdown().await;
     w.stop().await;
 }
 

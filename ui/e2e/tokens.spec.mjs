@@ -68,3 +68,21 @@ test("create: errors from commands and the form show inline", async ({ page, ope
   await notice.waitFor();
   assert(await notice.getByRole("link", { name: "Add a token" }).isVisible(), "link to the Tokens page");
 });
+
+test("tokens: a team member's token not on this machine is marked, and pasting it joins it", async ({ page, open }) => {
+  const teamSecret = ["r8", "teamteamteamteamteamteam9XyZ"].join("_");
+  await open(`scenario=empty&clock=manual&teamToken=${teamSecret}`, "/tokens");
+  const row = page.locator(".token", { hasText: "Team render farm" });
+  await row.locator('[data-here="no"]').waitFor();
+  assert((await row.textContent()).includes("Paste it in “Add a token” to use it here"), "says how to use it here");
+  assert((await page.locator('[data-here="no"]').count()) === 1, "only the team member's token is marked");
+  assert((await row.getByRole("button", { name: "Check" }).count()) === 0, "no check without the secret");
+  await page.screenshot({ path: "test-artifacts/tokens-not-here.png", fullPage: true });
+  const count = await page.locator(".token").count();
+  await page.getByLabel("API token").fill(teamSecret);
+  await page.getByRole("button", { name: "Add token" }).click();
+  await until("joined", async () => ((await page.locator(".token-added").textContent()) ?? "").includes("was already in the team's pool"));
+  await until("mark gone", async () => (await row.locator('[data-here="no"]').count()) === 0);
+  assert((await page.locator(".token").count()) === count, "no second row for the same token");
+  await page.screenshot({ path: "test-artifacts/tokens-joined.png", fullPage: true });
+});

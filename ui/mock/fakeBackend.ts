@@ -182,6 +182,7 @@ export class FakeBackend extends FakeStore {
     leave_team: () => this.team.leave(),
     list_tokens: () => [...this.tokens.values()],
     add_token: ({ label, secret }) => this.addToken(label, secret),
+    tokens_here: () => [...this.tokens.keys()].filter((id) => !this.notHere.has(id)),
     remove_token: ({ id }) => {
       if (!this.tokens.delete(id)) fail("not_found", "No such token.");
       this.emit({ type: "token_removed", data: { id } });
@@ -191,7 +192,7 @@ export class FakeBackend extends FakeStore {
       const t = this.mustToken(id);
       return this.saveToken({ ...t, active: enabled, disabled_reason: null, disabled_at: enabled ? null : new Date().toISOString() });
     },
-    revalidate_token: ({ id }) => ({ token: this.mustToken(id), account: this.account() }),
+    revalidate_token: ({ id }) => ({ token: this.mustToken(id), account: this.account(), joined: false }),
     list_presets: () => PRESETS,
     get_model_form: ({ model }) => this.modelForm(model),
     search_models: ({ query }) => searchModels(query, (m) => this.cover(m)),
@@ -486,11 +487,17 @@ export class FakeBackend extends FakeStore {
     return created;
   }
 
-  private addToken(label: string, secret: string): { token: Token; account: Account } {
+  private addToken(label: string, secret: string): { token: Token; account: Account; joined: boolean } {
     if (!secret.startsWith("r8_")) fail("secret_malformed", "That does not look like a Replicate API token (they start with r8_).");
     if (secret.includes("bad")) fail("unauthorized", "Replicate refused this token (401 Unauthenticated). Check that it was copied whole and has not been revoked.");
+    // The same secret as a team member's token: join its row, as the Rust side does by the secret's hash.
+    const team = [...this.notHere].find(([, s]) => s === secret);
+    if (team) {
+      this.notHere.delete(team[0]);
+      return { token: this.saveToken(this.mustToken(team[0])), account: this.account(), joined: true };
+    }
     const token = this.saveToken(this.newToken(label || "Replicate", secret.slice(-4)));
-    return { token, account: this.account() };
+    return { token, account: this.account(), joined: false };
   }
 
   private readonly covers = new Map<string, string>();

@@ -52,6 +52,8 @@ export class FakeStore {
   info: AppInfo = { version: "0.1.0", data_dir: DATA_DIR, demo: false, api_base: "https://api.replicate.com/v1", paused: false, engine_running: true };
   generations = new Map<string, Generation>();
   tokens = new Map<string, Token>();
+  /** A team's tokens whose secret is not "in this machine's keyring": id → the secret that joins it. */
+  notHere = new Map<string, string>();
   files = new Map<string, string>();
   calls: { cmd: string; args: Args }[] = [];
   settings: Settings = {

@@ -87,6 +87,8 @@ export const backend = {
   resumeQueue: () => call("resume_queue"),
   listTokens: () => call("list_tokens"),
   addToken: (label: string, secret: string) => call("add_token", { label, secret }),
+  /** Ids of the tokens whose secret this machine's keyring holds. */
+  tokensHere: () => call("tokens_here"),
   removeToken: (id: string) => call("remove_token", { id }),
   setTokenEnabled: (id: string, enabled: boolean) => call("set_token_enabled", { id, enabled }),
   revalidateToken: (id: string) => call("revalidate_token", { id }),

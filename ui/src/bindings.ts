@@ -13,7 +13,7 @@ export type TokenId = string;
 
 export type BatchId = string;
 
-export type WaitCode = "no_tokens" | "all_disabled" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "daily_budget" | "monthly_budget" | "token_budgets" | "other";
+export type WaitCode = "no_tokens" | "all_disabled" | "no_secret_here" | "all_busy" | "cooling_down" | "unreachable" | "checking_create" | "create_failed" | "create_interrupted" | "keyring_unavailable" | "interrupted" | "internal_error" | "daily_budget" | "monthly_budget" | "token_budgets" | "other";
 
 export type WaitReason = { code: WaitCode, 
 /**
@@ -313,7 +313,12 @@ export type ModelSearch = { query: string,
  */
 models: Array<ModelCard>, collections: Array<CollectionSummary>, };
 
-export type TokenWithAccount = { token: Token, account: Account, };
+export type TokenWithAccount = { token: Token, account: Account, 
+/**
+ * Adding it joined a token already in the team's pool (no new row):
+ * it is now usable from this machine too. False otherwise.
+ */
+joined: boolean, };
 
 export type HistoryQuery = { 
 /**
@@ -745,6 +750,7 @@ export type Commands = {
   resume_queue: { args: Record<string, never>; result: null };
   list_tokens: { args: Record<string, never>; result: Array<Token> };
   add_token: { args: { label: string, secret: string }; result: TokenWithAccount };
+  tokens_here: { args: Record<string, never>; result: Array<TokenId> };
   remove_token: { args: { id: TokenId }; result: null };
   set_token_enabled: { args: { id: TokenId, enabled: boolean }; result: Token };
   revalidate_token: { args: { id: TokenId }; result: TokenWithAccount };
@@ -809,6 +815,7 @@ export const COMMANDS = [
   "resume_queue",
   "list_tokens",
   "add_token",
+  "tokens_here",
   "remove_token",
   "set_token_enabled",
   "revalidate_token",

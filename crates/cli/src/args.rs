@@ -35,6 +35,8 @@ JSON (--json) is stable for scripts; shapes are the core's serde types:
   Token        {id, label, fingerprint, active, disabled_reason, disabled_at,
                 last_used_at, request_count, error_count, rate_limited_count,
                 cooldown_until, max_concurrency, in_flight, created_at}
+               (`tokens list --json` adds on_this_machine: whether this
+                machine's keyring holds its secret)
   ModelCard    (`models --json`) {model, description, run_count,
                 cover_image_url, is_official, latest_version, example_prompt,
                 example_output, tags}

@@ -14,12 +14,15 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 mod commit;
+mod held;
 mod shared_outputs;
 mod token_events;
 mod token_rules;
 mod tokens;
 
+pub use held::{RECHECK_MISSING, SecretHere};
 pub use token_rules::{Verdict, verdict};
+pub use tokens::AddedToken;
 
 use crate::clock::{Clock, SystemClock};
 use crate::events::{Event, EventBus};
@@ -115,6 +118,8 @@ struct Inner {
     /// Secrets read from the keyring, kept for the life of the process so the
     /// hot path does not hit D-Bus. Removed with the token.
     secret_cache: Mutex<HashMap<TokenId, Arc<Secret>>>,
+    /// Which tokens' secrets this machine holds (`held.rs`).
+    held: held::HeldCache,
     /// Model input forms read so far.
     forms: FormCache,
     /// Request-counter events coalesced per token (`token_events.rs`).
@@ -204,6 +209,7 @@ impl Queue {
                 clock: Arc::new(SystemClock),
                 ended: Mutex::new(HashMap::new()),
                 secret_cache: Mutex::new(HashMap::new()),
+                held: Default::default(),
                 forms: FormCache::default(),
                 token_events: Default::default(),
                 creator: crate::team::this_creator(None),

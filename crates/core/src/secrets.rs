@@ -17,6 +17,10 @@ use crate::model::TokenId;
 /// The keyring service name: the app identifier.
 pub const KEYRING_SERVICE: &str = crate::paths::APP_IDENTIFIER;
 
+/// What [`Secret::pool_hash`] puts before the secret, so the value is
+/// Genqueue's own and matches no other SHA-256 of the bare token.
+pub const POOL_HASH_DOMAIN: &str = "genqueue token pool v1\n";
+
 /// Shortest and longest secret accepted, in characters.
 pub const SECRET_LEN: std::ops::RangeInclusive<usize> = 8..=256;
 
@@ -84,10 +88,27 @@ impl Secret {
         &self.0
     }
 
-    /// The last 4 characters, for the user to tell tokens apart.
+    /// The last 4 characters, a display hint for the user to tell tokens
+    /// apart (as Stripe and GitHub show them). It does not identify the
+    /// token in the store: [`Secret::pool_hash`] does.
     pub fn fingerprint(&self) -> String {
         let skip = self.0.chars().count().saturating_sub(4);
         self.0.chars().skip(skip).collect()
+    }
+
+    /// The token's one-way identifier in the pool (issue #15, "One token
+    /// pool"): lowercase hex SHA-256 of [`POOL_HASH_DOMAIN`] followed by the
+    /// secret, 64 characters. Two machines that hold the same secret compute
+    /// the same value, so a member adding a token already in a team's pool
+    /// joins its row instead of making a second one. It cannot be turned back
+    /// into the secret (a Replicate token carries far more entropy than any
+    /// search could cover), yet it is still derived from a secret: it is kept
+    /// in the store's `tokens.pool_hash` only, never in logs, events or IPC.
+    pub fn pool_hash(&self) -> String {
+        let mut text = String::with_capacity(POOL_HASH_DOMAIN.len() + self.0.len());
+        text.push_str(POOL_HASH_DOMAIN);
+        text.push_str(&self.0);
+        crate::submit::files::sha256_hex(text.as_bytes())
     }
 }
 
@@ -387,6 +408,25 @@ mod tests {
         let s = Secret::parse(&format!("  {raw}\r\n")).unwrap();
         assert_eq!(s.expose(), raw);
         assert_eq!(s.fingerprint(), raw[raw.len() - 4..]);
+    }
+
+    #[test]
+    fn the_pool_hash_is_the_same_for_the_same_secret_and_holds_no_part_of_it() {
+        let raw = fake_token(37);
+        let a = Secret::parse(&raw).unwrap().pool_hash();
+        assert_eq!(Secret::parse(&format!(" {raw}\n")).unwrap().pool_hash(), a);
+        assert_eq!(a.len(), 64);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        let other = Secret::parse(&fake_token(36)).unwrap().pool_hash();
+        assert_ne!(a, other);
+        // Not the bare SHA-256 of the token (the domain prefix).
+        assert_ne!(a, crate::submit::files::sha256_hex(raw.as_bytes()));
+        for part in [&raw[..8], &raw[raw.len() - 4..]] {
+            assert!(!a.contains(part));
+        }
     }
 
     #[test]

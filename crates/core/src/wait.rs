@@ -18,6 +18,10 @@ pub enum WaitCode {
     NoTokens,
     /// Every token is disabled: the user must fix or enable one.
     AllDisabled,
+    /// The pool has usable tokens, but none has its secret in this
+    /// machine's keyring (a team's pool: each member adds the tokens to
+    /// their own keyring); the user adds one on the Tokens page.
+    NoSecretHere,
     /// Every usable token runs as many generations as it may; a slot frees
     /// when one of them ends (no known time).
     AllBusy,
@@ -100,6 +104,10 @@ impl WaitReason {
             }
             WaitCode::AllDisabled => {
                 "Every token is disabled; check them in Settings and enable one to continue".into()
+            }
+            WaitCode::NoSecretHere => {
+                "No token of the pool has its secret on this machine; add it in Tokens to run here"
+                    .into()
             }
             WaitCode::AllBusy => {
                 "Every token is running as many generations as it may; waiting for one to finish"

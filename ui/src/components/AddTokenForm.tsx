@@ -16,7 +16,7 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
   const [secret, setSecret] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
-  const [added, setAdded] = useState<{ label: string; username: string } | null>(null);
+  const [added, setAdded] = useState<{ label: string; username: string; joined: boolean } | null>(null);
 
   const trimmed = secret.trim();
   const shapeHint = trimmed !== "" && !TOKEN_SHAPE.test(trimmed) ? t("tokens.shapeHint") : null;
@@ -31,9 +31,9 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
     setError(null);
     setAdded(null);
     try {
-      const { token, account } = await backend.addToken(label.trim() || "Replicate", trimmed);
+      const { token, account, joined } = await backend.addToken(label.trim() || "Replicate", trimmed);
       upsertToken(token);
-      setAdded({ label: token.label, username: account.username });
+      setAdded({ label: token.label, username: account.username, joined });
       setLabel("");
       onAdded?.(token, account);
     } catch (err) {
@@ -85,7 +85,7 @@ export function AddTokenForm({ onAdded, compact = false }: { onAdded?: (token: T
       </button>
       {added && (
         <p className="notice notice-ok token-added" role="status">
-          <Trans i18nKey="tokens.added" values={{ label: added.label, user: added.username }} components={{ b: <strong /> }} />
+          <Trans i18nKey={added.joined ? "tokens.joined" : "tokens.added"} values={{ label: added.label, user: added.username }} components={{ b: <strong /> }} />
         </p>
       )}
     </form>

@@ -15,7 +15,8 @@ function stateOf(t: Token, now: number): TokenState {
   return "active";
 }
 
-export function TokenRow({ token: t }: { token: Token }) {
+/** `here`: whether this machine's keyring holds the token's secret (a team member's token may not be). */
+export function TokenRow({ token: t, here = true }: { token: Token; here?: boolean }) {
   const { t: tr } = useTranslation();
   const { upsertToken, dropToken } = useApp();
   const cooling = t.cooldown_until !== null && Date.parse(t.cooldown_until) > Date.now();
@@ -49,6 +50,11 @@ export function TokenRow({ token: t }: { token: Token }) {
           <span className={`badge badge-${TONE[state]}`} data-state={state}>
             {tr(`tokens.${state}`)}
           </span>
+          {!here && (
+            <span className="badge badge-warn" data-here="no">
+              {tr("tokens.notHere")}
+            </span>
+          )}
         </div>
         <div className="token-actions">
           <label className="switch" title={t.active ? tr("tokens.stop") : tr("tokens.useAgain")}>
@@ -62,20 +68,23 @@ export function TokenRow({ token: t }: { token: Token }) {
             />
             <span className="switch-track" aria-hidden="true" />
           </label>
-          <button
-            type="button"
-            className="btn btn-sm"
-            disabled={busy}
-            onClick={() =>
-              act(async () => {
-                const answer = await backend.revalidateToken(t.id);
-                upsertToken(answer.token);
-                setAccount(answer.account.username);
-              })
-            }
-          >
-            {tr("tokens.check")}
-          </button>
+          {/* Checking needs the secret: not for a team member's token this machine lacks. */}
+          {here && (
+            <button
+              type="button"
+              className="btn btn-sm"
+              disabled={busy}
+              onClick={() =>
+                act(async () => {
+                  const answer = await backend.revalidateToken(t.id);
+                  upsertToken(answer.token);
+                  setAccount(answer.account.username);
+                })
+              }
+            >
+              {tr("tokens.check")}
+            </button>
+          )}
           {confirming ? (
             <>
               <button type="button" className="btn btn-danger btn-sm" disabled={busy} onClick={() => act(async () => { await backend.removeToken(t.id); dropToken(t.id); })}>
@@ -92,6 +101,7 @@ export function TokenRow({ token: t }: { token: Token }) {
           )}
         </div>
       </div>
+      {!here && <p className="token-reason token-reason-warn small">{tr("tokens.notHereHelp")}</p>}
       {confirming && <p className="small token-confirm">{tr("tokens.removeConfirm", { label: t.label })}</p>}
       {!t.active && t.disabled_reason && <p className="token-reason small">{t.disabled_reason}</p>}
       {state === "cooling" && t.cooldown_until && (

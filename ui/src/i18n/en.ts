@@ -70,6 +70,7 @@ export const en = {
   wait: {
     no_tokens: "No Replicate token is set up; add one in Settings to start",
     all_disabled: "Every token is disabled; check them in Settings and enable one to continue",
+    no_secret_here: "No token of the pool has its secret on this machine; add it in Tokens to run here",
     all_busy: "Every token is running as many generations as it may; waiting for one to finish",
     cooling_down: "Every token is cooling down after Replicate's rate limit",
     unreachable: "Cannot reach Replicate ({{detail}})",
@@ -467,6 +468,9 @@ export const en = {
     checking: "Checking…",
     addBtn: "Add token",
     added: "Added “{{label}}” — signed in as <b>{{user}}</b>.",
+    joined: "“{{label}}” was already in the team's pool; it is now usable from this machine — signed in as <b>{{user}}</b>.",
+    notHere: "Not on this machine",
+    notHereHelp: "A team member's token: its secret is not in this machine's keyring, so this machine does not run with it. Paste it in “Add a token” to use it here.",
   },
   firstRun: {
     title: "Welcome to Genqueue",

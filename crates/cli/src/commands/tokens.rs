@@ -23,7 +23,7 @@ pub async fn run(ctx: &Context, cmd: TokensCommand) -> CliResult {
             concurrency,
             json,
         } => add(ctx, label.as_deref().unwrap_or(""), concurrency, json).await,
-        TokensCommand::List { json } => list(ctx, json),
+        TokensCommand::List { json } => list(ctx, json).await,
         TokensCommand::Check { token } => {
             let queue = ctx.open()?;
             let t = resolve(&queue, &token)?;
@@ -75,12 +75,19 @@ async fn add(ctx: &Context, label: &str, concurrency: Option<u32>, json: bool) -
     // Checked before anything is opened, so a bad paste changes nothing.
     Secret::parse(&raw)?;
     let queue = ctx.open()?;
-    let (mut token, account) = queue.add_token(label, &raw).await?;
+    let added = queue.add_or_join_token(label, &raw).await?;
+    let (mut token, account) = (added.token, added.account);
     if let Some(n) = concurrency {
         token = queue.set_token_concurrency(token.id, n)?;
     }
     if json {
-        print_json(&json!({ "token": token, "account": account }))?;
+        print_json(&json!({ "token": token, "account": account, "joined": added.joined }))?;
+    } else if added.joined {
+        println_out(&format!(
+            "token \"{}\" (…{}, Replicate account {}) was already in the team's pool; \
+             it is now usable from this machine",
+            token.label, token.fingerprint, account.username
+        ))?;
     } else {
         println_out(&format!(
             "added token \"{}\" (…{}) for Replicate account {}",
@@ -90,11 +97,21 @@ async fn add(ctx: &Context, label: &str, concurrency: Option<u32>, json: bool) -
     Ok(Exit::Ok)
 }
 
-fn list(ctx: &Context, json: bool) -> CliResult {
+async fn list(ctx: &Context, json: bool) -> CliResult {
     let queue = ctx.open()?;
     let tokens = queue.tokens()?;
+    // Whose secret this machine's keyring holds (a team's pool may have others).
+    let here = queue.tokens_here().await?;
     if json {
-        print_json(&tokens)?;
+        let rows: Vec<serde_json::Value> = tokens
+            .iter()
+            .map(|t| {
+                let mut v = serde_json::to_value(t).expect("a token serialises");
+                v["on_this_machine"] = json!(here.contains(&t.id));
+                v
+            })
+            .collect();
+        print_json(&rows)?;
         return Ok(Exit::Ok);
     }
     if tokens.is_empty() {
@@ -106,14 +123,15 @@ fn list(ctx: &Context, json: bool) -> CliResult {
         "LABEL", "TOKEN", "STATE", "REQUESTS", "ERRORS", "429S", "LAST USED", "NOTE"
     ))?;
     for t in &tokens {
-        println_out(&token_line(t))?;
+        println_out(&token_line(t, here.contains(&t.id)))?;
     }
     Ok(Exit::Ok)
 }
 
 /// One row of `tokens list`: label, fingerprint, state, figures, last use,
-/// then the cooldown or the disabled reason.
-fn token_line(t: &Token) -> String {
+/// then the cooldown or the disabled reason, or that its secret is not on
+/// this machine (`here` false: a team member's token this machine cannot use).
+fn token_line(t: &Token, here: bool) -> String {
     let now = chrono::Utc::now();
     let cooling = t.cooldown_until.filter(|c| *c > now);
     let state = if !t.active {
@@ -123,7 +141,9 @@ fn token_line(t: &Token) -> String {
     } else {
         "active"
     };
-    let note = if let Some(r) = &t.disabled_reason {
+    let note = if !here {
+        "not on this machine: paste it with `genq tokens add` to use it here".to_owned()
+    } else if let Some(r) = &t.disabled_reason {
         r.clone()
     } else if let Some(c) = cooling {
         format!("cooling down until {}", local_time(c))

@@ -27,7 +27,8 @@ pub(super) fn claim_next(s: &Arc<Shared>) -> Option<(GenerationId, TokenId)> {
     if !s.driving.lock().unwrap().insert(g.id) {
         return None;
     }
-    match store.claim_token(g.id, now) {
+    let held = s.queue.claim_filter_known();
+    match store.claim_token_among(g.id, now, held.as_ref()) {
         Ok(ClaimOutcome::Claimed(token)) => Some((g.id, token.id)),
         // No slot (the dispatcher records why it waits), or gone meanwhile.
         _ => {

@@ -69,6 +69,21 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
     let unsent = g.status == GenerationStatus::Pending && g.create_sent_at.is_none();
     let secret = match s.queue.secret(token_id).await {
         Ok(secret) => secret,
+        Err(QueueError::Secret(SecretError::NotFound(_)))
+            if s.queue.store().shared_by_engines() =>
+        {
+            // A team's token whose secret left this machine's keyring since
+            // the claim: other members may hold it, so it is not disabled
+            // from here (issue #15). Recorded as missing (claims here skip
+            // it); an unsent generation goes back to the queue, one in
+            // flight to an engine that holds the secret (its lease is let go
+            // when this task ends).
+            let _ = s.queue.secret_here(token_id).await;
+            if unsent {
+                release(s, id, None, None, false)?;
+            }
+            return Ok(());
+        }
         Err(QueueError::Secret(SecretError::NotFound(_))) => {
             // Without its secret the token is useless; a prediction it owns cannot be followed.
             s.queue.disable_token(

@@ -66,7 +66,7 @@ pub(super) async fn may_take_over(s: &Arc<Shared>, id: GenerationId, token_id: T
     if !s.queue.store().shared_by_engines() || s.driving.lock().unwrap().contains(&id) {
         return true;
     }
-    s.queue.secret(token_id).await.is_ok()
+    s.queue.secret_here(token_id).await == crate::queue::SecretHere::Held
 }
 
 /// Renews `id`'s lease now, before a step that cannot be taken back and

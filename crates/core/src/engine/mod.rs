@@ -532,6 +532,8 @@ async fn dispatch(
     if shared.queue.is_paused()? {
         return Ok(None);
     }
+    // Only tokens whose secret this machine holds (queue/held.rs).
+    let held = shared.queue.claim_filter().await?;
     'outer: loop {
         let now = shared.queue.now();
         let ready = store.next_dispatchable(now, 32)?;
@@ -539,7 +541,7 @@ async fn dispatch(
             break;
         }
         for g in ready {
-            let claim = match store.claim_token(g.id, now) {
+            let claim = match store.claim_token_among(g.id, now, held.as_ref()) {
                 Ok(c) => c,
                 // Cancelled or deleted since it was listed: nothing to run.
                 Err(StoreError::NotPending { .. } | StoreError::NotFound { .. }) => continue,
@@ -562,6 +564,13 @@ async fn dispatch(
                             crate::lifecycle::Transition::Wait { reason: Some(wait) },
                         )?;
                     }
+                    // A secret added by another process here is seen by the next look.
+                    let until = until.or_else(|| {
+                        (reason == crate::wait::WaitCode::NoSecretHere).then(|| {
+                            now + chrono::Duration::from_std(crate::queue::RECHECK_MISSING)
+                                .unwrap_or_default()
+                        })
+                    });
                     if let Some(u) = until {
                         wake_at = Some(wake_at.map_or(u, |w| w.min(u)));
                     }

@@ -12,28 +12,53 @@ use crate::model::{Token, TokenId};
 use crate::replicate::Account;
 use crate::secrets::{Secret, SecretError};
 
+/// What [`Queue::add_or_join_token`] did.
+#[derive(Debug, Clone)]
+pub struct AddedToken {
+    pub token: Token,
+    /// The Replicate account `GET /account` named.
+    pub account: Account,
+    /// The token was already in the pool (a team member added it): no new
+    /// row; it is now usable from this machine too.
+    pub joined: bool,
+}
+
 impl Queue {
     /// The pool's tokens, with their figures. No secret.
     pub fn tokens(&self) -> Result<Vec<Token>, QueueError> {
         Ok(self.store().list_tokens()?)
     }
 
-    /// Adds a token: trims and checks the pasted text, refuses one already in
-    /// the pool, validates it with `GET /account` (the answer's username is
-    /// returned), stores the secret in the keyring, then the row.
+    /// Adds a token: [`Queue::add_or_join_token`] without saying whether it
+    /// joined a row already in the pool.
+    pub async fn add_token(&self, label: &str, raw: &str) -> Result<(Token, Account), QueueError> {
+        let added = self.add_or_join_token(label, raw).await?;
+        Ok((added.token, added.account))
+    }
+
+    /// Adds a token: trims and checks the pasted text and validates it with
+    /// `GET /account` (the answer's username is returned). The pool knows a
+    /// token by its secret's one-way hash ([`Secret::pool_hash`]):
+    /// - no row has it: a new row (labelled `label`, else the username),
+    ///   the secret stored in this machine's keyring under its id;
+    /// - a row has it (a team member added it): no new row; the secret is
+    ///   stored in this machine's keyring under that row's id, so its cap,
+    ///   cooldown and counters stay shared ([`AddedToken::joined`]);
+    /// - this machine's keyring already holds it: `duplicate_token`.
     ///
     /// Errors: `malformed` text, `duplicate_token`, Replicate's refusal
     /// (`unauthorized`…), an unreachable server, a keyring that is missing or locked.
-    pub async fn add_token(&self, label: &str, raw: &str) -> Result<(Token, Account), QueueError> {
+    pub async fn add_or_join_token(
+        &self,
+        label: &str,
+        raw: &str,
+    ) -> Result<AddedToken, QueueError> {
         let secret = Secret::parse(raw)?;
-        for t in self.tokens()? {
-            if t.fingerprint == secret.fingerprint() {
-                if let Ok(existing) = self.secret(t.id).await {
-                    if existing.expose() == secret.expose() {
-                        return Err(QueueError::DuplicateToken(t.label));
-                    }
-                }
-            }
+        let hash = secret.pool_hash();
+        // Rows made before the hash existed: those held here get it first.
+        self.fill_pool_hashes().await;
+        if let Some(t) = self.store().token_by_pool_hash(&hash)? {
+            return self.join_token(t, secret, None).await;
         }
         let account = self.client().account(&secret).await?;
         let label = match label.trim() {
@@ -44,29 +69,76 @@ impl Queue {
         let token = self
             .store()
             .insert_token(&label, &secret.fingerprint(), now)?;
-        let secrets = self.inner.secrets.clone();
-        let stored = {
-            let secret = secret.clone();
-            let id = token.id;
-            tokio::task::spawn_blocking(move || secrets.set(id, &secret))
-                .await
-                .expect("keyring task panicked")
-        };
-        if let Err(e) = stored {
+        if !self.store().set_token_pool_hash(token.id, &hash)? {
+            // Another member added the same token meanwhile: theirs stays.
+            self.store().remove_token(token.id)?;
+            let t = self
+                .store()
+                .token_by_pool_hash(&hash)?
+                .ok_or(QueueError::TokenNotFound(token.id))?;
+            return self.join_token(t, secret, Some(account)).await;
+        }
+        if let Err(e) = self.keep_secret(token.id, secret).await {
             // No row without its secret.
             self.store().remove_token(token.id)?;
-            return Err(e.into());
+            return Err(e);
         }
-        self.inner
-            .secret_cache
-            .lock()
-            .unwrap()
-            .insert(token.id, Arc::new(secret));
         // Tokens of one account share uploaded input files.
         self.store()
             .set_token_account(token.id, &account.username)?;
         self.events().send(Event::TokenChanged(token.clone()));
-        Ok((token, account))
+        Ok(AddedToken {
+            token,
+            account,
+            joined: false,
+        })
+    }
+
+    /// Makes pool row `t`, which has `secret`'s hash, usable from this
+    /// machine: its secret into this keyring under `t`'s id.
+    async fn join_token(
+        &self,
+        t: Token,
+        secret: Secret,
+        account: Option<Account>,
+    ) -> Result<AddedToken, QueueError> {
+        if let Ok(existing) = self.secret(t.id).await
+            && existing.expose() == secret.expose()
+        {
+            return Err(QueueError::DuplicateToken(t.label));
+        }
+        let account = match account {
+            Some(a) => a,
+            None => self.client().account(&secret).await?,
+        };
+        self.keep_secret(t.id, secret).await?;
+        self.store().set_token_account(t.id, &account.username)?;
+        self.events().send(Event::TokenChanged(t.clone()));
+        Ok(AddedToken {
+            token: t,
+            account,
+            joined: true,
+        })
+    }
+
+    /// Stores token `id`'s secret in the keyring (off the async threads)
+    /// and in the cache.
+    async fn keep_secret(&self, id: TokenId, secret: Secret) -> Result<(), QueueError> {
+        let secrets = self.inner.secrets.clone();
+        let stored = {
+            let secret = secret.clone();
+            tokio::task::spawn_blocking(move || secrets.set(id, &secret))
+                .await
+                .expect("keyring task panicked")
+        };
+        stored?;
+        self.inner
+            .secret_cache
+            .lock()
+            .unwrap()
+            .insert(id, Arc::new(secret));
+        self.forget_missing(id);
+        Ok(())
     }
 
     /// Checks a token again with `GET /account`; on success it is enabled
@@ -130,6 +202,7 @@ impl Queue {
             Err(e) => return Err(e.into()),
         }
         self.inner.secret_cache.lock().unwrap().remove(&id);
+        self.forget_missing(id);
         if !self.store().remove_token(id)? {
             return Err(QueueError::TokenNotFound(id));
         }

@@ -111,8 +111,25 @@ pub trait QueueStore: Send + Sync {
     ///
     /// Errors: [`StoreError::NotFound`] (no such generation),
     /// [`StoreError::NotPending`] (it holds no token and is not pending).
-    fn claim_token(&self, id: GenerationId, now: DateTime<Utc>)
-    -> Result<ClaimOutcome, StoreError>;
+    fn claim_token(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.claim_token_among(id, now, None)
+    }
+
+    /// [`QueueStore::claim_token`] choosing only among the tokens in `held`
+    /// (those whose secret the claiming engine holds; `None`: all). When the
+    /// pool has active tokens but none of them in `held`, the wait is
+    /// [`WaitCode::NoSecretHere`](crate::wait::WaitCode::NoSecretHere)
+    /// (`pool::keep_held`, the one rule for both stores).
+    fn claim_token_among(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+        held: Option<&std::collections::HashSet<TokenId>>,
+    ) -> Result<ClaimOutcome, StoreError>;
 
     /// What a restart must resume or reconcile, oldest first: every active
     /// generation holding a token — processing, or pending with a create
@@ -192,6 +209,19 @@ pub trait QueueStore: Send + Sync {
         fingerprint: &str,
         now: DateTime<Utc>,
     ) -> Result<Token, StoreError>;
+
+    /// The token whose pool hash ([`Secret::pool_hash`](crate::secrets::Secret::pool_hash))
+    /// is `hash`, if any: a member adding a token already in the pool joins it.
+    fn token_by_pool_hash(&self, hash: &str) -> Result<Option<Token>, StoreError>;
+
+    /// Records token `id`'s pool hash. `false`, and nothing written, when
+    /// another token already has it (the same secret in a second row) or
+    /// there is no such token. A hash already recorded for `id` stays.
+    fn set_token_pool_hash(&self, id: TokenId, hash: &str) -> Result<bool, StoreError>;
+
+    /// Tokens whose pool hash is not recorded yet (rows made before schema
+    /// 12): an engine holding the secret fills it in.
+    fn tokens_without_pool_hash(&self) -> Result<Vec<TokenId>, StoreError>;
 
     /// One token, or `None`.
     fn get_token(&self, id: TokenId) -> Result<Option<Token>, StoreError>;

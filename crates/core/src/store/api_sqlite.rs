@@ -74,12 +74,22 @@ impl QueueStore for Store {
     fn earliest_next_attempt(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         Store::earliest_next_attempt(self)
     }
-    fn claim_token(
+    fn claim_token_among(
         &self,
         id: GenerationId,
         now: DateTime<Utc>,
+        held: Option<&std::collections::HashSet<TokenId>>,
     ) -> Result<ClaimOutcome, StoreError> {
-        Store::claim_token(self, id, now)
+        Store::claim_token_among(self, id, now, held)
+    }
+    fn token_by_pool_hash(&self, hash: &str) -> Result<Option<Token>, StoreError> {
+        Store::token_by_pool_hash(self, hash)
+    }
+    fn set_token_pool_hash(&self, id: TokenId, hash: &str) -> Result<bool, StoreError> {
+        Store::set_token_pool_hash(self, id, hash)
+    }
+    fn tokens_without_pool_hash(&self) -> Result<Vec<TokenId>, StoreError> {
+        Store::tokens_without_pool_hash(self)
     }
     fn in_flight(&self) -> Result<Vec<Generation>, StoreError> {
         Store::in_flight(self)

@@ -44,6 +44,7 @@ pub mod lease;
 mod news;
 pub mod pg;
 pub mod pool;
+mod pool_hash;
 pub mod priority;
 mod priority_sqlite;
 pub mod spend;
@@ -96,6 +97,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../../../migrations/0010_given_up_predictions.sql"
     )),
     M::up(include_str!("../../../../migrations/0011_creators.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0012_token_pool_hash.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

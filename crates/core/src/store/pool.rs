@@ -6,6 +6,8 @@
 //! across a crash. Claims run in one `BEGIN IMMEDIATE` transaction, so two
 //! claimers (threads or processes) never take the same slot.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -14,7 +16,7 @@ use super::generation_rows::load;
 use super::spend::{budget_check, no_token_wait};
 use super::tokens::{load_token, load_tokens};
 use super::{Store, StoreError};
-use crate::model::{GenerationId, GenerationStatus, Token};
+use crate::model::{GenerationId, GenerationStatus, Token, TokenId};
 use crate::wait::WaitCode;
 
 /// What [`Store::claim_token`] decided.
@@ -80,18 +82,56 @@ pub fn choose(
     }
 }
 
+/// Leaves in `tokens` only those whose secret the claiming engine holds
+/// (`held`; `None`: every token, as on a store of its own). Both stores call
+/// it before [`choose`] (issue #15: an engine claims only with tokens whose
+/// secret it holds, so it never sends, fails and disables a token it lacks).
+///
+/// `Some(wait)` ([`WaitCode::NoSecretHere`]) when the pool has an active
+/// token but none of the active ones is held. A pool with no active token
+/// is left whole, so [`choose`] still says "no tokens" or "all disabled".
+pub(crate) fn keep_held(
+    tokens: &mut Vec<Token>,
+    held: Option<&HashSet<TokenId>>,
+) -> Option<ClaimOutcome> {
+    let held = held?;
+    if !tokens.iter().any(|t| t.active) {
+        return None;
+    }
+    tokens.retain(|t| held.contains(&t.id));
+    if tokens.iter().any(|t| t.active) {
+        return None;
+    }
+    Some(ClaimOutcome::Wait {
+        reason: WaitCode::NoSecretHere,
+        until: None,
+        detail: None,
+    })
+}
+
 impl Store {
-    /// Gives the pending generation `id` a token slot, in one write transaction
-    /// (`BEGIN IMMEDIATE`): picks with [`choose`], sets the generation's
-    /// `token_id` (and `updated_at = now`) and the token's `last_used_at = now`.
-    /// A generation that already holds a token gets that token back.
-    ///
-    /// Errors: [`StoreError::NotFound`] (no such generation),
-    /// [`StoreError::NotPending`] (it holds no token and is not pending).
+    /// [`Store::claim_token_among`] with every token.
     pub fn claim_token(
         &self,
         id: GenerationId,
         now: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.claim_token_among(id, now, None)
+    }
+
+    /// Gives the pending generation `id` a token slot, in one write transaction
+    /// (`BEGIN IMMEDIATE`): picks with [`choose`] among the tokens in `held`
+    /// (`None`: all; see [`keep_held`]), sets the generation's `token_id`
+    /// (and `updated_at = now`) and the token's `last_used_at = now`.
+    /// A generation that already holds a token gets that token back.
+    ///
+    /// Errors: [`StoreError::NotFound`] (no such generation),
+    /// [`StoreError::NotPending`] (it holds no token and is not pending).
+    pub fn claim_token_among(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+        held: Option<&HashSet<TokenId>>,
     ) -> Result<ClaimOutcome, StoreError> {
         self.write(|tx| {
             let g = load(tx, id)?.ok_or_else(|| StoreError::not_found("generation", id))?;
@@ -108,6 +148,9 @@ impl Store {
                 });
             }
             let mut tokens = load_tokens(tx)?;
+            if let Some(wait) = keep_held(&mut tokens, held) {
+                return Ok(wait);
+            }
             // Budgets (spend settings), in this same transaction: see `spend::budget_check`.
             let (pool_hold, token_hold) = budget_check(tx, id, &mut tokens, now)?;
             if let Some(h) = pool_hold {

@@ -13,23 +13,27 @@
 //! [`WaitCode::AllBusy`]. Budgets are checked first, with SQLite's rule
 //! (see `pg/spend.rs`).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
 use super::pg_err;
 use super::reads::{load as load_generation, load_token, load_tokens};
 use super::spend::budget_check;
-use crate::model::{GenerationId, GenerationStatus};
-use crate::store::pool::choose;
+use crate::model::{GenerationId, GenerationStatus, TokenId};
+use crate::store::pool::{choose, keep_held};
 use crate::store::spend::no_token_wait;
 use crate::store::{ClaimOutcome, StoreError};
 use crate::wait::WaitCode;
 
 /// Claims a slot for generation `id` at `now` inside the caller's transaction.
+/// Only tokens in `held` are chosen (`None`: all; see [`keep_held`]).
 pub(crate) async fn claim(
     tx: &impl GenericClient,
     id: GenerationId,
     now: DateTime<Utc>,
+    held: Option<&HashSet<TokenId>>,
 ) -> Result<ClaimOutcome, StoreError> {
     let g = load_generation(tx, id, true)
         .await?
@@ -46,6 +50,9 @@ pub(crate) async fn claim(
         });
     }
     let mut tokens = load_tokens(tx).await?;
+    if let Some(wait) = keep_held(&mut tokens, held) {
+        return Ok(wait);
+    }
     // Budgets (spend settings), in this same transaction: see `spend::budget_check`.
     let (pool_hold, token_hold) = budget_check(tx, id, &mut tokens, now).await?;
     if let Some(h) = pool_hold {

@@ -47,6 +47,7 @@ mod listen;
 mod order;
 mod outputs;
 mod pages;
+mod pool_hash;
 mod queue_store;
 mod reads;
 mod rows;
@@ -69,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0009_creators.sql"),
     include_str!("../../../../../migrations/postgres/0010_search_tokens.sql"),
     include_str!("../../../../../migrations/postgres/0011_output_files.sql"),
+    include_str!("../../../../../migrations/postgres/0012_token_pool_hash.sql"),
 ];
 
 /// The schema version this build writes.

@@ -183,13 +183,19 @@ impl QueueStore for PgStore {
         })
     }
 
-    fn claim_token(&self, id: GenerationId, now: DateTime<Utc>) -> Res<ClaimOutcome> {
+    fn claim_token_among(
+        &self,
+        id: GenerationId,
+        now: DateTime<Utc>,
+        held: Option<&std::collections::HashSet<TokenId>>,
+    ) -> Res<ClaimOutcome> {
         let now = to_ms(now);
+        let held = held.cloned();
         let start = std::time::Instant::now();
         let out = self.run(move |pool| async move {
             let mut c = pool.get().await.map_err(pool_err)?;
             let tx = c.transaction().await.map_err(pg_err)?;
-            let out = super::claim::claim(&tx, id, now).await?;
+            let out = super::claim::claim(&tx, id, now, held.as_ref()).await?;
             tx.commit().await.map_err(pg_err)?;
             Ok(out)
         });
@@ -279,6 +285,18 @@ impl QueueStore for PgStore {
                 .await?
                 .ok_or_else(|| StoreError::not_found("token", id))
         })
+    }
+
+    fn token_by_pool_hash(&self, hash: &str) -> Res<Option<Token>> {
+        self.token_by_pool_hash_pg(hash)
+    }
+
+    fn set_token_pool_hash(&self, id: TokenId, hash: &str) -> Res<bool> {
+        self.set_token_pool_hash_pg(id, hash)
+    }
+
+    fn tokens_without_pool_hash(&self) -> Res<Vec<TokenId>> {
+        self.tokens_without_pool_hash_pg()
     }
 
     fn get_token(&self, id: TokenId) -> Res<Option<Token>> {

@@ -13,6 +13,7 @@ mod creators;
 mod fence;
 mod generations;
 mod given_up;
+mod held;
 mod history;
 mod history_search;
 mod lease;

@@ -13,21 +13,21 @@ use crate::model::{GenerationStatus as S, Token};
 use crate::store::{ClaimOutcome, QueueStore, RequestOutcome, Store, StoreError};
 use crate::wait::{WaitCode, WaitReason};
 
-fn claimed(outcome: ClaimOutcome) -> Token {
+pub(super) fn claimed(outcome: ClaimOutcome) -> Token {
     match outcome {
         ClaimOutcome::Claimed(t) => t,
         other => panic!("expected a claim, got {other:?}"),
     }
 }
 
-fn waited(outcome: ClaimOutcome) -> (WaitCode, Option<chrono::DateTime<Utc>>) {
+pub(super) fn waited(outcome: ClaimOutcome) -> (WaitCode, Option<chrono::DateTime<Utc>>) {
     match outcome {
         ClaimOutcome::Wait { reason, until, .. } => (reason, until),
         other => panic!("expected a wait, got {other:?}"),
     }
 }
 
-fn pending(store: &dyn QueueStore) -> GenerationId {
+pub(super) fn pending(store: &dyn QueueStore) -> GenerationId {
     store.insert_generations(&[new_gen("p")], t0()).unwrap()[0].id
 }
 

@@ -1,0 +1,92 @@
+//! One token pool on a team database (issue #15), through `genq tokens`:
+//! a token another member added is marked "not on this machine", and
+//! `genq tokens add` with it joins that row instead of making a second one.
+//! This machine is `genq` with the real keyring (`scripts/with-keyring.sh`);
+//! the other member is a queue in this process with a keyring of its own.
+//! Needs `scripts/with-postgres.sh` too.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Env, keyring_tests_enabled, text};
+use genqueue_core::queue::Queue;
+use genqueue_core::secrets::MemorySecretStore;
+use genqueue_testkit::{fresh_database, psql};
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_row() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let Some(url) = fresh_database("genqueue_cli_pool") else {
+        return;
+    };
+    // This machine adds user-1's token; the other member adds user-2's.
+    let mut env = Env::start(2).await;
+    env.database_url = Some(url.clone());
+    let (mine, theirs) = (env.tokens[0].clone(), env.tokens[1].clone());
+    let out = env
+        .genq(&["tokens", "add", "--label", "mine"], Some(&mine))
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Queue::open_on(
+        other_dir.path(),
+        Some(&url),
+        &env.sim.base_url(),
+        Arc::new(MemorySecretStore::new()),
+    )
+    .unwrap();
+    let added = other.add_or_join_token("studio", &theirs).await.unwrap();
+    assert!(!added.joined);
+
+    let table = env.ok(&["tokens", "list"]).await;
+    let line = |label: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in:\n{table}"))
+            .to_owned()
+    };
+    assert!(line("studio").contains("not on this machine"), "{table}");
+    assert!(!line("mine").contains("not on this machine"), "{table}");
+    let json: Vec<Value> =
+        serde_json::from_str(&env.ok(&["tokens", "list", "--json"]).await).unwrap();
+    let here = |label: &str| {
+        json.iter()
+            .find(|t| t["label"] == label)
+            .map(|t| t["on_this_machine"].clone())
+    };
+    assert_eq!(here("studio"), Some(Value::Bool(false)));
+    assert_eq!(here("mine"), Some(Value::Bool(true)));
+
+    // Pasting the member's token here joins its row.
+    let out = env
+        .genq(
+            &["tokens", "add", "--label", "again"],
+            Some(&format!("{theirs}\n")),
+        )
+        .await;
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        said.contains("\"studio\"")
+            && said.contains("was already in the team's pool")
+            && said.contains("usable from this machine"),
+        "{said}"
+    );
+    assert!(!said.contains(&theirs) && !text(&out.stderr).contains(&theirs));
+    assert_eq!(psql(&url, "SELECT count(*) FROM tokens")[0][0], "2");
+    let table = env.ok(&["tokens", "list"]).await;
+    assert!(!table.contains("not on this machine"), "{table}");
+    // A second paste is a duplicate, as on one machine.
+    let out = env.genq(&["tokens", "add"], Some(&theirs)).await;
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("studio"),
+        "{}",
+        text(&out.stderr)
+    );
+}
