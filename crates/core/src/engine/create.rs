@@ -37,6 +37,12 @@ pub(super) async fn create(
         return Ok(None); // cancelled before we sent anything
     }
     let g = sent.row;
+    if stalled_before_sending(s, &g) {
+        // Nothing went out: give it back (fenced, so a lease lost meanwhile
+        // stops this task instead) and let the dispatcher send it afresh.
+        release(s, g.id, None, None, true)?;
+        return Ok(None);
+    }
     let req = CreatePrediction {
         model: g.model.clone(),
         input,
@@ -61,6 +67,32 @@ pub(super) async fn create(
             .map(|p| (p, StepWrites::none()))),
         (Err(e), None) => Err(e.into()),
     }
+}
+
+/// Whether this process stalled between recording the create
+/// (`create_sent_at`) and sending it for longer than half of
+/// [`super::EngineConfig::create_landing_margin`] (the machine slept, the
+/// process was stopped, the database answered very late). Sending it now
+/// could land after the moment past which every engine takes "not in the
+/// token's list" as "never made" (`reconcile::create_settled_at`): another
+/// engine that took the generation over meanwhile may have created it
+/// again, and this one would be billed twice. The stamp and the check
+/// read this engine's own clock.
+fn stalled_before_sending(s: &Shared, g: &Generation) -> bool {
+    let Some(stamped) = g.create_sent_at else {
+        return false;
+    };
+    let late = s.queue.now() - stamped;
+    let stalled =
+        late > chrono::Duration::from_std(s.config.create_landing_margin / 2).unwrap_or_default();
+    if stalled {
+        tracing::warn!(
+            generation = %g.id,
+            late_ms = late.num_milliseconds(),
+            "stalled between recording a create and sending it; not sending it now"
+        );
+    }
+    stalled
 }
 
 /// What a failed create means for its generation, from the token rules'
