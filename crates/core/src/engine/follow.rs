@@ -32,7 +32,20 @@ pub(super) async fn adopt(
     secret: &Secret,
     w: &StepWrites,
 ) -> Result<Option<Generation>> {
-    let done = super::steps::commit_step(s, id, super::steps::created(p, token_id), w)?;
+    let done = match super::steps::commit_step(s, id, super::steps::created(p, token_id), w) {
+        Ok(done) => done,
+        Err(e) if super::steps::lease_lost(&e) => {
+            // Another engine drives it now. If it holds another prediction,
+            // this one (sent late: a stall) would run and be billed for
+            // nothing: cancel it. With none yet, that engine's reconcile
+            // adopts this one through the list: leave it.
+            if let Ok(Some(g)) = s.queue.store().get_generation(id) {
+                cancel_orphan(s, &g, p, token_id, secret).await;
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     let g = done.row;
     // Adopted already while the create was held (engine/peek.rs).
     let adopted = done.applied || g.prediction_id.as_deref() == Some(p.id.as_str());
@@ -46,10 +59,40 @@ pub(super) async fn adopt(
         }
         return Ok(None);
     }
+    if !adopted {
+        cancel_orphan(s, &g, p, token_id, secret).await;
+    }
     if !adopted || g.status != GenerationStatus::Processing {
         return Ok(None);
     }
     Ok(Some(g))
+}
+
+/// Cancels prediction `p`, made for generation `g` but not adopted: `g`
+/// holds another prediction now, so `p` would run and be billed for
+/// nothing. Left alone when `g` holds none (it may still adopt `p`) or `p`
+/// has ended. Errors are logged: the prediction then runs to its end.
+async fn cancel_orphan(
+    s: &Arc<Shared>,
+    g: &Generation,
+    p: &Prediction,
+    token_id: TokenId,
+    secret: &Secret,
+) {
+    let holds_another = g
+        .prediction_id
+        .as_deref()
+        .is_some_and(|other| other != p.id);
+    if !holds_another || p.status.is_terminal() {
+        return;
+    }
+    tracing::warn!(generation = %g.id, prediction = %p.id, "a prediction made for a generation that holds another; cancelling it");
+    let res = s.queue.client().cancel_prediction(secret, &p.id).await;
+    if let Err(e) = judge(s, token_id, &res) {
+        tracing::warn!(prediction = %p.id, error = %e, "could not cancel an orphaned prediction");
+    } else if let Err(e) = &res {
+        tracing::warn!(prediction = %p.id, error = %e, "could not cancel an orphaned prediction");
+    }
 }
 
 /// Reads the prediction on the schedule until it is terminal.
