@@ -17,6 +17,7 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod event_batch;
+pub mod heap;
 pub mod ipc;
 pub mod logging;
 pub mod notify;
@@ -42,6 +43,7 @@ pub const API_BASE_ENV: &str = "REPLICATE_API_BASE";
 /// Builds and runs the app until the user quits.
 pub fn run() {
     webkit_env::prefer_cpu_painting();
+    heap::limit_arenas();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch focuses the first window instead.
@@ -79,6 +81,8 @@ pub fn run() {
             }
             app.manage(window_events::WindowEvents::default());
             tauri::async_runtime::spawn(bridge::run(app.handle().clone()));
+            tauri::async_runtime::spawn(heap::trim_after_bursts(app.handle().clone()));
+            webkit_env::document_viewer_cache(app.handle());
             window::show_later_if_silent(app.handle());
             app.manage(telegram::TelegramRelay::default());
             tauri::async_runtime::spawn(telegram::run(app.handle().clone()));

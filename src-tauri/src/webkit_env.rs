@@ -36,3 +36,34 @@ pub fn prefer_cpu_painting() {
 /// Elsewhere WebKitGTK is not the engine: nothing to do.
 #[cfg(not(target_os = "linux"))]
 pub fn prefer_cpu_painting() {}
+
+/// Asks WebKit to keep as little as a document viewer does: no resources
+/// nobody shows (decoded images, style sheets, scripts of pages left) kept
+/// for a later visit, no back/forward page cache. WebKit's default for an
+/// app (`WEBKIT_CACHE_MODEL_WEB_BROWSER`) keeps up to half its memory cache
+/// "dead" for reuse; the window's pages come from the app itself, so
+/// reloading them is cheap (`webkit_web_context_set_cache_model`; WebKit's
+/// `CacheModel.cpp`: `DocumentViewer` sets the dead-resource capacity and the
+/// back/forward cache to 0).
+///
+/// Applies to every page of the main window's web context from then on.
+#[cfg(target_os = "linux")]
+pub fn document_viewer_cache(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let done = window.with_webview(|webview| {
+        if let Some(context) = webview.inner().context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+    if let Err(e) = done {
+        tracing::warn!(error = %e, "cannot set the window's cache model");
+    }
+}
+
+/// Elsewhere WebKitGTK is not the engine: nothing to do.
+#[cfg(not(target_os = "linux"))]
+pub fn document_viewer_cache(_app: &tauri::AppHandle) {}

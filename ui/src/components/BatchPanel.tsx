@@ -73,7 +73,7 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const counts = useMemo(() => batchCounts(members), [members]);
-  const eta = useQueueEta();
+  const eta = useQueueEta({ each: members.some((g) => g.status === "pending") });
   const doneIn = Math.max(0, ...members.map((g) => eta.byId.get(g.id)?.doneIn ?? 0));
 
   if (loadError) return <ErrorNotice error={loadError} />;

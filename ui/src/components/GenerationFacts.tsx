@@ -17,7 +17,7 @@ import { StatusIcon } from "./StatusIcon";
 export function EtaLine({ generation: g }: { generation: { id: string; status: Generation["status"] } }) {
   const { t } = useTranslation();
   const { info } = useApp();
-  const eta = useQueueEta().byId.get(g.id);
+  const eta = useQueueEta({ each: g.status === "pending" }).byId.get(g.id);
   if (g.status === "pending" && info?.paused) return <p className="small muted eta">{t("result.etaPaused")}</p>;
   if (!eta || !isActive(g.status)) return null;
   return (

@@ -36,9 +36,9 @@ function PauseToggle() {
 /** "~3m 20s" until the whole queue is done, beside the Queue link. */
 function QueueEtaBadge() {
   const { t } = useTranslation();
-  const { processing, pending } = useQueue();
+  const { processing, queuedCount } = useQueue();
   const eta = useQueueEta();
-  if (processing.length + pending.length === 0 || eta.totalMs === null) return null;
+  if (processing.length + queuedCount === 0 || eta.totalMs === null) return null;
   return (
     <span className="nav-eta" title={t("header.queueEta", { eta: formatEta(eta.totalMs) })} data-testid="header-eta">
       {formatEta(eta.totalMs)}

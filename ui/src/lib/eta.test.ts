@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GenerationSummary } from "../bindings";
+import { modelRuns } from "../context/QueueContext";
 import { computeEta, medianMs } from "./eta";
 
 const NOW = Date.parse("2025-03-01T12:00:00Z");
@@ -62,5 +63,23 @@ describe("computeEta", () => {
   it("paused: no whole-queue estimate while anything is queued; nothing active → none", () => {
     expect(computeEta({ processing: [], pending: [g("p1", "a/fast")], stats, slots: 2, paused: true, now: NOW }).totalMs).toBeNull();
     expect(computeEta({ processing: [], pending: [], stats, slots: 2, paused: false, now: NOW }).totalMs).toBeNull();
+  });
+
+  it("queued ones as runs of one model give the same whole-queue figure as the list, and no per-generation ETAs", () => {
+    const pending = [g("p1", "a/fast"), g("p2", "a/fast"), g("p3", "a/slow"), g("p4", "a/fast")];
+    const queued = modelRuns(pending.map((p) => p.model_name));
+    expect(queued).toEqual([
+      { model_name: "a/fast", count: 2 },
+      { model_name: "a/slow", count: 1 },
+      { model_name: "a/fast", count: 1 },
+    ]);
+    const processing = [running("r1", "a/slow", 4000)];
+    const byList = computeEta({ processing, pending, stats, slots: 2, paused: false, now: NOW });
+    const byRuns = computeEta({ processing, pending: [], queued, stats, slots: 2, paused: false, now: NOW });
+    expect(byRuns.totalMs).toBe(byList.totalMs);
+    expect(byRuns.totalMs).toBe(14000); // p3 (slow) after p1 and p2 on the free slot
+    expect(byRuns.byId.has("p1")).toBe(false);
+    expect(byRuns.byId.get("r1")).toEqual({ startsIn: 0, doneIn: 6000 });
+    expect(computeEta({ processing: [], pending: [], queued, stats, slots: 2, paused: true, now: NOW }).totalMs).toBeNull();
   });
 });

@@ -5,11 +5,16 @@
 import type { GenerationSummary } from "../bindings";
 import type { ModelRunTime } from "../bindings";
 
+/** `count` queued generations of one model in a row. */
+export type ModelRun = { model_name: string; count: number };
+
 export type EtaInput = {
   /** Running generations (any order). */
   processing: GenerationSummary[];
-  /** Queued generations in dispatch order. */
-  pending: GenerationSummary[];
+  /** Queued generations in dispatch order (each gets its ETA in `byId`). */
+  pending: Pick<GenerationSummary, "id" | "model_name">[];
+  /** Or, without their ids, the queued generations as runs of one model (only the whole-queue figure then). */
+  queued?: ModelRun[];
   stats: ModelRunTime[];
   /** Sum of `max_concurrency` over active tokens. */
   slots: number;
@@ -47,7 +52,7 @@ export function remainingMs(g: GenerationSummary, median: number, now: number): 
   return Math.max(0, median - ran);
 }
 
-export function computeEta({ processing, pending, stats, slots, paused, now }: EtaInput): QueueEta {
+export function computeEta({ processing, pending, queued, stats, slots, paused, now }: EtaInput): QueueEta {
   const median = medianMs(stats);
   const byId = new Map<string, GenerationEta>();
   // When each slot frees up (ms from now).
@@ -60,21 +65,27 @@ export function computeEta({ processing, pending, stats, slots, paused, now }: E
   const total = Math.max(slots, processing.length, 1);
   const freeSlots = Math.max(0, slots - processing.length);
   while (free.length < total) free.push(0);
+  const waiting = queued ? queued.reduce((n, r) => n + r.count, 0) : pending.length;
   if (paused) {
     const running = processing.length ? Math.max(...free) : null;
-    return { byId, totalMs: pending.length ? null : running, freeSlots };
+    return { byId, totalMs: waiting ? null : running, freeSlots };
   }
   let last = processing.length ? Math.max(...free) : 0;
-  for (const g of pending) {
-    // The earliest free slot takes the next one in dispatch order.
+  // The earliest free slot takes the next one in dispatch order.
+  const take = (model: string): GenerationEta => {
     let at = 0;
     for (let i = 1; i < free.length; i++) if (free[i] < free[at]) at = i;
     const startsIn = free[at];
-    const doneIn = startsIn + median(g.model_name);
+    const doneIn = startsIn + median(model);
     free[at] = doneIn;
-    byId.set(g.id, { startsIn, doneIn });
     last = Math.max(last, doneIn);
+    return { startsIn, doneIn };
+  };
+  if (queued) {
+    for (const r of queued) for (let k = 0; k < r.count; k++) take(r.model_name);
+  } else {
+    for (const g of pending) byId.set(g.id, take(g.model_name));
   }
-  const active = processing.length + pending.length > 0;
+  const active = processing.length + waiting > 0;
   return { byId, totalMs: active ? last : null, freeSlots };
 }

@@ -12,7 +12,7 @@ import { ArrowDownIcon, ArrowUpIcon, GripIcon, NextIcon, PauseIcon, PlayIcon, St
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
 import { useApp } from "../context/AppContext";
-import { useQueue, useQueueEta } from "../context/QueueContext";
+import { useQueueEta, useQueueOrder } from "../context/QueueContext";
 import { formatDuration, formatEta, runningMs, useNow } from "../lib/time";
 import { formatWait } from "../lib/wait";
 import "../styles/pages/queue.css";
@@ -69,8 +69,8 @@ function RunningRow({ g, doneIn, now }: { g: GenerationSummary; doneIn: number |
 export function QueuePage() {
   const { t } = useTranslation();
   const { info } = useApp();
-  const { processing, pending, loaded, error: loadError, move, reorder } = useQueue();
-  const eta = useQueueEta();
+  const { processing, pending, loaded, error: loadError, move, reorder } = useQueueOrder();
+  const eta = useQueueEta({ each: true });
   const now = useNow(1000, processing.length > 0);
   const [error, setError] = useState<BackendError | null>(null);
   const [announce, setAnnounce] = useState("");
