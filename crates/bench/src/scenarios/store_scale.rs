@@ -82,7 +82,7 @@ fn build_history(q: &Queue, n: usize) -> Result<(), String> {
         }
     }
     store
-        .mark_all_viewed(Utc::now())
+        .mark_all_viewed(Utc::now(), None)
         .map_err(|e| e.to_string())?;
     Ok(())
 }

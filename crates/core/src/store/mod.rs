@@ -41,6 +41,7 @@ pub mod generations;
 mod given_up;
 pub mod history;
 pub mod lease;
+mod members;
 mod news;
 pub mod pg;
 pub mod pool;
@@ -96,6 +97,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
         "../../../../migrations/0010_given_up_predictions.sql"
     )),
     M::up(include_str!("../../../../migrations/0011_creators.sql")),
+    M::up(include_str!(
+        "../../../../migrations/0013_member_counters.sql"
+    )),
 ];
 
 /// The schema version this build writes (SQLite `user_version` after migrating).

@@ -16,6 +16,7 @@ mod given_up;
 mod history;
 mod history_search;
 mod lease;
+mod members;
 mod open;
 mod pg;
 mod pool;
