@@ -16,11 +16,13 @@ use chrono::{DateTime, Utc};
 mod commit;
 mod people;
 mod shared_outputs;
+mod shown_outputs;
 mod token_events;
 mod token_rules;
 mod tokens;
 
 pub use people::Scope;
+pub use shown_outputs::SHOWN_FETCHES_AT_ONCE;
 pub use token_rules::{Verdict, verdict};
 
 use crate::clock::{Clock, SystemClock};
