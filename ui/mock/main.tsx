@@ -1,6 +1,7 @@
 // The Playwright entry (mock.html): the real app over a fake backend.
 //   mock.html?scenario=first-run|empty|ready|busy|history&clock=auto|manual&eventDelay=ms&step=ms
 //            &language=system|en|ru&theme=system|light|dark&paused=1&historyDelay=ms
+//            &team=member (the queue on a team's database, joined as that member)
 import { mount } from "../src/mount";
 import type { FakeBackend } from "./fakeBackend";
 import { installFakeBackend } from "./install";
@@ -25,5 +26,10 @@ const theme = params.get("theme");
 if (theme === "light" || theme === "dark" || theme === "system") fake.settings.theme = theme;
 if (params.get("paused") === "1") fake.info.paused = true;
 fake.historyDelayMs = Number(params.get("historyDelay") ?? 0);
+const member = params.get("team");
+if (member) {
+  fake.team.active = "postgres://ada@db.team.example:5432/genqueue";
+  fake.team.member = member;
+}
 window.__fake = fake;
 mount();

@@ -246,6 +246,8 @@ export function HistoryPage() {
     } finally {
       setBusy(false);
       setConfirm(null);
+      // The choice of everyone's holds for one action only.
+      setEveryone(false);
     }
   };
 
