@@ -34,10 +34,27 @@ BEGIN
     WHERE member = coalesce(NEW.created_by, '');
 END;
 
+-- A status or viewed change of one member's row: one update of both deltas
+-- (the row exists since the generation's insert).
 CREATE TRIGGER generations_member_counters_update
-AFTER UPDATE OF status, viewed, created_by ON generations
-WHEN OLD.status IS NOT NEW.status OR OLD.viewed IS NOT NEW.viewed
-     OR OLD.created_by IS NOT NEW.created_by
+AFTER UPDATE OF status, viewed ON generations
+WHEN (OLD.status IS NOT NEW.status OR OLD.viewed IS NOT NEW.viewed)
+     AND OLD.created_by IS NEW.created_by
+BEGIN
+    UPDATE member_counters SET
+        pending    = pending    - (OLD.status = 'pending')    + (NEW.status = 'pending'),
+        processing = processing - (OLD.status = 'processing') + (NEW.status = 'processing'),
+        completed  = completed  - (OLD.status = 'completed')  + (NEW.status = 'completed'),
+        failed     = failed     - (OLD.status = 'failed')     + (NEW.status = 'failed'),
+        cancelled  = cancelled  - (OLD.status = 'cancelled')  + (NEW.status = 'cancelled'),
+        unviewed   = unviewed   - (OLD.viewed = 0)            + (NEW.viewed = 0)
+    WHERE member = coalesce(NEW.created_by, '');
+END;
+
+-- The creator changed (no writer does this today): out of one row, into the other.
+CREATE TRIGGER generations_member_counters_move
+AFTER UPDATE OF created_by ON generations
+WHEN OLD.created_by IS NOT NEW.created_by
 BEGIN
     UPDATE member_counters SET
         pending    = pending    - (OLD.status = 'pending'),

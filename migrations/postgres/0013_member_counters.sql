@@ -26,14 +26,12 @@ SELECT coalesce(created_by, ''),
        count(*) FILTER (WHERE NOT viewed)
 FROM generations GROUP BY coalesce(created_by, '');
 
-CREATE FUNCTION genqueue_count_member(m text, status text, unviewed boolean, sign int)
-RETURNS void LANGUAGE sql AS $$
+-- Adds `d` (the signed deltas of one row's status and viewed flag) to
+-- member `m`'s row, creating it at the member's first generation.
+CREATE FUNCTION genqueue_count_member(m text, d bigint[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO member_counters AS c
         (member, pending, processing, completed, failed, cancelled, unviewed)
-    VALUES (m,
-            sign * (status = 'pending')::int, sign * (status = 'processing')::int,
-            sign * (status = 'completed')::int, sign * (status = 'failed')::int,
-            sign * (status = 'cancelled')::int, sign * unviewed::int)
+    VALUES (m, d[1], d[2], d[3], d[4], d[5], d[6])
     ON CONFLICT (member) DO UPDATE SET
         pending    = c.pending    + EXCLUDED.pending,
         processing = c.processing + EXCLUDED.processing,
@@ -43,17 +41,40 @@ RETURNS void LANGUAGE sql AS $$
         unviewed   = c.unviewed   + EXCLUDED.unviewed
 $$;
 
+-- What a row's change adds to its member's counters: the new status and
+-- viewed flag counted in, the old ones out (NULL: no row on that side).
+CREATE FUNCTION genqueue_member_delta(o_status text, o_unviewed boolean,
+                                      n_status text, n_unviewed boolean)
+RETURNS bigint[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY[
+        (n_status IS NOT DISTINCT FROM 'pending')::int    - (o_status IS NOT DISTINCT FROM 'pending')::int,
+        (n_status IS NOT DISTINCT FROM 'processing')::int - (o_status IS NOT DISTINCT FROM 'processing')::int,
+        (n_status IS NOT DISTINCT FROM 'completed')::int  - (o_status IS NOT DISTINCT FROM 'completed')::int,
+        (n_status IS NOT DISTINCT FROM 'failed')::int     - (o_status IS NOT DISTINCT FROM 'failed')::int,
+        (n_status IS NOT DISTINCT FROM 'cancelled')::int  - (o_status IS NOT DISTINCT FROM 'cancelled')::int,
+        coalesce(n_unviewed, false)::int - coalesce(o_unviewed, false)::int]::bigint[]
+$$;
+
+-- One upsert per counted change (two only if the creator changed, which no
+-- writer does today); a write that changes neither status nor viewed, none.
 CREATE FUNCTION genqueue_count_members() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.viewed = NEW.viewed
-       AND OLD.created_by IS NOT DISTINCT FROM NEW.created_by THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        PERFORM genqueue_count_member(coalesce(OLD.created_by, ''), OLD.status, NOT OLD.viewed, -1);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        PERFORM genqueue_count_member(coalesce(NEW.created_by, ''), NEW.status, NOT NEW.viewed, 1);
+    IF TG_OP = 'INSERT' THEN
+        PERFORM genqueue_count_member(coalesce(NEW.created_by, ''),
+            genqueue_member_delta(NULL, NULL, NEW.status, NOT NEW.viewed));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM genqueue_count_member(coalesce(OLD.created_by, ''),
+            genqueue_member_delta(OLD.status, NOT OLD.viewed, NULL, NULL));
+    ELSIF OLD.created_by IS NOT DISTINCT FROM NEW.created_by THEN
+        IF OLD.status <> NEW.status OR OLD.viewed <> NEW.viewed THEN
+            PERFORM genqueue_count_member(coalesce(NEW.created_by, ''),
+                genqueue_member_delta(OLD.status, NOT OLD.viewed, NEW.status, NOT NEW.viewed));
+        END IF;
+    ELSE
+        PERFORM genqueue_count_member(coalesce(OLD.created_by, ''),
+            genqueue_member_delta(OLD.status, NOT OLD.viewed, NULL, NULL));
+        PERFORM genqueue_count_member(coalesce(NEW.created_by, ''),
+            genqueue_member_delta(NULL, NULL, NEW.status, NOT NEW.viewed));
     END IF;
     RETURN NULL;
 END
