@@ -26,56 +26,65 @@ SELECT coalesce(created_by, ''),
        count(*) FILTER (WHERE NOT viewed)
 FROM generations GROUP BY coalesce(created_by, '');
 
--- Adds `d` (the signed deltas of one row's status and viewed flag) to
--- member `m`'s row, creating it at the member's first generation.
-CREATE FUNCTION genqueue_count_member(m text, d bigint[]) RETURNS void LANGUAGE sql AS $$
+-- One upsert per counted change (two only if the creator changed, which no
+-- writer does today); a write that changes neither status nor viewed, none.
+-- All in PL/pgSQL, whose statements keep their plans between calls.
+CREATE FUNCTION genqueue_count_members() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    o_member text := NULL;
+    o_status text := NULL;
+    o_unviewed int := 0;
+    n_member text := NULL;
+    n_status text := NULL;
+    n_unviewed int := 0;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        o_member := coalesce(OLD.created_by, '');
+        o_status := OLD.status;
+        o_unviewed := (NOT OLD.viewed)::int;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        n_member := coalesce(NEW.created_by, '');
+        n_status := NEW.status;
+        n_unviewed := (NOT NEW.viewed)::int;
+    END IF;
+    IF TG_OP = 'UPDATE' AND o_member = n_member AND o_status = n_status
+       AND o_unviewed = n_unviewed THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' AND o_member <> n_member THEN
+        -- Out of the old member's row; the new one's below counts it in.
+        INSERT INTO member_counters AS c
+            (member, pending, processing, completed, failed, cancelled, unviewed)
+        VALUES (o_member, -(o_status = 'pending')::int, -(o_status = 'processing')::int,
+                -(o_status = 'completed')::int, -(o_status = 'failed')::int,
+                -(o_status = 'cancelled')::int, -o_unviewed)
+        ON CONFLICT (member) DO UPDATE SET
+            pending    = c.pending    + EXCLUDED.pending,
+            processing = c.processing + EXCLUDED.processing,
+            completed  = c.completed  + EXCLUDED.completed,
+            failed     = c.failed     + EXCLUDED.failed,
+            cancelled  = c.cancelled  + EXCLUDED.cancelled,
+            unviewed   = c.unviewed   + EXCLUDED.unviewed;
+        o_status := NULL;
+        o_unviewed := 0;
+    END IF;
     INSERT INTO member_counters AS c
         (member, pending, processing, completed, failed, cancelled, unviewed)
-    VALUES (m, d[1], d[2], d[3], d[4], d[5], d[6])
+    VALUES (coalesce(n_member, o_member),
+            (n_status IS NOT DISTINCT FROM 'pending')::int    - (o_status IS NOT DISTINCT FROM 'pending')::int,
+            (n_status IS NOT DISTINCT FROM 'processing')::int - (o_status IS NOT DISTINCT FROM 'processing')::int,
+            (n_status IS NOT DISTINCT FROM 'completed')::int  - (o_status IS NOT DISTINCT FROM 'completed')::int,
+            (n_status IS NOT DISTINCT FROM 'failed')::int     - (o_status IS NOT DISTINCT FROM 'failed')::int,
+            (n_status IS NOT DISTINCT FROM 'cancelled')::int  - (o_status IS NOT DISTINCT FROM 'cancelled')::int,
+            n_unviewed - o_unviewed)
     ON CONFLICT (member) DO UPDATE SET
         pending    = c.pending    + EXCLUDED.pending,
         processing = c.processing + EXCLUDED.processing,
         completed  = c.completed  + EXCLUDED.completed,
         failed     = c.failed     + EXCLUDED.failed,
         cancelled  = c.cancelled  + EXCLUDED.cancelled,
-        unviewed   = c.unviewed   + EXCLUDED.unviewed
-$$;
-
--- What a row's change adds to its member's counters: the new status and
--- viewed flag counted in, the old ones out (NULL: no row on that side).
-CREATE FUNCTION genqueue_member_delta(o_status text, o_unviewed boolean,
-                                      n_status text, n_unviewed boolean)
-RETURNS bigint[] LANGUAGE sql IMMUTABLE AS $$
-    SELECT ARRAY[
-        (n_status IS NOT DISTINCT FROM 'pending')::int    - (o_status IS NOT DISTINCT FROM 'pending')::int,
-        (n_status IS NOT DISTINCT FROM 'processing')::int - (o_status IS NOT DISTINCT FROM 'processing')::int,
-        (n_status IS NOT DISTINCT FROM 'completed')::int  - (o_status IS NOT DISTINCT FROM 'completed')::int,
-        (n_status IS NOT DISTINCT FROM 'failed')::int     - (o_status IS NOT DISTINCT FROM 'failed')::int,
-        (n_status IS NOT DISTINCT FROM 'cancelled')::int  - (o_status IS NOT DISTINCT FROM 'cancelled')::int,
-        coalesce(n_unviewed, false)::int - coalesce(o_unviewed, false)::int]::bigint[]
-$$;
-
--- One upsert per counted change (two only if the creator changed, which no
--- writer does today); a write that changes neither status nor viewed, none.
-CREATE FUNCTION genqueue_count_members() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM genqueue_count_member(coalesce(NEW.created_by, ''),
-            genqueue_member_delta(NULL, NULL, NEW.status, NOT NEW.viewed));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM genqueue_count_member(coalesce(OLD.created_by, ''),
-            genqueue_member_delta(OLD.status, NOT OLD.viewed, NULL, NULL));
-    ELSIF OLD.created_by IS NOT DISTINCT FROM NEW.created_by THEN
-        IF OLD.status <> NEW.status OR OLD.viewed <> NEW.viewed THEN
-            PERFORM genqueue_count_member(coalesce(NEW.created_by, ''),
-                genqueue_member_delta(OLD.status, NOT OLD.viewed, NEW.status, NOT NEW.viewed));
-        END IF;
-    ELSE
-        PERFORM genqueue_count_member(coalesce(OLD.created_by, ''),
-            genqueue_member_delta(OLD.status, NOT OLD.viewed, NULL, NULL));
-        PERFORM genqueue_count_member(coalesce(NEW.created_by, ''),
-            genqueue_member_delta(NULL, NULL, NEW.status, NOT NEW.viewed));
-    END IF;
+        unviewed   = c.unviewed   + EXCLUDED.unviewed;
     RETURN NULL;
 END
 $$;
