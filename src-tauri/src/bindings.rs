@@ -101,6 +101,7 @@ mod tests {
             decl::<BulkAction>(&cfg),
             decl::<BulkFailure>(&cfg),
             decl::<BulkResult>(&cfg),
+            decl::<genqueue_core::queue::Scope>(&cfg),
             decl::<BatchSummary>(&cfg),
             decl::<MoveTo>(&cfg),
             decl::<ListOrder>(&cfg),

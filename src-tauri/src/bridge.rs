@@ -55,7 +55,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
 async fn follow<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
     let mut rx = queue.events().subscribe();
     let mut tray_due: Option<tokio::time::Instant> = None;
-    let mut endings = Endings::new(queue.counters().map(|c| c.active > 0).unwrap_or(false));
+    let mut endings = Endings::of(queue);
     let mut budget = crate::budget_notice::BudgetNotice::default();
     let mut batch = EventBatch::new(WINDOW_BATCH);
     let send = |batch: &mut EventBatch<Event>| {
@@ -131,14 +131,17 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
 
 /// Reads the counters, the latest unviewed and the language, and redraws the tray.
 pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
-    let (Ok(c), Ok(paused)) = (queue.counters(), queue.is_paused()) else {
+    // The user's own (on a team's database: the member's; see Queue::own_member).
+    let (Ok(c), Ok(paused)) = (queue.own_counters(), queue.is_paused()) else {
         return;
     };
+    let mine = queue.own_member().map(str::to_owned);
     let latest = queue
         .list(&ListQuery {
             limit: TRAY_LATEST,
             statuses: vec![],
             unviewed_only: true,
+            created_by: mine.clone(),
             before: None,
         })
         .unwrap_or_default();
@@ -147,6 +150,7 @@ pub fn refresh_tray<R: Runtime>(app: &AppHandle<R>, queue: &Queue) {
             limit: TRAY_RUNNING,
             statuses: vec![GenerationStatus::Processing, GenerationStatus::Pending],
             unviewed_only: false,
+            created_by: mine,
             before: None,
         })
         .unwrap_or_default();

@@ -6,6 +6,7 @@
 //! `get_generation`, with the seed's JSON shapes, extended, never renamed.
 //!
 //! - [`history`]: the history page, bulk actions, "Clear finished", running times;
+//! - [`outputs`]: fetching a listed generation's files from the team database;
 //! - [`batches`]: a batch's progress, cancel and retry;
 //! - [`priority`]: moving pending generations, drag-and-drop reorder;
 //! - [`settings`]: reading and applying the settings;
@@ -15,6 +16,7 @@
 pub mod batches;
 pub mod browse;
 pub mod history;
+pub mod outputs;
 pub mod priority;
 pub mod settings;
 pub mod spend;
@@ -25,6 +27,7 @@ pub mod telegram;
 pub use batches::*;
 pub use browse::*;
 pub use history::*;
+pub use outputs::*;
 pub use priority::*;
 pub use settings::*;
 pub use spend::*;
@@ -60,6 +63,10 @@ pub struct AppInfo {
     pub paused: bool,
     /// False when another process (`genq run`) drives this folder.
     pub engine_running: bool,
+    /// On a team's database, the member whose generations are the user's
+    /// own (the counter and the dropdown count only these); `null` on the
+    /// folder's own queue, where every generation is one's own.
+    pub own_member: Option<String>,
 }
 
 pub(crate) async fn app_info_of(state: &AppState) -> CommandResult<AppInfo> {
@@ -71,6 +78,7 @@ pub(crate) async fn app_info_of(state: &AppState) -> CommandResult<AppInfo> {
         api_base: b.api_base.clone(),
         paused: b.queue.is_paused()?,
         engine_running: b.engine.is_some(),
+        own_member: b.queue.own_member().map(str::to_owned),
     })
 }
 
@@ -84,6 +92,9 @@ pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
 /// `order: "dispatch"` lists pending generations in the order they will run
 /// instead (those whose create is under way first); `statuses` and
 /// `unviewed_only` do not apply then, and `before` is the last id shown.
+///
+/// `mine: true` (the `⟳ N` dropdown): on a team's database only the user's
+/// own generations (`AppInfo.own_member`); the same as without elsewhere.
 #[tauri::command]
 pub async fn list_generations(
     state: State<'_, AppState>,
@@ -92,6 +103,7 @@ pub async fn list_generations(
     unviewed_only: Option<bool>,
     before: Option<GenerationId>,
     order: Option<ListOrder>,
+    mine: Option<bool>,
 ) -> CommandResult<Vec<GenerationSummary>> {
     let limit = limit.unwrap_or(50).clamp(1, 500) as usize;
     let queue = state.queue().await;
@@ -102,6 +114,10 @@ pub async fn list_generations(
         limit,
         statuses: statuses.unwrap_or_default(),
         unviewed_only: unviewed_only.unwrap_or(false),
+        created_by: queue
+            .own_member()
+            .filter(|_| mine == Some(true))
+            .map(str::to_owned),
         before,
     };
     Ok(queue.list(&q)?)
@@ -132,7 +148,7 @@ pub async fn get_generation(
 
 #[tauri::command]
 pub async fn get_counters(state: State<'_, AppState>) -> CommandResult<Counters> {
-    Ok(state.queue().await.counters()?)
+    Ok(state.queue().await.own_counters()?)
 }
 
 /// Queues `count` generations (default 1, at most `MAX_COUNT`) of one prompt
@@ -197,7 +213,10 @@ pub async fn mark_viewed(
 
 #[tauri::command]
 pub async fn mark_all_viewed(state: State<'_, AppState>) -> CommandResult<usize> {
-    Ok(state.queue().await.mark_all_viewed()?)
+    Ok(state
+        .queue()
+        .await
+        .mark_all_viewed(genqueue_core::queue::Scope::Mine)?)
 }
 
 #[tauri::command]

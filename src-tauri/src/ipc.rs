@@ -22,6 +22,7 @@ use genqueue_core::model::{
 };
 use genqueue_core::presets::ModelPreset;
 use genqueue_core::priority::ListOrder;
+use genqueue_core::queue::Scope;
 use genqueue_core::replicate::browse::{Collection, CollectionSummary, ModelSearch};
 use genqueue_core::settings::Settings;
 use genqueue_core::spend::{Estimate, SpendReport, SpendSettings};
@@ -92,7 +93,8 @@ ipc_commands! {
         statuses: Option<Vec<GenerationStatus>>,
         unviewed_only: Option<bool>,
         before: Option<GenerationId>,
-        order: Option<ListOrder>
+        order: Option<ListOrder>,
+        mine: Option<bool>
     ) -> Vec<GenerationSummary>;
     get_generation[state](id: GenerationId) -> Generation;
     get_counters[state]() -> Counters;
@@ -128,11 +130,13 @@ ipc_commands! {
     save_output_as[app, state](id: GenerationId, index: usize) -> Option<String>;
     list_history[state](query: HistoryQuery) -> HistoryPage;
     history_models[state]() -> Vec<String>;
-    bulk_generations[state](ids: Vec<GenerationId>, action: BulkAction) -> BulkResult;
-    clear_finished[state]() -> usize;
+    history_members[state]() -> Vec<String>;
+    bulk_generations[state](ids: Vec<GenerationId>, action: BulkAction, scope: Option<Scope>) -> BulkResult;
+    clear_finished[state](scope: Option<Scope>) -> usize;
+    fetch_outputs[state](id: GenerationId) -> bool;
     run_time_stats[state]() -> Vec<ModelRunTime>;
     get_batch[state](batch_id: BatchId) -> BatchSummary;
-    cancel_batch[state](batch_id: BatchId) -> usize;
+    cancel_batch[state](batch_id: BatchId, scope: Option<Scope>) -> usize;
     retry_batch[state](batch_id: BatchId) -> Vec<GenerationSummary>;
     move_generation[state](id: GenerationId, to: MoveTo) -> GenerationSummary;
     reorder_pending[state](ids: Vec<GenerationId>) -> ();

@@ -28,7 +28,12 @@ async fn marking_a_thousand_viewed_announces_the_newest_rows_and_the_counters() 
     // Queued only (no engine): 1,000 unviewed rows.
     let ids = w.submit_seeded("unviewed", 1000);
     let mut rx = w.queue.events().subscribe();
-    assert_eq!(w.queue.mark_all_viewed().unwrap(), 1000);
+    assert_eq!(
+        w.queue
+            .mark_all_viewed(genqueue_core::queue::Scope::Mine)
+            .unwrap(),
+        1000
+    );
     let events = drain_events(&mut rx);
     let changed: Vec<_> = events
         .iter()

@@ -176,7 +176,12 @@ async fn retention_deletes_old_finished_generations_and_their_files_at_start() {
     );
     // "Clear finished" takes the viewed finished ones, files too.
     w.queue.mark_viewed(young.id).unwrap();
-    assert_eq!(w.queue.clear_finished().unwrap(), 1);
+    assert_eq!(
+        w.queue
+            .clear_finished(genqueue_core::queue::Scope::Mine)
+            .unwrap(),
+        1
+    );
     assert!(
         !w.dir
             .path()

@@ -83,3 +83,92 @@ test("history on this machine's own queue: no creator column or filter", async (
   assert((await page.getByLabel("Created by").count()) === 0, "no Created by filter");
   assert((await page.getByTestId("history-creator").count()) === 0, "no creator in rows");
 });
+
+/** Adds generations by other members (and one of Ada's) to the fake team database. */
+async function seedTeam(page) {
+  return page.evaluate(() => {
+    const f = window.__fake;
+    const add = (member, prompt, extra) =>
+      f.save(f.newGeneration("black-forest-labs/flux-schnell", prompt, { prompt }, { creator: { member, machine: `${member}-desktop` }, ...extra }));
+    const done = { status: "completed", completed_at: new Date().toISOString() };
+    // Bob's, finished on his machine: the pictures are in the database, not in this folder.
+    const bobs = ["bob's owl at dusk", "bob's heron in reeds"].map((p) => {
+      const g = add("bob", p, done);
+      f.writeOutputs(g);
+      for (const file of g.output_files) {
+        const path = `${f.info.data_dir}/${file}`;
+        f.remoteFiles.set(path, f.files.get(path));
+        f.files.delete(path);
+      }
+      return f.save(g).id;
+    });
+    add("carol", "carol's cat on a wall", { status: "failed", error: "stopped", viewed: true });
+    const ada = add("ada", "ada's fox in snow", done);
+    f.writeOutputs(ada);
+    f.save(ada);
+    return bobs;
+  });
+}
+
+test("team database: the counter and dropdown are one's own; a thumbnail another machine saved is fetched into this folder", async ({ page, open, allow }) => {
+  // Bob's pictures are not in this folder until fetched: their first load fails.
+  allow("ERR_UNKNOWN_URL_SCHEME");
+  await open("scenario=empty&clock=manual&team=ada", "/");
+  const bobs = await seedTeam(page);
+  await until("the counter counts Ada's only", async () => (await page.getByTestId("counter-n").textContent()) === "1");
+  await page.getByTestId("queue-counter").click();
+  await page.locator(".queue-item", { hasText: "ada's fox in snow" }).waitFor();
+  assert((await page.locator(".queue-item", { hasText: "bob's" }).count()) === 0, "no other member's row in the dropdown");
+  await page.keyboard.press("Escape");
+  await page.evaluate(() => (location.hash = "#/history"));
+  const bob = page.locator(".history-row", { hasText: "bob's owl at dusk" });
+  const thumb = bob.locator(".thumb img");
+  await until("Bob's thumbnail fetched and shown", () => thumb.evaluate((i) => i.complete && i.naturalWidth > 0 && i.src.startsWith("data:")));
+  const fetched = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "fetch_outputs").map((c) => c.args.id));
+  assert(bobs.every((id) => fetched.includes(id)), `both of Bob's fetched: ${JSON.stringify(fetched)}`);
+  assert(await page.evaluate((id) => window.__fake.files.has(`${window.__fake.info.data_dir}/${window.__fake.mustGet(id).output_files[0]}`), bobs[0]), "now in this machine's folder");
+  await page.screenshot({ path: "test-artifacts/history-team-fetched-thumbs.png" });
+});
+
+test("team database: History filters one member; Clear finished and bulk actions touch others' only when chosen", async ({ page, open, allow }) => {
+  allow("ERR_UNKNOWN_URL_SCHEME");
+  await open("scenario=empty&clock=manual&team=ada", "/");
+  await seedTeam(page);
+  await page.evaluate(() => (location.hash = "#/history"));
+  const filter = page.getByLabel("Created by");
+  await filter.waitFor();
+  await until("members listed", async () => (await filter.locator("option").allTextContents()).join("|") === "Everyone's|Mine (ada)|Only bob|Only carol");
+  await filter.selectOption({ label: "Only bob" });
+  await until("only Bob's rows", async () => (await page.locator(".history-row").count()) === 2);
+  assert((await page.locator(".history-row", { hasText: "ada's fox" }).count()) === 0, "Ada's filtered out");
+  await page.screenshot({ path: "test-artifacts/history-team-one-member.png" });
+  await filter.selectOption({ label: "Everyone's" });
+  await until("every row", async () => (await page.locator(".history-row").count()) === 4);
+
+  // Select all, mark viewed: Bob's two are another member's and stay unviewed.
+  await page.getByText("Select all").click();
+  await page.getByTestId("others-selected").filter({ hasText: "Other members' generations among them: 3." }).waitFor();
+  await page.locator(".selection-bar").screenshot({ path: "test-artifacts/history-team-others-selected.png" });
+  await page.getByRole("button", { name: "Mark viewed" }).click();
+  await page.getByText(/could not be changed: this generation is not yours \(created by (bob|carol)\)/).waitFor();
+  assert(!(await page.evaluate(() => [...window.__fake.generations.values()].find((g) => g.prompt === "bob's owl at dusk").viewed)), "Bob's not marked");
+  // Tick "Other members' too": they are marked too.
+  await page.getByTestId("others-too").locator("input").check();
+  await page.getByRole("button", { name: "Mark viewed" }).click();
+  await until("Bob's marked", async () => page.evaluate(() => [...window.__fake.generations.values()].find((g) => g.prompt === "bob's owl at dusk").viewed));
+
+  // Clear finished: one's own by default; everyone's only when ticked.
+  await page.getByRole("button", { name: "Clear finished…" }).click();
+  const ask = page.getByRole("group", { name: "Clear finished…" });
+  await ask.getByText("Delete your finished generations you have viewed, with their files? Other members' stay.", { exact: false }).waitFor();
+  await ask.screenshot({ path: "test-artifacts/history-team-clear-ask.png" });
+  await ask.getByRole("button", { name: "Delete them" }).click();
+  await until("Ada's cleared, the others' kept", async () => (await page.locator(".history-row").count()) === 3);
+  await page.getByRole("button", { name: "Clear finished…" }).click();
+  await ask.getByTestId("others-too").locator("input").check();
+  await ask.getByText("Delete every member's finished generations already viewed", { exact: false }).waitFor();
+  await ask.getByRole("button", { name: "Delete them" }).click();
+  await until("everyone's cleared", async () => (await page.locator(".history-row").count()) === 0);
+  const calls = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "clear_finished").map((c) => c.args.scope));
+  assert(JSON.stringify(calls) === '["mine","everyone"]', `scopes asked: ${JSON.stringify(calls)}`);
+});

@@ -3,7 +3,7 @@
 // FakeStore (fakeStore.ts). Used by the Vitest suite and by the Playwright
 // build (mock.html); never by the real app.
 import type { Account, CommandName, Commands, Generation, GenerationStatus, GenerationSummary, QueueEvent, Token } from "../src/bindings";
-import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ModelForm, ModelRunTime, MoveTo } from "../src/bindings";
+import type { BatchSummary, BulkAction, BulkResult, HistoryPage, HistoryQuery, ModelForm, ModelRunTime, MoveTo, Scope } from "../src/bindings";
 import type { ChatSeen, TelegramInfo, TelegramStatus } from "../src/bindings";
 import { COMMANDS, MAX_BATCH, MAX_COUNT } from "../src/bindings";
 import { OPEN_URL } from "../src/backend";
@@ -13,10 +13,11 @@ import { summaryOf } from "./summary";
 import { ARCHIVE_RUN_SECONDS, matchesText } from "./archive";
 import { genericForm, MODEL_FORMS, PRESETS } from "./modelForms";
 import { getCollection, listCollections, MEDIA_FORMS, searchModels } from "./fakeMedia";
-import { dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
+import { DATA_DIR, dispatchOrder, fail, FakeStore, FINISHED, newestFirst, type Args } from "./fakeStore";
 import { badPriceLine, DEFAULT_SPEND, FAKE_SHIPPED, fakeEstimate, fakeGenerationSpend, fakeReport, fakeTotal } from "./fakeSpend";
 import type { SpendSettings, SpendTotal, WaitCode } from "../src/bindings";
 import { FakeTeam } from "./fakeTeam";
+import { ARCHIVE_MEMBER, inScope, isOwnOf, membersOf, notOwnMessage } from "./fakePeople";
 
 export { CommandError, DATA_DIR, type FakeOptions } from "./fakeStore";
 
@@ -42,6 +43,13 @@ export class FakeBackend extends FakeStore {
   /** Settings → Team queue: the databases, the setting, the keyring's password (fakeTeam.ts). */
   team = new FakeTeam();
 
+  /** Files another machine saved, kept in the team database (path → data URL): fetch_outputs brings them here. */
+  remoteFiles = new Map<string, string>();
+
+  override ownMember(): string | null {
+    return this.team.active ? this.team.member : null;
+  }
+
   /** Queue events waiting for the page (`take_queue_events`); null until it first takes. */
   private waitingEvents: QueueEvent[] | null = null;
 
@@ -64,7 +72,7 @@ export class FakeBackend extends FakeStore {
    * taking other arguments or answering another type, does not compile.
    */
   readonly commands: FakeCommands = {
-    app_info: () => ({ ...this.info }),
+    app_info: () => ({ ...this.info, own_member: this.ownMember() }),
     get_counters: () => this.counters(),
     list_generations: (args) => this.list(args),
     get_generation: ({ id }) => ({ ...this.mustGet(id) }),
@@ -77,7 +85,7 @@ export class FakeBackend extends FakeStore {
     mark_all_viewed: () => {
       let n = 0;
       for (const g of [...this.generations.values()]) {
-        if (g.viewed) continue;
+        if (g.viewed || !isOwnOf(g.creator, this.ownMember())) continue;
         n += 1;
         this.save({ ...g, viewed: true, viewed_at: new Date().toISOString() });
       }
@@ -108,13 +116,25 @@ export class FakeBackend extends FakeStore {
     },
     list_history: ({ query }) => this.listHistory(query),
     history_models: () => this.historyModels(),
-    bulk_generations: ({ ids, action }) => this.bulk(ids, action),
-    clear_finished: () => this.clearFinished(),
+    history_members: () => membersOf([...this.generations.values()].map((g) => g.creator), this.archive !== null),
+    bulk_generations: ({ ids, action, scope }) => this.bulk(ids, action, scope ?? "mine"),
+    clear_finished: ({ scope }) => this.clearFinished(scope ?? "mine"),
+    fetch_outputs: ({ id }) => {
+      let fetched = 0;
+      for (const f of this.mustGet(id).output_files) {
+        const path = `${DATA_DIR}/${f}`;
+        const remote = this.remoteFiles.get(path);
+        if (this.files.has(path) || remote === undefined) continue;
+        this.files.set(path, remote);
+        fetched += 1;
+      }
+      return fetched > 0;
+    },
     get_batch: ({ batchId }) => this.batch(batchId),
-    cancel_batch: ({ batchId }) => {
+    cancel_batch: ({ batchId, scope }) => {
       let n = 0;
       for (const g of this.batchMembers(batchId)) {
-        if (!isActive(g.status)) continue;
+        if (!isActive(g.status) || !inScope(g.creator, this.ownMember(), scope)) continue;
         this.save({ ...g, status: "cancelled", replicate_status: g.prediction_id ? "canceled" : null, completed_at: new Date().toISOString() });
         n += 1;
       }
@@ -327,12 +347,16 @@ export class FakeBackend extends FakeStore {
     return [...models].sort();
   }
 
-  private bulk(ids: string[], action: BulkAction): BulkResult {
+  private bulk(ids: string[], action: BulkAction, scope: Scope): BulkResult {
     const result: BulkResult = { done: 0, failed: [] };
     for (const id of ids) {
       const g = this.find(id);
       if (!g) {
         result.failed.push({ id, message: `No generation ${id}.` });
+        continue;
+      }
+      if (!inScope(g.creator, this.ownMember(), scope)) {
+        result.failed.push({ id, message: notOwnMessage(g.creator) });
         continue;
       }
       if (action === "retry") {
@@ -362,15 +386,15 @@ export class FakeBackend extends FakeStore {
     return result;
   }
 
-  private clearFinished(): number {
+  private clearFinished(scope: Scope): number {
     let n = 0;
     for (const g of [...this.generations.values()]) {
-      if (!FINISHED.includes(g.status) || !g.viewed) continue;
+      if (!FINISHED.includes(g.status) || !g.viewed || !inScope(g.creator, this.ownMember(), scope)) continue;
       this.generations.delete(g.id);
       this.emit({ type: "generation_removed", data: { id: g.id } });
       n += 1;
     }
-    if (this.archive) n += this.archive.removeAll();
+    if (this.archive && inScope({ member: ARCHIVE_MEMBER, machine: null }, this.ownMember(), scope)) n += this.archive.removeAll();
     this.seq += 1;
     this.emit({ type: "counters_changed", data: this.counters() });
     return n;
@@ -458,6 +482,7 @@ export class FakeBackend extends FakeStore {
     const statuses = args.statuses;
     if (Array.isArray(statuses)) all = all.filter((g) => statuses.includes(g.status));
     if (args.unviewedOnly === true) all = all.filter((g) => !g.viewed);
+    if (args.mine === true) all = all.filter((g) => isOwnOf(g.creator, this.ownMember()));
     if (typeof args.before === "string") {
       const at = all.findIndex((g) => g.id === args.before);
       all = at === -1 ? [] : all.slice(at + 1);

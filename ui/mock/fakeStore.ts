@@ -9,6 +9,7 @@ import { mediaOutputs } from "./fakeMedia";
 import { summaryOf } from "./summary";
 import { Archive } from "./archive";
 import { fakeImage } from "./fakeImages";
+import { ARCHIVE_MEMBER } from "./fakePeople";
 
 export type FakeOptions = {
   /** "auto": generations run by themselves on timers; "manual": only the test moves them. */
@@ -49,7 +50,7 @@ export type Args = Record<string, unknown>;
 
 /** The state FakeBackend answers the commands from; tests and scenarios reach into it. */
 export class FakeStore {
-  info: AppInfo = { version: "0.1.0", data_dir: DATA_DIR, demo: false, api_base: "https://api.replicate.com/v1", paused: false, engine_running: true };
+  info: AppInfo = { version: "0.1.0", data_dir: DATA_DIR, demo: false, api_base: "https://api.replicate.com/v1", paused: false, engine_running: true, own_member: null };
   generations = new Map<string, Generation>();
   tokens = new Map<string, Token>();
   /** A team's tokens whose secret is not "in this machine's keyring": id → the secret that joins it. */
@@ -112,14 +113,22 @@ export class FakeStore {
     return `${prefix}${String(n).padStart(4, "0")}`;
   }
 
+  /** The member whose generations are one's own (a team's database); null: all are. */
+  ownMember(): string | null {
+    return null;
+  }
+
+  /** The user's own counters (on a team's database the member's, as the Rust side's). */
   counters(): Counters {
     const c: Counters = { active: 0, unviewed: 0, pending: 0, processing: 0, completed: 0, failed: 0, cancelled: 0, seq: this.seq };
+    const own = this.ownMember();
     for (const g of this.generations.values()) {
+      if (own !== null && g.creator.member !== own) continue;
       c[g.status] += 1;
       if (g.status === "pending" || g.status === "processing") c.active += 1;
       if (!g.viewed) c.unviewed += 1;
     }
-    if (this.archive) {
+    if (this.archive && (own === null || own === ARCHIVE_MEMBER)) {
       const a = this.archive.statusCounts();
       for (const k of FINISHED) c[k] += a[k];
     }

@@ -2,6 +2,7 @@
 //   mock.html?scenario=first-run|empty|ready|busy|history&clock=auto|manual&eventDelay=ms&step=ms
 //            &language=system|en|ru&theme=system|light|dark&paused=1&historyDelay=ms
 //            &teamToken=SECRET (a team member's token whose secret is not on this machine)
+//            &team=member (the queue on a team's database, joined as that member)
 import { mount } from "../src/mount";
 import type { FakeBackend } from "./fakeBackend";
 import { installFakeBackend } from "./install";
@@ -31,6 +32,11 @@ if (teamToken) {
   const t = fake.newToken("Team render farm", teamToken.slice(-4), { request_count: 1_204, last_used_at: new Date(Date.now() - 90_000).toISOString() });
   fake.tokens.set(t.id, t);
   fake.notHere.set(t.id, teamToken);
+}
+const member = params.get("team");
+if (member) {
+  fake.team.active = "postgres://ada@db.team.example:5432/genqueue";
+  fake.team.member = member;
 }
 window.__fake = fake;
 mount();

@@ -3,7 +3,7 @@
 // is what lets the UI run in a plain browser over a mocked IPC (mock/).
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, TelegramStatus, TokenWithAccount } from "./bindings";
+import type { AppInfo, CommandName, Commands, ErrorCode, ErrorPayload, ModelForm, QueueEvent, Scope, TelegramStatus, TokenWithAccount } from "./bindings";
 
 export type { ModelForm, TokenWithAccount };
 
@@ -105,10 +105,15 @@ export const backend = {
   setTokenConcurrency: (id: string, n: number) => call("set_token_concurrency", { id, n }),
   listHistory: (query: ArgsOf<"list_history">["query"]) => call("list_history", { query }),
   historyModels: () => call("history_models"),
-  bulkGenerations: (ids: string[], action: ArgsOf<"bulk_generations">["action"]) => call("bulk_generations", { ids, action }),
-  clearFinished: () => call("clear_finished"),
+  /** The members who have a generation here (a team's database), sorted. */
+  historyMembers: () => call("history_members"),
+  /** On a team's database another member's generation fails unless `scope` is "everyone". */
+  bulkGenerations: (ids: string[], action: ArgsOf<"bulk_generations">["action"], scope: Scope = "mine") => call("bulk_generations", { ids, action, scope }),
+  clearFinished: (scope: Scope = "mine") => call("clear_finished", { scope }),
+  /** Fetches a listed generation's files another machine saved (team database); true when one came. */
+  fetchOutputs: (id: string) => call("fetch_outputs", { id }),
   getBatch: (batchId: string) => call("get_batch", { batchId }),
-  cancelBatch: (batchId: string) => call("cancel_batch", { batchId }),
+  cancelBatch: (batchId: string, scope: Scope = "mine") => call("cancel_batch", { batchId, scope }),
   retryBatch: (batchId: string) => call("retry_batch", { batchId }),
   moveGeneration: (id: string, to: ArgsOf<"move_generation">["to"]) => call("move_generation", { id, to }),
   reorderPending: (ids: string[]) => call("reorder_pending", { ids }),

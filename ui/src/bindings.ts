@@ -249,7 +249,13 @@ demo: boolean, api_base: string, paused: boolean,
 /**
  * False when another process (`genq run`) drives this folder.
  */
-engine_running: boolean, };
+engine_running: boolean, 
+/**
+ * On a team's database, the member whose generations are the user's
+ * own (the counter and the dropdown count only these); `null` on the
+ * folder's own queue, where every generation is one's own.
+ */
+own_member: string | null, };
 
 export type ModelPreset = { 
 /**
@@ -375,6 +381,8 @@ export type BulkAction = "retry" | "delete" | "mark_viewed" | "cancel";
 export type BulkFailure = { id: GenerationId, message: string, };
 
 export type BulkResult = { done: number, failed: Array<BulkFailure>, };
+
+export type Scope = "mine" | "everyone";
 
 export type BatchSummary = { batch_id: BatchId, 
 /**
@@ -737,7 +745,7 @@ export const PROMPT_EXCERPT_CHARS = 200;
  */
 export type Commands = {
   app_info: { args: Record<string, never>; result: AppInfo };
-  list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: GenerationId | null, order?: ListOrder | null }; result: Array<GenerationSummary> };
+  list_generations: { args: { limit?: number | null, statuses?: Array<GenerationStatus> | null, unviewedOnly?: boolean | null, before?: GenerationId | null, order?: ListOrder | null, mine?: boolean | null }; result: Array<GenerationSummary> };
   get_generation: { args: { id: GenerationId }; result: Generation };
   get_counters: { args: Record<string, never>; result: Counters };
   create_generation: { args: { model: string, prompt: string, input?: Record<string, unknown> | null, count?: number | null, prompts?: Array<string> | null, deadlines?: Deadlines | null }; result: Array<GenerationSummary> };
@@ -765,11 +773,13 @@ export type Commands = {
   save_output_as: { args: { id: GenerationId, index: number }; result: string | null };
   list_history: { args: { query: HistoryQuery }; result: HistoryPage };
   history_models: { args: Record<string, never>; result: Array<string> };
-  bulk_generations: { args: { ids: Array<GenerationId>, action: BulkAction }; result: BulkResult };
-  clear_finished: { args: Record<string, never>; result: number };
+  history_members: { args: Record<string, never>; result: Array<string> };
+  bulk_generations: { args: { ids: Array<GenerationId>, action: BulkAction, scope?: Scope | null }; result: BulkResult };
+  clear_finished: { args: { scope?: Scope | null }; result: number };
+  fetch_outputs: { args: { id: GenerationId }; result: boolean };
   run_time_stats: { args: Record<string, never>; result: Array<ModelRunTime> };
   get_batch: { args: { batchId: BatchId }; result: BatchSummary };
-  cancel_batch: { args: { batchId: BatchId }; result: number };
+  cancel_batch: { args: { batchId: BatchId, scope?: Scope | null }; result: number };
   retry_batch: { args: { batchId: BatchId }; result: Array<GenerationSummary> };
   move_generation: { args: { id: GenerationId, to: MoveTo }; result: GenerationSummary };
   reorder_pending: { args: { ids: Array<GenerationId> }; result: null };
@@ -830,8 +840,10 @@ export const COMMANDS = [
   "save_output_as",
   "list_history",
   "history_models",
+  "history_members",
   "bulk_generations",
   "clear_finished",
+  "fetch_outputs",
   "run_time_stats",
   "get_batch",
   "cancel_batch",

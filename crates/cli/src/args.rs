@@ -131,10 +131,19 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
-    /// Cancel a pending or processing generation.
+    /// Cancel a pending or processing generation, or a batch's.
+    #[command(arg_required_else_help = true)]
     Cancel {
         /// The generation's id.
-        id: GenerationId,
+        #[arg(conflicts_with = "batch", required_unless_present = "batch")]
+        id: Option<GenerationId>,
+        /// Every pending or processing generation of this batch (yours only
+        /// on a team's database, unless --everyone).
+        #[arg(long, value_name = "BATCH_ID")]
+        batch: Option<genqueue_core::model::BatchId>,
+        /// With --batch on a team's database: other members' too.
+        #[arg(long, requires = "batch")]
+        everyone: bool,
     },
     /// Queue again a failed or cancelled generation (same model and input).
     Retry {
@@ -159,9 +168,19 @@ pub enum Command {
         /// The generation's id.
         #[arg(conflicts_with = "all", required_unless_present = "all")]
         id: Option<GenerationId>,
-        /// Every generation.
+        /// Every generation (yours only on a team's database, unless --everyone).
         #[arg(long)]
         all: bool,
+        /// With --all on a team's database: other members' too.
+        #[arg(long, requires = "all")]
+        everyone: bool,
+    },
+    /// Delete every finished generation already viewed, with its files
+    /// (the window's "Clear finished"; yours only on a team's database).
+    ClearFinished {
+        /// On a team's database: other members' too.
+        #[arg(long)]
+        everyone: bool,
     },
     /// Run the engine in the foreground until the queue is empty (Ctrl-C stops cleanly).
     Run(RunArgs),
@@ -363,6 +382,9 @@ pub struct LsArgs {
     /// Only generations not viewed yet.
     #[arg(long)]
     pub unviewed: bool,
+    /// Only generations this member created (a team's member name).
+    #[arg(long, value_name = "MEMBER")]
+    pub by: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -5,7 +5,7 @@
 use crate::ids::BatchId;
 
 use crate::model::{Generation, GenerationStatus};
-use crate::queue::{Queue, QueueError};
+use crate::queue::{Queue, QueueError, Scope};
 use crate::store::{BatchSummary, StoreError};
 
 impl Queue {
@@ -21,12 +21,19 @@ impl Queue {
     /// Cancels every pending or processing generation of the batch (as
     /// [`Queue::cancel`]); returns how many were cancelled. One that cannot be
     /// cancelled (Replicate unreachable) is logged and skipped; if none could
-    /// be and some were active, the first error is returned.
-    pub async fn cancel_batch(&self, batch_id: BatchId) -> Result<usize, QueueError> {
+    /// be and some were active, the first error is returned. Only one's own
+    /// generations of the batch are cancelled unless `scope` is everyone's
+    /// ([`Scope`]).
+    pub async fn cancel_batch(&self, batch_id: BatchId, scope: Scope) -> Result<usize, QueueError> {
         let b = self.batch(batch_id)?;
         let mut done = 0;
         let mut first_err = None;
-        for g in b.generations.iter().filter(|g| g.status.is_active()) {
+        let touched = b
+            .generations
+            .iter()
+            .filter(|g| g.status.is_active())
+            .filter(|g| scope == Scope::Everyone || self.is_own(&g.creator));
+        for g in touched {
             match self.cancel(g.id).await {
                 Ok(_) => done += 1,
                 // Ended meanwhile: nothing to cancel.

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::events::Event;
 use crate::model::{GenerationStatus, GenerationSummary};
+use crate::queue::Queue;
 
 /// Generations that ended since the queue was last idle.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,9 @@ pub enum Decision {
 pub struct Endings {
     run: RunTally,
     was_active: bool,
+    /// On a team's database: the member whose endings count (the queue's
+    /// counters events are this member's too, see [`Queue::own_counters`]).
+    own: Option<String>,
 }
 
 impl Endings {
@@ -67,12 +71,33 @@ impl Endings {
         Endings {
             run: RunTally::default(),
             was_active: active_now,
+            own: None,
+        }
+    }
+
+    /// Follows `queue`'s events for its user: on a team's database only one's
+    /// own generations end a notification or count in the run
+    /// ([`Queue::own_member`]); "queue finished" comes when one's own active
+    /// generations are done. Reads the counters once.
+    pub fn of(queue: &Queue) -> Self {
+        Endings {
+            run: RunTally::default(),
+            was_active: queue.own_counters().is_ok_and(|c| c.active > 0),
+            own: queue.own_member().map(str::to_owned),
         }
     }
 
     /// The decision an event calls for, if any.
     pub fn on_event(&mut self, ev: &Event) -> Option<Decision> {
         match ev {
+            Event::GenerationEnded(g)
+                if self
+                    .own
+                    .as_deref()
+                    .is_some_and(|me| g.creator.member.as_deref() != Some(me)) =>
+            {
+                None
+            }
             Event::GenerationEnded(g) => {
                 self.run.count(g);
                 Some(Decision::Ended(g.clone()))

@@ -173,6 +173,7 @@ impl QueueError {
             Self::CannotCancel { .. }
             | Self::CannotRetry { .. }
             | Self::CannotDelete
+            | Self::NotOwn { .. }
             | Self::CannotMove { .. }
             | Self::TokenBusy { .. } => ErrorCode::InvalidState,
             Self::Io { .. } => ErrorCode::Io,

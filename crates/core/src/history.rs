@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::events::Event;
 use crate::model::GenerationId;
 use crate::paths::{OUTPUTS_DIR, resolve_output_path};
-use crate::queue::{Queue, QueueError};
+use crate::queue::{Queue, QueueError, Scope};
 use crate::store::{DeletedRow, HistoryPage, HistoryQuery, ModelRunTime};
 
 /// What [`Queue::bulk`] does to each generation.
@@ -61,15 +61,24 @@ impl Queue {
     }
 
     /// Applies `action` to each id in turn; one failing does not stop the
-    /// others. Each change is announced like the single action's.
-    pub async fn bulk(&self, ids: &[GenerationId], action: BulkAction) -> BulkResult {
+    /// others. Each change is announced like the single action's. Another
+    /// member's generation fails with [`QueueError::NotOwn`] unless `scope`
+    /// is everyone's (checked here, whatever the window selected).
+    pub async fn bulk(&self, ids: &[GenerationId], action: BulkAction, scope: Scope) -> BulkResult {
         let mut out = BulkResult::default();
         for &id in ids {
-            let res = match action {
-                BulkAction::Retry => self.retry(id).map(drop),
-                BulkAction::Delete => self.delete(id),
-                BulkAction::MarkViewed => self.mark_viewed(id).map(drop),
-                BulkAction::Cancel => self.cancel(id).await.map(drop),
+            let owned = match self.get(id) {
+                Ok(g) => self.check_scope(&g.creator, scope),
+                Err(e) => Err(e),
+            };
+            let res = match (owned, action) {
+                (Err(e), _) => Err(e),
+                (Ok(()), action) => match action {
+                    BulkAction::Retry => self.retry(id).map(drop),
+                    BulkAction::Delete => self.delete(id),
+                    BulkAction::MarkViewed => self.mark_viewed(id).map(drop),
+                    BulkAction::Cancel => self.cancel(id).await.map(drop),
+                },
             };
             match res {
                 Ok(()) => out.done += 1,
@@ -83,9 +92,10 @@ impl Queue {
     }
 
     /// "Clear finished": deletes every completed, failed or cancelled
-    /// generation that has been viewed, and its files. Returns how many.
-    pub fn clear_finished(&self) -> Result<usize, QueueError> {
-        let rows = self.store().delete_finished_viewed()?;
+    /// generation that has been viewed, and its files: one's own only,
+    /// unless `scope` is everyone's ([`Scope`]). Returns how many.
+    pub fn clear_finished(&self, scope: Scope) -> Result<usize, QueueError> {
+        let rows = self.store().delete_finished_viewed(self.member_of(scope))?;
         self.forget(&rows)
     }
 

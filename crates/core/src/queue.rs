@@ -15,12 +15,16 @@ use chrono::{DateTime, Utc};
 
 mod commit;
 mod held;
+mod people;
 mod shared_outputs;
+mod shown_outputs;
 mod token_events;
 mod token_rules;
 mod tokens;
 
 pub use held::{RECHECK_MISSING, SecretHere};
+pub use people::Scope;
+pub use shown_outputs::SHOWN_FETCHES_AT_ONCE;
 pub use token_rules::{Verdict, verdict};
 pub use tokens::AddedToken;
 
@@ -84,6 +88,12 @@ pub enum QueueError {
     CannotRetry { status: GenerationStatus },
     #[error("this generation is running; cancel it before deleting it")]
     CannotDelete,
+    /// Another member's generation, and "everyone's" was not chosen.
+    #[error(
+        "this generation is not yours (created by {}); choose \"everyone's\" to act on it",
+        if member.is_empty() { "nobody recorded" } else { member.as_str() }
+    )]
+    NotOwn { member: String },
     #[error("this generation is {status}; only pending generations can be moved")]
     CannotMove { status: GenerationStatus },
     /// A token that still runs generations cannot be removed.
@@ -338,13 +348,16 @@ impl Queue {
         Ok(g)
     }
 
-    /// Marks every generation viewed; returns how many changed.
+    /// Marks every generation viewed (only one's own unless `scope` is
+    /// everyone's: see [`Scope`]); returns how many changed.
     ///
     /// Announced like a batch: the newest [`BATCH_EVENTS`] rows changed get
     /// a `generation_changed` each (what a window shows), the counters carry
     /// the rest, so thousands of unviewed rows do not flood the channel.
-    pub fn mark_all_viewed(&self) -> Result<usize, QueueError> {
-        let mut ids = self.store().mark_all_viewed(self.now())?;
+    pub fn mark_all_viewed(&self, scope: Scope) -> Result<usize, QueueError> {
+        let mut ids = self
+            .store()
+            .mark_all_viewed(self.now(), self.member_of(scope))?;
         // Ids are UUID v7: newest first by sorting them.
         ids.sort_unstable_by(|a, b| b.cmp(a));
         for id in ids.iter().take(BATCH_EVENTS) {
@@ -461,8 +474,9 @@ impl Queue {
         self.announce_counters()
     }
 
+    /// Announces the user's own counters ([`Queue::own_counters`]).
     pub(crate) fn announce_counters(&self) -> Result<(), QueueError> {
-        let c = self.store().counters()?;
+        let c = self.own_counters()?;
         self.events().send(Event::CountersChanged(c));
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use genqueue_core::model::BatchId;
 use genqueue_core::model::{Generation, GenerationSummary};
+use genqueue_core::queue::Scope;
 use genqueue_core::store::BatchSummary;
 use tauri::State;
 
@@ -20,10 +21,20 @@ pub async fn get_batch(
     Ok(state.queue().await.batch(batch_id)?)
 }
 
-/// Cancels the batch's pending and processing generations; returns how many.
+/// Cancels the batch's pending and processing generations; returns how
+/// many. On a team's database only the user's own unless `scope` is
+/// `"everyone"` (default `"mine"`).
 #[tauri::command]
-pub async fn cancel_batch(state: State<'_, AppState>, batch_id: BatchId) -> CommandResult<usize> {
-    Ok(state.queue().await.cancel_batch(batch_id).await?)
+pub async fn cancel_batch(
+    state: State<'_, AppState>,
+    batch_id: BatchId,
+    scope: Option<Scope>,
+) -> CommandResult<usize> {
+    Ok(state
+        .queue()
+        .await
+        .cancel_batch(batch_id, scope.unwrap_or_default())
+        .await?)
 }
 
 /// Retries the batch's failed and cancelled generations; answers the new ones' summaries.

@@ -3,6 +3,7 @@
 
 use genqueue_core::history::{BulkAction, BulkResult};
 use genqueue_core::model::GenerationId;
+use genqueue_core::queue::Scope;
 use genqueue_core::store::{HistoryPage, HistoryQuery, ModelRunTime};
 use tauri::State;
 
@@ -31,24 +32,43 @@ pub async fn history_models(state: State<'_, AppState>) -> CommandResult<Vec<Str
     Ok(state.queue().await.history_models()?)
 }
 
+/// Every member (`creator.member`) who has a generation here, sorted: the
+/// History's filter for one member (on a team's database).
+#[tauri::command]
+pub async fn history_members(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
+    Ok(state.queue().await.members()?)
+}
+
 /// Applies `action` (`retry`, `delete`, `mark_viewed`, `cancel`) to each id:
 /// `{done, failed: [{id, message}]}`; one failure does not stop the others.
+/// On a team's database another member's generation fails unless `scope`
+/// is `"everyone"` (default `"mine"`).
 #[tauri::command]
 pub async fn bulk_generations(
     state: State<'_, AppState>,
     ids: Vec<GenerationId>,
     action: BulkAction,
+    scope: Option<Scope>,
 ) -> CommandResult<BulkResult> {
-    Ok(state.queue().await.bulk(&ids, action).await)
+    Ok(state
+        .queue()
+        .await
+        .bulk(&ids, action, scope.unwrap_or_default())
+        .await)
 }
 
 /// Deletes every completed, failed or cancelled generation already viewed,
-/// with its files; returns how many.
+/// with its files; returns how many. On a team's database only the user's
+/// own unless `scope` is `"everyone"` (default `"mine"`).
 #[tauri::command]
-pub async fn clear_finished(state: State<'_, AppState>) -> CommandResult<usize> {
+pub async fn clear_finished(
+    state: State<'_, AppState>,
+    scope: Option<Scope>,
+) -> CommandResult<usize> {
     let q = state.queue().await;
+    let scope = scope.unwrap_or_default();
     Ok(
-        tauri::async_runtime::spawn_blocking(move || q.clear_finished())
+        tauri::async_runtime::spawn_blocking(move || q.clear_finished(scope))
             .await
             .map_err(join_error)??,
     )

@@ -6,7 +6,9 @@ import { Link } from "react-router";
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary } from "../bindings";
 import type { BatchSummary } from "../bindings";
+import { useApp } from "../context/AppContext";
 import { useGenerationActions } from "../context/GenerationsContext";
+import { isOwn } from "../context/generationsState";
 import { useQueueEta } from "../context/QueueContext";
 import { isActive } from "../lib/generation";
 import { formatEta } from "../lib/time";
@@ -93,6 +95,15 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
   };
   const replaced = new Set(members.map((g) => g.retried_from).filter(Boolean));
   const shown = members.filter((g) => !replaced.has(g.id));
+  // On a team's database "Cancel" stops one's own; other members' (a retry
+  // of theirs joins the batch) only by the explicit "everyone's" button.
+  const own = useApp().info?.own_member ?? null;
+  const othersActive = shown.filter((g) => isActive(g.status) && !isOwn(g, own)).length;
+  const cancel = (scope: "mine" | "everyone") =>
+    act(async () => {
+      const n = await backend.cancelBatch(batchId, scope);
+      return t("batch.cancelled", { count: n });
+    });
 
   return (
     <section className="batch card" aria-labelledby="batch-title" data-testid="batch-panel">
@@ -101,19 +112,14 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
           {t("batch.title")} · <span data-testid="batch-progress">{t("batch.progress", { done: counts.done, total: counts.total })}</span>
         </h2>
         <div className="batch-actions">
-          {counts.active > 0 && (
-            <button
-              type="button"
-              className="btn btn-sm"
-              disabled={busy}
-              onClick={() =>
-                act(async () => {
-                  const n = await backend.cancelBatch(batchId);
-                  return t("batch.cancelled", { count: n });
-                })
-              }
-            >
+          {counts.active > othersActive && (
+            <button type="button" className="btn btn-sm" disabled={busy} onClick={() => void cancel("mine")}>
               <StopIcon /> {t("batch.cancel")}
+            </button>
+          )}
+          {othersActive > 0 && (
+            <button type="button" className="btn btn-sm" disabled={busy} onClick={() => void cancel("everyone")} data-testid="batch-cancel-everyone">
+              <StopIcon /> {t("team.cancelEveryone", { count: othersActive })}
             </button>
           )}
           {counts.failed + counts.cancelled > 0 && (
@@ -152,7 +158,7 @@ export function BatchPanel({ batchId, currentId }: { batchId: string; currentId:
               aria-current={g.id === currentId ? "page" : undefined}
               title={g.prompt_excerpt}
             >
-              <OutputThumb files={g.output_files} />
+              <OutputThumb files={g.output_files} id={g.id} />
               <span className="batch-tile-status">
                 <StatusIcon status={g.status} />
               </span>

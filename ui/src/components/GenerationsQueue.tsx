@@ -67,7 +67,7 @@ export function GenerationsQueue({ id, onClose }: { id: string; onClose: (refocu
                 <StatusIcon status={g.status} />
                 {g.output_files.length > 0 && (
                   <span className="queue-thumb">
-                    <OutputThumb files={g.output_files} />
+                    <OutputThumb files={g.output_files} id={g.id} />
                   </span>
                 )}
                 <span className="queue-body">

@@ -4,8 +4,12 @@
 // an icon for audio, text and other files. A video without a poster (an
 // older result, a system without GStreamer) shows its first frame from the
 // video itself: a muted video element that loads only its metadata.
+//
+// On a team's database the file may have been saved by another machine: when
+// it is missing here, it is fetched from the database (fetch_outputs, a few
+// at a time on the Rust side) while a placeholder shows, then shown.
 import { useState } from "react";
-import { fileUrl } from "../backend";
+import { backend, fileUrl } from "../backend";
 import { outputKind, posterFile, thumbFile } from "../lib/outputs";
 import { usePlayableUrl } from "../lib/playable";
 import { ImageIcon } from "./icons";
@@ -30,27 +34,72 @@ function VideoFrame({ url }: { url: string }) {
   );
 }
 
+/**
+ * A listed generation's file as this machine has it: `shown` (try it),
+ * `fetching` (it was missing: asked from the team database), `fetched` (try
+ * again), `missing` (not here and not fetched).
+ */
+type Fetch = "shown" | "fetching" | "fetched" | "missing";
+
+/** `onMissing` for an element whose file failed to load: fetch it once (generation `id`), then show it again. */
+function useFetchWhenMissing(id: string | undefined): [Fetch, () => void] {
+  const [state, setState] = useState<Fetch>("shown");
+  const onMissing = () => {
+    if (state !== "shown" || !id) return setState("missing");
+    setState("fetching");
+    backend.fetchOutputs(id).then(
+      (got) => setState(got ? "fetched" : "missing"),
+      (error: unknown) => {
+        console.warn("fetch_outputs failed", error);
+        setState("missing");
+      },
+    );
+  };
+  return [state, onMissing];
+}
+
+/** Stands for a file being fetched (or not to be had). */
+function Placeholder({ state }: { state: Fetch }) {
+  return (
+    <span className="thumb-icon" data-kind={state === "fetching" ? "fetching" : "missing"} aria-busy={state === "fetching"}>
+      <ImageIcon />
+    </span>
+  );
+}
+
+/** The src to load: after a fetch, a new URL (the same file), so the element loads again. */
+function srcOf(url: string, state: Fetch): string {
+  return state === "fetched" ? `${url}#fetched` : url;
+}
+
 /** The poster frame (an img: no video decoded per row), else the video's first frame. */
-function VideoThumb({ file }: { file: string }) {
-  const [noPoster, setNoPoster] = useState(false);
-  if (noPoster) return <VideoFrame url={fileUrl(file)} />;
+function VideoThumb({ file, id }: { file: string; id?: string }) {
+  const [state, onMissing] = useFetchWhenMissing(id);
+  if (state === "missing") return <VideoFrame url={fileUrl(file)} />;
+  if (state === "fetching") return <Placeholder state={state} />;
   return (
     <span className="thumb-video" data-kind="video">
-      <img className="thumb-poster" src={fileUrl(posterFile(file))} alt="" loading="lazy" decoding="async" onError={() => setNoPoster(true)} />
+      <img key={state} className="thumb-poster" src={srcOf(fileUrl(posterFile(file)), state)} alt="" loading="lazy" decoding="async" onError={onMissing} />
       <VideoBadge />
     </span>
   );
 }
 
-export function OutputThumb({ files }: { files: string[] }) {
+function ImageThumb({ file, id }: { file: string; id?: string }) {
+  const [state, onMissing] = useFetchWhenMissing(id);
+  if (state === "fetching" || state === "missing") return <Placeholder state={state} />;
+  return <img key={state} src={srcOf(fileUrl(file), state)} alt="" loading="lazy" decoding="async" onError={onMissing} />;
+}
+
+/** `id`: the generation's, so that a file another machine saved can be fetched. */
+export function OutputThumb({ files, id }: { files: string[]; id?: string }) {
   const file = thumbFile(files);
   if (!file) return <ImageIcon />;
-  const url = fileUrl(file);
   switch (outputKind(file)) {
     case "image":
-      return <img src={url} alt="" loading="lazy" decoding="async" />;
+      return <ImageThumb key={file} file={file} id={id} />;
     case "video":
-      return <VideoThumb key={file} file={file} />;
+      return <VideoThumb key={file} file={file} id={id} />;
     case "audio":
       return (
         <span className="thumb-icon" data-kind="audio">

@@ -68,6 +68,11 @@ export function AppProvider({ children }: { children: ReactNode }) {
   return <AppContext.Provider value={value}>{children}</AppContext.Provider>;
 }
 
+/** On a team's database the member whose generations are one's own (AppInfo.own_member); null otherwise, while unknown, or outside <AppProvider>. */
+export function useOwnMember(): string | null {
+  return useContext(AppContext)?.info?.own_member ?? null;
+}
+
 export function useApp(): AppContextValue {
   const value = useContext(AppContext);
   if (!value) throw new Error("useApp() outside <AppProvider>");

@@ -6,6 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useReducer,
 import { backend, onQueueEvent, toBackendError, type BackendError } from "../backend";
 import type { GenerationSummary, QueueEvent } from "../bindings";
 import { newestFirst } from "../lib/generation";
+import { useOwnMember } from "./AppContext";
 import { generationsReducer, initialGenerationsState, KEPT_ROWS, viewOf } from "./generationsState";
 
 /** How many unviewed generations the initial load reads (the newest; all that the state keeps). */
@@ -49,9 +50,11 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
       if (buffered.current) buffered.current.push(event);
       else dispatch({ type: "event", event, now: Date.now() });
     });
+    // On a team's database the counters and the unviewed list are the
+    // user's own (the Rust side counts and lists them so; `own` below).
     Promise.all([
       backend.getCounters(),
-      backend.listGenerations({ limit: INITIAL_LIMIT, unviewedOnly: true }),
+      backend.listGenerations({ limit: INITIAL_LIMIT, unviewedOnly: true, mine: true }),
     ]).then(
       ([counters, unviewed]) => {
         if (!live) return;
@@ -69,6 +72,10 @@ export function GenerationsProvider({ children }: { children: ReactNode }) {
       stop();
     };
   }, []);
+
+  // Who "I" am on a team's database (from AppInfo): other members' rows are not kept.
+  const own = useOwnMember();
+  useEffect(() => dispatch({ type: "own", own }), [own]);
 
   const noteCreated = useCallback((created: GenerationSummary | GenerationSummary[]) => {
     dispatch({ type: "created", summaries: Array.isArray(created) ? created : [created], now: Date.now() });

@@ -116,3 +116,25 @@ describe("generationsReducer counters", () => {
     expect(Object.keys(allViewed.byId)).toHaveLength(0);
   });
 });
+
+describe("generationsReducer on a team's database", () => {
+  const by = (member: string) => ({ creator: { member, machine: `${member}-laptop` } });
+
+  it("keeps only the member's own rows: another member's generation never enters the dropdown", () => {
+    const team = run([{ type: "own", own: "ada" }, { type: "loaded", summaries: [summary("1", by("ada")), summary("2", by("bob"))], counters: counters(1, 1, 1), now: 0 }]);
+    expect(view(team).unviewedGenerations.map((g) => g.id)).toEqual(["1"]);
+    const after = run([ev({ type: "generation_changed", data: summary("3", by("bob")) }), ev({ type: "generation_changed", data: summary("4", by("ada")) })], team);
+    expect(view(after).unviewedGenerations.map((g) => g.id)).toEqual(["4", "1"]);
+  });
+
+  it("keeps every row on the folder's own queue, whoever is named", () => {
+    const own = run([{ type: "loaded", summaries: [summary("1", by("ada")), summary("2", by("bob"))], counters: counters(1, 2, 2), now: 0 }]);
+    expect(view(own).unviewedGenerations.map((g) => g.id)).toEqual(["2", "1"]);
+  });
+
+  it("drops another member's rows kept before it knew who the user is", () => {
+    const before = run([{ type: "loaded", summaries: [summary("1", by("ada")), summary("2", by("bob"))], counters: counters(1, 2, 2), now: 0 }]);
+    const known = run([{ type: "own", own: "ada" }], before);
+    expect(view(known).unviewedGenerations.map((g) => g.id)).toEqual(["1"]);
+  });
+});

@@ -16,6 +16,10 @@
 // generations holds a few dozen summaries, not every one it has seen (issue
 // #12, "The window": no per-session high-water mark). Pages that list more
 // (Queue, History) load their own pages.
+//
+// On a team's database (`own` set: AppInfo.own_member) the counters are the
+// member's own (the Rust side counts them so) and only the member's own rows
+// are kept: another member's generation never enters the dropdown.
 import type { Counters, GenerationSummary, QueueEvent } from "../bindings";
 import { isActive, newestFirst } from "../lib/generation";
 
@@ -37,10 +41,14 @@ export type GenerationsState = {
   byId: Record<string, GenerationSummary>;
   counters: Counters | null;
   overlay: Record<string, Adjustment>;
+  /** The member whose rows are kept (a team's database); null: every row is one's own. */
+  own: string | null;
 };
 
 export type GenerationsAction =
   | { type: "loaded"; summaries: GenerationSummary[]; counters: Counters; now: number }
+  /** Who "I" am on a team's database (AppInfo.own_member): other members' rows leave. */
+  | { type: "own"; own: string | null }
   | { type: "event"; event: QueueEvent; now: number }
   /** A create or retry answered: count its generations now; their rows come with their events. */
   | { type: "created"; summaries: GenerationSummary[]; now: number }
@@ -49,7 +57,12 @@ export type GenerationsAction =
   | { type: "all_viewed_locally"; now: number }
   | { type: "summary_received"; summary: GenerationSummary };
 
-export const initialGenerationsState: GenerationsState = { loaded: false, byId: {}, counters: null, overlay: {} };
+export const initialGenerationsState: GenerationsState = { loaded: false, byId: {}, counters: null, overlay: {}, own: null };
+
+/** Whether `summary` is the user's own: always, unless `own` names a team member. */
+export function isOwn(summary: GenerationSummary, own: string | null): boolean {
+  return own === null || summary.creator.member === own;
+}
 
 function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   if (!(key in record)) return record;
@@ -73,6 +86,7 @@ function trimmed(byId: Record<string, GenerationSummary>): Record<string, Genera
 }
 
 function onRowChanged(state: GenerationsState, summary: GenerationSummary): GenerationsState {
+  if (!isOwn(summary, state.own)) return state;
   const byId = kept(state.byId, summary);
   const adj = state.overlay[summary.id];
   if (!adj || adj.confirmed) return { ...state, byId };
@@ -108,8 +122,13 @@ export function generationsReducer(state: GenerationsState, action: GenerationsA
     case "loaded": {
       // Events that arrived during the load are replayed after this action.
       const byId: Record<string, GenerationSummary> = {};
-      for (const s of action.summaries) if (!s.viewed) byId[s.id] = s;
+      for (const s of action.summaries) if (!s.viewed && isOwn(s, state.own)) byId[s.id] = s;
       return { ...state, loaded: true, byId: trimmed({ ...byId, ...state.byId }), counters: action.counters };
+    }
+    case "own": {
+      if (action.own === state.own) return state;
+      const byId = Object.fromEntries(Object.entries(state.byId).filter(([, s]) => isOwn(s, action.own)));
+      return { ...state, own: action.own, byId };
     }
     case "event":
       return onEvent(state, action.event, action.now);

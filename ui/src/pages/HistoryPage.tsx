@@ -14,6 +14,7 @@ import type { BulkAction } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { SearchIcon } from "../components/icons";
 import { OutputThumb } from "../components/OutputThumb";
+import { CreatorFilter, OthersToo } from "../components/People";
 import { UseAsInputButton } from "../components/UseAsInput";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusIcon } from "../components/StatusIcon";
@@ -78,7 +79,7 @@ const HistoryRow = memo(function HistoryRow({
       <input type="checkbox" className="history-check" aria-label={t("history.select", { prompt })} checked={selected} onChange={() => {}} onClick={(e) => onSelect(index, e)} tabIndex={-1} />
       <Link to={`/result/${g.id}`} className="history-row" data-id={g.id} tabIndex={active ? 0 : -1}>
         <span className="thumb">
-          <OutputThumb files={g.output_files} />
+          <OutputThumb files={g.output_files} id={g.id} />
         </span>
         <span className="history-body">
           <span className="history-prompt">{prompt}</span>
@@ -138,6 +139,10 @@ export function HistoryPage() {
   const [anchor, setAnchor] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const [confirm, setConfirm] = useState<"delete" | "clear" | null>(null);
+  // On a team's database: act on other members' generations too (chosen explicitly).
+  const [everyone, setEveryone] = useState(false);
+  const me = team?.active ? team.member : null;
+  const scope = me && everyone ? "everyone" : "mine";
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
@@ -241,13 +246,15 @@ export function HistoryPage() {
     } finally {
       setBusy(false);
       setConfirm(null);
+      // The choice of everyone's holds for one action only.
+      setEveryone(false);
     }
   };
 
   const bulk = (action: BulkAction) =>
     run(async () => {
       const ids = [...selected];
-      const result = await backend.bulkGenerations(ids, action);
+      const result = await backend.bulkGenerations(ids, action, scope);
       const failed = new Set(result.failed.map((f) => f.id));
       setSelected(new Set(ids.filter((id) => failed.has(id))));
       const parts = [t("history.done", { count: result.done })];
@@ -257,7 +264,7 @@ export function HistoryPage() {
 
   const clearFinished = () =>
     run(async () => {
-      const n = await backend.clearFinished();
+      const n = await backend.clearFinished(scope);
       setSelected(new Set());
       reload();
       return t("history.cleared", { count: n });
@@ -267,8 +274,10 @@ export function HistoryPage() {
   const canRetry = selectedItems.some((g) => !isActive(g.status));
   const canCancel = selectedItems.some((g) => isActive(g.status));
   const canView = selectedItems.some((g) => !g.viewed);
+  const othersSelected = me && !everyone ? selectedItems.filter((g) => g.creator.member !== me).length : 0;
   const filtered = isFiltered(filters);
-  const total = counters ? counters.pending + counters.processing + counters.completed + counters.failed + counters.cancelled : null;
+  // On a team's database the counters are the member's own, not the history's.
+  const total = counters && !me ? counters.pending + counters.processing + counters.completed + counters.failed + counters.cancelled : null;
   const allShownSelected = items.length > 0 && selected.size === items.length;
 
   const setStatus = (s: GenerationStatus) =>
@@ -286,14 +295,15 @@ export function HistoryPage() {
           <p className="history-spend small" data-testid="history-total" aria-live="polite">
             {spendTotal &&
               spendTotal.generations > 0 &&
-              // Unfiltered, the line above already counts them.
-              (filtered ? t("spend.historyTotal", { count: spendTotal.generations, amount: totalText(spendTotal) }) : t("spend.historyCost", { amount: totalText(spendTotal) }))}
+              // Unfiltered, the line above already counts them (not on a team's database).
+              (filtered || me ? t("spend.historyTotal", { count: spendTotal.generations, amount: totalText(spendTotal) }) : t("spend.historyCost", { amount: totalText(spendTotal) }))}
           </p>
         </div>
         <div className="history-head-actions">
           {confirm === "clear" ? (
             <div className="confirm" role="group" aria-label={t("history.clearFinished")}>
-              <span className="small">{t("history.clearAsk")}</span>
+              <span className="small">{me ? t(everyone ? "team.clearAskEveryone" : "team.clearAskMine") : t("history.clearAsk")}</span>
+              {me && <OthersToo checked={everyone} onChange={setEveryone} />}
               <button type="button" className="btn btn-danger btn-sm" disabled={busy} onClick={() => void clearFinished()}>
                 {t("history.clearYes")}
               </button>
@@ -335,12 +345,7 @@ export function HistoryPage() {
               {t("history.thisRun", { from: formatWhen(filters.run.from) })} ×
             </button>
           )}
-          {team?.active && team.member && (
-            <select className="input" aria-label={t("team.creatorFilter")} value={filters.createdBy ?? ""} onChange={(e) => setFilters((f) => ({ ...f, createdBy: e.target.value || null }))}>
-              <option value="">{t("team.everyone")}</option>
-              <option value={team.member}>{t("team.mine", { member: team.member })}</option>
-            </select>
-          )}
+          {me && <CreatorFilter me={me} value={filters.createdBy} onChange={(createdBy) => setFilters((f) => ({ ...f, createdBy }))} />}
           <select className="input" aria-label={t("history.modelFilter")} value={filters.model ?? ""} onChange={(e) => setFilters((f) => ({ ...f, model: e.target.value || null }))}>
             <option value="">{t("history.allModels")}</option>
             {models.map((m) => (
@@ -419,8 +424,14 @@ export function HistoryPage() {
               <button type="button" className="btn btn-ghost btn-sm" onClick={() => setSelected(new Set())}>
                 {t("history.clearSelection")}
               </button>
+              {me && <OthersToo checked={everyone} onChange={setEveryone} />}
             </div>
           ))}
+        {othersSelected > 0 && (
+          <span className="small muted" data-testid="others-selected">
+            {t("team.othersSelected", { n: othersSelected })}
+          </span>
+        )}
         <span className="small muted keys-hint">{t("history.keys")}</span>
       </div>
 

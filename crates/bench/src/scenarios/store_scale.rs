@@ -82,7 +82,7 @@ fn build_history(q: &Queue, n: usize) -> Result<(), String> {
         }
     }
     store
-        .mark_all_viewed(Utc::now())
+        .mark_all_viewed(Utc::now(), None)
         .map_err(|e| e.to_string())?;
     Ok(())
 }
@@ -131,6 +131,14 @@ fn time_ops(
         .map_err(|e| e.to_string())
     })?;
     let counters = time_each(m, |_| q.counters().map(drop).map_err(|e| e.to_string()))?;
+    // One member's counters (the `⟳ N` on a team's database): one row by key.
+    let member = q.creator().member.clone().unwrap_or_default();
+    let member_counters = time_each(m, |_| {
+        q.store()
+            .member_counters(&member)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })?;
     // A history page deep in the past: the page after a random old row.
     let sample: Vec<_> = q
         .list(&ListQuery {
@@ -165,6 +173,7 @@ fn time_ops(
             ("newest 50", newest),
             ("newest 50 unviewed (dropdown)", unviewed),
             ("counters", counters),
+            ("member counters", member_counters),
             ("mark viewed", viewed),
             ("history page (cursor)", deep),
             ("history cost total (every row)", spend_total),

@@ -15,6 +15,7 @@ pub fn run(ctx: &Context, args: LsArgs) -> CliResult {
         limit: args.limit,
         statuses: args.status,
         unviewed_only: args.unviewed,
+        created_by: args.by,
         before: None,
     })?;
     if args.json {

@@ -1,15 +1,49 @@
 //! The small queue commands: cancel, retry, rm, pause, resume, mark-viewed.
 
-use genqueue_core::model::GenerationId;
+use genqueue_core::model::{BatchId, GenerationId};
+use genqueue_core::queue::Scope;
 
 use crate::context::Context;
 use crate::exit::{CliError, CliResult, Exit};
 use crate::output::{print_json, println_out};
 
 /// `genq cancel ID`: pending ones at once; processing ones on Replicate too.
-pub async fn cancel(ctx: &Context, id: GenerationId) -> CliResult {
-    let g = ctx.open()?.cancel(id).await?;
-    println_out(&format!("{} {}", g.id, g.status))?;
+/// `genq cancel --batch ID [--everyone]`: the batch's active generations
+/// (one's own only on a team's database unless `--everyone`).
+pub async fn cancel(
+    ctx: &Context,
+    id: Option<GenerationId>,
+    batch: Option<BatchId>,
+    everyone: bool,
+) -> CliResult {
+    let queue = ctx.open()?;
+    match (id, batch) {
+        (_, Some(batch)) => {
+            let n = queue.cancel_batch(batch, scope(everyone)).await?;
+            println_out(&format!("cancelled {n} generations of batch {batch}"))?;
+        }
+        (Some(id), None) => {
+            let g = queue.cancel(id).await?;
+            println_out(&format!("{} {}", g.id, g.status))?;
+        }
+        (None, None) => return Err(CliError::new(Exit::Usage, "give an id or --batch")),
+    }
+    Ok(Exit::Ok)
+}
+
+/// `--everyone` as a [`Scope`].
+fn scope(everyone: bool) -> Scope {
+    if everyone {
+        Scope::Everyone
+    } else {
+        Scope::Mine
+    }
+}
+
+/// `genq clear-finished [--everyone]`: the window's "Clear finished".
+pub fn clear_finished(ctx: &Context, everyone: bool) -> CliResult {
+    let n = ctx.open()?.clear_finished(scope(everyone))?;
+    println_out(&format!("deleted {n} finished generations"))?;
     Ok(Exit::Ok)
 }
 
@@ -45,12 +79,17 @@ pub fn pause(ctx: &Context, paused: bool) -> CliResult {
     Ok(Exit::Ok)
 }
 
-/// `genq mark-viewed ID` or `genq mark-viewed --all`.
-pub fn mark_viewed(ctx: &Context, id: Option<GenerationId>, all: bool) -> CliResult {
+/// `genq mark-viewed ID` or `genq mark-viewed --all [--everyone]`.
+pub fn mark_viewed(
+    ctx: &Context,
+    id: Option<GenerationId>,
+    all: bool,
+    everyone: bool,
+) -> CliResult {
     let queue = ctx.open()?;
     match (id, all) {
         (_, true) => {
-            let n = queue.mark_all_viewed()?;
+            let n = queue.mark_all_viewed(scope(everyone))?;
             println_out(&format!("marked {n} generations viewed"))?;
         }
         (Some(id), false) => {

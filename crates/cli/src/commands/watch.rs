@@ -59,11 +59,12 @@ pub async fn run(ctx: &Context, once: bool) -> CliResult {
 
 /// Counters, the paused flag and the active generations (newest first).
 fn snapshot(queue: &Queue) -> CliResult<(Counters, bool, Vec<GenerationSummary>)> {
-    let counters = queue.counters()?;
+    let counters = queue.own_counters()?;
     let paused = queue.is_paused()?;
     let active = queue.list(&ListQuery {
         limit: 200,
         statuses: vec![GenerationStatus::Pending, GenerationStatus::Processing],
+        created_by: queue.own_member().map(str::to_owned),
         ..ListQuery::default()
     })?;
     Ok((counters, paused, active))

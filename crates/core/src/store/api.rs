@@ -45,6 +45,16 @@ pub trait QueueStore: Send + Sync {
     /// the trigger-maintained `counters` row: O(1) whatever the queue's size.
     fn counters(&self) -> Result<Counters, StoreError>;
 
+    /// The counters of the generations `member` (`creator.member`) created,
+    /// with the queue's `seq`; zeros for a member with none. O(1), read from
+    /// the trigger-maintained per-member row (issue #15: the `⟳ N` of a
+    /// team's database is the user's own).
+    fn member_counters(&self, member: &str) -> Result<Counters, StoreError>;
+
+    /// The members (`creator.member`) who have a generation here, sorted:
+    /// the History's filter for one member. O(members), not a scan.
+    fn members(&self) -> Result<Vec<String>, StoreError>;
+
     /// Applies `t` to generation `id` at `now`, if its state allows it, and
     /// returns the row as stored. Nothing is written when the state refuses
     /// the transition or it changes nothing (`applied`/`ended` then say so).
@@ -82,8 +92,13 @@ pub trait QueueStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<Generation>, StoreError>;
 
-    /// Marks every unviewed generation viewed; returns the ids that changed.
-    fn mark_all_viewed(&self, now: DateTime<Utc>) -> Result<Vec<GenerationId>, StoreError>;
+    /// Marks every unviewed generation viewed (only those `created_by`
+    /// created, when given); returns the ids that changed.
+    fn mark_all_viewed(
+        &self,
+        now: DateTime<Utc>,
+        created_by: Option<&str>,
+    ) -> Result<Vec<GenerationId>, StoreError>;
 
     /// Deletes a generation and returns the deleted row (the caller removes its
     /// files under `outputs/<id>/`); `None` if there was no such id.
@@ -312,9 +327,12 @@ pub trait QueueStore: Send + Sync {
     fn run_time_stats(&self) -> Result<Vec<ModelRunTime>, StoreError>;
 
     /// Deletes every finished (completed, failed, cancelled) generation that
-    /// has been viewed, in one transaction; returns what was deleted so the
-    /// caller removes the files.
-    fn delete_finished_viewed(&self) -> Result<Vec<DeletedRow>, StoreError>;
+    /// has been viewed (only those `created_by` created, when given), in one
+    /// transaction; returns what was deleted so the caller removes the files.
+    fn delete_finished_viewed(
+        &self,
+        created_by: Option<&str>,
+    ) -> Result<Vec<DeletedRow>, StoreError>;
 
     /// Deletes every finished generation that finished (`completed_at`, else
     /// `created_at`) before `cutoff`, viewed or not: the retention setting.

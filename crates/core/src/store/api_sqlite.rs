@@ -34,6 +34,12 @@ impl QueueStore for Store {
     fn counters(&self) -> Result<Counters, StoreError> {
         Store::counters(self)
     }
+    fn member_counters(&self, member: &str) -> Result<Counters, StoreError> {
+        Store::member_counters(self, member)
+    }
+    fn members(&self) -> Result<Vec<String>, StoreError> {
+        Store::members(self)
+    }
     fn transition(
         &self,
         id: GenerationId,
@@ -58,8 +64,12 @@ impl QueueStore for Store {
     ) -> Result<Option<Generation>, StoreError> {
         Store::mark_viewed(self, id, now)
     }
-    fn mark_all_viewed(&self, now: DateTime<Utc>) -> Result<Vec<GenerationId>, StoreError> {
-        Store::mark_all_viewed(self, now)
+    fn mark_all_viewed(
+        &self,
+        now: DateTime<Utc>,
+        created_by: Option<&str>,
+    ) -> Result<Vec<GenerationId>, StoreError> {
+        Store::mark_all_viewed(self, now, created_by)
     }
     fn delete_generation(&self, id: GenerationId) -> Result<Option<Generation>, StoreError> {
         Store::delete_generation(self, id)
@@ -197,8 +207,11 @@ impl QueueStore for Store {
     fn run_time_stats(&self) -> Result<Vec<ModelRunTime>, StoreError> {
         Store::run_time_stats(self)
     }
-    fn delete_finished_viewed(&self) -> Result<Vec<DeletedRow>, StoreError> {
-        Store::delete_finished_viewed(self)
+    fn delete_finished_viewed(
+        &self,
+        created_by: Option<&str>,
+    ) -> Result<Vec<DeletedRow>, StoreError> {
+        Store::delete_finished_viewed(self, created_by)
     }
     fn delete_finished_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<DeletedRow>, StoreError> {
         Store::delete_finished_before(self, cutoff)

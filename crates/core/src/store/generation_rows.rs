@@ -348,18 +348,22 @@ pub(crate) fn read_counters(conn: &Connection) -> Result<Counters, StoreError> {
             "SELECT pending, processing, completed, failed, cancelled, unviewed, seq \
              FROM counters WHERE id = 1",
         )?
-        .query_row([], |r| {
-            let pending = get_u64(r, "pending")?;
-            let processing = get_u64(r, "processing")?;
-            Ok(Counters {
-                active: pending + processing,
-                unviewed: get_u64(r, "unviewed")?,
-                pending,
-                processing,
-                completed: get_u64(r, "completed")?,
-                failed: get_u64(r, "failed")?,
-                cancelled: get_u64(r, "cancelled")?,
-                seq: get_u64(r, "seq")?,
-            })
-        })?)
+        .query_row([], counters_from_row)?)
+}
+
+/// [`Counters`] from a row with the columns `pending`, `processing`,
+/// `completed`, `failed`, `cancelled`, `unviewed` and `seq`.
+pub(crate) fn counters_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Counters> {
+    let pending = get_u64(r, "pending")?;
+    let processing = get_u64(r, "processing")?;
+    Ok(Counters {
+        active: pending + processing,
+        unviewed: get_u64(r, "unviewed")?,
+        pending,
+        processing,
+        completed: get_u64(r, "completed")?,
+        failed: get_u64(r, "failed")?,
+        cancelled: get_u64(r, "cancelled")?,
+        seq: get_u64(r, "seq")?,
+    })
 }

@@ -31,6 +31,10 @@ pub struct ListQuery {
     pub statuses: Vec<GenerationStatus>,
     /// Only generations not opened yet (the `⟳ N` dropdown).
     pub unviewed_only: bool,
+    /// Only generations this member created (`creator.member`); `None`:
+    /// everyone's. On a team's database the dropdown and the tray list the
+    /// user's own ([`crate::queue::Queue::own_member`]).
+    pub created_by: Option<String>,
     /// Cursor: only items older than this one (the last id of the previous page).
     /// If that generation was deleted meanwhile, its UUID v7 timestamp stands in
     /// for its `created_at`.
@@ -43,6 +47,7 @@ impl Default for ListQuery {
             limit: 50,
             statuses: Vec::new(),
             unviewed_only: false,
+            created_by: None,
             before: None,
         }
     }
@@ -103,6 +108,10 @@ impl Store {
             if q.unviewed_only {
                 sql.push_str(" AND viewed = 0");
             }
+            if let Some(member) = &q.created_by {
+                sql.push_str(" AND created_by = ?");
+                params.push(member.clone().into());
+            }
             if let Some(before) = q.before {
                 let created: Option<String> = conn
                     .prepare_cached("SELECT created_at FROM generations WHERE id = ?1")?
@@ -145,14 +154,19 @@ impl Store {
         })
     }
 
-    /// Marks every unviewed generation viewed; returns the ids that changed.
-    pub fn mark_all_viewed(&self, now: DateTime<Utc>) -> Result<Vec<GenerationId>, StoreError> {
+    /// Marks every unviewed generation viewed (only `created_by`'s when
+    /// given); returns the ids that changed.
+    pub fn mark_all_viewed(
+        &self,
+        now: DateTime<Utc>,
+        created_by: Option<&str>,
+    ) -> Result<Vec<GenerationId>, StoreError> {
         self.write(|tx| {
             let mut stmt = tx.prepare_cached(
                 "UPDATE generations SET viewed = 1, viewed_at = ?1, updated_at = ?1 \
-                 WHERE viewed = 0 RETURNING id",
+                 WHERE viewed = 0 AND (?2 IS NULL OR created_by = ?2) RETURNING id",
             )?;
-            let ids = stmt.query_map([ts(now)], |r| get_uuid(r, "id"))?;
+            let ids = stmt.query_map((ts(now), created_by), |r| get_uuid(r, "id"))?;
             Ok(ids.collect::<Result<_, _>>()?)
         })
     }

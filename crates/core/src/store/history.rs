@@ -446,14 +446,18 @@ impl Store {
     }
 
     /// Deletes every finished (completed, failed, cancelled) generation that
-    /// has been viewed, in one transaction; returns what was deleted so the
-    /// caller removes the files.
-    pub fn delete_finished_viewed(&self) -> Result<Vec<DeletedRow>, StoreError> {
+    /// has been viewed (only `created_by`'s when given), in one transaction;
+    /// returns what was deleted so the caller removes the files.
+    pub fn delete_finished_viewed(
+        &self,
+        created_by: Option<&str>,
+    ) -> Result<Vec<DeletedRow>, StoreError> {
         self.delete_returning(
             "DELETE FROM generations \
              WHERE status IN ('completed', 'failed', 'cancelled') AND viewed = 1 \
+             AND (?1 IS NULL OR created_by = ?1) \
              RETURNING id, output_files",
-            vec![],
+            vec![created_by.map(str::to_owned).into()],
         )
     }
 

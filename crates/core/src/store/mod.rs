@@ -41,6 +41,7 @@ pub mod generations;
 mod given_up;
 pub mod history;
 pub mod lease;
+mod members;
 mod news;
 pub mod pg;
 pub mod pool;
@@ -99,6 +100,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../../../migrations/0011_creators.sql")),
     M::up(include_str!(
         "../../../../migrations/0012_token_pool_hash.sql"
+    )),
+    M::up(include_str!(
+        "../../../../migrations/0013_member_counters.sql"
     )),
 ];
 

@@ -108,13 +108,9 @@ impl Relay {
         });
         // Subscribe before returning, so no ending after `start` is missed.
         let rx = shared.queue.events().subscribe();
-        let active = shared
-            .queue
-            .counters()
-            .map(|c| c.active > 0)
-            .unwrap_or(false);
+        let endings = Endings::of(&shared.queue);
         let tasks = vec![
-            tokio::spawn(listen(shared.clone(), rx, Endings::new(active))),
+            tokio::spawn(listen(shared.clone(), rx, endings)),
             tokio::spawn(send_loop(shared.clone())),
         ];
         Relay { shared, tasks }

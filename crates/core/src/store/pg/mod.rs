@@ -44,6 +44,7 @@ mod claim;
 mod import;
 mod lease;
 mod listen;
+mod members;
 mod order;
 mod outputs;
 mod pages;
@@ -71,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../../migrations/postgres/0010_search_tokens.sql"),
     include_str!("../../../../../migrations/postgres/0011_output_files.sql"),
     include_str!("../../../../../migrations/postgres/0012_token_pool_hash.sql"),
+    include_str!("../../../../../migrations/postgres/0013_member_counters.sql"),
 ];
 
 /// The schema version this build writes.

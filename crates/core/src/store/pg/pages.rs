@@ -76,6 +76,10 @@ impl PgStore {
         if q.unviewed_only {
             sql.push_str(" AND NOT viewed");
         }
+        if let Some(member) = &q.created_by {
+            params.push(Box::new(member.clone()));
+            sql.push_str(&format!(" AND created_by = ${}", params.len()));
+        }
         if let Some(before) = q.before {
             sql.push_str(&format!(" AND {}", cursor_sql(&mut params, before)));
         }

@@ -74,18 +74,16 @@ impl QueueStore for PgStore {
                 )
                 .await
                 .map_err(pg_err)?;
-            let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
-            Ok(Counters {
-                active: n(0) + n(1),
-                unviewed: n(5),
-                pending: n(0),
-                processing: n(1),
-                completed: n(2),
-                failed: n(3),
-                cancelled: n(4),
-                seq: n(6),
-            })
+            Ok(super::members::counters_of(&r))
         })
+    }
+
+    fn member_counters(&self, member: &str) -> Res<Counters> {
+        self.member_counters_pg(member)
+    }
+
+    fn members(&self) -> Res<Vec<String>> {
+        self.members_pg()
     }
 
     fn transition(
@@ -123,15 +121,21 @@ impl QueueStore for PgStore {
         })
     }
 
-    fn mark_all_viewed(&self, now: DateTime<Utc>) -> Res<Vec<GenerationId>> {
+    fn mark_all_viewed(
+        &self,
+        now: DateTime<Utc>,
+        created_by: Option<&str>,
+    ) -> Res<Vec<GenerationId>> {
         let now = to_ms(now);
+        let member = created_by.map(str::to_owned);
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
             let found = c
                 .query(
                     "UPDATE generations SET viewed = true, viewed_at = $1, updated_at = $1 \
-                     WHERE NOT viewed RETURNING id",
-                    &[&now],
+                     WHERE NOT viewed AND ($2::text IS NULL OR created_by = $2::text) \
+                     RETURNING id",
+                    &[&now, &member],
                 )
                 .await
                 .map_err(pg_err)?;
@@ -435,12 +439,13 @@ impl QueueStore for PgStore {
         self.run_times()
     }
 
-    fn delete_finished_viewed(&self) -> Res<Vec<DeletedRow>> {
+    fn delete_finished_viewed(&self, created_by: Option<&str>) -> Res<Vec<DeletedRow>> {
         self.delete_returning(
             "DELETE FROM generations \
              WHERE status IN ('completed', 'failed', 'cancelled') AND viewed \
+             AND ($1::text IS NULL OR created_by = $1::text) \
              RETURNING id, output_files",
-            vec![],
+            vec![Box::new(created_by.map(str::to_owned))],
         )
     }
 

@@ -200,12 +200,12 @@ fn mark_viewed_is_idempotent_and_mark_all_returns_what_changed() {
         );
         assert_eq!(store.mark_viewed(GenerationId::new(), t0()).unwrap(), None);
         assert_eq!(store.counters().unwrap().unviewed, 2);
-        let mut changed = store.mark_all_viewed(t0() + secs(10)).unwrap();
+        let mut changed = store.mark_all_viewed(t0() + secs(10), None).unwrap();
         changed.sort();
         let mut want = vec![b.id, c.id];
         want.sort();
         assert_eq!(changed, want);
-        assert!(store.mark_all_viewed(t0()).unwrap().is_empty());
+        assert!(store.mark_all_viewed(t0(), None).unwrap().is_empty());
         assert_eq!(store.counters().unwrap().unviewed, 0);
         assert_counters_exact(store);
     });
@@ -456,7 +456,7 @@ fn counters_read_in_constant_time_at_20k_rows() {
 fn counters_stay_exact_at_100k_rows() {
     let (_dir, store) = file_store();
     bulk_insert(&store, 100_000);
-    store.mark_all_viewed(t0()).unwrap();
+    store.mark_all_viewed(t0(), None).unwrap();
     assert_counters_exact(&store);
     assert_eq!(store.counters().unwrap().unviewed, 0);
 }

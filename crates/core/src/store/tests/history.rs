@@ -308,7 +308,7 @@ fn clear_finished_deletes_only_viewed_finished_rows_and_returns_their_files() {
             ids.push(g.id);
         }
         let mut gone: Vec<GenerationId> = store
-            .delete_finished_viewed()
+            .delete_finished_viewed(None)
             .unwrap()
             .into_iter()
             .map(|r| {

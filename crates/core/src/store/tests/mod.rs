@@ -17,6 +17,7 @@ mod held;
 mod history;
 mod history_search;
 mod lease;
+mod members;
 mod open;
 mod pg;
 mod pool;

@@ -50,6 +50,7 @@ fn fresh_file_is_created_with_its_folders_and_migrated() {
             "generations_fts_idx",
             "given_up_predictions",
             "input_uploads",
+            "member_counters",
             "settings",
             "spend",
             "tokens"
