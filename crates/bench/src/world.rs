@@ -269,3 +269,30 @@ pub fn team_database(prefix: &str) -> Option<String> {
 pub fn ms_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
     (b - a).num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0
 }
+
+/// Another machine on the team database at `url` that `a` keeps its queue
+/// in: its own `PgStore` (pool and `LISTEN` connection), data folder and
+/// keyring (in memory), holding the secrets of `a`'s tokens, on `a`'s sim.
+/// Scenarios 8 and 9. Returns the queue, its store and its folder (kept
+/// until dropped).
+pub fn other_machine(
+    a: &genqueue_testkit::World,
+    url: &str,
+) -> Result<(Queue, genqueue_core::store::PgStore, tempfile::TempDir), String> {
+    use genqueue_core::secrets::SecretStore;
+    let secrets = MemorySecretStore::new();
+    for (id, t) in a.token_ids.iter().zip(&a.tokens) {
+        secrets
+            .set(*id, &Secret::parse(t).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let store = genqueue_core::store::PgStore::open(url).map_err(|e| e.to_string())?;
+    let q = Queue::on_store(
+        dir.path().to_owned(),
+        Arc::new(store.clone()),
+        ReplicateClient::new(&a.sim.base_url()).map_err(|e| e.to_string())?,
+        Arc::new(secrets),
+    );
+    Ok((q, store, dir))
+}

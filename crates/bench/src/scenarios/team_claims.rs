@@ -17,41 +17,19 @@ use std::time::{Duration, Instant};
 
 use genqueue_core::engine::{Engine, EngineConfig};
 use genqueue_core::model::GenerationStatus;
-use genqueue_core::queue::Queue;
-use genqueue_core::replicate::ReplicateClient;
-use genqueue_core::secrets::{MemorySecretStore, Secret, SecretStore};
+use genqueue_core::secrets::MemorySecretStore;
 use genqueue_core::store::PgStore;
 use genqueue_testkit::World;
 use replicate_sim::SimConfig;
 use serde_json::json;
 
 use crate::figures::{Dist, Figure, ScenarioReport, Size};
-use crate::world::{bench_token, flux_job};
+use crate::world::{bench_token, flux_job, other_machine};
 
 /// The variable naming the cluster (as the tests').
 const URL_ENV: &str = "GENQUEUE_TEST_DATABASE_URL";
 const TOKENS: usize = 6;
 const CAP: u32 = 2;
-
-/// Another machine on `a`'s database: its own store, folder and keyring,
-/// holding the same tokens' secrets.
-fn machine(a: &World, url: &str) -> Result<(Queue, PgStore, tempfile::TempDir), String> {
-    let secrets = MemorySecretStore::new();
-    for (id, t) in a.token_ids.iter().zip(&a.tokens) {
-        secrets
-            .set(*id, &Secret::parse(t).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
-    }
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let store = PgStore::open(url).map_err(|e| e.to_string())?;
-    let q = Queue::on_store(
-        dir.path().to_owned(),
-        Arc::new(store.clone()),
-        ReplicateClient::new(&a.sim.base_url()).map_err(|e| e.to_string())?,
-        Arc::new(secrets),
-    );
-    Ok((q, store, dir))
-}
 
 /// Submits `n` generations on `a` as one batch and waits for them to end;
 /// the wall time and whether all completed.
@@ -114,8 +92,8 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
     let alone = claims_since(&[&store_a], &[0]);
 
     // Three engines together, on the same database and tokens.
-    let (qb, store_b, _db) = machine(&a, &url)?;
-    let (qc, store_c, _dc) = machine(&a, &url)?;
+    let (qb, store_b, _db) = other_machine(&a, &url)?;
+    let (qc, store_c, _dc) = other_machine(&a, &url)?;
     let from = [
         store_a.claim_times_us().len(),
         store_b.claim_times_us().len(),

@@ -20,9 +20,7 @@ use genqueue_core::engine::{Engine, EngineConfig};
 use genqueue_core::events::Event;
 use genqueue_core::model::{GenerationId, GenerationStatus};
 use genqueue_core::queue::Queue;
-use genqueue_core::replicate::ReplicateClient;
-use genqueue_core::secrets::{MemorySecretStore, Secret, SecretStore};
-use genqueue_core::store::PgStore;
+use genqueue_core::secrets::MemorySecretStore;
 use replicate_sim::SimConfig;
 use serde_json::json;
 
@@ -82,19 +80,7 @@ pub async fn run(size: Size) -> Result<ScenarioReport, String> {
             .map_err(|e| e.to_string())?;
     }
     // Machine B: its own store, folder and keyring, the same tokens' secrets.
-    let b_secrets = MemorySecretStore::new();
-    for (id, t) in a.token_ids.iter().zip(&tokens) {
-        b_secrets
-            .set(*id, &Secret::parse(t).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
-    }
-    let b_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let b = Queue::on_store(
-        b_dir.path().to_owned(),
-        Arc::new(PgStore::open(&url).map_err(|e| e.to_string())?),
-        ReplicateClient::new(&a.sim.base_url()).map_err(|e| e.to_string())?,
-        Arc::new(b_secrets),
-    );
+    let (b, _b_store, _b_dir) = crate::world::other_machine(&a, &url)?;
     let (seen_a, seen_b) = (record(&a.queue), record(&b));
     a.start_with(EngineConfig::default())?;
     let engine_b = Engine::start(b.clone(), EngineConfig::default()).map_err(|e| e.to_string())?;
