@@ -281,7 +281,11 @@ async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_dupl
     );
     assert_eq!(stats.max_running_by_token.len(), TOKENS);
     for (token, most) in &stats.max_running_by_token {
-        assert!(*most <= CAP, "token {token} ran {most} at once (cap {CAP})");
+        assert!(
+            *most <= CAP,
+            "token {token} ran {most} at once (cap {CAP}): {:?}",
+            stats.busiest_running_by_token.get(token)
+        );
     }
 
     // Each output in one engine's folder.

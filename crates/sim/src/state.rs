@@ -126,12 +126,19 @@ impl Shared {
         let now = self.now();
         let inner = self.lock();
         let mut stats = inner.stats.clone();
-        let mut running: HashMap<&str, Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>> =
-            HashMap::new();
+        type Span = (DateTime<Utc>, Option<DateTime<Utc>>, String);
+        let mut running: HashMap<&str, Vec<Span>> = HashMap::new();
         for p in inner.predictions.values() {
             let view = p.view(now);
             let (from, to) = (p.created_at, view.completed_at);
-            running.entry(&p.token).or_default().push((from, to));
+            let label = format!(
+                "{} {} → {}",
+                p.id,
+                from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                to.map_or("running".to_owned(), |t| t
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            );
+            running.entry(&p.token).or_default().push((from, to, label));
             *stats
                 .live_by_status
                 .entry(view.status.to_string())
@@ -147,8 +154,11 @@ impl Shared {
         // From each prediction's own times, so the figure is exact whenever
         // it is asked for (statuses change on the clock, not on requests).
         for (token, spans) in running {
-            let most = crate::stats::max_overlap(spans);
+            let (most, busiest) = crate::stats::peak_overlap(spans);
             stats.max_running_by_token.insert(token.to_string(), most);
+            stats
+                .busiest_running_by_token
+                .insert(token.to_string(), busiest);
         }
         stats
     }

@@ -78,6 +78,12 @@ pub struct Stats {
     /// that a client keeps a token's own cap on concurrent predictions.
     #[serde(default)]
     pub max_running_by_token: BTreeMap<String, u64>,
+    /// Per token fingerprint, the predictions running at the first moment
+    /// [`Stats::max_running_by_token`] was reached, each as
+    /// `"<id> <created_at> → <completed_at or running>"`: what a test prints
+    /// when a cap was exceeded.
+    #[serde(default)]
+    pub busiest_running_by_token: BTreeMap<String, Vec<String>>,
 }
 
 impl Stats {
@@ -106,21 +112,39 @@ impl Stats {
 /// The most intervals `[from, to)` open at one instant (one ending as
 /// another starts do not overlap); `to: None` is still open.
 pub fn max_overlap<T: Ord + Copy>(intervals: impl IntoIterator<Item = (T, Option<T>)>) -> u64 {
-    // (time, +1 start / -1 end): ends sort before starts at the same time.
-    let mut edges: Vec<(T, i8)> = Vec::new();
-    for (from, to) in intervals {
-        edges.push((from, 1));
+    peak_overlap(intervals.into_iter().map(|(from, to)| (from, to, ()))).0
+}
+
+/// [`max_overlap`], with the labels of the intervals open at the first
+/// instant the most were.
+pub fn peak_overlap<T: Ord + Copy, L: Clone>(
+    intervals: impl IntoIterator<Item = (T, Option<T>, L)>,
+) -> (u64, Vec<L>) {
+    // (time, -1 end / +1 start, which): ends sort before starts at the same time.
+    let mut labels = Vec::new();
+    let mut edges: Vec<(T, i8, usize)> = Vec::new();
+    for (i, (from, to, label)) in intervals.into_iter().enumerate() {
+        labels.push(label);
+        edges.push((from, 1, i));
         if let Some(to) = to {
-            edges.push((to, -1));
+            edges.push((to, -1, i));
         }
     }
-    edges.sort();
-    let (mut open, mut most) = (0i64, 0i64);
-    for (_, d) in edges {
-        open += i64::from(d);
-        most = most.max(open);
+    edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut open = std::collections::BTreeSet::new();
+    let (mut most, mut at_most) = (0usize, Vec::new());
+    for (_, d, i) in edges {
+        if d > 0 {
+            open.insert(i);
+        } else {
+            open.remove(&i);
+        }
+        if open.len() > most {
+            most = open.len();
+            at_most = open.iter().map(|&i| labels[i].clone()).collect();
+        }
     }
-    most as u64
+    (most as u64, at_most)
 }
 
 /// JSON with object keys sorted at every level and no spaces, so equal
@@ -196,6 +220,16 @@ mod tests {
             3
         );
         assert_eq!(max_overlap([(0, None), (1, None)]), 2);
+        // The labels open at the first peak.
+        assert_eq!(
+            peak_overlap([
+                (0, Some(5), "a"),
+                (2, Some(8), "b"),
+                (6, Some(9), "c"),
+                (7, None, "d")
+            ]),
+            (3, vec!["b", "c", "d"])
+        );
     }
 
     #[test]
