@@ -335,7 +335,8 @@ async fn three_engines_two_kills_and_a_stop_past_the_lease_lose_nothing_and_dupl
 }
 
 /// C's log says it let go of each generation taken from it, each way
-/// without a write for it: a write refused by its fence, the lease found
+/// without a write for it: a write (or the sharing of its outputs) refused
+/// by its fence, the lease found
 /// lost at renewal, or the row found no longer processing (ended by the
 /// engine that took it over); or, for a create it had recorded but not
 /// sent when it stopped, given back unsent while its lease still held (the
@@ -345,8 +346,10 @@ fn check_c_let_go(log: &str, stale: &[(String, i64)]) {
     let refused: HashSet<&str> = stale
         .iter()
         .filter(|(id, _)| {
-            log.lines()
-                .any(|l| l.contains("write refused") && l.contains(id.as_str()))
+            log.lines().any(|l| {
+                (l.contains("write refused") || l.contains("sharing refused"))
+                    && l.contains(id.as_str())
+            })
         })
         .map(|(id, _)| id.as_str())
         .collect();
