@@ -139,7 +139,10 @@ pub enum SecretError {
     #[error("the keyring is locked ({0}); unlock your login keyring and try again")]
     Locked(String),
     /// No secret is stored for this token.
-    #[error("no secret is stored in the keyring for token {0}; remove the token and add it again")]
+    #[error(
+        "no secret is stored in this machine's keyring for token {0}; paste the token again \
+         (Tokens → Add a token, or `genq tokens add`) to keep it here"
+    )]
     NotFound(TokenId),
     /// The text is not a usable token (parsing), or the stored one is not text.
     #[error("{0}")]
@@ -215,7 +218,7 @@ impl SecretStore for KeyringSecretStore {
             .map_err(|e| from_keyring(e, id))?;
         Secret::parse(&text).map_err(|_| {
             SecretError::Malformed(format!(
-                "the keyring entry of token {id} is not a valid token; remove the token and add it again"
+                "the keyring entry of token {id} is not a valid token; paste the token again (Tokens → Add a token) to replace it"
             ))
         })
     }
@@ -289,7 +292,7 @@ fn from_keyring(err: keyring::Error, id: TokenId) -> SecretError {
     match err {
         K::NoEntry => SecretError::NotFound(id),
         K::BadEncoding(_) => SecretError::Malformed(format!(
-            "the keyring entry of token {id} is not text; remove the token and add it again"
+            "the keyring entry of token {id} is not text; paste the token again (Tokens → Add a token) to replace it"
         )),
         K::NoStorageAccess(inner) => match classify_platform(inner.as_ref()) {
             Some(e) => e,

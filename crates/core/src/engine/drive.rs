@@ -88,7 +88,7 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
             // Without its secret the token is useless; a prediction it owns cannot be followed.
             s.queue.disable_token(
                 token_id,
-                "Its secret is missing from the system keyring; remove it and add it again",
+                "Its secret is missing from the system keyring; paste the token again in Add a token, then switch it back on",
             )?;
             if unsent {
                 release(s, id, None, None, false)?;
