@@ -16,7 +16,7 @@ use genqueue_core::queue::Queue;
 use genqueue_core::replicate::ReplicateClient;
 use genqueue_core::secrets::MemorySecretStore;
 use genqueue_core::store::{ClaimOutcome, Lease, PgStore, QueueStore};
-use genqueue_testkit::{fresh_database, test_engine_config};
+use genqueue_testkit::{fresh_database, psql, test_engine_config};
 use genqueue_tests::{World, fake_token};
 use replicate_sim::SimConfig;
 
@@ -187,5 +187,81 @@ async fn an_engine_whose_lease_was_taken_over_writes_nothing_more_and_stops_foll
     let before = w.sim.stats().requests_total;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(w.sim.stats().requests_total, before);
+    w.stop().await;
+}
+
+/// A task handed a token its generation no longer holds creates nothing on
+/// that token. The answer of a claim can go stale before the task takes the
+/// generation's lease: meanwhile the generation was given back (a create
+/// given back unsent, a 429) and claimed again on another token. Before,
+/// the task created on the token it was handed, whose slot the store no
+/// longer counted, and that token went over its cap (seen once in 24 runs
+/// of the kill test, `crates/cli/tests/team_kill3.rs`, under load). Here a
+/// trigger makes every generation claimed on token "one" hold token "two"
+/// the moment its lease is first taken, as that race would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_whose_claim_went_stale_creates_nothing_on_the_token_it_was_handed() {
+    let Some(url) = fresh_database("genqueue_stale_claim") else {
+        return;
+    };
+    // Boot 0.5 s, predict 1 s: six predictions on one token would overlap.
+    let mut sim = SimConfig::fast();
+    sim.timing.time_scale = 0.5;
+    let mut w = World::builder(sim, vec![fake_token(), fake_token()])
+        .build()
+        .await
+        .unwrap();
+    let store = Arc::new(PgStore::open(&url).unwrap());
+    w.queue = queue_on(&store, w.dir.path(), &w.sim.base_url());
+    let (one, _) = w.queue.add_token("one", &w.tokens[0]).await.unwrap();
+    let (two, _) = w.queue.add_token("two", &w.tokens[1]).await.unwrap();
+    store.set_max_concurrency(one.id, 1).unwrap();
+    store.set_max_concurrency(two.id, 8).unwrap();
+    let (one_id, two_id) = (uuid::Uuid::from(one.id), uuid::Uuid::from(two.id));
+    // "one" is always the pool's first choice while it has a free slot.
+    psql(
+        &url,
+        &format!("UPDATE tokens SET last_used_at = '2100-01-01Z' WHERE id = '{two_id}'"),
+    );
+    psql(
+        &url,
+        &format!(
+            "CREATE TABLE seen (generation_id uuid PRIMARY KEY);
+             CREATE TABLE moved (generation_id uuid PRIMARY KEY);
+             CREATE FUNCTION move_once() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.owner IS NOT NULL THEN
+                 INSERT INTO seen VALUES (NEW.generation_id) ON CONFLICT DO NOTHING;
+                 IF FOUND THEN
+                   UPDATE generations SET token_id = '{two_id}'
+                    WHERE id = NEW.generation_id AND token_id = '{one_id}'
+                      AND status = 'pending' AND create_sent_at IS NULL;
+                   IF FOUND THEN
+                     INSERT INTO moved VALUES (NEW.generation_id);
+                   END IF;
+                 END IF;
+               END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER move_once AFTER INSERT OR UPDATE ON leases
+               FOR EACH ROW EXECUTE FUNCTION move_once();"
+        ),
+    );
+    let ids: Vec<_> = (0..6)
+        .map(|i| w.submit(&format!("a quay at night, take {i}"), serde_json::json!({})).id)
+        .collect();
+    w.start_with(test_engine_config()).unwrap();
+    let rows = w.wait_terminal(&ids, Duration::from_secs(60)).await;
+    for g in &rows {
+        assert_eq!(g.status, GenerationStatus::Completed, "{g:?}");
+        assert_eq!(g.token_id, Some(two.id), "{g:?}");
+    }
+    let moved: u32 = psql(&url, "SELECT count(*) FROM moved")[0][0].parse().unwrap();
+    assert!(moved >= 1, "no task was handed a stale claim");
+    // Each prediction ran on the token its generation holds: none on "one".
+    let stats = w.sim.stats();
+    assert_eq!(stats.creates_total, 6);
+    let on_one = stats.max_running_by_token.get(&w.tokens[0]).copied().unwrap_or(0);
+    assert_eq!(on_one, 0, "predictions ran on a token the store did not count them on");
     w.stop().await;
 }

@@ -9,31 +9,22 @@ use std::sync::Arc;
 
 use super::Shared;
 use crate::model::{GenerationId, TokenId};
-use crate::store::ClaimOutcome;
 
 /// Claims the next dispatchable generation for the task that just ended
 /// one, or `None` (paused, nothing ready, no free slot, or any error: the
-/// dispatcher's next pass decides then). The generation is entered in
-/// [`Shared::driving`] before it is claimed, so the dispatcher's recovery
-/// never starts a second task for it.
+/// dispatcher's next pass decides then). In one store call
+/// ([`crate::store::QueueStore::claim_next`]): engines sharing a queue take
+/// different generations. One this engine's dispatcher started a task for
+/// meanwhile (its recovery saw the claim) is left to that task.
 pub(super) fn claim_next(s: &Arc<Shared>) -> Option<(GenerationId, TokenId)> {
     if s.stop.is_cancelled() || s.queue.is_paused().unwrap_or(true) {
         return None;
     }
-    let store = s.queue.store();
-    let now = s.queue.now();
-    let ready = store.next_dispatchable(now, 1).ok()?;
-    let g = ready.into_iter().next()?;
-    if !s.driving.lock().unwrap().insert(g.id) {
-        return None;
-    }
     let held = s.queue.claim_filter_known();
-    match store.claim_token_among(g.id, now, held.as_ref()) {
-        Ok(ClaimOutcome::Claimed(token)) => Some((g.id, token.id)),
-        // No slot (the dispatcher records why it waits), or gone meanwhile.
-        _ => {
-            s.driving.lock().unwrap().remove(&g.id);
-            None
-        }
-    }
+    let (id, token) = s
+        .queue
+        .store()
+        .claim_next(s.queue.now(), held.as_ref())
+        .ok()??;
+    s.driving.lock().unwrap().insert(id).then_some((id, token.id))
 }

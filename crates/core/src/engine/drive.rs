@@ -16,56 +16,74 @@ use crate::store::StepWrites;
 use crate::wait::{WaitCode, WaitReason};
 
 /// Drives one generation until it is terminal or back in the pending queue.
-pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) {
-    if let Err(e) = drive_inner(s, id, token_id).await {
-        if super::steps::lease_lost(&e) {
-            // Another engine drives it now (it took the lease over): leave
-            // it to that one, writing and sending nothing more.
-            return;
-        }
-        if matches!(
-            e,
-            QueueError::Store(crate::store::StoreError::TooNew { .. })
-        ) {
-            // A newer Genqueue migrated the team database: this engine can
-            // write nothing more. An engine of the newer version takes the
-            // generation over when its lease expires.
-            return;
-        }
-        tracing::error!(generation = %id, error = %e, "a generation's task failed");
-        // Give the slot back and try later: nothing is lost, the row holds the state.
-        let backoff = s.config.retry_base * 5;
-        let unsent = s
-            .queue
-            .store()
-            .get_generation(id)
-            .ok()
-            .flatten()
-            .is_some_and(|g| g.status == GenerationStatus::Pending && g.create_sent_at.is_none());
-        if unsent {
-            let _ = super::steps::commit(
-                s,
-                id,
-                Transition::Release {
-                    next_attempt_at: Some(s.queue.now() + backoff),
-                    reason: Some(
-                        WaitReason::new(WaitCode::InternalError)
-                            .detail(&e)
-                            .until(s.queue.now() + backoff),
-                    ),
-                    undo_attempt: false,
-                },
-            );
-        }
-        // In flight: not at once; the dispatcher resumes it on a later pass.
-        tokio::time::sleep(backoff).await;
+/// `true`: it was left untouched, as it holds another token than `token_id`
+/// (or none) now: the dispatcher should look at it once this task lets go
+/// of its lease.
+pub(super) async fn drive(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> bool {
+    let e = match drive_inner(s, id, token_id).await {
+        Ok(left) => return left,
+        Err(e) => e,
+    };
+    if super::steps::lease_lost(&e) {
+        // Another engine drives it now (it took the lease over): leave
+        // it to that one, writing and sending nothing more.
+        return false;
     }
+    if matches!(
+        e,
+        QueueError::Store(crate::store::StoreError::TooNew { .. })
+    ) {
+        // A newer Genqueue migrated the team database: this engine can
+        // write nothing more. An engine of the newer version takes the
+        // generation over when its lease expires.
+        return false;
+    }
+    tracing::error!(generation = %id, error = %e, "a generation's task failed");
+    // Give the slot back and try later: nothing is lost, the row holds the state.
+    let backoff = s.config.retry_base * 5;
+    let unsent = s
+        .queue
+        .store()
+        .get_generation(id)
+        .ok()
+        .flatten()
+        .is_some_and(|g| g.status == GenerationStatus::Pending && g.create_sent_at.is_none());
+    if unsent {
+        let _ = super::steps::commit(
+            s,
+            id,
+            Transition::Release {
+                next_attempt_at: Some(s.queue.now() + backoff),
+                reason: Some(
+                    WaitReason::new(WaitCode::InternalError)
+                        .detail(&e)
+                        .until(s.queue.now() + backoff),
+                ),
+                undo_attempt: false,
+            },
+        );
+    }
+    // In flight: not at once; the dispatcher resumes it on a later pass.
+    tokio::time::sleep(backoff).await;
+    false
 }
 
-async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Result<()> {
+async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Result<bool> {
     let Some(g) = s.queue.store().get_generation(id)? else {
-        return Ok(());
+        return Ok(false);
     };
+    // The token is the one the row holds, read under this engine's lease.
+    // The one this task was handed (a claim's or a recovery's answer) may
+    // be stale: the generation was given back and claimed again on another
+    // token, or given back and not claimed yet, between that answer and the
+    // lease. Creating on it then would run a prediction on a token whose
+    // slot the store does not count, and the token could go over its cap
+    // (issue #15's kill test). Left to the dispatcher, which sees the row
+    // as it is once this task lets go of the lease.
+    if g.token_id != Some(token_id) {
+        tracing::info!(generation = %id, "the generation holds another token now, or none; left to the dispatcher");
+        return Ok(true);
+    }
     let unsent = g.status == GenerationStatus::Pending && g.create_sent_at.is_none();
     let secret = match s.queue.secret(token_id).await {
         Ok(secret) => secret,
@@ -82,7 +100,7 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
             if unsent {
                 release(s, id, None, None, false)?;
             }
-            return Ok(());
+            return Ok(false);
         }
         Err(QueueError::Secret(SecretError::NotFound(_))) => {
             // Without its secret the token is useless; a prediction it owns cannot be followed.
@@ -95,7 +113,7 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
             } else {
                 fail(s, id, ErrorKind::TokenSecretMissing, None)?;
             }
-            return Ok(());
+            return Ok(false);
         }
         Err(e) => {
             // Locked or unreachable keyring: the user can fix it; wait, lose nothing.
@@ -109,7 +127,7 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
                 set_wait_reason(s, id, why)?;
                 tokio::time::sleep(s.config.retry_cap).await;
             }
-            return Ok(());
+            return Ok(false);
         }
     };
     let prediction = if g.prediction_id.is_some() {
@@ -117,28 +135,32 @@ async fn drive_inner(s: &Arc<Shared>, id: GenerationId, token_id: TokenId) -> Re
     } else if g.create_sent_at.is_some() {
         match reconcile::reconcile(s, &g, token_id, &secret, None).await? {
             Some(p) => Some((p, StepWrites::none())),
-            None => return Ok(()),
+            None => return Ok(false),
         }
     } else if g.status == GenerationStatus::Pending {
         match create::create(s, &g, token_id, &secret).await? {
             Some(p) => Some(p),
-            None => return Ok(()),
+            None => return Ok(false),
         }
     } else {
-        return Ok(());
+        return Ok(false);
     };
     let (g, last) = match prediction {
         Some((p, w)) => match follow::adopt(s, id, &p, token_id, &secret, &w).await? {
             Some(g) => {
                 if p.status.is_terminal() {
                     let none = StepWrites::none();
-                    return finish::finish(s, &g, p, None, &none, &secret).await;
+                    return finish::finish(s, &g, p, None, &none, &secret)
+                        .await
+                        .map(|()| false);
                 }
                 (g, Some(p))
             }
-            None => return Ok(()),
+            None => return Ok(false),
         },
         None => (g, None),
     };
-    follow::follow(s, &g, last, token_id, &secret).await
+    follow::follow(s, &g, last, token_id, &secret)
+        .await
+        .map(|()| false)
 }

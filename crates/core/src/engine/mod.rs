@@ -494,14 +494,19 @@ fn spawn_driver(
     tasks.spawn(async move {
         let (mut id, mut token_id, mut leased) = (id, token_id, Some(first));
         loop {
+            let mut look_again = false;
             if let Some(stop) = leased.take() {
                 tokio::select! {
                     _ = stop.cancelled() => {}
-                    _ = drive::drive(&s, id, token_id) => {}
+                    left = drive::drive(&s, id, token_id) => look_again = left,
                 }
                 lease::release(&s, id);
             }
             s.driving.lock().unwrap().remove(&id);
+            if look_again {
+                // It holds another token now: the dispatcher drives it on that one.
+                s.wake.notify_one();
+            }
             // The slot just freed: take the next generation here (chain.rs).
             match chain::claim_next(&s) {
                 Some(next) => {

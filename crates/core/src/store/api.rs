@@ -146,6 +146,31 @@ pub trait QueueStore: Send + Sync {
         held: Option<&std::collections::HashSet<TokenId>>,
     ) -> Result<ClaimOutcome, StoreError>;
 
+    /// The next dispatchable generation ([`QueueStore::next_dispatchable`]'s
+    /// first) given a slot among the tokens in `held`
+    /// ([`QueueStore::claim_token_among`]), with the token claimed. `None`:
+    /// none is ready, or the next one waits (the dispatcher's pass records
+    /// why). What a task that just ended calls to take the next generation
+    /// (engine/chain.rs).
+    ///
+    /// On a store shared by engines the two are one step that skips the
+    /// generations another engine is claiming at that moment instead of
+    /// waiting for them or taking them too: engines draining one queue
+    /// take different generations (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    fn claim_next(
+        &self,
+        now: DateTime<Utc>,
+        held: Option<&std::collections::HashSet<TokenId>>,
+    ) -> Result<Option<(GenerationId, Token)>, StoreError> {
+        let Some(g) = self.next_dispatchable(now, 1)?.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(match self.claim_token_among(g.id, now, held)? {
+            ClaimOutcome::Claimed(token) => Some((g.id, token)),
+            ClaimOutcome::Wait { .. } => None,
+        })
+    }
+
     /// What a restart must resume or reconcile, oldest first: every active
     /// generation holding a token — processing, or pending with a create
     /// claimed or sent whose answer was not stored (see `create_sent_at`).

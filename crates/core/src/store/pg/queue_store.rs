@@ -207,6 +207,46 @@ impl QueueStore for PgStore {
         out
     }
 
+    fn claim_next(
+        &self,
+        now: DateTime<Utc>,
+        held: Option<&std::collections::HashSet<TokenId>>,
+    ) -> Res<Option<(GenerationId, Token)>> {
+        let now = to_ms(now);
+        let held = held.cloned();
+        let start = std::time::Instant::now();
+        let out = self.run(move |pool| async move {
+            let mut c = pool.get().await.map_err(pool_err)?;
+            let tx = c.transaction().await.map_err(pg_err)?;
+            // `next_dispatchable`'s order; a row another engine is claiming
+            // (locked) is skipped, one it claimed no longer matches.
+            let next = tx
+                .query_opt(
+                    "SELECT id FROM generations WHERE status = 'pending' AND token_id IS NULL \
+                     AND (next_attempt_at IS NULL OR next_attempt_at <= $1) \
+                     ORDER BY priority DESC, created_at ASC, id ASC LIMIT 1 \
+                     FOR UPDATE SKIP LOCKED",
+                    &[&now],
+                )
+                .await
+                .map_err(pg_err)?;
+            let Some(row) = next else {
+                return Ok(None);
+            };
+            let id = GenerationId::from(row.get::<_, uuid::Uuid>(0));
+            match super::claim::claim(&tx, id, now, held.as_ref()).await? {
+                ClaimOutcome::Claimed(token) => {
+                    tx.commit().await.map_err(pg_err)?;
+                    Ok(Some((id, token)))
+                }
+                // Nothing was written: the transaction ends without a commit.
+                ClaimOutcome::Wait { .. } => Ok(None),
+            }
+        });
+        self.note_claim(start.elapsed());
+        out
+    }
+
     fn in_flight(&self) -> Res<Vec<Generation>> {
         self.generations(
             "WHERE token_id IS NOT NULL AND status IN ('pending', 'processing') \

@@ -369,3 +369,77 @@ fn concurrent_claims_from_separate_connections_never_double_book() {
     let per_token = claim_concurrently(stores, gens);
     assert_no_double_booking(&store, &per_token);
 }
+
+/// `claim_next` takes the queue's next ready generation and claims a slot
+/// for it: highest priority, then oldest; none while every slot is taken
+/// or nothing is ready (a later `next_attempt_at`).
+#[test]
+fn claim_next_takes_the_next_ready_generation_while_a_slot_is_free() {
+    on_both(|store| {
+        let t = store.insert_token("a", "aaaa", t0()).unwrap();
+        store.set_max_concurrency(t.id, 2).unwrap();
+        let ids: Vec<GenerationId> = (0..4).map(|_| pending(&**store)).collect();
+        store
+            .update_generation(ids[2], |g| g.priority = 1)
+            .unwrap();
+        store
+            .update_generation(ids[0], |g| g.next_attempt_at = Some(t0() + secs(60)))
+            .unwrap();
+        let first = store.claim_next(t0(), None).unwrap().expect("a claim");
+        assert_eq!((first.0, first.1.id), (ids[2], t.id), "priority first");
+        let second = store.claim_next(t0(), None).unwrap().expect("a claim");
+        assert_eq!(second.0, ids[1], "then the oldest ready one");
+        assert!(store.claim_next(t0(), None).unwrap().is_none(), "no slot left");
+        assert_eq!(store.get_token(t.id).unwrap().unwrap().in_flight, 2);
+        let g3 = store.get_generation(ids[3]).unwrap().unwrap();
+        assert_eq!(g3.token_id, None, "a waiting claim writes nothing");
+    });
+}
+
+/// Engines draining one team queue at once (one PostgreSQL database, a
+/// store each) take different generations with `claim_next` and fill the
+/// pool's slots exactly: a generation another engine is claiming is
+/// skipped, not claimed twice.
+#[test]
+fn engines_taking_the_next_generation_at_once_take_different_ones() {
+    let Some(url) = super::backends::pg_url() else {
+        return;
+    };
+    let first = crate::store::PgStore::open(&url).unwrap();
+    let mut caps = HashMap::new();
+    for (i, cap) in [1u32, 2, 3].into_iter().enumerate() {
+        let t = first.insert_token(&format!("t{i}"), "abcd", t0()).unwrap();
+        first.set_max_concurrency(t.id, cap).unwrap();
+        caps.insert(t.id, cap as usize);
+    }
+    let news: Vec<_> = (0..40).map(|i| new_gen(&format!("g{i}"))).collect();
+    first.insert_generations(&news, t0()).unwrap();
+    let engines = 6;
+    let barrier = Arc::new(Barrier::new(engines));
+    let handles: Vec<_> = (0..engines)
+        .map(|_| {
+            let (barrier, store) = (barrier.clone(), crate::store::PgStore::open(&url).unwrap());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut got = Vec::new();
+                for _ in 0..4 {
+                    got.extend(store.claim_next(t0(), None).unwrap());
+                }
+                got
+            })
+        })
+        .collect();
+    let mut claims: Vec<_> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    // A claim that found every token locked at that moment waited: fill up.
+    while let Some(c) = first.claim_next(t0(), None).unwrap() {
+        claims.push(c);
+    }
+    let distinct: std::collections::HashSet<_> = claims.iter().map(|c| c.0).collect();
+    assert_eq!(distinct.len(), claims.len(), "a generation claimed twice: {claims:?}");
+    let mut per_token: HashMap<_, usize> = HashMap::new();
+    for (_, t) in &claims {
+        *per_token.entry(t.id).or_default() += 1;
+    }
+    assert_eq!(per_token, caps, "each token's slots, exactly");
+    assert_eq!(first.in_flight().unwrap().len(), 6);
+}
