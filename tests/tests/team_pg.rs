@@ -248,20 +248,46 @@ async fn a_task_whose_claim_went_stale_creates_nothing_on_the_token_it_was_hande
         ),
     );
     let ids: Vec<_> = (0..6)
-        .map(|i| w.submit(&format!("a quay at night, take {i}"), serde_json::json!({})).id)
+        .map(|i| {
+            w.submit(&format!("a quay at night, take {i}"), serde_json::json!({}))
+                .id
+        })
         .collect();
     w.start_with(test_engine_config()).unwrap();
     let rows = w.wait_terminal(&ids, Duration::from_secs(60)).await;
-    for g in &rows {
-        assert_eq!(g.status, GenerationStatus::Completed, "{g:?}");
-        assert_eq!(g.token_id, Some(two.id), "{g:?}");
-    }
-    let moved: u32 = psql(&url, "SELECT count(*) FROM moved")[0][0].parse().unwrap();
+    assert!(
+        rows.iter().all(|g| g.status == GenerationStatus::Completed),
+        "{rows:?}"
+    );
+    let moved: u32 = psql(&url, "SELECT count(*) FROM moved")[0][0]
+        .parse()
+        .unwrap();
     assert!(moved >= 1, "no task was handed a stale claim");
-    // Each prediction ran on the token its generation holds: none on "one".
+    // Each prediction ran on the token its generation holds: none on "one",
+    // whose cap of 1 they would have broken.
     let stats = w.sim.stats();
     assert_eq!(stats.creates_total, 6);
-    let on_one = stats.max_running_by_token.get(&w.tokens[0]).copied().unwrap_or(0);
-    assert_eq!(on_one, 0, "predictions ran on a token the store did not count them on");
+    let (fp_one, fp_two) = (
+        replicate_sim::fingerprint(&w.tokens[0]),
+        replicate_sim::fingerprint(&w.tokens[1]),
+    );
+    assert_ne!(fp_one, fp_two);
+    let on_one = stats
+        .max_running_by_token
+        .get(&fp_one)
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(
+        on_one, 0,
+        "{on_one} predictions ran at once on token one (cap 1), which the store did not count"
+    );
+    assert!(
+        stats.max_running_by_token.contains_key(&fp_two),
+        "{:?}",
+        stats.max_running_by_token
+    );
+    for g in &rows {
+        assert_eq!(g.token_id, Some(two.id), "{g:?}");
+    }
     w.stop().await;
 }

@@ -26,5 +26,9 @@ pub(super) fn claim_next(s: &Arc<Shared>) -> Option<(GenerationId, TokenId)> {
         .store()
         .claim_next(s.queue.now(), held.as_ref())
         .ok()??;
-    s.driving.lock().unwrap().insert(id).then_some((id, token.id))
+    s.driving
+        .lock()
+        .unwrap()
+        .insert(id)
+        .then_some((id, token.id))
 }

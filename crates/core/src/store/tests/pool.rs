@@ -379,9 +379,7 @@ fn claim_next_takes_the_next_ready_generation_while_a_slot_is_free() {
         let t = store.insert_token("a", "aaaa", t0()).unwrap();
         store.set_max_concurrency(t.id, 2).unwrap();
         let ids: Vec<GenerationId> = (0..4).map(|_| pending(&**store)).collect();
-        store
-            .update_generation(ids[2], |g| g.priority = 1)
-            .unwrap();
+        store.update_generation(ids[2], |g| g.priority = 1).unwrap();
         store
             .update_generation(ids[0], |g| g.next_attempt_at = Some(t0() + secs(60)))
             .unwrap();
@@ -389,7 +387,10 @@ fn claim_next_takes_the_next_ready_generation_while_a_slot_is_free() {
         assert_eq!((first.0, first.1.id), (ids[2], t.id), "priority first");
         let second = store.claim_next(t0(), None).unwrap().expect("a claim");
         assert_eq!(second.0, ids[1], "then the oldest ready one");
-        assert!(store.claim_next(t0(), None).unwrap().is_none(), "no slot left");
+        assert!(
+            store.claim_next(t0(), None).unwrap().is_none(),
+            "no slot left"
+        );
         assert_eq!(store.get_token(t.id).unwrap().unwrap().in_flight, 2);
         let g3 = store.get_generation(ids[3]).unwrap().unwrap();
         assert_eq!(g3.token_id, None, "a waiting claim writes nothing");
@@ -429,13 +430,20 @@ fn engines_taking_the_next_generation_at_once_take_different_ones() {
             })
         })
         .collect();
-    let mut claims: Vec<_> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut claims: Vec<_> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     // A claim that found every token locked at that moment waited: fill up.
     while let Some(c) = first.claim_next(t0(), None).unwrap() {
         claims.push(c);
     }
     let distinct: std::collections::HashSet<_> = claims.iter().map(|c| c.0).collect();
-    assert_eq!(distinct.len(), claims.len(), "a generation claimed twice: {claims:?}");
+    assert_eq!(
+        distinct.len(),
+        claims.len(),
+        "a generation claimed twice: {claims:?}"
+    );
     let mut per_token: HashMap<_, usize> = HashMap::new();
     for (_, t) in &claims {
         *per_token.entry(t.id).or_default() += 1;
