@@ -306,6 +306,13 @@ pub async fn remove_token(state: State<'_, AppState>, id: TokenId) -> CommandRes
     Ok(state.queue().await.remove_token(id).await?)
 }
 
+/// On a team's database: deletes the token's secret from this machine's
+/// keyring only, keeping it in the team's pool (`Queue::forget_token_here`).
+#[tauri::command]
+pub async fn forget_token_here(state: State<'_, AppState>, id: TokenId) -> CommandResult<Token> {
+    Ok(state.queue().await.forget_token_here(id).await?)
+}
+
 #[tauri::command]
 pub async fn set_token_enabled(
     state: State<'_, AppState>,

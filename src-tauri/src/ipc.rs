@@ -117,6 +117,7 @@ ipc_commands! {
     add_token[state](label: String, secret: String) -> TokenWithAccount;
     tokens_here[state]() -> Vec<TokenId>;
     remove_token[state](id: TokenId) -> ();
+    forget_token_here[state](id: TokenId) -> Token;
     set_token_enabled[state](id: TokenId, enabled: bool) -> Token;
     revalidate_token[state](id: TokenId) -> TokenWithAccount;
     set_token_concurrency[state](id: TokenId, n: u32) -> Token;

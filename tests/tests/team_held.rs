@@ -239,3 +239,85 @@ async fn on_one_machine_a_token_added_twice_is_refused_even_from_a_row_older_tha
     // One machine holds every token it added.
     assert_eq!(w.queue.tokens_here().await.unwrap().len(), 2);
 }
+
+/// A member who forgets a team token on their machine deletes only their
+/// keyring's copy of its secret: the row stays in the pool with its
+/// figures, another member still holds and uses it, this machine no longer
+/// counts it as its own and its engine claims nothing with it. On a
+/// machine's own queue, forgetting is refused (remove the token instead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_team_token_here_keeps_it_in_the_pool_for_the_others() {
+    let Some(url) = fresh_database("genqueue_forget") else {
+        return;
+    };
+    let t1 = fake_token();
+    let mut w = World::builder(SimConfig::fast(), Vec::new())
+        .other_accounts(std::slice::from_ref(&t1))
+        .build()
+        .await
+        .unwrap();
+    let store = Arc::new(PgStore::open(&url).unwrap());
+    let sim = w.sim.base_url();
+    let (ka, kb) = (
+        Arc::new(MemorySecretStore::new()),
+        Arc::new(MemorySecretStore::new()),
+    );
+    let b_dir = tempfile::tempdir().unwrap();
+    w.queue = machine(&store, w.dir.path(), &sim, &ka);
+    let a = w.queue.clone();
+    // B's own connections, as on another machine.
+    let b = machine(
+        &Arc::new(PgStore::open(&url).unwrap()),
+        b_dir.path(),
+        &sim,
+        &kb,
+    );
+    let id = a.add_or_join_token("team", &t1).await.unwrap().token.id;
+    b.add_or_join_token("team", &t1).await.unwrap();
+    assert!(a.tokens_here().await.unwrap().contains(&id), "A held it");
+
+    let mut events = a.events().subscribe();
+    let forgotten = a.forget_token_here(id).await.unwrap();
+    assert_eq!(forgotten.id, id);
+    assert!(
+        matches!(events.try_recv(), Ok(genqueue_core::events::Event::TokenChanged(t)) if t.id == id),
+        "the window hears of it"
+    );
+    assert!(ka.get(id).is_err(), "the secret left A's keyring");
+    assert_eq!(kb.get(id).unwrap().expose(), t1, "B's copy stays");
+    assert_eq!(store.list_tokens().unwrap().len(), 1, "the row stays");
+    assert!(!a.tokens_here().await.unwrap().contains(&id));
+    assert!(b.tokens_here().await.unwrap().contains(&id));
+
+    // A's engine claims nothing with it: the generation waits for a member
+    // who holds it, and B's engine runs it.
+    let before = requests_with(&w, &t1);
+    w.start_with(test_engine_config()).unwrap();
+    let g = w.submit("a fox forgotten here", serde_json::json!({})).id;
+    let start = Instant::now();
+    loop {
+        let row = store.get_generation(g).unwrap().unwrap();
+        if row.wait_reason.as_ref().map(|r| r.code) == Some(WaitCode::NoSecretHere) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "A waits for a member who holds the token: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(requests_with(&w, &t1), before, "A sent nothing with it");
+    let b_engine = Engine::start(b.clone(), test_engine_config()).unwrap();
+    let rows = w.wait_terminal(&[g], Duration::from_secs(30)).await;
+    assert_eq!(rows[0].status, GenerationStatus::Completed, "B ran it: {:?}", rows[0]);
+    assert!(b_dir.path().join(&rows[0].output_files[0]).exists());
+    b_engine.shutdown().await;
+    w.stop().await;
+
+    // On a machine's own queue the token is only this machine's: refused.
+    let own = World::new(1, SimConfig::fast()).await;
+    let mine = own.queue.tokens().unwrap().remove(0);
+    let e = own.queue.forget_token_here(mine.id).await.unwrap_err();
+    assert!(matches!(e, QueueError::NotShared), "{e}");
+    assert!(own.queue.tokens().unwrap().iter().any(|t| t.id == mine.id));
+}

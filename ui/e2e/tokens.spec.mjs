@@ -86,3 +86,25 @@ test("tokens: a team member's token not on this machine is marked, and pasting i
   assert((await page.locator(".token").count()) === count, "no second row for the same token");
   await page.screenshot({ path: "test-artifacts/tokens-joined.png", fullPage: true });
 });
+
+test("tokens on a team database: Remove… offers Forget on this machine (the row stays, marked) before Remove from the team", async ({ page, open }) => {
+  await open("scenario=empty&clock=manual&team=ada", "/tokens");
+  await page.getByLabel("Label").fill("Shared");
+  await page.getByLabel("API token").fill(["r8", "sharedsharedsharedshared7Qw2"].join("_"));
+  await page.getByRole("button", { name: "Add token" }).click();
+  const row = page.locator(".token", { hasText: "Shared" });
+  await row.waitFor();
+  await row.getByRole("button", { name: /Remove token Shared/ }).click();
+  assert((await row.textContent()).includes("Remove from the team deletes it for every member"), "says what each choice does");
+  assert((await row.getByRole("button", { name: "Remove", exact: true }).count()) === 0, "no bare Remove on a team database");
+  await page.screenshot({ path: "test-artifacts/tokens-team-remove.png", fullPage: true });
+  await row.getByRole("button", { name: "Forget on this machine" }).click();
+  await row.locator('[data-here="no"]').waitFor();
+  assert((await page.locator(".token", { hasText: "Shared" }).count()) === 1, "the row stays in the team's pool");
+  assert((await row.getByRole("button", { name: "Check" }).count()) === 0, "no check without the secret");
+  // Not here any more: only removing it from the team is left to choose.
+  await row.getByRole("button", { name: /Remove token Shared/ }).click();
+  assert((await row.getByRole("button", { name: "Forget on this machine" }).count()) === 0, "nothing to forget");
+  await row.getByRole("button", { name: "Remove from the team" }).click();
+  await until("removed", async () => (await page.locator(".token", { hasText: "Shared" }).count()) === 0);
+});

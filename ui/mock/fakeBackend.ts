@@ -208,6 +208,12 @@ export class FakeBackend extends FakeStore {
       this.emit({ type: "token_removed", data: { id } });
       return null;
     },
+    forget_token_here: ({ id }) => {
+      if (this.ownMember() === null) fail("invalid_state", "this queue is this machine's own, so its tokens are too: remove the token instead");
+      const t = this.mustToken(id);
+      this.notHere.set(id, this.notHere.get(id) ?? "");
+      return this.saveToken(t);
+    },
     set_token_enabled: ({ id, enabled }) => {
       const t = this.mustToken(id);
       return this.saveToken({ ...t, active: enabled, disabled_reason: null, disabled_at: enabled ? null : new Date().toISOString() });

@@ -90,6 +90,8 @@ export const backend = {
   /** Ids of the tokens whose secret this machine's keyring holds. */
   tokensHere: () => call("tokens_here"),
   removeToken: (id: string) => call("remove_token", { id }),
+  /** On a team's database: the secret leaves this machine's keyring only; the token stays in the team's pool. */
+  forgetTokenHere: (id: string) => call("forget_token_here", { id }),
   setTokenEnabled: (id: string, enabled: boolean) => call("set_token_enabled", { id, enabled }),
   revalidateToken: (id: string) => call("revalidate_token", { id }),
   listPresets: () => call("list_presets"),

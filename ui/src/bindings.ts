@@ -760,6 +760,7 @@ export type Commands = {
   add_token: { args: { label: string, secret: string }; result: TokenWithAccount };
   tokens_here: { args: Record<string, never>; result: Array<TokenId> };
   remove_token: { args: { id: TokenId }; result: null };
+  forget_token_here: { args: { id: TokenId }; result: Token };
   set_token_enabled: { args: { id: TokenId, enabled: boolean }; result: Token };
   revalidate_token: { args: { id: TokenId }; result: TokenWithAccount };
   set_token_concurrency: { args: { id: TokenId, n: number }; result: Token };
@@ -827,6 +828,7 @@ export const COMMANDS = [
   "add_token",
   "tokens_here",
   "remove_token",
+  "forget_token_here",
   "set_token_enabled",
   "revalidate_token",
   "set_token_concurrency",

@@ -305,8 +305,15 @@ pub enum TokensCommand {
         #[arg(long, default_value = "disabled with genq")]
         reason: String,
     },
-    /// Remove a token: its secret from the keyring, then its row.
+    /// Remove a token: its secret from the keyring, then its row (on a team
+    /// database: for every member).
     Rm {
+        /// Token id, label or fingerprint.
+        token: String,
+    },
+    /// On a team database: delete a token's secret from this machine's
+    /// keyring only; it stays in the team's pool for the members who hold it.
+    Forget {
         /// Token id, label or fingerprint.
         token: String,
     },

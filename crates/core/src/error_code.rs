@@ -175,7 +175,8 @@ impl QueueError {
             | Self::CannotDelete
             | Self::NotOwn { .. }
             | Self::CannotMove { .. }
-            | Self::TokenBusy { .. } => ErrorCode::InvalidState,
+            | Self::TokenBusy { .. }
+            | Self::NotShared => ErrorCode::InvalidState,
             Self::Io { .. } => ErrorCode::Io,
         }
     }

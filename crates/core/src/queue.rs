@@ -102,6 +102,10 @@ pub enum QueueError {
          disable it now and remove it once they have finished"
     )]
     TokenBusy { label: String, in_flight: u32 },
+    /// Forgetting a token on this machine only makes sense on a team's
+    /// database, where the row is the team's ([`Queue::forget_token_here`]).
+    #[error("this queue is this machine's own, so its tokens are too: remove the token instead")]
+    NotShared,
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -15,10 +15,15 @@ function stateOf(t: Token, now: number): TokenState {
   return "active";
 }
 
-/** `here`: whether this machine's keyring holds the token's secret (a team member's token may not be). */
-export function TokenRow({ token: t, here = true }: { token: Token; here?: boolean }) {
+/**
+ * `here`: whether this machine's keyring holds the token's secret (a team member's token may not be).
+ * `onForgotten`: its secret just left this machine's keyring (the page asks again which tokens are here).
+ */
+export function TokenRow({ token: t, here = true, onForgotten }: { token: Token; here?: boolean; onForgotten?: () => void }) {
   const { t: tr } = useTranslation();
-  const { upsertToken, dropToken } = useApp();
+  const { upsertToken, dropToken, info } = useApp();
+  // On a team's database the row is the team's: removing it removes it for everyone, so forgetting it here is offered first.
+  const team = (info?.own_member ?? null) !== null;
   const cooling = t.cooldown_until !== null && Date.parse(t.cooldown_until) > Date.now();
   const now = useNow(1000, cooling);
   const [confirming, setConfirming] = useState(false);
@@ -87,8 +92,24 @@ export function TokenRow({ token: t, here = true }: { token: Token; here?: boole
           )}
           {confirming ? (
             <>
+              {team && here && (
+                <button
+                  type="button"
+                  className="btn btn-sm"
+                  disabled={busy}
+                  onClick={() =>
+                    act(async () => {
+                      upsertToken(await backend.forgetTokenHere(t.id));
+                      setConfirming(false);
+                      onForgotten?.();
+                    })
+                  }
+                >
+                  {tr("tokens.forgetHere")}
+                </button>
+              )}
               <button type="button" className="btn btn-danger btn-sm" disabled={busy} onClick={() => act(async () => { await backend.removeToken(t.id); dropToken(t.id); })}>
-                {tr("tokens.remove")}
+                {tr(team ? "tokens.removeTeam" : "tokens.remove")}
               </button>
               <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirming(false)}>
                 {tr("common.keep")}
@@ -102,7 +123,7 @@ export function TokenRow({ token: t, here = true }: { token: Token; here?: boole
         </div>
       </div>
       {!here && <p className="token-reason token-reason-warn small">{tr("tokens.notHereHelp")}</p>}
-      {confirming && <p className="small token-confirm">{tr("tokens.removeConfirm", { label: t.label })}</p>}
+      {confirming && <p className="small token-confirm">{tr(!team ? "tokens.removeConfirm" : here ? "tokens.removeTeamConfirm" : "tokens.removeTeamOnly", { label: t.label })}</p>}
       {!t.active && t.disabled_reason && <p className="token-reason small">{t.disabled_reason}</p>}
       {state === "cooling" && t.cooldown_until && (
         <p className="token-reason token-reason-warn small">{tr("tokens.rateLimited", { d: formatDuration(Date.parse(t.cooldown_until) - now) })}</p>

@@ -10,7 +10,7 @@ import "../styles/pages/tokens.css";
 export function TokensPage() {
   const { t } = useTranslation();
   const { tokens, info } = useApp();
-  // Which tokens' secrets this machine holds: asked again when tokens come or go, and after an add (it may join one).
+  // Which tokens' secrets this machine holds: asked again when tokens come or go, after an add (it may join one) and after a forget.
   const [here, setHere] = useState<Set<string> | null>(null);
   const [added, setAdded] = useState(0);
   const ids = tokens.map((t) => t.id).join(",");
@@ -39,7 +39,7 @@ export function TokensPage() {
         <h2>
           {t("tokens.yours")} <span className="muted">({tokens.length})</span>
         </h2>
-        {tokens.length === 0 ? <p className="muted">{t("tokens.none")}</p> : <ul className="tokens">{tokens.map((t) => <TokenRow key={t.id} token={t} here={here === null || here.has(t.id)} />)}</ul>}
+        {tokens.length === 0 ? <p className="muted">{t("tokens.none")}</p> : <ul className="tokens">{tokens.map((t) => <TokenRow key={t.id} token={t} here={here === null || here.has(t.id)} onForgotten={() => setAdded((n) => n + 1)} />)}</ul>}
       </section>
     </div>
   );

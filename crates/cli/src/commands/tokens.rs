@@ -1,4 +1,4 @@
-//! `genq tokens add|list|check|enable|disable|rm`: the token pool.
+//! `genq tokens add|list|check|enable|disable|rm|forget`: the token pool.
 //!
 //! A secret is read from stdin (piped) or a hidden prompt (a terminal), never
 //! from the argument list, where `ps` and shell history would see it.
@@ -51,6 +51,16 @@ pub async fn run(ctx: &Context, cmd: TokensCommand) -> CliResult {
             let t = resolve(&queue, &token)?;
             queue.remove_token(t.id).await?;
             println_out(&format!("removed token \"{}\"", t.label))?;
+            Ok(Exit::Ok)
+        }
+        TokensCommand::Forget { token } => {
+            let queue = ctx.open()?;
+            let t = resolve(&queue, &token)?;
+            queue.forget_token_here(t.id).await?;
+            println_out(&format!(
+                "forgot token \"{}\" on this machine: its secret left this keyring; it stays in the team's pool",
+                t.label
+            ))?;
             Ok(Exit::Ok)
         }
     }

@@ -162,6 +162,14 @@ impl Queue {
         }
     }
 
+    /// Token `id`'s secret has just left this machine's keyring: claims here
+    /// skip it at once, not after [`RECHECK_MISSING`].
+    pub(super) fn note_missing(&self, id: TokenId) {
+        self.inner.secret_cache.lock().unwrap().remove(&id);
+        let now = self.now();
+        self.inner.held.missing.lock().unwrap().insert(id, now);
+    }
+
     /// This queue has just stored (or deleted) token `id`'s secret: forget
     /// that it was missing.
     pub(super) fn forget_missing(&self, id: TokenId) {

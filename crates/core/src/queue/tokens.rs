@@ -193,14 +193,7 @@ impl Queue {
                 in_flight: token.in_flight,
             });
         }
-        let secrets = self.inner.secrets.clone();
-        let deleted = tokio::task::spawn_blocking(move || secrets.delete(id))
-            .await
-            .expect("keyring task panicked");
-        match deleted {
-            Ok(()) | Err(SecretError::NotFound(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        self.delete_secret(id).await?;
         self.inner.secret_cache.lock().unwrap().remove(&id);
         self.forget_missing(id);
         if !self.store().remove_token(id)? {
@@ -208,6 +201,45 @@ impl Queue {
         }
         self.events().send(Event::TokenRemoved { id });
         Ok(())
+    }
+
+    /// On a team's database: deletes token `id`'s secret from this machine's
+    /// keyring and keeps the token in the team's pool for the members who
+    /// hold it ([`Queue::remove_token`] deletes the row, for everyone). This
+    /// machine's engine claims with it no more; a prediction it follows
+    /// now is followed to its end with the secret already read, and a
+    /// generation it has not sent yet goes back to the queue for an engine
+    /// that holds the secret (`engine/drive.rs`). Another process of this
+    /// machine that read the secret before (`genq run`) keeps it until it
+    /// restarts. Adding the token again brings it back here.
+    ///
+    /// Errors: [`QueueError::NotShared`] on this machine's own queue;
+    /// [`QueueError::TokenNotFound`]; the keyring's.
+    pub async fn forget_token_here(&self, id: TokenId) -> Result<Token, QueueError> {
+        if !self.store().shared_by_engines() {
+            return Err(QueueError::NotShared);
+        }
+        let token = self
+            .store()
+            .get_token(id)?
+            .ok_or(QueueError::TokenNotFound(id))?;
+        self.delete_secret(id).await?;
+        self.note_missing(id);
+        self.events().send(Event::TokenChanged(token.clone()));
+        Ok(token)
+    }
+
+    /// Deletes token `id`'s secret from this machine's keyring (off the async
+    /// threads); one already gone is fine.
+    async fn delete_secret(&self, id: TokenId) -> Result<(), QueueError> {
+        let secrets = self.inner.secrets.clone();
+        let deleted = tokio::task::spawn_blocking(move || secrets.delete(id))
+            .await
+            .expect("keyring task panicked");
+        match deleted {
+            Ok(()) | Err(SecretError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The secret of a token, from the cache or the keyring (off the async threads).
