@@ -309,7 +309,12 @@ async fn forgetting_a_team_token_here_keeps_it_in_the_pool_for_the_others() {
     assert_eq!(requests_with(&w, &t1), before, "A sent nothing with it");
     let b_engine = Engine::start(b.clone(), test_engine_config()).unwrap();
     let rows = w.wait_terminal(&[g], Duration::from_secs(30)).await;
-    assert_eq!(rows[0].status, GenerationStatus::Completed, "B ran it: {:?}", rows[0]);
+    assert_eq!(
+        rows[0].status,
+        GenerationStatus::Completed,
+        "B ran it: {:?}",
+        rows[0]
+    );
     assert!(b_dir.path().join(&rows[0].output_files[0]).exists());
     b_engine.shutdown().await;
     w.stop().await;

@@ -43,13 +43,7 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
     assert!(!added.joined);
 
     let table = env.ok(&["tokens", "list"]).await;
-    let line = |label: &str| {
-        table
-            .lines()
-            .find(|l| l.starts_with(label))
-            .unwrap_or_else(|| panic!("no {label} line in:\n{table}"))
-            .to_owned()
-    };
+    let line = |label: &str| line_of(&table, label);
     assert!(line("studio").contains("not on this machine"), "{table}");
     assert!(!line("mine").contains("not on this machine"), "{table}");
     let json: Vec<Value> =
@@ -88,5 +82,44 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
         text(&out.stderr).contains("studio"),
         "{}",
         text(&out.stderr)
+    );
+
+    // Forgetting it here takes the secret out of this keyring only: the row
+    // stays for the member who holds it, marked again.
+    let said = env.ok(&["tokens", "forget", "studio"]).await;
+    assert!(said.contains("stays in the team's pool"), "{said}");
+    assert_eq!(psql(&url, "SELECT count(*) FROM tokens")[0][0], "2");
+    let table = env.ok(&["tokens", "list"]).await;
+    assert!(
+        line_of(&table, "studio").contains("not on this machine"),
+        "{table}"
+    );
+    assert!(other.tokens_here().await.unwrap().contains(&added.token.id));
+}
+
+fn line_of(table: &str, label: &str) -> String {
+    table
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} line in:\n{table}"))
+        .to_owned()
+}
+
+/// On a machine's own queue there is no team to keep the token for:
+/// `genq tokens forget` is refused with what to do instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn genq_tokens_forget_on_a_machines_own_queue_says_to_remove_it() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let env = Env::start(1).await;
+    env.add_tokens(1).await;
+    let out = env.genq(&["tokens", "forget", "t1"], None).await;
+    let said = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("remove the token instead"), "{said}");
+    assert!(
+        env.ok(&["tokens", "list"]).await.contains("t1"),
+        "the token stays"
     );
 }
