@@ -102,14 +102,22 @@ pub fn output_paths(data_dir: &Path, files: &[String]) -> Vec<PathBuf> {
 
 /// What `submit --wait` and `run` print when a generation ends:
 /// `✓ <id> completed: <file> <file>` or `✗ <id> failed: <error>`.
-pub fn ended_line(data_dir: &Path, g: &Generation) -> String {
+///
+/// `shared`: the queue is a team's database, where another machine's engine
+/// may have finished it: its files are then not in this folder yet, and the
+/// line says how to bring them instead of naming paths that do not exist.
+pub fn ended_line(data_dir: &Path, g: &Generation, shared: bool) -> String {
     let head = format!("{} {} {}", status_mark(g.status), g.id, g.status);
     match g.status {
         GenerationStatus::Completed => {
-            let files: Vec<String> = output_paths(data_dir, &g.output_files)
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
+            let paths = output_paths(data_dir, &g.output_files);
+            if shared && !paths.is_empty() && !paths.iter().any(|p| p.exists()) {
+                return format!(
+                    "{head} by another machine's engine: `genq show {}` brings its files here",
+                    g.id
+                );
+            }
+            let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             format!("{head}: {}", files.join(" "))
         }
         _ => match g.failure_english() {

@@ -123,3 +123,67 @@ async fn genq_tokens_forget_on_a_machines_own_queue_says_to_remove_it() {
         "the token stays"
     );
 }
+
+/// A member whose machine holds none of the pool's tokens still submits
+/// (the input goes unchecked: no token here can read the model's schema),
+/// and `genq run` there says at once why it cannot start them instead of
+/// waiting silently.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_without_the_pools_secrets_submits_and_genq_run_says_why_it_cannot_run() {
+    if !keyring_tests_enabled() {
+        return;
+    }
+    let Some(url) = fresh_database("genqueue_cli_none_here") else {
+        return;
+    };
+    let mut env = Env::start(1).await;
+    env.database_url = Some(url.clone());
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Queue::open_on(
+        other_dir.path(),
+        Some(&url),
+        &env.sim.base_url(),
+        Arc::new(MemorySecretStore::new()),
+    )
+    .unwrap();
+    other
+        .add_or_join_token("studio", &env.tokens[0])
+        .await
+        .unwrap();
+
+    let out = env
+        .genq(
+            &[
+                "submit",
+                "-m",
+                "black-forest-labs/flux-schnell",
+                "-p",
+                "a heron",
+            ],
+            None,
+        )
+        .await;
+    let (said, warned) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{warned}");
+    assert!(
+        warned.contains("no token of the team's pool has its secret on this machine"),
+        "{warned}"
+    );
+    assert_eq!(
+        psql(&url, "SELECT count(*) FROM generations")[0][0],
+        "1",
+        "{said}"
+    );
+
+    let out = env.genq(&["run"], None).await;
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("(0 with its secret on this machine)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 pending generation cannot start here") && said.contains("genq tokens add"),
+        "{said}"
+    );
+}

@@ -14,15 +14,19 @@ pub const SEARCH_LIMIT: u8 = 20;
 
 impl Queue {
     /// The token for a read that is not a prediction (a model, a search):
-    /// the least recently used active token that is not cooling down.
+    /// the least recently used active token that is not cooling down, and
+    /// on a team's database one whose secret this machine holds (a member
+    /// who forgot or never added the team's token cannot read with it).
     ///
     /// Errors: `no_token` when there is none; the keyring's error.
     pub(crate) async fn read_token(&self) -> Result<(TokenId, Arc<Secret>), QueueError> {
         let now = self.now();
+        let held = self.claim_filter().await?;
         let token = self
             .tokens()?
             .into_iter()
             .filter(|t| t.active && t.cooldown_until.is_none_or(|c| c <= now))
+            .filter(|t| held.as_ref().is_none_or(|h| h.contains(&t.id)))
             .min_by_key(|t| t.last_used_at)
             .ok_or(QueueError::NoToken)?;
         let secret = self.secret(token.id).await?;

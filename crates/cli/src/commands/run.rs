@@ -45,8 +45,16 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     let mut events = queue.events().subscribe();
     let engine = Engine::start(queue.clone(), config)?;
     let active_tokens = queue.tokens()?.iter().filter(|t| t.active).count();
+    // On a team's database only the tokens whose secret is here run here.
+    let here = match queue.store().shared_by_engines() {
+        true => format!(
+            " ({} with its secret on this machine)",
+            usable_here(&queue).await?
+        ),
+        false => String::new(),
+    };
     eprintln!(
-        "genq: engine running on {} with {active_tokens} active token{}{}; Ctrl-C stops it",
+        "genq: engine running on {} with {active_tokens} active token{}{here}{}; Ctrl-C stops it",
         queue.data_dir().display(),
         if active_tokens == 1 { "" } else { "s" },
         if args.follow {
@@ -67,7 +75,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         .collect();
     let result = loop {
         if !args.follow
-            && let Some(end) = finished(&queue)?
+            && let Some(end) = finished(&queue).await?
         {
             // The store is idle; the events of the last endings are sent just
             // after their writes: report them before leaving (a second at most).
@@ -101,10 +109,20 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     result
 }
 
+/// The active tokens whose secret this machine's keyring holds.
+async fn usable_here(queue: &Queue) -> CliResult<usize> {
+    let here = queue.tokens_here().await?;
+    Ok(queue
+        .tokens()?
+        .iter()
+        .filter(|t| t.active && here.contains(&t.id))
+        .count())
+}
+
 /// Without `--follow`: `Some` when the run should end — nothing active
 /// (exit 0), or nothing can start (paused: exit 0 with a note; no active
-/// token: exit 4).
-fn finished(queue: &Queue) -> CliResult<Option<CliResult>> {
+/// token, or on a team's database none with its secret here: exit 4).
+async fn finished(queue: &Queue) -> CliResult<Option<CliResult>> {
     let c = queue.counters()?;
     if c.active == 0 {
         return Ok(Some(Ok(Exit::Ok)));
@@ -123,6 +141,15 @@ fn finished(queue: &Queue) -> CliResult<Option<CliResult>> {
     if !queue.tokens()?.iter().any(|t| t.active) {
         return Ok(Some(Err(CliError::token(format!(
             "no active token, so {} pending generation{} cannot start; add one with `genq tokens add`",
+            c.pending,
+            if c.pending == 1 { "" } else { "s" }
+        )))));
+    }
+    if queue.store().shared_by_engines() && usable_here(queue).await? == 0 {
+        return Ok(Some(Err(CliError::token(format!(
+            "no token of the team's pool has its secret on this machine, so {} pending \
+             generation{} cannot start here (an engine of a member who holds one runs them); \
+             paste the token with `genq tokens add` to run them here",
             c.pending,
             if c.pending == 1 { "" } else { "s" }
         )))));
@@ -156,7 +183,11 @@ fn report(
         Event::GenerationEnded(g) => {
             last.remove(&g.id);
             let full = queue.get(g.id)?;
-            println_out(&ended_line(queue.data_dir(), &full))
+            println_out(&ended_line(
+                queue.data_dir(),
+                &full,
+                queue.store().shared_by_engines(),
+            ))
         }
         Event::StoreUnreachable { reason } => {
             println_out(&format!("⚠ {reason}; not claiming until it answers"))

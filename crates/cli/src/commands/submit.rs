@@ -53,6 +53,8 @@ pub async fn run(ctx: &Context, args: SubmitArgs) -> CliResult {
         }
         let who = if engine_running(queue.data_dir()) {
             "the running engine picks them up"
+        } else if queue.store().shared_by_engines() {
+            "in the team's database: any member's engine (`genq run`, the desktop app) runs them"
         } else {
             "no engine runs on this folder: start `genq run` or the desktop app"
         };

@@ -46,7 +46,11 @@ pub async fn wait_for(queue: &Queue, ids: &[GenerationId], json: bool) -> CliRes
         if !json {
             for g in rows.iter().filter(|g| g.status.is_terminal()) {
                 if printed.insert(g.id) {
-                    view.println(&ended_line(queue.data_dir(), g));
+                    view.println(&ended_line(
+                        queue.data_dir(),
+                        g,
+                        queue.store().shared_by_engines(),
+                    ));
                 }
             }
         }

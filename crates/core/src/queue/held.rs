@@ -104,6 +104,12 @@ impl Queue {
         Ok(Some(self.tokens_here().await?))
     }
 
+    /// Whether, on a team's database, the pool has an active token this
+    /// machine cannot use for lack of its secret (others' engines can).
+    pub(crate) fn pool_held_elsewhere(&self) -> Result<bool, QueueError> {
+        Ok(self.store().shared_by_engines() && self.tokens()?.iter().any(|t| t.active))
+    }
+
     /// [`Queue::claim_filter`] from what is already known, without asking
     /// the keyring (a finishing task claiming its next generation, sync):
     /// the tokens whose secret this process has read.

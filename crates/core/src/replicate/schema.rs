@@ -52,6 +52,13 @@ pub enum SchemaError {
     /// A `$ref` that points nowhere or loops, or `properties` that is not an object.
     #[error("the model's input schema is malformed: {0}")]
     Malformed(String),
+    /// Not read: on a team's database, no token of the pool has its secret
+    /// on this machine (a member who submits while others' engines run).
+    #[error(
+        "not read: no token of the team's pool has its secret on this machine; \
+         Replicate checks the input when a member's engine sends it"
+    )]
+    NoTokenHere,
 }
 
 /// The inputs a model takes, in the order its form shows them.

@@ -215,6 +215,12 @@ impl Queue {
                 return Err(QueueError::Schema(SchemaError::NoVersion));
             }
             Err(QueueError::Schema(e)) => (None, Some(e)),
+            // On a team's database a member may submit without holding any
+            // of the pool's tokens: an engine that holds one sends it, and
+            // Replicate's 422 then names a field it refuses.
+            Err(QueueError::NoToken) if self.pool_held_elsewhere()? => {
+                (None, Some(SchemaError::NoTokenHere))
+            }
             Err(e) => return Err(e),
         };
         let mut base = typed_input(&r.input, form.as_ref())?;

@@ -12,7 +12,6 @@
 //! (a certificate the system's roots do not trust, or `sslmode=require`
 //! against a server without TLS), and connect/time-out errors.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -78,10 +77,8 @@ impl ConnectionCheck {
 /// Never fails: every problem is a [`CheckOutcome`].
 pub async fn check_connection(url: &str, password: Option<&Secret>) -> ConnectionCheck {
     let database = crate::store::pg::redacted_url(url);
-    let outcome = match tokio_postgres::Config::from_str(url) {
-        Err(e) => CheckOutcome::BadAddress {
-            reason: e.to_string(),
-        },
+    let outcome = match crate::store::pg::parse_url(url) {
+        Err(reason) => CheckOutcome::BadAddress { reason },
         Ok(mut config) => {
             if let Some(p) = password {
                 config.password(p.expose());

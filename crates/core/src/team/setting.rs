@@ -6,7 +6,6 @@
 //! the keyring ([`super::password`]). No file = this machine's own queue.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +55,7 @@ impl TeamSetting {
                 "the database address is empty; it looks like postgres://user@host:5432/dbname",
             );
         }
-        let config = match tokio_postgres::Config::from_str(url) {
+        let config = match crate::store::pg::parse_url(url) {
             Ok(c) => c,
             Err(e) => {
                 return Err(TeamSettingError::Invalid(format!(
@@ -203,6 +202,11 @@ mod tests {
         let cases = [
             ("", "alice", "address is empty"),
             ("http://db/team", "alice", "not a PostgreSQL address"),
+            (
+                "mysql://alice@db/team",
+                "alice",
+                "starts with mysql://, not postgres://",
+            ),
             ("postgres://db/team", "alice", "names no user"),
             ("postgres://alice@db/team", "  ", "member name is empty"),
             (
@@ -219,6 +223,16 @@ mod tests {
         for (url, member, want) in cases {
             let err = TeamSetting::new(url, member).unwrap_err().to_string();
             assert!(err.contains(want), "{url:?} {member:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn libpq_verify_modes_are_read_as_require_which_verifies_with_rustls() {
+        for mode in ["verify-full", "verify-ca"] {
+            let url = format!("postgres://alice@db.example:5432/team?sslmode={mode}");
+            let c = crate::store::pg::parse_url(&url).unwrap();
+            assert_eq!(c.get_ssl_mode(), tokio_postgres::config::SslMode::Require);
+            assert!(TeamSetting::new(&url, "alice").is_ok());
         }
     }
 

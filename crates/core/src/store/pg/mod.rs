@@ -143,10 +143,32 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// Reads a database address (`postgres://…` or libpq's `key=value` form),
+/// the one parser of every address Genqueue is given.
+///
+/// libpq's `sslmode=verify-ca` and `verify-full` are read as `require`:
+/// with rustls and the system's roots (see [`tls`]) `require` already
+/// checks the certificate chain and the host name, as `verify-full` does
+/// (tokio-postgres itself knows only `disable`, `prefer` and `require`).
+///
+/// Errors: a sentence saying what is wrong (another database's URL is named
+/// by its scheme).
+pub fn parse_url(url: &str) -> Result<tokio_postgres::Config, String> {
+    let url = url
+        .replace("sslmode=verify-full", "sslmode=require")
+        .replace("sslmode=verify-ca", "sslmode=require");
+    if let Some((scheme, _)) = url.split_once("://")
+        && !matches!(scheme, "postgres" | "postgresql")
+    {
+        return Err(format!("it starts with {scheme}://, not postgres://"));
+    }
+    tokio_postgres::Config::from_str(&url).map_err(|e| e.to_string())
+}
+
 /// `url` as it may be shown: `postgres://user@host:port/dbname`, never the
 /// password. A URL that does not parse shows as `postgres://(unreadable address)`.
 pub fn redacted_url(url: &str) -> String {
-    match tokio_postgres::Config::from_str(url) {
+    match parse_url(url) {
         Ok(c) => shown(&c),
         Err(_) => "postgres://(unreadable address)".to_owned(),
     }
@@ -276,7 +298,7 @@ impl PgStore {
             path: PathBuf::from(shown),
             reason,
         };
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        let mut config = parse_url(url).map_err(|e| {
             cannot(
                 "postgres://(unreadable address)",
                 format!("not a PostgreSQL address: {e}"),
