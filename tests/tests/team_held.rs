@@ -47,26 +47,59 @@ fn requests_with(w: &World, token: &str) -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_adding_a_token_already_in_the_pool_joins_its_row_and_both_hold_it() {
-    let Some(url) = fresh_database("genqueue_join") else {
-        return;
-    };
-    let t1 = fake_token();
-    let w = World::builder(SimConfig::fast(), Vec::new())
-        .other_accounts(std::slice::from_ref(&t1))
+/// Two machines on the team database `url`, the sim knowing token `t1`'s
+/// account: A is the world's queue (its folder, keyring `ka`), B a queue
+/// with a folder, a keyring (`kb`) and connections of its own, as on
+/// another machine. Neither holds a token yet.
+struct TwoMachines {
+    w: World,
+    store: Arc<PgStore>,
+    ka: Arc<MemorySecretStore>,
+    kb: Arc<MemorySecretStore>,
+    b_dir: tempfile::TempDir,
+    b: Queue,
+}
+
+async fn two_machines(url: &str, t1: &str) -> TwoMachines {
+    let mut w = World::builder(SimConfig::fast(), Vec::new())
+        .other_accounts(&[t1.to_owned()])
         .build()
         .await
         .unwrap();
-    let store = Arc::new(PgStore::open(&url).unwrap());
+    let store = Arc::new(PgStore::open(url).unwrap());
     let sim = w.sim.base_url();
     let (ka, kb) = (
         Arc::new(MemorySecretStore::new()),
         Arc::new(MemorySecretStore::new()),
     );
     let b_dir = tempfile::tempdir().unwrap();
-    let a = machine(&store, w.dir.path(), &sim, &ka);
-    let b = machine(&store, b_dir.path(), &sim, &kb);
+    w.queue = machine(&store, w.dir.path(), &sim, &ka);
+    let b = machine(
+        &Arc::new(PgStore::open(url).unwrap()),
+        b_dir.path(),
+        &sim,
+        &kb,
+    );
+    TwoMachines {
+        w,
+        store,
+        ka,
+        kb,
+        b_dir,
+        b,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_adding_a_token_already_in_the_pool_joins_its_row_and_both_hold_it() {
+    let Some(url) = fresh_database("genqueue_join") else {
+        return;
+    };
+    let t1 = fake_token();
+    let TwoMachines {
+        w, store, kb, b, ..
+    } = two_machines(&url, &t1).await;
+    let a = w.queue.clone();
 
     let added = a.add_or_join_token("team", &t1).await.unwrap();
     assert!(!added.joined);
@@ -251,27 +284,15 @@ async fn forgetting_a_team_token_here_keeps_it_in_the_pool_for_the_others() {
         return;
     };
     let t1 = fake_token();
-    let mut w = World::builder(SimConfig::fast(), Vec::new())
-        .other_accounts(std::slice::from_ref(&t1))
-        .build()
-        .await
-        .unwrap();
-    let store = Arc::new(PgStore::open(&url).unwrap());
-    let sim = w.sim.base_url();
-    let (ka, kb) = (
-        Arc::new(MemorySecretStore::new()),
-        Arc::new(MemorySecretStore::new()),
-    );
-    let b_dir = tempfile::tempdir().unwrap();
-    w.queue = machine(&store, w.dir.path(), &sim, &ka);
+    let TwoMachines {
+        mut w,
+        store,
+        ka,
+        kb,
+        b_dir,
+        b,
+    } = two_machines(&url, &t1).await;
     let a = w.queue.clone();
-    // B's own connections, as on another machine.
-    let b = machine(
-        &Arc::new(PgStore::open(&url).unwrap()),
-        b_dir.path(),
-        &sim,
-        &kb,
-    );
     let id = a.add_or_join_token("team", &t1).await.unwrap().token.id;
     b.add_or_join_token("team", &t1).await.unwrap();
     assert!(a.tokens_here().await.unwrap().contains(&id), "A held it");

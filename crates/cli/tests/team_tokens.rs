@@ -31,14 +31,7 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
         .genq(&["tokens", "add", "--label", "mine"], Some(&mine))
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let other_dir = tempfile::tempdir().unwrap();
-    let other = Queue::open_on(
-        other_dir.path(),
-        Some(&url),
-        &env.sim.base_url(),
-        Arc::new(MemorySecretStore::new()),
-    )
-    .unwrap();
+    let (other, _other_dir) = other_member(&env, &url);
     let added = other.add_or_join_token("studio", &theirs).await.unwrap();
     assert!(!added.joined);
 
@@ -97,6 +90,21 @@ async fn genq_marks_a_members_token_not_on_this_machine_and_adding_it_joins_the_
     assert!(other.tokens_here().await.unwrap().contains(&added.token.id));
 }
 
+/// The other member: a queue in this process on the team database `url`,
+/// with a folder and a keyring of its own (the folder lives as long as the
+/// returned guard).
+fn other_member(env: &Env, url: &str) -> (Queue, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open_on(
+        dir.path(),
+        Some(url),
+        &env.sim.base_url(),
+        Arc::new(MemorySecretStore::new()),
+    )
+    .unwrap();
+    (queue, dir)
+}
+
 fn line_of(table: &str, label: &str) -> String {
     table
         .lines()
@@ -138,14 +146,7 @@ async fn a_member_without_the_pools_secrets_submits_and_genq_run_says_why_it_can
     };
     let mut env = Env::start(1).await;
     env.database_url = Some(url.clone());
-    let other_dir = tempfile::tempdir().unwrap();
-    let other = Queue::open_on(
-        other_dir.path(),
-        Some(&url),
-        &env.sim.base_url(),
-        Arc::new(MemorySecretStore::new()),
-    )
-    .unwrap();
+    let (other, _other_dir) = other_member(&env, &url);
     other
         .add_or_join_token("studio", &env.tokens[0])
         .await
