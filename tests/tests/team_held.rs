@@ -60,8 +60,8 @@ struct TwoMachines {
     b: Queue,
 }
 
-async fn two_machines(url: &str, t1: &str) -> TwoMachines {
-    let mut w = World::builder(SimConfig::fast(), Vec::new())
+async fn two_machines(url: &str, t1: &str, sim: SimConfig) -> TwoMachines {
+    let mut w = World::builder(sim, Vec::new())
         .other_accounts(&[t1.to_owned()])
         .build()
         .await
@@ -97,8 +97,13 @@ async fn a_member_adding_a_token_already_in_the_pool_joins_its_row_and_both_hold
     };
     let t1 = fake_token();
     let TwoMachines {
-        w, store, kb, b, ..
-    } = two_machines(&url, &t1).await;
+        w,
+        store,
+        kb,
+        b,
+        b_dir: _b_dir,
+        ..
+    } = two_machines(&url, &t1, SimConfig::fast()).await;
     let a = w.queue.clone();
 
     let added = a.add_or_join_token("team", &t1).await.unwrap();
@@ -291,7 +296,7 @@ async fn forgetting_a_team_token_here_keeps_it_in_the_pool_for_the_others() {
         kb,
         b_dir,
         b,
-    } = two_machines(&url, &t1).await;
+    } = two_machines(&url, &t1, SimConfig::fast()).await;
     let a = w.queue.clone();
     let id = a.add_or_join_token("team", &t1).await.unwrap().token.id;
     b.add_or_join_token("team", &t1).await.unwrap();
@@ -367,4 +372,57 @@ async fn forgetting_a_team_token_here_keeps_it_in_the_pool_for_the_others() {
     let e = own.queue.forget_token_here(mine.id).await.unwrap_err();
     assert!(matches!(e, QueueError::NotShared), "{e}");
     assert!(own.queue.tokens().unwrap().iter().any(|t| t.id == mine.id));
+}
+
+/// A member cancels a running generation whose token's secret is only on
+/// another machine: the cancel is recorded at once, and the engine that
+/// follows the prediction (it holds the secret) stops it on Replicate, so
+/// it is not billed to the end. Before, the cancel failed with the
+/// keyring's "no secret stored" error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_from_a_machine_without_the_secret_is_carried_to_replicate_by_the_engine_that_holds_it()
+ {
+    let Some(url) = fresh_database("genqueue_cancel_elsewhere") else {
+        return;
+    };
+    let t1 = fake_token();
+    // Boot 3 s, predict 6 s: long enough to be cancelled while it runs.
+    let mut sim = SimConfig::fast();
+    sim.timing.time_scale = 3.0;
+    let TwoMachines {
+        mut w,
+        b,
+        b_dir: _b_dir,
+        ..
+    } = two_machines(&url, &t1, sim).await;
+    b.add_or_join_token("team", &t1).await.unwrap();
+    let b_engine = Engine::start(b.clone(), test_engine_config()).unwrap();
+    let id = w
+        .submit("a kingfisher, cancelled", serde_json::json!({}))
+        .id;
+    let start = Instant::now();
+    while w.queue.get(id).unwrap().status != GenerationStatus::Processing {
+        assert!(start.elapsed() < Duration::from_secs(10), "B started it");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cancelled = w
+        .queue
+        .cancel(id)
+        .await
+        .expect("A cancels without the secret");
+    assert_eq!(cancelled.status, GenerationStatus::Cancelled);
+    let start = Instant::now();
+    loop {
+        let live = w.sim.stats().live_by_status;
+        if live.get("canceled") == Some(&1) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "B cancels it on Replicate: {live:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b_engine.shutdown().await;
+    w.stop().await;
 }

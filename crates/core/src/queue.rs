@@ -377,20 +377,35 @@ impl Queue {
     ///
     /// Pending: cancelled at once (a create already in flight is cancelled on
     /// Replicate by the engine when its answer arrives). Processing:
-    /// Replicate's cancel with the owning token, then cancelled here.
-    /// Terminal: an `invalid_state` error.
+    /// Replicate's cancel with the owning token, then cancelled here. On a
+    /// team's database whose token's secret is not on this machine, it is
+    /// cancelled here only and the engine that follows the prediction (it
+    /// holds the secret) cancels it on Replicate at its next look
+    /// (`engine/follow.rs`). Terminal: an `invalid_state` error.
     pub async fn cancel(&self, id: GenerationId) -> Result<Generation, QueueError> {
         let g = self.get(id)?;
+        // What Replicate answered the cancel with, recorded with it: an
+        // engine following the prediction then knows Replicate was told.
+        let mut answered = None;
         match g.status {
             GenerationStatus::Pending => {}
             GenerationStatus::Processing => {
                 if let (Some(pid), Some(tid)) = (&g.prediction_id, g.token_id) {
-                    let secret = self.secret(tid).await?;
-                    match self.client().cancel_prediction(&secret, pid).await {
-                        Ok(_) => {}
-                        // Already gone on Replicate: nothing left to stop.
-                        Err(e) if e.kind == ApiErrorKind::NotFound => {}
-                        Err(e) => return Err(e.into()),
+                    let secret = match self.secret(tid).await {
+                        Err(QueueError::Secret(crate::secrets::SecretError::NotFound(_)))
+                            if self.store().shared_by_engines() =>
+                        {
+                            None // the following engine cancels it on Replicate
+                        }
+                        other => Some(other?),
+                    };
+                    if let Some(secret) = secret {
+                        match self.client().cancel_prediction(&secret, pid).await {
+                            Ok(p) => answered = Some(p.status.as_str().to_owned()),
+                            // Already gone on Replicate: nothing left to stop.
+                            Err(e) if e.kind == ApiErrorKind::NotFound => {}
+                            Err(e) => return Err(e.into()),
+                        }
                     }
                 }
             }
@@ -402,7 +417,7 @@ impl Queue {
             .commit(
                 id,
                 crate::lifecycle::Transition::Cancel {
-                    replicate_status: None,
+                    replicate_status: answered,
                 },
             )?
             .row)

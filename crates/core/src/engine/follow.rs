@@ -173,6 +173,23 @@ pub(super) async fn follow(
         let row = match s.queue.store().get_generation(g.id)? {
             Some(row) if row.status == GenerationStatus::Processing => row,
             row => {
+                if let Some(r) = &row
+                    && r.status == GenerationStatus::Cancelled
+                    && s.queue.store().shared_by_engines()
+                    && !r
+                        .replicate_status
+                        .as_deref()
+                        .is_some_and(|st| PredictionStatus::parse(st).is_terminal())
+                {
+                    // Cancelled on a machine whose keyring lacks the token's
+                    // secret, so Replicate was not told (`Queue::cancel`):
+                    // this engine holds it and stops the prediction.
+                    let res = s.queue.client().cancel_prediction(secret, &pid).await;
+                    if let Err(e) = judge(s, token_id, &res) {
+                        tracing::warn!(generation = %g.id, error = %e, "could not cancel a prediction cancelled elsewhere");
+                    }
+                    tracing::info!(generation = %g.id, ok = res.is_ok(), "cancelled on Replicate for the machine that cancelled it");
+                }
                 let status = row.map_or("deleted".to_owned(), |r| r.status.to_string());
                 tracing::info!(generation = %g.id, %status, "no longer processing; stopped following it");
                 return Ok(());
