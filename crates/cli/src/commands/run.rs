@@ -90,10 +90,13 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         }
         tokio::select! {
             _ = &mut stop => {
-                let left = queue.counters()?.active;
+                let c = queue.counters()?;
+                let plural = |n: u64| if n == 1 { "" } else { "s" };
                 eprintln!(
-                    "genq: stopped; {left} active generation{} stay recorded and resume at the next start",
-                    if left == 1 { "" } else { "s" }
+                    "genq: stopped; {} running generation{} stay recorded and resume at the next start, {} pending stay queued",
+                    c.processing,
+                    plural(c.processing),
+                    c.pending
                 );
                 break Ok(Exit::Ok);
             }
