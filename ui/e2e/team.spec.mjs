@@ -172,3 +172,20 @@ test("team database: History filters one member; Clear finished and bulk actions
   const calls = await page.evaluate(() => window.__fake.calls.filter((c) => c.cmd === "clear_finished").map((c) => c.args.scope));
   assert(JSON.stringify(calls) === '["mine","everyone"]', `scopes asked: ${JSON.stringify(calls)}`);
 });
+
+test("team database: a member holding none of the team's tokens sees why the settings are missing and still creates", async ({ page, open }) => {
+  await open("scenario=empty&clock=manual&team=ada", "/tokens");
+  // Every token of the pool is another member's: none has its secret here.
+  await page.evaluate(() => {
+    for (const id of window.__fake.tokens.keys()) window.__fake.notHere.set(id, "");
+  });
+  await page.evaluate(() => (location.hash = "#/"));
+  const notice = page.locator("[data-no-token-here]");
+  await notice.waitFor();
+  assert((await notice.textContent()).includes("Create still queues the prompt"), "says what Create does");
+  assert((await page.locator(".model-picker .field-error, [data-field-error]").count()) === 0, "no error under the model");
+  await page.screenshot({ path: "test-artifacts/create-team-no-token-here.png", fullPage: true });
+  await page.getByLabel("Prompt", { exact: true }).fill("A heron at dawn, from a machine without tokens");
+  await page.getByRole("button", { name: /^Create/ }).click();
+  await until("queued", () => page.evaluate(() => [...window.__fake.generations.values()].some((g) => g.prompt.startsWith("A heron at dawn"))));
+});

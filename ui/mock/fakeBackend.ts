@@ -220,7 +220,12 @@ export class FakeBackend extends FakeStore {
     },
     revalidate_token: ({ id }) => ({ token: this.mustToken(id), account: this.account(), joined: false }),
     list_presets: () => PRESETS,
-    get_model_form: ({ model }) => this.modelForm(model),
+    get_model_form: ({ model }) => {
+      // As the queue reads schemas: only with a token whose secret is here (a team member may hold none).
+      const active = [...this.tokens.values()].filter((t) => t.active);
+      if (active.length > 0 && active.every((t) => this.notHere.has(t.id))) fail("no_token", "no usable Replicate token: add one, or enable one on the Tokens page");
+      return this.modelForm(model);
+    },
     search_models: ({ query }) => searchModels(query, (m) => this.cover(m)),
     list_collections: () => listCollections(),
     get_collection: ({ slug }) => getCollection(slug, (m) => this.cover(m)) ?? fail("not_found", `Replicate has no collection ${slug}.`),

@@ -165,6 +165,7 @@ export const en = {
     badStartDeadline: "Between 1 and 1440 minutes, or empty.",
     badRunDeadline: "Between 5 and 86400 seconds, or empty.",
     readingSettings: "Reading the model’s settings…",
+    noTokenHere: "This machine holds none of the team's tokens, so the model's settings cannot be read here. Create still queues the prompt with the model's defaults; Replicate checks it when a member's engine sends it.",
     settingsWhenFound: "The settings appear once the model is found.",
     pickModel: "Pick a model to see its settings.",
     noSettings: "This model has no other settings.",

@@ -10,6 +10,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { FALLBACK_PRESETS, MODEL_PATTERN, ModelPicker } from "../components/ModelPicker";
 import { DeadlineFields, deadlinesOf, type DeadlineTexts } from "../components/DeadlineFields";
 import { SettingsForm } from "../components/SettingsForm";
+import { useApp } from "../context/AppContext";
 import { useGenerationActions } from "../context/GenerationsContext";
 import { useSettings } from "../context/SettingsContext";
 import { defaultsOf, fieldProblems, settingsFields, toInput, validate, type FormValues } from "../lib/schemaValues";
@@ -47,6 +48,7 @@ export function CreatePage() {
   const [deadlineErrors, setDeadlineErrors] = useState<{ start?: true; run?: true }>({});
   const { settings } = useSettings();
   const { noteCreated } = useGenerationActions();
+  const { info } = useApp();
   const [queued, setQueued] = useState<GenerationSummary[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -102,7 +104,9 @@ export function CreatePage() {
 
   const lines = useMemo(() => promptLines(promptsText), [promptsText]);
   const total = mode === "many" ? lines.length * count : count;
-  const modelError = model === "" ? null : !MODEL_PATTERN.test(model) ? t("model.badFormat") : schema.error?.message ?? null;
+  // On a team's database a member may hold none of the pool's tokens: the settings cannot be read here, yet Create queues the prompt.
+  const noTokenHere = schema.error?.code === "no_token" && (info?.own_member ?? null) !== null;
+  const modelError = model === "" ? null : !MODEL_PATTERN.test(model) ? t("model.badFormat") : noTokenHere ? null : schema.error?.message ?? null;
 
   const submit = async () => {
     if (busy) return;
@@ -277,7 +281,9 @@ export function CreatePage() {
               <SettingsForm fields={fields} values={values} errors={errors} onChange={(name, v) => setValues((old) => ({ ...old, [name]: v }))} />
             </>
           ) : (
-            <p className="muted">{schema.error ? t("create.settingsWhenFound") : t("create.pickModel")}</p>
+            <p className={noTokenHere ? "notice notice-info" : "muted"} data-no-token-here={noTokenHere || undefined}>
+              {noTokenHere ? t("create.noTokenHere") : schema.error ? t("create.settingsWhenFound") : t("create.pickModel")}
+            </p>
           )}
         </section>
 
