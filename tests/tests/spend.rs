@@ -188,8 +188,11 @@ async fn a_daily_budget_holds_the_queue_before_the_limit_and_a_raised_limit_resu
 /// same amount, then has the engine look again, as its sleep would end then.
 fn move_clocks(w: &World, clock: &ManualClock, to: DateTime<Utc>) {
     let by = (to - clock.now()).to_std().expect("forward");
-    clock.set(to);
+    // Replicate's clock first: a dispatch pass between the two moves then
+    // still sees the old day (the budget holds) instead of creating on a
+    // sim hours behind, whose outputs the move would then expire at once.
     w.sim.advance(by);
+    clock.set(to);
     w.engine.as_ref().expect("engine").wake();
 }
 
@@ -246,7 +249,8 @@ async fn a_daily_budget_counts_berlin_days_across_the_night_the_clocks_go_forwar
     assert!(
         sunday
             .iter()
-            .all(|g| g.status == GenerationStatus::Completed)
+            .all(|g| g.status == GenerationStatus::Completed),
+        "{sunday:?}"
     );
     let r = w.queue.spend_report(None, None).unwrap();
     let days: Vec<(&str, i64)> = r
@@ -265,7 +269,8 @@ async fn a_daily_budget_counts_berlin_days_across_the_night_the_clocks_go_forwar
     assert!(
         monday
             .iter()
-            .all(|g| g.status == GenerationStatus::Completed)
+            .all(|g| g.status == GenerationStatus::Completed),
+        "{monday:?}"
     );
     let r = w.queue.spend_report(None, None).unwrap();
     assert_eq!(r.today, Usd(6_000));
