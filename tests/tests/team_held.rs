@@ -238,7 +238,10 @@ async fn an_engine_claims_only_with_tokens_whose_secret_its_machine_holds() {
         "A finished {finished_by_a} of {}; {on_t2} ran on T2",
         rows.len()
     );
-    assert!(on_t2 > 0 && finished_by_a > 0, "both machines ran some");
+    // Which engine takes a freed slot is a race (the one whose task just
+    // ended takes the next generation at once): A may run none of these,
+    // and A's claims alone on T1 were checked above. B runs on T2.
+    assert!(on_t2 > 0, "B ran some on T2");
     assert_eq!(store.list_tokens().unwrap().len(), 2);
     assert!(store.get_token(t2_id).unwrap().unwrap().active);
     let held_by_a: Vec<TokenId> = w.queue.tokens_here().await.unwrap().into_iter().collect();
