@@ -245,23 +245,33 @@ fn telegram_chat_ok(chat: &str) -> bool {
     }
 }
 
+/// The settings from their stored value (`None`: none stored), with
+/// defaults for anything missing; a value that is not a JSON object of the
+/// right shape reads as the defaults (logged). Both stores read them so.
+pub(crate) fn read_stored(raw: Option<String>) -> Settings {
+    match raw {
+        None => Settings::default(),
+        Some(raw) => serde_json::from_str(&raw).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "stored settings are unreadable; using the defaults");
+            Settings::default()
+        }),
+    }
+}
+
+/// The settings as stored (see [`read_stored`]).
+pub(crate) fn stored(s: &Settings) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "{}".into())
+}
+
 impl Store {
-    /// The settings, with defaults for anything missing. A stored value that
-    /// is not a JSON object of the right shape reads as the defaults (logged).
+    /// The settings, with defaults for anything missing (see [`read_stored`]).
     pub fn settings(&self) -> Result<Settings, StoreError> {
-        Ok(match self.setting(SETTINGS_KEY)? {
-            None => Settings::default(),
-            Some(raw) => serde_json::from_str(&raw).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "stored settings are unreadable; using the defaults");
-                Settings::default()
-            }),
-        })
+        Ok(read_stored(self.setting(SETTINGS_KEY)?))
     }
 
     /// Stores the settings as given (validate them first with [`Settings::validated`]).
     pub fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
-        let raw = serde_json::to_string(s).unwrap_or_else(|_| "{}".into());
-        self.set_setting(SETTINGS_KEY, &raw)
+        self.set_setting(SETTINGS_KEY, &stored(s))
     }
 }
 

@@ -321,10 +321,16 @@ pub trait QueueStore: Send + Sync {
 
     /// The settings, with defaults for anything missing. A stored value that
     /// is not a JSON object of the right shape reads as the defaults (logged).
-    fn settings(&self) -> Result<Settings, StoreError>;
+    fn settings(&self) -> Result<Settings, StoreError> {
+        Ok(crate::settings::read_stored(
+            self.setting(crate::settings::SETTINGS_KEY)?,
+        ))
+    }
 
     /// Stores the settings as given (validate them first with [`Settings::validated`]).
-    fn set_settings(&self, s: &Settings) -> Result<(), StoreError>;
+    fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
+        self.set_setting(crate::settings::SETTINGS_KEY, &crate::settings::stored(s))
+    }
 
     // ---- History ---------------------------------------------------------------
 

@@ -12,7 +12,6 @@ use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
     BatchId, Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
 };
-use crate::settings::Settings;
 use crate::spend::{CostPart, SpendSettings, Usd};
 use crate::wait::WaitReason;
 
@@ -191,12 +190,6 @@ impl QueueStore for Store {
     }
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         Store::set_setting(self, key, value)
-    }
-    fn settings(&self) -> Result<Settings, StoreError> {
-        Store::settings(self)
-    }
-    fn set_settings(&self, s: &Settings) -> Result<(), StoreError> {
-        Store::set_settings(self, s)
     }
     fn history(&self, q: &HistoryQuery) -> Result<HistoryPage, StoreError> {
         Store::history(self, q)

@@ -18,10 +18,11 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use super::pg_err;
 use super::reads::{load as load_generation, load_token, load_tokens};
 use super::spend::budget_check;
+use super::{PgStore, pg_err, pool_err};
 use crate::model::{GenerationId, GenerationStatus, TokenId};
+use crate::store::codec::to_ms;
 use crate::store::pool::{choose, keep_held};
 use crate::store::spend::no_token_wait;
 use crate::store::{ClaimOutcome, StoreError};
@@ -111,5 +112,52 @@ pub(crate) async fn claim(
             .await?
             .ok_or_else(|| StoreError::not_found("token", chosen))?;
         return Ok(ClaimOutcome::Claimed(token));
+    }
+}
+
+impl PgStore {
+    /// A claim in its own transaction, timed ([`PgStore::claim_times_us`]):
+    /// of generation `id`, or (`None`) of the next ready one in
+    /// `next_dispatchable`'s order, taken `FOR UPDATE SKIP LOCKED` so that
+    /// a generation another engine is claiming is skipped and one it
+    /// claimed no longer matches. `Ok(None)`: no generation is ready.
+    pub(super) fn claim_pg(
+        &self,
+        id: Option<GenerationId>,
+        now: DateTime<Utc>,
+        held: Option<&HashSet<TokenId>>,
+    ) -> Result<Option<(GenerationId, ClaimOutcome)>, StoreError> {
+        let now = to_ms(now);
+        let held = held.cloned();
+        let start = std::time::Instant::now();
+        let out = self.run(move |pool| async move {
+            let mut c = pool.get().await.map_err(pool_err)?;
+            let tx = c.transaction().await.map_err(pg_err)?;
+            let id = match id {
+                Some(id) => id,
+                None => {
+                    let next = tx
+                        .query_opt(
+                            "SELECT id FROM generations WHERE status = 'pending' \
+                             AND token_id IS NULL \
+                             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) \
+                             ORDER BY priority DESC, created_at ASC, id ASC LIMIT 1 \
+                             FOR UPDATE SKIP LOCKED",
+                            &[&now],
+                        )
+                        .await
+                        .map_err(pg_err)?;
+                    match next {
+                        Some(row) => GenerationId::from(row.get::<_, uuid::Uuid>(0)),
+                        None => return Ok(None),
+                    }
+                }
+            };
+            let out = claim(&tx, id, now, held.as_ref()).await?;
+            tx.commit().await.map_err(pg_err)?;
+            Ok(Some((id, out)))
+        });
+        self.note_claim(start.elapsed());
+        out
     }
 }

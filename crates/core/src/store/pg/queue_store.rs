@@ -12,7 +12,6 @@ use crate::lifecycle::{Transition, Transitioned};
 use crate::model::{
     BatchId, Counters, Generation, GenerationId, GenerationSummary, NewGeneration, Token, TokenId,
 };
-use crate::settings::{SETTINGS_KEY, Settings};
 use crate::spend::{CostPart, SPEND_KEY, SpendSettings, Usd};
 use crate::store::codec::{json, to_ms};
 use crate::store::generation_rows::{GENERATION_COLUMNS, new_row};
@@ -193,18 +192,8 @@ impl QueueStore for PgStore {
         now: DateTime<Utc>,
         held: Option<&std::collections::HashSet<TokenId>>,
     ) -> Res<ClaimOutcome> {
-        let now = to_ms(now);
-        let held = held.cloned();
-        let start = std::time::Instant::now();
-        let out = self.run(move |pool| async move {
-            let mut c = pool.get().await.map_err(pool_err)?;
-            let tx = c.transaction().await.map_err(pg_err)?;
-            let out = super::claim::claim(&tx, id, now, held.as_ref()).await?;
-            tx.commit().await.map_err(pg_err)?;
-            Ok(out)
-        });
-        self.note_claim(start.elapsed());
-        out
+        let claimed = self.claim_pg(Some(id), now, held)?;
+        Ok(claimed.expect("a named generation is claimed or refused").1)
     }
 
     fn claim_next(
@@ -212,39 +201,10 @@ impl QueueStore for PgStore {
         now: DateTime<Utc>,
         held: Option<&std::collections::HashSet<TokenId>>,
     ) -> Res<Option<(GenerationId, Token)>> {
-        let now = to_ms(now);
-        let held = held.cloned();
-        let start = std::time::Instant::now();
-        let out = self.run(move |pool| async move {
-            let mut c = pool.get().await.map_err(pool_err)?;
-            let tx = c.transaction().await.map_err(pg_err)?;
-            // `next_dispatchable`'s order; a row another engine is claiming
-            // (locked) is skipped, one it claimed no longer matches.
-            let next = tx
-                .query_opt(
-                    "SELECT id FROM generations WHERE status = 'pending' AND token_id IS NULL \
-                     AND (next_attempt_at IS NULL OR next_attempt_at <= $1) \
-                     ORDER BY priority DESC, created_at ASC, id ASC LIMIT 1 \
-                     FOR UPDATE SKIP LOCKED",
-                    &[&now],
-                )
-                .await
-                .map_err(pg_err)?;
-            let Some(row) = next else {
-                return Ok(None);
-            };
-            let id = GenerationId::from(row.get::<_, uuid::Uuid>(0));
-            match super::claim::claim(&tx, id, now, held.as_ref()).await? {
-                ClaimOutcome::Claimed(token) => {
-                    tx.commit().await.map_err(pg_err)?;
-                    Ok(Some((id, token)))
-                }
-                // Nothing was written: the transaction ends without a commit.
-                ClaimOutcome::Wait { .. } => Ok(None),
-            }
-        });
-        self.note_claim(start.elapsed());
-        out
+        Ok(match self.claim_pg(None, now, held)? {
+            Some((id, ClaimOutcome::Claimed(token))) => Some((id, token)),
+            _ => None,
+        })
     }
 
     fn in_flight(&self) -> Res<Vec<Generation>> {
@@ -450,21 +410,6 @@ impl QueueStore for PgStore {
             .map_err(pg_err)?;
             Ok(())
         })
-    }
-
-    fn settings(&self) -> Res<Settings> {
-        Ok(match self.setting(SETTINGS_KEY)? {
-            None => Settings::default(),
-            Some(raw) => serde_json::from_str(&raw).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "stored settings are unreadable; using the defaults");
-                Settings::default()
-            }),
-        })
-    }
-
-    fn set_settings(&self, s: &Settings) -> Res<()> {
-        let raw = serde_json::to_string(s).unwrap_or_else(|_| "{}".into());
-        self.set_setting(SETTINGS_KEY, &raw)
     }
 
     fn history(&self, q: &HistoryQuery) -> Res<HistoryPage> {
