@@ -52,9 +52,7 @@ pub fn limit_arenas() {
     // SAFETY: mallopt only sets a malloc parameter; no thread but this one
     // exists yet (called first thing in `run()`).
     unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENAS) };
-    // SAFETY: as in webkit_env::prefer_cpu_painting: before Tauri, the
-    // logger or any runtime has started a thread.
-    unsafe { std::env::set_var(ARENA_MAX_ENV, ARENAS.to_string()) };
+    crate::webkit_env::set_unless_set(ARENA_MAX_ENV, &ARENAS.to_string());
 }
 
 /// Not glibc: nothing to do.

@@ -43,6 +43,7 @@ pub const API_BASE_ENV: &str = "REPLICATE_API_BASE";
 /// Builds and runs the app until the user quits.
 pub fn run() {
     webkit_env::prefer_cpu_painting();
+    webkit_env::interpret_javascript();
     heap::limit_arenas();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {

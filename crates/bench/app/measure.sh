@@ -19,7 +19,8 @@
 #     the run (peak), 5 s and 30 s after the last one completed (with a
 #     smaps.py snapshot of each process: raw/smaps-*.json); then (--rounds 2,
 #     the default) as many again in the same session, to tell a leak from
-#     memory kept for reuse; then the History page opened (+10 s);
+#     memory kept for reuse; then the History page opened (+10 s) and
+#     left alone 10 s more; each process's CPU time is read with its memory;
 #   - --history-launches (default 3) launches with that history in the store:
 #     launch → paint and memory at paint + 5 s again;
 #   - with --alt-env VAR=VALUE, each launch of Genqueue is followed by one
@@ -265,6 +266,9 @@ if [ "${1:-}" = "--inside-session" ]; then
       printf '  History page open (+10 s): RSS %s MiB  PSS %s MiB\n' \
         "$(jq '.total.rss_kib/1024|floor' "$OUT/raw/after-history-page.mem.json")" \
         "$(jq '(.total.pss_kib // 0)/1024|floor' "$OUT/raw/after-history-page.mem.json")"
+      # The page left alone 10 s more: what an idle window costs (CPU).
+      sleep 10
+      python3 "$HERE/mem.py" "$app_pid" --label "history-page-idle" >"$OUT/raw/history-page-idle.mem.json"
     fi
   fi
   stop_app

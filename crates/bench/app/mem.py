@@ -6,14 +6,16 @@
 Prints one JSON object:
   {"label": L, "t": unix time, "total": {"rss_kib", "pss_kib", "uss_kib",
    "swap_kib"}, "procs": [{"pid", "ppid", "comm", "rss_kib", "pss_kib",
-   "uss_kib", "swap_kib", "threads"}, ...], "pss_readable": bool}
+   "uss_kib", "swap_kib", "threads", "cpu_s"}, ...], "pss_readable": bool}
 
 - RSS: VmRSS of /proc/PID/status (shared pages counted once per process, so
   the sum over processes overstates what the group costs);
 - PSS: Pss of /proc/PID/smaps_rollup (each shared page divided among the
   processes mapping it: sums correctly across processes);
 - USS: Private_Clean + Private_Dirty of smaps_rollup (what would be freed if
-  that process alone exited).
+  that process alone exited);
+- cpu_s: the CPU time the process has used since it started (user + system,
+  /proc/PID/stat), so two readings give what a stretch of work cost it.
 Descendants are found by walking every /proc/*/stat's parent pid, so
 WebKitWebProcess / WebKitNetworkProcess (children of the app) are included.
 
@@ -67,6 +69,16 @@ def tree(root, ppids):
     return seen
 
 
+def cpu_seconds(pid):
+    """CPU time the process has used so far (user + system), in seconds."""
+    stat = read(f"/proc/{pid}/stat")
+    if stat is None:
+        return None
+    # Fields after the command (which may hold spaces) in parentheses.
+    rest = stat.rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def proc_mem(pid, ppids):
     status = read(f"/proc/{pid}/status")
     if status is None:
@@ -85,6 +97,7 @@ def proc_mem(pid, ppids):
         "pss_kib": None,
         "uss_kib": None,
         "swap_kib": kib(fields.get("VmSwap")),
+        "cpu_s": cpu_seconds(pid),
     }
     roll = read(f"/proc/{pid}/smaps_rollup")
     if roll:

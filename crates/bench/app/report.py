@@ -37,8 +37,9 @@ def mem_summary(m):
     by = {}
     for p in m["procs"]:
         k = p["comm"]
-        b = by.setdefault(k, {"count": 0, "rss_mib": 0.0, "pss_mib": 0.0, "uss_mib": 0.0})
+        b = by.setdefault(k, {"count": 0, "rss_mib": 0.0, "pss_mib": 0.0, "uss_mib": 0.0, "cpu_s": 0.0})
         b["count"] += 1
+        b["cpu_s"] += p.get("cpu_s") or 0.0
         b["rss_mib"] += p["rss_kib"] / MIB
         b["pss_mib"] += (p["pss_kib"] or 0) / MIB
         b["uss_mib"] += (p["uss_kib"] or 0) / MIB
@@ -57,6 +58,12 @@ def mem_summary(m):
             "processes": [p["comm"] for p in e["procs"]],
         }
     return out
+
+
+def cpu_between(a, b):
+    """CPU seconds each process (by name) used between two readings of mem_summary."""
+    return {c: b["by_process"][c]["cpu_s"] - a["by_process"][c]["cpu_s"]
+            for c in b["by_process"] if c in a["by_process"]}
 
 
 def launches(raw, kind):
@@ -210,6 +217,12 @@ def main(argv):
             "goal ≤ +15 " + ("met" if growth <= 15 else "MISSED"))
     for comm, b in sorted(after["by_process"].items()):
         row(f"  after the run: {comm} RSS / PSS", f"{b['rss_mib']:.1f} / {b['pss_mib']:.1f}", "MiB", "")
+    if run0:
+        # What the run cost each process in CPU (run start → +5 s), per generation.
+        cpu = cpu_between(run0[0]["memory"], after)
+        result["run"]["cpu_ms_per_generation"] = {c: v * 1000 / run["completed"] for c, v in cpu.items()}
+        row(f"CPU per generation during the run: {' / '.join(sorted(cpu))}",
+            " / ".join(f"{cpu[c] * 1000 / run['completed']:.2f}" for c in sorted(cpu)), "ms", "run start → +5 s")
     if run0 and after_s and after_s["pss_mib"] is not None:
         growth = after_s["pss_mib"] - run0[0]["memory"]["pss_mib"]
         result["run"]["pss_growth_settled_mib"] = growth
@@ -232,6 +245,18 @@ def main(argv):
             f"{after_hist['rss_mib']:.1f} / {after_hist['pss_mib']:.1f}", "MiB", "")
         for comm, b in sorted(after_hist["by_process"].items()):
             row(f"  History page: {comm} RSS / PSS", f"{b['rss_mib']:.1f} / {b['pss_mib']:.1f}", "MiB", "")
+        before = after2_s or after_s
+        if before:
+            cpu = cpu_between(before, after_hist)
+            result["run"]["history_page_cpu_s"] = cpu
+            row(f"  History page (click → +10 s) CPU: {' / '.join(sorted(cpu))}",
+                " / ".join(f"{cpu[c] * 1000:.0f}" for c in sorted(cpu)), "ms", "")
+        idle = f"{raw}/history-page-idle.mem.json"
+        if os.path.exists(idle):
+            cpu = cpu_between(after_hist, mem_summary(load(idle)))
+            result["run"]["history_page_idle_cpu_s"] = cpu
+            row(f"  History page left alone, the next 10 s, CPU: {' / '.join(sorted(cpu))}",
+                " / ".join(f"{cpu[c] * 1000:.0f}" for c in sorted(cpu)), "ms", "")
     h = result["launch_with_history"]
     result["launch_with_history"]["generations_in_store"] = in_store
     d(h, "first_paint_ms", "ms", f"with {in_store} in history: launch → first paint")

@@ -113,6 +113,16 @@ pub const SCHEMA_VERSION: usize = MIGRATION_LIST.len();
 /// with [`StoreError::Locked`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Each connection's page cache, in KiB (SQLite's `cache_size`, negative
+/// for KiB). SQLite's default is 2,000 KiB a connection, filled as the
+/// database grows and kept for the connection's life: in the app (a writer
+/// and a reader) that was +4 MiB of its memory over the first 1,000
+/// generations (issue #12, "the window": ≤ +15 MiB). Pages not cached are
+/// read from the operating system's file cache, microseconds each; the
+/// store's queries read a few dozen pages through indexes (BENCHMARKS.md,
+/// scenario 6, measured at 100,000 generations).
+pub const PAGE_CACHE_KIB: i64 = 512;
+
 /// The SQLite store. Clone it freely: clones share one connection.
 #[derive(Clone)]
 pub struct Store {
@@ -186,6 +196,8 @@ impl Store {
         let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
         let at = |e: rusqlite::Error| StoreError::from_sqlite(&shown, e);
         conn.busy_timeout(busy).map_err(at)?;
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+            .map_err(at)?;
         // Reading the header here reports a foreign file as Corrupt before anything else.
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -265,6 +277,8 @@ impl Store {
             )
             .map_err(at)?;
             conn.busy_timeout(BUSY_TIMEOUT).map_err(at)?;
+            conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+                .map_err(at)?;
             *reader = Some(conn);
         }
         let conn = reader.as_mut().expect("opened above");
