@@ -1,4 +1,8 @@
-//! How WebKitGTK paints Genqueue's window on Linux: with the CPU.
+//! How Genqueue's window runs in WebKitGTK on Linux: painted with the CPU,
+//! its JavaScript interpreted (no JIT), with a document viewer's cache. The
+//! first two are environment variables the web process inherits.
+//!
+//! Painting with the CPU:
 //!
 //! WebKitGTK 2.46+ paints the page's tiles with Skia, on the GPU by default
 //! and on the CPU (several painting threads) when
@@ -51,7 +55,7 @@ pub const JIT: &str = "JSC_useJIT";
 /// - every tier: +21 to +27 MiB (issue #12's goal: ≤ +15), web process
 ///   +17 to +22;
 /// - without the optimizing tiers (`JSC_useDFGJIT=false`): +12 to +15,
-///   web process +6 to +11;
+///   web process +6 to +12;
 /// - without any JIT: +9 to +13, web process +6 to +9, and ~9 MiB less
 ///   after start.
 ///
