@@ -123,6 +123,13 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// scenario 6, measured at 100,000 generations).
 pub const PAGE_CACHE_KIB: i64 = 512;
 
+/// What every connection of the store is set to: how long it waits for
+/// another's lock, and its page cache.
+fn tune(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy)?;
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+}
+
 /// The SQLite store. Clone it freely: clones share one connection.
 #[derive(Clone)]
 pub struct Store {
@@ -195,9 +202,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
         let at = |e: rusqlite::Error| StoreError::from_sqlite(&shown, e);
-        conn.busy_timeout(busy).map_err(at)?;
-        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
-            .map_err(at)?;
+        tune(&conn, busy).map_err(at)?;
         // Reading the header here reports a foreign file as Corrupt before anything else.
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -276,9 +281,7 @@ impl Store {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(at)?;
-            conn.busy_timeout(BUSY_TIMEOUT).map_err(at)?;
-            conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
-                .map_err(at)?;
+            tune(&conn, BUSY_TIMEOUT).map_err(at)?;
             *reader = Some(conn);
         }
         let conn = reader.as_mut().expect("opened above");
