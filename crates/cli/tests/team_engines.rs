@@ -56,12 +56,28 @@ async fn two_engines_drain_one_queue_and_one_finishes_the_work_of_the_other_kill
     // Kill A while both drive work: a third done, each engine holding leases.
     let url = env.database_url.clone().unwrap();
     let started = Instant::now();
+    let a_pid = a.id().expect("A runs").to_string();
+    let signal_a = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &a_pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill {sig} A");
+    };
     let held = loop {
         let rows = env.ls().await;
-        let held = held_leases(&url);
-        let owners: std::collections::HashSet<&String> = held.iter().map(|l| &l.1).collect();
-        if count(&rows, "completed") >= GENERATIONS / 3 && owners.len() == 2 {
-            break held;
+        if count(&rows, "completed") >= GENERATIONS / 3 {
+            // A frozen, its leases cannot change between this read and the
+            // kill (read first, A could finish the one it held in between
+            // and leave nothing to take over: seen once in a fresh run,
+            // A then holding a single lease).
+            signal_a("-STOP");
+            let held = held_leases(&url);
+            let owners: std::collections::HashSet<&String> = held.iter().map(|l| &l.1).collect();
+            if owners.len() == 2 {
+                break held;
+            }
+            signal_a("-CONT");
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
@@ -121,8 +137,9 @@ async fn two_engines_drain_one_queue_and_one_finishes_the_work_of_the_other_kill
             if taken_over.iter().any(|t| &t.0 == id) {
                 assert!(other.path().join(rel).is_file(), "{id} finished by B");
             } else {
-                // The leases were read a moment before the kill: A may have
-                // finished this one (and let its lease go) in between.
+                // A was frozen when its leases were read, so each is taken
+                // over; or else A had finished this one and not let its
+                // lease go yet.
                 assert!(
                     env.data_dir().join(rel).is_file(),
                     "{id} was A's: neither taken over by B nor finished by A (fence now {}, at the kill {:?})",
