@@ -40,24 +40,40 @@ password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$password" > "$dir/pw"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pw"
 
-# A free port: a random one that nothing answers on (bash's /dev/tcp).
-port=
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-    port=$candidate
-    break
-  fi
-done
-[ -n "$port" ] || { echo "with-postgres: no free port found" >&2; exit 1; }
-
 owner "$bindir/initdb" -D "$dir/data" -U genqueue --pwfile="$dir/pw" \
   --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
 rm -f "$dir/pw"
-server_opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200"
-owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$server_opts" \
-  start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+
+# A free port: a random one that nothing answers on (bash's /dev/tcp), below
+# the kernel's range for outgoing connections' local ports
+# (ip_local_port_range): a port in that range, free when probed, can be taken
+# by a connection the tests open before PostgreSQL binds it (seen once:
+# "Address already in use" when the PostgreSQL pass started), and the
+# lost-database tests bind the same port again mid-run. If PostgreSQL still
+# cannot bind it (another server started on it), another port is tried.
+low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+[ "$low" -gt 11000 ] || low=32768
+port=
+for _ in $(seq 1 5); do
+  candidate=
+  for _ in $(seq 1 50); do
+    c=$((10000 + RANDOM % (low - 10000)))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$c") 2>/dev/null; then
+      candidate=$c
+      break
+    fi
+  done
+  [ -n "$candidate" ] || { echo "with-postgres: no free port found" >&2; exit 1; }
+  rm -f "$dir/server.log"
+  server_opts="-c listen_addresses=127.0.0.1 -p $candidate -k $dir -c fsync=off -c max_connections=200"
+  if owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$server_opts" start >/dev/null; then
+    port=$candidate
+    break
+  fi
+  grep -q "Address already in use" "$dir/server.log" || { cat "$dir/server.log" >&2; exit 1; }
+done
+[ -n "$port" ] || { cat "$dir/server.log" >&2; exit 1; }
 
 # `$GENQUEUE_TEST_PG_CTL stop|start`: tests of a lost team database stop the
 # cluster mid-run and start it again (same port, same data).
