@@ -43,9 +43,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 ARTIFACTS="$ROOT/${WINDOW_TESTS_ARTIFACTS:-test-artifacts/window}"
-# The binary under test is a private copy: a plain `cargo build` of the
-# workspace (another terminal, test-all.sh) rewrites target/debug/genqueue
-# without custom-protocol, and that binary loads the dev server instead.
+# The binary under test is a private copy: another cargo build (in another
+# terminal, or one with --no-default-features, whose app loads the dev server)
+# would rewrite target/debug/genqueue under the running tests.
 # WINDOW_TESTS_APP: another binary (the installed package's).
 APP="${WINDOW_TESTS_APP:-$ROOT/target/window-tests/genqueue}"
 # The test files (tests/window/), in order.
@@ -191,10 +191,9 @@ if [ "${WINDOW_TESTS_SKIP_BUILD:-}" != 1 ]; then
   if [ ! -d ui/node_modules ]; then (cd ui && npm ci --no-audit --no-fund); fi
   (cd ui && npm run build)
   echo "== window tests: build the app against the built UI"
-  cargo build -p genqueue-app --features custom-protocol --locked
-  cargo build -p replicate-sim --locked
-  cargo build -p genq --locked
-  cargo build -p genqueue-testkit --bin fake-telegram --locked
+  # The same build as test-all.sh's (nothing to do after it): a `-p` build
+  # would unify features differently and compile ~200 crates again.
+  cargo build --workspace --all-targets --locked
   mkdir -p "$(dirname "$APP")"
   cp -f target/debug/genqueue "$APP.tmp" && mv -f "$APP.tmp" "$APP"
 fi
