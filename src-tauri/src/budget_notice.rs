@@ -60,7 +60,7 @@ mod tests {
         }))
         .unwrap();
         g.wait_reason = Some(WaitReason::new(code).detail("$5.00"));
-        Event::GenerationChanged(g)
+        Event::GenerationChanged(Box::new(g))
     }
 
     #[test]

@@ -92,7 +92,7 @@ async fn each_member_counts_and_lists_only_their_own_generations() {
 
     // Endings: Bob's generation ending does not notify Ada nor count in her run.
     for g in &rows {
-        let decided = ada_endings.on_event(&Event::GenerationEnded(g.summary()));
+        let decided = ada_endings.on_event(&Event::GenerationEnded(Box::new(g.summary())));
         let own = g.creator.member.as_deref() == Some("Ada");
         assert_eq!(
             matches!(decided, Some(Decision::Ended(_))),

@@ -50,7 +50,7 @@ impl RunTally {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// This generation ended (its `status` is the outcome).
-    Ended(GenerationSummary),
+    Ended(Box<GenerationSummary>),
     /// Nothing is active any more; what ended in this run.
     QueueFinished(RunTally),
 }
@@ -206,7 +206,7 @@ mod tests {
         let ended: Vec<&GenerationSummary> = decisions
             .iter()
             .filter_map(|d| match d {
-                Decision::Ended(g) => Some(g),
+                Decision::Ended(g) => Some(&**g),
                 _ => None,
             })
             .collect();

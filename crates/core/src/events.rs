@@ -16,19 +16,19 @@ use crate::model::{Counters, GenerationId, GenerationSummary, Token, TokenId};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "QueueEvent"))]
 pub enum Event {
     /// A generation was created or changed; the whole summary as it is now.
-    GenerationChanged(GenerationSummary),
+    GenerationChanged(Box<GenerationSummary>),
     /// A generation ended (completed, failed or cancelled: its `status` is
     /// the outcome). Sent once per ending, right after the
     /// `GenerationChanged` of the same row: listeners that act on an ending
     /// (notifications, `--wait`) follow this one instead of comparing
     /// snapshots.
-    GenerationEnded(GenerationSummary),
+    GenerationEnded(Box<GenerationSummary>),
     /// A generation was deleted.
     GenerationRemoved { id: GenerationId },
     /// The counters after a change (`seq` orders them).
     CountersChanged(Counters),
     /// A token was added or changed (label, state, figures). No secret.
-    TokenChanged(Token),
+    TokenChanged(Box<Token>),
     /// A token was removed.
     TokenRemoved { id: TokenId },
     /// Dispatching was paused or resumed.
@@ -70,7 +70,9 @@ pub enum Event {
 }
 
 /// Capacity of the broadcast channel: a listener this far behind gets
-/// `RecvError::Lagged` and should reload (list + counters) instead.
+/// `RecvError::Lagged` and should reload (list + counters) instead. Every
+/// slot is as big as the largest [`Event`], and a long run touches them
+/// all: summaries and tokens are boxed, so the ring is 288 KiB, not 1.5 MiB.
 pub const EVENT_CAPACITY: usize = 4096;
 
 /// The sending side of the event channel. Cloning shares the channel.
@@ -100,5 +102,22 @@ impl EventBus {
     /// A new listener that sees every event sent from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EVENT_CAPACITY, Event};
+
+    #[test]
+    fn the_channel_s_slots_hold_pointers_not_summaries() {
+        // The largest unboxed variant is `CountersChanged` (8 counters).
+        let ring = std::mem::size_of::<Event>() * EVENT_CAPACITY;
+        assert!(
+            ring <= 320 * 1024,
+            "Event is {} bytes: the ring of {EVENT_CAPACITY} slots takes {} KiB",
+            std::mem::size_of::<Event>(),
+            ring / 1024
+        );
     }
 }

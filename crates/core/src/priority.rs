@@ -72,7 +72,8 @@ impl Queue {
     fn announce_ids(&self, ids: &[GenerationId]) -> Result<(), QueueError> {
         for id in ids {
             if let Some(g) = self.store().get_generation(*id)? {
-                self.events().send(Event::GenerationChanged(g.summary()));
+                self.events()
+                    .send(Event::GenerationChanged(Box::new(g.summary())));
             }
         }
         Ok(())

@@ -366,7 +366,8 @@ impl Queue {
         ids.sort_unstable_by(|a, b| b.cmp(a));
         for id in ids.iter().take(BATCH_EVENTS) {
             if let Some(g) = self.store().get_generation(*id)? {
-                self.events().send(Event::GenerationChanged(g.summary()));
+                self.events()
+                    .send(Event::GenerationChanged(Box::new(g.summary())));
             }
         }
         self.announce_counters()?;
@@ -489,7 +490,8 @@ impl Queue {
 
     /// Announces a generation's current row and the counters.
     pub fn announce(&self, g: &Generation) -> Result<(), QueueError> {
-        self.events().send(Event::GenerationChanged(g.summary()));
+        self.events()
+            .send(Event::GenerationChanged(Box::new(g.summary())));
         self.announce_counters()
     }
 

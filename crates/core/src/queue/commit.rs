@@ -51,10 +51,11 @@ impl Queue {
             }
             let summary = done.row.summary();
             self.events()
-                .send(Event::GenerationChanged(summary.clone()));
+                .send(Event::GenerationChanged(Box::new(summary.clone())));
             if done.ended {
                 self.remember_ended(id);
-                self.events().send(Event::GenerationEnded(summary));
+                self.events()
+                    .send(Event::GenerationEnded(Box::new(summary)));
             }
             self.announce_counters()?;
         }
@@ -74,10 +75,11 @@ impl Queue {
         for g in rows {
             let summary = g.summary();
             self.events()
-                .send(Event::GenerationChanged(summary.clone()));
+                .send(Event::GenerationChanged(Box::new(summary.clone())));
             let ended_now = g.status.is_terminal() && g.completed_at.is_some_and(|t| t >= since);
             if ended_now && self.remember_ended(g.id) {
-                self.events().send(Event::GenerationEnded(summary));
+                self.events()
+                    .send(Event::GenerationEnded(Box::new(summary)));
             }
         }
         self.announce_counters()

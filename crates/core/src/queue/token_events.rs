@@ -50,7 +50,7 @@ impl Queue {
             }
         };
         let Some(wait) = wait else {
-            self.events().send(Event::TokenChanged(t));
+            self.events().send(Event::TokenChanged(Box::new(t)));
             return;
         };
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
@@ -72,7 +72,7 @@ impl Queue {
             slot.last_sent = Instant::now();
         }
         match self.store().get_token(id) {
-            Ok(Some(t)) => self.events().send(Event::TokenChanged(t)),
+            Ok(Some(t)) => self.events().send(Event::TokenChanged(Box::new(t))),
             Ok(None) => {} // removed meanwhile: its TokenRemoved said so
             Err(e) => {
                 tracing::warn!(token = %id, error = %e, "could not announce a token's counters")

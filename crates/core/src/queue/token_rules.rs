@@ -105,12 +105,12 @@ impl Queue {
         match &v {
             Verdict::Disable { reason } => {
                 let t = self.store().disable_token(token, reason, now)?;
-                self.events().send(Event::TokenChanged(t));
+                self.events().send(Event::TokenChanged(Box::new(t)));
             }
             Verdict::CoolDown { for_ } => {
                 let until: DateTime<Utc> = now + *for_;
                 let t = self.store().set_cooldown(token, until)?;
-                self.events().send(Event::TokenChanged(t));
+                self.events().send(Event::TokenChanged(Box::new(t)));
             }
             _ => {}
         }

@@ -86,7 +86,8 @@ impl Queue {
         // Tokens of one account share uploaded input files.
         self.store()
             .set_token_account(token.id, &account.username)?;
-        self.events().send(Event::TokenChanged(token.clone()));
+        self.events()
+            .send(Event::TokenChanged(Box::new(token.clone())));
         Ok(AddedToken {
             token,
             account,
@@ -113,7 +114,7 @@ impl Queue {
         };
         self.keep_secret(t.id, secret).await?;
         self.store().set_token_account(t.id, &account.username)?;
-        self.events().send(Event::TokenChanged(t.clone()));
+        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok(AddedToken {
             token: t,
             account,
@@ -149,31 +150,31 @@ impl Queue {
         let account = self.checked(id, res)?;
         self.store().set_token_account(id, &account.username)?;
         let t = self.store().enable_token(id, self.now())?;
-        self.events().send(Event::TokenChanged(t.clone()));
+        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok((t, account))
     }
 
     pub fn enable_token(&self, id: TokenId) -> Result<Token, QueueError> {
         let t = self.store().enable_token(id, self.now())?;
-        self.events().send(Event::TokenChanged(t.clone()));
+        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok(t)
     }
 
     pub fn disable_token(&self, id: TokenId, reason: &str) -> Result<Token, QueueError> {
         let t = self.store().disable_token(id, reason, self.now())?;
-        self.events().send(Event::TokenChanged(t.clone()));
+        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok(t)
     }
 
     pub fn rename_token(&self, id: TokenId, label: &str) -> Result<Token, QueueError> {
         let t = self.store().rename_token(id, label.trim())?;
-        self.events().send(Event::TokenChanged(t.clone()));
+        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok(t)
     }
 
     pub fn set_token_concurrency(&self, id: TokenId, n: u32) -> Result<Token, QueueError> {
         let t = self.store().set_max_concurrency(id, n)?;
-        self.events().send(Event::TokenChanged(t.clone()));
+        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok(t)
     }
 
@@ -225,7 +226,8 @@ impl Queue {
             .ok_or(QueueError::TokenNotFound(id))?;
         self.delete_secret(id).await?;
         self.note_missing(id);
-        self.events().send(Event::TokenChanged(token.clone()));
+        self.events()
+            .send(Event::TokenChanged(Box::new(token.clone())));
         Ok(token)
     }
 

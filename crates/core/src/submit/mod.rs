@@ -282,7 +282,8 @@ impl Queue {
         // what a window shows; the counters carry the rest.
         let skip = rows.len().saturating_sub(BATCH_EVENTS);
         for g in &rows[skip..] {
-            self.events().send(Event::GenerationChanged(g.summary()));
+            self.events()
+                .send(Event::GenerationChanged(Box::new(g.summary())));
         }
         self.announce_counters()?;
         Ok(rows)
