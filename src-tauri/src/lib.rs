@@ -44,7 +44,6 @@ pub const API_BASE_ENV: &str = "REPLICATE_API_BASE";
 pub fn run() {
     webkit_env::prefer_cpu_painting();
     webkit_env::interpret_javascript();
-    let compositing_off = webkit_env::composite_only_with_gpu();
     heap::limit_arenas();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -54,7 +53,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .setup(move |app| {
+        .setup(|app| {
             let log_dir = app
                 .path()
                 .app_log_dir()
@@ -64,12 +63,6 @@ pub fn run() {
             let settings = read_settings(&data_dir);
             let api_base = api_base(&settings);
             tracing::info!(data_dir = %data_dir.display(), %api_base, "starting Genqueue");
-            if compositing_off {
-                tracing::info!(
-                    "no GPU render node in /dev/dri: the window is painted without \
-                     accelerated compositing (WEBKIT_DISABLE_COMPOSITING_MODE=0 keeps it)"
-                );
-            }
             let backend = team::start_backend(data_dir.clone(), api_base).map_err(|e| {
                 format!(
                     "Genqueue cannot open its data folder {}: {}",

@@ -1,7 +1,6 @@
 //! How Genqueue's window runs in WebKitGTK on Linux: painted with the CPU,
-//! its JavaScript interpreted (no JIT), composited only with a GPU, with a
-//! document viewer's cache. The first three are environment variables that
-//! WebKit reads when it starts (the web process inherits them).
+//! its JavaScript interpreted (no JIT), with a document viewer's cache. The
+//! first two are environment variables the web process inherits.
 //!
 //! Painting with the CPU:
 //!
@@ -19,8 +18,6 @@
 //! CPU paints without trouble. So the app asks for CPU painting, unless the
 //! user has set the variable themselves (`WEBKIT_SKIA_ENABLE_CPU_RENDERING=0`
 //! gives GPU painting back).
-
-use std::path::Path;
 
 /// The variable WebKitGTK reads.
 pub const CPU_RENDERING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
@@ -77,58 +74,6 @@ pub fn interpret_javascript() {
 #[cfg(not(target_os = "linux"))]
 pub fn interpret_javascript() {}
 
-/// WebKitGTK's switch for accelerated compositing, read by the app's own
-/// process when WebKit starts (WebKit's `HardwareAccelerationManager`): any
-/// value but `0` turns it off, and the web process then paints the page
-/// into the window itself instead of compositing layers with OpenGL.
-pub const COMPOSITING_OFF: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-
-/// Where the kernel lists the GPUs a program may render with.
-pub const DRI_DIR: &str = "/dev/dri";
-
-/// Turns WebKit's accelerated compositing off when this machine has no GPU
-/// to render with (no render node `/dev/dri/renderD*`), unless the user set
-/// `WEBKIT_DISABLE_COMPOSITING_MODE` themselves (`=0` keeps compositing).
-/// Answers whether it did, for the log.
-///
-/// Without a GPU, Mesa's llvmpipe runs WebKit's OpenGL compositing on the
-/// CPU: in virtual machines, on remote desktops, under Xvfb. Measured
-/// (BENCHMARKS.md, scenario 7; Xvfb, WebKitGTK 2.50), compositing off
-/// against on: the web process's CPU time per generation 2.3 ms against
-/// 8.5, opening History with 2,000 generations 0.7 s of CPU against 7 s,
-/// and ~60 MiB less after start. With a GPU compositing stays: it is cheap
-/// there, and smooth scrolling and video use it.
-///
-/// Must run before any other thread exists (first thing in `run`): it
-/// changes the process environment.
-#[cfg(target_os = "linux")]
-pub fn composite_only_with_gpu() -> bool {
-    if std::env::var_os(COMPOSITING_OFF).is_some() || has_render_node(Path::new(DRI_DIR)) {
-        return false;
-    }
-    set_unless_set(COMPOSITING_OFF, "1");
-    true
-}
-
-/// Elsewhere WebKitGTK is not the engine: nothing to do.
-#[cfg(not(target_os = "linux"))]
-pub fn composite_only_with_gpu() -> bool {
-    false
-}
-
-/// Whether `dri` (`/dev/dri`) lists a render node (`renderD128`, …): a GPU
-/// driver this process may render with. A missing or unreadable folder
-/// counts as none.
-pub fn has_render_node(dri: &Path) -> bool {
-    std::fs::read_dir(dri)
-        .map(|entries| {
-            entries
-                .flatten()
-                .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
-        })
-        .unwrap_or(false)
-}
-
 /// Sets `name=value` in this process's environment, which the processes it
 /// starts (WebKit's web and network processes) inherit, unless the user set
 /// `name` themselves.
@@ -173,22 +118,3 @@ pub fn document_viewer_cache(app: &tauri::AppHandle) {
 /// Elsewhere WebKitGTK is not the engine: nothing to do.
 #[cfg(not(target_os = "linux"))]
 pub fn document_viewer_cache(_app: &tauri::AppHandle) {}
-
-#[cfg(test)]
-mod tests {
-    use super::has_render_node;
-
-    #[test]
-    fn a_render_node_is_a_gpu_and_a_display_node_alone_is_not() {
-        let dri = tempfile::tempdir().unwrap();
-        assert!(!has_render_node(dri.path()), "an empty /dev/dri");
-        std::fs::write(dri.path().join("card0"), b"").unwrap();
-        assert!(
-            !has_render_node(dri.path()),
-            "card0 alone: a display, nothing to render with"
-        );
-        std::fs::write(dri.path().join("renderD128"), b"").unwrap();
-        assert!(has_render_node(dri.path()));
-        assert!(!has_render_node(&dri.path().join("missing")), "no /dev/dri");
-    }
-}
