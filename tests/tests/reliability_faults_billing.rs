@@ -48,6 +48,50 @@ async fn connections_dropped_before_and_after_the_server_acted_bill_nothing_twic
     still_runs(&w).await;
 }
 
+/// A download that breaks is tried again for the files not saved yet only:
+/// every output file is served once, however many connections dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_download_fetches_again_only_the_files_not_saved_yet() {
+    let sim = SimConfig {
+        inline_outputs_in_wait: false,
+        ..SimConfig::fast()
+    };
+    let mut w = World::new(1, sim).await;
+    w.sim.add_faults(vec![rule(
+        FaultKind::DropBeforeAction,
+        0.3,
+        Some(Endpoint::Files),
+    )]);
+    w.start();
+    let jobs = (0..5)
+        .map(|i| {
+            flux(
+                &format!("four at once {i}"),
+                json!({ "num_outputs": 4, "seed": i }),
+            )
+        })
+        .collect();
+    let ids = w.submit_all(jobs).expect("queued");
+    let rows = w.wait_terminal(&ids, LONG).await;
+    let stats = w.sim.stats();
+    let dropped = stats
+        .faults_injected
+        .get("drop_before_action")
+        .copied()
+        .unwrap_or(0);
+    eprintln!("four outputs each: {} {dropped} dropped", tally(&rows));
+    all_completed(&rows);
+    common_end(&w, &rows);
+    for g in &rows {
+        assert_eq!(g.output_files.len(), 4, "{}: {:?}", g.id, g.output_files);
+    }
+    assert!(dropped > 0, "no download met a dropped connection");
+    assert_eq!(
+        stats.downloads_total, 20,
+        "each of the 20 files served once, with {dropped} connections dropped"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_client_timeout_are_retried_without_duplicates() {
     let tokens: Vec<String> = (0..3).map(|_| genqueue_tests::fake_token()).collect();

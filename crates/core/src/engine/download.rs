@@ -156,6 +156,8 @@ pub fn output_file_name(i: usize, key: Option<&str>, ext: &str) -> String {
 /// Saves every output in order; returns the file names (`0.png`,
 /// `1-audio.wav`, …) inside `dir`. `keys[i]` is output `i`'s object key
 /// (see [`crate::replicate::named_outputs`]); missing entries count as none.
+/// `saved[i]` is output `i`'s file name once it is saved (by this call or an
+/// earlier attempt, which this one then does not fetch again).
 ///
 /// `token` is sent only when a plain request was refused (401/403) by a
 /// Replicate host, never to another host.
@@ -164,6 +166,7 @@ pub async fn save_outputs(
     outputs: &[OutputRef],
     keys: &[Option<String>],
     dir: &Path,
+    saved: &mut [Option<String>],
     token: &Secret,
     max_bytes: u64,
     progress: OnProgress<'_>,
@@ -196,6 +199,10 @@ pub async fn save_outputs(
     blocking(dir, move || prepare_dir(&owned)).await?;
     let mut names = Vec::with_capacity(outputs.len());
     for (i, out) in outputs.iter().enumerate() {
+        if let Some(name) = saved.get(i).cloned().flatten() {
+            names.push(name);
+            continue;
+        }
         let key = key_of(i);
         let name = match out {
             OutputRef::Data { bytes, .. } => {
@@ -217,6 +224,9 @@ pub async fn save_outputs(
                 name
             }
         };
+        if let Some(slot) = saved.get_mut(i) {
+            *slot = Some(name.clone());
+        }
         names.push(name);
     }
     Ok(names)

@@ -18,10 +18,14 @@ use crate::wait::{WaitCode, WaitReason};
 
 /// Download attempts for one prediction's outputs. Output URLs live an hour
 /// and a download that breaks costs nothing more, so a flaky connection gets
-/// six tries over about a minute (backoff from `retry_base`, doubling):
-/// at 30 % dropped connections, one generation in 1,400 still fails (was one
-/// in 120 with four tries).
-const DOWNLOAD_ATTEMPTS: u32 = 6;
+/// ten tries over about a minute (backoff from `retry_base`, doubling, at
+/// most [`DOWNLOAD_BACKOFF_CAP`]), and a retry fetches only the files not
+/// saved yet: at 30 % dropped connections, one generation in ~170,000 still
+/// fails. With six tries it was one in 1,400, and a fresh CI run met one
+/// (the billing fault test, 12 generations).
+const DOWNLOAD_ATTEMPTS: u32 = 10;
+/// The longest wait between two download attempts.
+const DOWNLOAD_BACKOFF_CAP: Duration = Duration::from_secs(8);
 /// A terminal prediction: save outputs (succeeded) or record the end.
 /// `inline`: the same outputs as `data:` URIs from an earlier answer, saved
 /// instead of `p`'s URLs when they are as many. `w`: what the step writes
@@ -164,6 +168,8 @@ async fn save_and_complete(
     // Keys from the final answer's output; the inline copies come in the same order.
     let keys = output_keys(&p.output);
     let mut attempt = 0;
+    // What earlier attempts saved: a retry does not fetch those again.
+    let mut saved = vec![None; outputs.len()];
     let mut names = loop {
         attempt += 1;
         match download::save_outputs(
@@ -171,6 +177,7 @@ async fn save_and_complete(
             &outputs,
             &keys,
             &dir,
+            &mut saved,
             secret,
             s.config.max_output_bytes,
             &|index, received, total| {
@@ -190,7 +197,7 @@ async fn save_and_complete(
                 tokio::time::sleep(jittered_backoff(
                     s.config.retry_base,
                     attempt,
-                    s.config.retry_cap,
+                    s.config.retry_cap.min(DOWNLOAD_BACKOFF_CAP),
                 ))
                 .await;
             }
