@@ -273,10 +273,7 @@ async fn outputs_expired_before_the_download_fail_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_download_is_fetched_again() {
-    let sim = SimConfig {
-        inline_outputs_in_wait: false,
-        ..SimConfig::fast()
-    };
+    let sim = SimConfig::fast().outputs_as_urls();
     let mut w = World::new(1, sim).await;
     w.sim
         .add_faults([FaultRule::new(FaultKind::TruncateDownload, Trigger::Nth(1))]);

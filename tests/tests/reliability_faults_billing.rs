@@ -20,10 +20,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_dropped_before_and_after_the_server_acted_bill_nothing_twice() {
-    let sim = SimConfig {
-        inline_outputs_in_wait: false,
-        ..SimConfig::fast()
-    };
+    let sim = SimConfig::fast().outputs_as_urls();
     let mut w = World::new(3, sim).await;
     let mut rules = Vec::new();
     for e in [
@@ -52,10 +49,7 @@ async fn connections_dropped_before_and_after_the_server_acted_bill_nothing_twic
 /// every output file is served once, however many connections dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_download_fetches_again_only_the_files_not_saved_yet() {
-    let sim = SimConfig {
-        inline_outputs_in_wait: false,
-        ..SimConfig::fast()
-    };
+    let sim = SimConfig::fast().outputs_as_urls();
     let mut w = World::new(1, sim).await;
     w.sim.add_faults(vec![rule(
         FaultKind::DropBeforeAction,
@@ -95,10 +89,7 @@ async fn a_broken_download_fetches_again_only_the_files_not_saved_yet() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_slower_than_the_client_timeout_are_retried_without_duplicates() {
     let tokens: Vec<String> = (0..3).map(|_| genqueue_tests::fake_token()).collect();
-    let mut config = SimConfig {
-        inline_outputs_in_wait: false,
-        ..SimConfig::fast()
-    };
+    let mut config = SimConfig::fast().outputs_as_urls();
     for (i, t) in tokens.iter().enumerate() {
         config = config.account(replicate_sim::AccountConfig::new(t, format!("user{i}")));
     }

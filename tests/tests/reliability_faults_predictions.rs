@@ -101,10 +101,7 @@ async fn outputs_expired_before_the_download_fail_saying_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_downloads_are_fetched_again_and_never_saved_half() {
-    let sim = SimConfig {
-        inline_outputs_in_wait: false,
-        ..SimConfig::fast()
-    };
+    let sim = SimConfig::fast().outputs_as_urls();
     let mut w = World::new(3, sim).await;
     w.sim
         .add_faults([rule(FaultKind::TruncateDownload, 0.4, None)]);

@@ -218,11 +218,9 @@ async fn world_downloading_from(mode: Broken) -> (World, String, Proxy) {
     let broken = broken_server(mode).await;
     let token = genqueue_tests::fake_token();
     let sim = Sim::start(
-        SimConfig {
-            inline_outputs_in_wait: false,
-            ..SimConfig::fast()
-        }
-        .account(AccountConfig::new(&token, "user0")),
+        SimConfig::fast()
+            .outputs_as_urls()
+            .account(AccountConfig::new(&token, "user0")),
     )
     .await
     .unwrap();

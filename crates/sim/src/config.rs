@@ -205,6 +205,13 @@ impl SimConfig {
         self
     }
 
+    /// Outputs only as https URLs, never inlined as `data:` URIs in a held
+    /// answer (builder style): a test that downloads files.
+    pub fn outputs_as_urls(mut self) -> Self {
+        self.inline_outputs_in_wait = false;
+        self
+    }
+
     /// A config for tests: fixed short timings (boot 1 s, predict 2 s) at
     /// `time_scale` 0.01 (so 10 ms and 20 ms), 1/16-size images.
     pub fn fast() -> Self {
