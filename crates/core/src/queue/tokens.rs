@@ -86,10 +86,8 @@ impl Queue {
         // Tokens of one account share uploaded input files.
         self.store()
             .set_token_account(token.id, &account.username)?;
-        self.events()
-            .send(Event::TokenChanged(Box::new(token.clone())));
         Ok(AddedToken {
-            token,
+            token: self.announced(token),
             account,
             joined: false,
         })
@@ -114,9 +112,8 @@ impl Queue {
         };
         self.keep_secret(t.id, secret).await?;
         self.store().set_token_account(t.id, &account.username)?;
-        self.events().send(Event::TokenChanged(Box::new(t.clone())));
         Ok(AddedToken {
-            token: t,
+            token: self.announced(t),
             account,
             joined: true,
         })
@@ -150,32 +147,33 @@ impl Queue {
         let account = self.checked(id, res)?;
         self.store().set_token_account(id, &account.username)?;
         let t = self.store().enable_token(id, self.now())?;
+        Ok((self.announced(t), account))
+    }
+
+    /// Announces token `t` as it is now (`TokenChanged`) and gives it back.
+    fn announced(&self, t: Token) -> Token {
         self.events().send(Event::TokenChanged(Box::new(t.clone())));
-        Ok((t, account))
+        t
     }
 
     pub fn enable_token(&self, id: TokenId) -> Result<Token, QueueError> {
         let t = self.store().enable_token(id, self.now())?;
-        self.events().send(Event::TokenChanged(Box::new(t.clone())));
-        Ok(t)
+        Ok(self.announced(t))
     }
 
     pub fn disable_token(&self, id: TokenId, reason: &str) -> Result<Token, QueueError> {
         let t = self.store().disable_token(id, reason, self.now())?;
-        self.events().send(Event::TokenChanged(Box::new(t.clone())));
-        Ok(t)
+        Ok(self.announced(t))
     }
 
     pub fn rename_token(&self, id: TokenId, label: &str) -> Result<Token, QueueError> {
         let t = self.store().rename_token(id, label.trim())?;
-        self.events().send(Event::TokenChanged(Box::new(t.clone())));
-        Ok(t)
+        Ok(self.announced(t))
     }
 
     pub fn set_token_concurrency(&self, id: TokenId, n: u32) -> Result<Token, QueueError> {
         let t = self.store().set_max_concurrency(id, n)?;
-        self.events().send(Event::TokenChanged(Box::new(t.clone())));
-        Ok(t)
+        Ok(self.announced(t))
     }
 
     /// Removes a token: its secret from the keyring, then its row. Generations
@@ -226,9 +224,7 @@ impl Queue {
             .ok_or(QueueError::TokenNotFound(id))?;
         self.delete_secret(id).await?;
         self.note_missing(id);
-        self.events()
-            .send(Event::TokenChanged(Box::new(token.clone())));
-        Ok(token)
+        Ok(self.announced(token))
     }
 
     /// Deletes token `id`'s secret from this machine's keyring (off the async
