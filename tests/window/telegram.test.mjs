@@ -82,7 +82,7 @@ describe("Telegram: settings, a test message, photos, an outage (fake Bot API)",
         break;
       } catch (e) {
         if (attempt === 3) throw e;
-        console.log(`Settings not shown ${attempt === 1 ? "after a click" : "after a second click"} (${await browser.getUrl()}); clicking again`);
+        console.log(`Settings not shown after click ${attempt} (${await browser.getUrl()}); clicking again`);
       }
     }
     await section.scrollIntoView();

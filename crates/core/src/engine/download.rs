@@ -156,8 +156,9 @@ pub fn output_file_name(i: usize, key: Option<&str>, ext: &str) -> String {
 /// Saves every output in order; returns the file names (`0.png`,
 /// `1-audio.wav`, …) inside `dir`. `keys[i]` is output `i`'s object key
 /// (see [`crate::replicate::named_outputs`]); missing entries count as none.
-/// `saved[i]` is output `i`'s file name once it is saved (by this call or an
-/// earlier attempt, which this one then does not fetch again).
+/// `saved[i]` is output `i`'s file name once it is fetched from its URL (by
+/// this call, or by an earlier attempt, and then not fetched again); outputs
+/// inlined as `data:` URIs are written in one go and not recorded there.
 ///
 /// `token` is sent only when a plain request was refused (401/403) by a
 /// Replicate host, never to another host.
